@@ -1,0 +1,59 @@
+// The audit trail: one JSON line per security event, kept apart from operational logs.
+// Never carries a code, a secret or a full phone number: destinations arrive masked.
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { Clock } from '../clock.js';
+import type { AuditConfig } from '../config/types.js';
+
+export type AuditEventName =
+  | 'challenge_started'
+  | 'code_sent'
+  | 'code_send_failed'
+  | 'code_failed'
+  | 'send_refused'
+  | 'login'
+  | 'denied'
+  | 'logout'
+  | 'lockout';
+
+export interface AuditEvent {
+  event: AuditEventName;
+  /** Username when known; for unknown identities, undefined (the identity itself is not logged). */
+  user?: string | undefined;
+  ip: string;
+  rule?: string | undefined;
+  outcome: 'ok' | 'fail' | 'refused';
+  channel?: string | undefined;
+  /** Masked destination ("+39 ••• ••• 4567"). */
+  destination?: string | undefined;
+  reason?: string | undefined;
+  host?: string | undefined;
+  path?: string | undefined;
+}
+
+export interface AuditLog {
+  record(event: AuditEvent): void;
+  close(): Promise<void>;
+}
+
+export function createAuditLog(
+  config: AuditConfig,
+  deps: { clock: Clock; onError: (err: Error) => void; out?: Writable },
+): AuditLog {
+  if (config.file === 'off') return { record() {}, close: async () => {} };
+  const out: Writable = deps.out ?? (config.file === '-' ? process.stdout : createWriteStream(config.file, { flags: 'a' }));
+  // A failed audit write is logged, never a reason to fail a login.
+  out.on('error', deps.onError);
+  const owned = out !== process.stdout && out !== deps.out;
+  return {
+    record(event) {
+      const line = JSON.stringify({ time: new Date(deps.clock.now()).toISOString(), audit: true, ...event });
+      out.write(line + '\n');
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (owned) out.end(resolve);
+        else resolve();
+      }),
+  };
+}

@@ -1,0 +1,268 @@
+// Issuing and checking one-time codes for a login flow. Codes come from crypto.randomInt, are
+// stored only as a keyed digest, compared in constant time, expire, are consumed once, and die
+// after a few wrong tries; known and unknown identities take the same path and look the same.
+import { randomInt, timingSafeEqual } from 'node:crypto';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Channel } from '../channels/channel.js';
+import type { Clock } from '../clock.js';
+import type { OtpConfig } from '../config/types.js';
+import type { Directory, User } from '../directory/types.js';
+import type { Logger } from '../log.js';
+import type { Signer } from '../session/signer.js';
+import type { Store } from '../store/store.js';
+import { StoreError } from '../store/store.js';
+import { normalisePhone } from '../directory/users-file.js';
+import { decoyDestination, describeDestination } from './destination.js';
+import type { Refusal } from './limits.js';
+import { FAILURE_MEMORY, checkCooldown, checkHourlyCaps, hourWindow, judgeAttempt } from './limits.js';
+
+/** What the code page may show about a challenge: nothing that tells a real user from a decoy. */
+export interface ChallengeView {
+  destination: string;
+  channel: string;
+  sentAt: number;
+  expiresAt: number;
+  resendAt: number;
+  returnTo: string;
+  rule: string;
+}
+
+export type StartResult = { ok: true; view: ChallengeView } | { ok: false; refusal: Refusal };
+
+export type VerifyResult =
+  | { kind: 'login'; user: User; returnTo: string; rule: string }
+  | { kind: 'wrong'; triesLeft: number }
+  | { kind: 'expired' }
+  | { kind: 'code-dead' }
+  | { kind: 'locked'; retryAfterMs: number };
+
+export interface StartInput {
+  flowId: string;
+  identifier: string;
+  ip: string;
+  host: string;
+  returnTo: string;
+  rule: string;
+  /** The deciding rule's channels, in preference order. */
+  channels: readonly string[];
+}
+
+export interface Challenges {
+  start(input: StartInput): Promise<StartResult>;
+  resend(input: { flowId: string; ip: string; host: string }): Promise<StartResult | undefined>;
+  view(flowId: string): Promise<ChallengeView | undefined>;
+  verify(input: { flowId: string; code: string; ip: string }): Promise<VerifyResult>;
+  /** Resolves when every delivery started so far has finished (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+interface ChallengeRecord {
+  /** Keyed digest of the identity: every spelling of one person counts against one set of limits. */
+  k: string;
+  /** Username; absent for identities the directory does not know (a decoy challenge). */
+  u?: string;
+  /** Code digest, base64url. */
+  h: string;
+  /** Code number within the flow, to key per-code attempt counters. */
+  n: number;
+  e: number;
+  t: number;
+  d: string;
+  ch: string;
+  rd: string;
+  r: string;
+  /** Channels in the order they will be tried. */
+  cs: string[];
+}
+
+export interface ChallengeDeps {
+  store: Store;
+  signer: Signer;
+  clock: Clock;
+  config: OtpConfig;
+  directory: () => Directory;
+  defaultCountry: string | undefined;
+  channels: ReadonlyMap<string, Channel>;
+  audit: AuditLog;
+  log: Logger;
+}
+
+const challengeKey = (flowId: string) => `challenge:${flowId}`;
+
+export function createChallenges(deps: ChallengeDeps): Challenges {
+  const { store, signer, clock, config } = deps;
+  const pending = new Set<Promise<void>>();
+
+  const identityKey = (identity: string) => signer.digest('identity', identity).toString('base64url').slice(0, 22);
+  const codeDigest = (flowId: string, n: number, code: string) => signer.digest('code', `${flowId}:${n}:${code}`);
+
+  function newCode(): string {
+    return String(randomInt(0, 10 ** config.length)).padStart(config.length, '0');
+  }
+
+  async function guarded<T>(doing: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      throw err instanceof StoreError ? err : new StoreError(doing, err);
+    }
+  }
+
+  /** Limits that apply to every send; the counters are incremented only when cooldown allows. */
+  async function checkSendLimits(k: string, ip: string, lastSentAt: number | undefined): Promise<Refusal | undefined> {
+    const now = clock.now();
+    const lockedUntil = await guarded('reading lockout', () => store.get(`lock:${k}`));
+    if (lockedUntil !== undefined) return { reason: 'locked-out', retryAfterMs: Math.max(0, Number(lockedUntil) - now) };
+    const cooldown = checkCooldown(now, lastSentAt, config);
+    if (cooldown) return cooldown;
+    const window = hourWindow(now);
+    const ttl = window.endsAt - now;
+    const [identity, address] = await guarded('counting sends', () =>
+      Promise.all([store.increment(`sends:id:${k}:${window.id}`, ttl), store.increment(`sends:ip:${ip}:${window.id}`, ttl)]),
+    );
+    return checkHourlyCaps(now, { identity, address }, config);
+  }
+
+  function toView(r: ChallengeRecord): ChallengeView {
+    return { destination: r.d, channel: r.ch, sentAt: r.t, expiresAt: r.e, resendAt: r.t + config.resendAfter, returnTo: r.rd, rule: r.r };
+  }
+
+  /** Hands the code to the first channel that takes it. Runs after the response, for known and unknown alike. */
+  function deliver(record: ChallengeRecord, user: User | undefined, code: string, host: string, ip: string): void {
+    const job = (async () => {
+      if (user === undefined) return; // decoy: nothing to send, nothing different to see
+      for (const name of record.cs) {
+        const channel = deps.channels.get(name);
+        if (!channel) continue;
+        try {
+          await channel.send({ username: user.username, phone: user.phone, code, ttlMs: config.ttl, host });
+          deps.audit.record({ event: 'code_sent', user: user.username, ip, rule: record.r, outcome: 'ok', channel: name, destination: record.d });
+          return;
+        } catch (err) {
+          deps.log.warn({ err, channel: name, user: user.username }, 'code delivery failed; trying the next channel');
+          deps.audit.record({ event: 'code_send_failed', user: user.username, ip, rule: record.r, outcome: 'fail', channel: name, destination: record.d });
+        }
+      }
+    })().catch((err: unknown) => deps.log.error({ err }, 'code delivery crashed'));
+    pending.add(job);
+    void job.finally(() => pending.delete(job));
+  }
+
+  async function issue(flowId: string, record: ChallengeRecord, user: User | undefined, host: string, ip: string): Promise<ChallengeView> {
+    const code = newCode();
+    record.h = codeDigest(flowId, record.n, code).toString('base64url');
+    await guarded('saving challenge', () => store.set(challengeKey(flowId), JSON.stringify(record), config.ttl));
+    deliver(record, user, code, host, ip);
+    return toView(record);
+  }
+
+  async function load(flowId: string): Promise<ChallengeRecord | undefined> {
+    const raw = await guarded('loading challenge', () => store.get(challengeKey(flowId)));
+    return raw === undefined ? undefined : (JSON.parse(raw) as ChallengeRecord);
+  }
+
+  return {
+    async start(input) {
+      const directory = deps.directory();
+      const user = directory.find(input.identifier);
+      const k = identityKey(user ? `user:${user.username}` : `unknown:${canonicalIdentifier(input.identifier, deps.defaultCountry)}`);
+      const refusal = await checkSendLimits(k, input.ip, undefined);
+      const auditBase = { user: user?.username, ip: input.ip, rule: input.rule };
+      if (refusal) {
+        deps.audit.record({ event: 'send_refused', ...auditBase, outcome: 'refused', reason: refusal.reason });
+        return { ok: false, refusal };
+      }
+      const now = clock.now();
+      const channels = orderChannels(input.channels, user?.channels ?? [], deps.channels);
+      const destination = user?.phone
+        ? describeDestination(user.phone)
+        : decoyDestination(input.identifier, deps.defaultCountry, directory, (s) => signer.digest('decoy', s));
+      const record: ChallengeRecord = {
+        k, ...(user ? { u: user.username } : {}), h: '', n: 1, e: now + config.ttl, t: now,
+        d: destination, ch: channels[0] ?? 'console', rd: input.returnTo, r: input.rule, cs: channels,
+      };
+      deps.audit.record({ event: 'challenge_started', ...auditBase, outcome: 'ok', channel: record.ch, destination });
+      return { ok: true, view: await issue(input.flowId, record, user, input.host, input.ip) };
+    },
+
+    async resend(input) {
+      const record = await load(input.flowId);
+      if (!record) return undefined;
+      const refusal = await checkSendLimits(record.k, input.ip, record.t);
+      if (refusal) {
+        deps.audit.record({ event: 'send_refused', user: record.u, ip: input.ip, rule: record.r, outcome: 'refused', reason: refusal.reason });
+        return { ok: false, refusal };
+      }
+      const now = clock.now();
+      record.n += 1;
+      record.t = now;
+      record.e = now + config.ttl;
+      const user = record.u === undefined ? undefined : deps.directory().find(record.u);
+      return { ok: true, view: await issue(input.flowId, record, user, input.host, input.ip) };
+    },
+
+    async view(flowId) {
+      const record = await load(flowId);
+      return record && record.e > clock.now() ? toView(record) : undefined;
+    },
+
+    async verify(input) {
+      const record = await load(input.flowId);
+      if (!record || record.e <= clock.now()) return { kind: 'expired' };
+      const lock = await guarded('reading lockout', () => store.get(`lock:${record.k}`));
+      if (lock !== undefined) return { kind: 'locked', retryAfterMs: Math.max(0, Number(lock) - clock.now()) };
+
+      const attempt = await guarded('counting attempts', () => store.increment(`attempts:${input.flowId}:${record.n}`, config.ttl));
+      const given = codeDigest(input.flowId, record.n, normaliseCode(input.code));
+      const expected = Buffer.from(record.h, 'base64url');
+      const correct = record.u !== undefined && expected.length === given.length && timingSafeEqual(expected, given);
+      const failures = correct ? 0 : await guarded('counting failures', () => store.increment(`fails:${record.k}`, FAILURE_MEMORY));
+      const outcome = judgeAttempt({ attempt, correct, failures }, config);
+      const auditBase = { user: record.u, ip: input.ip, rule: record.r };
+
+      switch (outcome.kind) {
+        case 'code-dead':
+          deps.audit.record({ event: 'code_failed', ...auditBase, outcome: 'fail', reason: 'code has no tries left' });
+          return { kind: 'code-dead' };
+        case 'wrong':
+          deps.audit.record({ event: 'code_failed', ...auditBase, outcome: 'fail', reason: 'wrong code' });
+          if (outcome.lockNow) {
+            const until = clock.now() + config.lockoutDuration;
+            await guarded('locking out', () => store.set(`lock:${record.k}`, String(until), config.lockoutDuration));
+            deps.audit.record({ event: 'lockout', ...auditBase, outcome: 'refused', reason: `${config.lockoutAfter} consecutive wrong codes` });
+            return { kind: 'locked', retryAfterMs: config.lockoutDuration };
+          }
+          return { kind: 'wrong', triesLeft: outcome.triesLeft };
+        case 'accept': {
+          // Single use: only the request that removes the record wins, however many raced here.
+          const consumed = await guarded('consuming code', () => store.delete(challengeKey(input.flowId)));
+          const user = deps.directory().find(record.u!);
+          if (!consumed || !user) return { kind: 'expired' };
+          await guarded('clearing failures', () => store.delete(`fails:${record.k}`));
+          return { kind: 'login', user, returnTo: record.rd, rule: record.r };
+        }
+      }
+    },
+
+    async idle() {
+      await Promise.all([...pending]);
+    },
+  };
+}
+
+/** People paste codes with spaces or dashes; only the digits count. */
+function normaliseCode(code: string): string {
+  return code.replace(/[\s-]/g, '');
+}
+
+/** The user's own preferences first (where the rule allows them), then the rule's order; only configured channels. */
+export function orderChannels(rule: readonly string[], preferred: readonly string[], configured: ReadonlyMap<string, unknown>): string[] {
+  const allowed = rule.filter((c) => configured.has(c));
+  const first = preferred.filter((c) => allowed.includes(c));
+  return [...first, ...allowed.filter((c) => !first.includes(c))];
+}
+
+/** One spelling per identity for unknown identifiers, so limits can't be dodged by re-spelling. */
+function canonicalIdentifier(identifier: string, defaultCountry: string | undefined): string {
+  return normalisePhone(identifier, defaultCountry) ?? identifier.trim().toLowerCase();
+}

@@ -1,0 +1,60 @@
+// Send and attempt limits as pure decisions over recorded counts, so every rule about "may this
+// person get another code / another try" is in one place and tested without a store or a clock.
+import type { OtpConfig } from '../config/types.js';
+
+export const HOUR = 3_600_000;
+/** How long consecutive failures are remembered when no success resets them. */
+export const FAILURE_MEMORY = 24 * HOUR;
+
+export type Refusal =
+  | { reason: 'cooldown'; retryAfterMs: number }
+  | { reason: 'identity-hourly-limit'; retryAfterMs: number }
+  | { reason: 'address-hourly-limit'; retryAfterMs: number }
+  | { reason: 'locked-out'; retryAfterMs: number };
+
+/** Start of the fixed one-hour window containing `now`, used to name per-hour counters. */
+export function hourWindow(now: number): { id: number; endsAt: number } {
+  const id = Math.floor(now / HOUR);
+  return { id, endsAt: (id + 1) * HOUR };
+}
+
+/** The resend cooldown: a new code only once `resendAfter` has passed since the last one. */
+export function checkCooldown(now: number, lastSentAt: number | undefined, config: OtpConfig): Refusal | undefined {
+  if (lastSentAt === undefined) return undefined;
+  const wait = lastSentAt + config.resendAfter - now;
+  return wait > 0 ? { reason: 'cooldown', retryAfterMs: wait } : undefined;
+}
+
+/** Hourly caps per identity and per client address; counts include the send being decided. */
+export function checkHourlyCaps(
+  now: number,
+  counts: { identity: number; address: number },
+  config: OtpConfig,
+): Refusal | undefined {
+  const retryAfterMs = hourWindow(now).endsAt - now;
+  if (counts.identity > config.maxSendsPerHour) return { reason: 'identity-hourly-limit', retryAfterMs };
+  if (counts.address > config.maxSendsPerAddressPerHour) return { reason: 'address-hourly-limit', retryAfterMs };
+  return undefined;
+}
+
+export type AttemptOutcome =
+  | { kind: 'accept' }
+  /** Wrong code; triesLeft is what remains before this code dies or the identity locks. */
+  | { kind: 'wrong'; triesLeft: number; lockNow: boolean }
+  /** The code has had its `maxAttempts` tries: only a new code can help. */
+  | { kind: 'code-dead' };
+
+/**
+ * Judges one verification attempt. `attempt` is this code's try number (1-based, counted before
+ * comparing), `failures` the identity's consecutive failures including this one when wrong.
+ */
+export function judgeAttempt(
+  input: { attempt: number; correct: boolean; failures: number },
+  config: OtpConfig,
+): AttemptOutcome {
+  if (input.attempt > config.maxAttempts) return { kind: 'code-dead' };
+  if (input.correct) return { kind: 'accept' };
+  const lockNow = input.failures >= config.lockoutAfter;
+  const triesLeft = lockNow ? 0 : Math.min(config.maxAttempts - input.attempt, config.lockoutAfter - input.failures);
+  return { kind: 'wrong', triesLeft, lockNow };
+}

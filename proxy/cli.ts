@@ -1,0 +1,76 @@
+// The otp-gate command line: serve | check | explain | demo.
+import { parseArgs } from 'node:util';
+import { runCheck } from './cli/check.js';
+import { runDemo } from './cli/demo.js';
+import { runExplain } from './cli/explain.js';
+import { EXIT } from './cli/output.js';
+import { runServe } from './cli/serve.js';
+
+const USAGE = `usage:
+  otp-gate serve   --config FILE                    run the gate
+  otp-gate check   --config FILE                    validate config, users and policies
+  otp-gate explain --config FILE --url URL [--method GET] [--ip 127.0.0.1] [--user NAME]
+                                                    show which rule decides a request, and why
+  otp-gate demo    [--port 8080]                    run on embedded defaults with a demo app
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        config: { type: 'string', short: 'c' },
+        url: { type: 'string' },
+        method: { type: 'string', default: 'GET' },
+        ip: { type: 'string', default: '127.0.0.1' },
+        user: { type: 'string' },
+        port: { type: 'string', default: process.env.PORT ?? '8080' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const config = values.config as string | undefined;
+  const needConfig = () => {
+    process.stderr.write(`${command}: --config FILE is required\n${USAGE}`);
+    return EXIT.usage;
+  };
+  switch (command) {
+    case 'serve':
+      return config ? runServe(config) : needConfig();
+    case 'check':
+      return config ? runCheck(config) : needConfig();
+    case 'explain':
+      if (!config) return needConfig();
+      if (!values.url) {
+        process.stderr.write(`explain: --url URL is required\n${USAGE}`);
+        return EXIT.usage;
+      }
+      return runExplain({ config, url: values.url as string, method: values.method as string, ip: values.ip as string, user: values.user as string | undefined });
+    case 'demo': {
+      const port = Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        process.stderr.write(`demo: --port must be a port number, got "${String(values.port)}"\n`);
+        return EXIT.usage;
+      }
+      return runDemo(port);
+    }
+    default:
+      process.stdout.write(USAGE);
+      return command === undefined || values.help ? EXIT.ok : EXIT.usage;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`otp-gate: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = EXIT.failed;
+  },
+);

@@ -1,0 +1,15 @@
+// `otp-gate check --config F`: the same validation start-up runs, with every problem listed.
+import { loadGate } from '../config/load-gate.js';
+import { EXIT, printProblems, reportingConfigErrors } from './output.js';
+
+export function runCheck(configPath: string): Promise<number> {
+  return reportingConfigErrors(async () => {
+    const { gate, warnings } = await loadGate(configPath, process.env);
+    printProblems(warnings);
+    const { config, policy, directory } = gate;
+    process.stdout.write(
+      `${configPath}: OK — ${config.apps.length} app(s), ${policy.rules.length} rule(s), ${directory.all().length} user(s), channels: ${Object.keys(config.channels).join(', ')}\n`,
+    );
+    return EXIT.ok;
+  });
+}

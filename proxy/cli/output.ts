@@ -1,0 +1,24 @@
+// How commands talk to a person: problems as file:line:col lines on stderr, an exit code that scripts can use.
+import type { Problem } from '../config/problem.js';
+import { ConfigError, formatProblem } from '../config/problem.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+export function printProblems(problems: readonly Problem[], stream: NodeJS.WritableStream = process.stderr): void {
+  for (const p of problems) stream.write(formatProblem(p) + '\n');
+}
+
+/** Runs a command body, turning a ConfigError into its problem list and exit code 1. */
+export async function reportingConfigErrors(body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      printProblems(err.problems);
+      const errors = err.problems.filter((p) => p.severity === 'error').length;
+      process.stderr.write(`${errors} error(s); nothing was started.\n`);
+      return EXIT.failed;
+    }
+    throw err;
+  }
+}

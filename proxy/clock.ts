@@ -1,0 +1,18 @@
+// Time is injected so that expiry, cooldowns and lockouts are tested without sleeping.
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A clock tests can move by hand. */
+export function createManualClock(start = Date.UTC(2026, 0, 1)): Clock & { advance(ms: number): void } {
+  let t = start;
+  return {
+    now: () => t,
+    advance(ms: number) {
+      t += ms;
+    },
+  };
+}

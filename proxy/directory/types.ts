@@ -1,0 +1,20 @@
+// The user directory: who may sign in, how to reach them, and which groups they are in.
+
+export interface User {
+  /** Login name, lower-case. */
+  username: string;
+  /** Display name for Remote-Name and pages. */
+  name: string;
+  /** E.164, e.g. "+393331234567"; undefined when the user has no phone (TOTP-only later). */
+  phone: string | undefined;
+  groups: string[];
+  /** Preferred channels in order, or empty for the rule's order. */
+  channels: string[];
+}
+
+export interface Directory {
+  /** Finds a user by username (any case) or by phone number in any spelling. */
+  find(identifier: string): User | undefined;
+  /** Every user, for admin commands and country allow-lists. */
+  all(): readonly User[];
+}

@@ -1,0 +1,69 @@
+// The upstream side: one http-proxy server and one keep-alive agent per app, bodies streamed
+// in both directions, WebSocket upgrades piped. Failures become a callback, never a crash.
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createProxyServer } from 'http-proxy-3';
+import type { ProxyServer } from 'http-proxy-3';
+import type { AppConfig } from '../config/types.js';
+
+export type UpstreamFailure = 'unreachable' | 'timeout';
+
+export interface Upstreams {
+  web(app: AppConfig, req: http.IncomingMessage, res: http.ServerResponse): void;
+  ws(app: AppConfig, req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
+  close(): void;
+}
+
+export function createUpstreams(
+  apps: readonly AppConfig[],
+  onFailure: (failure: UpstreamFailure, err: Error, req: http.IncomingMessage, res: http.ServerResponse) => void,
+): Upstreams {
+  const timedOut = new WeakSet<http.IncomingMessage>();
+  const proxies = new Map<AppConfig, ProxyServer>();
+  const agents: Array<http.Agent> = [];
+
+  for (const app of apps) {
+    const isHttps = app.upstream.startsWith('https:');
+    const agent = isHttps ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    const proxy = createProxyServer({
+      target: app.upstream,
+      agent,
+      xfwd: false, // the gate writes X-Forwarded-* itself, believing only trusted peers
+      proxyTimeout: app.timeout,
+      ws: true,
+    });
+    agents.push(agent);
+    proxy.on('proxyReq', (proxyReq, req) => {
+      proxyReq.on('timeout', () => timedOut.add(req));
+    });
+    proxy.on('error', (err, req, res) => {
+      if (res instanceof http.ServerResponse) {
+        onFailure(timedOut.has(req) ? 'timeout' : 'unreachable', err, req, res);
+      } else {
+        (res as Socket).destroy();
+      }
+    });
+    proxies.set(app, proxy);
+  }
+
+  const proxyFor = (app: AppConfig) => {
+    const proxy = proxies.get(app);
+    if (!proxy) throw new Error(`forward: no upstream proxy for app ${app.host}${app.pathPrefix}`);
+    return proxy;
+  };
+
+  return {
+    web(app, req, res) {
+      proxyFor(app).web(req, res);
+    },
+    ws(app, req, socket, head) {
+      proxyFor(app).ws(req, socket, head);
+    },
+    close() {
+      for (const proxy of proxies.values()) proxy.close();
+      for (const agent of agents) agent.destroy();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// The Koa app for everything the gate answers itself. It only wires middleware in order; each
+// concern is a factory of its own. Proxied traffic never enters Koa (see gate/handler.ts).
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Context } from 'koa';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Challenges } from '../challenge/challenges.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { Sessions } from '../session/sessions.js';
+import type { Signer } from '../session/signer.js';
+import type { GateCookies } from './cookies.js';
+import { GateError } from './gate-error.js';
+import type { GateState } from './gate-state.js';
+import { createErrorBoundary } from './middleware/error-boundary.js';
+import { createSecurityHeaders } from './middleware/security-headers.js';
+import type { Outcome } from './middleware/verdict-responder.js';
+import { createVerdictResponder } from './middleware/verdict-responder.js';
+import type { RequestContext } from './request-context.js';
+import type { GateKoaState, Responder } from './respond.js';
+import { registerLoginRoutes } from './routes/login-routes.js';
+import { registerLogoutRoutes } from './routes/logout-routes.js';
+
+/** What the HTTP handler learned about a request before handing it to Koa. */
+export interface Handoff {
+  rc?: RequestContext;
+  outcome?: Outcome;
+}
+
+export interface GateAppDeps {
+  state: () => GateState;
+  challenges: Challenges;
+  sessions: Sessions;
+  cookies: GateCookies;
+  signer: Signer;
+  respond: Responder;
+  audit: AuditLog;
+  clock: Clock;
+  log: Logger;
+  handoff: (ctx: Context) => Handoff;
+}
+
+export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
+  const app = new Koa<GateKoaState>();
+  // Koa's default handler prints errors to stderr; ours are logged by the error boundary.
+  app.silent = true;
+  const pathPrefix = () => deps.state().config.server.pathPrefix;
+  const context = (ctx: Context) => {
+    const rc = deps.handoff(ctx).rc;
+    if (!rc) throw new Error('gate: request reached a gate route without resolved facts');
+    return rc;
+  };
+
+  const router = new Router({ prefix: pathPrefix() });
+  registerLoginRoutes(router, { ...deps, context });
+  registerLogoutRoutes(router, { ...deps, context });
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  app.use(createErrorBoundary(deps));
+  app.use(createSecurityHeaders());
+  app.use(createVerdictResponder({ ...deps, pathPrefix, outcome: (ctx) => deps.handoff(ctx).outcome, context: (ctx) => deps.handoff(ctx).rc }));
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true, notImplemented: () => notFound(), methodNotAllowed: () => methodNotAllowed() }));
+  app.use(async () => {
+    throw notFound();
+  });
+  return app;
+}
+
+const notFound = () => new GateError(404, 'not_found', { heading: 'Not found', text: 'The gate has no page at this address.' });
+const methodNotAllowed = () => new GateError(405, 'method_not_allowed', { heading: 'Method not allowed', text: 'This page does not accept that kind of request.' });

@@ -1,0 +1,45 @@
+// The gate's verdict for a request to a protected app, shared by plain requests and WebSocket
+// upgrades: policy first, then the session. Any failure to verify a session is a refusal.
+import { parseCookie } from 'cookie';
+import type { Clock } from '../clock.js';
+import type { Identity } from '../forward/upstream-headers.js';
+import { admits, decide } from '../policy/decide.js';
+import type { CompiledRule } from '../policy/types.js';
+import type { Session, Sessions } from '../session/sessions.js';
+import type { GateState } from './gate-state.js';
+import type { RequestContext } from './request-context.js';
+
+export type Verdict =
+  | { kind: 'forward'; rule: CompiledRule; identity: Identity | undefined }
+  | { kind: 'deny'; rule: CompiledRule | undefined; user?: string }
+  | { kind: 'challenge'; rule: CompiledRule }
+  | { kind: 'unavailable'; error: unknown };
+
+export type Authorize = (rc: RequestContext, cookieHeader: string | undefined) => Promise<Verdict>;
+
+export function createAuthorizer(deps: { state: () => GateState; sessions: Sessions; clock: Clock }): Authorize {
+  return async (rc, cookieHeader) => {
+    const state = deps.state();
+    const decision = decide(state.policy, rc.facts);
+    if (decision.action === 'bypass') return { kind: 'forward', rule: decision.rule, identity: undefined };
+    if (decision.action === 'deny') return { kind: 'deny', rule: decision.rule };
+    const rule = decision.rule;
+
+    let session: Session | undefined;
+    try {
+      session = await deps.sessions.resolve(sessionCookie(cookieHeader, state.config.session.cookieName));
+    } catch (error) {
+      return { kind: 'unavailable', error };
+    }
+    // The directory is the source of truth for who exists now: a removed user's session ends.
+    const user = session && state.directory.find(session.user);
+    if (!session || !user || deps.clock.now() - session.createdAt >= rule.sessionLifetime) return { kind: 'challenge', rule };
+    if (!admits(rule, { user: user.username, groups: user.groups })) return { kind: 'deny', rule, user: user.username };
+    return { kind: 'forward', rule, identity: { user: user.username, name: user.name, groups: user.groups } };
+  };
+}
+
+export function sessionCookie(cookieHeader: string | undefined, name: string): string | undefined {
+  if (!cookieHeader || !cookieHeader.includes(name)) return undefined;
+  return parseCookie(cookieHeader)[name];
+}

@@ -1,0 +1,49 @@
+// The gate's cookies, written one way: HttpOnly, SameSite=Lax, Secure unless the config runs on
+// plain HTTP. The session cookie carries a signed session id; the flow cookie a signed login-flow id.
+import type { Context } from 'koa';
+import { parseCookie, stringifySetCookie } from 'cookie';
+import type { SessionConfig } from '../config/types.js';
+import type { Signer } from '../session/signer.js';
+import { randomId } from '../session/signer.js';
+
+const FLOW_PURPOSE = 'flow';
+
+export interface GateCookies {
+  readonly flowName: string;
+  session(ctx: Context): string | undefined;
+  setSession(ctx: Context, value: string): void;
+  clearSession(ctx: Context): void;
+  /** The current login flow's id, when its cookie is present and verifies. */
+  flowId(ctx: Context): string | undefined;
+  /** A fresh flow id, set as the flow cookie. */
+  startFlow(ctx: Context, lifetimeMs: number): string;
+  clearFlow(ctx: Context): void;
+}
+
+export function createGateCookies(config: SessionConfig, signer: Signer, pathPrefix: string): GateCookies {
+  const flowName = `${config.cookieName}_flow`;
+  const base = { httpOnly: true, secure: config.secure, sameSite: 'lax' as const, ...(config.domain ? { domain: config.domain } : {}) };
+  const read = (ctx: Context, name: string) => {
+    const header = ctx.get('cookie');
+    return header ? parseCookie(header)[name] : undefined;
+  };
+  const append = (ctx: Context, name: string, value: string, path: string, maxAgeMs: number) =>
+    ctx.append('Set-Cookie', stringifySetCookie(name, value, { ...base, path, maxAge: Math.floor(maxAgeMs / 1000) }));
+
+  return {
+    flowName,
+    session: (ctx) => read(ctx, config.cookieName),
+    setSession: (ctx, value) => append(ctx, config.cookieName, value, '/', config.lifetime),
+    clearSession: (ctx) => append(ctx, config.cookieName, '', '/', 0),
+    flowId(ctx) {
+      const value = read(ctx, flowName);
+      return value === undefined ? undefined : signer.unsign(FLOW_PURPOSE, value);
+    },
+    startFlow(ctx, lifetimeMs) {
+      const id = randomId();
+      append(ctx, flowName, signer.sign(FLOW_PURPOSE, id), pathPrefix, lifetimeMs);
+      return id;
+    },
+    clearFlow: (ctx) => append(ctx, flowName, '', pathPrefix, 0),
+  };
+}

@@ -1,0 +1,62 @@
+// Reading the gate's own form posts: only url-encoded bodies, size-capped, single string values,
+// a CSRF token tied to the flow or session, and same-origin navigation.
+import type { Context } from 'koa';
+import coBody from 'co-body';
+import type { Signer } from '../session/signer.js';
+import { GateError } from './gate-error.js';
+
+export type Form = Record<string, string>;
+
+const badRequest = (text: string) => new GateError(400, 'bad_request', { heading: 'Something is wrong with that request', text });
+
+export async function readForm(ctx: Context, limitBytes: number): Promise<Form> {
+  if (!ctx.is('application/x-www-form-urlencoded')) {
+    throw new GateError(415, 'unsupported_media_type', { heading: 'Unsupported form', text: 'Forms must be sent as application/x-www-form-urlencoded.' });
+  }
+  let raw: unknown;
+  try {
+    raw = await coBody.form(ctx.req, { limit: limitBytes, queryString: { depth: 0, allowDots: false, arrayLimit: 0, parameterLimit: 20 } });
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    if (status === 413) throw new GateError(413, 'payload_too_large', { heading: 'Too much data', text: 'That form was larger than the gate accepts.' }, { cause: err });
+    throw badRequest('The form could not be read.');
+  }
+  const form: Form = {};
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof value !== 'string') throw badRequest(`The field "${key.slice(0, 40)}" was sent more than once.`);
+    form[key] = value;
+  }
+  return form;
+}
+
+/** Refuses cross-site posts by Fetch Metadata and Origin before the CSRF token is even looked at. */
+export function assertSameOrigin(ctx: Context): void {
+  const site = ctx.get('sec-fetch-site');
+  if (site && site !== 'same-origin' && site !== 'none') throw forbiddenForm();
+  const origin = ctx.get('origin');
+  if (origin && origin !== 'null') {
+    let host: string;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      throw forbiddenForm();
+    }
+    if (host.toLowerCase() !== ctx.get('host').toLowerCase()) throw forbiddenForm();
+  } else if (origin === 'null') throw forbiddenForm();
+}
+
+export function csrfToken(signer: Signer, bindTo: string): string {
+  return signer.sign('csrf', bindTo);
+}
+
+export function assertCsrf(signer: Signer, form: Form, bindTo: string | undefined): void {
+  const token = form.csrf;
+  if (!bindTo || !token || signer.unsign('csrf', token) !== bindTo) throw forbiddenForm();
+}
+
+function forbiddenForm(): GateError {
+  return new GateError(403, 'csrf', {
+    heading: 'This form has expired',
+    text: 'For your safety the gate only accepts forms it has just shown you. Please go back, reload the page and try again.',
+  });
+}

@@ -1,0 +1,197 @@
+// The challenge flow a person walks through: identify → code → back to where they were going.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { Challenges, ChallengeView, StartResult } from '../../challenge/challenges.js';
+import type { Refusal } from '../../challenge/limits.js';
+import type { Clock } from '../../clock.js';
+import { decide } from '../../policy/decide.js';
+import { normaliseHost, normalisePath } from '../../policy/normalise-path.js';
+import type { Sessions } from '../../session/sessions.js';
+import type { Signer } from '../../session/signer.js';
+import type { GateCookies } from '../cookies.js';
+import { assertCsrf, assertSameOrigin, csrfToken, readForm } from '../form.js';
+import { GateError } from '../gate-error.js';
+import type { GateState } from '../gate-state.js';
+import type { RequestContext } from '../request-context.js';
+import type { Responder } from '../respond.js';
+import { safeReturnTo } from '../return-to.js';
+
+export interface LoginRouteDeps {
+  state: () => GateState;
+  challenges: Challenges;
+  sessions: Sessions;
+  cookies: GateCookies;
+  signer: Signer;
+  respond: Responder;
+  audit: AuditLog;
+  clock: Clock;
+  /** The request's resolved facts (client address etc.), set before Koa runs. */
+  context: (ctx: Context) => RequestContext;
+}
+
+/** How long a login flow cookie lives: enough to identify, wait for a code and type it. */
+const FLOW_LIFETIME = 30 * 60_000;
+
+export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void {
+  const { cookies, signer, respond } = deps;
+  const prefix = () => deps.state().config.server.pathPrefix;
+  const otp = () => deps.state().config.otp;
+
+  function renderLogin(ctx: Context, flowId: string, rd: string, status = 200, error?: string, identifier?: string) {
+    respond.page(ctx, status, 'login', {
+      title: 'Sign in',
+      action: `${prefix()}/login`,
+      csrf: csrfToken(signer, flowId),
+      rd,
+      error,
+      identifier,
+    });
+  }
+
+  function renderCode(ctx: Context, flowId: string, view: ChallengeView, status = 200, error?: string) {
+    const wait = Math.ceil((view.resendAt - deps.clock.now()) / 1000);
+    respond.page(ctx, status, 'code', {
+      title: 'Enter your code',
+      destination: view.destination,
+      channel: view.channel,
+      length: otp().length,
+      ttl_minutes: Math.round(otp().ttl / 60_000),
+      csrf: csrfToken(signer, flowId),
+      verify_action: `${prefix()}/verify`,
+      resend_action: `${prefix()}/resend`,
+      restart_href: `${prefix()}/login?rd=${encodeURIComponent(view.returnTo)}`,
+      resend_wait: wait > 0 ? wait : undefined,
+      error,
+    });
+  }
+
+  /** Every POST of the flow: same origin, a form, and a CSRF token bound to this flow. */
+  async function flowForm(ctx: Context): Promise<{ flowId: string; form: Record<string, string> }> {
+    assertSameOrigin(ctx);
+    const form = await readForm(ctx, deps.state().config.server.maxFormBytes);
+    const flowId = cookies.flowId(ctx);
+    assertCsrf(signer, form, flowId);
+    return { flowId: flowId!, form };
+  }
+
+  router.get('/login', (ctx) => {
+    const rd = safeReturnTo(ctx.query.rd, deps.state().findApp);
+    const flowId = cookies.flowId(ctx) ?? cookies.startFlow(ctx, FLOW_LIFETIME);
+    renderLogin(ctx, flowId, rd);
+  });
+
+  router.post('/login', async (ctx) => {
+    const { flowId, form } = await flowForm(ctx);
+    const state = deps.state();
+    const rd = safeReturnTo(form.rd, state.findApp);
+    const identifier = (form.identifier ?? '').trim();
+    if (identifier.length === 0 || identifier.length > 100) {
+      return renderLogin(ctx, flowId, rd, 400, 'Enter your username or phone number.', identifier.slice(0, 100));
+    }
+    const rc = deps.context(ctx);
+    const rule = ruleFor(rd, rc, state);
+    const result = await deps.challenges.start({
+      flowId, identifier, ip: rc.facts.ip, host: rc.facts.host, returnTo: rd, rule: rule.name, channels: rule.channels,
+    });
+    if (!result.ok) return renderLogin(ctx, flowId, rd, 429, refusalText(result.refusal), identifier);
+    ctx.redirect(`${prefix()}/code`);
+    ctx.status = 303;
+  });
+
+  router.get('/code', async (ctx) => {
+    const flowId = cookies.flowId(ctx);
+    const view = flowId && (await deps.challenges.view(flowId));
+    if (!flowId || !view) return renderLogin(ctx, flowId ?? cookies.startFlow(ctx, FLOW_LIFETIME), '/', 200, 'Your code has expired. Ask for a new one.');
+    renderCode(ctx, flowId, view);
+  });
+
+  router.post('/resend', async (ctx) => {
+    const { flowId } = await flowForm(ctx);
+    const rc = deps.context(ctx);
+    const result: StartResult | undefined = await deps.challenges.resend({ flowId, ip: rc.facts.ip, host: rc.facts.host });
+    if (!result) return renderLogin(ctx, flowId, '/', 200, 'Your code has expired. Ask for a new one.');
+    if (!result.ok) {
+      const view = await deps.challenges.view(flowId);
+      if (view) return renderCode(ctx, flowId, view, 429, refusalText(result.refusal));
+      return renderLogin(ctx, flowId, '/', 429, refusalText(result.refusal));
+    }
+    ctx.redirect(`${prefix()}/code`);
+    ctx.status = 303;
+  });
+
+  router.post('/verify', async (ctx) => {
+    const { flowId, form } = await flowForm(ctx);
+    const rc = deps.context(ctx);
+    const result = await deps.challenges.verify({ flowId, code: form.code ?? '', ip: rc.facts.ip });
+    switch (result.kind) {
+      case 'login': {
+        // A new session id at every login (no fixation); an older session in this browser ends.
+        const previous = await deps.sessions.resolve(cookies.session(ctx));
+        if (previous) await deps.sessions.revoke(previous.id);
+        const { cookie } = await deps.sessions.create(result.user.username);
+        cookies.setSession(ctx, cookie);
+        cookies.clearFlow(ctx);
+        deps.audit.record({ event: 'login', user: result.user.username, ip: rc.facts.ip, rule: result.rule, outcome: 'ok' });
+        ctx.redirect(safeReturnTo(result.returnTo, deps.state().findApp));
+        ctx.status = 303;
+        return;
+      }
+      case 'wrong': {
+        const view = await deps.challenges.view(flowId);
+        const tries = result.triesLeft === 1 ? '1 try' : `${result.triesLeft} tries`;
+        if (view) return renderCode(ctx, flowId, view, 400, `That code is not right. You have ${tries} left.`);
+        throw codeExpired(prefix());
+      }
+      case 'code-dead': {
+        const view = await deps.challenges.view(flowId);
+        if (view) return renderCode(ctx, flowId, view, 400, 'This code has had too many wrong tries. Ask for a new code.');
+        throw codeExpired(prefix());
+      }
+      case 'expired':
+        throw codeExpired(prefix());
+      case 'locked':
+        throw new GateError(429, 'locked_out', {
+          heading: 'Too many wrong codes',
+          text: `For your safety, sign-in is paused. Try again in ${minutes(result.retryAfterMs)}.`,
+          link: { href: `${prefix()}/login`, text: 'Back to sign in' },
+        });
+    }
+  });
+}
+
+/** The rule that will judge the destination decides channels; a login for anything else uses every channel. */
+function ruleFor(rd: string, rc: RequestContext, state: GateState): { name: string; channels: readonly string[] } {
+  const fallback = { name: '(login)', channels: Object.keys(state.config.channels) };
+  const url = new URL(rd, 'http://placeholder.invalid');
+  const host = rd.startsWith('/') ? rc.facts.host : normaliseHost(url.host);
+  const path = normalisePath(url.pathname + url.search);
+  if (host === undefined || !path.ok) return fallback;
+  const decision = decide(state.policy, { host, path: path.path, method: 'GET', ip: rc.facts.ip });
+  return decision.action === 'challenge' ? { name: decision.rule.name, channels: decision.rule.channels } : fallback;
+}
+
+function refusalText(refusal: Refusal): string {
+  switch (refusal.reason) {
+    case 'cooldown':
+      return `A code was sent moments ago. You can ask for a new one in ${Math.ceil(refusal.retryAfterMs / 1000)} seconds.`;
+    case 'identity-hourly-limit':
+    case 'address-hourly-limit':
+      return `Too many codes were requested. Try again in ${minutes(refusal.retryAfterMs)}.`;
+    case 'locked-out':
+      return `Sign-in is paused after too many wrong codes. Try again in ${minutes(refusal.retryAfterMs)}.`;
+  }
+}
+
+function minutes(ms: number): string {
+  const m = Math.max(1, Math.ceil(ms / 60_000));
+  return m === 1 ? '1 minute' : `${m} minutes`;
+}
+
+function codeExpired(prefix: string): GateError {
+  return new GateError(400, 'code_expired', {
+    heading: 'This code has expired',
+    text: 'Codes are valid for a few minutes and only once. Ask for a new one to continue.',
+    link: { href: `${prefix}/login`, text: 'Get a new code' },
+  });
+}

@@ -1,0 +1,50 @@
+// Signing out: GET shows a button (a link must not be able to sign someone out), POST revokes
+// the session server-side so the cookie is dead everywhere, not just forgotten by this browser.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { Sessions } from '../../session/sessions.js';
+import type { Signer } from '../../session/signer.js';
+import type { GateCookies } from '../cookies.js';
+import { assertCsrf, assertSameOrigin, csrfToken, readForm } from '../form.js';
+import type { GateState } from '../gate-state.js';
+import type { RequestContext } from '../request-context.js';
+import type { Responder } from '../respond.js';
+
+export interface LogoutRouteDeps {
+  state: () => GateState;
+  sessions: Sessions;
+  cookies: GateCookies;
+  signer: Signer;
+  respond: Responder;
+  audit: AuditLog;
+  context: (ctx: Context) => RequestContext;
+}
+
+const signedOut = { heading: 'You are signed out', text: 'Your session has ended. You can close this page.' };
+
+export function registerLogoutRoutes(router: Router, deps: LogoutRouteDeps): void {
+  router.get('/logout', async (ctx) => {
+    const session = await deps.sessions.resolve(deps.cookies.session(ctx));
+    if (!session) return deps.respond.message(ctx, 200, 'signed_out', signedOut);
+    deps.respond.page(ctx, 200, 'logout', {
+      title: 'Sign out',
+      user: session.user,
+      action: `${deps.state().config.server.pathPrefix}/logout`,
+      csrf: csrfToken(deps.signer, `logout:${session.id}`),
+    });
+  });
+
+  router.post('/logout', async (ctx) => {
+    assertSameOrigin(ctx);
+    const form = await readForm(ctx, deps.state().config.server.maxFormBytes);
+    const session = await deps.sessions.resolve(deps.cookies.session(ctx));
+    if (session) {
+      assertCsrf(deps.signer, form, `logout:${session.id}`);
+      await deps.sessions.revoke(session.id);
+      deps.audit.record({ event: 'logout', user: session.user, ip: deps.context(ctx).facts.ip, outcome: 'ok' });
+    }
+    deps.cookies.clearSession(ctx);
+    deps.respond.message(ctx, 200, 'signed_out', signedOut);
+  });
+}

@@ -1,0 +1,108 @@
+// Session records on the Store, addressed by a signed cookie. Built once on top of the Store
+// interface so every backend behaves the same: absolute lifetime, idle timeout, revocation
+// by deleting the record, and a fresh id at every login (no fixation).
+import type { Clock } from '../clock.js';
+import type { SessionConfig } from '../config/types.js';
+import type { Store } from '../store/store.js';
+import { StoreError } from '../store/store.js';
+import type { Signer } from './signer.js';
+import { randomId } from './signer.js';
+
+export interface Session {
+  id: string;
+  user: string;
+  /** When the session was created (the factor was proven), ms. */
+  createdAt: number;
+  /** Last time the session was seen, ms (idle timeout). */
+  seenAt: number;
+}
+
+interface SessionRecord {
+  u: string;
+  c: number;
+  s: number;
+}
+
+export interface Sessions {
+  /** Creates a session for a user and returns it with the cookie value to set. */
+  create(user: string): Promise<{ session: Session; cookie: string }>;
+  /**
+   * The live session a cookie value names, or undefined when the cookie is absent, tampered,
+   * expired, idle too long or revoked. Throws StoreError when the store fails (fail closed).
+   */
+  resolve(cookie: string | undefined): Promise<Session | undefined>;
+  revoke(id: string): Promise<void>;
+}
+
+const PURPOSE = 'session';
+const key = (id: string) => `session:${id}`;
+
+export function createSessions(deps: { store: Store; signer: Signer; clock: Clock; config: SessionConfig }): Sessions {
+  const { store, signer, clock, config } = deps;
+  // Rewriting the record on every request would make the hot path a store write; a touch at
+  // most every 1/10 of the idle timeout keeps idle expiry accurate to within 10%.
+  const touchEvery = Math.max(1000, Math.floor(config.idleTimeout / 10));
+
+  function ttlFor(record: SessionRecord, now: number): number {
+    return Math.min(config.idleTimeout, record.c + config.lifetime - now);
+  }
+
+  return {
+    async create(user) {
+      const now = clock.now();
+      const id = randomId();
+      const record: SessionRecord = { u: user, c: now, s: now };
+      try {
+        await store.set(key(id), JSON.stringify(record), ttlFor(record, now));
+      } catch (err) {
+        throw new StoreError('creating session', err);
+      }
+      return { session: { id, user, createdAt: now, seenAt: now }, cookie: signer.sign(PURPOSE, id) };
+    },
+
+    async resolve(cookie) {
+      if (!cookie) return undefined;
+      const id = signer.unsign(PURPOSE, cookie);
+      if (id === undefined) return undefined;
+      let raw: string | undefined;
+      try {
+        raw = await store.get(key(id));
+      } catch (err) {
+        throw new StoreError('loading session', err);
+      }
+      if (raw === undefined) return undefined;
+      const record = parseRecord(raw);
+      if (record === undefined) return undefined;
+      const now = clock.now();
+      if (now - record.c >= config.lifetime || now - record.s >= config.idleTimeout) return undefined;
+      if (now - record.s >= touchEvery) {
+        const touched: SessionRecord = { ...record, s: now };
+        try {
+          await store.set(key(id), JSON.stringify(touched), ttlFor(touched, now));
+        } catch (err) {
+          throw new StoreError('touching session', err);
+        }
+        return { id, user: record.u, createdAt: record.c, seenAt: now };
+      }
+      return { id, user: record.u, createdAt: record.c, seenAt: record.s };
+    },
+
+    async revoke(id) {
+      try {
+        await store.delete(key(id));
+      } catch (err) {
+        throw new StoreError('revoking session', err);
+      }
+    },
+  };
+}
+
+function parseRecord(raw: string): SessionRecord | undefined {
+  try {
+    const r = JSON.parse(raw) as Partial<SessionRecord>;
+    if (typeof r.u === 'string' && typeof r.c === 'number' && typeof r.s === 'number') return r as SessionRecord;
+  } catch {
+    // A record we cannot read is no session: fail closed.
+  }
+  return undefined;
+}

@@ -1,0 +1,28 @@
+// The one storage contract the gate is built on. Sessions, codes and limits are written once
+// on top of it (session/, challenge/), never inside a backend; the Redis backend only has to
+// make each method atomic.
+
+export interface Store {
+  /** The value, or undefined when absent or expired. */
+  get(key: string): Promise<string | undefined>;
+  /** Sets a value that expires after ttlMs. */
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Removes a key; true only for the caller that actually removed it (single-use consumption). */
+  delete(key: string): Promise<boolean>;
+  /**
+   * Atomically adds one and returns the new count. The TTL is set when the counter is created
+   * and not extended by later increments (fixed windows).
+   */
+  increment(key: string, ttlMs: number): Promise<number>;
+  /** A round trip proving the backend answers; throws with context when it does not. */
+  check(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Wraps a backend failure with what the gate was doing, so logs say more than "ECONNREFUSED". */
+export class StoreError extends Error {
+  constructor(doing: string, cause: unknown) {
+    super(`store: ${doing}`, { cause });
+    this.name = 'StoreError';
+  }
+}

@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY, DEFAULT_USERS, TEST_SECRET } from '../helpers/gate.js';
+
+const run = promisify(execFile);
+const CLI = join(import.meta.dirname, '..', '..', 'proxy', 'cli.ts');
+const TSX = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(TSX, [CLI, ...args], { env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function workspace(config: string, policy = DEFAULT_POLICY, users = DEFAULT_USERS): string {
+  const dir = mkdtempSync(join(tmpdir(), 'otp-gate-cli-'));
+  mkdirSync(join(dir, 'policies'));
+  writeFileSync(join(dir, 'users.yaml'), users);
+  writeFileSync(join(dir, 'policies', 'main.yaml'), policy);
+  writeFileSync(join(dir, 'config.yaml'), config);
+  return dir;
+}
+
+const GOOD = `server:
+  listen: "127.0.0.1:0"
+apps:
+  - host: wiki.example.com
+    upstream: "http://127.0.0.1:9"
+session:
+  secrets: ["\${SESSION_SECRET}"]
+directory:
+  file: users.yaml
+policies: [policies/]
+channels:
+  console: {}
+`;
+
+describe('otp-gate check', () => {
+  it('accepts a good configuration and summarises it', async () => {
+    const dir = workspace(GOOD);
+    const res = await cli(['check', '--config', join(dir, 'config.yaml')], { SESSION_SECRET: TEST_SECRET });
+    expect(res.stdout).toContain('OK');
+    expect(res.stdout).toContain('4 rule(s), 2 user(s)');
+    expect(res.code).toBe(0);
+  });
+
+  it('lists every problem as file:line:col and exits non-zero', async () => {
+    const broken = GOOD.replace('  listen: "127.0.0.1:0"', '  listen: "127.0.0.1:0"\n  lisen: x').replace('policies: [policies/]', 'policies: [policies/]\notp:\n  ttl: 20m');
+    const dir = workspace(broken);
+    const res = await cli(['check', '--config', join(dir, 'config.yaml')], { SESSION_SECRET: TEST_SECRET });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/config\.yaml:3:3: .*lisen/);
+    expect(res.stderr).toMatch(/config\.yaml:14:\d+: .*ttl/);
+  });
+
+  it('names a missing environment variable without printing any secret', async () => {
+    const dir = workspace(GOOD);
+    const res = await cli(['check', '--config', join(dir, 'config.yaml')], {});
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('SESSION_SECRET');
+  });
+
+  it('reports a broken policy file at its line', async () => {
+    const dir = workspace(GOOD, 'rules:\n  - name: x\n    action: allow\n');
+    const res = await cli(['check', '--config', join(dir, 'config.yaml')], { SESSION_SECRET: TEST_SECRET });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/main\.yaml:3:\d+: /);
+  });
+});
+
+describe('otp-gate explain', () => {
+  it('names the deciding rule and why earlier rules missed', async () => {
+    const dir = workspace(GOOD);
+    const res = await cli(['explain', '--config', join(dir, 'config.yaml'), '--url', 'https://wiki.example.com/admin/x', '--user', 'bob'], { SESSION_SECRET: TEST_SECRET });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/MISS.*public/);
+    expect(res.stdout).toMatch(/HIT.*admin/);
+    expect(res.stdout).toMatch(/bob/);
+  });
+
+  it('says when no app serves the host', async () => {
+    const dir = workspace(GOOD);
+    const res = await cli(['explain', '--config', join(dir, 'config.yaml'), '--url', 'https://other.example.com/'], { SESSION_SECRET: TEST_SECRET });
+    expect(res.stdout).toContain('404');
+  });
+});

@@ -1,0 +1,37 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { createHeaderRewriter, withoutCookies } from '../../proxy/forward/upstream-headers.js';
+
+const rewriter = createHeaderRewriter({ user: 'Remote-User', name: 'Remote-Name', groups: 'Remote-Groups', strip: ['X-Auth-Request-Email'] }, ['otp_gate', 'otp_gate_flow']);
+const untrusted = { clientIp: '203.0.113.9', peerIp: '203.0.113.9', peerTrusted: false, proto: 'https' as const };
+
+describe('upstream headers', () => {
+  it('strip configured extra headers', () => {
+    const h: IncomingHttpHeaders = { 'x-auth-request-email': 'a@b', host: 'h' };
+    rewriter.rewrite(h, untrusted, undefined);
+    expect(h['x-auth-request-email']).toBeUndefined();
+  });
+
+  it('set identity headers only when there is an identity', () => {
+    const h: IncomingHttpHeaders = { host: 'h' };
+    rewriter.rewrite(h, untrusted, { user: 'alice', name: 'Alice', groups: ['a', 'b'] });
+    expect(h).toMatchObject({ 'remote-user': 'alice', 'remote-name': 'Alice', 'remote-groups': 'a,b' });
+  });
+
+  it('percent-encode a display name that is not plain ASCII', () => {
+    const h: IncomingHttpHeaders = { host: 'h' };
+    rewriter.rewrite(h, untrusted, { user: 'li', name: '李雷', groups: [] });
+    expect(h['remote-name']).toBe(encodeURIComponent('李雷'));
+  });
+
+  it('remove only the gate cookies and keep the others as they were', () => {
+    expect(withoutCookies('a=1; otp_gate=x.y; b="q w"; otp_gate_flow=z', ['otp_gate', 'otp_gate_flow'])).toBe('a=1; b="q w"');
+    expect(withoutCookies('otp_gate=x', ['otp_gate'])).toBe('');
+  });
+
+  it('drop the Cookie header when only gate cookies were in it', () => {
+    const h: IncomingHttpHeaders = { host: 'h', cookie: 'otp_gate=x' };
+    rewriter.rewrite(h, untrusted, undefined);
+    expect(h.cookie).toBeUndefined();
+  });
+});

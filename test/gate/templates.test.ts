@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { compileTemplate, loadTemplates } from '../../proxy/gate/templates.js';
+import { SHIPPED_TEMPLATES } from '../../proxy/server.js';
+
+describe('templates', () => {
+  it('escape every value', () => {
+    const render = compileTemplate('<p title="{{v}}">{{v}}</p>');
+    expect(render({ v: `"><script>alert('x')</script>` })).toBe(
+      '<p title="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;">&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</p>',
+    );
+  });
+
+  it('show a section only when its value is truthy, and an inverted one only when falsy', () => {
+    const render = compileTemplate('{{#a}}yes{{/a}}{{^a}}no{{/a}}');
+    expect(render({ a: 'x' })).toBe('yes');
+    expect(render({ a: '' })).toBe('no');
+  });
+
+  it('name the file when a section is not closed', () => {
+    expect(() => compileTemplate('{{#a}}open', 'pages/x.html')).toThrow('pages/x.html: {{#a}} is never closed');
+  });
+
+  it('render the shipped pages with a nonce and no unescaped input', () => {
+    const page = loadTemplates(SHIPPED_TEMPLATES, SHIPPED_TEMPLATES).render('login', { nonce: 'N', identifier: '<b>', csrf: 't', rd: '/', action: '/_gate/login', title: 'Sign in', brand: 'b', lang: 'en' });
+    expect(page).toContain('nonce="N"');
+    expect(page).toContain('value="&lt;b&gt;"');
+    expect(page).not.toContain('<b>');
+  });
+});

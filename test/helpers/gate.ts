@@ -1,0 +1,148 @@
+// Starts a real gate for a test: config, users and policies written to a temp folder and loaded
+// through the same loader `serve` uses; codes read from the console channel's output.
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { Clock } from '../../proxy/clock.js';
+import { loadGate } from '../../proxy/config/load-gate.js';
+import { createLogger } from '../../proxy/log.js';
+import type { RunningGate } from '../../proxy/server.js';
+import { startGate } from '../../proxy/server.js';
+import type { Store } from '../../proxy/store/store.js';
+
+export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+
+export const DEFAULT_USERS = `
+users:
+  alice:
+    name: Alice Example
+    phone: "+39 333 000 0001"
+    groups: [admins, staff]
+  bob:
+    name: Bob Example
+    phone: "+1 202 555 0102"
+    groups: [staff]
+`;
+
+export const DEFAULT_POLICY = `
+rules:
+  - name: public
+    paths: ["/public/**"]
+    action: bypass
+  - name: blocked
+    paths: ["/blocked/**"]
+    action: deny
+  - name: admin
+    paths: ["/admin/**"]
+    action: challenge
+    groups: [admins]
+  - name: everyone
+    action: challenge
+`;
+
+export interface TestGateOptions {
+  upstream: string;
+  /** Extra YAML appended to the config (top-level sections not otherwise written). */
+  extraConfig?: string;
+  /** Replaces the default `server:` section body. */
+  server?: string;
+  /** Replaces the default `session:` section body. */
+  session?: string;
+  /** Replaces the default `otp:` section body. */
+  otp?: string;
+  /** Replaces the default apps list. */
+  apps?: string;
+  users?: string;
+  policy?: string;
+  clock?: Clock;
+  store?: Store;
+}
+
+export interface TestGate {
+  gate: RunningGate;
+  url: string;
+  dir: string;
+  inbox: CodeInbox;
+  audit: string[];
+  close(): Promise<void>;
+}
+
+export async function startTestGate(options: TestGateOptions): Promise<TestGate> {
+  const dir = mkdtempSync(join(tmpdir(), 'otp-gate-test-'));
+  mkdirSync(join(dir, 'policies'));
+  writeFileSync(join(dir, 'users.yaml'), options.users ?? DEFAULT_USERS);
+  writeFileSync(join(dir, 'policies', 'main.yaml'), options.policy ?? DEFAULT_POLICY);
+  const config = `
+server:
+${indent(options.server ?? 'listen: "127.0.0.1:0"\ninsecure_http: true')}
+apps:
+${indent(options.apps ?? `- host: 127.0.0.1\n  upstream: "${options.upstream}"\n- host: "*.apps.test"\n  upstream: "${options.upstream}"`)}
+session:
+${indent(options.session ?? `secrets: ["${TEST_SECRET}"]`)}
+otp:
+${indent(options.otp ?? 'resend_after: 30s')}
+directory:
+  file: users.yaml
+policies: [policies/]
+channels:
+  console: {}
+log:
+  level: silent
+${options.extraConfig ?? ''}
+`;
+  writeFileSync(join(dir, 'config.yaml'), config);
+  const { gate: loaded } = await loadGate(join(dir, 'config.yaml'), {});
+  const consoleOut = new PassThrough();
+  const auditOut = new PassThrough();
+  const audit: string[] = [];
+  auditOut.on('data', (chunk: Buffer) => audit.push(...chunk.toString().split('\n').filter(Boolean)));
+  const inbox = new CodeInbox(consoleOut);
+  const gate = await startGate(loaded, {
+    consoleOut,
+    auditOut,
+    clock: options.clock,
+    store: options.store,
+    log: createLogger({ level: 'silent' }),
+  });
+  return { gate, url: gate.url, dir, inbox, audit, close: () => gate.close() };
+}
+
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+
+/** Collects what the console channel printed and hands out codes per user. */
+export class CodeInbox {
+  readonly lines: string[] = [];
+  private waiters: Array<() => void> = [];
+
+  constructor(stream: PassThrough) {
+    stream.on('data', (chunk: Buffer) => {
+      this.lines.push(...chunk.toString().split('\n').filter(Boolean));
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+  }
+
+  /** Codes sent to a user so far, oldest first. */
+  codesFor(username: string): string[] {
+    const re = new RegExp(`code for ${username} \\(.*\\) on .*: (\\d+)$`);
+    return this.lines.flatMap((l) => re.exec(l)?.[1] ?? []);
+  }
+
+  /** Waits for the n-th code (1-based) sent to a user. */
+  async code(username: string, n = 1, timeoutMs = 5_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const codes = this.codesFor(username);
+      if (codes.length >= n) return codes[n - 1]!;
+      if (Date.now() > deadline) throw new Error(`no code #${n} for ${username}; console printed:\n${this.lines.join('\n')}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+  }
+}
