@@ -102,7 +102,7 @@ describe('the upstream connection', () => {
   });
 
   it('answers 504 when the upstream is too slow', async () => {
-    const slow = await startTestGate({ upstream: upstream.url, apps: `- host: 127.0.0.1\n  upstream: "${upstream.url}"\n  timeout: 300ms` });
+    const slow = await startTestGate({ upstream: upstream.url, apps: `- host: 127.0.0.1\n  upstream: "${upstream.url}"\n  timeout: 1s` });
     try {
       await request(slow.url).get('/public/slow').set('Accept', 'text/html').expect(504);
     } finally {

@@ -81,7 +81,7 @@ ${indent(options.apps ?? `- host: 127.0.0.1\n  upstream: "${options.upstream}"\n
 session:
 ${indent(options.session ?? `secrets: ["${TEST_SECRET}"]`)}
 otp:
-${indent(options.otp ?? 'resend_after: 30s')}
+${indent(options.otp ?? 'max_sends_per_hour: 1000\nmax_sends_per_address_per_hour: 1000')}
 directory:
   file: users.yaml
 policies: [policies/]

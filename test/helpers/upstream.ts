@@ -23,7 +23,7 @@ export async function startUpstream(): Promise<TestUpstream> {
   const server = http.createServer((req, res) => {
     const record = { method: req.method ?? '', url: req.url ?? '', headers: req.headers };
     seen.push(record);
-    if (req.url?.startsWith('/slow')) {
+    if (req.url?.endsWith('/slow')) {
       setTimeout(() => res.end('late'), 5_000).unref();
       return;
     }

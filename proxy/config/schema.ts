@@ -1,0 +1,228 @@
+// The config file as written (snake_case YAML keys), with defaults and per-option checks;
+// compile-config.ts turns the parsed value into the runtime GateConfig.
+import { isIP } from 'node:net';
+import { isSupportedCountry } from 'libphonenumber-js';
+import type { CountryCode } from 'libphonenumber-js';
+import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from './duration.js';
+
+const TEN_MINUTES_MS = 10 * 60_000;
+
+/** A duration such as "30s", "5m", "12h", "7d" or "1h30m"; kept as text here, compiled to ms later. */
+export function durationSchema(options: { max?: { ms: number; text: string } } = {}) {
+  const { max } = options;
+  return z
+    .string({ error: (iss) => (iss.input === undefined ? undefined : 'expected a duration like "5m"') })
+    .refine((v) => parseDuration(v) !== undefined, { error: 'expected a duration like "5m", "1h30m" or "7d"' })
+    .refine((v) => (parseDuration(v) ?? 1) > 0, { error: 'must be longer than zero' })
+    .refine((v) => !max || (parseDuration(v) ?? 0) <= max.ms, { error: `must be at most ${max?.text ?? ''}` })
+    // The pattern is for editors via the JSON Schema; parseDuration above is what decides.
+    .meta({ description: 'A duration: numbers with units d, h, m, s, largest first, e.g. "30s", "5m", "1h30m".', pattern: DURATION_PATTERN });
+}
+
+// No regex flags: these patterns also go into the JSON Schema, which has none.
+const HOST_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+const HOST_NAME = `${HOST_LABEL}(?:\\.${HOST_LABEL})*`;
+const APP_HOST = new RegExp(`^(?:\\*\\.)?${HOST_NAME}$`);
+/** RFC 7230 token: what a header or cookie name may contain. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function isRedisUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'redis:' || url.protocol === 'rediss:';
+  } catch {
+    return false;
+  }
+}
+
+function isAddressOrCidr(text: string): boolean {
+  const [address = '', bits, ...rest] = text.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^[0-9]{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128);
+}
+
+/** "0.0.0.0:8080", "127.0.0.1:0", "[::]:8080", "localhost:8080". */
+export function splitListen(text: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):([0-9]{1,5})$/.exec(text);
+  const host = m?.[1] ?? m?.[2];
+  const port = Number(m?.[3]);
+  if (host === undefined || !(port >= 0 && port <= 65535)) return undefined;
+  if (m?.[1] !== undefined && isIP(host) !== 6) return undefined;
+  return { host, port };
+}
+
+/** Text whose wrong-type message already says what form is expected ("got 8080" for listen). */
+function text(expected: string) {
+  return z.string({ error: (iss) => (iss.input === undefined ? undefined : `expected ${expected}`) });
+}
+
+const headerName = z.string().regex(TOKEN, { error: 'expected an HTTP header name like "Remote-User"' });
+
+export const DEFAULT_STRIP_HEADERS = [
+  'X-Forwarded-User',
+  'X-Auth-Request-User',
+  'X-Auth-Request-Email',
+  'X-Forwarded-Email',
+  'X-Forwarded-Groups',
+  'X-Remote-User',
+] as const;
+
+const serverSchema = z.strictObject({
+  listen: text('"host:port", like "0.0.0.0:8080"')
+    .refine((v) => splitListen(v) !== undefined, { error: 'expected "host:port", like "0.0.0.0:8080" or "[::]:8080"' })
+    .default('0.0.0.0:8080').describe('Address and port to listen on.'),
+  public_url: text('an http:// or https:// URL')
+    .refine(isHttpUrl, { error: 'expected an http:// or https:// URL, like "https://gate.example.com"' })
+    .optional().describe('How browsers and providers reach the gate.'),
+  path_prefix: text('a path starting with "/"')
+    .regex(/^\/[A-Za-z0-9._~-][A-Za-z0-9._~/-]*$/, { error: 'expected a path starting with "/", like "/_gate"' })
+    .default('/_gate').describe("Path prefix reserved for the gate's own pages."),
+  trusted_proxies: z.array(z.string()
+    .refine(isAddressOrCidr, { error: 'expected an IP address or CIDR, like "10.0.0.0/8"' }))
+    .default([]).describe('Peers whose X-Forwarded-* headers are believed.'),
+  insecure_http: z.boolean().default(false).describe('Plain HTTP for development: cookies lose the Secure flag.'),
+  max_form_bytes: z.number().int().min(1024).max(1_048_576).default(16_384)
+    .describe("Largest body accepted on the gate's own forms, in bytes."),
+});
+
+const appSchema = z.strictObject({
+  host: text('a host name like "wiki.example.com"')
+    .regex(APP_HOST, { error: 'expected a host name like "wiki.example.com" or "*.example.com" (no scheme, no port)' })
+    .describe('Exact host or one-label wildcard "*.example.com".'),
+  path_prefix: z.string()
+    .regex(/^\/[^\s?#]*$/, { error: 'expected a path starting with "/", like "/wiki"' })
+    .default('/').describe('Only requests under this path belong to the app.'),
+  upstream: text('an http:// or https:// URL')
+    .refine(isHttpUrl, { error: 'expected an http:// or https:// URL, like "http://10.0.0.5:8080"' })
+    .describe('Where requests are forwarded.'),
+  timeout: durationSchema().default('30s').describe("How long to wait for the upstream's response headers."),
+});
+
+const appsSchema = z.array(appSchema).min(1).superRefine((apps, ctx) => {
+  const seen = new Map<string, number>();
+  apps.forEach((app, i) => {
+    const key = `${app.host.toLowerCase()}${app.path_prefix.replace(/\/+$/, '')}`;
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i);
+    else ctx.addIssue({ code: 'custom', path: [i, 'host'], input: app.host, message: `the same host and path prefix as apps[${first}]` });
+  });
+});
+
+const sessionSchema = z.strictObject({
+  cookie_name: z.string().regex(TOKEN, { error: 'expected a cookie name (letters, digits, "_" and "-")' })
+    .default('otp_gate').describe('Name of the session cookie.'),
+  domain: z.string().regex(new RegExp(`^\\.?${HOST_NAME}$`), { error: 'expected a domain like "example.com"' })
+    .optional().describe('Cookie Domain, to share the session across subdomains; host-only when absent.'),
+  secure: z.boolean().optional().describe('Secure cookie flag; defaults to true unless server.insecure_http.'),
+  secrets: z.array(z.string().min(32, { error: 'must be at least 32 characters long; generate one with: openssl rand -base64 48' }))
+    .min(1).describe('Cookie signing keys: the first signs, all verify (for rotation).'),
+  lifetime: durationSchema().default('12h').describe('Longest a session lasts.'),
+  idle_timeout: durationSchema().default('1h').describe('A session unused this long ends.'),
+});
+
+const storeSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('memory'),
+    max_entries: z.number().int().min(100).default(10_000).describe('Most records kept in memory.'),
+  }),
+  z.strictObject({
+    type: z.literal('redis'),
+    url: text('a redis:// or rediss:// URL').refine(isRedisUrl, { error: 'expected a redis:// or rediss:// URL' }).describe('Redis URL.'),
+    key_prefix: z.string().default('otp-gate:').describe('Prefix of every key the gate writes.'),
+  }),
+]);
+
+const directorySchema = z.strictObject({
+  file: z.string().min(1).describe('The users file, relative to this config file.'),
+  default_country: z.string()
+    .refine((v) => /^[A-Za-z]{2}$/.test(v) && isSupportedCountry(v.toUpperCase() as CountryCode), {
+      error: 'expected a two-letter country code like "IT" or "US"',
+    })
+    .optional().describe('Region for phone numbers written without "+".'),
+});
+
+const otpSchema = z.strictObject({
+  length: z.number().int().min(6).max(10).default(6).describe('Digits in a code.'),
+  ttl: durationSchema({ max: { ms: TEN_MINUTES_MS, text: '10m' } }).default('5m').describe('How long a code is valid.'),
+  max_attempts: z.number().int().min(1).max(20).default(5).describe('Wrong tries that end one code.'),
+  resend_after: durationSchema().default('30s').describe('Wait before another code may be sent.'),
+  max_sends_per_hour: z.number().int().min(1).default(5).describe('Codes per person per hour.'),
+  max_sends_per_address_per_hour: z.number().int().min(1).default(20).describe('Codes per client address per hour.'),
+  lockout_after: z.number().int().min(1).default(10).describe('Consecutive wrong codes before a lockout.'),
+  lockout_duration: durationSchema().default('15m').describe('How long a lockout lasts.'),
+});
+
+/** One schema per channel type; a channel's key under `channels:` names its type. */
+export const channelSchemas = {
+  console: z.strictObject({}).describe('Prints codes to the gate\'s output: for development only.'),
+} as const;
+
+const channelsSchema = z.strictObject(
+  Object.fromEntries(Object.entries(channelSchemas).map(([k, s]) => [k, s.optional()])) as {
+    [K in keyof typeof channelSchemas]: z.ZodOptional<(typeof channelSchemas)[K]>;
+  },
+).refine((c) => Object.values(c).some((v) => v !== undefined), {
+  error: 'configure at least one channel',
+  // Only when nothing else is wrong: a misspelt channel is already reported as unknown.
+  when: (payload) => payload.issues.length === 0,
+});
+
+const identityHeadersSchema = z.strictObject({
+  user: headerName.default('Remote-User').describe('Header carrying the username.'),
+  name: headerName.default('Remote-Name').describe("Header carrying the person's display name."),
+  groups: headerName.default('Remote-Groups').describe('Header carrying the groups, comma-separated.'),
+  strip: z.array(headerName).default([...DEFAULT_STRIP_HEADERS]).describe('Client-sent headers removed before forwarding.'),
+});
+
+export const configSchema = z.strictObject({
+  server: serverSchema.prefault({}),
+  apps: appsSchema.describe('The web applications behind the gate.'),
+  session: sessionSchema,
+  store: storeSchema.prefault({ type: 'memory' }),
+  directory: directorySchema,
+  policies: z.array(z.string().min(1)).min(1).describe('Policy files or folders, in order.'),
+  otp: otpSchema.prefault({}),
+  channels: channelsSchema.prefault({ console: {} }),
+  audit: z.strictObject({
+    file: z.string().min(1).default('-').describe('"-" for standard output, "off", or a file path.'),
+  }).prefault({}),
+  log: z.strictObject({
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  }).prefault({}),
+  identity_headers: identityHeadersSchema.prefault({}),
+  templates: z.strictObject({
+    dir: z.string().min(1).optional().describe('Folder of page templates; the shipped ones when absent.'),
+  }).prefault({}),
+}).superRefine(crossChecks, { when: () => true }).meta({ title: 'otp-gate configuration' });
+
+/**
+ * Checks that span sections. Runs even when other options are wrong (so every problem is
+ * reported at once), hence it reads the value defensively.
+ */
+function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
+  const section = (name: string): Record<string, unknown> => {
+    const v = (value as Record<string, unknown> | null)?.[name];
+    return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  };
+  if (section('session').secure === false && section('server').insecure_http !== true) {
+    ctx.addIssue({
+      code: 'custom', path: ['session', 'secure'], input: false,
+      message: '"secure: false" is only allowed together with server.insecure_http: true (plain HTTP, for development)',
+    });
+  }
+}
+
+export type RawConfig = z.output<typeof configSchema>;
+export type RawAppConfig = RawConfig['apps'][number];
