@@ -29,20 +29,26 @@ export async function readForm(ctx: Context, limitBytes: number): Promise<Form> 
   return form;
 }
 
-/** Refuses cross-site posts by Fetch Metadata and Origin before the CSRF token is even looked at. */
+/**
+ * Refuses cross-site posts by Fetch Metadata, or by Origin where a browser sends no Fetch
+ * Metadata, before the CSRF token is even looked at. ("Origin: null" is what browsers send
+ * under strict referrer policies; the token still has to match.)
+ */
 export function assertSameOrigin(ctx: Context): void {
   const site = ctx.get('sec-fetch-site');
-  if (site && site !== 'same-origin' && site !== 'none') throw forbiddenForm();
+  if (site) {
+    if (site !== 'same-origin' && site !== 'none') throw forbiddenForm();
+    return;
+  }
   const origin = ctx.get('origin');
-  if (origin && origin !== 'null') {
-    let host: string;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      throw forbiddenForm();
-    }
-    if (host.toLowerCase() !== ctx.get('host').toLowerCase()) throw forbiddenForm();
-  } else if (origin === 'null') throw forbiddenForm();
+  if (!origin || origin === 'null') return;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    throw forbiddenForm();
+  }
+  if (host.toLowerCase() !== ctx.get('host').toLowerCase()) throw forbiddenForm();
 }
 
 export function csrfToken(signer: Signer, bindTo: string): string {

@@ -1,0 +1,154 @@
+// Compiles validated raw rules, in evaluation order, into matchers built once, and collects every
+// problem at the rule it is about. A policy with any error compiles to no rules at all, which
+// denies everything: a caller that ignores the problems still fails closed.
+import { formatDuration, parseDuration } from '../config/duration.js';
+import type { Problem } from '../config/problem.js';
+import { hostCondition, methodCondition, networkCondition, pathCondition } from './conditions.js';
+import type { Condition } from './conditions.js';
+import type { CompiledPolicy, CompiledRule, MissReason, RawRule, RequestFacts, RuleOrigin } from './types.js';
+
+export interface RuleSource {
+  raw: RawRule;
+  origin: RuleOrigin;
+  /** Option path of the rule within its file, for problems: "rules[2]". */
+  path: string;
+}
+
+export interface CompileContext {
+  /** session.lifetime, ms: the lifetime of challenge rules without session_lifetime. */
+  defaultLifetimeMs: number;
+  /** Configured channel names in config order: the channels of challenge rules without any. */
+  channels: readonly string[];
+}
+
+export interface CompiledResult {
+  policy: CompiledPolicy;
+  problems: Problem[];
+}
+
+type Report = (option: string, message: string, severity?: Problem['severity']) => void;
+
+export function compilePolicy(rules: ReadonlyArray<RuleSource>, ctx: CompileContext): CompiledResult {
+  const problems: Problem[] = [];
+  const compiled: CompiledRule[] = [];
+  const countInFile = new Map<string, number>();
+  const catchAlls: CompiledRule[] = [];
+  const byName = new Map<string, CompiledRule>();
+
+  rules.forEach((source, index) => {
+    const n = (countInFile.get(source.origin.file) ?? 0) + 1;
+    countInFile.set(source.origin.file, n);
+    const report: Report = (option, message, severity = 'error') => {
+      problems.push({ ...at(source.origin), path: option ? `${source.path}.${option}` : source.path, message, severity });
+    };
+    const { rule, conditionCount } = compileRule(source, index, n, ctx, report);
+
+    const shadow = catchAlls[0];
+    if (shadow) report('', `rule "${rule.name}" is never reached: rule "${shadow.name}" (${where(shadow.origin)}) before it matches every request`, 'warning');
+    if (conditionCount === 0) catchAlls.push(rule);
+    const twin = byName.get(rule.name);
+    if (twin) report('name', `rule name "${rule.name}" is also used at ${where(twin.origin)}; explain and audit lines will not tell them apart`, 'warning');
+    else byName.set(rule.name, rule);
+    compiled.push(rule);
+  });
+
+  const failed = problems.some((p) => p.severity === 'error');
+  return { policy: { rules: failed ? [] : compiled }, problems };
+}
+
+function compileRule(source: RuleSource, index: number, n: number, ctx: CompileContext, report: Report) {
+  const { raw, origin } = source;
+  const conditions: Condition[] = [];
+  // Cheapest first: the first condition that misses ends the rule.
+  const add = (list: string[] | undefined, option: string, build: (l: string[], r: Report) => Condition | undefined) => {
+    if (list === undefined) return;
+    if (list.length === 0) return report(option, `${option}: [] matches nothing; leave ${option} out to match any`);
+    const condition = build(list, report);
+    if (condition) conditions.push(condition);
+  };
+  add(raw.hosts, 'hosts', hostCondition);
+  add(raw.methods, 'methods', methodCondition);
+  add(raw.networks, 'networks', networkCondition);
+  add(raw.paths, 'paths', pathCondition);
+
+  const challenge = compileChallenge(raw, ctx, report);
+  const failing = (facts: RequestFacts): Condition | undefined => {
+    for (let i = 0; i < conditions.length; i++) if (!conditions[i]!.test(facts)) return conditions[i];
+    return undefined;
+  };
+  const rule: CompiledRule = {
+    index,
+    name: raw.name ?? `${basename(origin.file)}#${n}`,
+    origin,
+    action: raw.action,
+    ...challenge,
+    match(facts): MissReason | undefined {
+      const miss = failing(facts);
+      return miss === undefined ? undefined : { field: miss.field, detail: miss.describe(facts) };
+    },
+    matches: (facts) => failing(facts) === undefined,
+  };
+  return { rule, conditionCount: conditions.length };
+}
+
+type ChallengeParts = Pick<CompiledRule, 'users' | 'groups' | 'channels' | 'sessionLifetime'>;
+
+function compileChallenge(raw: RawRule, ctx: CompileContext, report: Report): ChallengeParts {
+  if (raw.action !== 'challenge') {
+    if (raw.users !== undefined) report('users', 'users/groups apply only to challenge rules');
+    if (raw.groups !== undefined) report('groups', 'users/groups apply only to challenge rules');
+    if (raw.channels !== undefined) report('channels', 'channels apply only to challenge rules');
+    if (raw.session_lifetime !== undefined) report('session_lifetime', 'session_lifetime applies only to challenge rules');
+    return { users: undefined, groups: undefined, channels: [], sessionLifetime: ctx.defaultLifetimeMs };
+  }
+  for (const option of ['users', 'groups'] as const) {
+    if (raw[option]?.length === 0) report(option, `${option}: [] admits nobody; leave ${option} out to admit any known user`);
+  }
+  return {
+    users: raw.users && new Set(raw.users.map((u) => u.toLowerCase())),
+    groups: raw.groups && new Set(raw.groups),
+    channels: compileChannels(raw.channels, ctx, report),
+    sessionLifetime: compileLifetime(raw.session_lifetime, ctx, report),
+  };
+}
+
+function compileChannels(listed: string[] | undefined, ctx: CompileContext, report: Report): readonly string[] {
+  if (listed === undefined) {
+    if (ctx.channels.length === 0) report('action', 'no channel is configured, so this challenge could never send a code');
+    return ctx.channels;
+  }
+  const out: string[] = [];
+  listed.forEach((name, i) => {
+    if (!ctx.channels.includes(name)) {
+      const known = ctx.channels.length ? `configured: ${ctx.channels.join(', ')}` : 'none are configured';
+      report(`channels[${i}]`, `channel "${name}" is not configured (${known})`);
+    } else if (out.includes(name)) report(`channels[${i}]`, `channel "${name}" is listed twice`, 'warning');
+    else out.push(name);
+  });
+  if (listed.length === 0) report('channels', 'channels: [] could never send a code; leave channels out to use every configured channel');
+  return out;
+}
+
+function compileLifetime(text: string | undefined, ctx: CompileContext, report: Report): number {
+  if (text === undefined) return ctx.defaultLifetimeMs;
+  const ms = parseDuration(text);
+  if (ms === undefined) report('session_lifetime', `"${text}" is not a duration like "30m", "12h" or "1h30m"`);
+  else if (ms <= 0) report('session_lifetime', 'session_lifetime must be longer than zero');
+  else if (ms > ctx.defaultLifetimeMs) {
+    report('session_lifetime', `${text} is longer than session.lifetime (${formatDuration(ctx.defaultLifetimeMs)}), which ends every session first`, 'warning');
+  }
+  return ms ?? ctx.defaultLifetimeMs;
+}
+
+function at(origin: RuleOrigin): Pick<Problem, 'file' | 'line' | 'col'> {
+  return { file: origin.file, line: origin.line, col: origin.col };
+}
+
+export function where(origin: RuleOrigin): string {
+  return `${origin.file}:${origin.line}:${origin.col}`;
+}
+
+/** The file name without folders, either separator: the engine stays free of node:path. */
+function basename(file: string): string {
+  return file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
+}
