@@ -3,7 +3,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import type { Context } from 'koa';
 import { createAuditLog } from './audit/audit-log.js';
 import { createChallenges } from './challenge/challenges.js';
@@ -11,6 +10,7 @@ import type { Challenges } from './challenge/challenges.js';
 import { createChannels } from './channels/create-channel.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
+import { SHIPPED_TEMPLATES_DIR } from './config/compile-config.js';
 import type { LoadedGate } from './config/types.js';
 import { createHeaderRewriter } from './forward/upstream-headers.js';
 import { createUpstreams } from './forward/upstreams.js';
@@ -30,8 +30,6 @@ import type { Sessions } from './session/sessions.js';
 import { createSigner } from './session/signer.js';
 import { createStore } from './store/create-store.js';
 import type { Store } from './store/store.js';
-
-export const SHIPPED_TEMPLATES = fileURLToPath(new URL('../templates/', import.meta.url));
 
 export interface GateOptions {
   clock?: Clock;
@@ -68,7 +66,7 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
   const signer = createSigner(config.session.secrets);
   const audit = createAuditLog(config.audit, { clock, out: options.auditOut, onError: (err) => log.error({ err }, 'audit write failed') });
   const channels = createChannels(config.channels, { consoleOut: options.consoleOut });
-  const templates = loadTemplates(config.templatesDir, SHIPPED_TEMPLATES);
+  const templates = loadTemplates(config.templatesDir, SHIPPED_TEMPLATES_DIR);
 
   // Start-up checks: a gate that can't reach its store or channels must not start serving.
   await store.check();

@@ -1,57 +1,43 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../proxy/clock.js';
 import { browser, hiddenField, identify, submitCode } from '../helpers/browser.js';
-import type { TestGate } from '../helpers/gate.js';
-import { startTestGate } from '../helpers/gate.js';
-import type { TestUpstream } from '../helpers/upstream.js';
-import { startUpstream } from '../helpers/upstream.js';
+import { useGate } from '../helpers/gate.js';
 
 const clock = createManualClock(Date.now());
-let upstream: TestUpstream;
-let gate: TestGate;
-
 const USERS = `
 users:
 ${Array.from({ length: 12 }, (_, i) => `  user${i}:\n    name: User ${i}\n    phone: "+39 333 000 01${String(i).padStart(2, '0')}"\n    groups: [staff]`).join('\n')}
 `;
 
-beforeAll(async () => {
-  upstream = await startUpstream();
-  gate = await startTestGate({
-    upstream: upstream.url,
-    users: USERS,
-    clock,
-    otp: 'ttl: 5m\nmax_attempts: 5\nresend_after: 30s\nmax_sends_per_hour: 3\nmax_sends_per_address_per_hour: 1000\nlockout_after: 8\nlockout_duration: 15m',
-  });
-});
-afterAll(async () => {
-  await gate?.close();
-  await upstream?.close();
+const env = useGate({
+  users: USERS,
+  clock,
+  otp: 'ttl: 5m\nmax_attempts: 5\nresend_after: 30s\nmax_sends_per_hour: 3\nmax_sends_per_address_per_hour: 1000\nlockout_after: 8\nlockout_duration: 15m',
 });
 
 const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
 describe('one-time codes', () => {
   it('are six digits by default', async () => {
-    await identify(browser(gate), 'user0');
-    expect(await gate.inbox.code('user0')).toMatch(/^\d{6}$/);
+    await identify(browser(env.gate), 'user0');
+    expect(await env.gate.inbox.code('user0')).toMatch(/^\d{6}$/);
   });
 
   it('are accepted once only', async () => {
-    const agent = browser(gate);
+    const agent = browser(env.gate);
     const { csrf } = await identify(agent, 'user1');
-    const code = await gate.inbox.code('user1');
+    const code = await env.gate.inbox.code('user1');
     expect((await submitCode(agent, csrf, code)).status).toBe(303);
-    const again = await submitCode(browser(gate).set('Cookie', ''), csrf, code);
+    const again = await submitCode(browser(env.gate).set('Cookie', ''), csrf, code);
     expect(again.status).not.toBe(303);
     const sameBrowser = await submitCode(agent, csrf, code);
     expect(sameBrowser.status).not.toBe(303);
   });
 
   it('expire after their lifetime', async () => {
-    const agent = browser(gate);
+    const agent = browser(env.gate);
     const { csrf } = await identify(agent, 'user2');
-    const code = await gate.inbox.code('user2');
+    const code = await env.gate.inbox.code('user2');
     clock.advance(5 * 60_000 + 1);
     const res = await submitCode(agent, csrf, code);
     expect(res.status).toBe(400);
@@ -59,18 +45,18 @@ describe('one-time codes', () => {
   });
 
   it('say how many tries are left after a wrong code', async () => {
-    const agent = browser(gate);
+    const agent = browser(env.gate);
     const { csrf } = await identify(agent, 'user3');
-    const code = await gate.inbox.code('user3');
+    const code = await env.gate.inbox.code('user3');
     const res = await submitCode(agent, csrf, wrong(code));
     expect(res.status).toBe(400);
     expect(res.text).toContain('4 tries left');
   });
 
   it('die after five wrong tries, even when the sixth is right', async () => {
-    const agent = browser(gate);
+    const agent = browser(env.gate);
     const { csrf } = await identify(agent, 'user4');
-    const code = await gate.inbox.code('user4');
+    const code = await env.gate.inbox.code('user4');
     for (let i = 0; i < 5; i++) await submitCode(agent, csrf, wrong(code));
     const res = await submitCode(agent, csrf, code);
     expect(res.status).toBe(400);
@@ -78,27 +64,27 @@ describe('one-time codes', () => {
   });
 
   it('cannot be resent before the cooldown', async () => {
-    const agent = browser(gate);
+    const agent = browser(env.gate);
     const { csrf } = await identify(agent, 'user5');
     const res = await agent.post('/_gate/resend').type('form').send({ csrf });
     expect(res.status).toBe(429);
     expect(res.text).toMatch(/new one in \d+ seconds/);
-    expect(gate.inbox.codesFor('user5')).toHaveLength(1);
+    expect(env.gate.inbox.codesFor('user5')).toHaveLength(1);
   });
 
   it('can be resent after the cooldown, and the new code replaces the old', async () => {
-    const agent = browser(gate);
+    const agent = browser(env.gate);
     const { csrf } = await identify(agent, 'user6');
-    const first = await gate.inbox.code('user6', 1);
+    const first = await env.gate.inbox.code('user6', 1);
     clock.advance(31_000);
     expect((await agent.post('/_gate/resend').type('form').send({ csrf })).status).toBe(303);
-    const second = await gate.inbox.code('user6', 2);
+    const second = await env.gate.inbox.code('user6', 2);
     if (second !== first) expect((await submitCode(agent, csrf, first)).status).toBe(400);
     expect((await submitCode(agent, csrf, second)).status).toBe(303);
   });
 
   it('are capped per person per hour', async () => {
-    const agent = browser(gate);
+    const agent = browser(env.gate);
     const { csrf } = await identify(agent, 'user7');
     for (let i = 0; i < 2; i++) {
       clock.advance(31_000);
@@ -111,11 +97,11 @@ describe('one-time codes', () => {
   });
 
   it('keep counting failures across new codes and lock the person out', async () => {
-    const agent = browser(gate);
+    const agent = browser(env.gate);
     let { csrf } = await identify(agent, 'user8');
     let failures = 0;
     for (let n = 1; failures < 8; n++) {
-      const code = await gate.inbox.code('user8', n);
+      const code = await env.gate.inbox.code('user8', n);
       for (let i = 0; i < 5 && failures < 8; i++, failures++) await submitCode(agent, csrf, wrong(code));
       if (failures < 8) {
         clock.advance(31_000);
@@ -123,25 +109,25 @@ describe('one-time codes', () => {
         csrf = hiddenField(page.text, 'csrf');
       }
     }
-    const code = gate.inbox.codesFor('user8').at(-1)!;
+    const code = env.gate.inbox.codesFor('user8').at(-1)!;
     const res = await submitCode(agent, csrf, code);
     expect(res.status).toBe(429);
     expect(res.text).toContain('Too many wrong codes');
-    expect(gate.audit.some((l) => l.includes('"lockout"'))).toBe(true);
+    expect(env.gate.audit.some((l) => l.includes('"lockout"'))).toBe(true);
   });
 });
 
 describe('an unknown identity', () => {
   it('gets the same answer and the same kind of page as a known one', async () => {
-    const known = await identify(browser(gate), 'user9');
-    const unknown = await identify(browser(gate), 'nobody-here');
+    const known = await identify(browser(env.gate), 'user9');
+    const unknown = await identify(browser(env.gate), 'nobody-here');
     expect(unknown.status).toBe(known.status);
     const shape = (html: string) => html.replace(/value="[^"]*"/g, '').replace(/\+\d+ [•\d ]+/g, 'PHONE').replace(/nonce-[^']+|nonce="[^"]*"/g, '');
     expect(shape(unknown.html)).toBe(shape(known.html));
   });
 
   it('never receives a code that works', async () => {
-    const agent = browser(gate);
+    const agent = browser(env.gate);
     const { csrf } = await identify(agent, '+39 333 999 9999');
     const res = await submitCode(agent, csrf, '000000');
     expect(res.status).toBe(400);
@@ -150,16 +136,16 @@ describe('an unknown identity', () => {
 
 describe('the audit trail', () => {
   it('records sends, failures and logins without codes or full phone numbers', async () => {
-    const agent = browser(gate);
+    const agent = browser(env.gate);
     const { csrf } = await identify(agent, 'user10');
-    const code = await gate.inbox.code('user10');
+    const code = await env.gate.inbox.code('user10');
     await submitCode(agent, csrf, wrong(code));
     await submitCode(agent, csrf, code);
-    await gate.gate.challenges.idle();
-    const lines = gate.audit.filter((l) => l.includes('user10'));
+    await env.gate.gate.challenges.idle();
+    const lines = env.gate.audit.filter((l) => l.includes('user10'));
     const events = lines.map((l) => JSON.parse(l).event);
     expect(events).toEqual(expect.arrayContaining(['challenge_started', 'code_sent', 'code_failed', 'login']));
-    for (const line of gate.audit) {
+    for (const line of env.gate.audit) {
       expect(line).not.toContain(code);
       expect(line).not.toMatch(/333\s?000\s?01\d\d/);
       expect(line).not.toMatch(/\+39333/);

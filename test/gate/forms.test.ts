@@ -1,25 +1,12 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { browser, hiddenField } from '../helpers/browser.js';
-import type { TestGate } from '../helpers/gate.js';
-import { startTestGate } from '../helpers/gate.js';
-import type { TestUpstream } from '../helpers/upstream.js';
-import { startUpstream } from '../helpers/upstream.js';
+import { useGate } from '../helpers/gate.js';
 
-let upstream: TestUpstream;
-let gate: TestGate;
-
-beforeAll(async () => {
-  upstream = await startUpstream();
-  gate = await startTestGate({ upstream: upstream.url });
-});
-afterAll(async () => {
-  await gate?.close();
-  await upstream?.close();
-});
+const env = useGate({});
 
 async function loginForm() {
-  const agent = browser(gate);
+  const agent = browser(env.gate);
   const page = await agent.get('/_gate/login?rd=%2F').expect(200);
   return { agent, csrf: hiddenField(page.text, 'csrf') };
 }
@@ -75,18 +62,18 @@ describe('the gate\'s forms', () => {
 
 describe('the gate\'s pages', () => {
   it('forbid framing and are not cached', async () => {
-    const res = await request(gate.url).get('/_gate/login').expect(200);
+    const res = await request(env.gate.url).get('/_gate/login').expect(200);
     expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
   it('answer an unknown gate page with 404', async () => {
-    await request(gate.url).get('/_gate/nope').expect(404);
+    await request(env.gate.url).get('/_gate/nope').expect(404);
   });
 
   it('answer health checks', async () => {
-    const res = await request(gate.url).get('/_gate/healthz').expect(200);
+    const res = await request(env.gate.url).get('/_gate/healthz').expect(200);
     expect(res.body).toEqual({ status: 'ok' });
   });
 });

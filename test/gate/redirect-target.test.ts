@@ -1,21 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { browser, signIn } from '../helpers/browser.js';
-import type { TestGate } from '../helpers/gate.js';
-import { startTestGate } from '../helpers/gate.js';
-import type { TestUpstream } from '../helpers/upstream.js';
-import { startUpstream } from '../helpers/upstream.js';
+import { useGate } from '../helpers/gate.js';
 
-let upstream: TestUpstream;
-let gate: TestGate;
-
-beforeAll(async () => {
-  upstream = await startUpstream();
-  gate = await startTestGate({ upstream: upstream.url });
-});
-afterAll(async () => {
-  await gate?.close();
-  await upstream?.close();
-});
+const env = useGate({});
 
 const ATTACKS = [
   '//evil.example',
@@ -42,7 +29,7 @@ const ATTACKS = [
 
 describe('the redirect after login', () => {
   it.each(ATTACKS)('never leaves the fronted hosts for %j', async (rd) => {
-    const res = await signIn(gate, browser(gate), 'alice', rd);
+    const res = await signIn(env.gate, browser(env.gate), 'alice', rd);
     expect(res.status).toBe(303);
     const location = res.headers.location as string;
     const resolved = new URL(location, 'http://127.0.0.1/');
@@ -51,12 +38,12 @@ describe('the redirect after login', () => {
   });
 
   it('returns to a path on the same host', async () => {
-    const res = await signIn(gate, browser(gate), 'alice', '/reports/q3?year=2026');
+    const res = await signIn(env.gate, browser(env.gate), 'alice', '/reports/q3?year=2026');
     expect(res.headers.location).toBe('/reports/q3?year=2026');
   });
 
   it('returns to another host the gate fronts', async () => {
-    const res = await signIn(gate, browser(gate), 'alice', 'https://wiki.apps.test/page');
+    const res = await signIn(env.gate, browser(env.gate), 'alice', 'https://wiki.apps.test/page');
     expect(res.headers.location).toBe('https://wiki.apps.test/page');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileTemplate, loadTemplates } from '../../proxy/gate/templates.js';
-import { SHIPPED_TEMPLATES } from '../../proxy/server.js';
+import { SHIPPED_TEMPLATES_DIR } from '../../proxy/config/compile-config.js';
 
 describe('templates', () => {
   it('escape every value', () => {
@@ -21,7 +21,7 @@ describe('templates', () => {
   });
 
   it('render the shipped pages with a nonce and no unescaped input', () => {
-    const page = loadTemplates(SHIPPED_TEMPLATES, SHIPPED_TEMPLATES).render('login', { nonce: 'N', identifier: '<b>', csrf: 't', rd: '/', action: '/_gate/login', title: 'Sign in', brand: 'b', lang: 'en' });
+    const page = loadTemplates(SHIPPED_TEMPLATES_DIR, SHIPPED_TEMPLATES_DIR).render('login', { nonce: 'N', identifier: '<b>', csrf: 't', rd: '/', action: '/_gate/login', title: 'Sign in', brand: 'b', lang: 'en' });
     expect(page).toContain('nonce="N"');
     expect(page).toContain('value="&lt;b&gt;"');
     expect(page).not.toContain('<b>');

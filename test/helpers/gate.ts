@@ -10,6 +10,9 @@ import { createLogger } from '../../proxy/log.js';
 import type { RunningGate } from '../../proxy/server.js';
 import { startGate } from '../../proxy/server.js';
 import type { Store } from '../../proxy/store/store.js';
+import { afterAll, beforeAll } from 'vitest';
+import type { TestUpstream } from './upstream.js';
+import { startUpstream } from './upstream.js';
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
@@ -145,4 +148,24 @@ export class CodeInbox {
       });
     }
   }
+}
+
+/**
+ * Registers hooks that start an upstream and a gate in front of it for the enclosing suite.
+ * Read `env.gate` / `env.upstream` inside tests (they exist once beforeAll has run).
+ */
+export function useGate(options: Omit<TestGateOptions, 'upstream'> & { upstream?: (upstreamUrl: string) => string } = {}): {
+  gate: TestGate;
+  upstream: TestUpstream;
+} {
+  const env = {} as { gate: TestGate; upstream: TestUpstream };
+  beforeAll(async () => {
+    env.upstream = await startUpstream();
+    env.gate = await startTestGate({ ...options, upstream: options.upstream?.(env.upstream.url) ?? env.upstream.url });
+  });
+  afterAll(async () => {
+    await env.gate?.close();
+    await env.upstream?.close();
+  });
+  return env;
 }
