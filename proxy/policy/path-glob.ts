@@ -36,6 +36,8 @@ export function compilePathGlob(glob: string): CompiledPathGlob {
     return { ok: false, reason: `path "${glob}" is percent-encoded: paths are matched decoded, so write " " rather than "%20"` };
   }
   if (!GLOB_SYNTAX.test(glob)) return { ok: true, exact: glob, test: (path) => path === glob };
+  const costly = backtrackingRisk(glob);
+  if (costly !== undefined) return { ok: false, reason: `path "${glob}": ${costly}` };
   try {
     const re = picomatch.makeRe(glob, OPTIONS);
     // picomatch's "/**/x" wants at least one segment for "**"; elsewhere "**" may be empty.
@@ -47,4 +49,35 @@ export function compilePathGlob(glob: string): CompiledPathGlob {
   } catch (error) {
     return { ok: false, reason: `path "${glob}" is not a valid glob: ${error instanceof Error ? error.message : String(error)}` };
   }
+}
+
+/**
+ * picomatch compiles globs to backtracking regexes: each "*" sharing a segment with another, and
+ * each "**" before the last segment, multiplies the work on a long crafted path (ReDoS). One of
+ * each keeps matching linear in practice; more is refused with a way out.
+ */
+function backtrackingRisk(glob: string): string | undefined {
+  if (picomatch.scan(glob, OPTIONS).isExtglob) return 'extglobs such as "+(a|b)" are not supported; list the alternatives as separate globs';
+  const segments = glob.split('/');
+  let innerGlobstars = 0;
+  for (let i = 1; i < segments.length; i++) {
+    const segment = segments[i]!;
+    if (segment === '**') {
+      if (i < segments.length - 1) innerGlobstars++;
+    } else if (unescapedStars(segment) > 1) {
+      return 'has more than one "*" in a segment, which makes matching slow on crafted paths; use one "*" per segment or list separate globs';
+    }
+  }
+  return innerGlobstars > 1
+    ? 'has more than one "**" before its last segment, which makes matching slow on crafted paths; list separate globs'
+    : undefined;
+}
+
+function unescapedStars(segment: string): number {
+  let count = 0;
+  for (let i = 0; i < segment.length; i++) {
+    if (segment[i] === '\\') i++;
+    else if (segment[i] === '*') count++;
+  }
+  return count;
 }

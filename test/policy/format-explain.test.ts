@@ -1,0 +1,66 @@
+// Behaviour of the explain text: facts, HIT/MISS per rule, the decision, and the given user.
+import { describe, expect, it } from 'vitest';
+import { explain } from '../../proxy/policy/decide.js';
+import { formatExplain } from '../../proxy/policy/format-explain.js';
+import type { RequestFacts } from '../../proxy/policy/types.js';
+import { bypass, challenge, deny, facts, policy } from './builders.js';
+
+const compiled = policy([
+  bypass({ name: 'health', paths: ['/health'] }),
+  deny({ name: 'blocked', paths: ['/blocked/**'] }),
+  challenge({ name: 'admin', paths: ['/admin/**'], groups: ['admins'], channels: ['console'], session_lifetime: '1h' }),
+  challenge({ name: 'everyone', paths: ['/app/**'] }),
+]);
+
+function text(f: Partial<RequestFacts>, subject?: Parameters<typeof formatExplain>[2]): string {
+  const all = facts(f);
+  return formatExplain(explain(compiled, all), all, subject);
+}
+
+describe('formatExplain', () => {
+  it('starts with the facts of the request', () => {
+    expect(text({ path: '/x' }).split('\n').slice(0, 4)).toEqual([
+      'host     wiki.example.com',
+      'path     /x',
+      'method   GET',
+      'address  203.0.113.7',
+    ]);
+  });
+
+  it('prints one MISS line per rule that missed, with why, and a HIT line for the deciding rule', () => {
+    const lines = text({ path: '/admin/x' }).split('\n');
+    expect(lines).toContain('MISS  rules[0] "health" (policies/test.yaml:2:5): path "/admin/x" matches none of ["/health"]');
+    expect(lines).toContain('MISS  rules[1] "blocked" (policies/test.yaml:5:5): path "/admin/x" matches none of ["/blocked/**"]');
+    expect(lines).toContain('HIT   rules[2] "admin" (policies/test.yaml:8:5)');
+    expect(lines.some((l) => l.includes('"everyone"'))).toBe(false);
+  });
+
+  it('a challenge names its channels, lifetime and who it admits', () => {
+    expect(text({ path: '/admin/x' })).toContain('=> challenge by "admin": channels console; session lifetime 1h; admits groups [admins]');
+    expect(text({ path: '/app/x' })).toContain('=> challenge by "everyone": channels console, sms; session lifetime 12h; admits any known user');
+  });
+
+  it('no matching rule says default deny', () => {
+    expect(text({ path: '/nowhere' }).split('\n').at(-1)).toBe('=> deny: no rule matched (default deny)');
+  });
+
+  it('a bypass and a deny name their rule', () => {
+    expect(text({ path: '/health' })).toContain('=> bypass by "health"');
+    expect(text({ path: '/blocked/x' })).toContain('=> deny by "blocked"');
+  });
+
+  it('says whether a given user is admitted', () => {
+    expect(text({ path: '/admin/x' }, { user: 'alice', groups: ['admins'] })).toContain('user "alice" (groups [admins]): admitted');
+    expect(text({ path: '/admin/x' }, { user: 'bob', groups: ['staff'] })).toMatch(/user "bob" \(groups \[staff\]\): not admitted/);
+  });
+
+  it('says whether a session of the given age is still within the rule lifetime', () => {
+    expect(text({ path: '/admin/x' }, { user: 'alice', groups: ['admins'], sessionAgeMs: 2 * 3_600_000 })).toContain('a session 2h old is past');
+    expect(text({ path: '/admin/x' }, { user: 'alice', groups: ['admins'], sessionAgeMs: 60_000 })).toContain('a session 1m old is within');
+  });
+
+  it('an empty policy says so and denies', () => {
+    const all = facts();
+    expect(formatExplain(explain({ rules: [] }, all), all)).toContain('(the policy has no rules)\n=> deny: no rule matched (default deny)');
+  });
+});
