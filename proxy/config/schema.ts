@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { isSupportedCountry } from 'libphonenumber-js';
 import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
+import { parseNetworks } from '../net/ip-networks.js';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
 
 const TEN_MINUTES_MS = 10 * 60_000;
@@ -45,12 +46,9 @@ function isRedisUrl(text: string): boolean {
   }
 }
 
+/** The same parser policy `networks` use, so a range means one thing everywhere. */
 function isAddressOrCidr(text: string): boolean {
-  const [address = '', bits, ...rest] = text.split('/');
-  const version = isIP(address);
-  if (version === 0 || rest.length > 0) return false;
-  if (bits === undefined) return true;
-  return /^[0-9]{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128);
+  return parseNetworks([text]).errors.length === 0;
 }
 
 /** "0.0.0.0:8080", "127.0.0.1:0", "[::]:8080", "localhost:8080". */

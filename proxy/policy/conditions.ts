@@ -2,7 +2,7 @@
 // a test that allocates nothing and a description of why a request missed it, for explain.
 import { compileHostGlob } from './host-glob.js';
 import type { HostTest } from './host-glob.js';
-import { inNetworks, parseNetworks } from './ip-networks.js';
+import { inNetworks, parseNetworks } from '../net/ip-networks.js';
 import { compilePathGlob } from './path-glob.js';
 import type { PathTest } from './path-glob.js';
 import type { MissReason, RequestFacts } from './types.js';

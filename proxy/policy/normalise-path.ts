@@ -1,7 +1,7 @@
 // Request targets and Host headers turned into the one form rules match on, and the path
 // re-encoded for the upstream so that it sees exactly what the rules saw. Anything that could be
 // read two ways (double encoding, "..;", backslashes, control characters) is refused instead.
-import { parseIPv6 } from './ip-networks.js';
+import { parseIPv6 } from '../net/ip-networks.js';
 
 export type NormalisedPath = { ok: true; path: string; query: string } | { ok: false; reason: string };
 

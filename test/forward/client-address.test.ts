@@ -38,6 +38,16 @@ describe('address lists', () => {
   });
 
   it('name the entry that is not an address', () => {
-    expect(() => createAddressMatcher(['10.0.0.0/33'])).toThrow('"10.0.0.0/33" is not an IP address or CIDR range');
+    expect(() => createAddressMatcher(['10.0.0.0/33'])).toThrow('10.0.0.0/33');
+  });
+});
+
+describe('canonical addresses', () => {
+  it('refuse IPv4 forms that parsers disagree on', async () => {
+    const { canonicalAddress } = await import('../../proxy/net/cidr.js');
+    expect(canonicalAddress('10.1')).toBeUndefined();
+    expect(canonicalAddress('012.0.0.1')).toBeUndefined();
+    expect(canonicalAddress('::ffff:10.0.0.1')).toBe('10.0.0.1');
+    expect(canonicalAddress('2001:0db8::0001')).toBe('2001:db8::1');
   });
 });

@@ -1,8 +1,8 @@
 // Behaviour of network conditions: CIDRs parsed once, client addresses tested without allocating.
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { inNetworks, parseIPv4, parseIPv6, parseNetworks } from '../../proxy/policy/ip-networks.js';
-import { prng } from './builders.js';
+import { inNetworks, parseIPv4, parseIPv6, parseNetworks } from '../../proxy/net/ip-networks.js';
+import { prng } from '../policy/builders.js';
 
 function contains(entries: string[], ip: string): boolean {
   const { networks, errors } = parseNetworks(entries);
