@@ -93,3 +93,31 @@ describe('otp-gate explain', () => {
     expect(res.stdout).toContain('404');
   });
 });
+
+describe('otp-gate demo', () => {
+  it('runs on its embedded defaults: a challenge for the app, the public page open', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'demo', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`demo did not start:\n${out}`)), 15_000);
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /open (http:\/\/\S+)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
+        });
+      });
+      const protectedPage = await fetch(url, { redirect: 'manual', headers: { Accept: 'text/html' } });
+      expect(protectedPage.status).toBe(302);
+      expect(protectedPage.headers.get('location')).toBe('/_gate/login?rd=%2F');
+      const publicPage = await fetch(new URL('/public/', url));
+      expect(await publicPage.text()).toContain('Demo app');
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});

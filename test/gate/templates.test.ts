@@ -1,6 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { compileTemplate, loadTemplates } from '../../proxy/gate/templates.js';
 import { SHIPPED_TEMPLATES_DIR } from '../../proxy/config/compile-config.js';
+import { useGate } from '../helpers/gate.js';
 
 describe('templates', () => {
   it('escape every value', () => {
@@ -25,5 +30,22 @@ describe('templates', () => {
     expect(page).toContain('nonce="N"');
     expect(page).toContain('value="&lt;b&gt;"');
     expect(page).not.toContain('<b>');
+  });
+});
+
+describe('an operator\'s templates folder', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'otp-gate-templates-'));
+  writeFileSync(join(dir, 'login.html'), '<h1>Welcome to ACME</h1><form method="post" action="{{action}}"><input type="hidden" name="csrf" value="{{csrf}}"></form>');
+  const env = useGate({ extraConfig: `templates:\n  dir: "${dir}"` });
+
+  it('replaces the pages it holds', async () => {
+    const res = await request(env.gate.url).get('/_gate/login').expect(200);
+    expect(res.text).toContain('Welcome to ACME');
+  });
+
+  it('falls back to the shipped pages it does not hold', async () => {
+    const res = await request(env.gate.url).get('/_gate/logout').set('Accept', 'text/html').expect(200);
+    expect(res.text).toContain('You are signed out');
+    expect(res.text).toContain('<!doctype html>');
   });
 });
