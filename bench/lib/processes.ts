@@ -1,0 +1,66 @@
+// Child processes for the bench: each server runs apart from the load generator, so the numbers
+// measure the server and not the process that is pushing load into it.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+
+export interface Child {
+  process: ChildProcess;
+  /** Everything it printed on stdout, as it arrives. */
+  onLine(listener: (line: string) => void): void;
+  rss(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts a TypeScript entry with `node --import tsx` and resolves once `ready` matches a line. */
+export async function startChild(entry: string, args: string[], ready: RegExp, nodeArgs: string[] = []): Promise<{ child: Child; match: RegExpExecArray }> {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const listeners: Array<(line: string) => void> = [];
+  let buffered = '';
+  let output = '';
+  proc.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop()!;
+    for (const line of lines) for (const l of listeners) l(line);
+  });
+  proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${entry} did not start:\n${output}`)), 20_000);
+    listeners.push((line) => {
+      output += `${line}\n`;
+      const m = ready.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`${entry} exited with ${code}:\n${output}`)));
+  });
+  const child: Child = {
+    process: proc,
+    onLine: (l) => listeners.push(l),
+    rss: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))![1]) * 1024,
+    stop: () =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+        setTimeout(() => proc.kill('SIGKILL'), 5_000).unref();
+      }),
+  };
+  return { child, match };
+}
+
+export async function startServer(entry: string, args: string[] = []): Promise<{ child: Child; url: string }> {
+  const { child, match } = await startChild(join(ROOT, 'bench', 'servers', entry), args, /^listening (\d+)$/);
+  return { child, url: `http://127.0.0.1:${match[1]}` };
+}
+
+export async function startGateServer(configPath: string): Promise<{ child: Child; url: string }> {
+  const { child, match } = await startChild(join(ROOT, 'proxy', 'cli.ts'), ['serve', '--config', configPath], /on (http:\/\/\S+)/);
+  return { child, url: match[1]! };
+}
