@@ -15,9 +15,13 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Starts a TypeScript entry with `node --import tsx` and resolves once `ready` matches a line. */
+/**
+ * Starts an entry (TypeScript through `node --import tsx`, JavaScript as is) and resolves once
+ * `ready` matches a line it prints.
+ */
 export async function startChild(entry: string, args: string[], ready: RegExp, nodeArgs: string[] = []): Promise<{ child: Child; match: RegExpExecArray }> {
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const proc = spawn(process.execPath, [...nodeArgs, ...loader, entry, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const listeners: Array<(line: string) => void> = [];
   let buffered = '';
   let output = '';
@@ -60,7 +64,8 @@ export async function startServer(entry: string, args: string[] = []): Promise<{
   return { child, url: `http://127.0.0.1:${match[1]}` };
 }
 
+/** The gate as it runs in production: the compiled dist/ (`npm run bench` builds it first). */
 export async function startGateServer(configPath: string): Promise<{ child: Child; url: string }> {
-  const { child, match } = await startChild(join(ROOT, 'proxy', 'cli.ts'), ['serve', '--config', configPath], /on (http:\/\/\S+)/);
+  const { child, match } = await startChild(join(ROOT, 'dist', 'cli.js'), ['serve', '--config', configPath], /on (http:\/\/\S+)/);
   return { child, url: match[1]! };
 }
