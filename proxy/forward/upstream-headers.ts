@@ -18,6 +18,12 @@ const FORWARDING_HEADERS = [
   'x-original-uri', 'x-original-host', 'x-original-method', 'x-rewrite-url',
 ] as const;
 
+/**
+ * Method overrides: an upstream that honours them would run DELETE for a request the rules judged
+ * as GET. Nobody between a browser and the gate needs them, so they go whoever sent them.
+ */
+const METHOD_OVERRIDES = ['x-http-method-override', 'x-http-method', 'x-method-override'] as const;
+
 /** Lower-case letters and digits only: "Remote_User", "REMOTE-USER" and "remote.user" are one name. */
 const squash = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
 
@@ -49,6 +55,7 @@ export function createHeaderRewriter(config: IdentityHeadersConfig, gateCookies:
       for (const name of Object.keys(headers)) {
         if (isSpoofable(name)) delete headers[name];
       }
+      for (const name of METHOD_OVERRIDES) delete headers[name];
       if (!facts.peerTrusted) {
         for (const name of FORWARDING_HEADERS) delete headers[name];
         headers['x-forwarded-for'] = facts.clientIp;

@@ -35,3 +35,11 @@ describe('upstream headers', () => {
     expect(h.cookie).toBeUndefined();
   });
 });
+
+describe('method overrides', () => {
+  it('never reach the upstream, so it cannot run another method than the rules judged', () => {
+    const h: IncomingHttpHeaders = { host: 'h', 'x-http-method-override': 'DELETE', 'x-http-method': 'PUT', 'x-method-override': 'PATCH' };
+    rewriter.rewrite(h, { ...untrusted, peerTrusted: true }, undefined);
+    expect(Object.keys(h).filter((k) => k.includes('method'))).toEqual([]);
+  });
+});
