@@ -93,7 +93,9 @@ describe('telling users apart', () => {
       known.push(await time(`known${i}`));
       unknown.push(await time(`nobody${i}`));
     }
-    // Delivery runs after the response for everyone, so the answer itself has nothing to wait for.
-    expect(Math.abs(median(known) - median(unknown))).toBeLessThan(5);
+    // Delivery runs after the response for everyone, so the answer itself has nothing to wait for;
+    // a provider call in the request path would show as a gap of a hundred milliseconds or more.
+    // The bound leaves room for a loaded CI machine.
+    expect(Math.abs(median(known) - median(unknown))).toBeLessThan(20);
   });
 });
