@@ -1,10 +1,13 @@
-// The otp-gate command line: serve | check | explain | demo.
+// The otp-gate command line: serve | check | explain | demo | policy-test | policy-diff.
 import { parseArgs } from 'node:util';
 import { runCheck } from './cli/check.js';
 import { runDemo } from './cli/demo.js';
 import { runExplain } from './cli/explain.js';
+import { policyDiffCommand } from './cli/policy-diff.js';
+import { policyTestCommand } from './cli/policy-test.js';
 import { EXIT } from './cli/output.js';
 import { runServe } from './cli/serve.js';
+import { runSessions } from './cli/sessions.js';
 
 const USAGE = `usage:
   otp-gate serve   --config FILE                    run the gate
@@ -12,14 +15,24 @@ const USAGE = `usage:
   otp-gate explain --config FILE --url URL [--method GET] [--ip 127.0.0.1] [--user NAME]
                                                     show which rule decides a request, and why
   otp-gate demo    [--port 8080]                    run on embedded defaults with a demo app
+  otp-gate sessions list   --config FILE --user NAME  list a user's sessions (redis store)
+  otp-gate sessions revoke --config FILE (--user NAME | --id ID)
+                                                    end sessions on every gate instance
+  otp-gate policy-test --config FILE CASES.yaml     check the decisions a cases file expects; exit 1 on any failure
+  otp-gate policy-diff --config FILE --old OLD --new NEW [--cases CASES.yaml] [--requests FILE]
+                                                    list requests whose decision changes between two policy versions
 `;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Has its own sub-actions and options.
+  if (command === 'sessions') return runSessions(rest);
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: rest,
+      allowPositionals: true,
       options: {
         config: { type: 'string', short: 'c' },
         url: { type: 'string' },
@@ -28,8 +41,13 @@ export async function main(argv: string[]): Promise<number> {
         user: { type: 'string' },
         port: { type: 'string', default: process.env.PORT ?? '8080' },
         help: { type: 'boolean', short: 'h' },
+        old: { type: 'string' },
+        new: { type: 'string' },
+        cases: { type: 'string' },
+        requests: { type: 'string' },
       },
     }));
+    if (positionals.length > 0 && command !== 'policy-test') throw new Error(`Unexpected argument '${positionals[0]}'`);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}`);
     return EXIT.usage;
@@ -51,6 +69,10 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT.usage;
       }
       return runExplain({ config, url: values.url as string, method: values.method as string, ip: values.ip as string, user: values.user as string | undefined });
+    case 'policy-test':
+      return config ? policyTestCommand(config, positionals, USAGE) : needConfig();
+    case 'policy-diff':
+      return config ? policyDiffCommand({ config, old: values.old, new: values.new, cases: values.cases, requests: values.requests }, USAGE) : needConfig();
     case 'demo': {
       const port = Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {

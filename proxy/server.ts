@@ -1,111 +1,79 @@
-// Builds a running gate from a loaded configuration: store, sessions, challenges, channels,
-// the Koa app and the proxy, behind one node:http server. Start-up checks run before listening.
+// Runs a gate from a loaded configuration: the assembled core (assemble-gate.ts) and the upstream
+// proxy behind one node:http server, plus the Prometheus listener. Start-up checks run before
+// listening; shutdown drains in-flight requests and WebSockets before closing the store.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Writable } from 'node:stream';
-import type { Context } from 'koa';
-import { createAuditLog } from './audit/audit-log.js';
-import { createChallenges } from './challenge/challenges.js';
 import type { Challenges } from './challenge/challenges.js';
-import { createChannels } from './channels/create-channel.js';
-import type { Clock } from './clock.js';
-import { systemClock } from './clock.js';
-import { SHIPPED_TEMPLATES_DIR } from './config/compile-config.js';
-import type { LoadedGate } from './config/types.js';
+import type { GateOptions } from './assemble-gate.js';
+import { assembleGate } from './assemble-gate.js';
+import type { GateConfig, LoadedGate } from './config/types.js';
 import { createHeaderRewriter } from './forward/upstream-headers.js';
 import { createUpstreams } from './forward/upstreams.js';
-import type { Handoff } from './gate/app.js';
-import { createGateApp } from './gate/app.js';
-import { createAuthorizer } from './gate/authorize.js';
-import { createGateCookies } from './gate/cookies.js';
-import { createGateState } from './gate/gate-state.js';
-import type { GateState } from './gate/gate-state.js';
 import { createHandlers } from './gate/handler.js';
-import { createResponder } from './gate/respond.js';
-import { loadTemplates } from './gate/templates.js';
 import type { Logger } from './log.js';
-import { createLogger } from './log.js';
-import { createSessions } from './session/sessions.js';
+import { createDrainer } from './ops/drain.js';
+import type { MetricsServer } from './ops/metrics-server.js';
+import { startMetricsServer } from './ops/metrics-server.js';
+import type { GateMetrics } from './ops/metrics.js';
 import type { Sessions } from './session/sessions.js';
-import { createSigner } from './session/signer.js';
-import { createStore } from './store/create-store.js';
 import type { Store } from './store/store.js';
 
-export interface GateOptions {
-  clock?: Clock;
-  /** Where the console channel prints codes (tests read them here). */
-  consoleOut?: Writable;
-  /** Where audit lines go instead of the configured file. */
-  auditOut?: Writable;
-  log?: Logger;
-  /** A store to use instead of creating one from the config (tests share one between gates). */
-  store?: Store;
-}
+export type { GateOptions } from './assemble-gate.js';
 
 export interface RunningGate {
   server: http.Server;
   /** "http://127.0.0.1:PORT" */
   url: string;
+  /** "http://127.0.0.1:PORT/metrics", or undefined when metrics.listen is "off". */
+  metricsUrl: string | undefined;
   store: Store;
   sessions: Sessions;
   challenges: Challenges;
+  metrics: GateMetrics;
   log: Logger;
+  /** The configuration in use now (after any reload). */
+  config(): GateConfig;
   /** Swaps in a newly loaded policy/directory set without dropping connections. */
   reload(loaded: LoadedGate): void;
+  /** Graceful: stop accepting, let requests and WebSockets finish up to the deadline, then close. */
+  shutdown(timeoutMs?: number): Promise<void>;
+  /** Immediate: drops open connections (tests). */
   close(): Promise<void>;
 }
 
 export async function startGate(loaded: LoadedGate, options: GateOptions = {}): Promise<RunningGate> {
   const { config } = loaded;
-  const clock = options.clock ?? systemClock;
-  const log = options.log ?? createLogger(config.log);
-  let state: GateState = createGateState(loaded);
-  const current = () => state;
-
-  const store = options.store ?? createStore(config.store, clock);
-  const signer = createSigner(config.session.secrets);
-  const audit = createAuditLog(config.audit, { clock, out: options.auditOut, onError: (err) => log.error({ err }, 'audit write failed') });
-  const channels = createChannels(config.channels, { consoleOut: options.consoleOut });
-  const templates = loadTemplates(config.templatesDir, SHIPPED_TEMPLATES_DIR);
-
-  // Start-up checks: a gate that can't reach its store or channels must not start serving.
-  await store.check();
-  for (const channel of channels.values()) await channel.check();
-
-  const sessions = createSessions({ store, signer, clock, config: config.session });
-  const challenges = createChallenges({
-    store, signer, clock, config: config.otp, directory: () => state.directory, defaultCountry: config.defaultCountry, channels, audit, log,
-  });
-  const cookies = createGateCookies(config.session, signer, config.server.pathPrefix);
-  const respond = createResponder(() => templates, 'otp-gate');
-  const handoffs = new WeakMap<http.IncomingMessage, Handoff>();
-  const gateApp = createGateApp({
-    state: current, challenges, sessions, cookies, signer, respond, audit, clock, log,
-    handoff: (ctx: Context) => handoffs.get(ctx.req) ?? {},
-  });
-  const gateCallback = gateApp.callback();
+  const core = await assembleGate(loaded, options);
+  const { log, handoffs } = core;
+  const gateCallback = core.gateApp.callback();
   const upstreams = createUpstreams(config.apps, (failure, err, req, res) => {
-    log.warn({ err, failure, host: req.headers.host }, 'upstream failed');
+    log.warn({ err, failure, host: req.headers.host, requestId: req.headers['x-request-id'] }, 'upstream failed');
     handoffs.set(req, { ...handoffs.get(req), outcome: { kind: 'upstream-failed', failure } });
     gateCallback(req, res);
   });
   const handlers = createHandlers({
-    state: current,
-    authorize: createAuthorizer({ state: current, sessions, clock }),
+    state: core.state,
+    authorize: core.authorize,
     upstreams,
-    rewriter: createHeaderRewriter(config.identityHeaders, [config.session.cookieName, cookies.flowName]),
+    rewriter: createHeaderRewriter(config.identityHeaders, [config.session.cookieName, core.cookies.flowName]),
     gateApp: gateCallback,
     handoffs,
+    ops: core.ops,
+    metrics: core.metrics,
   });
 
+  const accessLog = log.isLevelEnabled('debug');
   const server = http.createServer((req, res) => {
+    if (accessLog) logWhenDone(log, req, res);
     handlers.request(req, res).catch((err: unknown) => {
-      log.error({ err }, 'request handler failed');
+      log.error({ err, requestId: req.headers['x-request-id'] }, 'request handler failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('internal error');
     });
   });
+  const drainer = createDrainer(server);
   server.on('upgrade', (req, socket, head) => {
+    drainer.trackUpgrade(socket);
     handlers.upgrade(req, socket, head).catch((err: unknown) => {
       log.error({ err }, 'upgrade handler failed');
       socket.destroy();
@@ -120,29 +88,62 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => resolve());
   });
+  const metricsServer: MetricsServer | undefined = config.metrics.listen
+    ? await startMetricsServer(core.metrics.registry, config.metrics.listen).catch(async (err: unknown) => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await core.close();
+      throw err;
+    })
+    : undefined;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  log.info({ address: address.address, port: address.port }, 'otp-gate listening');
+  log.info({ address: address.address, port: address.port, metrics: metricsServer?.url }, 'otp-gate listening');
 
+  let closing: Promise<void> | undefined;
+  const finish = async () => {
+    upstreams.close();
+    await metricsServer?.close();
+    await core.close();
+  };
   return {
     server,
     url: `http://${host}:${address.port}`,
-    store,
-    sessions,
-    challenges,
+    metricsUrl: metricsServer?.url,
+    store: core.store,
+    sessions: core.sessions,
+    challenges: core.challenges,
+    metrics: core.metrics,
     log,
-    reload(next) {
-      state = createGateState(next);
+    config: () => core.state().config,
+    reload: core.reload,
+    shutdown(timeoutMs = core.state().config.server.shutdownTimeout) {
+      closing ??= (async () => {
+        const { cut } = await drainer.drain(timeoutMs);
+        if (cut > 0) log.warn({ cut, timeoutMs }, 'shutdown deadline reached; cut the connections still open');
+        await finish();
+      })();
+      return closing;
     },
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      upstreams.close();
-      await challenges.idle();
-      await audit.close();
-      if (!options.store) await store.close();
+    close() {
+      // Also cuts a drain in progress short.
+      drainer.cut();
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await finish();
+      })();
+      return closing;
     },
   };
+}
+
+/** One debug line per request with its id, outcome and time; off unless log.level is debug or trace. */
+function logWhenDone(log: Logger, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const started = process.hrtime.bigint();
+  res.once('finish', () => {
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    log.debug({ requestId: req.headers['x-request-id'], method: req.method, host: req.headers.host, path: req.url?.split('?')[0], status: res.statusCode, ms }, 'request');
+  });
 }

@@ -14,7 +14,15 @@ export type AuditEventName =
   | 'login'
   | 'denied'
   | 'logout'
-  | 'lockout';
+  | 'lockout'
+  /** A channel was given up on (failed report or no delivery in time); the next one is tried. */
+  | 'code_fallback'
+  /** Every channel failed for one code. */
+  | 'code_undelivered'
+  /** A provider's delivery report was applied. */
+  | 'delivery_status'
+  /** A webhook call without a valid signature or verify token. */
+  | 'webhook_rejected';
 
 export interface AuditEvent {
   event: AuditEventName;

@@ -4,6 +4,7 @@
 import { randomInt, timingSafeEqual } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Channel } from '../channels/channel.js';
+import type { Deliveries } from '../channels/delivery.js';
 import type { Clock } from '../clock.js';
 import type { OtpConfig } from '../config/types.js';
 import type { Directory, User } from '../directory/types.js';
@@ -12,9 +13,9 @@ import type { Signer } from '../session/signer.js';
 import type { Store } from '../store/store.js';
 import { StoreError } from '../store/store.js';
 import { normalisePhone } from '../directory/users-file.js';
-import { decoyDestination, describeDestination } from './destination.js';
+import { decoyDestination, decoyNumber, describeDestination } from './destination.js';
 import type { Refusal } from './limits.js';
-import { FAILURE_MEMORY, checkCooldown, checkHourlyCaps, hourWindow, judgeAttempt } from './limits.js';
+import { FAILURE_MEMORY, checkCooldown, checkDestinationCaps, checkHourlyCaps, hourWindow, judgeAttempt, numberPrefix } from './limits.js';
 
 /** What the code page may show about a challenge: nothing that tells a real user from a decoy. */
 export interface ChallengeView {
@@ -25,6 +26,8 @@ export interface ChallengeView {
   resendAt: number;
   returnTo: string;
   rule: string;
+  /** The channels this challenge may use, in order (the person may pick another of them). */
+  channels: string[];
 }
 
 export type StartResult = { ok: true; view: ChallengeView } | { ok: false; refusal: Refusal };
@@ -49,7 +52,8 @@ export interface StartInput {
 
 export interface Challenges {
   start(input: StartInput): Promise<StartResult>;
-  resend(input: { flowId: string; ip: string; host: string }): Promise<StartResult | undefined>;
+  /** A new code; `channel` (one of the challenge's channels) goes first when given. */
+  resend(input: { flowId: string; ip: string; host: string; channel?: string | undefined }): Promise<StartResult | undefined>;
   view(flowId: string): Promise<ChallengeView | undefined>;
   verify(input: { flowId: string; code: string; ip: string }): Promise<VerifyResult>;
   /** Resolves when every delivery started so far has finished (tests, shutdown). */
@@ -73,6 +77,10 @@ interface ChallengeRecord {
   r: string;
   /** Channels in the order they will be tried. */
   cs: string[];
+  /** Keyed digest naming the destination number, for the per-destination limit. */
+  dk: string;
+  /** Leading digits of the destination number, for the per-prefix limit; absent without a number. */
+  px?: string;
 }
 
 export interface ChallengeDeps {
@@ -83,6 +91,7 @@ export interface ChallengeDeps {
   directory: () => Directory;
   defaultCountry: string | undefined;
   channels: ReadonlyMap<string, Channel>;
+  deliveries: Deliveries;
   audit: AuditLog;
   log: Logger;
 }
@@ -91,7 +100,6 @@ const challengeKey = (flowId: string) => `challenge:${flowId}`;
 
 export function createChallenges(deps: ChallengeDeps): Challenges {
   const { store, signer, clock, config } = deps;
-  const pending = new Set<Promise<void>>();
 
   const identityKey = (identity: string) => signer.digest('identity', identity).toString('base64url').slice(0, 22);
   const codeDigest = (flowId: string, n: number, code: string) => signer.digest('code', `${flowId}:${n}:${code}`);
@@ -108,8 +116,13 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     }
   }
 
-  /** Limits that apply to every send; the counters are incremented only when cooldown allows. */
-  async function checkSendLimits(k: string, ip: string, lastSentAt: number | undefined): Promise<Refusal | undefined> {
+  /**
+   * Limits that apply to every new code; the counters are incremented only when cooldown allows.
+   * A fallback re-sends the same code and is not counted again (at most one message per channel).
+   */
+  async function checkSendLimits(
+    k: string, ip: string, lastSentAt: number | undefined, to: { dk: string; px?: string | undefined },
+  ): Promise<Refusal | undefined> {
     const now = clock.now();
     const lockedUntil = await guarded('reading lockout', () => store.get(`lock:${k}`));
     if (lockedUntil !== undefined) return { reason: 'locked-out', retryAfterMs: Math.max(0, Number(lockedUntil) - now) };
@@ -117,42 +130,39 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     if (cooldown) return cooldown;
     const window = hourWindow(now);
     const ttl = window.endsAt - now;
-    const [identity, address] = await guarded('counting sends', () =>
-      Promise.all([store.increment(`sends:id:${k}:${window.id}`, ttl), store.increment(`sends:ip:${ip}:${window.id}`, ttl)]),
+    const [identity, address, destination, prefix, total] = await guarded('counting sends', () =>
+      Promise.all([
+        store.increment(`sends:id:${k}:${window.id}`, ttl),
+        store.increment(`sends:ip:${ip}:${window.id}`, ttl),
+        store.increment(`sends:to:${to.dk}:${window.id}`, ttl),
+        to.px === undefined ? Promise.resolve(undefined) : store.increment(`sends:prefix:${to.px}:${window.id}`, ttl),
+        store.increment(`sends:all:${window.id}`, ttl),
+      ]),
     );
-    return checkHourlyCaps(now, { identity, address }, config);
+    return checkHourlyCaps(now, { identity, address }, config) ?? checkDestinationCaps(now, { destination, prefix, total }, config);
+  }
+
+  /** Where the code goes, as limit keys: a digest of the number and its prefix. */
+  function destinationKeys(who: string, number: string | undefined): { dk: string; px?: string } {
+    if (number === undefined) return { dk: identityKey(`nophone:${who}`) };
+    const px = numberPrefix(number, config.prefixDigits);
+    return { dk: identityKey(`to:${number}`), ...(px === undefined ? {} : { px }) };
   }
 
   function toView(r: ChallengeRecord): ChallengeView {
-    return { destination: r.d, channel: r.ch, sentAt: r.t, expiresAt: r.e, resendAt: r.t + config.resendAfter, returnTo: r.rd, rule: r.r };
-  }
-
-  /** Hands the code to the first channel that takes it. Runs after the response, for known and unknown alike. */
-  function deliver(record: ChallengeRecord, user: User | undefined, code: string, host: string, ip: string): void {
-    const job = (async () => {
-      if (user === undefined) return; // decoy: nothing to send, nothing different to see
-      for (const name of record.cs) {
-        const channel = deps.channels.get(name);
-        if (!channel) continue;
-        try {
-          await channel.send({ username: user.username, phone: user.phone, code, ttlMs: config.ttl, host });
-          deps.audit.record({ event: 'code_sent', user: user.username, ip, rule: record.r, outcome: 'ok', channel: name, destination: record.d });
-          return;
-        } catch (err) {
-          deps.log.warn({ err, channel: name, user: user.username }, 'code delivery failed; trying the next channel');
-          deps.audit.record({ event: 'code_send_failed', user: user.username, ip, rule: record.r, outcome: 'fail', channel: name, destination: record.d });
-        }
-      }
-    })().catch((err: unknown) => deps.log.error({ err }, 'code delivery crashed'));
-    pending.add(job);
-    void job.finally(() => pending.delete(job));
+    return {
+      destination: r.d, channel: r.ch, sentAt: r.t, expiresAt: r.e, resendAt: r.t + config.resendAfter, returnTo: r.rd, rule: r.r, channels: r.cs,
+    };
   }
 
   async function issue(flowId: string, record: ChallengeRecord, user: User | undefined, host: string, ip: string): Promise<ChallengeView> {
     const code = newCode();
     record.h = codeDigest(flowId, record.n, code).toString('base64url');
     await guarded('saving challenge', () => store.set(challengeKey(flowId), JSON.stringify(record), config.ttl));
-    deliver(record, user, code, host, ip);
+    // After the response: the same path for known and unknown identities (decoys send nothing).
+    deps.deliveries.start({
+      flowId, n: record.n, channels: record.cs, user, code, host, ip, rule: record.r, destination: record.d, expiresAt: record.e,
+    });
     return toView(record);
   }
 
@@ -165,8 +175,15 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     async start(input) {
       const directory = deps.directory();
       const user = directory.find(input.identifier);
-      const k = identityKey(user ? `user:${user.username}` : `unknown:${canonicalIdentifier(input.identifier, deps.defaultCountry)}`);
-      const refusal = await checkSendLimits(k, input.ip, undefined);
+      // The same work for known and unknown identities (results unused for real users), so the
+      // answer takes as long either way. Unknown ones count against the number they typed, or a
+      // stable decoy number.
+      const canonical = canonicalIdentifier(input.identifier, deps.defaultCountry);
+      const decoy = decoyNumber(input.identifier, deps.defaultCountry, directory, (s) => signer.digest('decoy', s));
+      const k = identityKey(user ? `user:${user.username}` : `unknown:${canonical}`);
+      const number = user ? user.phone : decoy;
+      const to = destinationKeys(user?.username ?? input.identifier, number);
+      const refusal = await checkSendLimits(k, input.ip, undefined, to);
       const auditBase = { user: user?.username, ip: input.ip, rule: input.rule };
       if (refusal) {
         deps.audit.record({ event: 'send_refused', ...auditBase, outcome: 'refused', reason: refusal.reason });
@@ -174,12 +191,12 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       }
       const now = clock.now();
       const channels = orderChannels(input.channels, user?.channels ?? [], deps.channels);
-      const destination = user?.phone
-        ? describeDestination(user.phone)
+      const destination = number !== undefined
+        ? describeDestination(number)
         : decoyDestination(input.identifier, deps.defaultCountry, directory, (s) => signer.digest('decoy', s));
       const record: ChallengeRecord = {
         k, ...(user ? { u: user.username } : {}), h: '', n: 1, e: now + config.ttl, t: now,
-        d: destination, ch: channels[0] ?? 'console', rd: input.returnTo, r: input.rule, cs: channels,
+        d: destination, ch: channels[0] ?? 'console', rd: input.returnTo, r: input.rule, cs: channels, ...to,
       };
       deps.audit.record({ event: 'challenge_started', ...auditBase, outcome: 'ok', channel: record.ch, destination });
       return { ok: true, view: await issue(input.flowId, record, user, input.host, input.ip) };
@@ -188,7 +205,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     async resend(input) {
       const record = await load(input.flowId);
       if (!record) return undefined;
-      const refusal = await checkSendLimits(record.k, input.ip, record.t);
+      const refusal = await checkSendLimits(record.k, input.ip, record.t, record);
       if (refusal) {
         deps.audit.record({ event: 'send_refused', user: record.u, ip: input.ip, rule: record.r, outcome: 'refused', reason: refusal.reason });
         return { ok: false, refusal };
@@ -197,6 +214,11 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       record.n += 1;
       record.t = now;
       record.e = now + config.ttl;
+      if (input.channel !== undefined && record.cs.includes(input.channel)) {
+        // The person picked a channel: it goes first, the rest keep their order behind it.
+        record.cs = [input.channel, ...record.cs.filter((c) => c !== input.channel)];
+        record.ch = input.channel;
+      }
       const user = record.u === undefined ? undefined : deps.directory().find(record.u);
       return { ok: true, view: await issue(input.flowId, record, user, input.host, input.ip) };
     },
@@ -239,13 +261,14 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
           const user = deps.directory().find(record.u!);
           if (!consumed || !user) return { kind: 'expired' };
           await guarded('clearing failures', () => store.delete(`fails:${record.k}`));
+          await guarded('ending delivery', () => deps.deliveries.forget(input.flowId));
           return { kind: 'login', user, returnTo: record.rd, rule: record.r };
         }
       }
     },
 
     async idle() {
-      await Promise.all([...pending]);
+      await deps.deliveries.idle();
     },
   };
 }

@@ -14,12 +14,25 @@ export function decoyDestination(
   directory: Directory,
   digest: (s: string) => Buffer,
 ): string {
+  return maskPhone(decoyNumber(identifier, defaultCountry, directory, digest));
+}
+
+/**
+ * The number an unknown identity "sends to": the typed number when it is one, else one shaped
+ * like a number from the directory (same country code and length), with digits derived from the
+ * identifier so that asking twice gives the same. Never shown unmasked; send limits count on it
+ * so they treat unknown identities like real ones.
+ */
+export function decoyNumber(
+  identifier: string,
+  defaultCountry: string | undefined,
+  directory: Directory,
+  digest: (s: string) => Buffer,
+): string {
   const typed = normalisePhone(identifier, defaultCountry);
-  if (typed !== undefined) return maskPhone(typed);
-  // Shape the decoy like a number from the directory (same country code and length), with
-  // digits derived from the identifier so that asking twice shows the same thing.
+  if (typed !== undefined) return typed;
   const template = directory.all().find((u) => u.phone !== undefined)?.phone ?? '+15555550100';
   const bytes = digest(identifier.trim().toLowerCase());
   const tail = Array.from({ length: 4 }, (_, i) => String(bytes[i]! % 10)).join('');
-  return maskPhone(template.slice(0, -4) + tail);
+  return template.slice(0, -4) + tail;
 }

@@ -10,7 +10,10 @@ export type Refusal =
   | { reason: 'cooldown'; retryAfterMs: number }
   | { reason: 'identity-hourly-limit'; retryAfterMs: number }
   | { reason: 'address-hourly-limit'; retryAfterMs: number }
-  | { reason: 'locked-out'; retryAfterMs: number };
+  | { reason: 'locked-out'; retryAfterMs: number }
+  | { reason: 'destination-hourly-limit'; retryAfterMs: number }
+  | { reason: 'prefix-hourly-limit'; retryAfterMs: number }
+  | { reason: 'global-hourly-limit'; retryAfterMs: number };
 
 /** Start of the fixed one-hour window containing `now`, used to name per-hour counters. */
 export function hourWindow(now: number): { id: number; endsAt: number } {
@@ -35,6 +38,28 @@ export function checkHourlyCaps(
   if (counts.identity > config.maxSendsPerHour) return { reason: 'identity-hourly-limit', retryAfterMs };
   if (counts.address > config.maxSendsPerAddressPerHour) return { reason: 'address-hourly-limit', retryAfterMs };
   return undefined;
+}
+
+/**
+ * Hourly caps per destination number, per destination prefix (SMS pumping targets number
+ * ranges) and for the whole gate; counts include the send being decided. `prefix` is undefined
+ * when the destination is not a phone number.
+ */
+export function checkDestinationCaps(
+  now: number,
+  counts: { destination: number; prefix: number | undefined; total: number },
+  config: OtpConfig,
+): Refusal | undefined {
+  const retryAfterMs = hourWindow(now).endsAt - now;
+  if (counts.total > config.maxSendsPerHourTotal) return { reason: 'global-hourly-limit', retryAfterMs };
+  if (counts.destination > config.maxSendsPerDestinationPerHour) return { reason: 'destination-hourly-limit', retryAfterMs };
+  if (counts.prefix !== undefined && counts.prefix > config.maxSendsPerPrefixPerHour) return { reason: 'prefix-hourly-limit', retryAfterMs };
+  return undefined;
+}
+
+/** "+3933300" for prefixDigits 7: the leading digits of an E.164 number, country code included. */
+export function numberPrefix(e164: string, prefixDigits: number): string | undefined {
+  return /^\+\d{4,15}$/.test(e164) ? e164.slice(0, 1 + prefixDigits) : undefined;
 }
 
 export type AttemptOutcome =

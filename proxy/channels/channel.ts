@@ -7,28 +7,51 @@ export interface OutgoingCode {
   phone: string | undefined;
   /** The code itself: only the channel sees it in clear. */
   code: string;
-  /** How long the code lives, ms: channels keep message time-to-live at or below it. */
+  /** How long the code still lives, ms: channels keep message time-to-live at or below it. */
   ttlMs: number;
   /** Host the code is for, for origin-bound autofill lines ("@host #code"). */
   host: string;
+  /** Language of the page that asked ("en"), for message texts and template languages. */
+  locale?: string | undefined;
 }
 
 export interface SendResult {
-  /** Provider message id, when the provider gives one. */
+  /** Provider message id, when the provider gives one; status reports name it. */
   messageId: string | undefined;
 }
 
 export interface Channel {
   readonly name: string;
+  /**
+   * How long to wait for a `delivered` report before the next channel is tried, ms; undefined
+   * when the channel reports no delivery status (a send that succeeds is final).
+   */
+  readonly deliveryDeadlineMs?: number | undefined;
   /** Hands the code to the provider; throws ChannelError when it refuses or cannot be reached. */
   send(message: OutgoingCode): Promise<SendResult>;
   /** Start-up check of credentials and reachability. */
   check(): Promise<void>;
 }
 
+/**
+ * Why a send failed, as far as the gate acts on it. Every kind moves on to the next channel;
+ * `auth` also raises an alert (a token or key needs an operator), `rate-limited` is logged as such.
+ */
+export type ChannelFailure = 'unreachable-recipient' | 'rate-limited' | 'auth' | 'rejected' | 'timeout' | 'network' | 'not-allowed';
+
 export class ChannelError extends Error {
-  constructor(channel: string, doing: string, options?: { cause?: unknown }) {
-    super(`channel ${channel}: ${doing}`, options);
+  readonly kind: ChannelFailure;
+  /** Provider's own error code ("131026", "21211"), when it gave one. */
+  readonly providerCode: string | undefined;
+
+  constructor(
+    channel: string,
+    doing: string,
+    options?: { cause?: unknown; kind?: ChannelFailure; providerCode?: string | number | undefined },
+  ) {
+    super(`channel ${channel}: ${doing}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ChannelError';
+    this.kind = options?.kind ?? 'rejected';
+    this.providerCode = options?.providerCode === undefined ? undefined : String(options.providerCode);
   }
 }

@@ -2,9 +2,10 @@
 // lower-cased, paths resolved against the config file's folder, defaults filled in.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppConfig, ChannelConfig, GateConfig, StoreConfig } from './types.js';
+import type { AppConfig, ChannelConfig, GateConfig, HostPort, RedisAddress, StoreConfig } from './types.js';
 import type { RawAppConfig, RawConfig } from './schema.js';
 import { channelSchemas, splitListen } from './schema.js';
+import { compileSms, compileWhatsApp } from './compile-channels.js';
 import { parseDuration } from './duration.js';
 
 /** The shipped templates: proxy/config/ (tsx) and dist/config/ (compiled) are both two levels down. */
@@ -32,6 +33,9 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
       trustedProxies: raw.server.trusted_proxies,
       insecureHttp,
       maxFormBytes: raw.server.max_form_bytes,
+      workers: raw.server.workers,
+      shutdownTimeout: ms(raw.server.shutdown_timeout),
+      watchFiles: raw.server.watch_files,
     },
     apps: raw.apps.map(compileApp),
     session: {
@@ -42,7 +46,7 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
       lifetime: ms(raw.session.lifetime),
       idleTimeout: ms(raw.session.idle_timeout),
     },
-    store: compileStore(raw.store),
+    store: compileStore(raw.store, resolve),
     otp: {
       length: raw.otp.length,
       ttl: ms(raw.otp.ttl),
@@ -52,8 +56,15 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
       maxSendsPerAddressPerHour: raw.otp.max_sends_per_address_per_hour,
       lockoutAfter: raw.otp.lockout_after,
       lockoutDuration: ms(raw.otp.lockout_duration),
+      maxSendsPerDestinationPerHour: raw.otp.max_sends_per_destination_per_hour,
+      maxSendsPerPrefixPerHour: raw.otp.max_sends_per_prefix_per_hour,
+      prefixDigits: raw.otp.prefix_digits,
+      maxSendsPerHourTotal: raw.otp.max_sends_per_hour_total,
     },
-    channels: compileChannels(raw.channels),
+    channels: compileChannels(raw.channels, {
+      publicUrl: raw.server.public_url?.replace(/\/+$/, ''),
+      pathPrefix: trimSlash(raw.server.path_prefix),
+    }),
     // "-" (stdout) and "off" are words, not paths.
     audit: { file: raw.audit.file === '-' || raw.audit.file === 'off' ? raw.audit.file : resolve(raw.audit.file) },
     log: { level: raw.log.level },
@@ -63,6 +74,7 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
       groups: raw.identity_headers.groups,
       strip: raw.identity_headers.strip,
     },
+    metrics: { listen: raw.metrics.listen === 'off' ? undefined : splitListen(raw.metrics.listen) },
     templatesDir: raw.templates.dir ? resolve(raw.templates.dir) : SHIPPED_TEMPLATES_DIR,
     policySources: raw.policies.map(resolve),
     directoryFile: resolve(raw.directory.file),
@@ -79,20 +91,65 @@ function compileApp(app: RawAppConfig): AppConfig {
   };
 }
 
-function compileStore(store: RawConfig['store']): StoreConfig {
-  return store.type === 'memory'
-    ? { type: 'memory', maxEntries: store.max_entries }
-    : { type: 'redis', url: store.url, keyPrefix: store.key_prefix };
+function compileStore(store: RawConfig['store'], resolve: (p: string) => string): StoreConfig {
+  if (store.type === 'memory') return { type: 'memory', maxEntries: store.max_entries };
+  const tls: RawRedisTls | undefined = store.tls === false ? undefined : store.tls === true ? { reject_unauthorized: true } : store.tls;
+  return {
+    type: 'redis',
+    address: compileRedisAddress(store),
+    keyPrefix: store.key_prefix,
+    username: store.username,
+    password: store.password,
+    tls: tls && {
+      caFile: tls.ca_file === undefined ? undefined : resolve(tls.ca_file),
+      certFile: tls.cert_file === undefined ? undefined : resolve(tls.cert_file),
+      keyFile: tls.key_file === undefined ? undefined : resolve(tls.key_file),
+      serverName: tls.server_name,
+      rejectUnauthorized: tls.reject_unauthorized,
+    },
+    commandTimeout: ms(store.command_timeout),
+  };
+}
+
+type RawRedisStore = Extract<RawConfig['store'], { type: 'redis' }>;
+type RawRedisTls = Exclude<RawRedisStore['tls'], boolean>;
+
+function compileRedisAddress(store: RawRedisStore): RedisAddress {
+  const node = (text: string): HostPort => {
+    const hp = splitListen(text);
+    if (!hp) throw new Error(`config: Redis node ${JSON.stringify(text)} passed validation but cannot be split`);
+    return hp;
+  };
+  if (store.sentinel) {
+    const s = store.sentinel;
+    return { kind: 'sentinel', masterName: s.master_name, sentinels: s.sentinels.map(node), sentinelPassword: s.password, db: s.db };
+  }
+  if (store.cluster) return { kind: 'cluster', nodes: store.cluster.nodes.map(node) };
+  if (store.url) return { kind: 'url', url: store.url };
+  throw new Error('config: a redis store passed validation without url, sentinel or cluster');
+}
+
+/** What channel compilers may need from outside their own section. */
+export interface ChannelCompileContext {
+  publicUrl: string | undefined;
+  pathPrefix: string;
 }
 
 /** A channel's key names its type; the table keeps that mapping in one place as types are added. */
-const channelCompilers: { [K in keyof typeof channelSchemas]: (raw: NonNullable<RawConfig['channels'][K]>) => ChannelConfig } = {
+const channelCompilers: {
+  [K in keyof typeof channelSchemas]: (raw: NonNullable<RawConfig['channels'][K]>, ctx: ChannelCompileContext) => ChannelConfig;
+} = {
   console: () => ({ type: 'console' }),
+  whatsapp: (raw) => compileWhatsApp(raw, ms),
+  sms: (raw, ctx) => compileSms(raw, ctx, ms),
 };
 
-function compileChannels(raw: RawConfig['channels']): Record<string, ChannelConfig> {
+function compileChannels(raw: RawConfig['channels'], ctx: ChannelCompileContext): Record<string, ChannelConfig> {
   const out: Record<string, ChannelConfig> = {};
-  if (raw.console) out.console = channelCompilers.console(raw.console);
+  for (const type of Object.keys(channelCompilers) as Array<keyof typeof channelCompilers>) {
+    const section = raw[type];
+    if (section !== undefined) out[type] = (channelCompilers[type] as (r: typeof section, c: ChannelCompileContext) => ChannelConfig)(section, ctx);
+  }
   return out;
 }
 

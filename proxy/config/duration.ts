@@ -1,15 +1,17 @@
-// Durations as people write them in config and policies ("30s", "5m", "12h", "7d", "1h30m"),
-// to milliseconds and back. A bare number is refused: "30" could mean seconds or minutes.
+// Durations as people write them in config and policies ("30s", "5m", "12h", "7d", "1h30m",
+// "300ms"), to milliseconds and back. A bare number is refused: "30" could mean seconds or minutes.
 
 const UNITS = [
   ['d', 86_400_000],
   ['h', 3_600_000],
   ['m', 60_000],
   ['s', 1_000],
+  ['ms', 1],
 ] as const;
 
 // Units largest first, each at most once, so "1h30m" reads one way only and "30m1h" is a typo.
-const DURATION = /^(?=\d)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+// "ms" (for short provider deadlines and tests) comes last; "m" never swallows its "m".
+const DURATION = /^(?=\d)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/;
 
 /** The pattern as text, for JSON Schema `pattern` so editors flag bad durations too. */
 export const DURATION_PATTERN = DURATION.source;
@@ -32,6 +34,7 @@ export function formatDuration(ms: number): string {
   if (rest <= 0) return '0s';
   let out = '';
   for (const [unit, size] of UNITS) {
+    if (unit === 'ms') continue;
     const count = Math.floor(rest / size);
     if (count > 0) out += `${count}${unit}`;
     rest -= count * size;

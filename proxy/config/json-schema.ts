@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { usersFileSchema } from '../directory/users-schema.js';
 import { policyFileSchema } from '../policy/policy-schema.js';
+import { policyCasesFileSchema } from './policy-cases-schema.js';
 import { configSchema } from './schema.js';
 
 export type JsonSchema = Record<string, unknown>;
@@ -20,6 +21,10 @@ export function policyJsonSchema(): JsonSchema {
   return toJsonSchema(policyFileSchema);
 }
 
+export function policyCasesJsonSchema(): JsonSchema {
+  return toJsonSchema(policyCasesFileSchema);
+}
+
 export function usersJsonSchema(): JsonSchema {
   return toJsonSchema(usersFileSchema);
 }
@@ -30,6 +35,7 @@ export function schemaFiles(): Record<string, string> {
   return {
     'config.schema.json': text(configJsonSchema()),
     'policy.schema.json': text(policyJsonSchema()),
+    'policy-cases.schema.json': text(policyCasesJsonSchema()),
     'users.schema.json': text(usersJsonSchema()),
   };
 }

@@ -5,7 +5,9 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
 import { parseNetworks } from '../net/ip-networks.js';
+import { channelSchemasFor } from './channel-schemas.js';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
+import { checkChannelTimes } from './channel-checks.js';
 
 const TEN_MINUTES_MS = 10 * 60_000;
 
@@ -18,7 +20,7 @@ export function durationSchema(options: { max?: { ms: number; text: string } } =
     .refine((v) => (parseDuration(v) ?? 1) > 0, { error: 'must be longer than zero' })
     .refine((v) => !max || (parseDuration(v) ?? 0) <= max.ms, { error: `must be at most ${max?.text ?? ''}` })
     // The pattern is for editors via the JSON Schema; parseDuration above is what decides.
-    .meta({ description: 'A duration: numbers with units d, h, m, s, largest first, e.g. "30s", "5m", "1h30m".', pattern: DURATION_PATTERN });
+    .meta({ description: 'A duration: numbers with units d, h, m, s, ms, largest first, e.g. "30s", "5m", "1h30m", "300ms".', pattern: DURATION_PATTERN });
 }
 
 // No regex flags: these patterns also go into the JSON Schema, which has none.
@@ -93,6 +95,18 @@ const serverSchema = z.strictObject({
   insecure_http: z.boolean().default(false).describe('Plain HTTP for development: cookies lose the Secure flag.'),
   max_form_bytes: z.number().int().min(1024).max(1_048_576).default(16_384)
     .describe("Largest body accepted on the gate's own forms, in bytes."),
+  workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default(1)
+    .describe('Processes serving on the one port (node:cluster); "auto" for one per core. More than 1 needs the redis store.'),
+  shutdown_timeout: durationSchema().default('10s')
+    .describe('On SIGTERM/SIGINT, how long in-flight requests and WebSockets may take to finish.'),
+  watch_files: z.boolean().default(true)
+    .describe('Reload config, users and policies when the files change (SIGHUP always reloads).'),
+});
+
+const metricsSchema = z.strictObject({
+  listen: text('"host:port", like "127.0.0.1:9464", or "off"')
+    .refine((v) => v === 'off' || splitListen(v) !== undefined, { error: 'expected "host:port", like "127.0.0.1:9464", or "off"' })
+    .default('127.0.0.1:9464').describe('Where Prometheus metrics are served (GET /metrics), apart from the gate; "off" for none.'),
 });
 
 const appSchema = z.strictObject({
@@ -137,10 +151,48 @@ const storeSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     type: z.literal('redis'),
-    url: text('a redis:// or rediss:// URL').refine(isRedisUrl, { error: 'expected a redis:// or rediss:// URL' }).describe('Redis URL.'),
+    url: text('a redis:// or rediss:// URL').refine(isRedisUrl, { error: 'expected a redis:// or rediss:// URL' })
+      .optional().describe('One Redis server: redis://[user:password@]host:port[/db], or rediss:// for TLS.'),
+    sentinel: z.strictObject({
+      master_name: z.string().min(1).describe('The name the Sentinels know the primary by.'),
+      sentinels: z.array(redisNode('26379')).min(1).describe('Some of the Sentinels, "host:port".'),
+      password: z.string().min(1).optional().describe("The Sentinels' own password, if they have one."),
+      db: z.number().int().min(0).default(0).describe('Database number on the primary.'),
+    }).optional().describe('Redis Sentinel: the gate asks the Sentinels which server is the primary.'),
+    cluster: z.strictObject({
+      nodes: z.array(redisNode('6379')).min(1).describe('Some of the cluster nodes, "host:port"; the rest are discovered.'),
+    }).optional().describe('Redis Cluster.'),
+    username: z.string().min(1).optional().describe('ACL user name (Redis 6+).'),
+    password: z.string().min(1).optional().describe('Redis password; use "${REDIS_PASSWORD}" to read it from the environment.'),
+    tls: z.union([z.boolean(), z.strictObject({
+      ca_file: z.string().min(1).optional().describe('PEM file of the CA that signed the server certificate.'),
+      cert_file: z.string().min(1).optional().describe('Client certificate (PEM), for mutual TLS.'),
+      key_file: z.string().min(1).optional().describe('Client key (PEM), for mutual TLS.'),
+      server_name: z.string().min(1).optional().describe('Name to expect in the server certificate (SNI).'),
+      reject_unauthorized: z.boolean().default(true).describe('Refuse servers whose certificate does not verify.'),
+    })]).default(false).describe('TLS to Redis: true, or the files to use; rediss:// URLs imply it.'),
     key_prefix: z.string().default('otp-gate:').describe('Prefix of every key the gate writes.'),
-  }),
+    command_timeout: durationSchema().default('1s')
+      .describe('A Redis command that takes longer fails, and the request is refused (fail closed).'),
+  }).superRefine(oneRedisAddress),
 ]);
+
+/** "host:port" of a Sentinel or cluster node. */
+function redisNode(defaultPort: string) {
+  return text(`"host:port", like "10.0.0.1:${defaultPort}"`)
+    .refine((v) => (splitListen(v)?.port ?? 0) > 0, { error: `expected "host:port", like "10.0.0.1:${defaultPort}"` });
+}
+
+/** Exactly one way to reach Redis: a URL, Sentinels, or cluster nodes. */
+function oneRedisAddress(store: { url?: string; sentinel?: object; cluster?: object }, ctx: z.RefinementCtx): void {
+  const given = (['url', 'sentinel', 'cluster'] as const).filter((k) => store[k] !== undefined);
+  if (given.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['type'], input: 'redis', message: 'a redis store needs one of "url", "sentinel" or "cluster"' });
+  }
+  for (const extra of given.slice(1)) {
+    ctx.addIssue({ code: 'custom', path: [extra], input: store[extra], message: `give only one of "url", "sentinel" or "cluster"; "${given[0]}" is already set` });
+  }
+}
 
 const directorySchema = z.strictObject({
   file: z.string().min(1).describe('The users file, relative to this config file.'),
@@ -160,11 +212,21 @@ const otpSchema = z.strictObject({
   max_sends_per_address_per_hour: z.number().int().min(1).default(20).describe('Codes per client address per hour.'),
   lockout_after: z.number().int().min(1).default(10).describe('Consecutive wrong codes before a lockout.'),
   lockout_duration: durationSchema().default('15m').describe('How long a lockout lasts.'),
+  max_sends_per_destination_per_hour: z.number().int().min(1).default(5).describe('Codes per destination phone number per hour.'),
+  max_sends_per_prefix_per_hour: z.number().int().min(1).default(50)
+    .describe('Codes per destination number prefix per hour (SMS pumping goes to number ranges).'),
+  prefix_digits: z.number().int().min(2).max(12).default(6)
+    .describe('Digits of the E.164 number (country code included) that form its prefix for the prefix limit.'),
+  max_sends_per_hour_total: z.number().int().min(1).default(1000).describe('Codes the whole gate sends per hour: a global ceiling.'),
 });
+
+const { whatsapp: whatsappChannelSchema, sms: smsChannelSchema } = channelSchemasFor(durationSchema);
 
 /** One schema per channel type; a channel's key under `channels:` names its type. */
 export const channelSchemas = {
   console: z.strictObject({}).describe('Prints codes to the gate\'s output: for development only.'),
+  whatsapp: whatsappChannelSchema,
+  sms: smsChannelSchema,
 } as const;
 
 const channelsSchema = z.strictObject(
@@ -200,6 +262,7 @@ export const configSchema = z.strictObject({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   }).prefault({}),
   identity_headers: identityHeadersSchema.prefault({}),
+  metrics: metricsSchema.prefault({}),
   templates: z.strictObject({
     dir: z.string().min(1).optional().describe('Folder of page templates; the shipped ones when absent.'),
   }).prefault({}),
@@ -214,10 +277,18 @@ function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
     const v = (value as Record<string, unknown> | null)?.[name];
     return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {};
   };
+  checkChannelTimes(section('channels'), section('otp'), ctx);
   if (section('session').secure === false && section('server').insecure_http !== true) {
     ctx.addIssue({
       code: 'custom', path: ['session', 'secure'], input: false,
       message: '"secure: false" is only allowed together with server.insecure_http: true (plain HTTP, for development)',
+    });
+  }
+  const workers = section('server').workers;
+  if (workers !== undefined && workers !== 1 && section('store').type !== 'redis') {
+    ctx.addIssue({
+      code: 'custom', path: ['server', 'workers'], input: workers,
+      message: `workers: ${String(workers)} needs store type "redis": with the memory store each worker would have its own sessions and codes`,
     });
   }
 }

@@ -18,6 +18,17 @@ export interface ServerConfig {
   insecureHttp: boolean;
   /** Largest request body accepted on the gate's own form routes, in bytes. */
   maxFormBytes: number;
+  /** Processes serving on the one port (node:cluster); 1 = no cluster. "auto" is resolved at start. */
+  workers: number | 'auto';
+  /** On SIGTERM/SIGINT, how long in-flight requests and WebSockets may take, ms. */
+  shutdownTimeout: number;
+  /** Reload config, users and policies when their files change. */
+  watchFiles: boolean;
+}
+
+export interface MetricsConfig {
+  /** Where the Prometheus listener binds; undefined when metrics are off. */
+  listen: { host: string; port: number } | undefined;
 }
 
 export interface AppConfig {
@@ -47,7 +58,40 @@ export interface SessionConfig {
 
 export type StoreConfig =
   | { type: 'memory'; maxEntries: number }
-  | { type: 'redis'; url: string; keyPrefix: string };
+  | RedisStoreConfig;
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** How to reach Redis: one server by URL, a primary found through Sentinels, or a cluster. */
+export type RedisAddress =
+  | { kind: 'url'; url: string }
+  | { kind: 'sentinel'; masterName: string; sentinels: HostPort[]; sentinelPassword: string | undefined; db: number }
+  | { kind: 'cluster'; nodes: HostPort[] };
+
+export interface RedisTlsConfig {
+  /** Absolute paths of PEM files; undefined to use the system's CAs / no client certificate. */
+  caFile: string | undefined;
+  certFile: string | undefined;
+  keyFile: string | undefined;
+  serverName: string | undefined;
+  rejectUnauthorized: boolean;
+}
+
+export interface RedisStoreConfig {
+  type: 'redis';
+  address: RedisAddress;
+  keyPrefix: string;
+  username: string | undefined;
+  /** Overrides a password in the URL; applies to every node. */
+  password: string | undefined;
+  /** undefined = plain TCP (unless the URL is rediss://). */
+  tls: RedisTlsConfig | undefined;
+  /** A command taking longer fails (and the request is refused), ms. */
+  commandTimeout: number;
+}
 
 export interface OtpConfig {
   /** Digits, 6..10. */
@@ -66,12 +110,74 @@ export interface OtpConfig {
   lockoutAfter: number;
   /** How long a lockout lasts, ms. */
   lockoutDuration: number;
+  /** Codes per destination phone number per hour. */
+  maxSendsPerDestinationPerHour: number;
+  /** Codes per destination number prefix per hour. */
+  maxSendsPerPrefixPerHour: number;
+  /** Leading digits of an E.164 number (country code included) that make its prefix. */
+  prefixDigits: number;
+  /** Codes the whole gate sends per hour. */
+  maxSendsPerHourTotal: number;
 }
 
 export interface ConsoleChannelConfig {
   type: 'console';
 }
-export type ChannelConfig = ConsoleChannelConfig;
+
+export interface WhatsAppChannelConfig {
+  type: 'whatsapp';
+  /** "https://graph.facebook.com", no trailing slash. */
+  apiBaseUrl: string;
+  apiVersion: string;
+  phoneNumberId: string;
+  accessToken: string;
+  appSecret: string;
+  verifyToken: string;
+  template: { name: string; language: string; languages: Record<string, string> };
+  /** Time-to-live set on the template, ms, when the operator told us (checked ≤ otp.ttl). */
+  messageTtl: number | undefined;
+  /** HTTP timeout of one API call, ms. */
+  timeout: number;
+  /** Without a `delivered` report by then the next channel is tried, ms. */
+  deliveryTimeout: number;
+}
+
+export interface TwilioSmsConfig {
+  type: 'sms';
+  provider: 'twilio';
+  apiBaseUrl: string;
+  accountSid: string;
+  authToken: string;
+  from: string | undefined;
+  messagingServiceSid: string | undefined;
+  /** Absolute URL Twilio posts status reports to; undefined when there is no public_url or they are off. */
+  statusCallbackUrl: string | undefined;
+  timeout: number;
+  deliveryTimeout: number;
+  /** ISO country codes SMS may go to; undefined = the countries of the users file's numbers. */
+  allowedCountries: string[] | undefined;
+}
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface HttpSmsConfig {
+  type: 'sms';
+  provider: 'http';
+  method: 'POST' | 'PUT' | 'GET';
+  /** May hold {{to}}, {{to_digits}}, {{code}}, {{text}} placeholders. */
+  url: string;
+  headers: Record<string, string>;
+  bodyType: 'json' | 'form';
+  body: Record<string, JsonValue> | undefined;
+  success: { status: number[]; field: string | undefined; equals: string | number | boolean | undefined };
+  messageIdField: string | undefined;
+  timeout: number;
+  allowedCountries: string[] | undefined;
+}
+
+export type SmsChannelConfig = TwilioSmsConfig | HttpSmsConfig;
+
+export type ChannelConfig = ConsoleChannelConfig | WhatsAppChannelConfig | SmsChannelConfig;
 
 export interface AuditConfig {
   /** "-" for stdout, "off", or a file path. */
@@ -103,6 +209,7 @@ export interface GateConfig {
   audit: AuditConfig;
   log: LogConfig;
   identityHeaders: IdentityHeadersConfig;
+  metrics: MetricsConfig;
   /** Folder holding page templates; the shipped `templates/` unless overridden. */
   templatesDir: string;
   /** Absolute paths of policy files and folders (as configured, resolved). */

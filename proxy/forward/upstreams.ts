@@ -21,10 +21,12 @@ export function createUpstreams(
   onFailure: (failure: UpstreamFailure, err: Error, req: http.IncomingMessage, res: http.ServerResponse) => void,
 ): Upstreams {
   const timedOut = new WeakSet<http.IncomingMessage>();
-  const proxies = new Map<AppConfig, ProxyServer>();
+  // Keyed by what the proxy is built from, not by the AppConfig object: a reload brings new
+  // objects (and maybe new apps), and each must still find (or get) its proxy.
+  const proxies = new Map<string, ProxyServer>();
   const agents: Array<http.Agent> = [];
 
-  for (const app of apps) {
+  function build(app: AppConfig): ProxyServer {
     const isHttps = app.upstream.startsWith('https:');
     const agent = isHttps ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
     const proxy = createProxyServer({
@@ -45,14 +47,16 @@ export function createUpstreams(
         (res as Socket).destroy();
       }
     });
-    proxies.set(app, proxy);
+    return proxy;
   }
 
   const proxyFor = (app: AppConfig) => {
-    const proxy = proxies.get(app);
-    if (!proxy) throw new Error(`forward: no upstream proxy for app ${app.host}${app.pathPrefix}`);
+    const key = `${app.upstream} ${app.timeout}`;
+    let proxy = proxies.get(key);
+    if (!proxy) proxies.set(key, (proxy = build(app)));
     return proxy;
   };
+  for (const app of apps) proxyFor(app);
 
   return {
     web(app, req, res) {

@@ -5,6 +5,7 @@ import Koa from 'koa';
 import type { Context } from 'koa';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Challenges } from '../challenge/challenges.js';
+import type { Deliveries } from '../channels/delivery.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Sessions } from '../session/sessions.js';
@@ -20,6 +21,8 @@ import type { RequestContext } from './request-context.js';
 import type { GateKoaState, Responder } from './respond.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
 import { registerLogoutRoutes } from './routes/logout-routes.js';
+import { registerStatusRoutes } from './routes/status-routes.js';
+import { registerWebhookRoutes } from './routes/webhook-routes.js';
 
 /** What the HTTP handler learned about a request before handing it to Koa. */
 export interface Handoff {
@@ -30,6 +33,7 @@ export interface Handoff {
 export interface GateAppDeps {
   state: () => GateState;
   challenges: Challenges;
+  deliveries: Deliveries;
   sessions: Sessions;
   cookies: GateCookies;
   signer: Signer;
@@ -54,6 +58,8 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
   const router = new Router({ prefix: pathPrefix() });
   registerLoginRoutes(router, { ...deps, context });
   registerLogoutRoutes(router, { ...deps, context });
+  registerStatusRoutes(router, deps);
+  registerWebhookRoutes(router, { ...deps, context });
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });

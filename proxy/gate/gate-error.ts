@@ -4,6 +4,17 @@ export interface GatePage {
   heading: string;
   text: string;
   link?: { href: string; text: string };
+  /** A form that sends again what the person typed, when a request failed for a passing reason. */
+  retry?: RetryForm;
+}
+
+/** The gate's own form fields a retry may carry back; shown for the person to check and resend. */
+export interface RetryForm {
+  action: string;
+  csrf: string;
+  rd?: string;
+  identifier?: string;
+  code?: string;
 }
 
 export class GateError extends Error {
@@ -11,11 +22,15 @@ export class GateError extends Error {
     readonly status: number,
     readonly code: string,
     readonly page: GatePage,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(`${code}: ${page.text}`, options);
     this.name = 'GateError';
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
+
+  /** Sent as Retry-After, for errors that pass by themselves (503). */
+  readonly retryAfterSeconds: number | undefined;
 }
 
 export const startOver = (href: string): GatePage['link'] => ({ href, text: 'Start again' });

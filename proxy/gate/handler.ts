@@ -5,12 +5,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { HeaderRewriter, Identity } from '../forward/upstream-headers.js';
 import type { Upstreams } from '../forward/upstreams.js';
+import type { GateMetrics } from '../ops/metrics.js';
+import { assignRequestId } from '../ops/request-id.js';
+import { verdictLabel } from '../ops/verdict-label.js';
 import { encodePath } from '../policy/normalise-path.js';
 import type { Handoff } from './app.js';
 import type { Authorize } from './authorize.js';
 import type { GateState } from './gate-state.js';
+import type { OpsRoutes } from './ops-routes.js';
 import type { RequestContext } from './request-context.js';
 import { resolveRequest } from './request-context.js';
+import { isPublicWebhook } from './webhook-host.js';
 
 export interface HandlerDeps {
   state: () => GateState;
@@ -20,6 +25,9 @@ export interface HandlerDeps {
   /** Koa's callback. */
   gateApp: (req: IncomingMessage, res: ServerResponse) => void;
   handoffs: WeakMap<IncomingMessage, Handoff>;
+  /** healthz, readyz and forward-auth: answered on any Host, before anything else. */
+  ops?: OpsRoutes;
+  metrics?: GateMetrics;
 }
 
 export interface Handlers {
@@ -41,17 +49,25 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
   return {
     async request(req, res) {
+      if (deps.ops?.(req, res)) return;
       const state = deps.state();
       const resolved = resolveRequest(req, { findApp: state.findApp, isTrusted: state.isTrusted, pathPrefix: state.config.server.pathPrefix });
-      if (!resolved.ok) return toGate(req, res, { outcome: { kind: 'bad-request', reason: resolved.reason } });
+      if (!resolved.ok) {
+        res.setHeader('x-request-id', assignRequestId(req, false));
+        deps.metrics?.decision('bad_request', 'proxy');
+        return toGate(req, res, { outcome: { kind: 'bad-request', reason: resolved.reason } });
+      }
       const rc = resolved.rc;
+      res.setHeader('x-request-id', assignRequestId(req, rc.peerTrusted));
       if (rc.isGateRoute) {
         req.url = encodePath(rc.facts.path) + rc.query;
-        return toGate(req, res, { rc, outcome: rc.app ? undefined : { kind: 'unknown-host' } });
+        const known = rc.app !== undefined || isPublicWebhook(rc, state.config.server);
+        return toGate(req, res, { rc, outcome: known ? undefined : { kind: 'unknown-host' } });
       }
       if (!rc.app) return toGate(req, res, { rc, outcome: { kind: 'unknown-host' } });
 
       const verdict = await deps.authorize(rc, req.headers.cookie);
+      deps.metrics?.decision(verdictLabel(verdict), 'proxy');
       if (verdict.kind !== 'forward') return toGate(req, res, { rc, outcome: { kind: 'verdict', verdict } });
       prepare(req, rc, verdict.identity);
       deps.upstreams.web(rc.app, req, res);
@@ -62,7 +78,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const resolved = resolveRequest(req, { findApp: state.findApp, isTrusted: state.isTrusted, pathPrefix: state.config.server.pathPrefix });
       if (!resolved.ok || resolved.rc.isGateRoute || !resolved.rc.app) return refuseUpgrade(socket, 404, 'Not Found');
       const rc = resolved.rc;
+      assignRequestId(req, rc.peerTrusted);
       const verdict = await deps.authorize(rc, req.headers.cookie);
+      deps.metrics?.decision(verdictLabel(verdict), 'websocket');
       switch (verdict.kind) {
         case 'forward':
           prepare(req, rc, verdict.identity);

@@ -33,27 +33,51 @@ export interface ResolveDeps {
 }
 
 export function resolveRequest(req: IncomingMessage, deps: ResolveDeps): Resolution {
-  const hostHeader = singleHost(req);
-  if (hostHeader === undefined) return { ok: false, status: 400, reason: 'missing or repeated Host header' };
-  const host = normaliseHost(hostHeader);
+  return resolveTarget({
+    host: singleHost(req),
+    url: req.url ?? '',
+    method: req.method ?? 'GET',
+    peer: req.socket.remoteAddress,
+    forwardedFor: req.headers['x-forwarded-for'],
+    encrypted: (req.socket as TLSSocket).encrypted === true,
+    forwardedProto: req.headers['x-forwarded-proto'],
+  }, deps);
+}
+
+/** What a request says about itself; forward-auth builds one from the front proxy's headers. */
+export interface RequestTarget {
+  /** The one Host value, or undefined when absent or repeated. */
+  host: string | undefined;
+  url: string;
+  method: string;
+  peer: string | undefined;
+  forwardedFor: string | string[] | undefined;
+  encrypted: boolean;
+  forwardedProto: string | string[] | undefined;
+}
+
+export function resolveTarget(target: RequestTarget, deps: ResolveDeps): Resolution {
+  if (target.host === undefined) return { ok: false, status: 400, reason: 'missing or repeated Host header' };
+  const host = normaliseHost(target.host);
   if (host === undefined) return { ok: false, status: 400, reason: 'unreadable Host header' };
 
-  const target = originForm(req.url ?? '', host);
-  if (target === undefined) return { ok: false, status: 400, reason: 'request target does not match Host' };
-  const normalised = normalisePath(target);
+  const url = originForm(target.url, host);
+  if (url === undefined) return { ok: false, status: 400, reason: 'request target does not match Host' };
+  const normalised = normalisePath(url);
   if (!normalised.ok) return { ok: false, status: 400, reason: normalised.reason };
 
-  const peerIp = canonicalAddress(req.socket.remoteAddress ?? '') ?? '0.0.0.0';
+  const peerIp = canonicalAddress(target.peer ?? '') ?? '0.0.0.0';
   const peerTrusted = deps.isTrusted(peerIp);
   const path = normalised.path;
+  const claimed = peerTrusted ? target.forwardedProto : undefined;
   return {
     ok: true,
     rc: {
-      facts: { host, path, method: (req.method ?? 'GET').toUpperCase(), ip: clientAddress(peerIp, req.headers['x-forwarded-for'], deps.isTrusted) },
+      facts: { host, path, method: target.method.toUpperCase(), ip: clientAddress(peerIp, target.forwardedFor, deps.isTrusted) },
       query: normalised.query,
       peerIp,
       peerTrusted,
-      proto: schemeOf(req, peerTrusted),
+      proto: target.encrypted || claimed === 'https' ? 'https' : 'http',
       app: deps.findApp(host, path),
       isGateRoute: isUnderPrefix(path, deps.pathPrefix),
     },
@@ -79,10 +103,4 @@ function originForm(url: string, host: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function schemeOf(req: IncomingMessage, peerTrusted: boolean): 'http' | 'https' {
-  if ((req.socket as TLSSocket).encrypted) return 'https';
-  const claimed = peerTrusted ? req.headers['x-forwarded-proto'] : undefined;
-  return claimed === 'https' ? 'https' : 'http';
 }

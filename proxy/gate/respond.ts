@@ -40,6 +40,11 @@ export function createResponder(templates: () => Templates, brand: string): Resp
         is_error: status >= 400,
         link_href: page.link?.href,
         link_text: page.link?.text,
+        retry_action: page.retry?.action,
+        retry_csrf: page.retry?.csrf,
+        retry_rd: page.retry?.rd,
+        retry_identifier: page.retry?.identifier,
+        retry_code: page.retry?.code,
       });
     },
   };

@@ -4,6 +4,8 @@
 import { formatDuration, parseDuration } from '../config/duration.js';
 import type { Problem } from '../config/problem.js';
 import { hostCondition, methodCondition, networkCondition, pathCondition } from './conditions.js';
+import { lintPolicy } from './lint.js';
+import type { LintEntry } from './lint.js';
 import type { Condition } from './conditions.js';
 import type { CompiledPolicy, CompiledRule, MissReason, RawRule, RequestFacts, RuleOrigin } from './types.js';
 
@@ -32,25 +34,26 @@ export function compilePolicy(rules: ReadonlyArray<RuleSource>, ctx: CompileCont
   const problems: Problem[] = [];
   const compiled: CompiledRule[] = [];
   const countInFile = new Map<string, number>();
-  const catchAlls: CompiledRule[] = [];
   const byName = new Map<string, CompiledRule>();
+  const lintEntries: LintEntry[] = [];
 
   rules.forEach((source, index) => {
     const n = (countInFile.get(source.origin.file) ?? 0) + 1;
     countInFile.set(source.origin.file, n);
+    let broken = false;
     const report: Report = (option, message, severity = 'error') => {
+      if (severity === 'error') broken = true;
       problems.push({ ...at(source.origin), path: option ? `${source.path}.${option}` : source.path, message, severity });
     };
-    const { rule, conditionCount } = compileRule(source, index, n, ctx, report);
-
-    const shadow = catchAlls[0];
-    if (shadow) report('', `rule "${rule.name}" is never reached: rule "${shadow.name}" (${where(shadow.origin)}) before it matches every request`, 'warning');
-    if (conditionCount === 0) catchAlls.push(rule);
+    const { rule } = compileRule(source, index, n, ctx, report);
+    lintEntries.push({ raw: source.raw, rule, path: source.path, broken });
     const twin = byName.get(rule.name);
     if (twin) report('name', `rule name "${rule.name}" is also used at ${where(twin.origin)}; explain and audit lines will not tell them apart`, 'warning');
     else byName.set(rule.name, rule);
     compiled.push(rule);
   });
+  // Shadowed rules and overlaps that make order matter (lint.ts): warnings, never errors.
+  problems.push(...lintPolicy(lintEntries));
 
   const failed = problems.some((p) => p.severity === 'error');
   return { policy: { rules: failed ? [] : compiled }, problems };
@@ -69,7 +72,7 @@ function compileRule(source: RuleSource, index: number, n: number, ctx: CompileC
   add(raw.hosts, 'hosts', hostCondition);
   add(raw.methods, 'methods', methodCondition);
   add(raw.networks, 'networks', networkCondition);
-  add(raw.paths, 'paths', pathCondition);
+  add(raw.paths, 'paths', (list, r) => pathCondition(list, r, raw.action !== 'bypass'));
 
   const challenge = compileChallenge(raw, ctx, report);
   const failing = (facts: RequestFacts): Condition | undefined => {
@@ -95,8 +98,11 @@ type ChallengeParts = Pick<CompiledRule, 'users' | 'groups' | 'channels' | 'sess
 
 function compileChallenge(raw: RawRule, ctx: CompileContext, report: Report): ChallengeParts {
   if (raw.action !== 'challenge') {
-    if (raw.users !== undefined) report('users', 'users/groups apply only to challenge rules');
-    if (raw.groups !== undefined) report('groups', 'users/groups apply only to challenge rules');
+    // They cannot apply: no session is looked at before a bypass or deny, so they would only
+    // suggest a restriction (or an exception) that is not there.
+    const why = raw.action === 'bypass' ? 'a bypass rule lets everyone through without signing in' : 'a deny rule refuses everyone, signed in or not';
+    if (raw.users !== undefined) report('users', `users/groups apply only to challenge rules: ${why}`);
+    if (raw.groups !== undefined) report('groups', `users/groups apply only to challenge rules: ${why}`);
     if (raw.channels !== undefined) report('channels', 'channels apply only to challenge rules');
     if (raw.session_lifetime !== undefined) report('session_lifetime', 'session_lifetime applies only to challenge rules');
     return { users: undefined, groups: undefined, channels: [], sessionLifetime: ctx.defaultLifetimeMs };

@@ -53,13 +53,16 @@ export function hostCondition(globs: readonly string[], report: Report): Conditi
   };
 }
 
-/** Undefined when the paths allow any path. Bad entries are reported and left out. */
-export function pathCondition(globs: readonly string[], report: Report): Condition | undefined {
+/**
+ * Undefined when the paths allow any path. Bad entries are reported and left out. Case-insensitive
+ * conditions compare lower-cased paths (see compilePathGlob for why restricting rules use them).
+ */
+export function pathCondition(globs: readonly string[], report: Report, caseInsensitive = false): Condition | undefined {
   const exact = new Set<string>();
   const tests: PathTest[] = [];
   let any = false;
   globs.forEach((glob, i) => {
-    const compiled = compilePathGlob(glob);
+    const compiled = compilePathGlob(glob, { caseInsensitive });
     if (!compiled.ok) return report(`paths[${i}]`, compiled.reason);
     if (glob === '/**') any = true;
     else if (compiled.exact !== undefined) exact.add(compiled.exact);
@@ -69,11 +72,11 @@ export function pathCondition(globs: readonly string[], report: Report): Conditi
   return {
     field: 'paths',
     test: (facts) => {
-      if (exact.has(facts.path)) return true;
+      if (exact.has(caseInsensitive ? facts.path.toLowerCase() : facts.path)) return true;
       for (let i = 0; i < tests.length; i++) if (tests[i]!(facts.path)) return true;
       return false;
     },
-    describe: (facts) => `path ${JSON.stringify(facts.path)} matches none of ${quoteList(globs)}`,
+    describe: (facts) => `path ${JSON.stringify(facts.path)} matches none of ${quoteList(globs)}${caseInsensitive ? ' (in any case)' : ''}`,
   };
 }
 

@@ -36,7 +36,8 @@ function label(rule: CompiledRule): string {
   return `rules[${rule.index}] ${JSON.stringify(rule.name)} (${file}:${line}:${col})`;
 }
 
-function verdict(decision: Decision): string {
+/** The decision in one line: "challenge by \"admin\": channels …; session lifetime 1h; admits …". */
+export function verdict(decision: Decision): string {
   const rule = decision.rule;
   if (rule === undefined) return '=> deny: no rule matched (default deny)';
   const by = `by ${JSON.stringify(rule.name)}`;
@@ -50,7 +51,8 @@ function verdict(decision: Decision): string {
   }
 }
 
-function admitsText(rule: CompiledRule): string {
+/** Who a challenge rule lets through: "admits groups [admins]", "admits any known user". */
+export function admitsText(rule: CompiledRule): string {
   const parts: string[] = [];
   if (rule.users) parts.push(`users [${[...rule.users].join(', ')}]`);
   if (rule.groups) parts.push(`groups [${[...rule.groups].join(', ')}]`);

@@ -27,7 +27,13 @@ const PERCENT_ESCAPE = /%[0-9a-fA-F]{2}/;
 // A leading run of "/**" segments followed by more glob.
 const LEADING_GLOBSTAR = /^(?:\/\*\*)+(\/.+)$/;
 
-export function compilePathGlob(glob: string): CompiledPathGlob {
+/**
+ * `caseInsensitive` is for rules that restrict (challenge, deny): on an upstream that ignores case
+ * (IIS, some Java and macOS deployments) "/ADMIN" is "/admin", so a restricting rule must catch it;
+ * a bypass rule stays exact, so a case variant falls through to the rules after it.
+ */
+export function compilePathGlob(glob: string, options: { caseInsensitive?: boolean } = {}): CompiledPathGlob {
+  const nocase = options.caseInsensitive === true;
   if (!glob.startsWith('/')) return { ok: false, reason: `path "${glob}" does not start with "/"` };
   if (NEVER_NORMAL.test(glob)) {
     return { ok: false, reason: `path "${glob}" has "//", "." or ".." segments, which normalised paths never have` };
@@ -35,16 +41,21 @@ export function compilePathGlob(glob: string): CompiledPathGlob {
   if (PERCENT_ESCAPE.test(glob)) {
     return { ok: false, reason: `path "${glob}" is percent-encoded: paths are matched decoded, so write " " rather than "%20"` };
   }
-  if (!GLOB_SYNTAX.test(glob)) return { ok: true, exact: glob, test: (path) => path === glob };
+  if (!GLOB_SYNTAX.test(glob)) {
+    if (!nocase) return { ok: true, exact: glob, test: (path) => path === glob };
+    const lower = glob.toLowerCase();
+    return { ok: true, exact: lower, test: (path) => path.toLowerCase() === lower };
+  }
   const costly = backtrackingRisk(glob);
   if (costly !== undefined) return { ok: false, reason: `path "${glob}": ${costly}` };
   try {
-    const re = picomatch.makeRe(glob, OPTIONS);
+    const options: picomatch.PicomatchOptions = nocase ? { ...OPTIONS, nocase } : OPTIONS;
+    const re = picomatch.makeRe(glob, options);
     // picomatch's "/**/x" wants at least one segment for "**"; elsewhere "**" may be empty.
     // Matching "/x" as well keeps "**" meaning one thing wherever it is written.
     const rest = LEADING_GLOBSTAR.exec(glob)?.[1];
     if (rest === undefined) return { ok: true, test: (path) => re.test(path) };
-    const short = picomatch.makeRe(rest, OPTIONS);
+    const short = picomatch.makeRe(rest, options);
     return { ok: true, test: (path) => re.test(path) || short.test(path) };
   } catch (error) {
     return { ok: false, reason: `path "${glob}" is not a valid glob: ${error instanceof Error ? error.message : String(error)}` };

@@ -31,11 +31,20 @@ export interface Sessions {
    * expired, idle too long or revoked. Throws StoreError when the store fails (fail closed).
    */
   resolve(cookie: string | undefined): Promise<Session | undefined>;
+  /** Ends one session everywhere. */
   revoke(id: string): Promise<void>;
+  /** The session with this id, whoever's it is (for the admin CLI); no idle or lifetime check. */
+  find(id: string): Promise<Session | undefined>;
+  /** A user's live sessions, oldest first (for the admin CLI). */
+  list(user: string): Promise<Session[]>;
+  /** Ends every session of a user everywhere; returns how many there were. */
+  revokeUser(user: string): Promise<number>;
 }
 
 const PURPOSE = 'session';
 const key = (id: string) => `session:${id}`;
+/** Per-user index of session ids, so an admin can list and revoke a person's sessions. */
+const userKey = (user: string) => `sessions-of:${user}`;
 
 export function createSessions(deps: { store: Store; signer: Signer; clock: Clock; config: SessionConfig }): Sessions {
   const { store, signer, clock, config } = deps;
@@ -53,6 +62,9 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
       const id = randomId();
       const record: SessionRecord = { u: user, c: now, s: now };
       try {
+        // Index first: a session that exists is always findable by its user (a stale index
+        // entry is pruned when listed; a missing one would hide a session from revocation).
+        await store.setAdd(userKey(user), id, config.lifetime);
         await store.set(key(id), JSON.stringify(record), ttlFor(record, now));
       } catch (err) {
         throw new StoreError('creating session', err);
@@ -77,22 +89,76 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
       if (now - record.c >= config.lifetime || now - record.s >= config.idleTimeout) return undefined;
       if (now - record.s >= touchEvery) {
         const touched: SessionRecord = { ...record, s: now };
+        let kept: boolean;
         try {
-          await store.set(key(id), JSON.stringify(touched), ttlFor(touched, now));
+          // Only where the record still exists: a revocation on another instance between our
+          // read and this write must not bring the session back.
+          kept = await store.replace(key(id), JSON.stringify(touched), ttlFor(touched, now));
         } catch (err) {
           throw new StoreError('touching session', err);
         }
-        return { id, user: record.u, createdAt: record.c, seenAt: now };
+        return kept ? { id, user: record.u, createdAt: record.c, seenAt: now } : undefined;
       }
       return { id, user: record.u, createdAt: record.c, seenAt: record.s };
     },
 
     async revoke(id) {
       try {
+        const raw = await store.get(key(id));
         await store.delete(key(id));
+        const user = raw === undefined ? undefined : parseRecord(raw)?.u;
+        if (user !== undefined) await store.setRemove(userKey(user), id);
       } catch (err) {
         throw new StoreError('revoking session', err);
       }
+    },
+
+    async find(id) {
+      let raw: string | undefined;
+      try {
+        raw = await store.get(key(id));
+      } catch (err) {
+        throw new StoreError('finding session', err);
+      }
+      const record = raw === undefined ? undefined : parseRecord(raw);
+      return record && { id, user: record.u, createdAt: record.c, seenAt: record.s };
+    },
+
+    async list(user) {
+      try {
+        const ids = await store.setMembers(userKey(user));
+        const found = await Promise.all(ids.map(async (id) => ({ id, raw: await store.get(key(id)) })));
+        const sessions: Session[] = [];
+        const gone: string[] = [];
+        for (const { id, raw } of found) {
+          const record = raw === undefined ? undefined : parseRecord(raw);
+          if (record && record.u === user) sessions.push({ id, user, createdAt: record.c, seenAt: record.s });
+          else gone.push(id);
+        }
+        if (gone.length > 0) await store.setRemove(userKey(user), ...gone);
+        return sessions.sort((a, b) => a.createdAt - b.createdAt);
+      } catch (err) {
+        throw new StoreError('listing sessions', err);
+      }
+    },
+
+    async revokeUser(user) {
+      let ids: string[];
+      try {
+        ids = await store.setMembers(userKey(user));
+      } catch (err) {
+        throw new StoreError('listing sessions to revoke', err);
+      }
+      let count = 0;
+      for (const id of ids) {
+        try {
+          if (await store.delete(key(id))) count += 1;
+          await store.setRemove(userKey(user), id);
+        } catch (err) {
+          throw new StoreError(`revoking sessions (${count} of ${ids.length} done)`, err);
+        }
+      }
+      return count;
     },
   };
 }

@@ -1,14 +1,23 @@
 // One factory for the store family, switching on the configured type.
 import type { Clock } from '../clock.js';
 import type { StoreConfig } from '../config/types.js';
+import type { Logger } from '../log.js';
 import { createMemoryStore } from './memory-store.js';
+import { createRedisClient } from './redis-client.js';
+import { createRedisStore } from './redis-store.js';
 import type { Store } from './store.js';
 
-export function createStore(config: StoreConfig, clock?: Clock): Store {
+export function createStore(config: StoreConfig, clock?: Clock, log?: Logger): Store {
   switch (config.type) {
     case 'memory':
       return createMemoryStore({ maxEntries: config.maxEntries, clock });
     case 'redis':
-      throw new Error('store: type "redis" is not available in this build yet; use type "memory"');
+      // Redis keeps its own time for expiry: the injected clock is for the memory store's tests.
+      return createRedisStore({
+        client: createRedisClient(config),
+        keyPrefix: config.keyPrefix,
+        connectTimeout: Math.max(2_000, config.commandTimeout),
+        log,
+      });
   }
 }

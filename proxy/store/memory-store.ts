@@ -5,7 +5,8 @@ import { systemClock } from '../clock.js';
 import type { Store } from './store.js';
 
 interface Entry {
-  value: string;
+  /** A plain value, or the members of a set. */
+  value: string | Set<string>;
   expiresAt: number;
 }
 
@@ -27,7 +28,8 @@ export function createMemoryStore(options: { maxEntries: number; clock?: Clock }
 
   return {
     async get(key) {
-      return live(key)?.value;
+      const value = live(key)?.value;
+      return typeof value === 'string' ? value : undefined;
     },
     async set(key, value, ttlMs) {
       cache.set(key, { value, expiresAt: clock.now() + ttlMs });
@@ -39,9 +41,30 @@ export function createMemoryStore(options: { maxEntries: number; clock?: Clock }
     },
     async increment(key, ttlMs) {
       const entry = live(key);
-      const count = entry === undefined ? 1 : Number(entry.value) + 1;
+      const count = entry === undefined || typeof entry.value !== 'string' ? 1 : Number(entry.value) + 1;
       cache.set(key, { value: String(count), expiresAt: entry?.expiresAt ?? clock.now() + ttlMs });
       return count;
+    },
+    async replace(key, value, ttlMs) {
+      if (live(key) === undefined) return false;
+      cache.set(key, { value, expiresAt: clock.now() + ttlMs });
+      return true;
+    },
+    async setAdd(key, member, ttlMs) {
+      const entry = live(key);
+      const members = entry && typeof entry.value !== 'string' ? entry.value : new Set<string>();
+      members.add(member);
+      cache.set(key, { value: members, expiresAt: Math.max(entry?.expiresAt ?? 0, clock.now() + ttlMs) });
+    },
+    async setMembers(key) {
+      const value = live(key)?.value;
+      return value === undefined || typeof value === 'string' ? [] : [...value];
+    },
+    async setRemove(key, ...members) {
+      const value = live(key)?.value;
+      if (value === undefined || typeof value === 'string') return;
+      for (const m of members) value.delete(m);
+      if (value.size === 0) cache.delete(key);
     },
     async check() {},
     async close() {

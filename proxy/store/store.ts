@@ -14,6 +14,17 @@ export interface Store {
    * and not extended by later increments (fixed windows).
    */
   increment(key: string, ttlMs: number): Promise<number>;
+  /**
+   * Sets a value only where the key still exists (keeping a record alive without bringing back
+   * one that was deleted meanwhile, e.g. a session revoked on another instance). True when set.
+   */
+  replace(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Adds a member to a set; the set lives at least ttlMs from now (never shortened). */
+  setAdd(key: string, member: string, ttlMs: number): Promise<void>;
+  /** The members of a set; empty when absent or expired. */
+  setMembers(key: string): Promise<string[]>;
+  /** Removes members from a set. */
+  setRemove(key: string, ...members: string[]): Promise<void>;
   /** A round trip proving the backend answers; throws with context when it does not. */
   check(): Promise<void>;
   close(): Promise<void>;

@@ -82,3 +82,18 @@ describe('path tricks', () => {
     expect(reached).toBeGreaterThan(0);
   });
 });
+
+describe('case', () => {
+  it('a restricting rule catches any case, for upstreams that ignore case', async () => {
+    for (const path of ['/ADMIN/panel', '/Admin/panel', '/aDmIn', '/%41dmin/panel', '/BLOCKED/x']) {
+      const result = await attempt(path);
+      expect(result.reached, path).toBeUndefined();
+    }
+  });
+
+  it('a bypass rule stays exact, so a case variant falls to the rules after it', async () => {
+    const result = await attempt('/PUBLIC/x');
+    expect(result.reached).toBeUndefined();
+    expect(result.status).toBe(401);
+  });
+});

@@ -1,11 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { HOUR, checkCooldown, checkHourlyCaps, hourWindow, judgeAttempt } from '../../proxy/challenge/limits.js';
+import { HOUR, checkCooldown, checkDestinationCaps, checkHourlyCaps, hourWindow, judgeAttempt, numberPrefix } from '../../proxy/challenge/limits.js';
 import type { OtpConfig } from '../../proxy/config/types.js';
 
 const config: OtpConfig = {
   length: 6, ttl: 300_000, maxAttempts: 5, resendAfter: 30_000, maxSendsPerHour: 5,
   maxSendsPerAddressPerHour: 20, lockoutAfter: 10, lockoutDuration: 900_000,
+  maxSendsPerDestinationPerHour: 5, maxSendsPerPrefixPerHour: 50, prefixDigits: 6, maxSendsPerHourTotal: 1000,
 };
+
+describe('destination limits', () => {
+  it('cap codes per destination number per hour until the window ends', () => {
+    const now = 2 * HOUR + 60_000;
+    expect(checkDestinationCaps(now, { destination: 5, prefix: 5, total: 5 }, config)).toBeUndefined();
+    expect(checkDestinationCaps(now, { destination: 6, prefix: 6, total: 6 }, config))
+      .toEqual({ reason: 'destination-hourly-limit', retryAfterMs: HOUR - 60_000 });
+  });
+
+  it('cap codes per destination prefix per hour (SMS pumping spreads over a number range)', () => {
+    expect(checkDestinationCaps(0, { destination: 1, prefix: 51, total: 51 }, config)?.reason).toBe('prefix-hourly-limit');
+  });
+
+  it('skip the prefix cap for destinations that are not phone numbers', () => {
+    expect(checkDestinationCaps(0, { destination: 1, prefix: undefined, total: 1 }, config)).toBeUndefined();
+  });
+
+  it('cap every code the gate sends per hour, whoever asks', () => {
+    expect(checkDestinationCaps(0, { destination: 1, prefix: 1, total: 1001 }, config)?.reason).toBe('global-hourly-limit');
+  });
+
+  it('take the prefix from the leading digits of an E.164 number, country code included', () => {
+    expect(numberPrefix('+393330000001', 6)).toBe('+393330');
+    expect(numberPrefix('not-a-number', 6)).toBeUndefined();
+  });
+});
 
 describe('send limits', () => {
   it('allow the first code at once', () => {

@@ -36,8 +36,9 @@ describe('config schema', () => {
     const config = compile(MINIMAL);
     expect(config.server).toEqual({
       host: '0.0.0.0', port: 8080, publicUrl: undefined, pathPrefix: '/_gate',
-      trustedProxies: [], insecureHttp: false, maxFormBytes: 16384,
+      trustedProxies: [], insecureHttp: false, maxFormBytes: 16384, workers: 1, shutdownTimeout: 10_000, watchFiles: true,
     });
+    expect(config.metrics).toEqual({ listen: { host: '127.0.0.1', port: 9464 } });
     expect(config.apps).toEqual([{ host: 'wiki.example.com', pathPrefix: '/', upstream: 'http://10.0.0.5:8080', timeout: 30_000 }]);
     expect(config.session).toEqual({
       cookieName: 'otp_gate', domain: undefined, secure: true, secrets: [SECRET], lifetime: 12 * 3_600_000, idleTimeout: 3_600_000,
@@ -46,6 +47,7 @@ describe('config schema', () => {
     expect(config.otp).toEqual({
       length: 6, ttl: 300_000, maxAttempts: 5, resendAfter: 30_000, maxSendsPerHour: 5,
       maxSendsPerAddressPerHour: 20, lockoutAfter: 10, lockoutDuration: 900_000,
+      maxSendsPerDestinationPerHour: 5, maxSendsPerPrefixPerHour: 50, prefixDigits: 6, maxSendsPerHourTotal: 1000,
     });
     expect(config.channels).toEqual({ console: { type: 'console' } });
     expect(config.audit).toEqual({ file: '-' });
@@ -89,7 +91,7 @@ describe('config schema', () => {
 
   it('a redis store compiles with its defaults', () => {
     const config = compile(`${MINIMAL}store:\n  type: redis\n  url: redis://127.0.0.1:6379/2\n`);
-    expect(config.store).toEqual({ type: 'redis', url: 'redis://127.0.0.1:6379/2', keyPrefix: 'otp-gate:' });
+    expect(config.store).toMatchObject({ type: 'redis', address: { kind: 'url', url: 'redis://127.0.0.1:6379/2' }, keyPrefix: 'otp-gate:' });
   });
 
   it('session.secure defaults to the opposite of server.insecure_http', () => {

@@ -56,6 +56,10 @@ export interface TestGateOptions {
   otp?: string;
   /** Replaces the default apps list. */
   apps?: string;
+  /** Replaces the default `channels:` section body (console only). */
+  channels?: string;
+  /** Replaces the default `metrics:` section body (a free loopback port, so gates never collide). */
+  metrics?: string;
   users?: string;
   policy?: string;
   clock?: Clock;
@@ -84,14 +88,16 @@ ${indent(options.apps ?? `- host: 127.0.0.1\n  upstream: "${options.upstream}"\n
 session:
 ${indent(options.session ?? `secrets: ["${TEST_SECRET}"]`)}
 otp:
-${indent(options.otp ?? 'max_sends_per_hour: 1000\nmax_sends_per_address_per_hour: 1000')}
+${indent(options.otp ?? 'max_sends_per_hour: 1000\nmax_sends_per_address_per_hour: 1000\nmax_sends_per_destination_per_hour: 1000\nmax_sends_per_prefix_per_hour: 1000')}
 directory:
   file: users.yaml
 policies: [policies/]
 channels:
-  console: {}
+${indent(options.channels ?? 'console: {}')}
 log:
   level: silent
+metrics:
+${indent(options.metrics ?? 'listen: "127.0.0.1:0"')}
 ${options.extraConfig ?? ''}
 `;
   writeFileSync(join(dir, 'config.yaml'), config);

@@ -130,3 +130,24 @@ describe('compilePolicy', () => {
     expect(compiled.rules[0]!.channels).toEqual(['sms']);
   });
 });
+
+describe('path case', () => {
+  it('challenge and deny rules match paths in any case; bypass rules match exactly', async () => {
+    const { compilePolicy } = await import('../../proxy/policy/compile-policy.js');
+    const { decide } = await import('../../proxy/policy/decide.js');
+    const origin = { file: 'p.yaml', line: 1, col: 1 };
+    const { policy } = compilePolicy(
+      [
+        { raw: { name: 'open', paths: ['/public/**'], action: 'bypass' }, origin, path: 'rules[0]' },
+        { raw: { name: 'admin', paths: ['/admin/**', '/login'], action: 'deny' }, origin, path: 'rules[1]' },
+        { raw: { name: 'rest', action: 'challenge' }, origin, path: 'rules[2]' },
+      ],
+      { defaultLifetimeMs: 3_600_000, channels: ['console'] },
+    );
+    const ruleFor = (path: string) => decide(policy, { host: 'h', path, method: 'GET', ip: '127.0.0.1' }).rule?.name;
+    expect(ruleFor('/ADMIN/x')).toBe('admin');
+    expect(ruleFor('/LOGIN')).toBe('admin');
+    expect(ruleFor('/PUBLIC/x')).toBe('rest');
+    expect(ruleFor('/public/x')).toBe('open');
+  });
+});

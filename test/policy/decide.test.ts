@@ -90,7 +90,7 @@ describe('explain', () => {
       ['office', false, 'hosts'],
       ['admin', true, undefined],
     ]);
-    expect(trace[1]!.miss!.detail).toBe('path "/admin/users" matches none of ["/blocked/**"]');
+    expect(trace[1]!.miss!.detail).toBe('path "/admin/users" matches none of ["/blocked/**"] (in any case)');
   });
 
   it('explain stops at the deciding rule', () => {

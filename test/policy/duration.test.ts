@@ -12,11 +12,14 @@ describe('parseDuration', () => {
     ['1d2h3m4s', 93_784_000],
     ['90m', 5_400_000],
     ['0s', 0],
+    ['300ms', 300],
+    ['1s500ms', 1_500],
+    ['1m30ms', 60_030],
   ])('%j is %d ms', (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['', '30', '1.5h', '30m1h', '1h1h', '5 m', '5M', 'h', '-5m', '1w', '30ms', ' 5m', `${'9'.repeat(20)}d`])(
+  it.each(['', '30', '1.5h', '30m1h', '1h1h', '5 m', '5M', 'h', '-5m', '1w', '30ms5s', '5mss', 'ms', ' 5m', `${'9'.repeat(20)}d`])(
     '%j is not a duration',
     (text) => {
       expect(parseDuration(text)).toBeUndefined();

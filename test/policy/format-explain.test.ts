@@ -30,7 +30,7 @@ describe('formatExplain', () => {
   it('prints one MISS line per rule that missed, with why, and a HIT line for the deciding rule', () => {
     const lines = text({ path: '/admin/x' }).split('\n');
     expect(lines).toContain('MISS  rules[0] "health" (policies/test.yaml:2:5): path "/admin/x" matches none of ["/health"]');
-    expect(lines).toContain('MISS  rules[1] "blocked" (policies/test.yaml:5:5): path "/admin/x" matches none of ["/blocked/**"]');
+    expect(lines).toContain('MISS  rules[1] "blocked" (policies/test.yaml:5:5): path "/admin/x" matches none of ["/blocked/**"] (in any case)');
     expect(lines).toContain('HIT   rules[2] "admin" (policies/test.yaml:8:5)');
     expect(lines.some((l) => l.includes('"everyone"'))).toBe(false);
   });

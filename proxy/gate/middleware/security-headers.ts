@@ -1,5 +1,6 @@
 // Headers on every response the gate itself writes: no framing, no sniffing, no caching of
-// pages that carry CSRF tokens, and a CSP that allows only the page's own nonce'd style.
+// pages that carry CSRF tokens, and a CSP that allows only the page's own nonce'd style and the
+// gate's own script files.
 import { randomBytes } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { GateKoaState } from '../respond.js';
@@ -9,7 +10,8 @@ export function createSecurityHeaders(): Middleware<GateKoaState> {
     const nonce = randomBytes(16).toString('base64');
     ctx.state.nonce = nonce;
     ctx.set({
-      'Content-Security-Policy': `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'`,
+      // Scripts only as files from the gate itself (the code page's status poll), never inline.
+      'Content-Security-Policy': `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'`,
       'X-Frame-Options': 'DENY',
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'same-origin',

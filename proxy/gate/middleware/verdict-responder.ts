@@ -7,6 +7,7 @@ import { encodePath } from '../../policy/normalise-path.js';
 import type { UpstreamFailure } from '../../forward/upstreams.js';
 import type { Verdict } from '../authorize.js';
 import { GateError } from '../gate-error.js';
+import { STORE_RETRY_AFTER_SECONDS } from '../store-unavailable.js';
 import type { RequestContext } from '../request-context.js';
 import type { GateKoaState, Responder } from '../respond.js';
 import { wantsHtml } from '../respond.js';
@@ -47,7 +48,7 @@ export function createVerdictResponder(deps: VerdictDeps): Middleware<GateKoaSta
     switch (verdict.kind) {
       case 'unavailable':
         deps.log.error({ err: verdict.error }, 'session check failed; refusing the request');
-        throw new GateError(503, 'unavailable', { heading: 'Temporarily unavailable', text: 'Sign-in is unavailable for a moment. Please try again shortly.' });
+        throw new GateError(503, 'unavailable', { heading: 'Temporarily unavailable', text: 'Sign-in is unavailable for a moment. Please try again shortly.' }, { retryAfterSeconds: STORE_RETRY_AFTER_SECONDS });
       case 'deny':
         deps.audit.record({ event: 'denied', user: verdict.user, ip, rule: verdict.rule?.name ?? '(default deny)', outcome: 'refused', host: rc?.facts.host, path: rc?.facts.path });
         throw new GateError(403, 'forbidden', {

@@ -3,6 +3,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Challenges, ChallengeView, StartResult } from '../../challenge/challenges.js';
+import type { Deliveries } from '../../channels/delivery.js';
 import type { Refusal } from '../../challenge/limits.js';
 import type { Clock } from '../../clock.js';
 import { decide } from '../../policy/decide.js';
@@ -10,16 +11,20 @@ import { normaliseHost, normalisePath } from '../../policy/normalise-path.js';
 import type { Sessions } from '../../session/sessions.js';
 import type { Signer } from '../../session/signer.js';
 import type { GateCookies } from '../cookies.js';
+import { codePageDeliveryValues, deliveryView } from '../delivery-view.js';
 import { assertCsrf, assertSameOrigin, csrfToken, readForm } from '../form.js';
 import { GateError } from '../gate-error.js';
 import type { GateState } from '../gate-state.js';
 import type { RequestContext } from '../request-context.js';
 import type { Responder } from '../respond.js';
 import { safeReturnTo } from '../return-to.js';
+import { keepingInput } from '../store-unavailable.js';
 
 export interface LoginRouteDeps {
   state: () => GateState;
   challenges: Challenges;
+  /** Where the code went and whether it arrived, for the code page. */
+  deliveries: Deliveries;
   sessions: Sessions;
   cookies: GateCookies;
   signer: Signer;
@@ -49,12 +54,13 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     });
   }
 
-  function renderCode(ctx: Context, flowId: string, view: ChallengeView, status = 200, error?: string) {
+  async function renderCode(ctx: Context, flowId: string, view: ChallengeView, status = 200, error?: string) {
     const wait = Math.ceil((view.resendAt - deps.clock.now()) / 1000);
+    const delivery = await deliveryView(deps.deliveries, flowId, view, deps.clock.now());
     respond.page(ctx, status, 'code', {
       title: 'Enter your code',
       destination: view.destination,
-      channel: view.channel,
+      ...codePageDeliveryValues(delivery, prefix()),
       length: otp().length,
       ttl_minutes: Math.round(otp().ttl / 60_000),
       csrf: csrfToken(signer, flowId),
@@ -91,9 +97,9 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     }
     const rc = deps.context(ctx);
     const rule = ruleFor(rd, rc, state);
-    const result = await deps.challenges.start({
+    const result = await keepingInput({ action: `${prefix()}/login`, csrf: form.csrf ?? '', rd, identifier }, () => deps.challenges.start({
       flowId, identifier, ip: rc.facts.ip, host: rc.facts.host, returnTo: rd, rule: rule.name, channels: rule.channels,
-    });
+    }));
     if (!result.ok) return renderLogin(ctx, flowId, rd, 429, refusalText(result.refusal), identifier);
     ctx.redirect(`${prefix()}/code`);
     ctx.status = 303;
@@ -103,13 +109,18 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     const flowId = cookies.flowId(ctx);
     const view = flowId && (await deps.challenges.view(flowId));
     if (!flowId || !view) return renderLogin(ctx, flowId ?? cookies.startFlow(ctx, FLOW_LIFETIME), '/', 200, 'Your code has expired. Ask for a new one.');
-    renderCode(ctx, flowId, view);
+    await renderCode(ctx, flowId, view);
   });
 
   router.post('/resend', async (ctx) => {
-    const { flowId } = await flowForm(ctx);
+    const { flowId, form } = await flowForm(ctx);
+    await keepingInput({ action: `${prefix()}/resend`, csrf: form.csrf ?? '' }, () => resend(ctx, flowId, form.channel));
+  });
+
+  /** A new code; `channel`, when the person picked one of the rule's other channels, goes first. */
+  async function resend(ctx: Context, flowId: string, channel?: string): Promise<void> {
     const rc = deps.context(ctx);
-    const result: StartResult | undefined = await deps.challenges.resend({ flowId, ip: rc.facts.ip, host: rc.facts.host });
+    const result: StartResult | undefined = await deps.challenges.resend({ flowId, ip: rc.facts.ip, host: rc.facts.host, channel });
     if (!result) return renderLogin(ctx, flowId, '/', 200, 'Your code has expired. Ask for a new one.');
     if (!result.ok) {
       const view = await deps.challenges.view(flowId);
@@ -118,10 +129,14 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     }
     ctx.redirect(`${prefix()}/code`);
     ctx.status = 303;
-  });
+  }
 
   router.post('/verify', async (ctx) => {
     const { flowId, form } = await flowForm(ctx);
+    await keepingInput({ action: `${prefix()}/verify`, csrf: form.csrf ?? '', code: form.code ?? '' }, () => verify(ctx, flowId, form));
+  });
+
+  async function verify(ctx: Context, flowId: string, form: Record<string, string>): Promise<void> {
     const rc = deps.context(ctx);
     const result = await deps.challenges.verify({ flowId, code: form.code ?? '', ip: rc.facts.ip });
     switch (result.kind) {
@@ -157,7 +172,7 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
           link: { href: `${prefix()}/login`, text: 'Back to sign in' },
         });
     }
-  });
+  }
 }
 
 /** The rule that will judge the destination decides channels; a login for anything else uses every channel. */
@@ -177,9 +192,13 @@ function refusalText(refusal: Refusal): string {
       return `A code was sent moments ago. You can ask for a new one in ${Math.ceil(refusal.retryAfterMs / 1000)} seconds.`;
     case 'identity-hourly-limit':
     case 'address-hourly-limit':
+    case 'destination-hourly-limit':
+    case 'prefix-hourly-limit':
       return `Too many codes were requested. Try again in ${minutes(refusal.retryAfterMs)}.`;
     case 'locked-out':
       return `Sign-in is paused after too many wrong codes. Try again in ${minutes(refusal.retryAfterMs)}.`;
+    case 'global-hourly-limit':
+      return `The gate is sending too many codes right now. Try again in ${minutes(refusal.retryAfterMs)}.`;
   }
 }
 

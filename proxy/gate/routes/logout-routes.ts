@@ -10,6 +10,7 @@ import { assertCsrf, assertSameOrigin, csrfToken, readForm } from '../form.js';
 import type { GateState } from '../gate-state.js';
 import type { RequestContext } from '../request-context.js';
 import type { Responder } from '../respond.js';
+import { keepingInput } from '../store-unavailable.js';
 
 export interface LogoutRouteDeps {
   state: () => GateState;
@@ -38,10 +39,12 @@ export function registerLogoutRoutes(router: Router, deps: LogoutRouteDeps): voi
   router.post('/logout', async (ctx) => {
     assertSameOrigin(ctx);
     const form = await readForm(ctx, deps.state().config.server.maxFormBytes);
-    const session = await deps.sessions.resolve(deps.cookies.session(ctx));
+    // Until the store has deleted the session it lives on elsewhere: say so rather than "signed out".
+    const retry = { action: `${deps.state().config.server.pathPrefix}/logout`, csrf: form.csrf ?? '' };
+    const session = await keepingInput(retry, () => deps.sessions.resolve(deps.cookies.session(ctx)));
     if (session) {
       assertCsrf(deps.signer, form, `logout:${session.id}`);
-      await deps.sessions.revoke(session.id);
+      await keepingInput(retry, () => deps.sessions.revoke(session.id));
       deps.audit.record({ event: 'logout', user: session.user, ip: deps.context(ctx).facts.ip, outcome: 'ok' });
     }
     deps.cookies.clearSession(ctx);

@@ -1,0 +1,145 @@
+// Builds everything a gate decides and answers with — store, sessions, challenges, channels,
+// audit, metrics, the Koa app and the authorizer — without any listener. startGate (server.ts)
+// puts it behind node:http and the upstream proxy; otpGate (koa-middleware.ts) behind a Koa app.
+import type http from 'node:http';
+import type { Writable } from 'node:stream';
+import type Koa from 'koa';
+import type { Context } from 'koa';
+import type { AuditLog } from './audit/audit-log.js';
+import { createAuditLog } from './audit/audit-log.js';
+import { createChallenges } from './challenge/challenges.js';
+import type { Challenges } from './challenge/challenges.js';
+import type { Channel } from './channels/channel.js';
+import { createChannels } from './channels/create-channel.js';
+import { createDeliveries } from './channels/delivery.js';
+import type { Deliveries } from './channels/delivery.js';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import { SHIPPED_TEMPLATES_DIR } from './config/compile-config.js';
+import type { LoadedGate } from './config/types.js';
+import type { Handoff } from './gate/app.js';
+import { createGateApp } from './gate/app.js';
+import type { Authorize } from './gate/authorize.js';
+import { createAuthorizer } from './gate/authorize.js';
+import type { GateCookies } from './gate/cookies.js';
+import { createGateCookies } from './gate/cookies.js';
+import { createForwardAuth } from './gate/forward-auth.js';
+import { createGateState } from './gate/gate-state.js';
+import type { GateState } from './gate/gate-state.js';
+import { createOpsRoutes } from './gate/ops-routes.js';
+import type { OpsRoutes } from './gate/ops-routes.js';
+import type { GateKoaState } from './gate/respond.js';
+import { createResponder } from './gate/respond.js';
+import { loadTemplates } from './gate/templates.js';
+import type { Logger } from './log.js';
+import { createLogger } from './log.js';
+import { withAuditMetrics } from './ops/audit-metrics.js';
+import type { GateMetrics } from './ops/metrics.js';
+import { createGateMetrics } from './ops/metrics.js';
+import { createReadiness } from './ops/readiness.js';
+import type { ReadinessReport } from './ops/readiness.js';
+import { withSessionTracking } from './ops/session-tracker.js';
+import { createSessions } from './session/sessions.js';
+import type { Sessions } from './session/sessions.js';
+import { createSigner } from './session/signer.js';
+import { createStore } from './store/create-store.js';
+import type { Store } from './store/store.js';
+
+export interface GateOptions {
+  clock?: Clock;
+  /** Where the console channel prints codes (tests read them here). */
+  consoleOut?: Writable;
+  /** Where audit lines go instead of the configured file. */
+  auditOut?: Writable;
+  log?: Logger;
+  /** A store to use instead of creating one from the config (tests share one between gates). */
+  store?: Store;
+  /** Metrics to count into instead of a fresh registry. */
+  metrics?: GateMetrics;
+}
+
+export interface AssembledGate {
+  state(): GateState;
+  /** Swaps in a newly loaded policy/directory set; in-flight requests keep the set they started with. */
+  reload(loaded: LoadedGate): void;
+  clock: Clock;
+  log: Logger;
+  store: Store;
+  sessions: Sessions;
+  challenges: Challenges;
+  channels: ReadonlyMap<string, Channel>;
+  /** The fallback chain's state and provider status reports (webhooks). */
+  deliveries: Deliveries;
+  audit: AuditLog;
+  metrics: GateMetrics;
+  cookies: GateCookies;
+  authorize: Authorize;
+  readiness: () => Promise<ReadinessReport>;
+  ops: OpsRoutes;
+  gateApp: Koa<GateKoaState>;
+  /** What the HTTP layer learned about a request before Koa runs (see gate/app.ts). */
+  handoffs: WeakMap<http.IncomingMessage, Handoff>;
+  /** Waits for deliveries, closes the audit stream and (when owned) the store. */
+  close(): Promise<void>;
+}
+
+export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}): Promise<AssembledGate> {
+  const { config } = loaded;
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? createLogger(config.log);
+  const metrics = options.metrics ?? createGateMetrics();
+  let state: GateState = createGateState(loaded);
+  const current = () => state;
+
+  const store = options.store ?? createStore(config.store, clock, log);
+  const signer = createSigner(config.session.secrets);
+  const audit = withAuditMetrics(
+    createAuditLog(config.audit, { clock, out: options.auditOut, onError: (err) => log.error({ err }, 'audit write failed') }),
+    metrics,
+  );
+  const channels = createChannels(config.channels, {
+    consoleOut: options.consoleOut, log, directory: () => state.directory, templatesDir: config.templatesDir, shippedTemplatesDir: SHIPPED_TEMPLATES_DIR,
+  });
+  const templates = loadTemplates(config.templatesDir, SHIPPED_TEMPLATES_DIR);
+
+  // Start-up checks: a gate that can't reach its store or channels must not start serving.
+  try {
+    await store.check();
+    for (const channel of channels.values()) await channel.check();
+  } catch (err) {
+    // A Redis client left open keeps reconnecting, and the process from exiting.
+    if (!options.store) await store.close();
+    throw err;
+  }
+
+  const sessions = withSessionTracking(createSessions({ store, signer, clock, config: config.session }), { metrics, clock, config: config.session });
+  const deliveries = createDeliveries({ store, channels, clock, audit, log, metrics });
+  const challenges = createChallenges({
+    store, signer, clock, config: config.otp, directory: () => state.directory, defaultCountry: config.defaultCountry, channels, deliveries, audit, log,
+  });
+  const cookies = createGateCookies(config.session, signer, config.server.pathPrefix);
+  const respond = createResponder(() => templates, 'otp-gate');
+  const handoffs = new WeakMap<http.IncomingMessage, Handoff>();
+  const gateApp = createGateApp({
+    state: current, challenges, deliveries, sessions, cookies, signer, respond, audit, clock, log,
+    handoff: (ctx: Context) => handoffs.get(ctx.req) ?? {},
+  });
+  const authorize = createAuthorizer({ state: current, sessions, clock });
+  const readiness = createReadiness({ store, clock, channels: () => [...channels.keys()], configLoaded: () => state !== undefined });
+  const ops = createOpsRoutes({ state: current, readiness, forwardAuth: createForwardAuth({ state: current, authorize }), metrics, audit, log });
+
+  return {
+    state: current,
+    reload(next) {
+      state = createGateState(next);
+    },
+    clock, log, store, sessions, challenges, channels, deliveries, audit, metrics, cookies, authorize, readiness, ops, gateApp, handoffs,
+    async close() {
+      // Deliveries waiting for a report stop here; a send already under way finishes.
+      deliveries.close();
+      await challenges.idle();
+      await audit.close();
+      if (!options.store) await store.close();
+    },
+  };
+}

@@ -1,0 +1,118 @@
+// `otp-gate sessions list|revoke`: an admin's view of who is signed in, against the store the
+// gates share. Revoking here ends the session on every instance at its next request.
+import { parseArgs } from 'node:util';
+import { systemClock } from '../clock.js';
+import { loadGate } from '../config/load-gate.js';
+import { createSessions } from '../session/sessions.js';
+import type { Session, Sessions } from '../session/sessions.js';
+import { createSigner } from '../session/signer.js';
+import { createStore } from '../store/create-store.js';
+import { StoreError } from '../store/store.js';
+import { EXIT, reportingConfigErrors } from './output.js';
+
+export const SESSIONS_USAGE = `usage:
+  otp-gate sessions list   --config FILE --user NAME       list a user's sessions
+  otp-gate sessions revoke --config FILE --user NAME       end every session of a user
+  otp-gate sessions revoke --config FILE --id ID           end one session
+`;
+
+interface SessionsArgs {
+  action: 'list' | 'revoke';
+  config: string;
+  user: string | undefined;
+  id: string | undefined;
+}
+
+export async function runSessions(argv: readonly string[]): Promise<number> {
+  const args = parse(argv);
+  if (typeof args === 'string') {
+    process.stderr.write(`sessions: ${args}\n${SESSIONS_USAGE}`);
+    return EXIT.usage;
+  }
+  return reportingConfigErrors(async () => {
+    const { gate } = await loadGate(args.config, process.env);
+    const { config } = gate;
+    if (config.store.type !== 'redis') {
+      process.stderr.write('sessions: the configured store is "memory", which lives inside the gate process; only a redis store can be managed from here\n');
+      return EXIT.failed;
+    }
+    const store = createStore(config.store, systemClock);
+    try {
+      await store.check();
+      const sessions = createSessions({ store, signer: createSigner(config.session.secrets), clock: systemClock, config: config.session });
+      return await act(sessions, args);
+    } catch (err) {
+      if (!(err instanceof StoreError)) throw err;
+      process.stderr.write(`sessions: ${describeError(err)}\n`);
+      return EXIT.failed;
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+function parse(argv: readonly string[]): SessionsArgs | string {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: { config: { type: 'string', short: 'c' }, user: { type: 'string' }, id: { type: 'string' } },
+    });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const [action, ...extra] = parsed.positionals;
+  const { config, user, id } = parsed.values;
+  if (action !== 'list' && action !== 'revoke') return action === undefined ? 'say "list" or "revoke"' : `unknown action "${action}"`;
+  if (extra.length > 0) return `unexpected "${extra.join(' ')}"`;
+  if (!config) return '--config FILE is required';
+  if (action === 'list' && (!user || id !== undefined)) return 'list needs --user NAME (and no --id)';
+  if (action === 'revoke' && (user === undefined) === (id === undefined)) return 'revoke needs exactly one of --user NAME or --id ID';
+  return { action, config, user, id };
+}
+
+async function act(sessions: Sessions, args: SessionsArgs): Promise<number> {
+  if (args.action === 'list') {
+    const list = await sessions.list(args.user!);
+    if (list.length === 0) {
+      process.stdout.write(`no sessions for ${args.user!}\n`);
+      return EXIT.ok;
+    }
+    process.stdout.write(formatSessions(list));
+    return EXIT.ok;
+  }
+  if (args.user !== undefined) {
+    const count = await sessions.revokeUser(args.user);
+    process.stdout.write(`revoked ${count} session(s) of ${args.user}\n`);
+    return EXIT.ok;
+  }
+  const session = await sessions.find(args.id!);
+  if (!session) {
+    process.stderr.write('sessions: no session has that id (it may have ended already)\n');
+    return EXIT.failed;
+  }
+  await sessions.revoke(session.id);
+  process.stdout.write(`revoked session ${session.id} of ${session.user}\n`);
+  return EXIT.ok;
+}
+
+/** One line per session; the admin asked, so ids are shown in full. */
+export function formatSessions(sessions: readonly Session[]): string {
+  const rows = sessions.map((s) => [s.id, s.user, new Date(s.createdAt).toISOString(), new Date(s.seenAt).toISOString()]);
+  const header = ['ID', 'USER', 'CREATED', 'LAST SEEN'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
+  return [header, ...rows].map(line).join('');
+}
+
+/** The store error and what caused it, e.g. "store: redis: not connected (reconnecting): connect ECONNREFUSED …". */
+function describeError(err: Error): string {
+  const parts: string[] = [err.message];
+  let cause: unknown = err.cause;
+  while (cause instanceof Error && parts.length < 4) {
+    parts.push(cause.message);
+    cause = cause.cause;
+  }
+  return parts.join(': ');
+}

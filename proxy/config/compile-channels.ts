@@ -1,0 +1,61 @@
+// Compiles the whatsapp and sms channel sections to their runtime configs (durations in ms,
+// base URLs without trailing slash, the Twilio status callback URL built from server.public_url).
+import type { ChannelCompileContext } from './compile-config.js';
+import type { RawConfig } from './schema.js';
+import type { JsonValue, SmsChannelConfig, WhatsAppChannelConfig } from './types.js';
+
+type Ms = (text: string) => number;
+type RawChannels = RawConfig['channels'];
+
+/** Where Twilio posts delivery reports: the public URL, since behind a TLS proxy the gate can't see it. */
+export const TWILIO_WEBHOOK_PATH = '/webhooks/twilio';
+export const WHATSAPP_WEBHOOK_PATH = '/webhooks/whatsapp';
+
+const trim = (url: string) => url.replace(/\/+$/, '');
+
+export function compileWhatsApp(raw: NonNullable<RawChannels['whatsapp']>, ms: Ms): WhatsAppChannelConfig {
+  return {
+    type: 'whatsapp',
+    apiBaseUrl: trim(raw.api_base_url),
+    apiVersion: raw.api_version,
+    phoneNumberId: raw.phone_number_id,
+    accessToken: raw.access_token,
+    appSecret: raw.app_secret,
+    verifyToken: raw.verify_token,
+    template: { name: raw.template.name, language: raw.template.language, languages: raw.template.languages },
+    messageTtl: raw.message_ttl === undefined ? undefined : ms(raw.message_ttl),
+    timeout: ms(raw.timeout),
+    deliveryTimeout: ms(raw.delivery_timeout),
+  };
+}
+
+export function compileSms(raw: NonNullable<RawChannels['sms']>, ctx: ChannelCompileContext, ms: Ms): SmsChannelConfig {
+  if (raw.provider === 'twilio') {
+    return {
+      type: 'sms',
+      provider: 'twilio',
+      apiBaseUrl: trim(raw.api_base_url),
+      accountSid: raw.account_sid,
+      authToken: raw.auth_token,
+      from: raw.from,
+      messagingServiceSid: raw.messaging_service_sid,
+      statusCallbackUrl: raw.status_callback && ctx.publicUrl ? `${ctx.publicUrl}${ctx.pathPrefix}${TWILIO_WEBHOOK_PATH}` : undefined,
+      timeout: ms(raw.timeout),
+      deliveryTimeout: ms(raw.delivery_timeout),
+      allowedCountries: raw.allowed_countries,
+    };
+  }
+  return {
+    type: 'sms',
+    provider: 'http',
+    method: raw.method,
+    url: raw.url,
+    headers: raw.headers,
+    bodyType: raw.body_type,
+    body: raw.body as Record<string, JsonValue> | undefined,
+    success: { status: raw.success.status, field: raw.success.field, equals: raw.success.equals },
+    messageIdField: raw.message_id_field,
+    timeout: ms(raw.timeout),
+    allowedCountries: raw.allowed_countries,
+  };
+}

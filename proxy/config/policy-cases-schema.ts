@@ -1,0 +1,77 @@
+// The policy test cases file as written: requests and the decisions expected for them, run by
+// `otp-gate policy-test` and replayed by `otp-gate policy-diff --cases`. Shape only; URLs,
+// addresses, users and rule names are checked against the loaded gate by the command.
+import { z } from 'zod';
+import { DURATION_PATTERN } from './duration.js';
+
+const duration = (description: string) =>
+  z
+    .string()
+    .regex(new RegExp(DURATION_PATTERN), { error: 'expected a duration like "30m", "12h" or "1h30m"' })
+    .optional()
+    .describe(description);
+
+// As in policy files: upper-cased first, so "get" is fine.
+const METHOD = /^[A-Z]+(?:-[A-Z]+)*$/;
+
+export const caseRequestSchema = z
+  .strictObject({
+    url: z.string().min(1).describe('The absolute URL asked for: "https://wiki.example.com/admin/users?x=1".'),
+    method: z
+      .string()
+      .toUpperCase()
+      .regex(METHOD, { error: 'expected an HTTP method like "GET"' })
+      .optional()
+      .describe('HTTP method; default GET.'),
+    ip: z.string().min(1).optional().describe('Client address as the gate sees it; default 127.0.0.1.'),
+    user: z.string().min(1).optional().describe('A username from the users file, signed in; absent = someone without a session.'),
+    session_age: duration('How long ago the user signed in, e.g. "20m"; default 0s. Only with user.'),
+  })
+  .superRefine((request, ctx) => {
+    if (request.session_age !== undefined && request.user === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['session_age'], message: 'session_age needs a user: without one the request has no session' });
+    }
+  });
+
+export const OUTCOMES = ['pass', 'challenge', 'deny', 'not_found'] as const;
+
+export const caseExpectSchema = z
+  .strictObject({
+    rule: z
+      .string()
+      .min(1)
+      .nullable()
+      .optional()
+      .describe('Name of the rule that decides; null (~) for "no rule matched" (default deny).'),
+    action: z.enum(['bypass', 'deny', 'challenge']).optional().describe("The deciding rule's action."),
+    channels: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('challenge: the channels a code goes to, in order (the rule\'s, or every configured one).'),
+    session_lifetime: duration("challenge: how long a sign-in lasts under the deciding rule, e.g. \"1h\"."),
+    outcome: z
+      .enum(OUTCOMES)
+      .optional()
+      .describe(
+        'What happens to this request: pass (forwarded), challenge (asked for a code: no session, or a session older than the rule\'s session_lifetime), deny (a deny rule, no rule, or a signed-in user the rule does not admit), not_found (no app serves the host: 404).',
+      ),
+  })
+  .refine((expect) => Object.values(expect).some((v) => v !== undefined), {
+    error: 'expect must name at least one of rule, action, channels, session_lifetime, outcome',
+  });
+
+export const policyCaseSchema = z.strictObject({
+  name: z.string().min(1).optional().describe('Shown when the case fails; "case <n>" when absent.'),
+  request: caseRequestSchema,
+  expect: caseExpectSchema.optional().describe('What the gate should decide; policy-diff ignores it. Required by policy-test.'),
+});
+
+export const policyCasesFileSchema = z
+  .strictObject({
+    cases: z.array(policyCaseSchema).min(1).describe('Requests and the decisions expected for them, checked in order.'),
+  })
+  .meta({ title: 'otp-gate policy test cases' });
+
+export type PolicyCasesFile = z.infer<typeof policyCasesFileSchema>;
+export type PolicyCaseInput = z.infer<typeof policyCaseSchema>;
+export type CaseExpect = z.infer<typeof caseExpectSchema>;

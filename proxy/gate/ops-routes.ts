@@ -1,0 +1,90 @@
+// The gate's operational endpoints, answered on any Host and before anything else runs:
+// /healthz (the process is alive), /readyz (fit for traffic) and /auth (forward-auth). They are
+// matched on the raw target exactly, so nothing here depends on host or path normalisation.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Logger } from '../log.js';
+import type { GateMetrics } from '../ops/metrics.js';
+import { verdictLabel } from '../ops/verdict-label.js';
+import type { ReadinessReport } from '../ops/readiness.js';
+import { assignRequestId } from '../ops/request-id.js';
+import { canonicalAddress } from '../net/cidr.js';
+import type { ForwardAuthAnswer } from './forward-auth.js';
+import type { GateState } from './gate-state.js';
+
+export interface OpsRouteDeps {
+  state: () => GateState;
+  readiness: () => Promise<ReadinessReport>;
+  forwardAuth: (req: IncomingMessage) => Promise<ForwardAuthAnswer>;
+  metrics: GateMetrics;
+  audit: AuditLog;
+  log: Logger;
+}
+
+/** Returns true when it has taken the request. */
+export type OpsRoutes = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
+  let prefix = '';
+  let routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>();
+  const table = (p: string) => new Map([[`${p}/healthz`, healthz], [`${p}/readyz`, readyz], [`${p}/auth`, auth]]);
+
+  async function healthz(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+    json(res, 200, { status: 'ok' });
+  }
+
+  async function readyz(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const report = await deps.readiness();
+    if (report.storeError) deps.log.warn({ storeError: report.storeError }, 'not ready: the store does not answer');
+    json(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not ready', checks: report.checks });
+  }
+
+  async function auth(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const state = deps.state();
+    const peer = canonicalAddress(req.socket.remoteAddress ?? '') ?? '0.0.0.0';
+    const requestId = assignRequestId(req, state.isTrusted(peer));
+    res.setHeader('x-request-id', requestId);
+    res.setHeader('cache-control', 'no-store');
+    const answer = await deps.forwardAuth(req);
+    deps.metrics.decision(answer.verdict ? verdictLabel(answer.verdict) : 'bad_request', 'forward_auth');
+    if (answer.verdict?.kind === 'deny' && answer.rc) {
+      const rc = answer.rc;
+      deps.audit.record({ event: 'denied', user: answer.verdict.user, ip: rc.facts.ip, rule: answer.verdict.rule?.name ?? '(default deny)', outcome: 'refused', host: rc.facts.host, path: rc.facts.path });
+    }
+    switch (answer.status) {
+      case 200:
+        res.writeHead(200, answer.headers);
+        return void res.end();
+      case 302:
+        res.writeHead(302, { location: answer.location, 'content-type': 'text/plain' });
+        return void res.end('sign in first\n');
+      default:
+        if (!answer.verdict || answer.verdict.kind === 'unavailable') deps.log.warn({ requestId, peer, reason: answer.message }, 'forward-auth refused');
+        if (answer.status === 401) res.setHeader('www-authenticate', 'OTP-Gate');
+        if (answer.status === 401 && answer.location) res.setHeader('location', answer.location);
+        json(res, answer.status, { error: answer.error, message: answer.message });
+    }
+  }
+
+  return function opsRoutes(req, res) {
+    const p = deps.state().config.server.pathPrefix;
+    if (p !== prefix) [prefix, routes] = [p, table(p)];
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const route = routes.get(q < 0 ? url : url.slice(0, q));
+    // Front proxies may ask with the original method (nginx subrequests do); health checks are reads.
+    if (!route || (route !== auth && req.method !== 'GET' && req.method !== 'HEAD')) return false;
+    route(req, res).catch((err: unknown) => {
+      deps.log.error({ err, path: url }, 'operational endpoint failed');
+      // A failure in forward-auth must never read as "allowed".
+      if (!res.headersSent) json(res, route === auth ? 403 : 500, { error: 'internal_error' });
+      else res.destroy();
+    });
+    return true;
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}

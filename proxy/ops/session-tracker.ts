@@ -1,0 +1,44 @@
+// Keeps the active-sessions gauge: sessions this process created or resolved within the idle
+// timeout and not revoked. With several workers or instances each counts what it has seen; a
+// per-request cost of one map write keeps the hot path cheap, and the map is bounded.
+import { LRUCache } from 'lru-cache';
+import type { Clock } from '../clock.js';
+import type { SessionConfig } from '../config/types.js';
+import type { Sessions } from '../session/sessions.js';
+import type { GateMetrics } from './metrics.js';
+
+interface Seen {
+  createdAt: number;
+  seenAt: number;
+}
+
+export function withSessionTracking(sessions: Sessions, deps: { metrics: GateMetrics; clock: Clock; config: SessionConfig; max?: number }): Sessions {
+  const seen = new LRUCache<string, Seen>({ max: deps.max ?? 100_000 });
+  deps.metrics.activeSessions(() => {
+    const now = deps.clock.now();
+    let live = 0;
+    for (const [id, s] of seen.entries()) {
+      if (now - s.seenAt < deps.config.idleTimeout && now - s.createdAt < deps.config.lifetime) live++;
+      else seen.delete(id);
+    }
+    return live;
+  });
+  // Spread first: methods added to Sessions later pass through untouched.
+  return {
+    ...sessions,
+    async create(user) {
+      const created = await sessions.create(user);
+      seen.set(created.session.id, { createdAt: created.session.createdAt, seenAt: created.session.seenAt });
+      return created;
+    },
+    async resolve(cookie) {
+      const session = await sessions.resolve(cookie);
+      if (session) seen.set(session.id, { createdAt: session.createdAt, seenAt: deps.clock.now() });
+      return session;
+    },
+    async revoke(id) {
+      seen.delete(id);
+      await sessions.revoke(id);
+    },
+  };
+}

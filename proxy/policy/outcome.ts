@@ -1,0 +1,29 @@
+// What a decision means for one person: pass, challenge (sign in, or sign in again because the
+// session is older than the rule allows) or deny (a deny rule, or a rule that does not admit
+// them). The same order of questions as the gate's authorizer; pure, for policy-test and policy-diff.
+import { admits } from './decide.js';
+import type { Decision, Subject } from './types.js';
+
+export type Outcome = 'pass' | 'challenge' | 'deny';
+
+export interface Visitor extends Subject {
+  /** How old the person's session is, ms; 0 for one just made. */
+  sessionAgeMs: number;
+}
+
+export interface OutcomeResult {
+  outcome: Outcome;
+  /** Why, in words: "session 2h old is past the rule's 1h", "not admitted". */
+  reason: string;
+}
+
+/** `visitor` undefined is someone without a session. */
+export function outcomeOf(decision: Decision, visitor: Visitor | undefined): OutcomeResult {
+  if (decision.action === 'bypass') return { outcome: 'pass', reason: 'no sign-in needed' };
+  if (decision.action === 'deny') return { outcome: 'deny', reason: decision.rule ? 'a deny rule' : 'no rule matched (default deny)' };
+  const rule = decision.rule;
+  if (visitor === undefined) return { outcome: 'challenge', reason: 'no session: asked for a code' };
+  if (visitor.sessionAgeMs >= rule.sessionLifetime) return { outcome: 'challenge', reason: "session older than the rule's session lifetime: asked for a new code" };
+  if (!admits(rule, visitor)) return { outcome: 'deny', reason: 'signed in but not admitted by the rule' };
+  return { outcome: 'pass', reason: 'signed in and admitted' };
+}

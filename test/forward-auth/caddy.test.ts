@@ -1,0 +1,63 @@
+// The Caddy forward_auth snippet in docs/forward-auth/Caddyfile, run by a real Caddy in front of
+// the gate and an upstream: sign-in through Caddy, identity headers, redirect/401/403.
+import request from 'supertest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { browser, signIn } from '../helpers/browser.js';
+import type { FrontProxy } from '../helpers/front-proxy.js';
+import { startCaddy } from '../helpers/front-proxy.js';
+import { useGate } from '../helpers/gate.js';
+import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
+
+const CADDY = findBinary(['/usr/bin/caddy', '/usr/local/bin/caddy']);
+
+describeWithBinary('Caddy forward_auth in front of the gate', CADDY, 'the Debian package "caddy"', (binary) => {
+  const env = useGate({ server: 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]' });
+  let caddy: FrontProxy;
+  let cookie: string;
+  beforeAll(async () => {
+    caddy = await startCaddy(binary, env.gate.url, env.upstream.url);
+    const viaCaddy = { ...env.gate, url: caddy.url };
+    const res = await signIn(viaCaddy, browser(viaCaddy), 'alice', '/docs/');
+    expect(res.status, caddy.logs()).toBe(303);
+    const raw = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!;
+    cookie = raw.slice(0, raw.indexOf(';'));
+  });
+  afterAll(async () => {
+    await caddy?.stop();
+  });
+
+  it('redirects a browser without a session to the login page, with where it was going', async () => {
+    const res = await request(caddy.url).get('/docs/page?x=1').set('Accept', 'text/html').expect(302);
+    expect(res.headers.location).toBe('/_gate/login?rd=%2Fdocs%2Fpage%3Fx%3D1');
+    await request(caddy.url).get(res.headers.location!).set('Accept', 'text/html').expect(200);
+  });
+
+  it('answers 401 to an API client without a session', async () => {
+    await request(caddy.url).get('/docs/').set('Accept', 'application/json').expect(401);
+  });
+
+  it('passes a signed-in user with the gate\'s identity headers, not the client\'s', async () => {
+    const res = await request(caddy.url).get('/docs/').set('Cookie', cookie).set('Remote-User', 'mallory').set('Accept', 'application/json').expect(200);
+    expect(res.body.headers['remote-user']).toBe('alice');
+    expect(res.body.headers['remote-name']).toBe('Alice Example');
+    expect(res.body.headers['remote-groups']).toBe('admins,staff');
+  });
+
+  it('passes a bypass path without identity, dropping a client-sent Remote-User', async () => {
+    const res = await request(caddy.url).get('/public/x').set('Remote-User', 'mallory').expect(200);
+    // Caddy 2.6 (Debian) sets copied headers even when empty; 2.7+ leaves them out.
+    expect(res.body.headers['remote-user'] ?? '').toBe('');
+    expect(res.body.headers['remote-groups'] ?? '').toBe('');
+  });
+
+  it('refuses a deny rule and a user the rule does not admit with 403', async () => {
+    await request(caddy.url).get('/blocked/x').set('Cookie', cookie).expect(403);
+    const bob = await signIn({ ...env.gate, url: caddy.url }, browser({ ...env.gate, url: caddy.url }), 'bob', '/docs/');
+    const raw = (bob.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!;
+    await request(caddy.url).get('/admin/').set('Cookie', raw.slice(0, raw.indexOf(';'))).set('Accept', 'application/json').expect(403);
+  });
+
+  it('decides on the path the app will get: /public/../admin/ is /admin/', async () => {
+    await request(caddy.url).get('/public/%2e%2e/admin/').set('Accept', 'application/json').expect((res) => expect([400, 401, 403]).toContain(res.status));
+  });
+});

@@ -1,0 +1,76 @@
+// The nginx auth_request snippets in docs/forward-auth/, run by a real nginx in front of the gate
+// and an upstream: sign-in through nginx, identity headers, 401/302/403, and the decision cache.
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browser, signIn } from '../helpers/browser.js';
+import type { FrontProxy } from '../helpers/front-proxy.js';
+import { startNginx } from '../helpers/front-proxy.js';
+import { useGate } from '../helpers/gate.js';
+import { counter } from '../helpers/metrics.js';
+import { findBinary, describeWithBinary } from '../helpers/system-binary.js';
+
+const NGINX = findBinary(['/usr/sbin/nginx', '/usr/bin/nginx']);
+
+describeWithBinary('nginx auth_request in front of the gate', NGINX, 'the Debian package "nginx"', (binary) => {
+  const env = useGate({ server: 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]' });
+
+  describe.each([
+    ['nginx.conf', false],
+    ['nginx-cached.conf', true],
+  ])('%s', (snippet, cached) => {
+    let nginx: FrontProxy;
+    let cookie: string;
+    beforeAll(async () => {
+      nginx = await startNginx(binary, snippet, env.gate.url, env.upstream.url);
+      const agent = browser({ ...env.gate, url: nginx.url });
+      const res = await signIn({ ...env.gate, url: nginx.url }, agent, 'alice', '/docs/');
+      expect(res.status, nginx.logs()).toBe(303);
+      const raw = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!;
+      cookie = raw.slice(0, raw.indexOf(';'));
+    });
+    afterAll(async () => {
+      await nginx?.stop();
+    });
+
+    it('sends a browser without a session to the login page, with where it was going', async () => {
+      const res = await request(nginx.url).get('/docs/page?x=1').set('Accept', 'text/html').expect(302);
+      expect(res.headers.location).toMatch(/\/_gate\/login\?rd=%2Fdocs%2Fpage%3Fx%3D1$/);
+      const login = await request(nginx.url).get(new URL(res.headers.location!, nginx.url).pathname + new URL(res.headers.location!, nginx.url).search).expect(200);
+      expect(login.text).toContain('csrf');
+    });
+
+    it('answers 401 to an API client without a session', async () => {
+      await request(nginx.url).get('/docs/').set('Accept', 'application/json').expect(401);
+    });
+
+    it('passes a signed-in user to the app with the gate\'s identity headers, not the client\'s', async () => {
+      const res = await request(nginx.url).get('/docs/').set('Cookie', cookie).set('Remote-User', 'mallory').set('Accept', 'application/json').expect(200);
+      expect(res.body.headers['remote-user']).toBe('alice');
+      expect(res.body.headers['remote-groups']).toBe('admins,staff');
+      expect(res.body.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+    });
+
+    it('passes a bypass path without identity, dropping a client-sent Remote-User', async () => {
+      const res = await request(nginx.url).get('/public/x').set('Remote-User', 'mallory').expect(200);
+      expect(res.body.headers['remote-user']).toBeUndefined();
+    });
+
+    it('refuses a deny rule with 403', async () => {
+      await request(nginx.url).get('/blocked/x').set('Cookie', cookie).expect(403);
+    });
+
+    it(cached ? 'asks the gate once for repeated requests within the cache time' : 'asks the gate for every request', async () => {
+      const path = `/docs/repeat-${cached}`;
+      const before = await counter(env.gate.gate, 'otp_gate_requests_total', { via: 'forward_auth' });
+      for (let i = 0; i < 5; i++) await request(nginx.url).get(path).set('Cookie', cookie).expect(200);
+      const asked = (await counter(env.gate.gate, 'otp_gate_requests_total', { via: 'forward_auth' })) - before;
+      expect(asked).toBe(cached ? 1 : 5);
+    });
+
+    it('never serves a cached allow to another session or a request without one', async () => {
+      await request(nginx.url).get('/docs/shared').set('Cookie', cookie).expect(200);
+      await request(nginx.url).get('/docs/shared').set('Accept', 'application/json').expect(401);
+      await request(nginx.url).get('/docs/shared').set('Cookie', 'otp_gate=forged.value').set('Accept', 'application/json').expect(401);
+    });
+  });
+});

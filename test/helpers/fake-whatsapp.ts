@@ -1,0 +1,99 @@
+// Speaks the WhatsApp Cloud API messages endpoint: checks the Bearer token and the
+// authentication-template shape (code in the body parameter and the copy-code URL button),
+// answers with a wamid, an error by Meta's numeric code, or not at all; and sends signed status
+// webhooks to a gate the way Meta does.
+import { createHmac } from 'node:crypto';
+import type { FakeServer } from './fake-provider.js';
+import { expectShape, startFakeServer } from './fake-provider.js';
+
+export const WA = {
+  version: 'v21.0',
+  phoneNumberId: '1098765432',
+  token: 'wa-test-token',
+  appSecret: 'wa-app-secret',
+  verifyToken: 'wa-verify-token',
+} as const;
+
+export type WhatsAppMode = { kind: 'ok' } | { kind: 'error'; code: number; http?: number } | { kind: 'hang' };
+
+export interface SentWhatsApp {
+  to: string;
+  code: string;
+  language: string;
+  id: string;
+  at: number;
+}
+
+export interface FakeWhatsApp extends FakeServer {
+  mode: WhatsAppMode;
+  sent: SentWhatsApp[];
+  /** The channels config section pointing at this fake. */
+  config(extra?: string): string;
+}
+
+interface Body {
+  messaging_product?: string;
+  to?: string;
+  type?: string;
+  template?: {
+    name?: string;
+    language?: { code?: string };
+    components?: Array<{ type?: string; sub_type?: string; index?: string; parameters?: Array<{ type?: string; text?: string }> }>;
+  };
+}
+
+export async function startFakeWhatsApp(): Promise<FakeWhatsApp> {
+  const sent: SentWhatsApp[] = [];
+  let counter = 0;
+  const fake = {} as FakeWhatsApp;
+  const server = await startFakeServer((req) => {
+    const base = `/${WA.version}/${WA.phoneNumberId}`;
+    if (req.headers.authorization !== `Bearer ${WA.token}`) {
+      return { status: 401, body: { error: { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190, fbtrace_id: 'x' } } };
+    }
+    if (req.method === 'GET' && req.path === base) return { status: 200, body: { id: WA.phoneNumberId } };
+    expectShape(req.method === 'POST' && req.path === `${base}/messages`, `unexpected ${req.method} ${req.path}`);
+    expectShape(String(req.headers['content-type']).startsWith('application/json'), 'JSON body');
+    const body = JSON.parse(req.body) as Body;
+    expectShape(body.messaging_product === 'whatsapp' && body.type === 'template', 'a whatsapp template message');
+    expectShape(/^\d{8,15}$/.test(body.to ?? ''), '"to" as digits without "+"');
+    const parts = body.template?.components ?? [];
+    const bodyCode = parts.find((c) => c.type === 'body')?.parameters?.[0]?.text;
+    const button = parts.find((c) => c.type === 'button');
+    expectShape(button?.sub_type === 'url' && button.index === '0', 'copy-code button as sub_type url, index "0"');
+    expectShape(bodyCode !== undefined && button?.parameters?.[0]?.text === bodyCode, 'the code in the body and the button');
+    const mode = fake.mode;
+    if (mode.kind === 'hang') return { status: 0, hang: true };
+    if (mode.kind === 'error') {
+      return { status: mode.http ?? 400, body: { error: { message: 'fake error', type: 'OAuthException', code: mode.code, error_data: { details: 'fake' }, fbtrace_id: 'x' } } };
+    }
+    const id = `wamid.TEST${++counter}`;
+    sent.push({ to: body.to!, code: bodyCode!, language: body.template?.language?.code ?? '', id, at: performance.now() });
+    return { status: 200, body: { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id }] } };
+  });
+  return Object.assign(fake, server, {
+    mode: { kind: 'ok' } as WhatsAppMode,
+    sent,
+    config: (extra = '') => `whatsapp:
+  api_base_url: "${server.url}"
+  api_version: ${WA.version}
+  phone_number_id: "${WA.phoneNumberId}"
+  access_token: ${WA.token}
+  app_secret: ${WA.appSecret}
+  verify_token: ${WA.verifyToken}
+  timeout: 2s
+  delivery_timeout: 300ms
+${extra}`,
+  });
+}
+
+export function whatsAppStatusBody(id: string, status: string, recipient = '393330000001'): string {
+  return JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [{ id: 'WABA', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: WA.phoneNumberId }, statuses: [{ id, status, timestamp: '1700000000', recipient_id: recipient }] } }] }],
+  });
+}
+
+export function signMeta(body: string, secret: string = WA.appSecret): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}

@@ -1,0 +1,56 @@
+// `otp-gate serve` as real processes on a test Redis (with `server.workers`, a primary and its
+// workers): waits until the expected number of processes say they are serving, and reads the
+// codes the console channel printed. (Named apart from serve-process.ts, which issue 5's tests use.)
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+export interface RedisGateProcess {
+  child: ChildProcess;
+  /** Everything printed so far, stdout and stderr (workers share the primary's). */
+  output(): string;
+  /** Waits for the n-th code (1-based) the console channel printed for a user. */
+  code(user: string, n: number, timeoutMs?: number): Promise<string>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function startRedisGateProcess(configPath: string, options: { serving: number; env?: Record<string, string> }): Promise<RedisGateProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'proxy', 'cli.ts'), 'serve', '--config', configPath], {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const until = async (done: () => boolean, timeoutMs: number, what: string) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!done()) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${what}; the gate printed:\n${output}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  try {
+    await until(() => (output.match(/otp-gate serving /g) ?? []).length >= options.serving, 30_000, `fewer than ${options.serving} processes started serving`);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  const codes = (user: string) => [...output.matchAll(new RegExp(`code for ${user} \\(.*\\) on .*: (\\d+)`, 'g'))].map((m) => m[1]!);
+  return {
+    child,
+    output: () => output,
+    async code(user, n, timeoutMs = 5_000) {
+      await until(() => codes(user).length >= n, timeoutMs, `no code #${n} for ${user}`);
+      return codes(user)[n - 1]!;
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

@@ -1,0 +1,142 @@
+// Real gate processes on one Redis: `serve` with `server.workers: 2` (a primary and two workers
+// on one port) beside a second, single-process gate. They behave as one gate.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CookieJar, askForCode } from '../helpers/cookie-jar.js';
+import { DEFAULT_POLICY, DEFAULT_USERS, TEST_SECRET } from '../helpers/gate.js';
+import { REDIS_INSTALL, REDIS_SERVER, freePort, startRedis } from '../helpers/redis-server.js';
+import type { TestRedis } from '../helpers/redis-server.js';
+import { startRedisGateProcess } from '../helpers/redis-gate-process.js';
+import type { RedisGateProcess } from '../helpers/redis-gate-process.js';
+import { describeWithBinary } from '../helpers/system-binary.js';
+import { startUpstream } from '../helpers/upstream.js';
+import type { TestUpstream } from '../helpers/upstream.js';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..');
+
+function writeConfig(dir: string, name: string, port: number, workers: number, redisUrl: string, upstream: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, [
+    'server:',
+    `  listen: "127.0.0.1:${port}"`,
+    '  insecure_http: true',
+    `  workers: ${workers}`,
+    'apps:',
+    '  - host: 127.0.0.1',
+    `    upstream: "${upstream}"`,
+    'session:',
+    '  secrets: ["${SESSION_SECRET}"]',
+    'store:',
+    '  type: redis',
+    `  url: "${redisUrl}"`,
+    'directory:',
+    '  file: users.yaml',
+    'policies: [policies/]',
+    'otp:',
+    '  max_sends_per_hour: 1000',
+    '  max_sends_per_address_per_hour: 1000',
+    'channels:',
+    '  console: {}',
+    'audit:',
+    '  file: "off"',
+    'log:',
+    '  level: warn',
+    // Several gates on one machine: the metrics listener (issue 5) would want the same port.
+    'metrics:',
+    '  listen: "off"',
+    '',
+  ].join('\n'));
+  return file;
+}
+
+describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (binary) => {
+  let redis: TestRedis;
+  let upstream: TestUpstream;
+  let clustered: RedisGateProcess;
+  let single: RedisGateProcess;
+  let clusteredUrl: string;
+  let singleUrl: string;
+  let clusteredConfig: string;
+  beforeAll(async () => {
+    redis = await startRedis(binary);
+    upstream = await startUpstream();
+    const dir = mkdtempSync(join(tmpdir(), 'otp-gate-processes-'));
+    mkdirSync(join(dir, 'policies'));
+    writeFileSync(join(dir, 'users.yaml'), DEFAULT_USERS);
+    writeFileSync(join(dir, 'policies', 'main.yaml'), DEFAULT_POLICY);
+    const [p1, p2] = [await freePort(), await freePort()];
+    clusteredUrl = `http://127.0.0.1:${p1}`;
+    singleUrl = `http://127.0.0.1:${p2}`;
+    clusteredConfig = writeConfig(dir, 'clustered.yaml', p1, 2, redis.url, upstream.url);
+    const env = { SESSION_SECRET: TEST_SECRET };
+    [clustered, single] = await Promise.all([
+      startRedisGateProcess(clusteredConfig, { serving: 2, env }),
+      startRedisGateProcess(writeConfig(dir, 'single.yaml', p2, 1, redis.url, upstream.url), { serving: 1, env }),
+    ]);
+  }, 60_000);
+  afterAll(async () => {
+    await clustered?.stop();
+    await single?.stop();
+    await upstream?.close();
+    await redis?.stop();
+  });
+
+  it('runs two workers under one primary, sharing the port', async () => {
+    const { stdout } = await run('pgrep', ['-P', String(clustered.child.pid)]);
+    expect(stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('accepts on the single process a login made through the workers, and refuses it everywhere once revoked by the CLI', async () => {
+    const jar = new CookieJar();
+    const csrf = await askForCode(jar, clusteredUrl, 'alice');
+    const code = await clustered.code('alice', 1);
+    expect((await jar.post(clusteredUrl, '/_gate/verify', { csrf, code })).status).toBe(303);
+    // Many requests, spread over both workers by the cluster's round robin, and the other process.
+    for (let i = 0; i < 10; i++) {
+      for (const base of [clusteredUrl, singleUrl]) {
+        const res = await jar.get(base, `/w/${i}`, 'application/json');
+        expect(res.status).toBe(200);
+        expect(res.body.headers['remote-user']).toBe('alice');
+      }
+    }
+    await run(process.execPath, ['--import', 'tsx', join(ROOT, 'proxy', 'cli.ts'), 'sessions', 'revoke', '--config', clusteredConfig, '--user', 'alice'], {
+      cwd: ROOT, env: { ...process.env, SESSION_SECRET: TEST_SECRET },
+    });
+    for (let i = 0; i < 6; i++) {
+      for (const base of [clusteredUrl, singleUrl]) {
+        expect((await request(base).get('/after').set('Accept', 'application/json').set('Cookie', jar.header())).status).toBe(401);
+      }
+    }
+  });
+
+  it('stops the primary and its workers on SIGTERM', async () => {
+    const pid = clustered.child.pid!;
+    const code = await clustered.stop();
+    expect(code).toBe(0);
+    const left = await run('pgrep', ['-P', String(pid)]).then((r) => r.stdout.trim(), () => '');
+    expect(left).toBe('');
+  });
+});
+
+describe('a gate whose Redis is unreachable at start', () => {
+  it('refuses to start, says why, and exits instead of waiting for ever', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otp-gate-no-redis-'));
+    mkdirSync(join(dir, 'policies'));
+    writeFileSync(join(dir, 'users.yaml'), DEFAULT_USERS);
+    writeFileSync(join(dir, 'policies', 'main.yaml'), DEFAULT_POLICY);
+    const config = writeConfig(dir, 'gate.yaml', await freePort(), 1, 'redis://127.0.0.1:9', 'http://127.0.0.1:9');
+    const started = Date.now();
+    const result = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'proxy', 'cli.ts'), 'serve', '--config', config], {
+      cwd: ROOT, env: { ...process.env, SESSION_SECRET: TEST_SECRET }, timeout: 25_000,
+    }).then(() => ({ code: 0, stderr: '' }), (err: { code: number; stderr: string }) => err);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('otp-gate: store: redis: not connected');
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});

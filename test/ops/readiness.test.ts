@@ -1,0 +1,53 @@
+// /_gate/readyz follows the store: ready while store.check() answers, 503 (fast) while it fails
+// or hangs, ready again when it recovers. /_gate/healthz only says the process is alive.
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { createMemoryStore } from '../../proxy/store/memory-store.js';
+import type { Store } from '../../proxy/store/store.js';
+import { useGate } from '../helpers/gate.js';
+
+let mode: 'ok' | 'down' | 'hang' = 'ok';
+const memory = createMemoryStore({ maxEntries: 1000 });
+const flaky: Store = {
+  ...memory,
+  async check() {
+    if (mode === 'down') throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+    if (mode === 'hang') await new Promise(() => {});
+  },
+};
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('readiness', () => {
+  const env = useGate({ store: flaky });
+
+  it('is ready with a reachable store and a configured channel', async () => {
+    const res = await request(env.gate.url).get('/_gate/readyz').expect(200);
+    expect(res.body).toEqual({ status: 'ready', checks: { config: 'ok', store: 'ok', channels: 'ok' } });
+  });
+
+  it('is not ready while the store fails, and says why; healthz stays 200', async () => {
+    mode = 'down';
+    await pause(1_100);
+    const res = await request(env.gate.url).get('/_gate/readyz').expect(503);
+    expect(res.body.checks.store).toBe('unreachable');
+    // The reason (it may name internal addresses) goes to the log, not to whoever asks.
+    expect(JSON.stringify(res.body)).not.toContain('6379');
+    await request(env.gate.url).get('/_gate/healthz').expect(200);
+  });
+
+  it('is not ready, within about a second, while the store hangs', async () => {
+    mode = 'hang';
+    await pause(1_100);
+    const started = Date.now();
+    const res = await request(env.gate.url).get('/_gate/readyz').expect(503);
+    expect(res.body.checks.store).toContain('no answer within');
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('is ready again once the store recovers', async () => {
+    mode = 'ok';
+    await pause(1_100);
+    await request(env.gate.url).get('/_gate/readyz').expect(200);
+  });
+});

@@ -1,0 +1,92 @@
+// Session records on the Store: the per-user index behind `otp-gate sessions`, and revocation
+// that a concurrent touch cannot undo.
+import { describe, expect, it } from 'vitest';
+import { createManualClock } from '../../proxy/clock.js';
+import type { SessionConfig } from '../../proxy/config/types.js';
+import { createSessions } from '../../proxy/session/sessions.js';
+import { createSigner } from '../../proxy/session/signer.js';
+import { createMemoryStore } from '../../proxy/store/memory-store.js';
+import type { Store } from '../../proxy/store/store.js';
+import { TEST_SECRET } from '../helpers/gate.js';
+
+const CONFIG: SessionConfig = {
+  cookieName: 'otp_gate', domain: undefined, secure: false, secrets: [TEST_SECRET], lifetime: 12 * 3_600_000, idleTimeout: 3_600_000,
+};
+
+function make(wrap: (store: Store) => Store = (s) => s) {
+  const clock = createManualClock();
+  const store = wrap(createMemoryStore({ maxEntries: 1_000, clock }));
+  const sessions = createSessions({ store, signer: createSigner([TEST_SECRET]), clock, config: CONFIG });
+  return { clock, store, sessions };
+}
+
+describe('sessions', () => {
+  it('lists a user\'s live sessions, oldest first, and nobody else\'s', async () => {
+    const { clock, sessions } = make();
+    const first = await sessions.create('alice');
+    clock.advance(1_000);
+    const second = await sessions.create('alice');
+    await sessions.create('bob');
+    const listed = await sessions.list('alice');
+    expect(listed.map((s) => s.id)).toEqual([first.session.id, second.session.id]);
+    expect(listed.every((s) => s.user === 'alice')).toBe(true);
+    expect(await sessions.list('carol')).toEqual([]);
+  });
+
+  it('revokes every session of a user and leaves other users signed in', async () => {
+    const { sessions } = make();
+    const a1 = await sessions.create('alice');
+    const a2 = await sessions.create('alice');
+    const b = await sessions.create('bob');
+    expect(await sessions.revokeUser('alice')).toBe(2);
+    expect(await sessions.resolve(a1.cookie)).toBeUndefined();
+    expect(await sessions.resolve(a2.cookie)).toBeUndefined();
+    expect(await sessions.resolve(b.cookie)).toBeDefined();
+    expect(await sessions.list('alice')).toEqual([]);
+    expect(await sessions.revokeUser('alice')).toBe(0);
+  });
+
+  it('drops a revoked session from its user\'s list', async () => {
+    const { sessions } = make();
+    const a1 = await sessions.create('alice');
+    const a2 = await sessions.create('alice');
+    await sessions.revoke(a1.session.id);
+    expect((await sessions.list('alice')).map((s) => s.id)).toEqual([a2.session.id]);
+  });
+
+  it('prunes sessions that expired from the list', async () => {
+    const { clock, sessions } = make();
+    await sessions.create('alice');
+    clock.advance(CONFIG.idleTimeout + 1);
+    const fresh = await sessions.create('alice');
+    expect((await sessions.list('alice')).map((s) => s.id)).toEqual([fresh.session.id]);
+  });
+
+  it('finds a session by id for the admin, whoever it belongs to', async () => {
+    const { sessions } = make();
+    const { session } = await sessions.create('bob');
+    expect(await sessions.find(session.id)).toMatchObject({ id: session.id, user: 'bob' });
+    expect(await sessions.find('no-such-id')).toBeUndefined();
+  });
+
+  it('does not bring back a session revoked between reading it and touching it', async () => {
+    // Another instance revokes the session while this one is between its read and its touch.
+    let revokeDuringRead: (() => Promise<void>) | undefined;
+    const { clock, sessions } = make((store) => ({
+      ...store,
+      async get(key) {
+        const value = await store.get(key);
+        const revoke = revokeDuringRead;
+        revokeDuringRead = undefined;
+        await revoke?.();
+        return value;
+      },
+    }));
+    const { session, cookie } = await sessions.create('alice');
+    clock.advance(CONFIG.idleTimeout / 2);
+    revokeDuringRead = () => sessions.revoke(session.id);
+    expect(await sessions.resolve(cookie)).toBeUndefined();
+    expect(await sessions.resolve(cookie)).toBeUndefined();
+    expect(await sessions.find(session.id)).toBeUndefined();
+  });
+});

@@ -1,0 +1,38 @@
+// The shared Store contract, run against every backend: memory (manual clock) and Redis (a real
+// redis-server of the test's own).
+import { afterAll, beforeAll } from 'vitest';
+import { createManualClock } from '../../proxy/clock.js';
+import { createMemoryStore } from '../../proxy/store/memory-store.js';
+import { createStore } from '../../proxy/store/create-store.js';
+import type { Store } from '../../proxy/store/store.js';
+import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
+import type { TestRedis } from '../helpers/redis-server.js';
+import { describeWithBinary } from '../helpers/system-binary.js';
+import { redisStoreConfig } from './redis-config.js';
+import { storeContract } from './store-contract.js';
+
+storeContract('memory store', () => {
+  const clock = createManualClock();
+  return {
+    store: createMemoryStore({ maxEntries: 1_000, clock }),
+    elapse: async (ms) => clock.advance(ms),
+  };
+});
+
+describeWithBinary('redis store', REDIS_SERVER, REDIS_INSTALL, (binary) => {
+  let redis: TestRedis;
+  let store: Store;
+  beforeAll(async () => {
+    redis = await startRedis(binary);
+    store = createStore(redisStoreConfig(redis.url));
+    await store.check();
+  });
+  afterAll(async () => {
+    await store?.close();
+    await redis?.stop();
+  });
+  storeContract('redis store', () => ({
+    store,
+    elapse: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  }));
+});
