@@ -56,6 +56,9 @@ policies: [policy.yaml]
 otp:
   max_sends_per_hour: 1000000
   max_sends_per_address_per_hour: 100000000
+  max_sends_per_destination_per_hour: 1000000
+  max_sends_per_prefix_per_hour: 100000000
+  max_sends_per_hour_total: 100000000
 channels:
   console: {}
 log:
