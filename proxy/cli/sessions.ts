@@ -13,7 +13,8 @@ import { EXIT, reportingConfigErrors } from './output.js';
 export const SESSIONS_USAGE = `usage:
   otp-gate sessions list   --config FILE --user NAME       list a user's sessions
   otp-gate sessions revoke --config FILE --user NAME       end every session of a user
-  otp-gate sessions revoke --config FILE --id ID           end one session
+  otp-gate sessions revoke --config FILE --id=ID           end one session
+                                                           (write --id=ID: ids may start with "-")
 `;
 
 interface SessionsArgs {

@@ -76,6 +76,10 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
     },
     metrics: { listen: raw.metrics.listen === 'off' ? undefined : splitListen(raw.metrics.listen) },
     templatesDir: raw.templates.dir ? resolve(raw.templates.dir) : SHIPPED_TEMPLATES_DIR,
+    pages: {
+      defaultLocale: raw.pages.default_locale,
+      brand: { name: raw.pages.brand.name, logoUrl: raw.pages.brand.logo_url, accentColor: raw.pages.brand.accent_color },
+    },
     policySources: raw.policies.map(resolve),
     directoryFile: resolve(raw.directory.file),
     defaultCountry: raw.directory.default_country?.toUpperCase(),

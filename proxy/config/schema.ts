@@ -246,6 +246,23 @@ const identityHeadersSchema = z.strictObject({
   strip: z.array(headerName).default([...DEFAULT_STRIP_HEADERS]).describe('Client-sent headers removed before forwarding.'),
 });
 
+/** A locale file's name without ".yaml": en, it, zh-CN, pt-BR. */
+const LOCALE_TAG = /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/;
+/** A logo the page can load: https/http URL, a path on the gate's host, or an image data URI. */
+const LOGO_URL = /^(?:https?:\/\/[^\s"'<>]+|\/[^\s"'<>]*|data:image\/(?:png|gif|jpeg|webp|svg\+xml);base64,[A-Za-z0-9+/=]+)$/;
+
+const pagesSchema = z.strictObject({
+  default_locale: z.string().regex(LOCALE_TAG, 'a language tag such as "en", "it" or "zh-CN"').default('en')
+    .describe('Language of the pages when neither the person\'s choice nor Accept-Language matches a locale file.'),
+  brand: z.strictObject({
+    name: z.string().min(1).max(60).default('otp-gate').describe('Shown in the page title and as the logo\'s text.'),
+    logo_url: z.string().max(100_000).regex(LOGO_URL, 'an http(s) URL, a path starting with "/", or a data:image/...;base64, URI').optional()
+      .describe('Logo above the form: URL, path or data URI; its origin is added to the pages\' CSP img-src.'),
+    accent_color: z.string().regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'a hex colour such as "#1f5fbf"').optional()
+      .describe('Buttons, links and focus outlines; pick one with at least 4.5:1 contrast to white.'),
+  }).prefault({}),
+}).describe('What people see on the challenge pages: language default and branding.');
+
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
   apps: appsSchema.describe('The web applications behind the gate.'),
@@ -264,8 +281,9 @@ export const configSchema = z.strictObject({
   identity_headers: identityHeadersSchema.prefault({}),
   metrics: metricsSchema.prefault({}),
   templates: z.strictObject({
-    dir: z.string().min(1).optional().describe('Folder of page templates; the shipped ones when absent.'),
+    dir: z.string().min(1).optional().describe('Folder of page templates (and locales/<tag>.yaml texts); the shipped ones when absent.'),
   }).prefault({}),
+  pages: pagesSchema.prefault({}),
 }).superRefine(crossChecks, { when: () => true }).meta({ title: 'otp-gate configuration' });
 
 /**

@@ -196,6 +196,12 @@ export interface IdentityHeadersConfig {
   strip: string[];
 }
 
+/** The challenge pages' language default and brand (`pages:`). */
+export interface PagesConfig {
+  defaultLocale: string;
+  brand: { name: string; logoUrl: string | undefined; accentColor: string | undefined };
+}
+
 export interface GateConfig {
   /** Absolute path of the config file, or "<embedded>" for the demo defaults. */
   source: string;
@@ -212,6 +218,7 @@ export interface GateConfig {
   metrics: MetricsConfig;
   /** Folder holding page templates; the shipped `templates/` unless overridden. */
   templatesDir: string;
+  pages: PagesConfig;
   /** Absolute paths of policy files and folders (as configured, resolved). */
   policySources: string[];
   /** Absolute path of the users file. */

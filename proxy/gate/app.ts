@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import type { Sessions } from '../session/sessions.js';
 import type { Signer } from '../session/signer.js';
 import type { GateCookies } from './cookies.js';
-import { GateError } from './gate-error.js';
+import { GateError, text } from './gate-error.js';
 import type { GateState } from './gate-state.js';
 import { createErrorBoundary } from './middleware/error-boundary.js';
 import { createSecurityHeaders } from './middleware/security-headers.js';
@@ -75,5 +75,5 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
   return app;
 }
 
-const notFound = () => new GateError(404, 'not_found', { heading: 'Not found', text: 'The gate has no page at this address.' });
-const methodNotAllowed = () => new GateError(405, 'method_not_allowed', { heading: 'Method not allowed', text: 'This page does not accept that kind of request.' });
+const notFound = () => new GateError(404, 'not_found', { heading: text('errors.not_found_heading'), text: text('errors.not_found_text') });
+const methodNotAllowed = () => new GateError(405, 'method_not_allowed', { heading: text('errors.method_heading'), text: text('errors.method_text') });

@@ -3,27 +3,27 @@
 import type { Context } from 'koa';
 import coBody from 'co-body';
 import type { Signer } from '../session/signer.js';
-import { GateError } from './gate-error.js';
+import { GateError, text } from './gate-error.js';
 
 export type Form = Record<string, string>;
 
-const badRequest = (text: string) => new GateError(400, 'bad_request', { heading: 'Something is wrong with that request', text });
+const badRequest = (reason: ReturnType<typeof text>) => new GateError(400, 'bad_request', { heading: text('errors.form_heading'), text: reason });
 
 export async function readForm(ctx: Context, limitBytes: number): Promise<Form> {
   if (!ctx.is('application/x-www-form-urlencoded')) {
-    throw new GateError(415, 'unsupported_media_type', { heading: 'Unsupported form', text: 'Forms must be sent as application/x-www-form-urlencoded.' });
+    throw new GateError(415, 'unsupported_media_type', { heading: text('errors.media_heading'), text: text('errors.media_text') });
   }
   let raw: unknown;
   try {
     raw = await coBody.form(ctx.req, { limit: limitBytes, queryString: { depth: 0, allowDots: false, arrayLimit: 0, parameterLimit: 20 } });
   } catch (err) {
     const status = (err as { status?: number }).status;
-    if (status === 413) throw new GateError(413, 'payload_too_large', { heading: 'Too much data', text: 'That form was larger than the gate accepts.' }, { cause: err });
-    throw badRequest('The form could not be read.');
+    if (status === 413) throw new GateError(413, 'payload_too_large', { heading: text('errors.too_large_heading'), text: text('errors.too_large_form') }, { cause: err });
+    throw badRequest(text('errors.form_unreadable'));
   }
   const form: Form = {};
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-    if (typeof value !== 'string') throw badRequest(`The field "${key.slice(0, 40)}" was sent more than once.`);
+    if (typeof value !== 'string') throw badRequest(text('errors.form_repeated', { field: key.slice(0, 40) }));
     form[key] = value;
   }
   return form;
@@ -62,7 +62,7 @@ export function assertCsrf(signer: Signer, form: Form, bindTo: string | undefine
 
 function forbiddenForm(): GateError {
   return new GateError(403, 'csrf', {
-    heading: 'This form has expired',
-    text: 'For your safety the gate only accepts forms it has just shown you. Please go back, reload the page and try again.',
+    heading: text('errors.csrf_heading'),
+    text: text('errors.csrf_text'),
   });
 }

@@ -1,9 +1,20 @@
 // The one error type the gate's pages and APIs answer with: a status, a stable code for API
-// clients, and text a person can act on. Anything else thrown is a 500 whose details stay in the log.
+// clients, and text a person can act on (as locale keys, rendered in the person's language).
+// Anything else thrown is a 500 whose details stay in the log.
+import type { TextParams } from '../i18n/locales.js';
+
+/** A text by its key in templates/locales/*.yaml, with its {placeholders}. */
+export interface Text {
+  key: string;
+  params?: TextParams;
+}
+
+export const text = (key: string, params?: TextParams): Text => (params ? { key, params } : { key });
+
 export interface GatePage {
-  heading: string;
-  text: string;
-  link?: { href: string; text: string };
+  heading: Text;
+  text: Text;
+  link?: { href: string; text: Text };
   /** A form that sends again what the person typed, when a request failed for a passing reason. */
   retry?: RetryForm;
 }
@@ -24,7 +35,7 @@ export class GateError extends Error {
     readonly page: GatePage,
     options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
-    super(`${code}: ${page.text}`, options);
+    super(`${code}: ${page.text.key}`, options);
     this.name = 'GateError';
     this.retryAfterSeconds = options?.retryAfterSeconds;
   }
@@ -33,4 +44,4 @@ export class GateError extends Error {
   readonly retryAfterSeconds: number | undefined;
 }
 
-export const startOver = (href: string): GatePage['link'] => ({ href, text: 'Start again' });
+export const startOver = (href: string): GatePage['link'] => ({ href, text: text('errors.start_again') });

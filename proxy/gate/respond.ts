@@ -1,11 +1,17 @@
-// One place that turns an outcome into a response: an HTML page for people, JSON for API clients.
+// One place that turns an outcome into a response: an HTML page for people (in their language,
+// with the operator's brand and a language switch), JSON for API clients.
 import type { Context } from 'koa';
-import type { GatePage } from './gate-error.js';
+import type { PagesConfig } from '../config/types.js';
+import type { Locales, Translator } from '../i18n/locales.js';
+import { fillText } from '../i18n/locales.js';
+import type { GatePage, Text } from './gate-error.js';
 import type { TemplateValues, Templates } from './templates.js';
 
 export interface GateKoaState {
   /** Per-response nonce for the page's inline style (CSP). */
   nonce: string;
+  /** The page language, chosen by the locale middleware. */
+  locale?: string;
 }
 
 /** Browsers navigating ask for text/html; fetch/XHR/API clients get JSON. */
@@ -14,32 +20,71 @@ export function wantsHtml(ctx: Context): boolean {
   return accept.includes('text/html');
 }
 
+type PageName = 'login' | 'code' | 'logout';
+
+export interface PageOptions {
+  /** Where the language switch sends the person (a GET page); this request's URL when it was a GET. */
+  switchHref?: string;
+}
+
 export interface Responder {
-  page(ctx: Context, status: number, page: 'login' | 'code' | 'logout', values: TemplateValues): void;
+  /** The texts in this request's language. */
+  texts(ctx: Context): Translator;
+  page(ctx: Context, status: number, page: PageName, values: TemplateValues, options?: PageOptions): void;
   message(ctx: Context, status: number, code: string, page: GatePage): void;
 }
 
-export function createResponder(templates: () => Templates, brand: string): Responder {
-  const render = (ctx: Context, status: number, name: 'login' | 'code' | 'logout' | 'message', values: TemplateValues) => {
+export interface ResponderDeps {
+  templates: () => Templates;
+  locales: () => Locales;
+  pages: PagesConfig;
+  pathPrefix: () => string;
+}
+
+export function createResponder(deps: ResponderDeps): Responder {
+  const texts = (ctx: Context) => deps.locales().get((ctx.state as GateKoaState).locale ?? deps.locales().defaultLocale);
+  const say = (tr: Translator, t: Text) => tr.t(t.key, t.params);
+
+  const render = (ctx: Context, status: number, name: PageName | 'message', values: TemplateValues, options: PageOptions = {}) => {
+    const tr = texts(ctx);
+    const brand = deps.pages.brand;
+    const page: TemplateValues = {
+      lang: tr.locale,
+      brand: brand.name,
+      logo_url: brand.logoUrl,
+      accent_color: brand.accentColor,
+      nonce: (ctx.state as GateKoaState).nonce,
+      title: name === 'message' ? undefined : tr.t(`${name}.title`),
+      languages: languageSwitch(deps.locales(), tr.locale, options.switchHref ?? (ctx.method === 'GET' ? ctx.originalUrl : `${deps.pathPrefix()}/login`)),
+      ...values,
+    };
+    // Every text of the locale, its {placeholders} filled from the page's values, as {{section.key}}.
+    const all: TemplateValues = {};
+    for (const [key, raw] of tr.entries()) all[key] = fillText(raw, page);
     ctx.status = status;
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = templates().render(name, { lang: 'en', brand, nonce: (ctx.state as GateKoaState).nonce, ...values });
+    ctx.vary('Accept-Language');
+    ctx.body = deps.templates().render(name, { ...all, ...page });
   };
+
   return {
+    texts,
     page: render,
     message(ctx, status, code, page) {
+      const tr = texts(ctx);
       if (!wantsHtml(ctx)) {
         ctx.status = status;
-        ctx.body = { error: code, message: page.text, ...(page.link ? { href: page.link.href } : {}) };
+        ctx.body = { error: code, message: say(tr, page.text), ...(page.link ? { href: page.link.href } : {}) };
         return;
       }
+      const heading = say(tr, page.heading);
       render(ctx, status, 'message', {
-        title: page.heading,
-        heading: page.heading,
-        text: page.text,
+        title: heading,
+        heading,
+        text: say(tr, page.text),
         is_error: status >= 400,
         link_href: page.link?.href,
-        link_text: page.link?.text,
+        link_text: page.link ? say(tr, page.link.text) : undefined,
         retry_action: page.retry?.action,
         retry_csrf: page.retry?.csrf,
         retry_rd: page.retry?.rd,
@@ -48,4 +93,20 @@ export function createResponder(templates: () => Templates, brand: string): Resp
       });
     },
   };
+}
+
+/** One entry per locale, each named in its own language, linking to `href` with `lang` set. */
+function languageSwitch(locales: Locales, current: string, href: string): TemplateValues[] {
+  return locales.available.map((code) => ({
+    code,
+    name: locales.get(code).t('language.name'),
+    href: withLang(href, code),
+    current: code === current,
+  }));
+}
+
+function withLang(href: string, code: string): string {
+  const url = new URL(href, 'http://gate.invalid');
+  url.searchParams.set('lang', code);
+  return url.pathname + url.search;
 }

@@ -2,21 +2,18 @@
 // on the gate's forms a retry form holding what they typed, so nothing is lost silently (issue 4).
 import { StoreError } from '../store/store.js';
 import type { RetryForm } from './gate-error.js';
-import { GateError } from './gate-error.js';
+import { GateError, text } from './gate-error.js';
 
 /** Redis reconnects within half a second of coming back; a few seconds is an honest wait. */
 export const STORE_RETRY_AFTER_SECONDS = 5;
 
 /** `retry` re-sends a form; `againHref` (a page that was being loaded) is offered as a link. */
 export function storeUnavailable(cause: unknown, retry?: RetryForm, againHref?: string): GateError {
-  const text = retry
-    ? 'The gate cannot reach its session store right now, so nothing was done yet. What you typed is kept below: send it again in a few seconds.'
-    : 'The gate cannot reach its session store right now. Please try again in a few seconds.';
   const page = {
-    heading: 'Sign-in is paused for a moment',
-    text,
+    heading: text('errors.store_heading'),
+    text: text(retry ? 'errors.store_retry_text' : 'errors.store_text'),
     ...(retry ? { retry } : {}),
-    ...(againHref ? { link: { href: againHref, text: 'Try again' } } : {}),
+    ...(againHref ? { link: { href: againHref, text: text('errors.try_again') } } : {}),
   };
   return new GateError(503, 'store_unavailable', page, {
     cause,

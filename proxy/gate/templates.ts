@@ -1,10 +1,14 @@
 // Page templates: plain HTML files with {{value}} (HTML-escaped), {{#flag}}…{{/flag}} (shown when
-// truthy), {{^flag}}…{{/flag}} (shown when falsy) and, in the layout only, {{{content}}}.
-// No other logic, so an operator's own templates folder can't introduce an injection.
+// truthy; repeated once per item when it is a list), {{^flag}}…{{/flag}} (shown when falsy or an
+// empty list) and, in the layout only, {{{content}}}. Names may hold dots ({{login.heading}}: the
+// page's text in its locale). No other logic, so an operator's templates can't introduce an injection.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type TemplateValues = Record<string, string | number | boolean | undefined>;
+export type TemplateScalar = string | number | boolean | undefined;
+export interface TemplateValues {
+  [name: string]: TemplateScalar | readonly TemplateValues[];
+}
 type Render = (values: TemplateValues, content?: string) => string;
 
 export const PAGES = ['layout', 'login', 'code', 'message', 'logout'] as const;
@@ -33,7 +37,7 @@ export function loadTemplates(dir: string, fallbackDir: string): Templates {
   };
 }
 
-const TAG = /\{\{\{content\}\}\}|\{\{([#^/]?)\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g;
+const TAG = /\{\{\{content\}\}\}|\{\{([#^/]?)\s*([a-zA-Z_][a-zA-Z0-9_.]*)\s*\}\}/g;
 
 type Node = string | { kind: 'value'; name: string } | { kind: 'content' } | { kind: 'section'; name: string; inverted: boolean; body: Node[] };
 
@@ -67,10 +71,18 @@ export function compileTemplate(text: string, file = '<template>'): Render {
     for (const node of nodes) {
       if (typeof node === 'string') out += node;
       else if (node.kind === 'content') out += content;
-      else if (node.kind === 'value') out += escapeHtml(String(values[node.name] ?? ''));
-      else if (Boolean(values[node.name]) !== node.inverted) out += emit(node.body, values, content);
+      else if (node.kind === 'value') out += escapeHtml(scalar(values[node.name]));
+      else {
+        const value = values[node.name];
+        if (Array.isArray(value)) {
+          if (node.inverted) out += value.length === 0 ? emit(node.body, values, content) : '';
+          else for (const item of value as readonly TemplateValues[]) out += emit(node.body, { ...values, ...item }, content);
+        } else if (Boolean(value) !== node.inverted) out += emit(node.body, values, content);
+      }
     }
     return out;
   };
   return (values, content = '') => emit(root, values, content);
 }
+
+const scalar = (v: TemplateValues[string]) => (v === undefined || typeof v === 'object' ? '' : String(v));

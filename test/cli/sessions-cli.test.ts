@@ -111,12 +111,12 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
   it('revokes one session by id, leaving the user\'s others', async () => {
     const keep = await sessions.create('bob');
     const end = await sessions.create('bob');
-    const res = await cli(['sessions', 'revoke', '--config', config, '--id', end.session.id]);
+    const res = await cli(['sessions', 'revoke', '--config', config, `--id=${end.session.id}`]);
     expect(res.code).toBe(0);
     expect(res.stdout).toContain(`revoked session ${end.session.id} of bob`);
     expect(await sessions.resolve(end.cookie)).toBeUndefined();
     expect(await sessions.resolve(keep.cookie)).toBeDefined();
-    const again = await cli(['sessions', 'revoke', '--config', config, '--id', end.session.id]);
+    const again = await cli(['sessions', 'revoke', '--config', config, `--id=${end.session.id}`]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('no session has that id');
   });

@@ -13,7 +13,7 @@ export interface RedisGateProcess {
   output(): string;
   /** Waits for the n-th code (1-based) the console channel printed for a user. */
   code(user: string, n: number, timeoutMs?: number): Promise<string>;
-  /** SIGTERM, then the exit code. */
+  /** SIGTERM (SIGKILL 15 s later if still running), then the exit code. */
   stop(): Promise<number | null>;
 }
 
@@ -50,7 +50,11 @@ export async function startRedisGateProcess(configPath: string, options: { servi
     },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
+      // A gate that does not drain in time is not left behind.
+      const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(kill);
+      return code;
     },
   };
 }

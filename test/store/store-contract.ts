@@ -10,7 +10,7 @@ export interface StoreUnderTest {
 }
 
 /** Short enough for a real server's expiry to be waited out, long enough to read back first. */
-const TTL = 300;
+const TTL = 500;
 
 export function storeContract(name: string, make: () => StoreUnderTest): void {
   describe(`${name}: the Store contract`, () => {

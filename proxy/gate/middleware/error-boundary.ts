@@ -3,7 +3,7 @@
 import type { Middleware } from 'koa';
 import type { Logger } from '../../log.js';
 import { StoreError } from '../../store/store.js';
-import { GateError } from '../gate-error.js';
+import { GateError, text } from '../gate-error.js';
 import { storeUnavailable } from '../store-unavailable.js';
 import type { GateKoaState, Responder } from '../respond.js';
 
@@ -23,8 +23,8 @@ export function createErrorBoundary(deps: { log: Logger; respond: Responder }): 
       }
       deps.log.error({ err, method: ctx.method, path: ctx.path, requestId: ctx.get('x-request-id') }, 'unhandled error in gate route');
       deps.respond.message(ctx, 500, 'internal_error', {
-        heading: 'Something went wrong',
-        text: 'The gate could not complete your request. Please try again in a moment.',
+        heading: text('errors.internal_heading'),
+        text: text('errors.internal_text'),
       });
     }
   };

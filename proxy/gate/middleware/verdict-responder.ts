@@ -6,7 +6,7 @@ import type { Logger } from '../../log.js';
 import { encodePath } from '../../policy/normalise-path.js';
 import type { UpstreamFailure } from '../../forward/upstreams.js';
 import type { Verdict } from '../authorize.js';
-import { GateError } from '../gate-error.js';
+import { GateError, text } from '../gate-error.js';
 import { STORE_RETRY_AFTER_SECONDS } from '../store-unavailable.js';
 import type { RequestContext } from '../request-context.js';
 import type { GateKoaState, Responder } from '../respond.js';
@@ -35,26 +35,29 @@ export function createVerdictResponder(deps: VerdictDeps): Middleware<GateKoaSta
     const rc = deps.context(ctx);
     switch (outcome.kind) {
       case 'bad-request':
-        throw new GateError(400, 'bad_request', { heading: 'Bad request', text: `The gate could not read this request: ${outcome.reason}.` });
+        throw new GateError(400, 'bad_request', { heading: text('errors.bad_request_heading'), text: text('errors.bad_request_text', { reason: outcome.reason }) });
       case 'unknown-host':
-        throw new GateError(404, 'unknown_host', { heading: 'Not found', text: 'This gate does not serve that host.' });
-      case 'upstream-failed':
+        throw new GateError(404, 'unknown_host', { heading: text('errors.unknown_host_heading'), text: text('errors.unknown_host_text') });
+      case 'upstream-failed': {
+        // A way forward: load the same address again (GET only; a form post is not repeated by a link).
+        const link = ctx.method === 'GET' ? { link: { href: ctx.originalUrl, text: text('errors.try_again') } } : {};
         throw outcome.failure === 'timeout'
-          ? new GateError(504, 'upstream_timeout', { heading: 'The application is not answering', text: 'The application behind the gate took too long to answer. Please try again in a moment.' })
-          : new GateError(502, 'upstream_unreachable', { heading: 'The application is unreachable', text: 'The gate could not reach the application behind it. Please try again in a moment.' });
+          ? new GateError(504, 'upstream_timeout', { heading: text('errors.upstream_timeout_heading'), text: text('errors.upstream_timeout_text'), ...link })
+          : new GateError(502, 'upstream_unreachable', { heading: text('errors.upstream_unreachable_heading'), text: text('errors.upstream_unreachable_text'), ...link });
+      }
     }
     const verdict = outcome.verdict;
     const ip = rc?.facts.ip ?? '';
     switch (verdict.kind) {
       case 'unavailable':
         deps.log.error({ err: verdict.error }, 'session check failed; refusing the request');
-        throw new GateError(503, 'unavailable', { heading: 'Temporarily unavailable', text: 'Sign-in is unavailable for a moment. Please try again shortly.' }, { retryAfterSeconds: STORE_RETRY_AFTER_SECONDS });
+        throw new GateError(503, 'unavailable', { heading: text('errors.unavailable_heading'), text: text('errors.unavailable_text') }, { retryAfterSeconds: STORE_RETRY_AFTER_SECONDS });
       case 'deny':
         deps.audit.record({ event: 'denied', user: verdict.user, ip, rule: verdict.rule?.name ?? '(default deny)', outcome: 'refused', host: rc?.facts.host, path: rc?.facts.path });
         throw new GateError(403, 'forbidden', {
-          heading: 'Access denied',
-          text: verdict.user ? `You are signed in as ${verdict.user}, who may not open this page.` : 'This page is not available through the gate.',
-          ...(verdict.user ? { link: { href: `${deps.pathPrefix()}/logout`, text: 'Sign in as someone else' } } : {}),
+          heading: text('errors.forbidden_heading'),
+          text: verdict.user ? text('errors.forbidden_user_text', { user: verdict.user }) : text('errors.forbidden_text'),
+          ...(verdict.user ? { link: { href: `${deps.pathPrefix()}/logout`, text: text('errors.forbidden_link') } } : {}),
         });
       case 'challenge': {
         const target = rc ? encodePath(rc.facts.path) + rc.query : '/';

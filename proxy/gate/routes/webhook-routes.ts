@@ -11,7 +11,7 @@ import { fromTwilioStatus, fromWhatsAppStatus } from '../../channels/delivery-st
 import { isValidMetaSignature, isValidTwilioSignature } from '../../channels/webhook-signatures.js';
 import { TWILIO_WEBHOOK_PATH, WHATSAPP_WEBHOOK_PATH } from '../../config/compile-channels.js';
 import type { Logger } from '../../log.js';
-import { GateError } from '../gate-error.js';
+import { GateError, text } from '../gate-error.js';
 import type { GateState } from '../gate-state.js';
 import { readRawBody } from '../raw-body.js';
 import type { RequestContext } from '../request-context.js';
@@ -27,7 +27,7 @@ export interface WebhookRouteDeps {
 /** Meta batches notifications; a megabyte is far more than any status report. */
 const WEBHOOK_BODY_LIMIT = 1_048_576;
 
-const notFound = () => new GateError(404, 'not_found', { heading: 'Not found', text: 'The gate has no page at this address.' });
+const notFound = () => new GateError(404, 'not_found', { heading: text('errors.not_found_heading'), text: text('errors.not_found_text') });
 
 function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);
