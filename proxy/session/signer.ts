@@ -12,6 +12,9 @@ export interface Signer {
   digest(purpose: string, value: string): Buffer;
 }
 
+/** HMAC-SHA256 is 32 bytes: 43 base64url characters. */
+const SIGNATURE_CHARS = 43;
+
 export function createSigner(secrets: readonly string[]): Signer {
   if (secrets.length === 0) throw new Error('signer: at least one secret is required');
   const keys = secrets.map((s) => Buffer.from(s, 'utf8'));
@@ -26,10 +29,12 @@ export function createSigner(secrets: readonly string[]): Signer {
       const dot = signed.lastIndexOf('.');
       if (dot <= 0) return undefined;
       const value = signed.slice(0, dot);
-      const given = Buffer.from(signed.slice(dot + 1), 'base64url');
-      if (given.length !== 32) return undefined;
+      // Compare the text, not decoded bytes: base64url decoding ignores the spare bits of the
+      // last character, so "…A" and "…B" can decode alike, and a changed cookie must not pass.
+      const given = Buffer.from(signed.slice(dot + 1));
+      if (given.length !== SIGNATURE_CHARS) return undefined;
       for (const key of keys) {
-        if (timingSafeEqual(given, mac(key, purpose, value))) return value;
+        if (timingSafeEqual(given, Buffer.from(mac(key, purpose, value).toString('base64url')))) return value;
       }
       return undefined;
     },
