@@ -1,6 +1,7 @@
 // Session records on the Store, addressed by a signed cookie. Built once on top of the Store
 // interface so every backend behaves the same: absolute lifetime, idle timeout, revocation
 // by deleting the record, and a fresh id at every login (no fixation).
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import type { SessionConfig } from '../config/types.js';
 import type { Store } from '../store/store.js';
@@ -46,11 +47,28 @@ const key = (id: string) => `session:${id}`;
 /** Per-user index of session ids, so an admin can list and revoke a person's sessions. */
 const userKey = (user: string) => `sessions-of:${user}`;
 
+/** How long (real time) a verified cookie is trusted without asking the store again. */
+export const VERIFIED_CACHE_MS = 500;
+
+interface Verified {
+  id: string;
+  record: SessionRecord;
+}
+
 export function createSessions(deps: { store: Store; signer: Signer; clock: Clock; config: SessionConfig }): Sessions {
   const { store, signer, clock, config } = deps;
   // Rewriting the record on every request would make the hot path a store write; a touch at
   // most every 1/10 of the idle timeout keeps idle expiry accurate to within 10%.
   const touchEvery = Math.max(1000, Math.floor(config.idleTimeout / 10));
+  // The hot path: a cookie verified in the last half second skips the HMAC, the store round trip
+  // and the JSON parse. Lifetime and idle limits are still checked on every request; a revocation
+  // here drops the entry at once, one on another instance is seen within VERIFIED_CACHE_MS
+  // (issue #4 asks for 1 s).
+  const verified = new LRUCache<string, Verified>({ max: 50_000, ttl: VERIFIED_CACHE_MS, ttlAutopurge: false });
+  const forget = (match: (v: Verified) => boolean) => {
+    for (const [cookie, v] of verified.entries()) if (match(v)) verified.delete(cookie);
+  };
+  const isOver = (record: SessionRecord, now: number) => now - record.c >= config.lifetime || now - record.s >= config.idleTimeout;
 
   function ttlFor(record: SessionRecord, now: number): number {
     return Math.min(config.idleTimeout, record.c + config.lifetime - now);
@@ -74,19 +92,30 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
 
     async resolve(cookie) {
       if (!cookie) return undefined;
-      const id = signer.unsign(PURPOSE, cookie);
+      const now = clock.now();
+      const hit = verified.get(cookie);
+      if (hit !== undefined) {
+        if (isOver(hit.record, now)) {
+          verified.delete(cookie);
+          return undefined;
+        }
+        if (now - hit.record.s < touchEvery) return toSession(hit.id, hit.record);
+      }
+      const id = hit?.id ?? signer.unsign(PURPOSE, cookie);
       if (id === undefined) return undefined;
       let raw: string | undefined;
       try {
         raw = await store.get(key(id));
       } catch (err) {
+        // A store that fails may have lost revocations: trust nothing cached from before.
+        verified.clear();
         throw new StoreError('loading session', err);
       }
-      if (raw === undefined) return undefined;
-      const record = parseRecord(raw);
-      if (record === undefined) return undefined;
-      const now = clock.now();
-      if (now - record.c >= config.lifetime || now - record.s >= config.idleTimeout) return undefined;
+      const record = raw === undefined ? undefined : parseRecord(raw);
+      if (record === undefined || isOver(record, now)) {
+        verified.delete(cookie);
+        return undefined;
+      }
       if (now - record.s >= touchEvery) {
         const touched: SessionRecord = { ...record, s: now };
         let kept: boolean;
@@ -95,14 +124,19 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
           // read and this write must not bring the session back.
           kept = await store.replace(key(id), JSON.stringify(touched), ttlFor(touched, now));
         } catch (err) {
+          verified.clear();
           throw new StoreError('touching session', err);
         }
-        return kept ? { id, user: record.u, createdAt: record.c, seenAt: now } : undefined;
+        if (!kept) return undefined;
+        verified.set(cookie, { id, record: touched });
+        return toSession(id, touched);
       }
-      return { id, user: record.u, createdAt: record.c, seenAt: record.s };
+      verified.set(cookie, { id, record });
+      return toSession(id, record);
     },
 
     async revoke(id) {
+      forget((v) => v.id === id);
       try {
         const raw = await store.get(key(id));
         await store.delete(key(id));
@@ -143,6 +177,7 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
     },
 
     async revokeUser(user) {
+      forget((v) => v.record.u === user);
       let ids: string[];
       try {
         ids = await store.setMembers(userKey(user));
@@ -161,6 +196,10 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
       return count;
     },
   };
+}
+
+function toSession(id: string, record: SessionRecord): Session {
+  return { id, user: record.u, createdAt: record.c, seenAt: record.s };
 }
 
 function parseRecord(raw: string): SessionRecord | undefined {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../proxy/clock.js';
 import type { SessionConfig } from '../../proxy/config/types.js';
-import { createSessions } from '../../proxy/session/sessions.js';
+import { VERIFIED_CACHE_MS, createSessions } from '../../proxy/session/sessions.js';
 import { createSigner } from '../../proxy/session/signer.js';
 import { createMemoryStore } from '../../proxy/store/memory-store.js';
 import type { Store } from '../../proxy/store/store.js';
@@ -88,5 +88,46 @@ describe('sessions', () => {
     expect(await sessions.resolve(cookie)).toBeUndefined();
     expect(await sessions.resolve(cookie)).toBeUndefined();
     expect(await sessions.find(session.id)).toBeUndefined();
+  });
+});
+
+describe('the verified-cookie cache', () => {
+  it('answers a repeated cookie without asking the store', async () => {
+    let gets = 0;
+    const { sessions } = make((store) => ({ ...store, get: (k: string) => (gets++, store.get(k)) }));
+    const { cookie } = await sessions.create('alice');
+    await sessions.resolve(cookie);
+    const after = gets;
+    for (let i = 0; i < 10; i++) expect((await sessions.resolve(cookie))?.user).toBe('alice');
+    expect(gets).toBe(after);
+  });
+
+  it('forgets a session revoked on this instance at once', async () => {
+    const { sessions } = make();
+    const { cookie, session } = await sessions.create('alice');
+    await sessions.resolve(cookie);
+    await sessions.revoke(session.id);
+    expect(await sessions.resolve(cookie)).toBeUndefined();
+  });
+
+  it('sees a revocation made by another instance within the cache time', async () => {
+    const clock = createManualClock();
+    const store = createMemoryStore({ maxEntries: 1_000, clock });
+    const signer = createSigner([TEST_SECRET]);
+    const a = createSessions({ store, signer, clock, config: CONFIG });
+    const b = createSessions({ store, signer, clock, config: CONFIG });
+    const { cookie, session } = await a.create('alice');
+    expect(await b.resolve(cookie)).toBeDefined();
+    await a.revoke(session.id);
+    await new Promise((r) => setTimeout(r, VERIFIED_CACHE_MS + 50));
+    expect(await b.resolve(cookie)).toBeUndefined();
+  });
+
+  it('still applies the idle timeout to a cached session', async () => {
+    const { clock, sessions } = make();
+    const { cookie } = await sessions.create('alice');
+    await sessions.resolve(cookie);
+    clock.advance(CONFIG.idleTimeout);
+    expect(await sessions.resolve(cookie)).toBeUndefined();
   });
 });
