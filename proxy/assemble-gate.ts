@@ -1,6 +1,7 @@
 // Builds everything a gate decides and answers with — store, sessions, challenges, channels,
 // audit, metrics, the Koa app and the authorizer — without any listener. startGate (server.ts)
 // puts it behind node:http and the upstream proxy; otpGate (koa-middleware.ts) behind a Koa app.
+import { join } from 'node:path';
 import type http from 'node:http';
 import type { Writable } from 'node:stream';
 import type Koa from 'koa';
@@ -31,6 +32,7 @@ import type { OpsRoutes } from './gate/ops-routes.js';
 import type { GateKoaState } from './gate/respond.js';
 import { createResponder } from './gate/respond.js';
 import { loadTemplates } from './gate/templates.js';
+import { loadLocales } from './i18n/locales.js';
 import type { Logger } from './log.js';
 import { createLogger } from './log.js';
 import { withAuditMetrics } from './ops/audit-metrics.js';
@@ -97,10 +99,11 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     createAuditLog(config.audit, { clock, out: options.auditOut, onError: (err) => log.error({ err }, 'audit write failed') }),
     metrics,
   );
-  const channels = createChannels(config.channels, {
-    consoleOut: options.consoleOut, log, directory: () => state.directory, templatesDir: config.templatesDir, shippedTemplatesDir: SHIPPED_TEMPLATES_DIR,
-  });
   const templates = loadTemplates(config.templatesDir, SHIPPED_TEMPLATES_DIR);
+  const locales = loadLocales({ own: join(config.templatesDir, 'locales'), shipped: join(SHIPPED_TEMPLATES_DIR, 'locales') }, config.pages.defaultLocale);
+  const channels = createChannels(config.channels, {
+    consoleOut: options.consoleOut, log, directory: () => state.directory, templatesDir: config.templatesDir, shippedTemplatesDir: SHIPPED_TEMPLATES_DIR, locales,
+  });
 
   // Start-up checks: a gate that can't reach its store or channels must not start serving.
   try {
@@ -118,10 +121,10 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     store, signer, clock, config: config.otp, directory: () => state.directory, defaultCountry: config.defaultCountry, channels, deliveries, audit, log,
   });
   const cookies = createGateCookies(config.session, signer, config.server.pathPrefix);
-  const respond = createResponder(() => templates, 'otp-gate');
+  const respond = createResponder({ templates: () => templates, locales: () => locales, pages: config.pages, pathPrefix: () => state.config.server.pathPrefix });
   const handoffs = new WeakMap<http.IncomingMessage, Handoff>();
   const gateApp = createGateApp({
-    state: current, challenges, deliveries, sessions, cookies, signer, respond, audit, clock, log,
+    state: current, challenges, deliveries, sessions, cookies, signer, respond, audit, clock, log, locales: () => locales,
     handoff: (ctx: Context) => handoffs.get(ctx.req) ?? {},
   });
   const authorize = createAuthorizer({ state: current, sessions, clock });

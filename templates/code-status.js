@@ -6,14 +6,12 @@
   var line = document.getElementById('delivery-status');
   if (!line || !window.fetch) return;
   var url = line.getAttribute('data-status-url');
-  var channel = document.getElementById('delivery-channel');
   var final = { delivered: true, failed: true, expired: true };
   var started = Date.now();
 
   function show(status) {
     if (typeof status.message === 'string') line.textContent = status.message;
     if (typeof status.state === 'string') line.setAttribute('data-state', status.state);
-    if (channel && typeof status.channel_label === 'string') channel.textContent = status.channel_label;
   }
 
   function poll() {

@@ -48,12 +48,14 @@ export interface StartInput {
   rule: string;
   /** The deciding rule's channels, in preference order. */
   channels: readonly string[];
+  /** Language of the page that asked, for the message text. */
+  locale?: string | undefined;
 }
 
 export interface Challenges {
   start(input: StartInput): Promise<StartResult>;
   /** A new code; `channel` (one of the challenge's channels) goes first when given. */
-  resend(input: { flowId: string; ip: string; host: string; channel?: string | undefined }): Promise<StartResult | undefined>;
+  resend(input: { flowId: string; ip: string; host: string; channel?: string | undefined; locale?: string | undefined }): Promise<StartResult | undefined>;
   view(flowId: string): Promise<ChallengeView | undefined>;
   verify(input: { flowId: string; code: string; ip: string }): Promise<VerifyResult>;
   /** Resolves when every delivery started so far has finished (tests, shutdown). */
@@ -155,13 +157,13 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     };
   }
 
-  async function issue(flowId: string, record: ChallengeRecord, user: User | undefined, host: string, ip: string): Promise<ChallengeView> {
+  async function issue(flowId: string, record: ChallengeRecord, user: User | undefined, host: string, ip: string, locale: string | undefined): Promise<ChallengeView> {
     const code = newCode();
     record.h = codeDigest(flowId, record.n, code).toString('base64url');
     await guarded('saving challenge', () => store.set(challengeKey(flowId), JSON.stringify(record), config.ttl));
     // After the response: the same path for known and unknown identities (decoys send nothing).
     deps.deliveries.start({
-      flowId, n: record.n, channels: record.cs, user, code, host, ip, rule: record.r, destination: record.d, expiresAt: record.e,
+      flowId, n: record.n, channels: record.cs, user, code, host, ip, rule: record.r, destination: record.d, expiresAt: record.e, locale,
     });
     return toView(record);
   }
@@ -199,7 +201,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
         d: destination, ch: channels[0] ?? 'console', rd: input.returnTo, r: input.rule, cs: channels, ...to,
       };
       deps.audit.record({ event: 'challenge_started', ...auditBase, outcome: 'ok', channel: record.ch, destination });
-      return { ok: true, view: await issue(input.flowId, record, user, input.host, input.ip) };
+      return { ok: true, view: await issue(input.flowId, record, user, input.host, input.ip, input.locale) };
     },
 
     async resend(input) {
@@ -220,7 +222,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
         record.ch = input.channel;
       }
       const user = record.u === undefined ? undefined : deps.directory().find(record.u);
-      return { ok: true, view: await issue(input.flowId, record, user, input.host, input.ip) };
+      return { ok: true, view: await issue(input.flowId, record, user, input.host, input.ip, input.locale) };
     },
 
     async view(flowId) {

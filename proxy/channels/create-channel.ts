@@ -7,6 +7,7 @@ import type { Channel } from './channel.js';
 import { createConsoleChannel } from './console-channel.js';
 import { createSmsChannel } from './sms-channel.js';
 import { loadSmsTexts } from './sms-text.js';
+import type { Locales } from '../i18n/locales.js';
 import { createWhatsAppChannel } from './whatsapp-channel.js';
 
 export interface ChannelDeps {
@@ -18,6 +19,8 @@ export interface ChannelDeps {
   /** Operator's templates folder and the shipped one, for SMS texts. */
   templatesDir: string;
   shippedTemplatesDir: string;
+  /** The locale files, for SMS texts. */
+  locales?: Locales;
 }
 
 export function createChannel(name: string, config: ChannelConfig, deps: ChannelDeps): Channel {
@@ -28,7 +31,7 @@ export function createChannel(name: string, config: ChannelConfig, deps: Channel
       return createWhatsAppChannel(name, config, deps.log);
     case 'sms':
       return createSmsChannel(name, config, {
-        texts: loadSmsTexts(deps.templatesDir, deps.shippedTemplatesDir),
+        texts: loadSmsTexts(deps.templatesDir, deps.shippedTemplatesDir, deps.locales),
         directory: deps.directory,
         log: deps.log,
       });

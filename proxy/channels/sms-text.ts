@@ -1,33 +1,33 @@
-// SMS texts per locale from templates/sms.<locale>.txt ({{code}}, {{host}}, {{minutes}}), always
-// ending with the origin-bound line "@host #code" (WICG sms-one-time-codes) so phones and browsers
-// can autofill the code for this host only. Operators' own templates folder overrides the shipped one.
+// SMS texts per locale: the `sms.text` of templates/locales/<tag>.yaml ({code}, {host},
+// {minutes}), or an operator's own sms.<tag>.txt ({{code}} …) in their templates folder, which
+// wins. Always ends with the origin-bound line "@host #code" (WICG sms-one-time-codes) so phones
+// and browsers can autofill the code for this host only.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Locales } from '../i18n/locales.js';
+import { fillText, loadLocales } from '../i18n/locales.js';
+import { matchLocale } from '../i18n/negotiate.js';
 
 export interface SmsTexts {
   render(input: { code: string; host: string; ttlMs: number; locale: string | undefined }): string;
 }
 
-const DEFAULT_LOCALE = 'en';
-
-export function loadSmsTexts(dir: string, fallbackDir: string): SmsTexts {
-  const cache = new Map<string, string>();
-  const find = (locale: string): string | undefined => {
-    if (!/^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$/.test(locale)) return undefined;
-    if (cache.has(locale)) return cache.get(locale);
-    const file = [join(dir, `sms.${locale}.txt`), join(fallbackDir, `sms.${locale}.txt`)].find((f) => existsSync(f));
-    const text = file === undefined ? undefined : readFileSync(file, 'utf8').trimEnd();
-    if (text !== undefined) cache.set(locale, text);
-    return text;
+export function loadSmsTexts(dir: string, fallbackDir: string, locales?: Locales): SmsTexts {
+  const texts = locales ?? loadLocales({ own: join(dir, 'locales'), shipped: join(fallbackDir, 'locales') }, 'en');
+  const cache = new Map<string, string | undefined>();
+  /** An operator's sms.<tag>.txt, in the older {{name}} form. */
+  const own = (locale: string): string | undefined => {
+    if (!cache.has(locale)) {
+      const file = join(dir, `sms.${locale}.txt`);
+      cache.set(locale, existsSync(file) ? readFileSync(file, 'utf8').trimEnd().replace(/\{\{\s*(\w+)\s*\}\}/g, '{$1}') : undefined);
+    }
+    return cache.get(locale);
   };
-  const base = find(DEFAULT_LOCALE);
-  if (base === undefined) throw new Error(`templates: no sms.${DEFAULT_LOCALE}.txt in ${dir} or ${fallbackDir}`);
   return {
     render({ code, host, ttlMs, locale }) {
-      const language = locale?.split('-')[0];
-      const template = (locale && find(locale)) || (language && find(language)) || base;
-      const values: Record<string, string> = { code, host, minutes: String(Math.max(1, Math.round(ttlMs / 60_000))) };
-      const body = template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) => values[name] ?? whole);
+      const tag = (locale && matchLocale(locale, texts.available)) || texts.defaultLocale;
+      const template = own(tag) ?? texts.get(tag).raw('sms.text');
+      const body = fillText(template, { code, host, minutes: Math.max(1, Math.round(ttlMs / 60_000)) });
       return `${body}\n\n@${host} #${code}`;
     },
   };

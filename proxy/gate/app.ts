@@ -13,7 +13,9 @@ import type { Signer } from '../session/signer.js';
 import type { GateCookies } from './cookies.js';
 import { GateError, text } from './gate-error.js';
 import type { GateState } from './gate-state.js';
+import type { Locales } from '../i18n/locales.js';
 import { createErrorBoundary } from './middleware/error-boundary.js';
+import { createLocaleSelector } from './middleware/locale.js';
 import { createSecurityHeaders } from './middleware/security-headers.js';
 import type { Outcome } from './middleware/verdict-responder.js';
 import { createVerdictResponder } from './middleware/verdict-responder.js';
@@ -42,6 +44,8 @@ export interface GateAppDeps {
   clock: Clock;
   log: Logger;
   handoff: (ctx: Context) => Handoff;
+  /** The page texts per language. */
+  locales: () => Locales;
 }
 
 export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
@@ -58,14 +62,15 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
   const router = new Router({ prefix: pathPrefix() });
   registerLoginRoutes(router, { ...deps, context });
   registerLogoutRoutes(router, { ...deps, context });
-  registerStatusRoutes(router, deps);
+  registerStatusRoutes(router, { ...deps, texts: (ctx) => deps.respond.texts(ctx) });
   registerWebhookRoutes(router, { ...deps, context });
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
 
+  app.use(createLocaleSelector(deps));
   app.use(createErrorBoundary(deps));
-  app.use(createSecurityHeaders());
+  app.use(createSecurityHeaders({ logoUrl: deps.state().config.pages.brand.logoUrl }));
   app.use(createVerdictResponder({ ...deps, pathPrefix, outcome: (ctx) => deps.handoff(ctx).outcome, context: (ctx) => deps.handoff(ctx).rc }));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true, notImplemented: () => notFound(), methodNotAllowed: () => methodNotAllowed() }));

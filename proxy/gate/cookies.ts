@@ -1,5 +1,7 @@
 // The gate's cookies, written one way: HttpOnly, SameSite=Lax, Secure unless the config runs on
-// plain HTTP. The session cookie carries a signed session id; the flow cookie a signed login-flow id.
+// plain HTTP. The session cookie carries a signed session id; the flow cookie a signed login-flow id;
+// the language cookie the language a person picked on a page (not secret, only ever matched
+// against the locale files).
 import type { Context } from 'koa';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import type { SessionConfig } from '../config/types.js';
@@ -18,10 +20,18 @@ export interface GateCookies {
   /** A fresh flow id, set as the flow cookie. */
   startFlow(ctx: Context, lifetimeMs: number): string;
   clearFlow(ctx: Context): void;
+  readonly langName: string;
+  /** The language picked earlier with the page's switch, as sent (unchecked). */
+  locale(ctx: Context): string | undefined;
+  setLocale(ctx: Context, locale: string): void;
 }
+
+/** A picked language is remembered for a year. */
+const LANG_LIFETIME = 365 * 24 * 3_600_000;
 
 export function createGateCookies(config: SessionConfig, signer: Signer, pathPrefix: string): GateCookies {
   const flowName = `${config.cookieName}_flow`;
+  const langName = `${config.cookieName}_lang`;
   const base = { httpOnly: true, secure: config.secure, sameSite: 'lax' as const, ...(config.domain ? { domain: config.domain } : {}) };
   const read = (ctx: Context, name: string) => {
     const header = ctx.get('cookie');
@@ -45,5 +55,9 @@ export function createGateCookies(config: SessionConfig, signer: Signer, pathPre
       return id;
     },
     clearFlow: (ctx) => append(ctx, flowName, '', pathPrefix, 0),
+    langName,
+    locale: (ctx) => read(ctx, langName),
+    // Path "/": the gate's pages also appear on the apps' paths (502/504, access denied).
+    setLocale: (ctx, locale) => append(ctx, langName, locale, '/', LANG_LIFETIME),
   };
 }

@@ -74,5 +74,6 @@ function needsRestart(before: GateConfig, after: GateConfig): string[] {
   if (!same(before.otp, after.otp)) notes.push('otp');
   if (before.audit.file !== after.audit.file) notes.push('audit.file');
   if (before.templatesDir !== after.templatesDir) notes.push('templates.dir');
+  if (!same(before.pages, after.pages)) notes.push('pages');
   return notes;
 }

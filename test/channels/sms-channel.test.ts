@@ -53,6 +53,14 @@ async function failure(promise: Promise<unknown>): Promise<ChannelError> {
 }
 
 describe('SMS text', () => {
+  it('is written in the page language of the person who asked', () => {
+    expect(texts.render({ code: '482913', host: 'wiki.example.com', ttlMs: 300_000, locale: 'it' })).toContain('482913 è il tuo codice di accesso per wiki.example.com. Scade tra 5 min.');
+  });
+
+  it('is written in Simplified Chinese for zh-CN pages', () => {
+    expect(texts.render({ code: '482913', host: 'wiki.example.com', ttlMs: 300_000, locale: 'zh-CN' })).toContain('482913 是您登录 wiki.example.com 的验证码');
+  });
+
   it('ends with the origin-bound line "@host #code"', () => {
     const text = texts.render({ code: '482913', host: 'wiki.example.com', ttlMs: 300_000, locale: 'de' });
     expect(text).toContain('expires in 5 min');

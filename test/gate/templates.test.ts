@@ -21,6 +21,16 @@ describe('templates', () => {
     expect(render({ a: '' })).toBe('no');
   });
 
+  it('repeat a section once per item of a list, and show an inverted one for an empty list', () => {
+    const render = compileTemplate('{{#items}}<a href="{{href}}">{{name}}</a>{{/items}}{{^items}}none{{/items}}');
+    expect(render({ items: [{ href: '/a', name: '<A>' }, { href: '/b', name: 'B' }] })).toBe('<a href="/a">&lt;A&gt;</a><a href="/b">B</a>');
+    expect(render({ items: [] })).toBe('none');
+  });
+
+  it('read dotted names (page texts by key)', () => {
+    expect(compileTemplate('<h1>{{login.heading}}</h1>')({ 'login.heading': 'Accedi' })).toBe('<h1>Accedi</h1>');
+  });
+
   it('name the file when a section is not closed', () => {
     expect(() => compileTemplate('{{#a}}open', 'pages/x.html')).toThrow('pages/x.html: {{#a}} is never closed');
   });

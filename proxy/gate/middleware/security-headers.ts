@@ -1,17 +1,28 @@
 // Headers on every response the gate itself writes: no framing, no sniffing, no caching of
-// pages that carry CSRF tokens, and a CSP that allows only the page's own nonce'd style and the
-// gate's own script files.
+// pages that carry CSRF tokens, and a CSP that allows only the page's own nonce'd style, the
+// gate's own script files, and images from the gate (or the brand logo's origin).
 import { randomBytes } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { GateKoaState } from '../respond.js';
 
-export function createSecurityHeaders(): Middleware<GateKoaState> {
+/** img-src for a configured logo: its origin when it is an absolute http(s) URL. */
+export function logoImageSource(logoUrl: string | undefined): string {
+  if (!logoUrl || !/^https?:\/\//i.test(logoUrl)) return '';
+  try {
+    return ` ${new URL(logoUrl).origin}`;
+  } catch {
+    return '';
+  }
+}
+
+export function createSecurityHeaders(options: { logoUrl?: string | undefined } = {}): Middleware<GateKoaState> {
+  const imgSrc = `'self' data:${logoImageSource(options.logoUrl)}`;
   return async function securityHeaders(ctx, next) {
     const nonce = randomBytes(16).toString('base64');
     ctx.state.nonce = nonce;
     ctx.set({
       // Scripts only as files from the gate itself (the code page's status poll), never inline.
-      'Content-Security-Policy': `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'`,
+      'Content-Security-Policy': `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'self'; connect-src 'self'; img-src ${imgSrc}; frame-ancestors 'none'; base-uri 'none'`,
       'X-Frame-Options': 'DENY',
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'same-origin',

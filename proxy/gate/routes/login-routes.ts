@@ -13,7 +13,8 @@ import type { Signer } from '../../session/signer.js';
 import type { GateCookies } from '../cookies.js';
 import { codePageDeliveryValues, deliveryView } from '../delivery-view.js';
 import { assertCsrf, assertSameOrigin, csrfToken, readForm } from '../form.js';
-import { GateError } from '../gate-error.js';
+import type { Translator } from '../../i18n/locales.js';
+import { GateError, text } from '../gate-error.js';
 import type { GateState } from '../gate-state.js';
 import type { RequestContext } from '../request-context.js';
 import type { Responder } from '../respond.js';
@@ -45,31 +46,34 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
 
   function renderLogin(ctx: Context, flowId: string, rd: string, status = 200, error?: string, identifier?: string) {
     respond.page(ctx, status, 'login', {
-      title: 'Sign in',
       action: `${prefix()}/login`,
       csrf: csrfToken(signer, flowId),
       rd,
       error,
       identifier,
-    });
+    }, { switchHref: `${prefix()}/login?rd=${encodeURIComponent(rd)}` });
   }
 
   async function renderCode(ctx: Context, flowId: string, view: ChallengeView, status = 200, error?: string) {
     const wait = Math.ceil((view.resendAt - deps.clock.now()) / 1000);
-    const delivery = await deliveryView(deps.deliveries, flowId, view, deps.clock.now());
+    const tr = respond.texts(ctx);
+    const delivery = await deliveryView(deps.deliveries, flowId, view, deps.clock.now(), tr);
     respond.page(ctx, status, 'code', {
-      title: 'Enter your code',
       destination: view.destination,
-      ...codePageDeliveryValues(delivery, prefix()),
+      ...codePageDeliveryValues(delivery, prefix(), tr),
       length: otp().length,
       ttl_minutes: Math.round(otp().ttl / 60_000),
       csrf: csrfToken(signer, flowId),
       verify_action: `${prefix()}/verify`,
       resend_action: `${prefix()}/resend`,
       restart_href: `${prefix()}/login?rd=${encodeURIComponent(view.returnTo)}`,
-      resend_wait: wait > 0 ? wait : undefined,
+      seconds: wait > 0 ? wait : undefined,
+      // The countdown script fills {seconds} itself; the page says the same without it.
+      resend_wait: wait > 0 ? tr.plural('code.resend_wait', wait, { seconds: wait }) : undefined,
+      resend_wait_one: tr.raw('code.resend_wait_one'),
+      resend_wait_other: tr.raw('code.resend_wait_other'),
       error,
-    });
+    }, { switchHref: `${prefix()}/code` });
   }
 
   /** Every POST of the flow: same origin, a form, and a CSRF token bound to this flow. */
@@ -93,14 +97,15 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     const rd = safeReturnTo(form.rd, state.findApp);
     const identifier = (form.identifier ?? '').trim();
     if (identifier.length === 0 || identifier.length > 100) {
-      return renderLogin(ctx, flowId, rd, 400, 'Enter your username or phone number.', identifier.slice(0, 100));
+      return renderLogin(ctx, flowId, rd, 400, respond.texts(ctx).t('login.error_empty'), identifier.slice(0, 100));
     }
     const rc = deps.context(ctx);
     const rule = ruleFor(rd, rc, state);
     const result = await keepingInput({ action: `${prefix()}/login`, csrf: form.csrf ?? '', rd, identifier }, () => deps.challenges.start({
       flowId, identifier, ip: rc.facts.ip, host: rc.facts.host, returnTo: rd, rule: rule.name, channels: rule.channels,
+      locale: respond.texts(ctx).locale,
     }));
-    if (!result.ok) return renderLogin(ctx, flowId, rd, 429, refusalText(result.refusal), identifier);
+    if (!result.ok) return renderLogin(ctx, flowId, rd, 429, refusalText(respond.texts(ctx), result.refusal), identifier);
     ctx.redirect(`${prefix()}/code`);
     ctx.status = 303;
   });
@@ -108,7 +113,7 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
   router.get('/code', async (ctx) => {
     const flowId = cookies.flowId(ctx);
     const view = flowId && (await deps.challenges.view(flowId));
-    if (!flowId || !view) return renderLogin(ctx, flowId ?? cookies.startFlow(ctx, FLOW_LIFETIME), '/', 200, 'Your code has expired. Ask for a new one.');
+    if (!flowId || !view) return renderLogin(ctx, flowId ?? cookies.startFlow(ctx, FLOW_LIFETIME), '/', 200, respond.texts(ctx).t('code.expired'));
     await renderCode(ctx, flowId, view);
   });
 
@@ -120,12 +125,13 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
   /** A new code; `channel`, when the person picked one of the rule's other channels, goes first. */
   async function resend(ctx: Context, flowId: string, channel?: string): Promise<void> {
     const rc = deps.context(ctx);
-    const result: StartResult | undefined = await deps.challenges.resend({ flowId, ip: rc.facts.ip, host: rc.facts.host, channel });
-    if (!result) return renderLogin(ctx, flowId, '/', 200, 'Your code has expired. Ask for a new one.');
+    const tr = respond.texts(ctx);
+    const result: StartResult | undefined = await deps.challenges.resend({ flowId, ip: rc.facts.ip, host: rc.facts.host, channel, locale: tr.locale });
+    if (!result) return renderLogin(ctx, flowId, '/', 200, tr.t('code.expired'));
     if (!result.ok) {
       const view = await deps.challenges.view(flowId);
-      if (view) return renderCode(ctx, flowId, view, 429, refusalText(result.refusal));
-      return renderLogin(ctx, flowId, '/', 429, refusalText(result.refusal));
+      if (view) return renderCode(ctx, flowId, view, 429, refusalText(tr, result.refusal));
+      return renderLogin(ctx, flowId, '/', 429, refusalText(tr, result.refusal));
     }
     ctx.redirect(`${prefix()}/code`);
     ctx.status = 303;
@@ -154,23 +160,22 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
       }
       case 'wrong': {
         const view = await deps.challenges.view(flowId);
-        const tries = result.triesLeft === 1 ? '1 try' : `${result.triesLeft} tries`;
-        if (view) return renderCode(ctx, flowId, view, 400, `That code is not right. You have ${tries} left.`);
+        if (view) return renderCode(ctx, flowId, view, 400, respond.texts(ctx).plural('code.wrong', result.triesLeft, { tries: result.triesLeft }));
         throw codeExpired(prefix());
       }
       case 'code-dead': {
         const view = await deps.challenges.view(flowId);
-        if (view) return renderCode(ctx, flowId, view, 400, 'This code has had too many wrong tries. Ask for a new code.');
+        if (view) return renderCode(ctx, flowId, view, 400, respond.texts(ctx).t('code.dead'));
         throw codeExpired(prefix());
       }
       case 'expired':
         throw codeExpired(prefix());
       case 'locked':
         throw new GateError(429, 'locked_out', {
-          heading: 'Too many wrong codes',
-          text: `For your safety, sign-in is paused. Try again in ${minutes(result.retryAfterMs)}.`,
-          link: { href: `${prefix()}/login`, text: 'Back to sign in' },
-        });
+          heading: text('errors.locked_out_heading'),
+          text: text('errors.locked_out_text', { wait: minutes(respond.texts(ctx), result.retryAfterMs) }),
+          link: { href: `${prefix()}/login`, text: text('errors.back_to_sign_in') },
+        }, { retryAfterSeconds: Math.ceil(result.retryAfterMs / 1000) });
     }
   }
 }
@@ -186,31 +191,33 @@ function ruleFor(rd: string, rc: RequestContext, state: GateState): { name: stri
   return decision.action === 'challenge' ? { name: decision.rule.name, channels: decision.rule.channels } : fallback;
 }
 
-function refusalText(refusal: Refusal): string {
+function refusalText(tr: Translator, refusal: Refusal): string {
+  const wait = minutes(tr, refusal.retryAfterMs);
   switch (refusal.reason) {
-    case 'cooldown':
-      return `A code was sent moments ago. You can ask for a new one in ${Math.ceil(refusal.retryAfterMs / 1000)} seconds.`;
+    case 'cooldown': {
+      const seconds = Math.ceil(refusal.retryAfterMs / 1000);
+      return tr.plural('refusal.cooldown', seconds, { seconds });
+    }
     case 'identity-hourly-limit':
     case 'address-hourly-limit':
     case 'destination-hourly-limit':
     case 'prefix-hourly-limit':
-      return `Too many codes were requested. Try again in ${minutes(refusal.retryAfterMs)}.`;
+      return tr.t('refusal.hourly_limit', { wait });
     case 'locked-out':
-      return `Sign-in is paused after too many wrong codes. Try again in ${minutes(refusal.retryAfterMs)}.`;
+      return tr.t('refusal.locked_out', { wait });
     case 'global-hourly-limit':
-      return `The gate is sending too many codes right now. Try again in ${minutes(refusal.retryAfterMs)}.`;
+      return tr.t('refusal.global_limit', { wait });
   }
 }
 
-function minutes(ms: number): string {
-  const m = Math.max(1, Math.ceil(ms / 60_000));
-  return m === 1 ? '1 minute' : `${m} minutes`;
+function minutes(tr: Translator, ms: number): string {
+  return tr.plural('time.minutes', Math.max(1, Math.ceil(ms / 60_000)));
 }
 
 function codeExpired(prefix: string): GateError {
   return new GateError(400, 'code_expired', {
-    heading: 'This code has expired',
-    text: 'Codes are valid for a few minutes and only once. Ask for a new one to continue.',
-    link: { href: `${prefix}/login`, text: 'Get a new code' },
+    heading: text('errors.code_expired_heading'),
+    text: text('errors.code_expired_text'),
+    link: { href: `${prefix}/login`, text: text('errors.code_expired_link') },
   });
 }

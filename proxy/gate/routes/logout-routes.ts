@@ -7,6 +7,7 @@ import type { Sessions } from '../../session/sessions.js';
 import type { Signer } from '../../session/signer.js';
 import type { GateCookies } from '../cookies.js';
 import { assertCsrf, assertSameOrigin, csrfToken, readForm } from '../form.js';
+import { text } from '../gate-error.js';
 import type { GateState } from '../gate-state.js';
 import type { RequestContext } from '../request-context.js';
 import type { Responder } from '../respond.js';
@@ -22,14 +23,13 @@ export interface LogoutRouteDeps {
   context: (ctx: Context) => RequestContext;
 }
 
-const signedOut = { heading: 'You are signed out', text: 'Your session has ended. You can close this page.' };
+const signedOut = { heading: text('message.signed_out_heading'), text: text('message.signed_out_text') };
 
 export function registerLogoutRoutes(router: Router, deps: LogoutRouteDeps): void {
   router.get('/logout', async (ctx) => {
     const session = await deps.sessions.resolve(deps.cookies.session(ctx));
     if (!session) return deps.respond.message(ctx, 200, 'signed_out', signedOut);
     deps.respond.page(ctx, 200, 'logout', {
-      title: 'Sign out',
       user: session.user,
       action: `${deps.state().config.server.pathPrefix}/logout`,
       csrf: csrfToken(deps.signer, `logout:${session.id}`),

@@ -1,0 +1,55 @@
+// Code entry on the code page, as an enhancement: the page works the same without it. Counts down
+// to when a new code may be asked for; fills the code from the SMS where the browser supports
+// WebOTP (the SMS ends with "@host #code"); submits when the last digit is typed or pasted.
+// Served by the gate from its own origin (CSP script-src 'self').
+(function () {
+  'use strict';
+  var input = document.getElementById('code');
+  var form = document.getElementById('verify-form');
+  if (!input || !form) return;
+  var length = Number(input.getAttribute('data-length')) || 6;
+  var submitted = false;
+
+  function submit() {
+    if (submitted) return;
+    if (form.requestSubmit) form.requestSubmit();
+    else { submitted = true; form.submit(); }
+  }
+  form.addEventListener('submit', function (event) {
+    if (submitted) { event.preventDefault(); return; }
+    submitted = true;
+  });
+  // Spaces and dashes are fine (the gate strips them); submit once all digits are there.
+  input.addEventListener('input', function () {
+    if (input.value.replace(/\D/g, '').length === length) submit();
+  });
+
+  if ('OTPCredential' in window && navigator.credentials && window.AbortController) {
+    var abort = new AbortController();
+    form.addEventListener('submit', function () { abort.abort(); });
+    navigator.credentials.get({ otp: { transport: ['sms'] }, signal: abort.signal })
+      .then(function (otp) {
+        if (otp && otp.code && !submitted) {
+          input.value = otp.code;
+          submit();
+        }
+      })
+      .catch(function () { /* no SMS, or the person typed it: nothing to do */ });
+  }
+
+  var hint = document.getElementById('resend-hint');
+  var wait = hint ? Number(hint.getAttribute('data-wait')) : 0;
+  if (!(wait > 0)) return;
+  var until = Date.now() + wait * 1000;
+  function tick() {
+    var left = Math.ceil((until - Date.now()) / 1000);
+    if (left <= 0) {
+      hint.textContent = hint.getAttribute('data-ready');
+      return;
+    }
+    var text = hint.getAttribute(left === 1 ? 'data-wait-one' : 'data-wait-other') || '';
+    hint.textContent = text.replace('{seconds}', String(left));
+    setTimeout(tick, 1000);
+  }
+  tick();
+})();
