@@ -3,6 +3,7 @@
 // forever, so a timer drives the fallback, not only `failed`). The state lives in the Store, so
 // a webhook taken by any instance counts; the code itself stays in this process's memory only
 // for as long as the fallback may need it: a fallback re-sends the same live code.
+import { randomInt } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { User } from '../directory/types.js';
@@ -163,7 +164,8 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
     Object.assign(record, { i: Math.max(0, job.channels.indexOf(name ?? '')), ph: 'sent', mid: undefined });
     await save(job, record);
     if (channel?.deliveryDeadlineMs === undefined) return;
-    await sleep(deps.decoyDelayMs?.() ?? 500 + Math.random() * 1500, job.flowId);
+    // A real delivery report takes a moment; the decoy's must not be predictable either.
+    await sleep(deps.decoyDelayMs?.() ?? randomInt(500, 2000), job.flowId);
     const current = await load(job.flowId);
     if (closed || !current || current.n > job.n) return;
     Object.assign(record, { ph: 'delivered', at: clock.now() });
