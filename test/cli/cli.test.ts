@@ -1,33 +1,9 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, DEFAULT_USERS, TEST_SECRET } from '../helpers/gate.js';
+import { cli, REPO, workspace } from './run-cli.js';
 
-const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '..', '..', 'proxy', 'cli.ts');
-const TSX = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(TSX, [CLI, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-function workspace(config: string, policy = DEFAULT_POLICY, users = DEFAULT_USERS): string {
-  const dir = mkdtempSync(join(tmpdir(), 'otp-gate-cli-'));
-  mkdirSync(join(dir, 'policies'));
-  writeFileSync(join(dir, 'users.yaml'), users);
-  writeFileSync(join(dir, 'policies', 'main.yaml'), policy);
-  writeFileSync(join(dir, 'config.yaml'), config);
-  return dir;
-}
+const CLI = join(REPO, 'proxy', 'cli.ts');
 
 const GOOD = `server:
   listen: "127.0.0.1:0"
@@ -45,8 +21,8 @@ channels:
 
 describe('otp-gate check', () => {
   it('accepts a good configuration and summarises it', async () => {
-    const dir = workspace(GOOD);
-    const res = await cli(['check', '--config', join(dir, 'config.yaml')], { SESSION_SECRET: TEST_SECRET });
+    const dir = workspace({ 'config.yaml': GOOD });
+    const res = await cli(['check', '--config', join(dir, 'config.yaml')], dir);
     expect(res.stdout).toContain('OK');
     expect(res.stdout).toContain('4 rule(s), 2 user(s)');
     expect(res.code).toBe(0);
@@ -54,8 +30,8 @@ describe('otp-gate check', () => {
 
   it('lists every problem as file:line:col and exits non-zero', async () => {
     const broken = GOOD.replace('  listen: "127.0.0.1:0"', '  listen: "127.0.0.1:0"\n  lisen: x').replace('policies: [policies/]', 'policies: [policies/]\notp:\n  ttl: 20m');
-    const dir = workspace(broken);
-    const res = await cli(['check', '--config', join(dir, 'config.yaml')], { SESSION_SECRET: TEST_SECRET });
+    const dir = workspace({ 'config.yaml': broken });
+    const res = await cli(['check', '--config', join(dir, 'config.yaml')], dir);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('config.yaml:3:3: unknown option "lisen" (did you mean "listen"?) (server.lisen)');
     expect(res.stderr).toContain('config.yaml:13:8: must be at most 10m (otp.ttl)');
@@ -63,15 +39,15 @@ describe('otp-gate check', () => {
   });
 
   it('names a missing environment variable without printing any secret', async () => {
-    const dir = workspace(GOOD);
-    const res = await cli(['check', '--config', join(dir, 'config.yaml')], {});
+    const dir = workspace({ 'config.yaml': GOOD });
+    const res = await cli(['check', '--config', join(dir, 'config.yaml')], dir, { SESSION_SECRET: undefined });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('SESSION_SECRET');
   });
 
   it('reports a broken policy file at its line', async () => {
-    const dir = workspace(GOOD, 'rules:\n  - name: x\n    action: allow\n');
-    const res = await cli(['check', '--config', join(dir, 'config.yaml')], { SESSION_SECRET: TEST_SECRET });
+    const dir = workspace({ 'config.yaml': GOOD, 'policies/main.yaml': 'rules:\n  - name: x\n    action: allow\n' });
+    const res = await cli(['check', '--config', join(dir, 'config.yaml')], dir);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/main\.yaml:3:\d+: /);
   });
@@ -79,8 +55,8 @@ describe('otp-gate check', () => {
 
 describe('otp-gate explain', () => {
   it('names the deciding rule and why earlier rules missed', async () => {
-    const dir = workspace(GOOD);
-    const res = await cli(['explain', '--config', join(dir, 'config.yaml'), '--url', 'https://wiki.example.com/admin/x', '--user', 'bob'], { SESSION_SECRET: TEST_SECRET });
+    const dir = workspace({ 'config.yaml': GOOD });
+    const res = await cli(['explain', '--config', join(dir, 'config.yaml'), '--url', 'https://wiki.example.com/admin/x', '--user', 'bob'], dir);
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/MISS.*public/);
     expect(res.stdout).toMatch(/HIT.*admin/);
@@ -88,15 +64,14 @@ describe('otp-gate explain', () => {
   });
 
   it('says when no app serves the host', async () => {
-    const dir = workspace(GOOD);
-    const res = await cli(['explain', '--config', join(dir, 'config.yaml'), '--url', 'https://other.example.com/'], { SESSION_SECRET: TEST_SECRET });
+    const dir = workspace({ 'config.yaml': GOOD });
+    const res = await cli(['explain', '--config', join(dir, 'config.yaml'), '--url', 'https://other.example.com/'], dir);
     expect(res.stdout).toContain('404');
   });
 });
 
 describe('otp-gate demo', () => {
   it('runs on its embedded defaults: a challenge for the app, the public page open', async () => {
-    const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'demo', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let out = '';

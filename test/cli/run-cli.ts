@@ -18,10 +18,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `otp-gate ARGS` in cwd with SESSION_SECRET set. */
-export async function cli(args: string[], cwd: string): Promise<CliResult> {
+/** Runs `otp-gate ARGS` in cwd with SESSION_SECRET set; `env` adds to or (with undefined) removes from it. */
+export async function cli(args: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(TSX, [CLI, ...args], { cwd, env: { ...process.env, SESSION_SECRET: TEST_SECRET } });
+    const { stdout, stderr } = await run(TSX, [CLI, ...args], { cwd, env: { ...process.env, SESSION_SECRET: TEST_SECRET, ...env } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
