@@ -155,7 +155,7 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
         throw new StoreError('finding session', err);
       }
       const record = raw === undefined ? undefined : parseRecord(raw);
-      return record && { id, user: record.u, createdAt: record.c, seenAt: record.s };
+      return record && toSession(id, record);
     },
 
     async list(user) {
@@ -166,7 +166,7 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
         const gone: string[] = [];
         for (const { id, raw } of found) {
           const record = raw === undefined ? undefined : parseRecord(raw);
-          if (record && record.u === user) sessions.push({ id, user, createdAt: record.c, seenAt: record.s });
+          if (record && record.u === user) sessions.push(toSession(id, record));
           else gone.push(id);
         }
         if (gone.length > 0) await store.setRemove(userKey(user), ...gone);
