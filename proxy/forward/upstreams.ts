@@ -16,6 +16,9 @@ export interface Upstreams {
   close(): void;
 }
 
+/** Below the 5 s idle timeout of Node's and Apache's servers. */
+export const IDLE_SOCKET_MS = 4_000;
+
 export function createUpstreams(
   apps: readonly AppConfig[],
   onFailure: (failure: UpstreamFailure, err: Error, req: http.IncomingMessage, res: http.ServerResponse) => void,
@@ -28,7 +31,11 @@ export function createUpstreams(
 
   function build(app: AppConfig): ProxyServer {
     const isHttps = app.upstream.startsWith('https:');
-    const agent = isHttps ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    // Node and Apache upstreams close an idle keep-alive connection after 5 s; reusing one just as
+    // it closes fails with ECONNRESET, a 502 for a healthy app. Idle sockets are dropped first.
+    // (A request in flight runs under the app's own timeout, which http-proxy sets per request.)
+    const agentOptions = { keepAlive: true, timeout: IDLE_SOCKET_MS };
+    const agent = isHttps ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     const proxy = createProxyServer({
       target: app.upstream,
       agent,

@@ -103,6 +103,12 @@ describe('the upstream connection', () => {
     }
   });
 
+  it('waits for a response slower than the idle-socket timeout, up to the app timeout', async () => {
+    // The upstream answers /slow after 5 s, longer than IDLE_SOCKET_MS: only idle sockets may be dropped.
+    const res = await request(gate.url).get('/public/slow').expect(200);
+    expect(res.text).toBe('late');
+  }, 15_000);
+
   it('answers 504 when the upstream is too slow', async () => {
     const slow = await startTestGate({ upstream: upstream.url, apps: `- host: 127.0.0.1\n  upstream: "${upstream.url}"\n  timeout: 1s` });
     try {
