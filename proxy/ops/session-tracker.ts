@@ -26,8 +26,8 @@ export function withSessionTracking(sessions: Sessions, deps: { metrics: GateMet
   // Spread first: methods added to Sessions later pass through untouched.
   return {
     ...sessions,
-    async create(user) {
-      const created = await sessions.create(user);
+    async create(user, proof) {
+      const created = await sessions.create(user, proof);
       seen.set(created.session.id, { createdAt: created.session.createdAt, seenAt: created.session.seenAt });
       return created;
     },

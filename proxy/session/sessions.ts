@@ -16,17 +16,39 @@ export interface Session {
   createdAt: number;
   /** Last time the session was seen, ms (idle timeout). */
   seenAt: number;
+  /** What the person proved to get this session. */
+  proof: Proof;
+}
+
+/** A factor a rule may demand: something the person knows, and a one-time code. */
+export type Factor = 'password' | 'otp';
+
+/** What was proven at sign-in, recorded in the session so rules can ask for more (step-up). */
+export interface Proof {
+  /** The factors proven, e.g. ["password", "otp"]. */
+  factors: readonly Factor[];
+  /** When they were last proven, ms (a rule's max_session_age counts from here). */
+  at: number;
+  /** How the one-time code was proven: a channel name ("whatsapp", "totp") or "device" (a trusted browser). */
+  method: string;
+  /** For method "device": when that browser was trusted, ms (a rule honours it only within its own limit). */
+  deviceTrustedAt?: number;
 }
 
 interface SessionRecord {
   u: string;
   c: number;
   s: number;
+  /** Proof: factors, when, method, device trusted at. Absent in records from before factors existed. */
+  f?: Factor[];
+  a?: number;
+  m?: string;
+  d?: number;
 }
 
 export interface Sessions {
   /** Creates a session for a user and returns it with the cookie value to set. */
-  create(user: string): Promise<{ session: Session; cookie: string }>;
+  create(user: string, proof?: Omit<Proof, 'at'>): Promise<{ session: Session; cookie: string }>;
   /**
    * The live session a cookie value names, or undefined when the cookie is absent, tampered,
    * expired, idle too long or revoked. Throws StoreError when the store fails (fail closed).
@@ -43,6 +65,8 @@ export interface Sessions {
 }
 
 const PURPOSE = 'session';
+/** A sign-in with a one-time code alone, the gate's oldest and most common proof. */
+const CODE_PROOF: Omit<Proof, 'at'> = { factors: ['otp'], method: 'code' };
 const key = (id: string) => `session:${id}`;
 /** Per-user index of session ids, so an admin can list and revoke a person's sessions. */
 const userKey = (user: string) => `sessions-of:${user}`;
@@ -75,10 +99,13 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
   }
 
   return {
-    async create(user) {
+    async create(user, proof = CODE_PROOF) {
       const now = clock.now();
       const id = randomId();
-      const record: SessionRecord = { u: user, c: now, s: now };
+      const record: SessionRecord = {
+        u: user, c: now, s: now, f: [...proof.factors], a: now, m: proof.method,
+        ...(proof.deviceTrustedAt === undefined ? {} : { d: proof.deviceTrustedAt }),
+      };
       try {
         // Index first: a session that exists is always findable by its user (a stale index
         // entry is pruned when listed; a missing one would hide a session from revocation).
@@ -87,7 +114,7 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
       } catch (err) {
         throw new StoreError('creating session', err);
       }
-      return { session: { id, user, createdAt: now, seenAt: now }, cookie: signer.sign(PURPOSE, id) };
+      return { session: toSession(id, record), cookie: signer.sign(PURPOSE, id) };
     },
 
     async resolve(cookie) {
@@ -199,7 +226,14 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
 }
 
 function toSession(id: string, record: SessionRecord): Session {
-  return { id, user: record.u, createdAt: record.c, seenAt: record.s };
+  const proof: Proof = {
+    // Records written before factors existed were one-time-code logins made at creation.
+    factors: record.f ?? ['otp'],
+    at: record.a ?? record.c,
+    method: record.m ?? 'code',
+    ...(record.d === undefined ? {} : { deviceTrustedAt: record.d }),
+  };
+  return { id, user: record.u, createdAt: record.c, seenAt: record.s, proof };
 }
 
 function parseRecord(raw: string): SessionRecord | undefined {
