@@ -4,6 +4,8 @@ import { parseCookie } from 'cookie';
 import type { Clock } from '../clock.js';
 import type { Identity } from '../forward/upstream-headers.js';
 import { admits, decide } from '../policy/decide.js';
+import type { ProofFacts } from '../policy/proof.js';
+import { shortfall } from '../policy/proof.js';
 import type { CompiledRule } from '../policy/types.js';
 import type { Session, Sessions } from '../session/sessions.js';
 import type { GateState } from './gate-state.js';
@@ -12,7 +14,8 @@ import type { RequestContext } from './request-context.js';
 export type Verdict =
   | { kind: 'forward'; rule: CompiledRule; identity: Identity | undefined }
   | { kind: 'deny'; rule: CompiledRule | undefined; user?: string }
-  | { kind: 'challenge'; rule: CompiledRule }
+  /** `user`: whose session fell short (step-up), so the sign-in page can name them. */
+  | { kind: 'challenge'; rule: CompiledRule; user?: string }
   | { kind: 'unavailable'; error: unknown };
 
 export type Authorize = (rc: RequestContext, cookieHeader: string | undefined) => Promise<Verdict>;
@@ -33,7 +36,8 @@ export function createAuthorizer(deps: { state: () => GateState; sessions: Sessi
     }
     // The directory is the source of truth for who exists now: a removed user's session ends.
     const user = session && state.directory.find(session.user);
-    if (!session || !user || deps.clock.now() - session.createdAt >= rule.sessionLifetime) return { kind: 'challenge', rule };
+    if (!session || !user) return { kind: 'challenge', rule };
+    if (shortfall(rule, proofFacts(session, deps.clock.now())) !== undefined) return { kind: 'challenge', rule, user: user.username };
     if (!admits(rule, { user: user.username, groups: user.groups })) return { kind: 'deny', rule, user: user.username };
     return { kind: 'forward', rule, identity: { user: user.username, name: user.name, groups: user.groups } };
   };
@@ -42,4 +46,14 @@ export function createAuthorizer(deps: { state: () => GateState; sessions: Sessi
 export function sessionCookie(cookieHeader: string | undefined, name: string): string | undefined {
   if (!cookieHeader || !cookieHeader.includes(name)) return undefined;
   return parseCookie(cookieHeader)[name];
+}
+
+export function proofFacts(session: Session, now: number): ProofFacts {
+  const { proof } = session;
+  return {
+    sessionAgeMs: now - session.createdAt,
+    provenAgeMs: now - proof.at,
+    factors: proof.factors,
+    deviceAgeMs: proof.deviceTrustedAt === undefined ? undefined : now - proof.deviceTrustedAt,
+  };
 }

@@ -7,7 +7,7 @@ import { hostCondition, methodCondition, networkCondition, pathCondition } from 
 import { lintPolicy } from './lint.js';
 import type { LintEntry } from './lint.js';
 import type { Condition } from './conditions.js';
-import type { CompiledPolicy, CompiledRule, MissReason, RawRule, RequestFacts, RuleOrigin } from './types.js';
+import type { CompiledPolicy, CompiledRule, Factor, MissReason, RawRule, RequestFacts, RuleOrigin } from './types.js';
 
 export interface RuleSource {
   raw: RawRule;
@@ -94,7 +94,9 @@ function compileRule(source: RuleSource, index: number, n: number, ctx: CompileC
   return { rule, conditionCount: conditions.length };
 }
 
-type ChallengeParts = Pick<CompiledRule, 'users' | 'groups' | 'channels' | 'sessionLifetime'>;
+type ChallengeParts = Pick<CompiledRule, 'users' | 'groups' | 'channels' | 'sessionLifetime' | 'factors' | 'maxSessionAge' | 'trustedDevice'>;
+
+const CHALLENGE_ONLY = ['channels', 'session_lifetime', 'factors', 'max_session_age', 'trusted_device'] as const;
 
 function compileChallenge(raw: RawRule, ctx: CompileContext, report: Report): ChallengeParts {
   if (raw.action !== 'challenge') {
@@ -103,9 +105,8 @@ function compileChallenge(raw: RawRule, ctx: CompileContext, report: Report): Ch
     const why = raw.action === 'bypass' ? 'a bypass rule lets everyone through without signing in' : 'a deny rule refuses everyone, signed in or not';
     if (raw.users !== undefined) report('users', `users/groups apply only to challenge rules: ${why}`);
     if (raw.groups !== undefined) report('groups', `users/groups apply only to challenge rules: ${why}`);
-    if (raw.channels !== undefined) report('channels', 'channels apply only to challenge rules');
-    if (raw.session_lifetime !== undefined) report('session_lifetime', 'session_lifetime applies only to challenge rules');
-    return { users: undefined, groups: undefined, channels: [], sessionLifetime: ctx.defaultLifetimeMs };
+    for (const option of CHALLENGE_ONLY) if (raw[option] !== undefined) report(option, `${option} applies only to challenge rules`);
+    return { users: undefined, groups: undefined, channels: [], sessionLifetime: ctx.defaultLifetimeMs, factors: [], maxSessionAge: undefined, trustedDevice: undefined };
   }
   for (const option of ['users', 'groups'] as const) {
     if (raw[option]?.length === 0) report(option, `${option}: [] admits nobody; leave ${option} out to admit any known user`);
@@ -115,7 +116,26 @@ function compileChallenge(raw: RawRule, ctx: CompileContext, report: Report): Ch
     groups: raw.groups && new Set(raw.groups),
     channels: compileChannels(raw.channels, ctx, report),
     sessionLifetime: compileLifetime(raw.session_lifetime, ctx, report),
+    factors: compileFactors(raw.factors, report),
+    maxSessionAge: positiveDuration(raw.max_session_age, 'max_session_age', report),
+    trustedDevice: positiveDuration(raw.trusted_device, 'trusted_device', report),
   };
+}
+
+/** Always ends with the one-time code, asked last: a password alone is not what this gate is for. */
+function compileFactors(listed: Factor[] | undefined, report: Report): readonly Factor[] {
+  if (listed === undefined) return ['otp'];
+  if (!listed.includes('otp')) report('factors', 'factors must include "otp": a password alone is not a second factor; write ["password", "otp"]');
+  if (new Set(listed).size !== listed.length) report('factors', 'a factor is listed twice', 'warning');
+  return listed.includes('password') ? ['password', 'otp'] : ['otp'];
+}
+
+function positiveDuration(text: string | undefined, option: string, report: Report): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined) report(option, `"${text}" is not a duration like "30m", "12h" or "1h30m"`);
+  else if (ms <= 0) report(option, `${option} must be longer than zero`);
+  return ms;
 }
 
 function compileChannels(listed: string[] | undefined, ctx: CompileContext, report: Report): readonly string[] {
@@ -136,11 +156,8 @@ function compileChannels(listed: string[] | undefined, ctx: CompileContext, repo
 }
 
 function compileLifetime(text: string | undefined, ctx: CompileContext, report: Report): number {
-  if (text === undefined) return ctx.defaultLifetimeMs;
-  const ms = parseDuration(text);
-  if (ms === undefined) report('session_lifetime', `"${text}" is not a duration like "30m", "12h" or "1h30m"`);
-  else if (ms <= 0) report('session_lifetime', 'session_lifetime must be longer than zero');
-  else if (ms > ctx.defaultLifetimeMs) {
+  const ms = positiveDuration(text, 'session_lifetime', report);
+  if (ms !== undefined && ms > ctx.defaultLifetimeMs) {
     report('session_lifetime', `${text} is longer than session.lifetime (${formatDuration(ctx.defaultLifetimeMs)}), which ends every session first`, 'warning');
   }
   return ms ?? ctx.defaultLifetimeMs;

@@ -2,11 +2,14 @@
 // and why, the decision, and, given a user, whether that person would get through.
 import { formatDuration } from '../config/duration.js';
 import { admits } from './decide.js';
-import type { CompiledRule, Decision, RequestFacts, Subject, TraceStep } from './types.js';
+import { SHORTFALL_TEXT, shortfall } from './proof.js';
+import type { CompiledRule, Decision, Factor, RequestFacts, Subject, TraceStep } from './types.js';
 
 export interface ExplainSubject extends Subject {
   /** Age of the person's session, ms, to say whether it is still within the rule's lifetime. */
   sessionAgeMs?: number;
+  /** What that session proved; a one-time code when absent. */
+  factors?: readonly Factor[];
 }
 
 export function formatExplain(
@@ -47,8 +50,20 @@ export function verdict(decision: Decision): string {
     case 'deny':
       return `=> deny ${by}`;
     case 'challenge':
-      return `=> challenge ${by}: channels ${rule.channels.join(', ') || '(none)'}; session lifetime ${formatDuration(rule.sessionLifetime)}; ${admitsText(rule)}`;
+      return `=> challenge ${by}: ${needsText(rule)}; ${admitsText(rule)}`;
   }
+}
+
+/** What a challenge rule asks of a person: "factors password + otp; channels sms, totp; session lifetime 12h; step-up after 10m". */
+export function needsText(rule: CompiledRule): string {
+  const parts = [
+    `factors ${rule.factors.join(' + ')}`,
+    `channels ${rule.channels.join(', ') || '(none)'}`,
+    `session lifetime ${formatDuration(rule.sessionLifetime)}`,
+  ];
+  if (rule.maxSessionAge !== undefined) parts.push(`step-up after ${formatDuration(rule.maxSessionAge)}`);
+  if (rule.trustedDevice !== undefined) parts.push(`trusted browsers honoured for ${formatDuration(rule.trustedDevice)}`);
+  return parts.join('; ');
 }
 
 /** Who a challenge rule lets through: "admits groups [admins]", "admits any known user". */
@@ -65,15 +80,11 @@ function subjectLines(decision: Decision, subject: ExplainSubject): string[] {
   if (decision.action === 'deny') return [`${who}: denied, like everyone`];
   const rule = decision.rule;
   const lines: string[] = [];
-  // The same order as serving: an expired session is challenged before admission is asked.
+  // The same order as serving: a session that falls short is challenged before admission is asked.
   if (subject.sessionAgeMs !== undefined) {
     const age = formatDuration(subject.sessionAgeMs);
-    const limit = formatDuration(rule.sessionLifetime);
-    lines.push(
-      subject.sessionAgeMs >= rule.sessionLifetime
-        ? `a session ${age} old is past this rule's ${limit}: asked for a new code`
-        : `a session ${age} old is within this rule's ${limit}`,
-    );
+    const short = shortfall(rule, { sessionAgeMs: subject.sessionAgeMs, provenAgeMs: subject.sessionAgeMs, factors: subject.factors ?? ['otp'] });
+    lines.push(short === undefined ? `a session ${age} old (factors ${(subject.factors ?? ['otp']).join(' + ')}) is enough for this rule` : `a session ${age} old: ${SHORTFALL_TEXT[short]}`);
   }
   lines.push(admits(rule, subject) ? `${who}: admitted` : `${who}: not admitted (the rule ${admitsText(rule)}): denied after sign-in`);
   return lines;

@@ -2,13 +2,20 @@
 // session is older than the rule allows) or deny (a deny rule, or a rule that does not admit
 // them). The same order of questions as the gate's authorizer; pure, for policy-test and policy-diff.
 import { admits } from './decide.js';
-import type { Decision, Subject } from './types.js';
+import { SHORTFALL_TEXT, shortfall } from './proof.js';
+import type { Decision, Factor, Subject } from './types.js';
 
 export type Outcome = 'pass' | 'challenge' | 'deny';
 
 export interface Visitor extends Subject {
   /** How old the person's session is, ms; 0 for one just made. */
   sessionAgeMs: number;
+  /** What the session proved; a one-time code when absent. */
+  factors?: readonly Factor[];
+  /** ms since the factors were proven; the session's age when absent. */
+  provenAgeMs?: number;
+  /** When a trusted browser stood in for the code: ms since it was trusted. */
+  deviceAgeMs?: number;
 }
 
 export interface OutcomeResult {
@@ -23,7 +30,13 @@ export function outcomeOf(decision: Decision, visitor: Visitor | undefined): Out
   if (decision.action === 'deny') return { outcome: 'deny', reason: decision.rule ? 'a deny rule' : 'no rule matched (default deny)' };
   const rule = decision.rule;
   if (visitor === undefined) return { outcome: 'challenge', reason: 'no session: asked for a code' };
-  if (visitor.sessionAgeMs >= rule.sessionLifetime) return { outcome: 'challenge', reason: "session older than the rule's session lifetime: asked for a new code" };
+  const short = shortfall(rule, {
+    sessionAgeMs: visitor.sessionAgeMs,
+    provenAgeMs: visitor.provenAgeMs ?? visitor.sessionAgeMs,
+    factors: visitor.factors ?? ['otp'],
+    deviceAgeMs: visitor.deviceAgeMs,
+  });
+  if (short !== undefined) return { outcome: 'challenge', reason: SHORTFALL_TEXT[short] };
   if (!admits(rule, visitor)) return { outcome: 'deny', reason: 'signed in but not admitted by the rule' };
   return { outcome: 'pass', reason: 'signed in and admitted' };
 }

@@ -20,7 +20,16 @@ export interface RawRule {
   channels?: string[];
   /** challenge only: how long a login under this rule lasts, e.g. "1h". Absent = session.lifetime. */
   session_lifetime?: string;
+  /** challenge only: what must be proven. Absent = ["otp"] (a one-time code). */
+  factors?: Factor[];
+  /** challenge only: step-up — a session whose factors were proven longer ago is challenged again. */
+  max_session_age?: string;
+  /** challenge only: offer "trust this browser" for this long, and honour browsers trusted within it. Absent = never. */
+  trusted_device?: string;
 }
+
+/** What a person proves: something they know, and a one-time code (sent, or from an authenticator app). */
+export type Factor = 'password' | 'otp';
 
 /** Where a rule came from, for explain and error messages. */
 export interface RuleOrigin {
@@ -41,6 +50,12 @@ export interface CompiledRule {
   channels: readonly string[];
   /** ms */
   sessionLifetime: number;
+  /** What must be proven, in the order it is asked: ["otp"] or ["password", "otp"]. */
+  factors: readonly Factor[];
+  /** ms since the factors were proven after which the person is asked again; undefined = session lifetime only. */
+  maxSessionAge: number | undefined;
+  /** ms a trusted browser is honoured (and offered for) under this rule; undefined = never. */
+  trustedDevice: number | undefined;
   /** Compiled matchers; each returns why it missed, or undefined on a hit. */
   match(facts: RequestFacts): MissReason | undefined;
   /** The same matchers without building a MissReason: what decide() uses on the hot path. */

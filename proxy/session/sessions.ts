@@ -4,6 +4,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import type { SessionConfig } from '../config/types.js';
+import type { Factor } from '../policy/types.js';
 import type { Store } from '../store/store.js';
 import { StoreError } from '../store/store.js';
 import type { Signer } from './signer.js';
@@ -19,9 +20,6 @@ export interface Session {
   /** What the person proved to get this session. */
   proof: Proof;
 }
-
-/** A factor a rule may demand: something the person knows, and a one-time code. */
-export type Factor = 'password' | 'otp';
 
 /** What was proven at sign-in, recorded in the session so rules can ask for more (step-up). */
 export interface Proof {

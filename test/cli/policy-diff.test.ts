@@ -22,8 +22,8 @@ describe('otp-gate policy-diff', () => {
     expect(res.stdout.split('\n')).toEqual([
       'compared 3 request(s): old policies/ → new policies-new/',
       '',
-      'OPENS  old  challenge by "admin": channels console; session lifetime 12h; admits groups [admins] [policies/main.yaml:9:5]',
-      '       new  challenge by "admin": channels console; session lifetime 12h; admits groups [admins, contractors] [policies-new/main.yaml:9:5]',
+      'OPENS  old  challenge by "admin": factors otp; channels console; session lifetime 12h; admits groups [admins] [policies/main.yaml:9:5]',
+      '       new  challenge by "admin": factors otp; channels console; session lifetime 12h; admits groups [admins, contractors] [policies-new/main.yaml:9:5]',
       '       +    now admits groups [contractors]',
       '       2 request(s):',
       '         GET https://wiki.example.com/admin/users from 127.0.0.1 without a session',

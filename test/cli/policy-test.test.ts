@@ -54,8 +54,8 @@ describe('otp-gate policy-test', () => {
     expect(lines[12]).toMatch(/^    MISS  rules\[1\] "blocked" \(policies\/main\.yaml:6:5\): path "\/admin\/x" matches none of/);
     expect(lines.slice(13)).toEqual([
       '    HIT   rules[2] "admin" (policies/main.yaml:9:5)',
-      '    => challenge by "admin": channels console; session lifetime 12h; admits groups [admins]',
-      '    a session 0s old is within this rule\'s 12h',
+      '    => challenge by "admin": factors otp; channels console; session lifetime 12h; admits groups [admins]',
+      '    a session 0s old (factors otp) is enough for this rule',
       '    user "bob" (groups [staff]): not admitted (the rule admits groups [admins]): denied after sign-in',
       '',
       '1 passed, 1 failed',

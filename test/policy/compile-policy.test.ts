@@ -46,6 +46,20 @@ describe('compilePolicy', () => {
     expect(policy([challenge({ session_lifetime: '1h30m' })]).rules[0]!.sessionLifetime).toBe(1.5 * HOUR);
   });
 
+  it('a challenge rule without factors asks for a one-time code only', () => {
+    expect(policy([challenge()]).rules[0]!.factors).toEqual(['otp']);
+  });
+
+  it('a password is asked before the one-time code, whatever order the rule lists them in', () => {
+    expect(policy([challenge({ factors: ['otp', 'password'] })]).rules[0]!.factors).toEqual(['password', 'otp']);
+  });
+
+  it('max_session_age and trusted_device are read as durations; absent, neither applies', () => {
+    const [strict, plain] = policy([challenge({ paths: ['/admin/**'], max_session_age: '10m', trusted_device: '30d' }), challenge()]).rules;
+    expect([strict!.maxSessionAge, strict!.trustedDevice]).toEqual([10 * 60_000, 30 * 24 * HOUR]);
+    expect([plain!.maxSessionAge, plain!.trustedDevice]).toEqual([undefined, undefined]);
+  });
+
   it('users are compared lower-case; groups as written', () => {
     const rule = policy([challenge({ users: ['Alice'], groups: ['Admins'] })]).rules[0]!;
     expect([...rule.users!]).toEqual(['alice']);
@@ -72,8 +86,14 @@ describe('compilePolicy', () => {
     ['an unconfigured channel', challenge({ channels: ['console', 'pigeon'] }), 'rules[0].channels[1]', 'channel "pigeon" is not configured (configured: console, sms)'],
     ['users on a bypass rule', bypass({ users: ['alice'] }), 'rules[0].users', 'users/groups apply only to challenge rules'],
     ['groups on a deny rule', deny({ groups: ['admins'] }), 'rules[0].groups', 'users/groups apply only to challenge rules'],
-    ['channels on a bypass rule', bypass({ channels: ['console'] }), 'rules[0].channels', 'channels apply only to challenge rules'],
+    ['channels on a bypass rule', bypass({ channels: ['console'] }), 'rules[0].channels', 'channels applies only to challenge rules'],
     ['session_lifetime on a deny rule', deny({ session_lifetime: '1h' }), 'rules[0].session_lifetime', 'applies only to challenge rules'],
+    ['factors on a bypass rule', bypass({ factors: ['otp'] }), 'rules[0].factors', 'factors applies only to challenge rules'],
+    ['max_session_age on a deny rule', deny({ max_session_age: '10m' }), 'rules[0].max_session_age', 'applies only to challenge rules'],
+    ['trusted_device on a bypass rule', bypass({ trusted_device: '30d' }), 'rules[0].trusted_device', 'applies only to challenge rules'],
+    ['a password without a one-time code', challenge({ factors: ['password'] }), 'rules[0].factors', 'must include "otp"'],
+    ['a bad max_session_age', challenge({ max_session_age: 'soon' }), 'rules[0].max_session_age', 'not a duration'],
+    ['a zero trusted_device', challenge({ trusted_device: '0d' }), 'rules[0].trusted_device', 'longer than zero'],
     ['an empty hosts list', bypass({ hosts: [] }), 'rules[0].hosts', 'matches nothing'],
     ['an empty groups list', challenge({ groups: [] }), 'rules[0].groups', 'admits nobody'],
   ])('%s is an error', (_what, rule, path, message) => {

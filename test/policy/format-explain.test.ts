@@ -36,8 +36,8 @@ describe('formatExplain', () => {
   });
 
   it('a challenge names its channels, lifetime and who it admits', () => {
-    expect(text({ path: '/admin/x' })).toContain('=> challenge by "admin": channels console; session lifetime 1h; admits groups [admins]');
-    expect(text({ path: '/app/x' })).toContain('=> challenge by "everyone": channels console, sms; session lifetime 12h; admits any known user');
+    expect(text({ path: '/admin/x' })).toContain('=> challenge by "admin": factors otp; channels console; session lifetime 1h; admits groups [admins]');
+    expect(text({ path: '/app/x' })).toContain('=> challenge by "everyone": factors otp; channels console, sms; session lifetime 12h; admits any known user');
   });
 
   it('no matching rule says default deny', () => {
@@ -55,8 +55,8 @@ describe('formatExplain', () => {
   });
 
   it('says whether a session of the given age is still within the rule lifetime', () => {
-    expect(text({ path: '/admin/x' }, { user: 'alice', groups: ['admins'], sessionAgeMs: 2 * 3_600_000 })).toContain('a session 2h old is past');
-    expect(text({ path: '/admin/x' }, { user: 'alice', groups: ['admins'], sessionAgeMs: 60_000 })).toContain('a session 1m old is within');
+    expect(text({ path: '/admin/x' }, { user: 'alice', groups: ['admins'], sessionAgeMs: 2 * 3_600_000 })).toContain("a session 2h old: session older than the rule's session lifetime");
+    expect(text({ path: '/admin/x' }, { user: 'alice', groups: ['admins'], sessionAgeMs: 60_000 })).toContain('a session 1m old (factors otp) is enough for this rule');
   });
 
   it('an empty policy says so and denies', () => {

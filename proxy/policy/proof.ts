@@ -1,0 +1,34 @@
+// Whether what a person proved when signing in is still enough for a challenge rule: the session
+// is within the rule's lifetime, the factors were proven recently enough (step-up), every factor
+// the rule asks for was proven, and a code skipped by a trusted browser is honoured here.
+// Pure, shared by the gate's authorizer and the policy tools.
+import type { CompiledRule, Factor } from './types.js';
+
+export interface ProofFacts {
+  /** ms since the session was made. */
+  sessionAgeMs: number;
+  /** ms since the factors were last proven. */
+  provenAgeMs: number;
+  factors: readonly Factor[];
+  /** When a trusted browser stood in for the one-time code: ms since that browser was trusted. */
+  deviceAgeMs?: number | undefined;
+}
+
+/** Why a session is not enough: each means "challenge again", with the person's place kept. */
+export type Shortfall = 'lifetime' | 'stale' | 'factors' | 'device';
+
+export function shortfall(rule: CompiledRule, proof: ProofFacts): Shortfall | undefined {
+  if (proof.sessionAgeMs >= rule.sessionLifetime) return 'lifetime';
+  if (rule.maxSessionAge !== undefined && proof.provenAgeMs >= rule.maxSessionAge) return 'stale';
+  for (let i = 0; i < rule.factors.length; i++) if (!proof.factors.includes(rule.factors[i]!)) return 'factors';
+  if (proof.deviceAgeMs !== undefined && (rule.trustedDevice === undefined || proof.deviceAgeMs >= rule.trustedDevice)) return 'device';
+  return undefined;
+}
+
+/** In words, for explain and policy-test. */
+export const SHORTFALL_TEXT: Record<Shortfall, string> = {
+  lifetime: "session older than the rule's session lifetime: asked for a new code",
+  stale: "factors proven longer ago than the rule's max_session_age: asked again (step-up)",
+  factors: 'the session lacks a factor the rule requires: asked for it',
+  device: 'a trusted browser stood in for the code, which this rule does not honour: asked for a code',
+};
