@@ -37,3 +37,12 @@ export class StoreError extends Error {
     this.name = 'StoreError';
   }
 }
+
+/** Runs one store operation, wrapping a failure as a StoreError that says what was being done. */
+export async function guardStore<T>(doing: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    throw new StoreError(doing, err);
+  }
+}
