@@ -80,6 +80,7 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
       defaultLocale: raw.pages.default_locale,
       brand: { name: raw.pages.brand.name, logoUrl: raw.pages.brand.logo_url, accentColor: raw.pages.brand.accent_color },
     },
+    totp: raw.totp && { issuer: raw.totp.issuer, keys: raw.totp.keys, reauthWithin: ms(raw.totp.reauth_within) },
     policySources: raw.policies.map(resolve),
     directoryFile: resolve(raw.directory.file),
     defaultCountry: raw.directory.default_country?.toUpperCase(),

@@ -68,6 +68,9 @@ function text(expected: string) {
   return z.string({ error: (iss) => (iss.input === undefined ? undefined : `expected ${expected}`) });
 }
 
+/** A key or secret the operator makes up: long enough to be unguessable. */
+const secretText = z.string().min(32, { error: 'must be at least 32 characters long; generate one with: openssl rand -base64 48' });
+
 const headerName = z.string().regex(TOKEN, { error: 'expected an HTTP header name like "Remote-User"' });
 
 export const DEFAULT_STRIP_HEADERS = [
@@ -138,7 +141,7 @@ const sessionSchema = z.strictObject({
   domain: z.string().regex(new RegExp(`^\\.?${HOST_NAME}$`), { error: 'expected a domain like "example.com"' })
     .optional().describe('Cookie Domain, to share the session across subdomains; host-only when absent.'),
   secure: z.boolean().optional().describe('Secure cookie flag; defaults to true unless server.insecure_http.'),
-  secrets: z.array(z.string().min(32, { error: 'must be at least 32 characters long; generate one with: openssl rand -base64 48' }))
+  secrets: z.array(secretText)
     .min(1).describe('Cookie signing keys: the first signs, all verify (for rotation).'),
   lifetime: durationSchema().default('12h').describe('Longest a session lasts.'),
   idle_timeout: durationSchema().default('1h').describe('A session unused this long ends.'),
@@ -263,6 +266,14 @@ const pagesSchema = z.strictObject({
   }).prefault({}),
 }).describe('What people see on the challenge pages: language default and branding.');
 
+const totpSchema = z.strictObject({
+  issuer: z.string().min(1).max(60).default('otp-gate').describe('The name authenticator apps show above the code.'),
+  keys: z.array(secretText)
+    .min(1).describe('Keys that encrypt authenticator secrets in the store: the first encrypts, all decrypt (for rotation).'),
+  reauth_within: durationSchema().default('5m')
+    .describe('Setting the app up again or removing it needs a sign-in at most this long ago.'),
+}).describe('Authenticator apps (TOTP, RFC 6238) as a channel named "totp", with their enrolment page.');
+
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
   apps: appsSchema.describe('The web applications behind the gate.'),
@@ -284,6 +295,7 @@ export const configSchema = z.strictObject({
     dir: z.string().min(1).optional().describe('Folder of page templates (and locales/<tag>.yaml texts); the shipped ones when absent.'),
   }).prefault({}),
   pages: pagesSchema.prefault({}),
+  totp: totpSchema.optional(),
 }).superRefine(crossChecks, { when: () => true }).meta({ title: 'otp-gate configuration' });
 
 /**

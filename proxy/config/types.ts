@@ -202,6 +202,16 @@ export interface PagesConfig {
   brand: { name: string; logoUrl: string | undefined; accentColor: string | undefined };
 }
 
+/** Authenticator apps (`totp:`). */
+export interface TotpConfig {
+  /** Shown in the app above the code. */
+  issuer: string;
+  /** Secret-box keys: the first encrypts, all decrypt. Each at least 32 characters. */
+  keys: string[];
+  /** Re-enrolment and removal need a sign-in (proof) at most this old, ms. */
+  reauthWithin: number;
+}
+
 export interface GateConfig {
   /** Absolute path of the config file, or "<embedded>" for the demo defaults. */
   source: string;
@@ -219,6 +229,8 @@ export interface GateConfig {
   /** Folder holding page templates; the shipped `templates/` unless overridden. */
   templatesDir: string;
   pages: PagesConfig;
+  /** Authenticator apps; undefined when the section is absent (no "totp" channel). */
+  totp: TotpConfig | undefined;
   /** Absolute paths of policy files and folders (as configured, resolved). */
   policySources: string[];
   /** Absolute path of the users file. */
