@@ -10,6 +10,8 @@ export interface User {
   groups: string[];
   /** Preferred channels in order, or empty for the rule's order. */
   channels: string[];
+  /** PHC scrypt hash for the password factor, checked at load; absent when the user has no password. */
+  passwordHash?: string;
 }
 
 export interface Directory {

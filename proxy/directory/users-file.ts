@@ -1,9 +1,11 @@
 // Reads the users file into a Directory: usernames lower-cased, phones normalised to E.164,
-// duplicates and bad numbers reported at their line without ever showing a full number.
+// duplicates, bad numbers and bad password hashes reported at their line without ever showing
+// a full number or any part of a hash.
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Problem } from '../config/problem.js';
 import { formatPath, loadYaml } from '../config/yaml-file.js';
+import { parsePasswordHash } from './password-hash.js';
 import type { Directory, User } from './types.js';
 import { usersFileSchema } from './users-schema.js';
 
@@ -80,7 +82,13 @@ export function loadUsersFile(file: string, text: string, options: UsersFileOpti
         problems.push(loaded.problemAt(['users', key, 'channels', i], `unknown channel "${channel}" (configured: ${known})`));
       }
     });
-    users.push({ username, name: raw.name ?? key, phone, groups: raw.groups, channels: raw.channels });
+    const user: User = { username, name: raw.name ?? key, phone, groups: raw.groups, channels: raw.channels };
+    if (raw.password !== undefined) {
+      const hash = parsePasswordHash(raw.password);
+      if (!hash.ok) problems.push(loaded.problemAt(['users', key, 'password'], `password ${hash.problem}`));
+      user.passwordHash = raw.password;
+    }
+    users.push(user);
   }
   const failed = problems.some((p) => p.severity === 'error');
   return { directory: failed ? undefined : createDirectory(users, options.defaultCountry), problems };

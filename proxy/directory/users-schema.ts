@@ -1,5 +1,5 @@
-// The users file as written: `users:` keyed by username, each with a name, phone, groups
-// and preferred channels. users-file.ts normalises it into a Directory.
+// The users file as written: `users:` keyed by username, each with a name, phone, groups,
+// preferred channels and a password hash. users-file.ts normalises it into a Directory.
 import { z } from 'zod';
 
 /** Letters, digits and . _ @ - : what people type as their login name. */
@@ -11,6 +11,7 @@ const userSchema = z.strictObject({
     .min(1).optional().describe('Phone number, international ("+39 …") or national with directory.default_country.'),
   groups: z.array(z.string().min(1)).default([]).describe('Groups the person belongs to.'),
   channels: z.array(z.string().min(1)).default([]).describe("Preferred channels in order; the rule's order when empty."),
+  password: z.string().min(1).optional().describe('Password hash (never the password) for the password factor, from `otp-gate hash-password`.'),
 });
 
 export const usersFileSchema = z.strictObject({

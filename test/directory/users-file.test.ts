@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../proxy/config/problem.js';
+import { formatPasswordHash } from '../../proxy/directory/password-hash.js';
 import { loadUsersFile, maskPhone, normalisePhone } from '../../proxy/directory/users-file.js';
 
 const load = (text: string, defaultCountry?: string, channels?: string[]) =>
@@ -96,6 +97,37 @@ describe('users file', () => {
     const out = load(text, undefined, ['console']);
     expect(out.problems).toEqual([]);
     expect(out.directory?.all().length).toBeGreaterThan(2);
+  });
+});
+
+describe('users file passwords', () => {
+  const HASH = formatPasswordHash({ params: { ln: 17, r: 8, p: 1 }, salt: Buffer.alloc(16, 1), key: Buffer.alloc(32, 2) });
+
+  it('a user with a valid password hash carries it in the directory', () => {
+    const out = load(`users:\n  alice:\n    password: "${HASH}"\n`);
+    expect(out.problems).toEqual([]);
+    expect(out.directory?.find('alice')?.passwordHash).toBe(HASH);
+  });
+
+  it('a user without a password has no hash', () => {
+    expect(load(ALICE).directory?.find('alice')).not.toHaveProperty('passwordHash');
+  });
+
+  it('a hash below the minimum cost is reported at its line without repeating it', () => {
+    const weak = HASH.replace('ln=17', 'ln=14');
+    const out = lines(`users:\n  alice:\n    name: Alice\n    password: "${weak}"\n`);
+    expect(out).toEqual([
+      'users.yaml:4:15: password hash cost ln must be at least 17 (N=2^17, the OWASP minimum); make one with "otp-gate hash-password" (users.alice.password)',
+    ]);
+    for (const part of weak.split('$').slice(2)) expect(out.join('')).not.toContain(part);
+  });
+
+  it('a password written in clear is reported without repeating it', () => {
+    const out = load('users:\n  alice:\n    password: Sw0rdf1sh!\n');
+    expect(out.problems.map(formatProblem)).toEqual([
+      'users.yaml:3:15: password is not a scrypt hash in PHC form: expected "$scrypt$ln=…,r=…,p=…$<salt>$<hash>"; make one with "otp-gate hash-password" (users.alice.password)',
+    ]);
+    expect(out.directory).toBeUndefined();
   });
 });
 
