@@ -45,6 +45,8 @@ import { createSessions } from './session/sessions.js';
 import type { Sessions } from './session/sessions.js';
 import { createSigner } from './session/signer.js';
 import { createStore } from './store/create-store.js';
+import { createSecretBox } from './totp/secret-box.js';
+import { createTotpEnrolments } from './totp/totp-enrolments.js';
 import type { Store } from './store/store.js';
 
 export interface GateOptions {
@@ -117,6 +119,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
 
   const sessions = withSessionTracking(createSessions({ store, signer, clock, config: config.session }), { metrics, clock, config: config.session });
   const deliveries = createDeliveries({ store, channels, clock, audit, log, metrics });
+  const totp = config.totp && createTotpEnrolments({ store, box: createSecretBox(config.totp.keys), clock, issuer: config.totp.issuer });
   const challenges = createChallenges({
     store, signer, clock, config: config.otp, directory: () => state.directory, defaultCountry: config.defaultCountry, channels, deliveries, audit, log,
   });
@@ -124,7 +127,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
   const respond = createResponder({ templates: () => templates, locales: () => locales, pages: config.pages, pathPrefix: () => state.config.server.pathPrefix });
   const handoffs = new WeakMap<http.IncomingMessage, Handoff>();
   const gateApp = createGateApp({
-    state: current, challenges, deliveries, sessions, cookies, signer, respond, audit, clock, log, locales: () => locales,
+    state: current, challenges, deliveries, sessions, totp, cookies, signer, respond, audit, clock, log, locales: () => locales,
     handoff: (ctx: Context) => handoffs.get(ctx.req) ?? {},
   });
   const authorize = createAuthorizer({ state: current, sessions, clock });

@@ -22,7 +22,11 @@ export type AuditEventName =
   /** A provider's delivery report was applied. */
   | 'delivery_status'
   /** A webhook call without a valid signature or verify token. */
-  | 'webhook_rejected';
+  | 'webhook_rejected'
+  /** An authenticator app was set up (ok) or its confirming code was wrong (fail). */
+  | 'totp_enrolled'
+  /** An authenticator app was removed. */
+  | 'totp_removed';
 
 export interface AuditEvent {
   event: AuditEventName;

@@ -9,6 +9,7 @@ import type { Deliveries } from '../channels/delivery.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Sessions } from '../session/sessions.js';
+import type { TotpEnrolments } from '../totp/totp-enrolments.js';
 import type { Signer } from '../session/signer.js';
 import type { GateCookies } from './cookies.js';
 import { GateError, text } from './gate-error.js';
@@ -24,6 +25,7 @@ import type { GateKoaState, Responder } from './respond.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
 import { registerLogoutRoutes } from './routes/logout-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
+import { registerTotpRoutes } from './routes/totp-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
 
 /** What the HTTP handler learned about a request before handing it to Koa. */
@@ -37,6 +39,8 @@ export interface GateAppDeps {
   challenges: Challenges;
   deliveries: Deliveries;
   sessions: Sessions;
+  /** Authenticator apps, when the config has a `totp:` section. */
+  totp?: TotpEnrolments | undefined;
   cookies: GateCookies;
   signer: Signer;
   respond: Responder;
@@ -63,6 +67,7 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
   registerLoginRoutes(router, { ...deps, context });
   registerLogoutRoutes(router, { ...deps, context });
   registerStatusRoutes(router, { ...deps, texts: (ctx) => deps.respond.texts(ctx) });
+  registerTotpRoutes(router, { ...deps, context });
   registerWebhookRoutes(router, { ...deps, context });
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };

@@ -20,7 +20,7 @@ export function wantsHtml(ctx: Context): boolean {
   return accept.includes('text/html');
 }
 
-type PageName = 'login' | 'code' | 'logout';
+type PageName = 'login' | 'code' | 'logout' | 'totp';
 
 export interface PageOptions {
   /** Where the language switch sends the person (a GET page); this request's URL when it was a GET. */

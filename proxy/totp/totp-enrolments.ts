@@ -16,6 +16,8 @@ export interface TotpEnrolments {
   isEnrolled(user: string): Promise<boolean>;
   /** A new secret for this session to show (replacing any it was shown before), not yet the user's. */
   begin(sessionId: string, user: string): Promise<{ secret: string; uri: string }>;
+  /** The secret this session was shown and has not confirmed yet (to show it again), if any. */
+  pending(sessionId: string, user: string): Promise<{ secret: string; uri: string } | undefined>;
   /**
    * Makes the session's pending secret the user's when `code` is right for it (replacing an older
    * one); that code is then used up, so it cannot also sign in. False when wrong or nothing pending.
@@ -61,6 +63,16 @@ export function createTotpEnrolments(deps: { store: Store; box: SecretBox; clock
     return user === undefined || sealed === undefined ? undefined : box.open(sealed, user);
   }
 
+  /** The session's pending secret, only for the user it was begun for. */
+  async function pendingOf(sessionId: string, user: string): Promise<{ sealed: string; secret: string } | undefined> {
+    const raw = await guardStore('loading a pending authenticator secret', () => store.get(pendingKey(sessionId)));
+    const pending = raw === undefined ? undefined : parsePending(raw);
+    const secret = pending?.u === user ? box.open(pending.s, user) : undefined;
+    return pending && secret !== undefined ? { sealed: pending.s, secret } : undefined;
+  }
+
+  const shown = (user: string, secret: string) => ({ secret, uri: otpauthUri({ issuer: deps.issuer, account: user, secret }) });
+
   /** Records a step as used; true only for the first caller, on whichever instance. */
   async function firstUse(user: string, counter: number): Promise<boolean> {
     return (await guardStore('recording a used authenticator code', () => store.increment(usedKey(user, counter), USED_TTL_MS))) === 1;
@@ -75,18 +87,21 @@ export function createTotpEnrolments(deps: { store: Store; box: SecretBox; clock
       const secret = newTotpSecret();
       const record: PendingRecord = { u: user, s: box.seal(secret, user) };
       await guardStore('saving a pending authenticator secret', () => store.set(pendingKey(sessionId), JSON.stringify(record), PENDING_TTL_MS));
-      return { secret, uri: otpauthUri({ issuer: deps.issuer, account: user, secret }) };
+      return shown(user, secret);
+    },
+
+    async pending(sessionId, user) {
+      const pending = await pendingOf(sessionId, user);
+      return pending && shown(user, pending.secret);
     },
 
     async confirm(sessionId, user, code) {
-      const raw = await guardStore('loading a pending authenticator secret', () => store.get(pendingKey(sessionId)));
-      const pending = raw === undefined ? undefined : parsePending(raw);
-      const secret = pending?.u === user ? box.open(pending.s, user) : undefined;
-      const counter = secret === undefined ? undefined : verifyTotp(secret, code, clock.now());
+      const pending = await pendingOf(sessionId, user);
+      const counter = pending && verifyTotp(pending.secret, code, clock.now());
       if (pending === undefined || counter === undefined) return false;
       // Only the one confirmation that takes the pending secret saves it (two tabs, two clicks).
       if (!(await guardStore('taking a pending authenticator secret', () => store.delete(pendingKey(sessionId))))) return false;
-      await guardStore('saving an authenticator secret', () => store.set(enrolmentKey(user), pending.s, ENROLMENT_TTL_MS));
+      await guardStore('saving an authenticator secret', () => store.set(enrolmentKey(user), pending.sealed, ENROLMENT_TTL_MS));
       await firstUse(user, counter);
       return true;
     },

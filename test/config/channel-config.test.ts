@@ -5,16 +5,9 @@ import { compileConfig } from '../../proxy/config/compile-config.js';
 import { formatProblem } from '../../proxy/config/problem.js';
 import { configSchema } from '../../proxy/config/schema.js';
 import { loadYaml } from '../../proxy/config/yaml-file.js';
+import { MINIMAL_CONFIG } from '../helpers/config-text.js';
 
-const BASE = `apps:
-  - host: wiki.example.com
-    upstream: "http://10.0.0.5:8080"
-session:
-  secrets: ["a-very-long-session-secret-for-tests-only-0123456789"]
-directory:
-  file: users.yaml
-policies: [policies/]
-`;
+const BASE = MINIMAL_CONFIG;
 const SID = `AC${'0'.repeat(32)}`;
 const WHATSAPP = `  whatsapp:
     phone_number_id: "1098765432"

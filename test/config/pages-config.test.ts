@@ -4,16 +4,9 @@ import { compileConfig } from '../../proxy/config/compile-config.js';
 import { formatProblem } from '../../proxy/config/problem.js';
 import { configSchema } from '../../proxy/config/schema.js';
 import { loadYaml } from '../../proxy/config/yaml-file.js';
+import { MINIMAL_CONFIG } from '../helpers/config-text.js';
 
-const BASE = `apps:
-  - host: wiki.example.com
-    upstream: "http://10.0.0.5:8080"
-session:
-  secrets: ["a-very-long-session-secret-for-tests-only-0123456789"]
-directory:
-  file: users.yaml
-policies: [policies/]
-`;
+const BASE = MINIMAL_CONFIG;
 const load = (pages: string) => loadYaml('gate.yaml', `${BASE}pages:\n${pages}\n`, configSchema, {});
 const problems = (pages: string) => load(pages).problems.map(formatProblem);
 

@@ -4,17 +4,10 @@ import { compileConfig } from '../../proxy/config/compile-config.js';
 import { formatProblem } from '../../proxy/config/problem.js';
 import { configSchema } from '../../proxy/config/schema.js';
 import { loadYaml } from '../../proxy/config/yaml-file.js';
+import { MINIMAL_CONFIG } from '../helpers/config-text.js';
 
 const KEY = 'a-totp-key-for-tests-only-0123456789-0123456789';
-const BASE = `apps:
-  - host: wiki.example.com
-    upstream: "http://10.0.0.5:8080"
-session:
-  secrets: ["a-very-long-session-secret-for-tests-only-0123456789"]
-directory:
-  file: users.yaml
-policies: [policies/]
-`;
+const BASE = MINIMAL_CONFIG;
 const load = (totp: string, env: NodeJS.ProcessEnv = { TOTP_KEY: KEY }) => loadYaml('gate.yaml', `${BASE}totp:\n${totp}\n`, configSchema, env);
 const problems = (totp: string, env?: NodeJS.ProcessEnv) => load(totp, env).problems.map(formatProblem);
 const compiled = (totp: string) => {
