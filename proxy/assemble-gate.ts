@@ -41,7 +41,11 @@ import { createGateMetrics } from './ops/metrics.js';
 import { createReadiness } from './ops/readiness.js';
 import type { ReadinessReport } from './ops/readiness.js';
 import { withSessionTracking } from './ops/session-tracker.js';
+import { createPasswordCheck } from './directory/password-check.js';
 import { createSessions } from './session/sessions.js';
+import { createTrustedDevices } from './session/trusted-devices.js';
+import { createResumes } from './gate/resumes.js';
+import { FLOW_LIFETIME } from './gate/routes/login-routes.js';
 import type { Sessions } from './session/sessions.js';
 import { createSigner } from './session/signer.js';
 import { createStore } from './store/create-store.js';
@@ -122,12 +126,15 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
   const totp = config.totp && createTotpEnrolments({ store, box: createSecretBox(config.totp.keys), clock, issuer: config.totp.issuer });
   const challenges = createChallenges({
     store, signer, clock, config: config.otp, directory: () => state.directory, defaultCountry: config.defaultCountry, channels, deliveries, audit, log,
+    totp, passwords: createPasswordCheck(),
   });
   const cookies = createGateCookies(config.session, signer, config.server.pathPrefix);
+  const devices = createTrustedDevices({ store, signer, clock });
+  const resumes = createResumes({ store, lifetimeMs: FLOW_LIFETIME });
   const respond = createResponder({ templates: () => templates, locales: () => locales, pages: config.pages, pathPrefix: () => state.config.server.pathPrefix });
   const handoffs = new WeakMap<http.IncomingMessage, Handoff>();
   const gateApp = createGateApp({
-    state: current, challenges, deliveries, sessions, totp, cookies, signer, respond, audit, clock, log, locales: () => locales,
+    state: current, challenges, deliveries, sessions, devices, resumes, totp, cookies, signer, respond, audit, clock, log, locales: () => locales,
     handoff: (ctx: Context) => handoffs.get(ctx.req) ?? {},
   });
   const authorize = createAuthorizer({ state: current, sessions, clock });

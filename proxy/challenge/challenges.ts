@@ -8,6 +8,7 @@ import type { Deliveries } from '../channels/delivery.js';
 import type { Clock } from '../clock.js';
 import type { OtpConfig } from '../config/types.js';
 import type { Directory, User } from '../directory/types.js';
+import type { Factor } from '../policy/types.js';
 import type { Logger } from '../log.js';
 import type { Signer } from '../session/signer.js';
 import type { Store } from '../store/store.js';
@@ -15,7 +16,8 @@ import { StoreError } from '../store/store.js';
 import { normalisePhone } from '../directory/users-file.js';
 import { decoyDestination, decoyNumber, describeDestination } from './destination.js';
 import type { Refusal } from './limits.js';
-import { FAILURE_MEMORY, checkCooldown, checkDestinationCaps, checkHourlyCaps, hourWindow, judgeAttempt, numberPrefix } from './limits.js';
+import { createLockout } from './lockout.js';
+import { checkCooldown, checkDestinationCaps, checkHourlyCaps, hourWindow, judgeAttempt, numberPrefix } from './limits.js';
 
 /** What the code page may show about a challenge: nothing that tells a real user from a decoy. */
 export interface ChallengeView {
@@ -26,14 +28,16 @@ export interface ChallengeView {
   resendAt: number;
   returnTo: string;
   rule: string;
-  /** The channels this challenge may use, in order (the person may pick another of them). */
+  /** The channels this challenge may use, in order (the person may pick another of them); "totp" is the authenticator app. */
   channels: string[];
+  /** How long the person may ask this browser to be trusted (the rule's trusted_device), ms. */
+  trustDeviceMs: number | undefined;
 }
 
 export type StartResult = { ok: true; view: ChallengeView } | { ok: false; refusal: Refusal };
 
 export type VerifyResult =
-  | { kind: 'login'; user: User; returnTo: string; rule: string }
+  | { kind: 'login'; user: User; returnTo: string; rule: string; factors: Factor[]; method: string; trustDeviceMs: number | undefined }
   | { kind: 'wrong'; triesLeft: number }
   | { kind: 'expired' }
   | { kind: 'code-dead' }
@@ -50,9 +54,30 @@ export interface StartInput {
   channels: readonly string[];
   /** Language of the page that asked, for the message text. */
   locale?: string | undefined;
+  /** Factors already proven in this flow (a password), recorded in the session with the code. */
+  proven?: readonly Factor[];
+  /** The rule's trusted_device, ms: the code page then offers to trust the browser. */
+  trustDeviceMs?: number | undefined;
 }
 
+export type PasswordResult = { kind: 'ok'; user: User } | { kind: 'wrong' } | { kind: 'locked'; retryAfterMs: number };
+
+/** The authenticator-app check the login uses (proxy/totp/): a code is accepted once per user. */
+export interface TotpVerifier {
+  verify(user: string | undefined, code: string): Promise<'ok' | 'wrong' | 'replayed'>;
+}
+
+/** The password check: the same work and answer for a wrong password, an unknown user or one without a password. */
+export interface PasswordVerifier {
+  check(user: User | undefined, password: string): Promise<boolean>;
+}
+
+/** The channel name under which the authenticator app appears in rules and on the code page. */
+export const TOTP = 'totp';
+
 export interface Challenges {
+  /** A password first factor; failures count toward the same lockout as wrong codes. */
+  checkPassword(input: { identifier: string; password: string; ip: string; rule: string }): Promise<PasswordResult>;
   start(input: StartInput): Promise<StartResult>;
   /** A new code; `channel` (one of the challenge's channels) goes first when given. */
   resend(input: { flowId: string; ip: string; host: string; channel?: string | undefined; locale?: string | undefined }): Promise<StartResult | undefined>;
@@ -83,6 +108,12 @@ interface ChallengeRecord {
   dk: string;
   /** Leading digits of the destination number, for the per-prefix limit; absent without a number. */
   px?: string;
+  /** Factors proven before the code (a password). */
+  pf?: Factor[];
+  /** The authenticator app may be used (the rule lists "totp"). */
+  tp?: 1;
+  /** The rule's trusted_device, ms. */
+  td?: number;
 }
 
 export interface ChallengeDeps {
@@ -93,6 +124,9 @@ export interface ChallengeDeps {
   directory: () => Directory;
   defaultCountry: string | undefined;
   channels: ReadonlyMap<string, Channel>;
+  /** Present when TOTP is configured. */
+  totp?: TotpVerifier | undefined;
+  passwords: PasswordVerifier;
   deliveries: Deliveries;
   audit: AuditLog;
   log: Logger;
@@ -102,6 +136,7 @@ const challengeKey = (flowId: string) => `challenge:${flowId}`;
 
 export function createChallenges(deps: ChallengeDeps): Challenges {
   const { store, signer, clock, config } = deps;
+  const lockout = createLockout(deps);
 
   const identityKey = (identity: string) => signer.digest('identity', identity).toString('base64url').slice(0, 22);
   const codeDigest = (flowId: string, n: number, code: string) => signer.digest('code', `${flowId}:${n}:${code}`);
@@ -126,8 +161,8 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     k: string, ip: string, lastSentAt: number | undefined, to: { dk: string; px?: string | undefined },
   ): Promise<Refusal | undefined> {
     const now = clock.now();
-    const lockedUntil = await guarded('reading lockout', () => store.get(`lock:${k}`));
-    if (lockedUntil !== undefined) return { reason: 'locked-out', retryAfterMs: Math.max(0, Number(lockedUntil) - now) };
+    const locked = lockRefusal(await lockout.lockedFor(k));
+    if (locked) return locked;
     const cooldown = checkCooldown(now, lastSentAt, config);
     if (cooldown) return cooldown;
     const window = hourWindow(now);
@@ -153,11 +188,26 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
 
   function toView(r: ChallengeRecord): ChallengeView {
     return {
-      destination: r.d, channel: r.ch, sentAt: r.t, expiresAt: r.e, resendAt: r.t + config.resendAfter, returnTo: r.rd, rule: r.r, channels: r.cs,
+      destination: r.d, channel: r.ch, sentAt: r.t, expiresAt: r.e, resendAt: r.t + config.resendAfter, returnTo: r.rd, rule: r.r,
+      channels: r.tp ? [...r.cs, TOTP] : r.cs, trustDeviceMs: r.td,
     };
   }
 
+  /** Whether the code typed is right: the sent code's digest, or the user's authenticator app. */
+  async function isCorrect(flowId: string, record: ChallengeRecord, code: string): Promise<boolean> {
+    if (record.ch === TOTP) return (await deps.totp?.verify(record.u, normaliseCode(code))) === 'ok';
+    const given = codeDigest(flowId, record.n, normaliseCode(code));
+    const expected = Buffer.from(record.h, 'base64url');
+    return record.u !== undefined && expected.length === given.length && timingSafeEqual(expected, given);
+  }
+
   async function issue(flowId: string, record: ChallengeRecord, user: User | undefined, host: string, ip: string, locale: string | undefined): Promise<ChallengeView> {
+    if (record.ch === TOTP) {
+      // The code is in the person's app: nothing to make or send.
+      record.h = '';
+      await guarded('saving challenge', () => store.set(challengeKey(flowId), JSON.stringify(record), config.ttl));
+      return toView(record);
+    }
     const code = newCode();
     record.h = codeDigest(flowId, record.n, code).toString('base64url');
     await guarded('saving challenge', () => store.set(challengeKey(flowId), JSON.stringify(record), config.ttl));
@@ -174,6 +224,17 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
   }
 
   return {
+    async checkPassword(input) {
+      const user = deps.directory().find(input.identifier);
+      const canonical = canonicalIdentifier(input.identifier, deps.defaultCountry);
+      const k = identityKey(user ? `user:${user.username}` : `unknown:${canonical}`);
+      const locked = await lockout.lockedFor(k);
+      if (locked !== undefined) return { kind: 'locked', retryAfterMs: locked };
+      if (await deps.passwords.check(user, input.password)) return { kind: 'ok', user: user! };
+      const outcome = await lockout.fail(k, 1, { user: user?.username, ip: input.ip, rule: input.rule }, 'wrong password');
+      return outcome.kind === 'wrong' && outcome.lockNow ? { kind: 'locked', retryAfterMs: config.lockoutDuration } : { kind: 'wrong' };
+    },
+
     async start(input) {
       const directory = deps.directory();
       const user = directory.find(input.identifier);
@@ -185,20 +246,25 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const k = identityKey(user ? `user:${user.username}` : `unknown:${canonical}`);
       const number = user ? user.phone : decoy;
       const to = destinationKeys(user?.username ?? input.identifier, number);
-      const refusal = await checkSendLimits(k, input.ip, undefined, to);
+      const channels = orderChannels(input.channels, user?.channels ?? [], deps.channels, deps.totp !== undefined);
+      const appFirst = channels[0] === TOTP;
+      const refusal = appFirst ? lockRefusal(await lockout.lockedFor(k)) : await checkSendLimits(k, input.ip, undefined, to);
       const auditBase = { user: user?.username, ip: input.ip, rule: input.rule };
       if (refusal) {
         deps.audit.record({ event: 'send_refused', ...auditBase, outcome: 'refused', reason: refusal.reason });
         return { ok: false, refusal };
       }
       const now = clock.now();
-      const channels = orderChannels(input.channels, user?.channels ?? [], deps.channels);
       const destination = number !== undefined
         ? describeDestination(number)
         : decoyDestination(input.identifier, deps.defaultCountry, directory, (s) => signer.digest('decoy', s));
       const record: ChallengeRecord = {
-        k, ...(user ? { u: user.username } : {}), h: '', n: 1, e: now + config.ttl, t: now,
-        d: destination, ch: channels[0] ?? 'console', rd: input.returnTo, r: input.rule, cs: channels, ...to,
+        // Nothing is sent when the app comes first, so asking for a sent code instead need not wait.
+        k, ...(user ? { u: user.username } : {}), h: '', n: 1, e: now + config.ttl, t: appFirst ? now - config.resendAfter : now,
+        d: destination, ch: channels[0] ?? 'console', rd: input.returnTo, r: input.rule, cs: channels.filter((c) => c !== TOTP), ...to,
+        ...(input.proven?.length ? { pf: [...input.proven] } : {}),
+        ...(channels.includes(TOTP) ? { tp: 1 as const } : {}),
+        ...(input.trustDeviceMs === undefined ? {} : { td: input.trustDeviceMs }),
       };
       deps.audit.record({ event: 'challenge_started', ...auditBase, outcome: 'ok', channel: record.ch, destination });
       return { ok: true, view: await issue(input.flowId, record, user, input.host, input.ip, input.locale) };
@@ -207,20 +273,23 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     async resend(input) {
       const record = await load(input.flowId);
       if (!record) return undefined;
-      const refusal = await checkSendLimits(record.k, input.ip, record.t, record);
+      const toApp = input.channel === TOTP && record.tp === 1;
+      const refusal = toApp ? lockRefusal(await lockout.lockedFor(record.k)) : await checkSendLimits(record.k, input.ip, record.t, record);
       if (refusal) {
         deps.audit.record({ event: 'send_refused', user: record.u, ip: input.ip, rule: record.r, outcome: 'refused', reason: refusal.reason });
         return { ok: false, refusal };
       }
       const now = clock.now();
       record.n += 1;
-      record.t = now;
       record.e = now + config.ttl;
-      if (input.channel !== undefined && record.cs.includes(input.channel)) {
+      // Only a code actually sent restarts the resend cooldown.
+      if (!toApp) record.t = now;
+      if (toApp) record.ch = TOTP;
+      else if (input.channel !== undefined && record.cs.includes(input.channel)) {
         // The person picked a channel: it goes first, the rest keep their order behind it.
         record.cs = [input.channel, ...record.cs.filter((c) => c !== input.channel)];
         record.ch = input.channel;
-      }
+      } else if (record.ch === TOTP) record.ch = record.cs[0] ?? 'console';
       const user = record.u === undefined ? undefined : deps.directory().find(record.u);
       return { ok: true, view: await issue(input.flowId, record, user, input.host, input.ip, input.locale) };
     },
@@ -233,38 +302,27 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     async verify(input) {
       const record = await load(input.flowId);
       if (!record || record.e <= clock.now()) return { kind: 'expired' };
-      const lock = await guarded('reading lockout', () => store.get(`lock:${record.k}`));
-      if (lock !== undefined) return { kind: 'locked', retryAfterMs: Math.max(0, Number(lock) - clock.now()) };
+      const locked = await lockout.lockedFor(record.k);
+      if (locked !== undefined) return { kind: 'locked', retryAfterMs: locked };
 
       const attempt = await guarded('counting attempts', () => store.increment(`attempts:${input.flowId}:${record.n}`, config.ttl));
-      const given = codeDigest(input.flowId, record.n, normaliseCode(input.code));
-      const expected = Buffer.from(record.h, 'base64url');
-      const correct = record.u !== undefined && expected.length === given.length && timingSafeEqual(expected, given);
-      const failures = correct ? 0 : await guarded('counting failures', () => store.increment(`fails:${record.k}`, FAILURE_MEMORY));
-      const outcome = judgeAttempt({ attempt, correct, failures }, config);
+      const correct = attempt <= config.maxAttempts && (await isCorrect(input.flowId, record, input.code));
       const auditBase = { user: record.u, ip: input.ip, rule: record.r };
+      const outcome = correct ? judgeAttempt({ attempt, correct, failures: 0 }, config) : await lockout.fail(record.k, attempt, auditBase, 'wrong code');
 
       switch (outcome.kind) {
         case 'code-dead':
-          deps.audit.record({ event: 'code_failed', ...auditBase, outcome: 'fail', reason: 'code has no tries left' });
           return { kind: 'code-dead' };
         case 'wrong':
-          deps.audit.record({ event: 'code_failed', ...auditBase, outcome: 'fail', reason: 'wrong code' });
-          if (outcome.lockNow) {
-            const until = clock.now() + config.lockoutDuration;
-            await guarded('locking out', () => store.set(`lock:${record.k}`, String(until), config.lockoutDuration));
-            deps.audit.record({ event: 'lockout', ...auditBase, outcome: 'refused', reason: `${config.lockoutAfter} consecutive wrong codes` });
-            return { kind: 'locked', retryAfterMs: config.lockoutDuration };
-          }
-          return { kind: 'wrong', triesLeft: outcome.triesLeft };
+          return outcome.lockNow ? { kind: 'locked', retryAfterMs: config.lockoutDuration } : { kind: 'wrong', triesLeft: outcome.triesLeft };
         case 'accept': {
           // Single use: only the request that removes the record wins, however many raced here.
           const consumed = await guarded('consuming code', () => store.delete(challengeKey(input.flowId)));
           const user = deps.directory().find(record.u!);
           if (!consumed || !user) return { kind: 'expired' };
-          await guarded('clearing failures', () => store.delete(`fails:${record.k}`));
+          await lockout.clear(record.k);
           await guarded('ending delivery', () => deps.deliveries.forget(input.flowId));
-          return { kind: 'login', user, returnTo: record.rd, rule: record.r };
+          return { kind: 'login', user, returnTo: record.rd, rule: record.r, factors: [...(record.pf ?? []), 'otp'], method: record.ch, trustDeviceMs: record.td };
         }
       }
     },
@@ -275,14 +333,18 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
   };
 }
 
+function lockRefusal(retryAfterMs: number | undefined): Refusal | undefined {
+  return retryAfterMs === undefined ? undefined : { reason: 'locked-out', retryAfterMs };
+}
+
 /** People paste codes with spaces or dashes; only the digits count. */
 function normaliseCode(code: string): string {
   return code.replace(/[\s-]/g, '');
 }
 
 /** The user's own preferences first (where the rule allows them), then the rule's order; only configured channels. */
-export function orderChannels(rule: readonly string[], preferred: readonly string[], configured: ReadonlyMap<string, unknown>): string[] {
-  const allowed = rule.filter((c) => configured.has(c));
+export function orderChannels(rule: readonly string[], preferred: readonly string[], configured: ReadonlyMap<string, unknown>, totp = false): string[] {
+  const allowed = rule.filter((c) => configured.has(c) || (totp && c === TOTP));
   const first = preferred.filter((c) => allowed.includes(c));
   return [...first, ...allowed.filter((c) => !first.includes(c))];
 }

@@ -48,6 +48,7 @@ export async function loadCasesFile(file: string, env: NodeJS.ProcessEnv, direct
       ip: request.ip ?? DEFAULT_IP,
       user: request.user,
       sessionAgeMs: request.session_age === undefined ? 0 : (parseDuration(request.session_age) ?? 0),
+      factors: request.factors,
       at: { file, ...loaded.locate(['cases', i]) },
     };
     const resolved = resolveRequest(sample, directory);

@@ -96,6 +96,7 @@ function decidedFields(decision: Decision, outcome: string): Shown {
     action: decision.action,
     channels: challenge ? `[${challenge.channels.join(', ')}]` : '(none: not a challenge)',
     session_lifetime: challenge ? formatDuration(challenge.sessionLifetime) : '(none: not a challenge)',
+    factors: challenge ? `[${challenge.factors.join(', ')}]` : '(none: not a challenge)',
     outcome,
   };
 }
@@ -107,6 +108,9 @@ function show(key: keyof CaseExpect, value: CaseExpect[keyof CaseExpect]): strin
       return value === null ? '(none: default deny)' : JSON.stringify(value);
     case 'channels':
       return `[${(value as string[]).join(', ')}]`;
+    case 'factors':
+      // Rules ask in one order (password first) however the case lists them.
+      return `[${[...(value as string[])].sort().reverse().join(', ')}]`;
     case 'session_lifetime':
       return formatDuration(parseDuration(value as string) ?? -1);
     default:

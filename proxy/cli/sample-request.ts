@@ -1,6 +1,7 @@
 // A request written by a person (a policy test case, a line of a requests file) turned into the
 // facts the policy engine decides on, the way the gate computes them for a live request, and
 // shown back in one line. Shared by policy-test and policy-diff.
+import type { Factor } from '../policy/types.js';
 import { formatDuration } from '../config/duration.js';
 import type { Directory } from '../directory/types.js';
 import { canonicalAddress } from '../net/cidr.js';
@@ -24,6 +25,8 @@ export interface SampleRequest {
   /** Username as written; undefined for someone without a session. */
   user: string | undefined;
   sessionAgeMs: number;
+  /** What the session proved; a one-time code when absent. */
+  factors?: readonly Factor[] | undefined;
   at: Written;
 }
 
@@ -54,18 +57,19 @@ export function resolveRequest(sample: SampleRequest, directory: Directory): Res
   if (sample.user !== undefined) {
     const user = directory.find(sample.user);
     if (!user) return { ok: false, field: 'user', reason: `user "${sample.user}" is not in the users file` };
-    visitor = { user: user.username, groups: user.groups, sessionAgeMs: sample.sessionAgeMs };
+    visitor = { user: user.username, groups: user.groups, sessionAgeMs: sample.sessionAgeMs, ...(sample.factors ? { factors: sample.factors } : {}) };
   }
   return { ok: true, request: { sample, facts: { host, path: path.path, method: sample.method, ip }, visitor } };
 }
 
 /** "GET https://wiki.example.com/admin/ from 127.0.0.1 as bob (session 20m old)". */
 export function describeRequest(sample: SampleRequest): string {
-  const who = sample.user === undefined ? 'without a session' : `as ${sample.user} (session ${formatDuration(sample.sessionAgeMs)} old)`;
+  const proved = sample.factors ? `, proved ${sample.factors.join(' + ')}` : '';
+  const who = sample.user === undefined ? 'without a session' : `as ${sample.user} (session ${formatDuration(sample.sessionAgeMs)} old${proved})`;
   return `${sample.method} ${sample.url} from ${sample.ip} ${who}`;
 }
 
 /** The same request asked twice (audit logs repeat) is compared once. */
 export function requestKey(sample: SampleRequest): string {
-  return JSON.stringify([sample.method, sample.url, sample.ip, sample.user ?? null, sample.sessionAgeMs]);
+  return JSON.stringify([sample.method, sample.url, sample.ip, sample.user ?? null, sample.sessionAgeMs, sample.factors ?? null]);
 }

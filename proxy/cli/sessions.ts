@@ -6,13 +6,16 @@ import { loadGate } from '../config/load-gate.js';
 import { createSessions } from '../session/sessions.js';
 import type { Session, Sessions } from '../session/sessions.js';
 import { createSigner } from '../session/signer.js';
+import { createTrustedDevices } from '../session/trusted-devices.js';
+import type { TrustedDevices } from '../session/trusted-devices.js';
 import { createStore } from '../store/create-store.js';
 import { StoreError } from '../store/store.js';
 import { EXIT, reportingConfigErrors } from './output.js';
 
 export const SESSIONS_USAGE = `usage:
   otp-gate sessions list   --config FILE --user NAME       list a user's sessions
-  otp-gate sessions revoke --config FILE --user NAME       end every session of a user
+  otp-gate sessions revoke --config FILE --user NAME       end every session of a user and
+                                                           forget every browser they trusted
   otp-gate sessions revoke --config FILE --id=ID           end one session
                                                            (write --id=ID: ids may start with "-")
 `;
@@ -40,8 +43,9 @@ export async function runSessions(argv: readonly string[]): Promise<number> {
     const store = createStore(config.store, systemClock);
     try {
       await store.check();
-      const sessions = createSessions({ store, signer: createSigner(config.session.secrets), clock: systemClock, config: config.session });
-      return await act(sessions, args);
+      const signer = createSigner(config.session.secrets);
+      const sessions = createSessions({ store, signer, clock: systemClock, config: config.session });
+      return await act(sessions, createTrustedDevices({ store, signer, clock: systemClock }), args);
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;
       process.stderr.write(`sessions: ${describeError(err)}\n`);
@@ -73,7 +77,7 @@ function parse(argv: readonly string[]): SessionsArgs | string {
   return { action, config, user, id };
 }
 
-async function act(sessions: Sessions, args: SessionsArgs): Promise<number> {
+async function act(sessions: Sessions, devices: TrustedDevices, args: SessionsArgs): Promise<number> {
   if (args.action === 'list') {
     const list = await sessions.list(args.user!);
     if (list.length === 0) {
@@ -85,7 +89,9 @@ async function act(sessions: Sessions, args: SessionsArgs): Promise<number> {
   }
   if (args.user !== undefined) {
     const count = await sessions.revokeUser(args.user);
-    process.stdout.write(`revoked ${count} session(s) of ${args.user}\n`);
+    // A trusted browser would otherwise sign the person straight back in.
+    const browsers = await devices.revokeUser(args.user);
+    process.stdout.write(`revoked ${count} session(s) and ${browsers} trusted browser(s) of ${args.user}\n`);
     return EXIT.ok;
   }
   const session = await sessions.find(args.id!);

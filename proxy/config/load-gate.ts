@@ -1,5 +1,6 @@
 // The one validator `check` and start-up share: loads the config, the users file and the
 // policies, and either returns the compiled gate or throws every problem found at once.
+import { TOTP } from '../challenge/challenges.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isSupportedCountry } from 'libphonenumber-js';
@@ -102,7 +103,7 @@ function refsOf(config: GateConfig): Refs {
     directoryFile: config.directoryFile,
     defaultCountry: config.defaultCountry,
     policySources: config.policySources,
-    channelNames: Object.keys(config.channels),
+    channelNames: withTotp(Object.keys(config.channels), config.totp !== undefined),
     defaultLifetimeMs: config.session.lifetime,
   };
 }
@@ -120,11 +121,17 @@ function salvageRefs(data: unknown, baseDir: string): Refs {
     policySources: Array.isArray(policies)
       ? policies.filter((p): p is string => typeof p === 'string' && p !== '').map((p) => path.resolve(baseDir, p))
       : [],
-    channelNames: channels && typeof channels === 'object'
-      ? Object.keys(channels).filter((c) => c in channelSchemas)
-      : Object.keys(channelSchemas),
+    channelNames: withTotp(
+      channels && typeof channels === 'object' ? Object.keys(channels).filter((c) => c in channelSchemas) : Object.keys(channelSchemas),
+      valueAt(data, ['totp']) !== undefined,
+    ),
     defaultLifetimeMs: lifetime ?? 12 * 3_600_000,
   };
+}
+
+/** With a totp: section, rules and users may name "totp" (the authenticator app) like a channel. */
+function withTotp(channels: string[], configured: boolean): string[] {
+  return configured ? [...channels, TOTP] : channels;
 }
 
 function valueAt(data: unknown, at: readonly (string | number)[]): unknown {

@@ -14,6 +14,8 @@ const duration = (description: string) =>
 // As in policy files: upper-cased first, so "get" is fine.
 const METHOD = /^[A-Z]+(?:-[A-Z]+)*$/;
 
+const FACTORS = z.array(z.enum(['password', 'otp'])).min(1);
+
 export const caseRequestSchema = z
   .strictObject({
     url: z.string().min(1).describe('The absolute URL asked for: "https://wiki.example.com/admin/users?x=1".'),
@@ -26,8 +28,12 @@ export const caseRequestSchema = z
     ip: z.string().min(1).optional().describe('Client address as the gate sees it; default 127.0.0.1.'),
     user: z.string().min(1).optional().describe('A username from the users file, signed in; absent = someone without a session.'),
     session_age: duration('How long ago the user signed in, e.g. "20m"; default 0s. Only with user.'),
+    factors: FACTORS.optional().describe('What the user proved when signing in, e.g. [password, otp]; default [otp]. Only with user.'),
   })
   .superRefine((request, ctx) => {
+    if (request.factors !== undefined && request.user === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['factors'], message: 'factors needs a user: without one the request has no session' });
+    }
     if (request.session_age !== undefined && request.user === undefined) {
       ctx.addIssue({ code: 'custom', path: ['session_age'], message: 'session_age needs a user: without one the request has no session' });
     }
@@ -49,15 +55,16 @@ export const caseExpectSchema = z
       .optional()
       .describe('challenge: the channels a code goes to, in order (the rule\'s, or every configured one).'),
     session_lifetime: duration("challenge: how long a sign-in lasts under the deciding rule, e.g. \"1h\"."),
+    factors: FACTORS.optional().describe('challenge: what the deciding rule asks a person to prove, e.g. [password, otp].'),
     outcome: z
       .enum(OUTCOMES)
       .optional()
       .describe(
-        'What happens to this request: pass (forwarded), challenge (asked for a code: no session, or a session older than the rule\'s session_lifetime), deny (a deny rule, no rule, or a signed-in user the rule does not admit), not_found (no app serves the host: 404).',
+        'What happens to this request: pass (forwarded), challenge (asked to sign in: no session, a session older than the rule\'s session_lifetime or max_session_age, or one lacking a factor the rule requires), deny (a deny rule, no rule, or a signed-in user the rule does not admit), not_found (no app serves the host: 404).',
       ),
   })
   .refine((expect) => Object.values(expect).some((v) => v !== undefined), {
-    error: 'expect must name at least one of rule, action, channels, session_lifetime, outcome',
+    error: 'expect must name at least one of rule, action, channels, session_lifetime, factors, outcome',
   });
 
 export const policyCaseSchema = z.strictObject({

@@ -10,6 +10,8 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Sessions } from '../session/sessions.js';
 import type { TotpEnrolments } from '../totp/totp-enrolments.js';
+import type { TrustedDevices } from '../session/trusted-devices.js';
+import type { Resumes } from './resumes.js';
 import type { Signer } from '../session/signer.js';
 import type { GateCookies } from './cookies.js';
 import { GateError, text } from './gate-error.js';
@@ -41,6 +43,8 @@ export interface GateAppDeps {
   sessions: Sessions;
   /** Authenticator apps, when the config has a `totp:` section. */
   totp?: TotpEnrolments | undefined;
+  devices: TrustedDevices;
+  resumes: Resumes;
   cookies: GateCookies;
   signer: Signer;
   respond: Responder;
@@ -76,7 +80,7 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
   app.use(createLocaleSelector(deps));
   app.use(createErrorBoundary(deps));
   app.use(createSecurityHeaders({ logoUrl: deps.state().config.pages.brand.logoUrl }));
-  app.use(createVerdictResponder({ ...deps, pathPrefix, outcome: (ctx) => deps.handoff(ctx).outcome, context: (ctx) => deps.handoff(ctx).rc }));
+  app.use(createVerdictResponder({ ...deps, pathPrefix, maxFormBytes: () => deps.state().config.server.maxFormBytes, outcome: (ctx) => deps.handoff(ctx).outcome, context: (ctx) => deps.handoff(ctx).rc }));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true, notImplemented: () => notFound(), methodNotAllowed: () => methodNotAllowed() }));
   app.use(async () => {

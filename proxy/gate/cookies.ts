@@ -20,6 +20,10 @@ export interface GateCookies {
   /** A fresh flow id, set as the flow cookie. */
   startFlow(ctx: Context, lifetimeMs: number): string;
   clearFlow(ctx: Context): void;
+  readonly deviceName: string;
+  /** The trusted-browser cookie (signed device id), when present. */
+  device(ctx: Context): string | undefined;
+  setDevice(ctx: Context, value: string, lifetimeMs: number): void;
   readonly langName: string;
   /** The language picked earlier with the page's switch, as sent (unchecked). */
   locale(ctx: Context): string | undefined;
@@ -32,6 +36,7 @@ const LANG_LIFETIME = 365 * 24 * 3_600_000;
 export function createGateCookies(config: SessionConfig, signer: Signer, pathPrefix: string): GateCookies {
   const flowName = `${config.cookieName}_flow`;
   const langName = `${config.cookieName}_lang`;
+  const deviceName = `${config.cookieName}_device`;
   const base = { httpOnly: true, secure: config.secure, sameSite: 'lax' as const, ...(config.domain ? { domain: config.domain } : {}) };
   const read = (ctx: Context, name: string) => {
     const header = ctx.get('cookie');
@@ -55,6 +60,10 @@ export function createGateCookies(config: SessionConfig, signer: Signer, pathPre
       return id;
     },
     clearFlow: (ctx) => append(ctx, flowName, '', pathPrefix, 0),
+    deviceName,
+    // Only the sign-in pages read it, so it never travels to the apps.
+    device: (ctx) => read(ctx, deviceName),
+    setDevice: (ctx, value, lifetimeMs) => append(ctx, deviceName, value, pathPrefix, lifetimeMs),
     langName,
     locale: (ctx) => read(ctx, langName),
     // Path "/": the gate's pages also appear on the apps' paths (502/504, access denied).

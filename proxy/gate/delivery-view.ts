@@ -1,6 +1,7 @@
 // What the code page and its status poll say about a code's delivery: which channel, whether it
 // arrived or moved on, when another code may be asked for, and which other channels may be chosen.
 import type { ChallengeView } from '../challenge/challenges.js';
+import { TOTP } from '../challenge/challenges.js';
 import type { Deliveries } from '../channels/delivery.js';
 import type { TemplateValues } from './templates.js';
 import type { DeliveryStatus } from '../channels/delivery-state.js';
@@ -69,7 +70,8 @@ export function codePageDeliveryValues(view: DeliveryView, prefix: string, tr: T
     status_href: `${prefix}/code`,
     status_script: `${prefix}/assets/code-status.js`,
     entry_script: `${prefix}/assets/code-entry.js`,
-    other_channels: view.channels.map((c) => ({ name: c.name, label: tr.t('code.resend_via', { channel: c.label }) })),
+    // The authenticator app is not sent anything: it is used, not asked for.
+    other_channels: view.channels.map((c) => ({ name: c.name, label: c.name === TOTP ? tr.t('code.use_app') : tr.t('code.resend_via', { channel: c.label }) })),
   };
   for (const c of view.channels) values[`switch_to_${c.name}`] = c.label;
   return values;

@@ -51,6 +51,22 @@ export function assertSameOrigin(ctx: Context): void {
   if (host.toLowerCase() !== ctx.get('host').toLowerCase()) throw forbiddenForm();
 }
 
+/**
+ * Positive proof that a post comes from a page of this same origin (Fetch Metadata, or a real
+ * Origin naming this host), for requests that carry no CSRF token of ours.
+ */
+export function provenSameOrigin(ctx: Context): boolean {
+  const site = ctx.get('sec-fetch-site');
+  if (site) return site === 'same-origin';
+  const origin = ctx.get('origin');
+  if (!origin || origin === 'null') return false;
+  try {
+    return new URL(origin).host.toLowerCase() === ctx.get('host').toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
 export function csrfToken(signer: Signer, bindTo: string): string {
   return signer.sign('csrf', bindTo);
 }

@@ -5,7 +5,7 @@ import type { PagesConfig } from '../config/types.js';
 import type { Locales, Translator } from '../i18n/locales.js';
 import { fillText } from '../i18n/locales.js';
 import type { GatePage, Text } from './gate-error.js';
-import type { TemplateValues, Templates } from './templates.js';
+import type { PageName as TemplatePage, TemplateValues, Templates } from './templates.js';
 
 export interface GateKoaState {
   /** Per-response nonce for the page's inline style (CSP). */
@@ -20,7 +20,8 @@ export function wantsHtml(ctx: Context): boolean {
   return accept.includes('text/html');
 }
 
-type PageName = 'login' | 'code' | 'logout' | 'totp';
+/** Pages with values of their own; message pages go through message(). */
+type PageName = Exclude<TemplatePage, 'layout' | 'message'>;
 
 export interface PageOptions {
   /** Where the language switch sends the person (a GET page); this request's URL when it was a GET. */

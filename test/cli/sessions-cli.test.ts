@@ -10,6 +10,7 @@ import { loadGate } from '../../proxy/config/load-gate.js';
 import { createSessions } from '../../proxy/session/sessions.js';
 import type { Sessions } from '../../proxy/session/sessions.js';
 import { createSigner } from '../../proxy/session/signer.js';
+import { createTrustedDevices } from '../../proxy/session/trusted-devices.js';
 import { createStore } from '../../proxy/store/create-store.js';
 import type { Store } from '../../proxy/store/store.js';
 import { DEFAULT_POLICY, DEFAULT_USERS, TEST_SECRET } from '../helpers/gate.js';
@@ -126,11 +127,21 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
     const b = await sessions.create('alice');
     const res = await cli(['sessions', 'revoke', '--config', config, '--user', 'alice']);
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/revoked [1-9]\d* session\(s\) of alice/);
+    expect(res.stdout).toMatch(/revoked [1-9]\d* session\(s\) and 0 trusted browser\(s\) of alice/);
     expect(await sessions.resolve(a.cookie)).toBeUndefined();
     expect(await sessions.resolve(b.cookie)).toBeUndefined();
     const listed = await cli(['sessions', 'list', '--config', config, '--user', 'alice']);
     expect(listed.stdout).toBe('no sessions for alice\n');
+  });
+
+  it('revoking a user forgets the browsers they trusted, leaving other users\' trust', async () => {
+    const devices = createTrustedDevices({ store, signer: createSigner([TEST_SECRET]), clock: systemClock });
+    const carol = await devices.trust('carol', 86_400_000);
+    const bob = await devices.trust('bob', 86_400_000);
+    const res = await cli(['sessions', 'revoke', '--config', config, '--user', 'carol']);
+    expect(res.stdout).toContain('and 1 trusted browser(s) of carol');
+    expect(await devices.resolve(carol)).toBeUndefined();
+    expect(await devices.resolve(bob)).toMatchObject({ user: 'bob' });
   });
 
   it('fails with the store\'s reason, not a stack trace, when Redis is down', async () => {

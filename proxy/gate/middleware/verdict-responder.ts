@@ -1,6 +1,11 @@
 // Answers requests the gate will not forward: sends people to sign in (API clients get 401),
 // explains denials, and refuses — never passes — when the session can't be checked.
+import coBody from 'co-body';
 import type { Context, Middleware } from 'koa';
+import type { GateCookies } from '../cookies.js';
+import { provenSameOrigin } from '../form.js';
+import type { Resumes } from '../resumes.js';
+import { FLOW_LIFETIME } from '../routes/login-routes.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Logger } from '../../log.js';
 import { encodePath } from '../../policy/normalise-path.js';
@@ -21,6 +26,9 @@ export type Outcome =
 
 export interface VerdictDeps {
   respond: Responder;
+  cookies: GateCookies;
+  resumes: Resumes;
+  maxFormBytes: () => number;
   audit: AuditLog;
   log: Logger;
   pathPrefix: () => string;
@@ -29,6 +37,20 @@ export interface VerdictDeps {
 }
 
 export function createVerdictResponder(deps: VerdictDeps): Middleware<GateKoaState> {
+  /** A same-origin form post from a page is kept with the login flow and made again after sign-in (gate/resumes.ts). */
+  async function keptForAfterSignIn(ctx: Context, target: string): Promise<boolean> {
+    if (ctx.method !== 'POST' || !wantsHtml(ctx) || !ctx.is('application/x-www-form-urlencoded') || !provenSameOrigin(ctx)) return false;
+    let body: string;
+    try {
+      body = await coBody.text(ctx.req, { limit: deps.maxFormBytes() });
+    } catch {
+      return false; // Too large or unreadable: the person signs in and fills the form again.
+    }
+    const flowId = deps.cookies.flowId(ctx) ?? deps.cookies.startFlow(ctx, FLOW_LIFETIME);
+    await deps.resumes.keep(flowId, target, body);
+    return true;
+  }
+
   return async function verdictResponder(ctx, next) {
     const outcome = deps.outcome(ctx);
     if (!outcome) return next();
@@ -64,6 +86,11 @@ export function createVerdictResponder(deps: VerdictDeps): Middleware<GateKoaSta
         const login = `${deps.pathPrefix()}/login?rd=${encodeURIComponent(target)}`;
         if (wantsHtml(ctx) && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
           ctx.redirect(login);
+          return;
+        }
+        if (await keptForAfterSignIn(ctx, target)) {
+          ctx.redirect(login);
+          ctx.status = 303;
           return;
         }
         ctx.status = 401;

@@ -1,14 +1,21 @@
-// The challenge flow a person walks through: identify → code → back to where they were going.
+// The challenge flow a person walks through: identify (with a password where the rule asks for
+// one) → code (sent, or from an authenticator app; skipped on a browser the rule trusts) → back to
+// where they were going, with the request they were making when it was a form post (step-up).
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Challenges, ChallengeView, StartResult } from '../../challenge/challenges.js';
+import { TOTP } from '../../challenge/challenges.js';
 import type { Deliveries } from '../../channels/delivery.js';
 import type { Refusal } from '../../challenge/limits.js';
 import type { Clock } from '../../clock.js';
 import { decide } from '../../policy/decide.js';
 import { normaliseHost, normalisePath } from '../../policy/normalise-path.js';
-import type { Sessions } from '../../session/sessions.js';
+import type { CompiledRule } from '../../policy/types.js';
+import type { Proof, Sessions } from '../../session/sessions.js';
+import type { TrustedDevice, TrustedDevices } from '../../session/trusted-devices.js';
+import type { User } from '../../directory/types.js';
+import type { Resumes } from '../resumes.js';
 import type { Signer } from '../../session/signer.js';
 import type { GateCookies } from '../cookies.js';
 import { codePageDeliveryValues, deliveryView } from '../delivery-view.js';
@@ -27,6 +34,9 @@ export interface LoginRouteDeps {
   /** Where the code went and whether it arrived, for the code page. */
   deliveries: Deliveries;
   sessions: Sessions;
+  devices: TrustedDevices;
+  /** Form posts kept across a sign-in, to be made again after it. */
+  resumes: Resumes;
   cookies: GateCookies;
   signer: Signer;
   respond: Responder;
@@ -36,32 +46,79 @@ export interface LoginRouteDeps {
   context: (ctx: Context) => RequestContext;
 }
 
+/** Authenticator apps show six digits (the gate's otpauth:// URIs say so), whatever otp.length is. */
+const TOTP_DIGITS = 6;
+
 /** How long a login flow cookie lives: enough to identify, wait for a code and type it. */
-const FLOW_LIFETIME = 30 * 60_000;
+export const FLOW_LIFETIME = 30 * 60_000;
 
 export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void {
   const { cookies, signer, respond } = deps;
   const prefix = () => deps.state().config.server.pathPrefix;
   const otp = () => deps.state().config.otp;
 
-  function renderLogin(ctx: Context, flowId: string, rd: string, status = 200, error?: string, identifier?: string) {
+  async function renderLogin(ctx: Context, flowId: string, rd: string, status = 200, error?: string, identifier?: string) {
+    const rule = ruleFor(rd, deps.context(ctx), deps.state());
+    const device = await honouredDevice(ctx, rule);
     respond.page(ctx, status, 'login', {
       action: `${prefix()}/login`,
+      device_action: `${prefix()}/login/device`,
       csrf: csrfToken(signer, flowId),
       rd,
       error,
-      identifier,
+      identifier: identifier ?? (await stepUpUser(ctx)),
+      password: rule.factors.includes('password'),
+      // A browser trusted for the one-time code skips it; with a password rule it still needs the password.
+      device_name: device && !rule.factors.includes('password') ? device.user.name : undefined,
     }, { switchHref: `${prefix()}/login?rd=${encodeURIComponent(rd)}` });
   }
 
+  /** Whose session fell short of the rule (step-up): the sign-in page offers their name. */
+  async function stepUpUser(ctx: Context): Promise<string | undefined> {
+    return (await deps.sessions.resolve(cookies.session(ctx)).catch(() => undefined))?.user;
+  }
+
+  /** The trusted browser, when there is one and the rule honours it (its trusted_device, counted from when it was trusted). */
+  async function honouredDevice(ctx: Context, rule: LoginRule): Promise<{ device: TrustedDevice; user: User } | undefined> {
+    if (rule.trustedDevice === undefined) return undefined;
+    // A store that fails trusts no browser: the person is asked for a code (fail closed).
+    const device = await deps.devices.resolve(cookies.device(ctx)).catch(() => undefined);
+    const user = device && deps.state().directory.find(device.user);
+    if (!device || !user || deps.clock.now() - device.trustedAt >= rule.trustedDevice) return undefined;
+    return { device, user };
+  }
+
+  /** A new session for what was proven (no fixation: any older one in this browser ends), then back where the person was going. */
+  async function signIn(ctx: Context, user: User, proof: Omit<Proof, 'at'>, rule: string, returnTo: string, flowId: string): Promise<void> {
+    const previous = await deps.sessions.resolve(cookies.session(ctx));
+    if (previous) await deps.sessions.revoke(previous.id);
+    const { cookie } = await deps.sessions.create(user.username, proof);
+    cookies.setSession(ctx, cookie);
+    cookies.clearFlow(ctx);
+    deps.audit.record({ event: 'login', user: user.username, ip: deps.context(ctx).facts.ip, rule, outcome: 'ok', channel: proof.method });
+    const target = safeReturnTo(returnTo, deps.state().findApp);
+    const resume = await deps.resumes.take(flowId, target);
+    if (resume) return respond.page(ctx, 200, 'resume', { action: target, fields: resume.fields, script: `${prefix()}/assets/resume.js` });
+    ctx.redirect(target);
+    ctx.status = 303;
+  }
+
+  function deviceProof(device: TrustedDevice, factors: Proof['factors']): Omit<Proof, 'at'> {
+    return { factors, method: 'device', deviceTrustedAt: device.trustedAt };
+  }
+
   async function renderCode(ctx: Context, flowId: string, view: ChallengeView, status = 200, error?: string) {
-    const wait = Math.ceil((view.resendAt - deps.clock.now()) / 1000);
+    const app = view.channel === TOTP;
+    const wait = app ? 0 : Math.ceil((view.resendAt - deps.clock.now()) / 1000);
     const tr = respond.texts(ctx);
     const delivery = await deliveryView(deps.deliveries, flowId, view, deps.clock.now(), tr);
+    const trustDays = view.trustDeviceMs === undefined ? undefined : Math.max(1, Math.round(view.trustDeviceMs / 86_400_000));
     respond.page(ctx, status, 'code', {
+      app,
+      trust_label: trustDays === undefined ? undefined : tr.plural('code.trust_browser', trustDays, { days: trustDays }),
       destination: view.destination,
       ...codePageDeliveryValues(delivery, prefix(), tr),
-      length: otp().length,
+      length: app ? TOTP_DIGITS : otp().length,
       ttl_minutes: Math.round(otp().ttl / 60_000),
       csrf: csrfToken(signer, flowId),
       verify_action: `${prefix()}/verify`,
@@ -85,10 +142,10 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     return { flowId: flowId!, form };
   }
 
-  router.get('/login', (ctx) => {
+  router.get('/login', async (ctx) => {
     const rd = safeReturnTo(ctx.query.rd, deps.state().findApp);
     const flowId = cookies.flowId(ctx) ?? cookies.startFlow(ctx, FLOW_LIFETIME);
-    renderLogin(ctx, flowId, rd);
+    await renderLogin(ctx, flowId, rd);
   });
 
   router.post('/login', async (ctx) => {
@@ -99,15 +156,44 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     if (identifier.length === 0 || identifier.length > 100) {
       return renderLogin(ctx, flowId, rd, 400, respond.texts(ctx).t('login.error_empty'), identifier.slice(0, 100));
     }
+    // The password is never put back into a retry form.
+    await keepingInput({ action: `${prefix()}/login`, csrf: form.csrf ?? '', rd, identifier }, () => identify(ctx, flowId, rd, identifier, form.password));
+  });
+
+  async function identify(ctx: Context, flowId: string, rd: string, identifier: string, password: string | undefined): Promise<void> {
     const rc = deps.context(ctx);
-    const rule = ruleFor(rd, rc, state);
-    const result = await keepingInput({ action: `${prefix()}/login`, csrf: form.csrf ?? '', rd, identifier }, () => deps.challenges.start({
+    const rule = ruleFor(rd, rc, deps.state());
+    const tr = respond.texts(ctx);
+    const proven: Array<Proof['factors'][number]> = [];
+    if (rule.factors.includes('password')) {
+      const checked = await deps.challenges.checkPassword({ identifier, password: password ?? '', ip: rc.facts.ip, rule: rule.name });
+      if (checked.kind === 'locked') throw lockedOut(tr, checked.retryAfterMs);
+      if (checked.kind === 'wrong') return renderLogin(ctx, flowId, rd, 400, tr.t('login.error_password'), identifier);
+      const trusted = await honouredDevice(ctx, rule);
+      if (trusted?.user.username === checked.user.username) {
+        return signIn(ctx, checked.user, deviceProof(trusted.device, ['password', 'otp']), rule.name, rd, flowId);
+      }
+      proven.push('password');
+    }
+    const result = await deps.challenges.start({
       flowId, identifier, ip: rc.facts.ip, host: rc.facts.host, returnTo: rd, rule: rule.name, channels: rule.channels,
-      locale: respond.texts(ctx).locale,
-    }));
-    if (!result.ok) return renderLogin(ctx, flowId, rd, 429, refusalText(respond.texts(ctx), result.refusal), identifier);
+      locale: tr.locale, proven, trustDeviceMs: rule.trustedDevice,
+    });
+    if (!result.ok) return renderLogin(ctx, flowId, rd, 429, refusalText(tr, result.refusal), identifier);
     ctx.redirect(`${prefix()}/code`);
     ctx.status = 303;
+  }
+
+  /** "Continue as …" on a trusted browser: no code, where the rule honours the trust. */
+  router.post('/login/device', async (ctx) => {
+    const { flowId, form } = await flowForm(ctx);
+    const rd = safeReturnTo(form.rd, deps.state().findApp);
+    const rule = ruleFor(rd, deps.context(ctx), deps.state());
+    await keepingInput({ action: `${prefix()}/login/device`, csrf: form.csrf ?? '', rd }, async () => {
+      const trusted = rule.factors.includes('password') ? undefined : await honouredDevice(ctx, rule);
+      if (!trusted) return renderLogin(ctx, flowId, rd, 400, respond.texts(ctx).t('login.error_device'));
+      await signIn(ctx, trusted.user, deviceProof(trusted.device, ['otp']), rule.name, rd, flowId);
+    });
   });
 
   router.get('/code', async (ctx) => {
@@ -147,16 +233,10 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     const result = await deps.challenges.verify({ flowId, code: form.code ?? '', ip: rc.facts.ip });
     switch (result.kind) {
       case 'login': {
-        // A new session id at every login (no fixation); an older session in this browser ends.
-        const previous = await deps.sessions.resolve(cookies.session(ctx));
-        if (previous) await deps.sessions.revoke(previous.id);
-        const { cookie } = await deps.sessions.create(result.user.username);
-        cookies.setSession(ctx, cookie);
-        cookies.clearFlow(ctx);
-        deps.audit.record({ event: 'login', user: result.user.username, ip: rc.facts.ip, rule: result.rule, outcome: 'ok' });
-        ctx.redirect(safeReturnTo(result.returnTo, deps.state().findApp));
-        ctx.status = 303;
-        return;
+        if (form.trust === '1' && result.trustDeviceMs !== undefined) {
+          cookies.setDevice(ctx, await deps.devices.trust(result.user.username, result.trustDeviceMs), result.trustDeviceMs);
+        }
+        return signIn(ctx, result.user, { factors: result.factors, method: result.method }, result.rule, result.returnTo, flowId);
       }
       case 'wrong': {
         const view = await deps.challenges.view(flowId);
@@ -171,24 +251,33 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
       case 'expired':
         throw codeExpired(prefix());
       case 'locked':
-        throw new GateError(429, 'locked_out', {
-          heading: text('errors.locked_out_heading'),
-          text: text('errors.locked_out_text', { wait: minutes(respond.texts(ctx), result.retryAfterMs) }),
-          link: { href: `${prefix()}/login`, text: text('errors.back_to_sign_in') },
-        }, { retryAfterSeconds: Math.ceil(result.retryAfterMs / 1000) });
+        throw lockedOut(respond.texts(ctx), result.retryAfterMs);
     }
+  }
+
+  function lockedOut(tr: Translator, retryAfterMs: number): GateError {
+    return new GateError(429, 'locked_out', {
+      heading: text('errors.locked_out_heading'),
+      text: text('errors.locked_out_text', { wait: minutes(tr, retryAfterMs) }),
+      link: { href: `${prefix()}/login`, text: text('errors.back_to_sign_in') },
+    }, { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
   }
 }
 
-/** The rule that will judge the destination decides channels; a login for anything else uses every channel. */
-function ruleFor(rd: string, rc: RequestContext, state: GateState): { name: string; channels: readonly string[] } {
-  const fallback = { name: '(login)', channels: Object.keys(state.config.channels) };
+type LoginRule = Pick<CompiledRule, 'name' | 'channels' | 'factors' | 'trustedDevice'>;
+
+/**
+ * The rule that will judge the destination decides factors, channels and browser trust; a login
+ * for anything else asks for a code on every channel and trusts no browser.
+ */
+function ruleFor(rd: string, rc: RequestContext, state: GateState): LoginRule {
+  const fallback: LoginRule = { name: '(login)', channels: Object.keys(state.config.channels), factors: ['otp'], trustedDevice: undefined };
   const url = new URL(rd, 'http://placeholder.invalid');
   const host = rd.startsWith('/') ? rc.facts.host : normaliseHost(url.host);
   const path = normalisePath(url.pathname + url.search);
   if (host === undefined || !path.ok) return fallback;
   const decision = decide(state.policy, { host, path: path.path, method: 'GET', ip: rc.facts.ip });
-  return decision.action === 'challenge' ? { name: decision.rule.name, channels: decision.rule.channels } : fallback;
+  return decision.action === 'challenge' ? decision.rule : fallback;
 }
 
 function refusalText(tr: Translator, refusal: Refusal): string {

@@ -24,9 +24,11 @@ export interface StatusRouteDeps {
 
 export const STATUS_SCRIPT_PATH = '/assets/code-status.js';
 export const ENTRY_SCRIPT_PATH = '/assets/code-entry.js';
+/** Re-submits a form post kept across a sign-in (see gate/resumes.ts). */
+export const RESUME_SCRIPT_PATH = '/assets/resume.js';
 
 export function registerStatusRoutes(router: Router, deps: StatusRouteDeps): void {
-  const scripts = new Map([STATUS_SCRIPT_PATH, ENTRY_SCRIPT_PATH].map((path) => [path, readFileSync(join(SHIPPED_TEMPLATES_DIR, path.slice('/assets/'.length)), 'utf8')]));
+  const scripts = new Map([STATUS_SCRIPT_PATH, ENTRY_SCRIPT_PATH, RESUME_SCRIPT_PATH].map((path) => [path, readFileSync(join(SHIPPED_TEMPLATES_DIR, path.slice('/assets/'.length)), 'utf8')]));
 
   router.get('/code/status', async (ctx) => {
     const flowId = deps.cookies.flowId(ctx);
