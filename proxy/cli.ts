@@ -1,8 +1,9 @@
-// The otp-gate command line: serve | check | explain | demo | policy-test | policy-diff.
+// The otp-gate command line: serve | check | explain | demo | policy-test | policy-diff | hash-password.
 import { parseArgs } from 'node:util';
 import { runCheck } from './cli/check.js';
 import { runDemo } from './cli/demo.js';
 import { runExplain } from './cli/explain.js';
+import { runHashPassword } from './cli/hash-password.js';
 import { policyDiffCommand } from './cli/policy-diff.js';
 import { policyTestCommand } from './cli/policy-test.js';
 import { EXIT } from './cli/output.js';
@@ -21,12 +22,16 @@ const USAGE = `usage:
   otp-gate policy-test --config FILE CASES.yaml     check the decisions a cases file expects; exit 1 on any failure
   otp-gate policy-diff --config FILE --old OLD --new NEW [--cases CASES.yaml] [--requests FILE]
                                                     list requests whose decision changes between two policy versions
+  otp-gate hash-password                            read a password from standard input (asked twice, not shown,
+                                                    on a terminal) and print its hash for a user's "password:"
 `;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // Has its own sub-actions and options.
   if (command === 'sessions') return runSessions(rest);
+  // Before the shared parser, whose messages repeat an unexpected argument: this one may be a password.
+  if (command === 'hash-password') return runHashPassword(rest);
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {

@@ -18,10 +18,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `otp-gate ARGS` in cwd with SESSION_SECRET set; `env` adds to or (with undefined) removes from it. */
-export async function cli(args: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<CliResult> {
+/**
+ * Runs `otp-gate ARGS` in cwd with SESSION_SECRET set; `env` adds to or (with undefined) removes from it;
+ * `input`, when given, is piped to standard input.
+ */
+export async function cli(args: string[], cwd: string, env: Record<string, string | undefined> = {}, input?: string): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(TSX, [CLI, ...args], { cwd, env: { ...process.env, SESSION_SECRET: TEST_SECRET, ...env } });
+    const pending = run(TSX, [CLI, ...args], { cwd, env: { ...process.env, SESSION_SECRET: TEST_SECRET, ...env } });
+    if (input !== undefined) pending.child.stdin?.end(input);
+    const { stdout, stderr } = await pending;
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
