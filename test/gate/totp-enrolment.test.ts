@@ -3,6 +3,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../proxy/clock.js';
+import { PENDING_TTL_MS } from '../../proxy/totp/totp-enrolments.js';
 import type { Agent } from '../helpers/browser.js';
 import { browser, hiddenField, signIn } from '../helpers/browser.js';
 import { useGate } from '../helpers/gate.js';
@@ -87,6 +88,16 @@ describe('the authenticator setup page', () => {
     expect(secretOn(res.text)).toBe(secret);
   });
 
+  it('shows a new secret when the shown one expired before it was confirmed', async () => {
+    const agent = await signedIn('carol');
+    const setup = await agent.get(PAGE).expect(200);
+    const secret = secretOn(setup.text);
+    clock.advance(PENDING_TTL_MS);
+    const res = await post(agent, '/confirm', { csrf: hiddenField(setup.text, 'csrf'), code: codeFor(secret, clock.now()) }).expect(400);
+    expect(res.text).toMatch(/role="alert"/);
+    expect(secretOn(res.text)).not.toBe(secret);
+  });
+
   it('refuses a confirmation without the CSRF token of this session', async () => {
     const agent = await signedIn('carol');
     const secret = secretOn((await agent.get(PAGE).expect(200)).text);
@@ -103,9 +114,14 @@ describe('the authenticator setup page', () => {
   });
 
   it('does not set up an app for a session that rests on a trusted browser alone', async () => {
-    const { cookie } = await env.gate.gate.sessions.create('dave', { factors: ['otp'], method: 'device', deviceTrustedAt: clock.now() });
-    const res = await request(env.gate.url).get(PAGE).set('Accept', 'text/html').set('Cookie', `otp_gate=${cookie}`).expect(303);
-    expect(res.headers.location).toBe(TO_SIGN_IN);
+    const open = async (proof: { factors: ['otp']; method: string; deviceTrustedAt?: number }) => {
+      const { cookie } = await env.gate.gate.sessions.create('dave', proof);
+      return request(env.gate.url).get(PAGE).set('Accept', 'text/html').set('Cookie', `otp_gate=${cookie}`);
+    };
+    // The same kind of cookie with a code behind it opens the page: only the proof differs.
+    expect((await open({ factors: ['otp'], method: 'console' })).status).toBe(200);
+    const res = await open({ factors: ['otp'], method: 'device', deviceTrustedAt: clock.now() });
+    expect([res.status, res.headers.location]).toEqual([303, TO_SIGN_IN]);
   });
 
   it('records the setup in the audit trail without the secret or the code', async () => {

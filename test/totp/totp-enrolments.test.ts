@@ -71,6 +71,13 @@ describe('totp enrolment', () => {
     expect(await totp.confirm('s1', 'alice', codeFor(secret, clock.now()))).toBe(false);
   });
 
+  it('shows the pending secret again, only to the user it was begun for', async () => {
+    const { totp } = setup();
+    const begun = await totp.begin('s1', 'alice');
+    expect(await totp.pending('s1', 'alice')).toEqual(begun);
+    expect(await totp.pending('s1', 'bob')).toBeUndefined();
+  });
+
   it('replaces the pending secret when begun again', async () => {
     const { totp, clock } = setup();
     const first = await totp.begin('s1', 'alice');
