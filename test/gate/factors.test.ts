@@ -3,27 +3,20 @@
 // rule allows them.
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../proxy/clock.js';
-import { hashPassword } from '../../proxy/directory/password-hash.js';
 import { createSigner } from '../../proxy/session/signer.js';
 import { createTrustedDevices } from '../../proxy/session/trusted-devices.js';
 import type { Agent } from '../helpers/browser.js';
 import { browser, hiddenField, identify, signIn, submitCode } from '../helpers/browser.js';
+import { adminRule, PASSWORD, PASSWORD_HASH } from '../helpers/factors.js';
 import { TEST_SECRET, useGate } from '../helpers/gate.js';
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
-const PASSWORD = 'correct horse battery staple';
 const clock = createManualClock(Date.now());
 
 const POLICY = `
 rules:
-  - name: admin
-    paths: ["/admin/**"]
-    action: challenge
-    factors: [password, otp]
-    max_session_age: 10m
-    groups: [admins]
-  - name: wiki
+${adminRule('    groups: [admins]\n')}  - name: wiki
     paths: ["/wiki/**"]
     action: challenge
     trusted_device: 30d
@@ -36,8 +29,7 @@ rules:
     action: challenge
 `;
 
-// A real hash, made once per run: the gate reads it from the users file like any other.
-const HASH = await hashPassword(PASSWORD);
+const HASH = PASSWORD_HASH;
 const USERS = `
 users:
   alice: { name: Alice Example, phone: "+39 333 000 0001", groups: [admins], password: "${HASH}" }

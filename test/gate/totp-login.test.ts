@@ -3,13 +3,13 @@
 // app as the alternative, over real HTTP to a local server speaking the WhatsApp Cloud API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../proxy/clock.js';
-import { hashPassword } from '../../proxy/directory/password-hash.js';
 import { createSecretBox } from '../../proxy/totp/secret-box.js';
 import { createTotpEnrolments } from '../../proxy/totp/totp-enrolments.js';
 import type { Agent } from '../helpers/browser.js';
 import { browser, hiddenField, identify, submitCode } from '../helpers/browser.js';
 import type { FakeWhatsApp } from '../helpers/fake-whatsapp.js';
 import { startFakeWhatsApp } from '../helpers/fake-whatsapp.js';
+import { adminRule, PASSWORD, PASSWORD_HASH } from '../helpers/factors.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
 import { codeFor } from '../helpers/totp-codes.js';
@@ -17,20 +17,13 @@ import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
 
 const KEY = 'totp-test-key-0123456789-0123456789';
-const PASSWORD = 'correct horse battery staple';
 const STEP = 30_000;
 const clock = createManualClock(Date.now());
-const HASH = await hashPassword(PASSWORD);
+const HASH = PASSWORD_HASH;
 
 const POLICY = `
 rules:
-  - name: admin
-    paths: ["/admin/**"]
-    action: challenge
-    factors: [password, otp]
-    channels: [whatsapp, totp]
-    max_session_age: 10m
-  - name: app-first
+${adminRule('    channels: [whatsapp, totp]\n')}  - name: app-first
     paths: ["/app/**"]
     action: challenge
     channels: [totp, console]
