@@ -50,6 +50,11 @@ describe('the authenticator setup page', () => {
     expect(res.headers.location).toBe(TO_SIGN_IN);
   });
 
+  it('is linked from the signed-in page (sign out), where people look for their account', async () => {
+    const agent = await signedIn('ivan');
+    expect((await agent.get('/_gate/logout').expect(200)).text).toContain(`<a href="${PAGE}">Set up or change your authenticator app</a>`);
+  });
+
   it('shows a QR code, the secret in groups of four, and who it is for', async () => {
     const agent = await signedIn('alice');
     const res = await agent.get(PAGE).expect(200);
