@@ -9,6 +9,7 @@ const compiled = policy([
   bypass({ name: 'health', paths: ['/health'] }),
   deny({ name: 'blocked', paths: ['/blocked/**'] }),
   challenge({ name: 'admin', paths: ['/admin/**'], groups: ['admins'], channels: ['console'], session_lifetime: '1h' }),
+  challenge({ name: 'vault', paths: ['/vault/**'], factors: ['password', 'otp'], max_session_age: '10m', trusted_device: '7d' }),
   challenge({ name: 'everyone', paths: ['/app/**'] }),
 ]);
 
@@ -33,6 +34,17 @@ describe('formatExplain', () => {
     expect(lines).toContain('MISS  rules[1] "blocked" (policies/test.yaml:5:5): path "/admin/x" matches none of ["/blocked/**"] (in any case)');
     expect(lines).toContain('HIT   rules[2] "admin" (policies/test.yaml:8:5)');
     expect(lines.some((l) => l.includes('"everyone"'))).toBe(false);
+  });
+
+  it('a challenge says which factors it needs, its step-up age and browser trust', () => {
+    expect(text({ path: '/vault/x' })).toContain(
+      '=> challenge by "vault": factors password + otp; channels console, sms; session lifetime 12h; step-up after 10m; trusted browsers honoured for 7d; admits any known user',
+    );
+  });
+
+  it('says that a code-only session falls short of a rule that needs a password', () => {
+    expect(text({ path: '/vault/x' }, { user: 'alice', groups: [], sessionAgeMs: 60_000 })).toContain('a session 1m old: the session lacks a factor the rule requires');
+    expect(text({ path: '/vault/x' }, { user: 'alice', groups: [], sessionAgeMs: 60_000, factors: ['password', 'otp'] })).toContain('is enough for this rule');
   });
 
   it('a challenge names its channels, lifetime and who it admits', () => {
