@@ -27,7 +27,9 @@ export async function runHashPassword(argv: readonly string[]): Promise<number> 
   let password: string | undefined;
   try {
     password = process.stdin.isTTY ? await askTwice() : await firstLine();
-  } catch {
+  } catch (err) {
+    // Ctrl-C or Ctrl-D at the prompt; anything else is a real failure, reported by cli.ts.
+    if ((err as Error).name !== 'AbortError') throw err;
     process.stderr.write('hash-password: cancelled\n');
     return EXIT.failed;
   }
