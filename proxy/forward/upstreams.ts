@@ -72,7 +72,10 @@ export function createUpstreams(
 
   return {
     web(app, req, res) {
-      proxyFor(app).web(req, res);
+      // http-proxy announces no proxyReq for "Expect: 100-continue" requests, so the sweep never
+      // sees them: those few get its per-request socket timer (a timeout then reads as a 502).
+      if (req.headers.expect === undefined) proxyFor(app).web(req, res);
+      else proxyFor(app).web(req, res, { proxyTimeout: app.timeout });
     },
     ws(app, req, socket, head) {
       proxyFor(app).ws(req, socket, head);
