@@ -134,8 +134,9 @@ async function proxyAndLogin(upstream: { child: Child; url: string }): Promise<v
     await withGate(memoryStore, upstream.url, async (gate) => {
       const cookie = await loginOnce(gate.url, 'user0', codeWaiter(gate.child));
       const gateGet: Contender = { name: 'gate', url: `${gate.url}/app`, headers: { cookie }, pid: gate.child.process.pid! };
-      const bareGet: Contender = { name: 'bare', url: `${bare.url}/app`, pid: bare.child.process.pid! };
-      const nginxGet: Contender[] = nginx ? [{ name: 'nginx', url: `${nginx.url}/app`, pid: nginx.pid }] : [];
+      // The same request to every contender: the baselines pass the cookie on, the gate takes it out.
+      const bareGet: Contender = { name: 'bare', url: `${bare.url}/app`, headers: { cookie }, pid: bare.child.process.pid! };
+      const nginxGet: Contender[] = nginx ? [{ name: 'nginx', url: `${nginx.url}/app`, headers: { cookie }, pid: nginx.pid }] : [];
       const get = await alternate([bareGet, gateGet, ...nginxGet]);
       const [g, b] = [get.get('gate')!, get.get('bare')!];
       results.authenticatedGet = Object.fromEntries(get);
