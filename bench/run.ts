@@ -1,79 +1,73 @@
 // `npm run bench`: starts an upstream, the gate and the baselines as separate processes, drives
-// load from this one, and prints each figure as a ratio against a baseline measured in the same
-// run (these machines are shared and noisy: ratios mean more than absolute numbers).
+// load from yet another (autocannon's CLI), and prints each figure as a ratio against a baseline
+// measured in the same run, alternating contenders round by round (these machines are shared and
+// noisy: ratios and CPU time per request mean more than absolute numbers).
 // Results are also written to bench/results/latest.json.
 import http from 'node:http';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { LoadResult } from './lib/load.js';
+import { REDIS_SERVER, startRedis } from '../test/helpers/redis-server.js';
+import type { LoadOptions, LoadResult } from './lib/load.js';
 import { load } from './lib/load.js';
 import { codeWaiter, loginCycles, loginOnce } from './lib/login-driver.js';
 import { startNginx } from './lib/nginx.js';
 import type { Child } from './lib/processes.js';
-import { ROOT, startChild, startGateServer, startServer } from './lib/processes.js';
+import { ROOT, cpuSeconds, startChild, startGateServer, startServer } from './lib/processes.js';
+import type { BenchStore } from './lib/workspace.js';
+import { writeWorkspace } from './lib/workspace.js';
 
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
     sessions: { type: 'string', default: '100000' },
     'upload-mb': { type: 'string', default: '1024' },
   },
 });
 const SECONDS = Number(values.seconds);
+const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const SESSIONS = Number(values.sessions);
 const UPLOAD_BYTES = Number(values['upload-mb']) * 1024 * 1024;
+const LOGIN_WORKERS = { workers: 32, usersPerWorker: 30 };
 
-const results: Record<string, unknown> = { when: new Date().toISOString(), node: process.version, seconds: SECONDS, connections: CONNECTIONS };
+const results: Record<string, unknown> = { when: new Date().toISOString(), node: process.version, seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS };
 const rows: string[][] = [];
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const row = (...cells: string[]) => rows.push(cells);
+const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
 
-function writeWorkspace(upstreamUrl: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'otp-gate-bench-'));
-  const users = Array.from({ length: 1000 }, (_, i) => `  user${i}:\n    name: User ${i}\n    phone: "+1 202 555 ${String(1000 + i).slice(-4)}"\n    groups: [staff]`);
-  writeFileSync(join(dir, 'users.yaml'), `users:\n${users.join('\n')}\n`);
-  writeFileSync(join(dir, 'policy.yaml'), 'rules:\n  - name: public\n    paths: ["/public/**"]\n    action: bypass\n  - name: app\n    action: challenge\n');
-  writeFileSync(
-    join(dir, 'config.yaml'),
-    `server:
-  listen: "127.0.0.1:0"
-  insecure_http: true
-apps:
-  - host: 127.0.0.1
-    upstream: "${upstreamUrl}"
-session:
-  secrets: ["bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"]
-store:
-  type: memory
-  max_entries: ${Math.max(1_000_000, SESSIONS * 2)}
-directory:
-  file: users.yaml
-policies: [policy.yaml]
-otp:
-  max_sends_per_hour: 1000000
-  max_sends_per_address_per_hour: 100000000
-  max_sends_per_destination_per_hour: 1000000
-  max_sends_per_prefix_per_hour: 100000000
-  max_sends_per_hour_total: 100000000
-channels:
-  console: {}
-log:
-  level: silent
-audit:
-  file: "off"
-metrics:
-  listen: "off"
-`,
-  );
-  return join(dir, 'config.yaml');
+interface Contender extends Omit<LoadOptions, 'connections' | 'seconds'> {
+  name: string;
 }
 
-function compare(name: string, subject: LoadResult, baseline: LoadResult, baselineName: string): void {
-  row(name, fmt(subject.rps), `${fmt(subject.p50, 1)} / ${fmt(subject.p99, 1)}`, `${fmt(subject.rps / baseline.rps, 2)}× ${baselineName}`, `p99 ${subject.p99 - baseline.p99 >= 0 ? '+' : ''}${fmt(subject.p99 - baseline.p99, 1)} ms`);
+/** Each contender warmed up, then measured once per round in turn; figures averaged over rounds. */
+async function alternate(contenders: Contender[]): Promise<Map<string, LoadResult>> {
+  const runs = new Map<string, LoadResult[]>(contenders.map((c) => [c.name, []]));
+  for (const c of contenders) await load({ ...c, connections: CONNECTIONS, seconds: 2 });
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const c of contenders) runs.get(c.name)!.push(await load({ ...c, connections: CONNECTIONS, seconds: SECONDS }));
+  }
+  const mean = (xs: LoadResult[], pick: (x: LoadResult) => number) => xs.reduce((sum, x) => sum + pick(x), 0) / xs.length;
+  return new Map([...runs].map(([name, xs]) => [name, {
+    rps: mean(xs, (x) => x.rps),
+    p50: mean(xs, (x) => x.p50),
+    p99: mean(xs, (x) => x.p99),
+    errors: mean(xs, (x) => x.errors) * xs.length,
+    non2xx: mean(xs, (x) => x.non2xx) * xs.length,
+    cpuMicrosPerRequest: mean(xs, (x) => x.cpuMicrosPerRequest ?? Number.NaN),
+  }]));
+}
+
+const latency = (r: LoadResult) => `${fmt(r.p50, 1)} / ${fmt(r.p99, 1)}`;
+const cpu = (r: LoadResult) => (Number.isNaN(r.cpuMicrosPerRequest) ? '' : fmt(r.cpuMicrosPerRequest!));
+/** Every answer must be the one the scenario means to measure (a 403 is cheap and proves nothing). */
+const failures = (r: LoadResult) => (r.non2xx || r.errors ? `${fmt(r.non2xx)} non-2xx, ${fmt(r.errors)} errors! ` : '');
+
+function baselineRow(name: string, r: LoadResult): void {
+  row(name, fmt(r.rps), latency(r), cpu(r), '1.00×', failures(r));
 }
 
 async function upload(url: string, child: Child): Promise<{ mbPerSecond: number; rssGrowth: number }> {
@@ -103,72 +97,136 @@ async function upload(url: string, child: Child): Promise<{ mbPerSecond: number;
   return { mbPerSecond: UPLOAD_BYTES / 1024 / 1024 / seconds, rssGrowth: peak - before };
 }
 
-async function main(): Promise<void> {
-  const upstream = await startServer('upstream.ts');
-  const configPath = writeWorkspace(upstream.url);
-  const gate = await startGateServer(configPath);
-  const bare = await startServer('bare-proxy.ts', [upstream.url]);
-  const nginx = await startNginx(upstream.url);
-  const stops: Array<() => Promise<void>> = [upstream.child.stop, gate.child.stop, bare.child.stop, ...(nginx ? [nginx.stop] : [])];
+/**
+ * Login cycles per second, and per CPU-second of the gate process: on a shared 2-core machine the
+ * gate's own CPU time is the honest "per core" denominator.
+ */
+async function loginRow(storeName: string, gate: { child: Child; url: string }): Promise<void> {
+  const pid = gate.child.process.pid!;
+  await loginCycles(gate.url, gate.child, { ...LOGIN_WORKERS, seconds: 2 });
+  const before = cpuSeconds(pid);
+  const cycles = await loginCycles(gate.url, gate.child, { ...LOGIN_WORKERS, seconds: SECONDS });
+  const gateCpu = cpuSeconds(pid) - before;
+  const perCpuSecond = (cycles.perSecond * SECONDS) / gateCpu;
+  const target = storeName === 'memory' ? 2000 : 1000;
+  results[`loginCycles_${storeName}`] = { ...cycles, gateCpuSeconds: gateCpu, perGateCpuSecond: perCpuSecond };
+  row(
+    `login cycles (${storeName} store)`, `${fmt(cycles.perSecond)} cycles/s`, '', fmt((gateCpu / (cycles.perSecond * SECONDS)) * 1e6),
+    `${fmt(perCpuSecond)} per gate CPU-s`, `${cycles.failures ? `${cycles.failures} failed! ` : ''}target ≥ ${fmt(target)}/s per core: ${verdict(perCpuSecond >= target)}`,
+  );
+}
+
+async function withGate<T>(store: BenchStore, upstreamUrl: string, body: (gate: { child: Child; url: string }) => Promise<T>): Promise<T> {
+  const gate = await startGateServer(writeWorkspace(upstreamUrl, store));
   try {
-    const session = await loginOnce(gate.url, 'user0', codeWaiter(gate.child));
-    const opts = { connections: CONNECTIONS, seconds: SECONDS };
+    return await body(gate);
+  } finally {
+    await gate.child.stop();
+  }
+}
 
-    // Warm-up so JIT and keep-alive pools are in the same state for every contender.
-    await load({ url: `${gate.url}/app`, headers: { cookie: session }, ...opts, seconds: 2 });
-    await load({ url: `${bare.url}/app`, ...opts, seconds: 2 });
-    const bareGet = await load({ url: `${bare.url}/app`, ...opts });
-    const gateGet = await load({ url: `${gate.url}/app`, headers: { cookie: session }, ...opts });
-    results.authenticatedGet = { gate: gateGet, bareHttpProxy: bareGet };
-    compare('authenticated GET via gate', gateGet, bareGet, 'http-proxy');
-    row('bare http-proxy (baseline)', fmt(bareGet.rps), `${fmt(bareGet.p50, 1)} / ${fmt(bareGet.p99, 1)}`, '1.00×', '');
-    if (nginx) {
-      await load({ url: `${nginx.url}/app`, ...opts, seconds: 2 });
-      const nginxGet = await load({ url: `${nginx.url}/app`, ...opts });
-      results.nginx = nginxGet;
-      row('nginx proxy_pass', fmt(nginxGet.rps), `${fmt(nginxGet.p50, 1)} / ${fmt(nginxGet.p99, 1)}`, `${fmt(gateGet.rps / nginxGet.rps, 2)}× (gate vs nginx)`, '');
-    } else row('nginx proxy_pass', 'not installed', '', '', '');
+async function proxyAndLogin(upstream: { child: Child; url: string }): Promise<void> {
+  const memoryStore: BenchStore = { type: 'memory', maxEntries: Math.max(1_000_000, SESSIONS * 2) };
+  const bare = await startServer('bare-proxy.ts', [upstream.url]);
+  const responder = await startServer('responder.ts');
+  const nginx = await startNginx(upstream.url);
+  try {
+    await withGate(memoryStore, upstream.url, async (gate) => {
+      const cookie = await loginOnce(gate.url, 'user0', codeWaiter(gate.child));
+      const gateGet: Contender = { name: 'gate', url: `${gate.url}/app`, headers: { cookie }, pid: gate.child.process.pid! };
+      // The same request to every contender: the baselines pass the cookie on, the gate takes it out.
+      const bareGet: Contender = { name: 'bare', url: `${bare.url}/app`, headers: { cookie }, pid: bare.child.process.pid! };
+      const nginxGet: Contender[] = nginx ? [{ name: 'nginx', url: `${nginx.url}/app`, headers: { cookie }, pid: nginx.pid }] : [];
+      const get = await alternate([bareGet, gateGet, ...nginxGet]);
+      const [g, b] = [get.get('gate')!, get.get('bare')!];
+      results.authenticatedGet = Object.fromEntries(get);
+      const ratio = g.rps / b.rps;
+      const p99Gap = g.p99 - b.p99;
+      row('authenticated GET via gate', fmt(g.rps), latency(g), cpu(g), `${fmt(ratio, 2)}× http-proxy`,
+        `${failures(g)}p99 ${p99Gap >= 0 ? '+' : ''}${fmt(p99Gap, 1)} ms; target ≥ 0.95×, ≤ +1 ms: ${verdict(ratio >= 0.95 && p99Gap <= 1)}`);
+      baselineRow('bare http-proxy, same agent', b);
+      const n = get.get('nginx');
+      if (n) row('nginx proxy_pass', fmt(n.rps), latency(n), cpu(n), `gate at ${fmt(g.rps / n.rps, 2)}× nginx`, failures(n));
+      else row('nginx proxy_pass', 'not installed');
 
-    const authProbe = await fetch(`${gate.url}/_gate/auth`, { headers: { cookie: session } });
-    if (authProbe.status !== 404) {
-      const responder = await startServer('responder.ts');
-      stops.push(responder.child.stop);
-      const base = await load({ url: responder.url, ...opts });
-      const auth = await load({ url: `${gate.url}/_gate/auth`, headers: { cookie: session, 'x-forwarded-uri': '/app' }, ...opts });
-      results.forwardAuth = { gate: auth, responder: base };
-      compare('forward-auth decisions', auth, base, 'Node responder');
-    } else row('forward-auth decisions', 'no /_gate/auth in this build', '', '', '');
+      const forwardAuthHeaders = { cookie, 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'http', 'x-forwarded-host': '127.0.0.1', 'x-forwarded-uri': '/app' };
+      const auth = await alternate([
+        { name: 'responder', url: responder.url, pid: responder.child.process.pid! },
+        { name: 'gate', url: `${gate.url}/_gate/auth`, headers: forwardAuthHeaders, pid: gate.child.process.pid! },
+      ]);
+      const [a, r] = [auth.get('gate')!, auth.get('responder')!];
+      results.forwardAuth = Object.fromEntries(auth);
+      row('forward-auth decisions (200)', fmt(a.rps), latency(a), cpu(a), `${fmt(a.rps / r.rps, 2)}× Node responder`, failures(a));
+      baselineRow('minimal Node responder', r);
 
-    const cycles = await loginCycles(gate.url, gate.child, { workers: 32, usersPerWorker: 30, seconds: SECONDS });
-    results.loginCyclesMemory = cycles;
-    row('login cycles/s (memory)', fmt(cycles.perSecond), '', `target ≥ 2,000/s per core`, cycles.failures ? `${cycles.failures} failed` : '');
+      await loginRow('memory', gate);
+    });
+    await uploadRow(upstream.url, memoryStore, bare);
+  } finally {
+    await Promise.all([bare.child.stop(), responder.child.stop(), nginx?.stop()]);
+  }
+}
 
+/**
+ * In a gate of its own, warmed up by one request: the growth measured is the upload's, not the
+ * garbage of the load before it.
+ */
+async function uploadRow(upstreamUrl: string, store: BenchStore, bare: { child: Child; url: string }): Promise<void> {
+  await withGate(store, upstreamUrl, async (gate) => {
+    await fetch(`${gate.url}/public/warm`).then((r) => r.text());
     const bareUpload = await upload(bare.url, bare.child);
     const gateUpload = await upload(gate.url, gate.child);
     results.upload = { bytes: UPLOAD_BYTES, gate: gateUpload, bareHttpProxy: bareUpload };
-    row(`upload ${fmt(UPLOAD_BYTES / 1024 / 1024)} MB`, `${fmt(gateUpload.mbPerSecond)} MB/s`, '', `${fmt(gateUpload.mbPerSecond / bareUpload.mbPerSecond, 2)}× http-proxy`, `RSS +${fmt(gateUpload.rssGrowth / 1024 / 1024, 1)} MB (target < 50)`);
-  } finally {
-    await Promise.all(stops.map((stop) => stop()));
-  }
+    row(`upload ${fmt(UPLOAD_BYTES / 1024 / 1024)} MB via gate`, `${fmt(gateUpload.mbPerSecond)} MB/s`, '', '', `${fmt(gateUpload.mbPerSecond / bareUpload.mbPerSecond, 2)}× http-proxy`,
+      `peak RSS +${fmt(gateUpload.rssGrowth / 1024 / 1024, 1)} MB; target < 50: ${verdict(gateUpload.rssGrowth < 50 * 1024 * 1024)}`);
+  });
+}
 
-  // Memory with many live sessions, in a gate of its own so nothing else has touched its heap.
-  const { child: mem, match } = await startChild(join(ROOT, 'bench', 'servers', 'session-memory.ts'), [configPath, String(SESSIONS)], /^(\{.*\})$/, ['--expose-gc']);
+async function redisLogin(upstreamUrl: string): Promise<void> {
+  if (!REDIS_SERVER) return void row('login cycles (redis store)', 'redis-server not installed');
+  const redis = await startRedis(REDIS_SERVER);
+  try {
+    await withGate({ type: 'redis', url: redis.url }, upstreamUrl, (gate) => loginRow('redis', gate));
+  } finally {
+    await redis.stop();
+  }
+}
+
+/** Memory with many live sessions, in a gate of its own so nothing else has touched its heap. */
+async function sessionMemory(upstreamUrl: string): Promise<void> {
+  const configPath = writeWorkspace(upstreamUrl, { type: 'memory', maxEntries: Math.max(1_000_000, SESSIONS * 2) });
+  const { child, match } = await startChild(join(ROOT, 'bench', 'servers', 'session-memory.ts'), [configPath, String(SESSIONS)], /^(\{.*\})$/, ['--expose-gc']);
   const memory = JSON.parse(match[1]!) as { idle: number; withSessions: number; count: number };
   results.sessionMemory = memory;
-  row(`${fmt(SESSIONS)} live sessions (memory store)`, '', '', '', `RSS +${fmt((memory.withSessions - memory.idle) / 1024 / 1024, 1)} MB above idle (target ≤ 100)`);
-  await mem.stop();
+  const growth = memory.withSessions - memory.idle;
+  row(`${fmt(SESSIONS)} live sessions (memory store)`, '', '', '', '', `RSS +${fmt(growth / 1024 / 1024, 1)} MB above idle; target ≤ 100: ${verdict(growth <= 100 * 1024 * 1024)}`);
+  await child.stop();
+}
+
+async function main(): Promise<void> {
+  const upstream = await startServer('upstream.ts');
+  try {
+    await proxyAndLogin(upstream);
+    await redisLogin(upstream.url);
+    await sessionMemory(upstream.url);
+  } finally {
+    await upstream.child.stop();
+  }
 }
 
 main().then(
   () => {
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-    const header = ['scenario', 'req/s', 'p50 / p99 ms', 'ratio', 'notes'];
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(Math.max(widths[i] ?? 0, header[i]!.length))).join('  ');
+    const header = ['scenario', 'req/s', 'p50 / p99 ms', 'CPU µs/req', 'ratio', 'notes'];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+    console.log(`node ${process.version}, ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s per contender, alternating`);
     console.log(line(header));
     for (const r of rows) console.log(line(r));
+    console.log('\nCPU µs/req: CPU time (user + system) of the server process per request, or per login cycle,');
+    console.log('read from /proc; "per gate CPU-s" divides cycles by the gate\'s own CPU seconds (per core).');
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(join(ROOT, 'bench', 'results', 'latest.json'), JSON.stringify(results, null, 2));
-    console.log('\nwritten to bench/results/latest.json');
+    console.log('written to bench/results/latest.json');
   },
   (err: unknown) => {
     console.error(err);

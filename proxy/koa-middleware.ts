@@ -77,7 +77,7 @@ export function otpGate(options: OtpGateOptions): OtpGateMiddleware {
     const verdict = await core.authorize(rc, req.headers.cookie);
     core.metrics.decision(verdictLabel(verdict), 'middleware');
     if (verdict.kind !== 'forward') return toGate({ rc, outcome: { kind: 'verdict', verdict } });
-    rewriter.rewrite(req.headers, { clientIp: rc.facts.ip, peerIp: rc.peerIp, peerTrusted: rc.peerTrusted, proto: rc.proto }, verdict.identity);
+    req.headers = rewriter.forUpstream(req.headers, { clientIp: rc.facts.ip, peerIp: rc.peerIp, peerTrusted: rc.peerTrusted, proto: rc.proto }, verdict.identity);
     const gateState: OtpGateState = { identity: verdict.identity, rule: verdict.rule.name, requestId };
     ctx.state.otpGate = gateState;
     await next();

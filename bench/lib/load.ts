@@ -1,5 +1,14 @@
-// Load from the bench process with autocannon: requests/s and latency percentiles.
-import autocannon from 'autocannon';
+// Load from a process of its own (autocannon's CLI), so neither the server measured nor this
+// orchestrating process shares an event loop with the load generator. Also reports the server's
+// CPU time per request, the figure that means most on a shared, noisy machine.
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { cpuSeconds } from './processes.js';
+
+const AUTOCANNON = join(dirname(createRequire(import.meta.url).resolve('autocannon/package.json')), 'autocannon.js');
+const run = promisify(execFile);
 
 export interface LoadResult {
   rps: number;
@@ -7,21 +16,39 @@ export interface LoadResult {
   p99: number;
   errors: number;
   non2xx: number;
+  /** Server CPU time (user + system, its children included) per request, µs; undefined without a pid. */
+  cpuMicrosPerRequest: number | undefined;
 }
 
-export async function load(options: { url: string; headers?: Record<string, string>; connections?: number; seconds?: number }): Promise<LoadResult> {
-  const result = await autocannon({
-    url: options.url,
-    headers: options.headers,
-    connections: options.connections ?? 50,
-    duration: options.seconds ?? 10,
-    pipelining: 1,
-  });
+export interface LoadOptions {
+  url: string;
+  headers?: Record<string, string>;
+  connections: number;
+  seconds: number;
+  /** The server process to charge CPU time to. */
+  pid?: number;
+}
+
+interface AutocannonJson {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  const headerArgs = Object.entries(options.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
+  const before = options.pid === undefined ? 0 : cpuSeconds(options.pid);
+  const { stdout } = await run(process.execPath, [AUTOCANNON, '--json', '-c', String(options.connections), '-d', String(options.seconds), ...headerArgs, options.url], { maxBuffer: 64 * 1024 * 1024 });
+  const used = options.pid === undefined ? undefined : cpuSeconds(options.pid) - before;
+  const result = JSON.parse(stdout) as AutocannonJson;
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    cpuMicrosPerRequest: used === undefined || result.requests.total === 0 ? undefined : (used / result.requests.total) * 1e6,
   };
 }

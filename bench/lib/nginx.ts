@@ -16,7 +16,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startNginx(upstreamUrl: string): Promise<{ url: string; stop(): Promise<void> } | undefined> {
+export async function startNginx(upstreamUrl: string): Promise<{ url: string; pid: number; stop(): Promise<void> } | undefined> {
   if (!NGINX) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'otp-gate-bench-nginx-'));
   const port = await freePort();
@@ -51,6 +51,7 @@ http {
   }
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: proc.pid!,
     stop: () => new Promise((resolve) => (proc.once('exit', () => resolve()), proc.kill('SIGQUIT'))),
   };
 }

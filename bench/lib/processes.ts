@@ -2,10 +2,22 @@
 // measure the server and not the process that is pushing load into it.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
+
+const TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux Node supports
+
+/** CPU time (user + system) a process and its live children (nginx's workers) have used, s. */
+export function cpuSeconds(pid: number): number {
+  // Fields 14 and 15 of /proc/PID/stat, counted after the ")" that ends the command name.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const own = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  const childrenFile = `/proc/${pid}/task/${pid}/children`;
+  const children = existsSync(childrenFile) ? readFileSync(childrenFile, 'utf8').trim().split(' ').filter(Boolean).map(Number) : [];
+  return children.reduce((sum, child) => sum + cpuSeconds(child), own);
+}
 
 export interface Child {
   process: ChildProcess;

@@ -28,8 +28,11 @@ const METHOD_OVERRIDES = ['x-http-method-override', 'x-http-method', 'x-method-o
 const squash = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 export interface HeaderRewriter {
-  /** Mutates `headers` in place (http-proxy copies them from the request). */
-  rewrite(headers: IncomingHttpHeaders, facts: ForwardFacts, identity: Identity | undefined): void;
+  /**
+   * The headers to send upstream, as a new object: deleting from Node's own header object would
+   * turn it into a slow dictionary that http-proxy then copies on every request.
+   */
+  forUpstream(headers: IncomingHttpHeaders, facts: ForwardFacts, identity: Identity | undefined): IncomingHttpHeaders;
 }
 
 export interface ForwardFacts {
@@ -39,44 +42,71 @@ export interface ForwardFacts {
   proto: 'http' | 'https';
 }
 
+/** What becomes of a client-sent header; "forwarding" ones are kept only from a trusted proxy. */
+type Fate = 'keep' | 'drop' | 'forwarding' | 'cookie';
+
+/** Header names seen are few; a client sending thousands of new ones only stops the memo growing. */
+const MAX_REMEMBERED_NAMES = 1024;
+
 export function createHeaderRewriter(config: IdentityHeadersConfig, gateCookies: readonly string[]): HeaderRewriter {
   const identityNames = [config.user, config.name, config.groups].map(squash);
   const stripExact = new Set(config.strip.map(squash));
+  const forwarding = new Set<string>(FORWARDING_HEADERS);
+  const overrides = new Set<string>(METHOD_OVERRIDES);
   // An upstream might read "X-Remote-User" or "HTTP_REMOTE_USER" as well as "Remote-User":
   // any header whose squashed name ends with one of ours goes.
-  const isSpoofable = (name: string) => {
+  const fateOf = (name: string): Fate => {
     const s = squash(name);
-    return stripExact.has(s) || identityNames.some((id) => s.endsWith(id));
+    if (stripExact.has(s) || identityNames.some((id) => s.endsWith(id)) || overrides.has(name)) return 'drop';
+    if (forwarding.has(name)) return 'forwarding';
+    return name === 'cookie' ? 'cookie' : 'keep';
+  };
+  const fates = new Map<string, Fate>();
+  const rememberedFate = (name: string): Fate => {
+    let fate = fates.get(name);
+    if (fate === undefined) {
+      fate = fateOf(name);
+      if (fates.size < MAX_REMEMBERED_NAMES) fates.set(name, fate);
+    }
+    return fate;
   };
   const [userHeader, nameHeader, groupsHeader] = [config.user, config.name, config.groups].map((h) => h.toLowerCase()) as [string, string, string];
 
   return {
-    rewrite(headers, facts, identity) {
-      for (const name of Object.keys(headers)) {
-        if (isSpoofable(name)) delete headers[name];
+    forUpstream(headers, facts, identity) {
+      const out: IncomingHttpHeaders = {};
+      for (const name in headers) {
+        switch (rememberedFate(name)) {
+          case 'keep':
+            out[name] = headers[name];
+            break;
+          case 'forwarding':
+            if (facts.peerTrusted) out[name] = headers[name];
+            break;
+          case 'cookie': {
+            const kept = withoutCookies(headers.cookie!, gateCookies);
+            if (kept) out.cookie = kept;
+            break;
+          }
+          // 'drop': left out.
+        }
       }
-      for (const name of METHOD_OVERRIDES) delete headers[name];
       if (!facts.peerTrusted) {
-        for (const name of FORWARDING_HEADERS) delete headers[name];
-        headers['x-forwarded-for'] = facts.clientIp;
-        headers['x-forwarded-proto'] = facts.proto;
-        if (headers.host !== undefined) headers['x-forwarded-host'] = headers.host;
+        out['x-forwarded-for'] = facts.clientIp;
+        out['x-forwarded-proto'] = facts.proto;
+        if (headers.host !== undefined) out['x-forwarded-host'] = headers.host;
       } else {
         const prior = headers['x-forwarded-for'];
-        headers['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${facts.peerIp}` : facts.peerIp;
-        headers['x-forwarded-proto'] ??= facts.proto;
-        if (headers.host !== undefined) headers['x-forwarded-host'] ??= headers.host;
-      }
-      if (headers.cookie !== undefined) {
-        const kept = withoutCookies(headers.cookie, gateCookies);
-        if (kept) headers.cookie = kept;
-        else delete headers.cookie;
+        out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${facts.peerIp}` : facts.peerIp;
+        out['x-forwarded-proto'] ??= facts.proto;
+        if (headers.host !== undefined) out['x-forwarded-host'] ??= headers.host;
       }
       if (identity) {
-        headers[userHeader] = identity.user;
-        headers[nameHeader] = asHeaderValue(identity.name);
-        headers[groupsHeader] = identity.groups.join(',');
+        out[userHeader] = identity.user;
+        out[nameHeader] = asHeaderValue(identity.name);
+        out[groupsHeader] = identity.groups.join(',');
       }
+      return out;
     },
   };
 }

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import type { ProxyServer } from 'http-proxy-3';
 import type { AppConfig } from '../config/types.js';
+import { createResponseDeadlines } from './response-deadlines.js';
 
 export type UpstreamFailure = 'unreachable' | 'timeout';
 
@@ -17,13 +18,21 @@ export interface Upstreams {
 }
 
 /** Below the 5 s idle timeout of Node's and Apache's servers. */
-export const IDLE_SOCKET_MS = 4_000;
+const IDLE_SOCKET_MS = 4_000;
+
+/**
+ * The keep-alive agent options for every upstream (the bench's bare http-proxy baseline uses them
+ * too). Node and Apache upstreams close an idle keep-alive connection after 5 s; reusing one just
+ * as it closes fails with ECONNRESET, a 502 for a healthy app, so idle sockets are dropped first.
+ * (A request in flight runs under the app's own timeout: response-deadlines.ts.)
+ */
+export const UPSTREAM_AGENT_OPTIONS = { keepAlive: true, timeout: IDLE_SOCKET_MS } as const satisfies http.AgentOptions;
 
 export function createUpstreams(
   apps: readonly AppConfig[],
   onFailure: (failure: UpstreamFailure, err: Error, req: http.IncomingMessage, res: http.ServerResponse) => void,
 ): Upstreams {
-  const timedOut = new WeakSet<http.IncomingMessage>();
+  const deadlines = createResponseDeadlines();
   // Keyed by what the proxy is built from, not by the AppConfig object: a reload brings new
   // objects (and maybe new apps), and each must still find (or get) its proxy.
   const proxies = new Map<string, ProxyServer>();
@@ -31,25 +40,21 @@ export function createUpstreams(
 
   function build(app: AppConfig): ProxyServer {
     const isHttps = app.upstream.startsWith('https:');
-    // Node and Apache upstreams close an idle keep-alive connection after 5 s; reusing one just as
-    // it closes fails with ECONNRESET, a 502 for a healthy app. Idle sockets are dropped first.
-    // (A request in flight runs under the app's own timeout, which http-proxy sets per request.)
-    const agentOptions = { keepAlive: true, timeout: IDLE_SOCKET_MS };
-    const agent = isHttps ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    const agent = isHttps ? new https.Agent(UPSTREAM_AGENT_OPTIONS) : new http.Agent(UPSTREAM_AGENT_OPTIONS);
     const proxy = createProxyServer({
       target: app.upstream,
       agent,
       xfwd: false, // the gate writes X-Forwarded-* itself, believing only trusted peers
-      proxyTimeout: app.timeout,
       ws: true,
     });
     agents.push(agent);
-    proxy.on('proxyReq', (proxyReq, req) => {
-      proxyReq.on('timeout', () => timedOut.add(req));
-    });
+    // Server-level listeners only: nothing is attached to each request.
+    proxy.on('proxyReq', (proxyReq, req) => deadlines.start(req, proxyReq, app.timeout));
+    proxy.on('proxyRes', (_proxyRes, req) => deadlines.stop(req));
     proxy.on('error', (err, req, res) => {
+      deadlines.stop(req);
       if (res instanceof http.ServerResponse) {
-        onFailure(timedOut.has(req) ? 'timeout' : 'unreachable', err, req, res);
+        onFailure(deadlines.expired(req) ? 'timeout' : 'unreachable', err, req, res);
       } else {
         (res as Socket).destroy();
       }
@@ -67,12 +72,16 @@ export function createUpstreams(
 
   return {
     web(app, req, res) {
-      proxyFor(app).web(req, res);
+      // http-proxy announces no proxyReq for "Expect: 100-continue" requests, so the sweep never
+      // sees them: those few get its per-request socket timer (a timeout then reads as a 502).
+      if (req.headers.expect === undefined) proxyFor(app).web(req, res);
+      else proxyFor(app).web(req, res, { proxyTimeout: app.timeout });
     },
     ws(app, req, socket, head) {
       proxyFor(app).ws(req, socket, head);
     },
     close() {
+      deadlines.close();
       for (const proxy of proxies.values()) proxy.close();
       for (const agent of agents) agent.destroy();
     },

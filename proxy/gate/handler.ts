@@ -44,7 +44,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   /** Points the request at the path the rule saw and rewrites headers for the upstream. */
   function prepare(req: IncomingMessage, rc: RequestContext, identity: Identity | undefined): void {
     req.url = encodePath(rc.facts.path) + rc.query;
-    deps.rewriter.rewrite(req.headers, { clientIp: rc.facts.ip, peerIp: rc.peerIp, peerTrusted: rc.peerTrusted, proto: rc.proto }, identity);
+    req.headers = deps.rewriter.forUpstream(req.headers, { clientIp: rc.facts.ip, peerIp: rc.peerIp, peerTrusted: rc.peerTrusted, proto: rc.proto }, identity);
   }
 
   return {
