@@ -10,6 +10,7 @@ import { createManualClock } from '../../proxy/clock.js';
 import { adminRule, PASSWORD, PASSWORD_HASH } from '../helpers/factors.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
+import { codeFor } from '../helpers/totp-codes.js';
 import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
 import type { AxeFinding } from './browser-pages.js';
 import { axeCheck, LANGUAGES, LAUNCH_ARGS, OTP, phoneContext, screenshot, texts, typeCode } from './browser-pages.js';
@@ -59,7 +60,7 @@ describeWithBinary('more factors in a real browser', CHROMIUM, "Debian's chromiu
   beforeAll(async () => {
     app = await startFormApp();
     gate = await startTestGate({
-      upstream: app.url, clock, otp: OTP, policy: POLICY,
+      upstream: app.url, clock, otp: OTP, policy: POLICY, extraConfig: 'totp:\n  keys: ["totp-test-key-0123456789-0123456789"]',
       users: `users:\n  alice: { name: Alice Example, phone: "+39 333 000 0001", password: "${PASSWORD_HASH}" }\n`,
     });
     browser = await chromium.launch({ executablePath, args: LAUNCH_ARGS });
@@ -125,6 +126,25 @@ describeWithBinary('more factors in a real browser', CHROMIUM, "Debian's chromiu
     await button.click();
     await page.waitForURL(/\/reports\/q4$/);
     expect(gate.inbox.codesFor('alice').length).toBe(sent + 1);
+  });
+
+  it('sets up an authenticator app from its page, typing the key shown', async () => {
+    // bypassCSP only so axe-core can be injected; the pages are the same.
+    const page = await (await phoneContext(browser, EN, { bypassCSP: true })).newPage();
+    await page.goto(`${gate.url}/_gate/totp`);
+    const sent = gate.inbox.codesFor('alice').length;
+    await page.getByLabel(tr.t('login.identifier_label')).fill('alice');
+    await page.getByRole('button', { name: tr.t('login.submit') }).click();
+    await page.waitForURL(/\/_gate\/code$/);
+    await typeCode(page, EN, await gate.inbox.code('alice', sent + 1));
+    await page.waitForURL(/\/_gate\/totp$/);
+    expect(await page.locator('img[src^="data:image/png"]').count()).toBe(1);
+    findings.push(...(await axeCheck(page, 'totp-setup-en')));
+    await screenshot(page, 'totp-setup-en');
+    const secret = ((await page.textContent('#totp-secret')) ?? '').replace(/ /g, '');
+    await page.getByLabel(tr.t('totp.code_label')).fill(codeFor(secret, clock.now()));
+    await page.getByRole('button', { name: tr.t('totp.confirm') }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(tr.t('totp.done_heading'));
   });
 
   it('has no accessibility violations on the password sign-in page', async () => {
