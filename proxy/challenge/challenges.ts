@@ -186,6 +186,15 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     return { dk: identityKey(`to:${number}`), ...(px === undefined ? {} : { px }) };
   }
 
+  /**
+   * The key every limit and the lockout count under: the user, or one spelling of what was typed.
+   * The spelling is worked out for known users too, so both take as long.
+   */
+  function limitKey(identifier: string, user: User | undefined): string {
+    const canonical = canonicalIdentifier(identifier, deps.defaultCountry);
+    return identityKey(user ? `user:${user.username}` : `unknown:${canonical}`);
+  }
+
   function toView(r: ChallengeRecord): ChallengeView {
     return {
       destination: r.d, channel: r.ch, sentAt: r.t, expiresAt: r.e, resendAt: r.t + config.resendAfter, returnTo: r.rd, rule: r.r,
@@ -226,8 +235,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
   return {
     async checkPassword(input) {
       const user = deps.directory().find(input.identifier);
-      const canonical = canonicalIdentifier(input.identifier, deps.defaultCountry);
-      const k = identityKey(user ? `user:${user.username}` : `unknown:${canonical}`);
+      const k = limitKey(input.identifier, user);
       const locked = await lockout.lockedFor(k);
       if (locked !== undefined) return { kind: 'locked', retryAfterMs: locked };
       if (await deps.passwords.check(user, input.password)) return { kind: 'ok', user: user! };
@@ -241,9 +249,8 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       // The same work for known and unknown identities (results unused for real users), so the
       // answer takes as long either way. Unknown ones count against the number they typed, or a
       // stable decoy number.
-      const canonical = canonicalIdentifier(input.identifier, deps.defaultCountry);
       const decoy = decoyNumber(input.identifier, deps.defaultCountry, directory, (s) => signer.digest('decoy', s));
-      const k = identityKey(user ? `user:${user.username}` : `unknown:${canonical}`);
+      const k = limitKey(input.identifier, user);
       const number = user ? user.phone : decoy;
       const to = destinationKeys(user?.username ?? input.identifier, number);
       const channels = orderChannels(input.channels, user?.channels ?? [], deps.channels, deps.totp !== undefined);
@@ -282,14 +289,16 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const now = clock.now();
       record.n += 1;
       record.e = now + config.ttl;
-      // Only a code actually sent restarts the resend cooldown.
-      if (!toApp) record.t = now;
       if (toApp) record.ch = TOTP;
-      else if (input.channel !== undefined && record.cs.includes(input.channel)) {
-        // The person picked a channel: it goes first, the rest keep their order behind it.
-        record.cs = [input.channel, ...record.cs.filter((c) => c !== input.channel)];
-        record.ch = input.channel;
-      } else if (record.ch === TOTP) record.ch = record.cs[0] ?? 'console';
+      else {
+        // Only a code actually sent restarts the resend cooldown.
+        record.t = now;
+        if (input.channel !== undefined && record.cs.includes(input.channel)) {
+          // The person picked a channel: it goes first, the rest keep their order behind it.
+          record.cs = [input.channel, ...record.cs.filter((c) => c !== input.channel)];
+          record.ch = input.channel;
+        } else if (record.ch === TOTP) record.ch = record.cs[0] ?? 'console';
+      }
       const user = record.u === undefined ? undefined : deps.directory().find(record.u);
       return { ok: true, view: await issue(input.flowId, record, user, input.host, input.ip, input.locale) };
     },

@@ -14,8 +14,7 @@ import type { RequestContext } from './request-context.js';
 export type Verdict =
   | { kind: 'forward'; rule: CompiledRule; identity: Identity | undefined }
   | { kind: 'deny'; rule: CompiledRule | undefined; user?: string }
-  /** `user`: whose session fell short (step-up), so the sign-in page can name them. */
-  | { kind: 'challenge'; rule: CompiledRule; user?: string }
+  | { kind: 'challenge'; rule: CompiledRule }
   | { kind: 'unavailable'; error: unknown };
 
 export type Authorize = (rc: RequestContext, cookieHeader: string | undefined) => Promise<Verdict>;
@@ -37,7 +36,7 @@ export function createAuthorizer(deps: { state: () => GateState; sessions: Sessi
     // The directory is the source of truth for who exists now: a removed user's session ends.
     const user = session && state.directory.find(session.user);
     if (!session || !user) return { kind: 'challenge', rule };
-    if (shortfall(rule, proofFacts(session, deps.clock.now())) !== undefined) return { kind: 'challenge', rule, user: user.username };
+    if (shortfall(rule, proofFacts(session, deps.clock.now())) !== undefined) return { kind: 'challenge', rule };
     if (!admits(rule, { user: user.username, groups: user.groups })) return { kind: 'deny', rule, user: user.username };
     return { kind: 'forward', rule, identity: { user: user.username, name: user.name, groups: user.groups } };
   };
