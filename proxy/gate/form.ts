@@ -42,13 +42,7 @@ export function assertSameOrigin(ctx: Context): void {
   }
   const origin = ctx.get('origin');
   if (!origin || origin === 'null') return;
-  let host: string;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    throw forbiddenForm();
-  }
-  if (host.toLowerCase() !== ctx.get('host').toLowerCase()) throw forbiddenForm();
+  if (!originIsHost(origin, ctx)) throw forbiddenForm();
 }
 
 /**
@@ -59,7 +53,11 @@ export function provenSameOrigin(ctx: Context): boolean {
   const site = ctx.get('sec-fetch-site');
   if (site) return site === 'same-origin';
   const origin = ctx.get('origin');
-  if (!origin || origin === 'null') return false;
+  return origin !== '' && origin !== 'null' && originIsHost(origin, ctx);
+}
+
+/** Whether an Origin header names the host this request was sent to; unreadable is no. */
+function originIsHost(origin: string, ctx: Context): boolean {
   try {
     return new URL(origin).host.toLowerCase() === ctx.get('host').toLowerCase();
   } catch {
