@@ -2,19 +2,10 @@
 // `otp-gate policy-test` and replayed by `otp-gate policy-diff --cases`. Shape only; URLs,
 // addresses, users and rule names are checked against the loaded gate by the command.
 import { z } from 'zod';
-import { DURATION_PATTERN } from './duration.js';
-
-const duration = (description: string) =>
-  z
-    .string()
-    .regex(new RegExp(DURATION_PATTERN), { error: 'expected a duration like "30m", "12h" or "1h30m"' })
-    .optional()
-    .describe(description);
+import { factorsSchema, optionalDuration } from '../policy/policy-schema.js';
 
 // As in policy files: upper-cased first, so "get" is fine.
 const METHOD = /^[A-Z]+(?:-[A-Z]+)*$/;
-
-const FACTORS = z.array(z.enum(['password', 'otp'])).min(1);
 
 export const caseRequestSchema = z
   .strictObject({
@@ -27,8 +18,8 @@ export const caseRequestSchema = z
       .describe('HTTP method; default GET.'),
     ip: z.string().min(1).optional().describe('Client address as the gate sees it; default 127.0.0.1.'),
     user: z.string().min(1).optional().describe('A username from the users file, signed in; absent = someone without a session.'),
-    session_age: duration('How long ago the user signed in, e.g. "20m"; default 0s. Only with user.'),
-    factors: FACTORS.optional().describe('What the user proved when signing in, e.g. [password, otp]; default [otp]. Only with user.'),
+    session_age: optionalDuration('How long ago the user signed in, e.g. "20m"; default 0s. Only with user.'),
+    factors: factorsSchema.optional().describe('What the user proved when signing in, e.g. [password, otp]; default [otp]. Only with user.'),
   })
   .superRefine((request, ctx) => {
     if (request.factors !== undefined && request.user === undefined) {
@@ -54,8 +45,8 @@ export const caseExpectSchema = z
       .array(z.string().min(1))
       .optional()
       .describe('challenge: the channels a code goes to, in order (the rule\'s, or every configured one).'),
-    session_lifetime: duration("challenge: how long a sign-in lasts under the deciding rule, e.g. \"1h\"."),
-    factors: FACTORS.optional().describe('challenge: what the deciding rule asks a person to prove, e.g. [password, otp].'),
+    session_lifetime: optionalDuration("challenge: how long a sign-in lasts under the deciding rule, e.g. \"1h\"."),
+    factors: factorsSchema.optional().describe('challenge: what the deciding rule asks a person to prove, e.g. [password, otp].'),
     outcome: z
       .enum(OUTCOMES)
       .optional()

@@ -10,8 +10,12 @@ const list = (description: string) => z.array(z.string().min(1)).min(1).optional
 // No regex flags: the pattern also goes into the JSON Schema. Upper-cased first, so "get" is fine.
 const METHOD = /^[A-Z]+(?:-[A-Z]+)*$/;
 
-const duration = (description: string) =>
+/** An optional duration written in a policy or a policy test case ("30m", "12h", "1h30m"). */
+export const optionalDuration = (description: string) =>
   z.string().regex(new RegExp(DURATION_PATTERN), { error: 'expected a duration like "30m", "12h" or "1h30m"' }).optional().describe(description);
+
+/** What a person proves, as rules and test cases list it. */
+export const factorsSchema = z.array(z.enum(['password', 'otp'])).min(1);
 
 export const ruleSchema = z.strictObject({
   name: z.string().min(1).optional().describe('Shown by explain and in audit lines; "<file>#<n>" when absent.'),
@@ -27,14 +31,12 @@ export const ruleSchema = z.strictObject({
   users: list('challenge only: users who may pass (any listed user or member of a listed group). Absent with groups = any known user.'),
   groups: list('challenge only: groups whose members may pass.'),
   channels: list('challenge only: channels to send the code over, in order of preference. Absent = every configured channel.'),
-  session_lifetime: duration('challenge only: how long a sign-in under this rule lasts, e.g. "1h". Absent = session.lifetime.'),
-  factors: z
-    .array(z.enum(['password', 'otp']))
-    .min(1)
+  session_lifetime: optionalDuration('challenge only: how long a sign-in under this rule lasts, e.g. "1h". Absent = session.lifetime.'),
+  factors: factorsSchema
     .optional()
     .describe('challenge only: what a person must prove: ["otp"] (a one-time code, the default) or ["password", "otp"] (password first, then a code).'),
-  max_session_age: duration('challenge only: step-up. A session whose factors were proven longer ago than this is asked again (keeping the request), e.g. "10m". Absent = only the session lifetime.'),
-  trusted_device: duration('challenge only: offer "trust this browser" for this long (e.g. "30d"); a browser trusted within it skips the one-time code here. Absent = never offered, never honoured.'),
+  max_session_age: optionalDuration('challenge only: step-up. A session whose factors were proven longer ago than this is asked again (keeping the request), e.g. "10m". Absent = only the session lifetime.'),
+  trusted_device: optionalDuration('challenge only: offer "trust this browser" for this long (e.g. "30d"); a browser trusted within it skips the one-time code here. Absent = never offered, never honoured.'),
 });
 
 export const policyFileSchema = z
