@@ -2,7 +2,7 @@
 // and why, the decision, and, given a user, whether that person would get through.
 import { formatDuration } from '../config/duration.js';
 import { admits } from './decide.js';
-import { SHORTFALL_TEXT, shortfall } from './proof.js';
+import { describedProof, SHORTFALL_TEXT, shortfall } from './proof.js';
 import type { CompiledRule, Decision, Factor, RequestFacts, Subject, TraceStep } from './types.js';
 
 export interface ExplainSubject extends Subject {
@@ -83,8 +83,9 @@ function subjectLines(decision: Decision, subject: ExplainSubject): string[] {
   // The same order as serving: a session that falls short is challenged before admission is asked.
   if (subject.sessionAgeMs !== undefined) {
     const age = formatDuration(subject.sessionAgeMs);
-    const short = shortfall(rule, { sessionAgeMs: subject.sessionAgeMs, provenAgeMs: subject.sessionAgeMs, factors: subject.factors ?? ['otp'] });
-    lines.push(short === undefined ? `a session ${age} old (factors ${(subject.factors ?? ['otp']).join(' + ')}) is enough for this rule` : `a session ${age} old: ${SHORTFALL_TEXT[short]}`);
+    const proof = describedProof({ ...subject, sessionAgeMs: subject.sessionAgeMs });
+    const short = shortfall(rule, proof);
+    lines.push(short === undefined ? `a session ${age} old (factors ${proof.factors.join(' + ')}) is enough for this rule` : `a session ${age} old: ${SHORTFALL_TEXT[short]}`);
   }
   lines.push(admits(rule, subject) ? `${who}: admitted` : `${who}: not admitted (the rule ${admitsText(rule)}): denied after sign-in`);
   return lines;

@@ -2,7 +2,7 @@
 // session is older than the rule allows) or deny (a deny rule, or a rule that does not admit
 // them). The same order of questions as the gate's authorizer; pure, for policy-test and policy-diff.
 import { admits } from './decide.js';
-import { SHORTFALL_TEXT, shortfall } from './proof.js';
+import { describedProof, SHORTFALL_TEXT, shortfall } from './proof.js';
 import type { Decision, Factor, Subject } from './types.js';
 
 export type Outcome = 'pass' | 'challenge' | 'deny';
@@ -30,12 +30,7 @@ export function outcomeOf(decision: Decision, visitor: Visitor | undefined): Out
   if (decision.action === 'deny') return { outcome: 'deny', reason: decision.rule ? 'a deny rule' : 'no rule matched (default deny)' };
   const rule = decision.rule;
   if (visitor === undefined) return { outcome: 'challenge', reason: 'no session: asked for a code' };
-  const short = shortfall(rule, {
-    sessionAgeMs: visitor.sessionAgeMs,
-    provenAgeMs: visitor.provenAgeMs ?? visitor.sessionAgeMs,
-    factors: visitor.factors ?? ['otp'],
-    deviceAgeMs: visitor.deviceAgeMs,
-  });
+  const short = shortfall(rule, describedProof(visitor));
   if (short !== undefined) return { outcome: 'challenge', reason: SHORTFALL_TEXT[short] };
   if (!admits(rule, visitor)) return { outcome: 'deny', reason: 'signed in but not admitted by the rule' };
   return { outcome: 'pass', reason: 'signed in and admitted' };

@@ -25,6 +25,19 @@ export function shortfall(rule: CompiledRule, proof: ProofFacts): Shortfall | un
   return undefined;
 }
 
+/**
+ * A session as the policy tools describe one: a one-time code proven when the session was made,
+ * unless the description says otherwise.
+ */
+export function describedProof(session: { sessionAgeMs: number; provenAgeMs?: number; factors?: readonly Factor[]; deviceAgeMs?: number }): ProofFacts {
+  return {
+    sessionAgeMs: session.sessionAgeMs,
+    provenAgeMs: session.provenAgeMs ?? session.sessionAgeMs,
+    factors: session.factors ?? ['otp'],
+    deviceAgeMs: session.deviceAgeMs,
+  };
+}
+
 /** In words, for explain and policy-test. */
 export const SHORTFALL_TEXT: Record<Shortfall, string> = {
   lifetime: "session older than the rule's session lifetime: asked for a new code",
