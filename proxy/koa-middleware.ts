@@ -46,7 +46,7 @@ export function otpGate(options: OtpGateOptions): OtpGateMiddleware {
     return {
       core,
       gateCallback: core.gateApp.callback(),
-      rewriter: createHeaderRewriter(config.identityHeaders, [config.session.cookieName, core.cookies.flowName, core.cookies.langName, core.cookies.deviceName]),
+      rewriter: createHeaderRewriter(config.identityHeaders, core.cookies.names),
     };
   });
   parts.catch(() => {});

@@ -55,7 +55,7 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
     state: core.state,
     authorize: core.authorize,
     upstreams,
-    rewriter: createHeaderRewriter(config.identityHeaders, [config.session.cookieName, core.cookies.flowName, core.cookies.langName, core.cookies.deviceName]),
+    rewriter: createHeaderRewriter(config.identityHeaders, core.cookies.names),
     gateApp: gateCallback,
     handoffs,
     ops: core.ops,

@@ -11,24 +11,26 @@ import { randomId } from '../session/signer.js';
 const FLOW_PURPOSE = 'flow';
 
 export interface GateCookies {
-  readonly flowName: string;
+  /** Every cookie the gate sets: the proxy strips them all before a request goes upstream. */
+  readonly names: readonly string[];
   session(ctx: Context): string | undefined;
   setSession(ctx: Context, value: string): void;
   clearSession(ctx: Context): void;
   /** The current login flow's id, when its cookie is present and verifies. */
   flowId(ctx: Context): string | undefined;
-  /** A fresh flow id, set as the flow cookie. */
-  startFlow(ctx: Context, lifetimeMs: number): string;
+  /** A fresh flow id, set as the flow cookie for FLOW_LIFETIME. */
+  startFlow(ctx: Context): string;
   clearFlow(ctx: Context): void;
-  readonly deviceName: string;
   /** The trusted-browser cookie (signed device id), when present. */
   device(ctx: Context): string | undefined;
   setDevice(ctx: Context, value: string, lifetimeMs: number): void;
-  readonly langName: string;
   /** The language picked earlier with the page's switch, as sent (unchecked). */
   locale(ctx: Context): string | undefined;
   setLocale(ctx: Context, locale: string): void;
 }
+
+/** How long a login flow lives: enough to identify, wait for a code and type it. */
+export const FLOW_LIFETIME = 30 * 60_000;
 
 /** A picked language is remembered for a year. */
 const LANG_LIFETIME = 365 * 24 * 3_600_000;
@@ -46,7 +48,7 @@ export function createGateCookies(config: SessionConfig, signer: Signer, pathPre
     ctx.append('Set-Cookie', stringifySetCookie(name, value, { ...base, path, maxAge: Math.floor(maxAgeMs / 1000) }));
 
   return {
-    flowName,
+    names: [config.cookieName, flowName, langName, deviceName],
     session: (ctx) => read(ctx, config.cookieName),
     setSession: (ctx, value) => append(ctx, config.cookieName, value, '/', config.lifetime),
     clearSession: (ctx) => append(ctx, config.cookieName, '', '/', 0),
@@ -54,17 +56,15 @@ export function createGateCookies(config: SessionConfig, signer: Signer, pathPre
       const value = read(ctx, flowName);
       return value === undefined ? undefined : signer.unsign(FLOW_PURPOSE, value);
     },
-    startFlow(ctx, lifetimeMs) {
+    startFlow(ctx) {
       const id = randomId();
-      append(ctx, flowName, signer.sign(FLOW_PURPOSE, id), pathPrefix, lifetimeMs);
+      append(ctx, flowName, signer.sign(FLOW_PURPOSE, id), pathPrefix, FLOW_LIFETIME);
       return id;
     },
     clearFlow: (ctx) => append(ctx, flowName, '', pathPrefix, 0),
-    deviceName,
     // Only the sign-in pages read it, so it never travels to the apps.
     device: (ctx) => read(ctx, deviceName),
     setDevice: (ctx, value, lifetimeMs) => append(ctx, deviceName, value, pathPrefix, lifetimeMs),
-    langName,
     locale: (ctx) => read(ctx, langName),
     // Path "/": the gate's pages also appear on the apps' paths (502/504, access denied).
     setLocale: (ctx, locale) => append(ctx, langName, locale, '/', LANG_LIFETIME),

@@ -5,7 +5,6 @@ import type { Context, Middleware } from 'koa';
 import type { GateCookies } from '../cookies.js';
 import { provenSameOrigin } from '../form.js';
 import type { Resumes } from '../resumes.js';
-import { FLOW_LIFETIME } from '../routes/login-routes.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Logger } from '../../log.js';
 import { encodePath } from '../../policy/normalise-path.js';
@@ -46,7 +45,7 @@ export function createVerdictResponder(deps: VerdictDeps): Middleware<GateKoaSta
     } catch {
       return false; // Too large or unreadable: the person signs in and fills the form again.
     }
-    const flowId = deps.cookies.flowId(ctx) ?? deps.cookies.startFlow(ctx, FLOW_LIFETIME);
+    const flowId = deps.cookies.flowId(ctx) ?? deps.cookies.startFlow(ctx);
     await deps.resumes.keep(flowId, target, body);
     return true;
   }

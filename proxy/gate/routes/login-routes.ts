@@ -49,8 +49,6 @@ export interface LoginRouteDeps {
 /** Authenticator apps show six digits (the gate's otpauth:// URIs say so), whatever otp.length is. */
 const TOTP_DIGITS = 6;
 
-/** How long a login flow cookie lives: enough to identify, wait for a code and type it. */
-export const FLOW_LIFETIME = 30 * 60_000;
 
 export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void {
   const { cookies, signer, respond } = deps;
@@ -144,7 +142,7 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
 
   router.get('/login', async (ctx) => {
     const rd = safeReturnTo(ctx.query.rd, deps.state().findApp);
-    const flowId = cookies.flowId(ctx) ?? cookies.startFlow(ctx, FLOW_LIFETIME);
+    const flowId = cookies.flowId(ctx) ?? cookies.startFlow(ctx);
     await renderLogin(ctx, flowId, rd);
   });
 
@@ -199,7 +197,7 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
   router.get('/code', async (ctx) => {
     const flowId = cookies.flowId(ctx);
     const view = flowId && (await deps.challenges.view(flowId));
-    if (!flowId || !view) return renderLogin(ctx, flowId ?? cookies.startFlow(ctx, FLOW_LIFETIME), '/', 200, respond.texts(ctx).t('code.expired'));
+    if (!flowId || !view) return renderLogin(ctx, flowId ?? cookies.startFlow(ctx), '/', 200, respond.texts(ctx).t('code.expired'));
     await renderCode(ctx, flowId, view);
   });
 
