@@ -57,7 +57,7 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
 
   async function renderLogin(ctx: Context, flowId: string, rd: string, status = 200, error?: string, identifier?: string) {
     const rule = ruleFor(rd, deps.context(ctx), deps.state());
-    const device = await honouredDevice(ctx, rule);
+    const device = await codeFreeDevice(ctx, rule);
     respond.page(ctx, status, 'login', {
       action: `${prefix()}/login`,
       device_action: `${prefix()}/login/device`,
@@ -66,8 +66,7 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
       error,
       identifier: identifier ?? (await stepUpUser(ctx)),
       password: rule.factors.includes('password'),
-      // A browser trusted for the one-time code skips it; with a password rule it still needs the password.
-      device_name: device && !rule.factors.includes('password') ? device.user.name : undefined,
+      device_name: device?.user.name,
     }, { switchHref: `${prefix()}/login?rd=${encodeURIComponent(rd)}` });
   }
 
@@ -84,6 +83,11 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     const user = device && deps.state().directory.find(device.user);
     if (!device || !user || deps.clock.now() - device.trustedAt >= rule.trustedDevice) return undefined;
     return { device, user };
+  }
+
+  /** A trusted browser that may sign in with no more ("Continue as …"): under a password rule it still needs the password. */
+  async function codeFreeDevice(ctx: Context, rule: LoginRule): Promise<{ device: TrustedDevice; user: User } | undefined> {
+    return rule.factors.includes('password') ? undefined : honouredDevice(ctx, rule);
   }
 
   /** A new session for what was proven (no fixation: any older one in this browser ends), then back where the person was going. */
@@ -188,7 +192,7 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     const rd = safeReturnTo(form.rd, deps.state().findApp);
     const rule = ruleFor(rd, deps.context(ctx), deps.state());
     await keepingInput({ action: `${prefix()}/login/device`, csrf: form.csrf ?? '', rd }, async () => {
-      const trusted = rule.factors.includes('password') ? undefined : await honouredDevice(ctx, rule);
+      const trusted = await codeFreeDevice(ctx, rule);
       if (!trusted) return renderLogin(ctx, flowId, rd, 400, respond.texts(ctx).t('login.error_device'));
       await signIn(ctx, trusted.user, deviceProof(trusted.device, ['otp']), rule.name, rd, flowId);
     });
