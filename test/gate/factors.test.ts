@@ -110,36 +110,36 @@ describe('password first factor', () => {
 });
 
 describe('step-up (max_session_age)', () => {
-  it('challenges a session whose factors were proven too long ago, only where the rule asks', async () => {
+  /** Alice signed in for /admin with password and code, 11 minutes ago: past the rule's 10m. */
+  async function staleAdminSession(): Promise<Agent> {
     const agent = browser(env.gate);
     await signInWithPassword(agent, 'alice', '/admin/x');
     clock.advance(11 * MIN);
+    return agent;
+  }
+
+  it('challenges a session whose factors were proven too long ago, only where the rule asks', async () => {
+    const agent = await staleAdminSession();
     const res = await agent.get('/admin/x?tab=2').expect(302);
     expect(res.headers.location).toBe('/_gate/login?rd=%2Fadmin%2Fx%3Ftab%3D2');
     await agent.get('/docs').set('Accept', 'application/json').expect(200);
   });
 
   it('offers the signed-in person\'s name on the step-up sign-in page', async () => {
-    const agent = browser(env.gate);
-    await signInWithPassword(agent, 'alice', '/admin/x');
-    clock.advance(11 * MIN);
+    const agent = await staleAdminSession();
     const page = await agent.get('/_gate/login?rd=%2Fadmin%2Fx').expect(200);
     expect(page.text).toMatch(/id="identifier" name="identifier" value="alice"/);
   });
 
   it('lets a fresh sign-in through again, to where the person was', async () => {
-    const agent = browser(env.gate);
-    await signInWithPassword(agent, 'alice', '/admin/x');
-    clock.advance(11 * MIN);
+    const agent = await staleAdminSession();
     const again = await signInWithPassword(agent, 'alice', '/admin/x?tab=2');
     expect(again.headers.location).toBe('/admin/x?tab=2');
     await agent.get('/admin/x?tab=2').set('Accept', 'application/json').expect(200);
   });
 
   it('keeps a same-origin form post across the step-up and sends it again after', async () => {
-    const agent = browser(env.gate);
-    await signInWithPassword(agent, 'alice', '/admin/x');
-    clock.advance(11 * MIN);
+    const agent = await staleAdminSession();
     const body = 'name=Bob+B&role=admin&role=owner';
     const kept = await agent.post('/admin/users/save').set('Sec-Fetch-Site', 'same-origin').type('form').send(body).expect(303);
     expect(kept.headers.location).toBe('/_gate/login?rd=%2Fadmin%2Fusers%2Fsave');
@@ -155,9 +155,7 @@ describe('step-up (max_session_age)', () => {
   });
 
   it('does not keep a cross-site form post: it gets 401 and nothing is resent', async () => {
-    const agent = browser(env.gate);
-    await signInWithPassword(agent, 'alice', '/admin/x');
-    clock.advance(11 * MIN);
+    const agent = await staleAdminSession();
     await agent.post('/admin/users/delete').set('Sec-Fetch-Site', 'cross-site').type('form').send('id=1').expect(401);
     const signedIn = await signInWithPassword(agent, 'alice', '/admin/users/delete');
     expect(signedIn.status).toBe(303);
