@@ -204,7 +204,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
 
   /** Whether the code typed is right: the sent code's digest, or the user's authenticator app. */
   async function isCorrect(flowId: string, record: ChallengeRecord, code: string): Promise<boolean> {
-    if (record.ch === TOTP) return (await deps.totp?.verify(record.u, normaliseCode(code))) === 'ok';
+    if (record.ch === TOTP) return (await deps.totp?.verify(record.u, code)) === 'ok';
     const given = codeDigest(flowId, record.n, normaliseCode(code));
     const expected = Buffer.from(record.h, 'base64url');
     return record.u !== undefined && expected.length === given.length && timingSafeEqual(expected, given);
