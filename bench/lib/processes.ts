@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { imageNodeFlags } from '../../test/helpers/image-command.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -76,8 +77,8 @@ export async function startServer(entry: string, args: string[] = []): Promise<{
   return { child, url: `http://127.0.0.1:${match[1]}` };
 }
 
-/** The gate as it runs in production: the compiled dist/ (`npm run bench` builds it first). */
+/** The gate as it runs in production: the compiled dist/ (`npm run bench` builds it first) with the image's Node flags. */
 export async function startGateServer(configPath: string): Promise<{ child: Child; url: string }> {
-  const { child, match } = await startChild(join(ROOT, 'dist', 'cli.js'), ['serve', '--config', configPath], /on (http:\/\/\S+)/);
+  const { child, match } = await startChild(join(ROOT, 'dist', 'cli.js'), ['serve', '--config', configPath], /on (http:\/\/\S+)/, imageNodeFlags());
   return { child, url: match[1]! };
 }

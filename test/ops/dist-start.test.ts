@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imageCommand, imageNodeFlags } from '../helpers/image-command.js';
 import type { ServeProcess } from '../helpers/serve-process.js';
 import { serveWorkspace, startServe } from '../helpers/serve-process.js';
 import type { TestUpstream } from '../helpers/upstream.js';
@@ -15,12 +16,6 @@ import { startUpstream } from '../helpers/upstream.js';
 const ROOT = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
 
-/** ["node", "dist/cli.js", "serve", "--config", "/etc/otp-gate/config.yaml"] from the Dockerfile. */
-function imageCommand(): string[] {
-  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-  const exec = (directive: string) => JSON.parse(new RegExp(`^${directive} (\\[.*\\])$`, 'm').exec(dockerfile)![1]!) as string[];
-  return [...exec('ENTRYPOINT'), ...exec('CMD')];
-}
 
 function healthcheckScript(): string {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
@@ -40,15 +35,25 @@ describe('the built image command', () => {
     await upstream?.close();
   });
 
-  it('is node dist/cli.js serve --config /etc/otp-gate/config.yaml', () => {
-    expect(imageCommand()).toEqual(['node', 'dist/cli.js', 'serve', '--config', '/etc/otp-gate/config.yaml']);
+  it('is node --min-semi-space-size=16 dist/cli.js serve --config /etc/otp-gate/config.yaml', () => {
+    expect(imageCommand()).toEqual(['node', '--min-semi-space-size=16', 'dist/cli.js', 'serve', '--config', '/etc/otp-gate/config.yaml']);
+  });
+
+  it('gives the otp-gate command the same Node flags as the image', async () => {
+    const shebang = readFileSync(join(ROOT, 'bin', 'otp-gate.js'), 'utf8').split('\n')[0];
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${imageNodeFlags().join(' ')}`);
+    // Run through its shebang, as npm's bin link runs it.
+    const { stdout } = await run(join(ROOT, 'bin', 'otp-gate.js'), []);
+    expect(stdout).toContain('otp-gate serve');
   });
 
   it('starts from dist/, passes the HEALTHCHECK, and stops cleanly on SIGTERM', async () => {
     const ws = serveWorkspace({ upstream: upstream.url });
-    const [, script, ...args] = imageCommand();
+    const [, ...rest] = imageCommand();
+    const flags = imageNodeFlags();
+    const [script, ...args] = rest.slice(flags.length);
     expect(args.slice(0, 2)).toEqual(['serve', '--config']);
-    gate = await startServe(ws.config, [join(ROOT, script!)]);
+    gate = await startServe(ws.config, [...flags, join(ROOT, script!)]);
     await request(gate.url).get('/_gate/healthz').expect(200);
     await request(gate.url).get('/public/x').expect(200);
     const health = await run(process.execPath, ['-e', healthcheckScript()], { env: { ...process.env, OTP_GATE_HEALTH_URL: `${gate.url}/_gate/healthz` } });
