@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { AppConfig } from '../config/types.js';
-import { clientAddress } from '../forward/client-address.js';
+import { clientBehind } from '../forward/client-address.js';
 import type { AddressMatcher } from '../net/cidr.js';
 import { canonicalAddress } from '../net/cidr.js';
 import { normaliseHost, normalisePath } from '../policy/normalise-path.js';
@@ -73,7 +73,7 @@ export function resolveTarget(target: RequestTarget, deps: ResolveDeps): Resolut
   return {
     ok: true,
     rc: {
-      facts: { host, path, method: target.method.toUpperCase(), ip: clientAddress(peerIp, target.forwardedFor, deps.isTrusted) },
+      facts: { host, path, method: target.method.toUpperCase(), ip: clientBehind(peerIp, peerTrusted, target.forwardedFor, deps.isTrusted) },
       query: normalised.query,
       peerIp,
       peerTrusted,

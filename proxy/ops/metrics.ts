@@ -32,7 +32,18 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'otp_gate_' });
   const registers = [registry];
 
-  const requests = new Counter({ name: 'otp_gate_requests_total', help: 'Requests by the decision the gate made and how they arrived.', labelNames: ['decision', 'via'], registers });
+  // Every request is counted: a plain number per label pair on the hot path (prom-client would
+  // hash the label object on each inc), added to the counter when Prometheus scrapes.
+  const pending = new Map<DecisionVia, Map<DecisionLabel, number>>();
+  const requests = new Counter({
+    name: 'otp_gate_requests_total', help: 'Requests by the decision the gate made and how they arrived.', labelNames: ['decision', 'via'], registers,
+    collect() {
+      for (const [via, counts] of pending) {
+        for (const [decision, n] of counts) if (n > 0) this.inc({ decision, via }, n);
+        counts.clear();
+      }
+    },
+  });
   const codes = new Counter({ name: 'otp_gate_codes_sent_total', help: 'Code deliveries by channel and outcome (ok, fail, refused by limits).', labelNames: ['channel', 'outcome'], registers });
   const fallbacks = new Counter({ name: 'otp_gate_channel_fallbacks_total', help: 'Codes moved on to the next channel.', labelNames: ['from', 'to', 'reason'], registers });
   const verifications = new Counter({ name: 'otp_gate_verifications_total', help: 'Code checks by outcome.', labelNames: ['outcome'], registers });
@@ -55,7 +66,11 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
 
   return {
     registry,
-    decision: (decision, via) => requests.inc({ decision, via }),
+    decision(decision, via) {
+      let counts = pending.get(via);
+      if (counts === undefined) pending.set(via, (counts = new Map()));
+      counts.set(decision, (counts.get(decision) ?? 0) + 1);
+    },
     codeSent: (channel, outcome) => codes.inc({ channel, outcome }),
     verification: (outcome) => verifications.inc({ outcome }),
     lockout: () => lockouts.inc(),

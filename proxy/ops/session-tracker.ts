@@ -1,11 +1,14 @@
 // Keeps the active-sessions gauge: sessions this process created or resolved within the idle
 // timeout and not revoked. With several workers or instances each counts what it has seen; a
-// per-request cost of one map write keeps the hot path cheap, and the map is bounded.
+// per-request cost of one map read keeps the hot path cheap, and the map is bounded.
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import type { SessionConfig } from '../config/types.js';
 import type { Sessions } from '../session/sessions.js';
 import type { GateMetrics } from './metrics.js';
+
+/** How stale a session's last-seen time may be in the count. */
+const SEEN_RESOLUTION_MS = 1000;
 
 interface Seen {
   createdAt: number;
@@ -33,7 +36,13 @@ export function withSessionTracking(sessions: Sessions, deps: { metrics: GateMet
     },
     async resolve(cookie) {
       const session = await sessions.resolve(cookie);
-      if (session) seen.set(session.id, { createdAt: session.createdAt, seenAt: deps.clock.now() });
+      if (session) {
+        // A gauge counting sessions seen within the idle timeout need not note every request:
+        // once a second per session is exact enough and keeps a write off the hot path.
+        const now = deps.clock.now();
+        const known = seen.get(session.id);
+        if (known === undefined || now - known.seenAt >= SEEN_RESOLUTION_MS) seen.set(session.id, { createdAt: session.createdAt, seenAt: now });
+      }
       return session;
     },
     async revoke(id) {
