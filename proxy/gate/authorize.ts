@@ -17,28 +17,35 @@ export type Verdict =
   | { kind: 'challenge'; rule: CompiledRule }
   | { kind: 'unavailable'; error: unknown };
 
-export type Authorize = (rc: RequestContext, cookieHeader: string | undefined) => Promise<Verdict>;
+/**
+ * A verdict at once when nothing needs the store (policy alone decides, or the session was
+ * verified moments ago: the hot path), else a promise of one. `await` takes either.
+ */
+export type Authorize = (rc: RequestContext, cookieHeader: string | undefined) => Verdict | Promise<Verdict>;
 
 export function createAuthorizer(deps: { state: () => GateState; sessions: Sessions; clock: Clock }): Authorize {
-  return async (rc, cookieHeader) => {
-    const state = deps.state();
-    const decision = decide(state.policy, rc.facts);
-    if (decision.action === 'bypass') return { kind: 'forward', rule: decision.rule, identity: undefined };
-    if (decision.action === 'deny') return { kind: 'deny', rule: decision.rule };
-    const rule = decision.rule;
-
-    let session: Session | undefined;
-    try {
-      session = await deps.sessions.resolve(sessionCookie(cookieHeader, state.config.session.cookieName));
-    } catch (error) {
-      return { kind: 'unavailable', error };
-    }
+  function judge(state: GateState, rule: CompiledRule, session: Session | undefined): Verdict {
     // The directory is the source of truth for who exists now: a removed user's session ends.
     const user = session && state.directory.find(session.user);
     if (!session || !user) return { kind: 'challenge', rule };
     if (shortfall(rule, proofFacts(session, deps.clock.now())) !== undefined) return { kind: 'challenge', rule };
     if (!admits(rule, { user: user.username, groups: user.groups })) return { kind: 'deny', rule, user: user.username };
     return { kind: 'forward', rule, identity: { user: user.username, name: user.name, groups: user.groups } };
+  }
+
+  return (rc, cookieHeader) => {
+    const state = deps.state();
+    const decision = decide(state.policy, rc.facts);
+    if (decision.action === 'bypass') return { kind: 'forward', rule: decision.rule, identity: undefined };
+    if (decision.action === 'deny') return { kind: 'deny', rule: decision.rule };
+    const rule = decision.rule;
+    const cookie = sessionCookie(cookieHeader, state.config.session.cookieName);
+    const cached = deps.sessions.cached(cookie);
+    if (cached !== undefined) return judge(state, rule, cached);
+    return deps.sessions.resolve(cookie).then(
+      (session) => judge(state, rule, session),
+      (error: unknown): Verdict => ({ kind: 'unavailable', error }),
+    );
   };
 }
 

@@ -4,7 +4,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import type { SessionConfig } from '../config/types.js';
-import type { Sessions } from '../session/sessions.js';
+import type { Session, Sessions } from '../session/sessions.js';
 import type { GateMetrics } from './metrics.js';
 
 /** How stale a session's last-seen time may be in the count. */
@@ -26,6 +26,16 @@ export function withSessionTracking(sessions: Sessions, deps: { metrics: GateMet
     }
     return live;
   });
+  // A gauge counting sessions seen within the idle timeout need not note every request: once a
+  // second per session is exact enough and keeps a write off the hot path.
+  const noted = (session: Session | undefined) => {
+    if (session) {
+      const now = deps.clock.now();
+      const known = seen.get(session.id);
+      if (known === undefined || now - known.seenAt >= SEEN_RESOLUTION_MS) seen.set(session.id, { createdAt: session.createdAt, seenAt: now });
+    }
+    return session;
+  };
   // Spread first: methods added to Sessions later pass through untouched.
   return {
     ...sessions,
@@ -35,15 +45,10 @@ export function withSessionTracking(sessions: Sessions, deps: { metrics: GateMet
       return created;
     },
     async resolve(cookie) {
-      const session = await sessions.resolve(cookie);
-      if (session) {
-        // A gauge counting sessions seen within the idle timeout need not note every request:
-        // once a second per session is exact enough and keeps a write off the hot path.
-        const now = deps.clock.now();
-        const known = seen.get(session.id);
-        if (known === undefined || now - known.seenAt >= SEEN_RESOLUTION_MS) seen.set(session.id, { createdAt: session.createdAt, seenAt: now });
-      }
-      return session;
+      return noted(await sessions.resolve(cookie));
+    },
+    cached(cookie) {
+      return noted(sessions.cached(cookie));
     },
     async revoke(id) {
       seen.delete(id);

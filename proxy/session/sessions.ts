@@ -52,6 +52,11 @@ export interface Sessions {
    * expired, idle too long or revoked. Throws StoreError when the store fails (fail closed).
    */
   resolve(cookie: string | undefined): Promise<Session | undefined>;
+  /**
+   * The same answer without waiting, when this process verified the cookie within
+   * VERIFIED_CACHE_MS and no idle-time write is due; undefined means "ask resolve" (the hot path).
+   */
+  cached(cookie: string | undefined): Session | undefined;
   /** Ends one session everywhere. */
   revoke(id: string): Promise<void>;
   /** The session with this id, whoever's it is (for the admin CLI); no idle or lifetime check. */
@@ -100,6 +105,14 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
   };
   const isOver = (record: SessionRecord, now: number) => now - record.c >= config.lifetime || now - record.s >= config.idleTimeout;
 
+  function cached(cookie: string | undefined): Session | undefined {
+    if (!cookie) return undefined;
+    const hit = freshlyVerified(cookie);
+    if (hit === undefined) return undefined;
+    const now = clock.now();
+    return !isOver(hit.record, now) && now - hit.record.s < touchEvery ? toSession(hit.id, hit.record) : undefined;
+  }
+
   function ttlFor(record: SessionRecord, now: number): number {
     return Math.min(config.idleTimeout, record.c + config.lifetime - now);
   }
@@ -123,16 +136,17 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
       return { session: toSession(id, record), cookie: signer.sign(PURPOSE, id) };
     },
 
+    cached,
+
     async resolve(cookie) {
       if (!cookie) return undefined;
+      const fresh = cached(cookie);
+      if (fresh !== undefined) return fresh;
       const now = clock.now();
       const hit = freshlyVerified(cookie);
-      if (hit !== undefined) {
-        if (isOver(hit.record, now)) {
-          verified.delete(cookie);
-          return undefined;
-        }
-        if (now - hit.record.s < touchEvery) return toSession(hit.id, hit.record);
+      if (hit !== undefined && isOver(hit.record, now)) {
+        verified.delete(cookie);
+        return undefined;
       }
       const id = hit?.id ?? signer.unsign(PURPOSE, cookie);
       if (id === undefined) return undefined;
