@@ -13,8 +13,7 @@ import type { Logger } from '../log.js';
 import type { Signer } from '../session/signer.js';
 import type { Store } from '../store/store.js';
 import { StoreError } from '../store/store.js';
-import { normalisePhone } from '../directory/users-file.js';
-import { decoyDestination, decoyNumber, describeDestination } from './destination.js';
+import { decoyNumber, describeDestination } from './destination.js';
 import type { Refusal } from './limits.js';
 import { createLockout } from './lockout.js';
 import { checkCooldown, checkDestinationCaps, checkHourlyCaps, hourWindow, judgeAttempt, numberPrefix } from './limits.js';
@@ -187,11 +186,11 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
   }
 
   /**
-   * The key every limit and the lockout count under: the user, or one spelling of what was typed.
-   * The spelling is worked out for known users too, so both take as long.
+   * The key every limit and the lockout count under: the user, or one spelling of what was typed
+   * (its phone number when it is one, so limits can't be dodged by re-spelling).
    */
-  function limitKey(identifier: string, user: User | undefined): string {
-    const canonical = canonicalIdentifier(identifier, deps.defaultCountry);
+  function limitKey(identifier: string, typedPhone: string | undefined, user: User | undefined): string {
+    const canonical = typedPhone ?? identifier.trim().toLowerCase();
     return identityKey(user ? `user:${user.username}` : `unknown:${canonical}`);
   }
 
@@ -234,8 +233,8 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
 
   return {
     async checkPassword(input) {
-      const user = deps.directory().find(input.identifier);
-      const k = limitKey(input.identifier, user);
+      const { user, phone: typed } = deps.directory().lookup(input.identifier);
+      const k = limitKey(input.identifier, typed, user);
       const locked = await lockout.lockedFor(k);
       if (locked !== undefined) return { kind: 'locked', retryAfterMs: locked };
       if (await deps.passwords.check(user, input.password)) return { kind: 'ok', user: user! };
@@ -245,12 +244,12 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
 
     async start(input) {
       const directory = deps.directory();
-      const user = directory.find(input.identifier);
       // The same work for known and unknown identities (results unused for real users), so the
       // answer takes as long either way. Unknown ones count against the number they typed, or a
       // stable decoy number.
-      const decoy = decoyNumber(input.identifier, deps.defaultCountry, directory, (s) => signer.digest('decoy', s));
-      const k = limitKey(input.identifier, user);
+      const { user, phone: typed } = directory.lookup(input.identifier);
+      const decoy = decoyNumber(input.identifier, typed, directory, (s) => signer.digest('decoy', s));
+      const k = limitKey(input.identifier, typed, user);
       const number = user ? user.phone : decoy;
       const to = destinationKeys(user?.username ?? input.identifier, number);
       const channels = orderChannels(input.channels, user?.channels ?? [], deps.channels, deps.totp !== undefined);
@@ -262,9 +261,8 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
         return { ok: false, refusal };
       }
       const now = clock.now();
-      const destination = number !== undefined
-        ? describeDestination(number)
-        : decoyDestination(input.identifier, deps.defaultCountry, directory, (s) => signer.digest('decoy', s));
+      // A user without a phone (app only) is shown a decoy, like an unknown identity.
+      const destination = describeDestination(number ?? decoy);
       const record: ChallengeRecord = {
         // Nothing is sent when the app comes first, so asking for a sent code instead need not wait.
         k, ...(user ? { u: user.username } : {}), h: '', n: 1, e: now + config.ttl, t: appFirst ? now - config.resendAfter : now,
@@ -358,7 +356,3 @@ export function orderChannels(rule: readonly string[], preferred: readonly strin
   return [...first, ...allowed.filter((c) => !first.includes(c))];
 }
 
-/** One spelling per identity for unknown identifiers, so limits can't be dodged by re-spelling. */
-function canonicalIdentifier(identifier: string, defaultCountry: string | undefined): string {
-  return normalisePhone(identifier, defaultCountry) ?? identifier.trim().toLowerCase();
-}

@@ -2,35 +2,26 @@
 // a decoy that looks like a real masked number, stable per identifier, so the page never tells
 // a registered person from an unknown one.
 import type { Directory } from '../directory/types.js';
-import { maskPhone, normalisePhone } from '../directory/users-file.js';
+import { maskPhone } from '../directory/users-file.js';
 
 export function describeDestination(phone: string): string {
   return maskPhone(phone);
 }
 
-export function decoyDestination(
-  identifier: string,
-  defaultCountry: string | undefined,
-  directory: Directory,
-  digest: (s: string) => Buffer,
-): string {
-  return maskPhone(decoyNumber(identifier, defaultCountry, directory, digest));
-}
-
 /**
  * The number an unknown identity "sends to": the typed number when it is one, else one shaped
  * like a number from the directory (same country code and length), with digits derived from the
- * identifier so that asking twice gives the same. Never shown unmasked; send limits count on it
+ * identifier so that asking twice gives the same. `typedPhone` is the identifier's own E.164
+ * spelling when it is a number (Directory.lookup). Never shown unmasked; send limits count on it
  * so they treat unknown identities like real ones.
  */
 export function decoyNumber(
   identifier: string,
-  defaultCountry: string | undefined,
+  typedPhone: string | undefined,
   directory: Directory,
   digest: (s: string) => Buffer,
 ): string {
-  const typed = normalisePhone(identifier, defaultCountry);
-  if (typed !== undefined) return typed;
+  if (typedPhone !== undefined) return typedPhone;
   const template = directory.all().find((u) => u.phone !== undefined)?.phone ?? '+15555550100';
   const bytes = digest(identifier.trim().toLowerCase());
   const tail = Array.from({ length: 4 }, (_, i) => String(bytes[i]! % 10)).join('');

@@ -17,6 +17,11 @@ export interface User {
 export interface Directory {
   /** Finds a user by username (any case) or by phone number in any spelling. */
   find(identifier: string): User | undefined;
+  /**
+   * What a typed identifier names, and its E.164 spelling when it is a phone number. Parses the
+   * number for every identifier, known or not, so a sign-in takes as long either way.
+   */
+  lookup(identifier: string): { user: User | undefined; phone: string | undefined };
   /** Every user, for admin commands and country allow-lists. */
   all(): readonly User[];
 }

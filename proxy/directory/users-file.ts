@@ -118,6 +118,11 @@ export function createDirectory(users: readonly User[], defaultCountry: string |
       const phone = /\d/.test(text) ? normalisePhone(text, defaultCountry) : undefined;
       return phone ? byPhone.get(phone) : undefined;
     },
+    lookup(identifier) {
+      const text = identifier.trim();
+      const phone = normalisePhone(text, defaultCountry);
+      return { user: byName.get(text.toLowerCase()) ?? (phone === undefined ? undefined : byPhone.get(phone)), phone };
+    },
     all: () => list,
   };
 }

@@ -44,6 +44,14 @@ describe('users file', () => {
     expect(dir?.find('+39 333 000 0099')).toBeUndefined();
   });
 
+  it('a lookup gives what was typed as a number, whoever it names', () => {
+    const dir = load(ALICE, 'IT').directory!;
+    expect(dir.lookup('333 000 0001')).toEqual({ user: dir.find('alice'), phone: '+393330000001' });
+    expect(dir.lookup('+39 333 000 0099')).toEqual({ user: undefined, phone: '+393330000099' });
+    expect(dir.lookup(' Alice ')).toEqual({ user: dir.find('alice'), phone: undefined });
+    expect(dir.lookup('mallory7')).toEqual({ user: undefined, phone: undefined });
+  });
+
   it('a national number needs directory.default_country', () => {
     expect(lines('users:\n  alice:\n    phone: "333 000 0001"\n')).toEqual([
       'users.yaml:3:12: phone number ending in 01 has no country code: write it as "+<country code> …" or set directory.default_country (users.alice.phone)',
