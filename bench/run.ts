@@ -168,12 +168,13 @@ async function proxyAndLogin(upstream: { child: Child; url: string }): Promise<v
 }
 
 /**
- * In a gate of its own, warmed up by one request: the growth measured is the upload's, not the
- * garbage of the load before it.
+ * In a gate of its own, warmed up by two seconds of small requests: the growth measured is the
+ * upload's, not the garbage of other load, nor V8 first filling the young generation that
+ * --min-semi-space-size keeps (up to 2 × 16 MB, once per process).
  */
 async function uploadRow(upstreamUrl: string, store: BenchStore, bare: { child: Child; url: string }): Promise<void> {
   await withGate(store, upstreamUrl, async (gate) => {
-    await fetch(`${gate.url}/public/warm`).then((r) => r.text());
+    await load({ url: `${gate.url}/public/warm`, connections: 10, seconds: 2 });
     const bareUpload = await upload(bare.url, bare.child);
     const gateUpload = await upload(gate.url, gate.child);
     results.upload = { bytes: UPLOAD_BYTES, gate: gateUpload, bareHttpProxy: bareUpload };
