@@ -123,6 +123,29 @@ describe('the verified-cookie cache', () => {
     expect(await b.resolve(cookie)).toBeUndefined();
   });
 
+  it('answers without the store only for a cookie the store vouched for moments ago', async () => {
+    const { clock, sessions } = make();
+    const { cookie, session } = await sessions.create('alice');
+    expect(sessions.cached(cookie)).toBeUndefined();
+    await sessions.resolve(cookie);
+    expect(sessions.cached(cookie)?.user).toBe('alice');
+    expect(sessions.cached(`${cookie}x`)).toBeUndefined();
+    await sessions.revoke(session.id);
+    expect(sessions.cached(cookie)).toBeUndefined();
+    const idle = await sessions.create('bob');
+    await sessions.resolve(idle.cookie);
+    clock.advance(CONFIG.idleTimeout);
+    expect(sessions.cached(idle.cookie)).toBeUndefined();
+  });
+
+  it('stops answering from the cache once it is older than the cache time', async () => {
+    const { sessions } = make();
+    const { cookie } = await sessions.create('alice');
+    await sessions.resolve(cookie);
+    await new Promise((r) => setTimeout(r, VERIFIED_CACHE_MS + 50));
+    expect(sessions.cached(cookie)).toBeUndefined();
+  });
+
   it('still applies the idle timeout to a cached session', async () => {
     const { clock, sessions } = make();
     const { cookie } = await sessions.create('alice');
