@@ -110,18 +110,20 @@ export function createDirectory(users: readonly User[], defaultCountry: string |
   const byPhone = new Map<string, User>();
   for (const u of users) if (u.phone) byPhone.set(u.phone, u);
   const list = Object.freeze([...users]);
+  const byPhoneText = (text: string) => {
+    const phone = normalisePhone(text, defaultCountry);
+    return { phone, user: phone === undefined ? undefined : byPhone.get(phone) };
+  };
   return {
     find(identifier) {
       const text = identifier.trim();
-      const user = byName.get(text.toLowerCase());
-      if (user) return user;
-      const phone = /\d/.test(text) ? normalisePhone(text, defaultCountry) : undefined;
-      return phone ? byPhone.get(phone) : undefined;
+      // A username skips the number parsing (sessions name their user on every request).
+      return byName.get(text.toLowerCase()) ?? (/\d/.test(text) ? byPhoneText(text).user : undefined);
     },
     lookup(identifier) {
       const text = identifier.trim();
-      const phone = normalisePhone(text, defaultCountry);
-      return { user: byName.get(text.toLowerCase()) ?? (phone === undefined ? undefined : byPhone.get(phone)), phone };
+      const typed = byPhoneText(text);
+      return { user: byName.get(text.toLowerCase()) ?? typed.user, phone: typed.phone };
     },
     all: () => list,
   };
