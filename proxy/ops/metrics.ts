@@ -39,7 +39,7 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
     name: 'otp_gate_requests_total', help: 'Requests by the decision the gate made and how they arrived.', labelNames: ['decision', 'via'], registers,
     collect() {
       for (const [via, counts] of pending) {
-        for (const [decision, n] of counts) if (n > 0) this.inc({ decision, via }, n);
+        for (const [decision, n] of counts) this.inc({ decision, via }, n);
         counts.clear();
       }
     },
