@@ -1,95 +1,76 @@
-// The otp-gate command line: serve | check | explain | demo | policy-test | policy-diff | hash-password.
-import { parseArgs } from 'node:util';
+// The otp-gate command line: reads argv against the command table (cli/commands.ts), prints help,
+// usage or the version, or runs the command named.
+import { readFileSync } from 'node:fs';
 import { runCheck } from './cli/check.js';
+import type { CommandLine } from './cli/command-line.js';
+import type { CommandSpec } from './cli/commands.js';
+import { readCommandLine } from './cli/command-line.js';
 import { runDemo } from './cli/demo.js';
 import { runExplain } from './cli/explain.js';
 import { runHashPassword } from './cli/hash-password.js';
-import { policyDiffCommand } from './cli/policy-diff.js';
-import { policyTestCommand } from './cli/policy-test.js';
-import { EXIT } from './cli/output.js';
+import { commandHelp, generalUsage, usageReminder } from './cli/help.js';
+import { EXIT, UsageError } from './cli/output.js';
+import { policyDiffArgs, runPolicyDiff } from './cli/policy-diff.js';
+import { runPolicyTest } from './cli/policy-test.js';
 import { runServe } from './cli/serve.js';
-import { runSessions } from './cli/sessions.js';
+import { runSessions, sessionsArgs } from './cli/sessions.js';
 
-const USAGE = `usage:
-  otp-gate serve   --config FILE                    run the gate
-  otp-gate check   --config FILE                    validate config, users and policies
-  otp-gate explain --config FILE --url URL [--method GET] [--ip 127.0.0.1] [--user NAME]
-                                                    show which rule decides a request, and why
-  otp-gate demo    [--port 8080]                    run on embedded defaults with a demo app
-  otp-gate sessions list   --config FILE --user NAME  list a user's sessions (redis store)
-  otp-gate sessions revoke --config FILE (--user NAME | --id ID)
-                                                    end sessions on every gate instance
-  otp-gate policy-test --config FILE CASES.yaml     check the decisions a cases file expects; exit 1 on any failure
-  otp-gate policy-diff --config FILE --old OLD --new NEW [--cases CASES.yaml] [--requests FILE]
-                                                    list requests whose decision changes between two policy versions
-  otp-gate hash-password                            read a password from standard input (asked twice, not shown,
-                                                    on a terminal) and print its hash for a user's "password:"
-`;
+type Run = Extract<CommandLine, { kind: 'run' }>;
 
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  // Has its own sub-actions and options.
-  if (command === 'sessions') return runSessions(rest);
-  // Before the shared parser, whose messages repeat an unexpected argument: this one may be a password.
-  if (command === 'hash-password') return runHashPassword(rest);
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        url: { type: 'string' },
-        method: { type: 'string', default: 'GET' },
-        ip: { type: 'string', default: '127.0.0.1' },
-        user: { type: 'string' },
-        port: { type: 'string', default: process.env.PORT ?? '8080' },
-        help: { type: 'boolean', short: 'h' },
-        old: { type: 'string' },
-        new: { type: 'string' },
-        cases: { type: 'string' },
-        requests: { type: 'string' },
-      },
-    }));
-    if (positionals.length > 0 && command !== 'policy-test') throw new Error(`Unexpected argument '${positionals[0]}'`);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
-    return EXIT.usage;
-  }
-  const config = values.config as string | undefined;
-  const needConfig = () => {
-    process.stderr.write(`${command}: --config FILE is required\n${USAGE}`);
-    return EXIT.usage;
-  };
-  switch (command) {
-    case 'serve':
-      return config ? runServe(config) : needConfig();
-    case 'check':
-      return config ? runCheck(config) : needConfig();
-    case 'explain':
-      if (!config) return needConfig();
-      if (!values.url) {
-        process.stderr.write(`explain: --url URL is required\n${USAGE}`);
-        return EXIT.usage;
+/** What each command of the table runs; required options are present by then. */
+const RUNNERS: Record<string, (line: Run) => Promise<number>> = {
+  serve: ({ values }) => runServe(values.config!),
+  check: ({ values }) => runCheck(values.config!),
+  explain: ({ values }) => runExplain({ config: values.config!, url: values.url!, method: values.method!, ip: values.ip!, user: values.user }),
+  demo: ({ values }) => runDemo(portNumber(values.port!)),
+  'sessions list': ({ values }) => runSessions(sessionsArgs('list', values)),
+  'sessions revoke': ({ values }) => runSessions(sessionsArgs('revoke', values)),
+  'policy-test': ({ values, operands }) => runPolicyTest({ config: values.config!, cases: operands[0]! }),
+  'policy-diff': ({ values }) => runPolicyDiff(policyDiffArgs(values)),
+  'hash-password': () => runHashPassword(),
+};
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const line = readCommandLine(argv, process.env);
+  switch (line.kind) {
+    case 'usage':
+      process.stdout.write(generalUsage());
+      return EXIT.ok;
+    case 'version':
+      process.stdout.write(`${packageVersion()}\n`);
+      return EXIT.ok;
+    case 'help':
+      process.stdout.write(commandHelp(line.spec));
+      return EXIT.ok;
+    case 'mistake':
+      return mistake(line.problem, line.spec);
+    case 'run': {
+      const run = RUNNERS[line.spec.name];
+      if (!run) throw new Error(`the command table names "${line.spec.name}", which has no runner`);
+      try {
+        return await run(line);
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        return mistake(err.message, line.spec);
       }
-      return runExplain({ config, url: values.url as string, method: values.method as string, ip: values.ip as string, user: values.user as string | undefined });
-    case 'policy-test':
-      return config ? policyTestCommand(config, positionals, USAGE) : needConfig();
-    case 'policy-diff':
-      return config ? policyDiffCommand({ config, old: values.old, new: values.new, cases: values.cases, requests: values.requests }, USAGE) : needConfig();
-    case 'demo': {
-      const port = Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        process.stderr.write(`demo: --port must be a port number, got "${String(values.port)}"\n`);
-        return EXIT.usage;
-      }
-      return runDemo(port);
     }
-    default:
-      process.stdout.write(USAGE);
-      return command === undefined || values.help ? EXIT.ok : EXIT.usage;
   }
+}
+
+function mistake(problem: string, spec: CommandSpec | undefined): number {
+  process.stderr.write(`${spec?.name ?? 'otp-gate'}: ${problem}\n${usageReminder(spec)}`);
+  return EXIT.usage;
+}
+
+function portNumber(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${text}"`);
+  return port;
+}
+
+/** package.json is one folder up from proxy/cli.ts and from dist/cli.js alike. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 main(process.argv.slice(2)).then(

@@ -11,5 +11,5 @@ export function runCheck(configPath: string): Promise<number> {
       `${configPath}: OK — ${config.apps.length} app(s), ${policy.rules.length} rule(s), ${directory.all().length} user(s), channels: ${Object.keys(config.channels).join(', ')}\n`,
     );
     return EXIT.ok;
-  });
+  }, 'the gate would not start with this configuration');
 }

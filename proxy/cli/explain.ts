@@ -50,5 +50,5 @@ export function runExplain(args: ExplainArgs): Promise<number> {
     }
     process.stdout.write(formatExplain(explain(gate.policy, facts), facts, subject) + '\n');
     return EXIT.ok;
-  });
+  }, 'nothing was explained');
 }

@@ -6,24 +6,11 @@ import { MAX_PASSWORD_LENGTH } from '../directory/password-check.js';
 import { hashPassword } from '../directory/password-hash.js';
 import { EXIT } from './output.js';
 
-export const HASH_PASSWORD_USAGE = `usage:
-  otp-gate hash-password                          ask for a password twice (not shown) and print its hash
-  printf '%s\\n' "$PW" | otp-gate hash-password     hash the first line of standard input
-`;
-
 /** NIST SP 800-63B: memorized secrets chosen by a person are at least 8 characters. */
 const MIN_LENGTH = 8;
 
-export async function runHashPassword(argv: readonly string[]): Promise<number> {
-  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
-    process.stdout.write(HASH_PASSWORD_USAGE);
-    return EXIT.ok;
-  }
-  if (argv.length > 0) {
-    // Not echoed: the argument may well be the password.
-    process.stderr.write(`hash-password: takes no arguments; it reads the password from standard input, so it never lands in shell history\n${HASH_PASSWORD_USAGE}`);
-    return EXIT.usage;
-  }
+/** Its command line takes no arguments (the command table refuses them, unrepeated). */
+export async function runHashPassword(): Promise<number> {
   let password: string | undefined;
   try {
     password = process.stdin.isTTY ? await askTwice() : await firstLine();

@@ -8,15 +8,21 @@ export function printProblems(problems: readonly Problem[], stream: NodeJS.Writa
   for (const p of problems) stream.write(formatProblem(p) + '\n');
 }
 
-/** Runs a command body, turning a ConfigError into its problem list and exit code 1. */
-export async function reportingConfigErrors(body: () => Promise<number>): Promise<number> {
+/** A command line that names a command but asks it something it cannot do: exit 2 with its usage. */
+export class UsageError extends Error {}
+
+/**
+ * Runs a command body, turning a ConfigError into its problem list and exit code 1; `outcome` says
+ * what the errors stopped ("nothing was started" only for commands that start something).
+ */
+export async function reportingConfigErrors(body: () => Promise<number>, outcome = 'nothing was started'): Promise<number> {
   try {
     return await body();
   } catch (err) {
     if (err instanceof ConfigError) {
       printProblems(err.problems);
       const errors = err.problems.filter((p) => p.severity === 'error').length;
-      process.stderr.write(`${errors} error(s); nothing was started.\n`);
+      process.stderr.write(`${errors} error(s); ${outcome}.\n`);
       return EXIT.failed;
     }
     throw err;

@@ -14,7 +14,7 @@ import { compareDecisions, evaluate } from '../policy/decision-diff.js';
 import type { DecisionChange, Direction } from '../policy/decision-diff.js';
 import { verdict } from '../policy/format-explain.js';
 import type { CompiledPolicy, Decision } from '../policy/types.js';
-import { EXIT, printProblems } from './output.js';
+import { EXIT, printProblems, UsageError } from './output.js';
 import { loadCasesFile } from './policy-cases.js';
 import { parseRequestsFile } from './requests-file.js';
 import { describeRequest, requestKey, resolveRequest } from './sample-request.js';
@@ -28,25 +28,13 @@ export interface PolicyDiffArgs {
   requests: string | undefined;
 }
 
-type Given = string | boolean | undefined;
-
-/** The command line's entry: checks the options, then runs. */
-export function policyDiffCommand(
-  args: { config: string; old: Given; new: Given; cases: Given; requests: Given },
-  usage: string,
-): Promise<number> | number {
-  const text = (v: Given) => (typeof v === 'string' && v !== '' ? v : undefined);
-  const [oldPolicies, newPolicies] = [text(args.old), text(args.new)];
-  const problem = !oldPolicies || !newPolicies
-    ? '--old OLD and --new NEW (policy files or folders) are required'
-    : !text(args.cases) && !text(args.requests)
-      ? 'give the requests to compare with --cases CASES.yaml and/or --requests FILE'
-      : undefined;
-  if (problem !== undefined) {
-    process.stderr.write(`policy-diff: ${problem}\n${usage}`);
-    return EXIT.usage;
-  }
-  return runPolicyDiff({ config: args.config, old: oldPolicies!, new: newPolicies!, cases: text(args.cases), requests: text(args.requests) });
+/** The run's arguments from the command line's options, which must name some requests to compare. */
+export function policyDiffArgs(values: Readonly<Record<string, string | undefined>>): PolicyDiffArgs {
+  const given = (v: string | undefined) => (v === '' ? undefined : v);
+  const [cases, requests] = [given(values.cases), given(values.requests)];
+  if (!cases && !requests) throw new UsageError('give the requests to compare with --cases CASES.yaml and/or --requests FILE');
+  // --config, --old and --new are required options: the command line has checked them.
+  return { config: values.config!, old: values.old!, new: values.new!, cases, requests };
 }
 
 const TROUBLE = 2;

@@ -21,15 +21,6 @@ export interface PolicyTestArgs {
   cases: string;
 }
 
-/** The command line's entry: exactly one cases file after the options. */
-export function policyTestCommand(config: string, positionals: readonly string[], usage: string): Promise<number> | number {
-  if (positionals.length !== 1) {
-    process.stderr.write(`policy-test: expected one cases file, got ${positionals.length}\n${usage}`);
-    return EXIT.usage;
-  }
-  return runPolicyTest({ config, cases: positionals[0]! });
-}
-
 export function runPolicyTest(args: PolicyTestArgs): Promise<number> {
   return reportingConfigErrors(async () => {
     const { gate } = await loadGate(args.config, process.env);
@@ -53,7 +44,7 @@ export function runPolicyTest(args: PolicyTestArgs): Promise<number> {
     }
     process.stdout.write(`${loaded.cases.length - failed} passed, ${failed} failed\n`);
     return failed > 0 ? EXIT.failed : EXIT.ok;
-  });
+  }, 'no case was run');
 }
 
 /** Undefined when the case passes; otherwise the text that shows why it did not. */

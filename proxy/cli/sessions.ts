@@ -1,6 +1,5 @@
 // `otp-gate sessions list|revoke`: an admin's view of who is signed in, against the store the
 // gates share. Revoking here ends the session on every instance at its next request.
-import { parseArgs } from 'node:util';
 import { systemClock } from '../clock.js';
 import { loadGate } from '../config/load-gate.js';
 import { createSessions } from '../session/sessions.js';
@@ -10,29 +9,16 @@ import { createTrustedDevices } from '../session/trusted-devices.js';
 import type { TrustedDevices } from '../session/trusted-devices.js';
 import { createStore } from '../store/create-store.js';
 import { StoreError } from '../store/store.js';
-import { EXIT, reportingConfigErrors } from './output.js';
+import { EXIT, reportingConfigErrors, UsageError } from './output.js';
 
-export const SESSIONS_USAGE = `usage:
-  otp-gate sessions list   --config FILE --user NAME       list a user's sessions
-  otp-gate sessions revoke --config FILE --user NAME       end every session of a user and
-                                                           forget every browser they trusted
-  otp-gate sessions revoke --config FILE --id=ID           end one session
-                                                           (write --id=ID: ids may start with "-")
-`;
-
-interface SessionsArgs {
+export interface SessionsArgs {
   action: 'list' | 'revoke';
   config: string;
   user: string | undefined;
   id: string | undefined;
 }
 
-export async function runSessions(argv: readonly string[]): Promise<number> {
-  const args = parse(argv);
-  if (typeof args === 'string') {
-    process.stderr.write(`sessions: ${args}\n${SESSIONS_USAGE}`);
-    return EXIT.usage;
-  }
+export async function runSessions(args: SessionsArgs): Promise<number> {
   return reportingConfigErrors(async () => {
     const { gate } = await loadGate(args.config, process.env);
     const { config } = gate;
@@ -53,28 +39,14 @@ export async function runSessions(argv: readonly string[]): Promise<number> {
     } finally {
       await store.close();
     }
-  });
+  }, 'no session was touched');
 }
 
-function parse(argv: readonly string[]): SessionsArgs | string {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: { config: { type: 'string', short: 'c' }, user: { type: 'string' }, id: { type: 'string' } },
-    });
-  } catch (err) {
-    return (err as Error).message;
-  }
-  const [action, ...extra] = parsed.positionals;
-  const { config, user, id } = parsed.values;
-  if (action !== 'list' && action !== 'revoke') return action === undefined ? 'say "list" or "revoke"' : `unknown action "${action}"`;
-  if (extra.length > 0) return `unexpected "${extra.join(' ')}"`;
-  if (!config) return '--config FILE is required';
-  if (action === 'list' && (!user || id !== undefined)) return 'list needs --user NAME (and no --id)';
-  if (action === 'revoke' && (user === undefined) === (id === undefined)) return 'revoke needs exactly one of --user NAME or --id ID';
-  return { action, config, user, id };
+/** The run's arguments from the command line's options (--config and list's --user it has required). */
+export function sessionsArgs(action: SessionsArgs['action'], values: Readonly<Record<string, string | undefined>>): SessionsArgs {
+  const { config, user, id } = values;
+  if (action === 'revoke' && (user === undefined) === (id === undefined)) throw new UsageError('give exactly one of --user NAME or --id ID');
+  return { action, config: config!, user, id };
 }
 
 async function act(sessions: Sessions, devices: TrustedDevices, args: SessionsArgs): Promise<number> {

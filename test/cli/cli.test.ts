@@ -35,7 +35,7 @@ describe('otp-gate check', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('config.yaml:3:3: unknown option "lisen" (did you mean "listen"?) (server.lisen)');
     expect(res.stderr).toContain('config.yaml:13:8: must be at most 10m (otp.ttl)');
-    expect(res.stderr).toContain('2 error(s); nothing was started.');
+    expect(res.stderr).toContain('2 error(s); the gate would not start with this configuration.');
   });
 
   it('names a missing environment variable without printing any secret', async () => {

@@ -104,6 +104,6 @@ describe('otp-gate policy-test', () => {
   it('without a cases file it prints usage and exits 2', async () => {
     const res = await cli(['policy-test', '--config', 'config.yaml'], workspace());
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/^policy-test: expected one cases file, got 0\nusage:/);
+    expect(res.stderr).toMatch(/^policy-test: expected CASES.yaml, got 0 argument\(s\)\nusage:/);
   });
 });
