@@ -63,6 +63,13 @@ describe('otp-gate explain', () => {
     expect(res.stdout).toMatch(/bob/);
   });
 
+  it('on a broken configuration says nothing was explained, not that nothing was started', async () => {
+    const dir = workspace({ 'config.yaml': GOOD.replace('policies: [policies/]', 'policies: [policies/]\notp:\n  ttl: 20m') });
+    const res = await cli(['explain', '--config', join(dir, 'config.yaml'), '--url', 'https://wiki.example.com/'], dir);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/\n1 error\(s\); nothing was explained\.\n$/);
+  });
+
   it('says when no app serves the host', async () => {
     const dir = workspace({ 'config.yaml': GOOD });
     const res = await cli(['explain', '--config', join(dir, 'config.yaml'), '--url', 'https://other.example.com/'], dir);
