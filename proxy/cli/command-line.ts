@@ -17,7 +17,7 @@ export function readCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv)
   const [first, ...afterFirst] = argv;
   if (first === undefined || first === '--help' || first === '-h') return { kind: 'usage' };
   if (first === '--version' || first === '-v') return { kind: 'version' };
-  if (first === 'help') return afterFirst.length === 0 ? { kind: 'usage' } : helpFor(afterFirst);
+  if (first === 'help') return helpFor(afterFirst);
   if (first.startsWith('-')) return { kind: 'mistake', problem: `unknown option "${first}" before the command` };
   const { spec, rest: args, problem } = findCommand(argv);
   // A command with sub-commands, asked for help before naming one, gives its own help.
@@ -28,8 +28,11 @@ export function readCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv)
 
 /** `otp-gate help sessions list`: the help of the command those words name. */
 function helpFor(words: readonly string[]): CommandLine {
-  const { spec, rest, problem } = findCommand(words);
-  if (!spec || rest.length > 0) return { kind: 'mistake', problem: problem ?? `help takes one command, not "${words.join(' ')}"`, spec };
+  // `help check --help` asks the same as `help check`; `help --help`, the same as `help`.
+  const asked = words.filter((w) => w !== '--help' && w !== '-h');
+  if (asked.length === 0) return { kind: 'usage' };
+  const { spec, rest, problem } = findCommand(asked);
+  if (!spec || rest.length > 0) return { kind: 'mistake', problem: problem ?? `help takes one command, not "${asked.join(' ')}"`, spec };
   return { kind: 'help', spec };
 }
 

@@ -25,6 +25,16 @@ describe('asking for help', () => {
     for (const argv of [[...words, '--help'], [...words, '-h'], ['help', ...words]]) expect(read(...argv)).toEqual({ kind: 'help', spec });
   });
 
+  it('help asked twice is help asked once', () => {
+    expect(read('help', '--help')).toEqual({ kind: 'usage' });
+    expect(read('help', 'check', '--help')).toMatchObject({ kind: 'help', spec: { name: 'check' } });
+  });
+
+  it('help for something that is not one command is a mistake', () => {
+    expect(problemOf('help', 'nope')).toBe('unknown command: nope');
+    expect(problemOf('help', 'check', 'serve')).toBe('help takes one command, not "check serve"');
+  });
+
   it('--help wins over a mistake on the same line', () => {
     expect(read('check', '--bogus', '--help')).toMatchObject({ kind: 'help', spec: { name: 'check' } });
   });
