@@ -17,6 +17,7 @@ import type { Deliveries } from './channels/delivery.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { SHIPPED_TEMPLATES_DIR } from './config/compile-config.js';
+import { configSecrets } from './config/config-secrets.js';
 import type { LoadedGate } from './config/types.js';
 import type { Handoff } from './gate/app.js';
 import { createGateApp } from './gate/app.js';
@@ -59,6 +60,8 @@ export interface GateOptions {
   /** Where audit lines go instead of the configured file. */
   auditOut?: Writable;
   log?: Logger;
+  /** Where the gate's own logger writes instead of stdout (tests search it for secrets). */
+  logOut?: Writable;
   /** A store to use instead of creating one from the config (tests share one between gates). */
   store?: Store;
   /** Metrics to count into instead of a fresh registry. */
@@ -93,7 +96,7 @@ export interface AssembledGate {
 export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}): Promise<AssembledGate> {
   const { config } = loaded;
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? createLogger(config.log);
+  const log = options.log ?? createLogger(config.log, { destination: options.logOut, secrets: configSecrets(config) });
   const metrics = options.metrics ?? createGateMetrics();
   let state: GateState = createGateState(loaded);
   const current = () => state;

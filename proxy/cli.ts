@@ -14,6 +14,7 @@ import { policyDiffArgs, runPolicyDiff } from './cli/policy-diff.js';
 import { runPolicyTest } from './cli/policy-test.js';
 import { runServe } from './cli/serve.js';
 import { runSessions, sessionsArgs } from './cli/sessions.js';
+import { describeError } from './safe-error.js';
 
 type Run = Extract<CommandLine, { kind: 'run' }>;
 
@@ -78,7 +79,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`otp-gate: ${err instanceof Error ? err.message : String(err)}\n`);
+    // Only the messages of the cause chain: a client's error object can hold the secrets it was given.
+    process.stderr.write(`otp-gate: ${describeError(err)}\n`);
     process.exitCode = EXIT.failed;
   },
 );

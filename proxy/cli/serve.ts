@@ -1,6 +1,7 @@
 // `otp-gate serve --config F`: validate everything, start, and keep running until told to stop.
 // Policies, users and config reload on SIGHUP and when their files change (server.watch_files);
 // a reload that fails keeps the last good set. SIGTERM/SIGINT drain, then exit.
+import { configSecrets } from '../config/config-secrets.js';
 import { loadGate } from '../config/load-gate.js';
 import { watchGateFiles } from '../ops/file-watcher.js';
 import type { FileWatcher } from '../ops/file-watcher.js';
@@ -17,7 +18,7 @@ export function runServe(configPath: string): Promise<number> {
     const { gate: loaded, warnings } = await loadGate(configPath, process.env);
     printProblems(warnings);
     const { workers } = loaded.config.server;
-    if (isClusterPrimary(workers)) return runPrimary(workerCount(workers), createLogger(loaded.config.log));
+    if (isClusterPrimary(workers)) return runPrimary(workerCount(workers), createLogger(loaded.config.log, { secrets: configSecrets(loaded.config) }));
     stopWithPrimary();
     const gate = await startGate(loaded);
     let watcher: FileWatcher | undefined;

@@ -8,6 +8,7 @@ import { createSigner } from '../session/signer.js';
 import { createTrustedDevices } from '../session/trusted-devices.js';
 import type { TrustedDevices } from '../session/trusted-devices.js';
 import { createStore } from '../store/create-store.js';
+import { describeError } from '../safe-error.js';
 import { StoreError } from '../store/store.js';
 import { EXIT, reportingConfigErrors, UsageError } from './output.js';
 
@@ -85,13 +86,3 @@ export function formatSessions(sessions: readonly Session[]): string {
   return [header, ...rows].map(line).join('');
 }
 
-/** The store error and what caused it, e.g. "store: redis: not connected (reconnecting): connect ECONNREFUSED …". */
-function describeError(err: Error): string {
-  const parts: string[] = [err.message];
-  let cause: unknown = err.cause;
-  while (cause instanceof Error && parts.length < 4) {
-    parts.push(cause.message);
-    cause = cause.cause;
-  }
-  return parts.join(': ');
-}

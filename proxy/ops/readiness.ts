@@ -2,6 +2,7 @@
 // within a short deadline, and at least one channel is configured. Results are shared for a
 // moment so a load balancer polling many times a second costs one store round trip, not many.
 import type { Clock } from '../clock.js';
+import { describeError } from '../safe-error.js';
 import type { Store } from '../store/store.js';
 
 export interface ReadinessReport {
@@ -31,7 +32,7 @@ export function createReadiness(deps: ReadinessDeps): () => Promise<ReadinessRep
   async function evaluate(): Promise<ReadinessReport> {
     const storeError = await withTimeout(deps.store.check(), timeoutMs).then(
       () => undefined,
-      (err: unknown) => (err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : String(err)),
+      describeError,
     );
     const store = storeError === undefined ? 'ok' : storeError.startsWith('no answer within') ? storeError : 'unreachable';
     const channels = deps.channels().length > 0 ? 'ok' : 'no channel configured';
