@@ -1,5 +1,6 @@
 // The audit trail: one JSON line per security event, kept apart from operational logs.
 // Never carries a code, a secret or a full phone number: destinations arrive masked.
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Clock } from '../clock.js';
@@ -41,6 +42,18 @@ export interface AuditEvent {
   reason?: string | undefined;
   host?: string | undefined;
   path?: string | undefined;
+  /** The sign-in this event belongs to (auditFlowId): the same on every event of one flow. */
+  flow?: string | undefined;
+  /** The provider's message id, on events about one sent message. */
+  messageId?: string | undefined;
+}
+
+/**
+ * The name of a sign-in flow in the audit trail. The flow id itself rides in the person's flow
+ * cookie, so the trail carries a digest of it: enough to tie events together, useless to replay.
+ */
+export function auditFlowId(flowId: string): string {
+  return createHash('sha256').update(`otp-gate audit flow\0${flowId}`).digest('base64url').slice(0, 16);
 }
 
 export interface AuditLog {

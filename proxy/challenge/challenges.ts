@@ -3,6 +3,7 @@
 // after a few wrong tries; known and unknown identities take the same path and look the same.
 import { randomInt, timingSafeEqual } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
+import { auditFlowId } from '../audit/audit-log.js';
 import type { Channel } from '../channels/channel.js';
 import type { Deliveries } from '../channels/delivery.js';
 import type { Clock } from '../clock.js';
@@ -255,7 +256,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const channels = orderChannels(input.channels, user?.channels ?? [], deps.channels, deps.totp !== undefined);
       const appFirst = channels[0] === TOTP;
       const refusal = appFirst ? lockRefusal(await lockout.lockedFor(k)) : await checkSendLimits(k, input.ip, undefined, to);
-      const auditBase = { user: user?.username, ip: input.ip, rule: input.rule };
+      const auditBase = { user: user?.username, ip: input.ip, rule: input.rule, flow: auditFlowId(input.flowId) };
       if (refusal) {
         deps.audit.record({ event: 'send_refused', ...auditBase, outcome: 'refused', reason: refusal.reason });
         return { ok: false, refusal };
@@ -281,7 +282,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const toApp = input.channel === TOTP && record.tp === 1;
       const refusal = toApp ? lockRefusal(await lockout.lockedFor(record.k)) : await checkSendLimits(record.k, input.ip, record.t, record);
       if (refusal) {
-        deps.audit.record({ event: 'send_refused', user: record.u, ip: input.ip, rule: record.r, outcome: 'refused', reason: refusal.reason });
+        deps.audit.record({ event: 'send_refused', user: record.u, ip: input.ip, rule: record.r, flow: auditFlowId(input.flowId), outcome: 'refused', reason: refusal.reason });
         return { ok: false, refusal };
       }
       const now = clock.now();
@@ -314,7 +315,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
 
       const attempt = await guarded('counting attempts', () => store.increment(`attempts:${input.flowId}:${record.n}`, config.ttl));
       const correct = attempt <= config.maxAttempts && (await isCorrect(input.flowId, record, input.code));
-      const auditBase = { user: record.u, ip: input.ip, rule: record.r };
+      const auditBase = { user: record.u, ip: input.ip, rule: record.r, flow: auditFlowId(input.flowId) };
       const outcome = correct ? judgeAttempt({ attempt, correct, failures: 0 }, config) : await lockout.fail(record.k, attempt, auditBase, 'wrong code');
 
       switch (outcome.kind) {

@@ -13,7 +13,7 @@ export interface Lockout {
   /** ms until the identity may try again, or undefined when it is not locked. */
   lockedFor(k: string): Promise<number | undefined>;
   /** Records one failure (`attempt`: the code's try number, 1 for a password); locks at the limit. */
-  fail(k: string, attempt: number, audit: { user: string | undefined; ip: string; rule: string }, reason: string): Promise<AttemptOutcome>;
+  fail(k: string, attempt: number, audit: { user: string | undefined; ip: string; rule: string; flow?: string }, reason: string): Promise<AttemptOutcome>;
   /** A success ends the run of failures. */
   clear(k: string): Promise<void>;
 }

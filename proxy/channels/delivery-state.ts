@@ -31,6 +31,8 @@ export interface DeliveryRecord {
   at: number;
   /** When the code expires, ms since the epoch: the record lives as long. */
   e: number;
+  /** Whom the code is for (username), so a provider's report can be audited by name; absent for decoys. */
+  u?: string | undefined;
 }
 
 /** Provider statuses reduced to what the fallback acts on. */

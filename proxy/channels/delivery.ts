@@ -5,6 +5,7 @@
 // for as long as the fallback may need it: a fallback re-sends the same live code.
 import { randomInt } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
+import { auditFlowId } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { User } from '../directory/types.js';
 import type { Logger } from '../log.js';
@@ -35,8 +36,11 @@ export interface DeliveryJob {
 export interface Deliveries {
   /** Starts delivering in the background; a newer job for the same flow supersedes an older one. */
   start(job: DeliveryJob): void;
-  /** A provider's status report; `unknown` when no live flow sent that message. */
-  report(channel: string, messageId: string, status: ReportedStatus): Promise<ReportOutcome | 'unknown'>;
+  /**
+   * A provider's status report (`raw`: the provider's own word, from `ip`), audited when applied;
+   * `unknown` when no live flow sent that message.
+   */
+  report(channel: string, messageId: string, status: ReportedStatus, source: { ip: string; raw: string }): Promise<ReportOutcome | 'unknown'>;
   state(flowId: string): Promise<DeliveryRecord | undefined>;
   /** The code was used or the flow ended: stop waiting and forget the record. */
   forget(flowId: string): Promise<void>;
@@ -106,11 +110,11 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
 
   async function run(job: DeliveryJob): Promise<void> {
     const previous = await load(job.flowId);
-    const record: DeliveryRecord = { n: job.n, cs: job.channels, i: 0, ph: 'sending', f: previous?.f ?? 0, at: clock.now(), e: job.expiresAt };
+    const record: DeliveryRecord = { n: job.n, cs: job.channels, i: 0, ph: 'sending', f: previous?.f ?? 0, at: clock.now(), e: job.expiresAt, u: job.user?.username };
     if (job.user === undefined) return runDecoy(job, record);
     if (!(await save(job, record))) return; // from here on, an older job for this flow sees it is superseded
     const user = job.user;
-    const audit = { user: user.username, ip: job.ip, rule: job.rule, destination: job.destination };
+    const audit = { user: user.username, ip: job.ip, rule: job.rule, destination: job.destination, flow: auditFlowId(job.flowId) };
     for (let i = 0; i < job.channels.length; i++) {
       const name = job.channels[i]!;
       const channel = deps.channels.get(name);
@@ -132,7 +136,7 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
         Object.assign(record, { from: name, f: record.f + 1 });
         continue;
       }
-      deps.audit.record({ event: 'code_sent', ...audit, outcome: 'ok', channel: name });
+      deps.audit.record({ event: 'code_sent', ...audit, outcome: 'ok', channel: name, messageId });
       if (channel.deliveryDeadlineMs !== undefined && messageId !== undefined) {
         // Indexed before the record names it, so an early webhook finds its flow.
         await store.set(messageKey(name, messageId), `${job.flowId}:${job.n}`, Math.max(1, job.expiresAt - clock.now()));
@@ -147,7 +151,7 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       if (outcome === 'deadline' && !hasNext) return;
       const reason = outcome === 'deadline' ? `no delivery report within ${channel.deliveryDeadlineMs} ms` : 'provider reported the message undelivered';
       deps.log.info({ channel: name, user: user.username, reason }, 'code not delivered; trying the next channel');
-      deps.audit.record({ event: 'code_fallback', ...audit, outcome: 'fail', channel: name, reason });
+      deps.audit.record({ event: 'code_fallback', ...audit, outcome: 'fail', channel: name, messageId, reason });
       deps.metrics?.fallback(name, job.channels[i + 1] ?? 'none', outcome === 'deadline' ? 'no_report' : 'undelivered');
       Object.assign(record, { from: name, f: record.f + 1 });
     }
@@ -184,7 +188,7 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       void task.finally(() => pending.delete(task));
     },
 
-    async report(channel, messageId, status) {
+    async report(channel, messageId, status, source) {
       const owner = await store.get(messageKey(channel, messageId));
       if (owner === undefined) return 'unknown';
       const cut = owner.lastIndexOf(':');
@@ -195,6 +199,7 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       if (outcome !== 'applied') return outcome;
       await store.set(deliveryKey(flowId), JSON.stringify(record), Math.max(1, record.e - clock.now()));
       wakers.get(flowId)?.();
+      deps.audit.record({ event: 'delivery_status', user: record.u, ip: source.ip, flow: auditFlowId(flowId), outcome: 'ok', channel, messageId, reason: source.raw });
       return 'applied';
     },
 

@@ -4,6 +4,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AuditLog } from '../../audit/audit-log.js';
+import { auditFlowId } from '../../audit/audit-log.js';
 import type { Challenges, ChallengeView, StartResult } from '../../challenge/challenges.js';
 import { TOTP } from '../../challenge/challenges.js';
 import type { Deliveries } from '../../channels/delivery.js';
@@ -97,7 +98,7 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     const { cookie } = await deps.sessions.create(user.username, proof);
     cookies.setSession(ctx, cookie);
     cookies.clearFlow(ctx);
-    deps.audit.record({ event: 'login', user: user.username, ip: deps.context(ctx).facts.ip, rule, outcome: 'ok', channel: proof.method });
+    deps.audit.record({ event: 'login', user: user.username, ip: deps.context(ctx).facts.ip, rule, flow: auditFlowId(flowId), outcome: 'ok', channel: proof.method });
     const target = safeReturnTo(returnTo, deps.state().findApp);
     const resume = await deps.resumes.take(flowId, target);
     if (resume) return respond.page(ctx, 200, 'resume', { action: target, fields: resume.fields, script: `${prefix()}/assets/resume.js` });

@@ -54,10 +54,7 @@ export function registerWebhookRoutes(router: Router, deps: WebhookRouteDeps): v
 
   async function apply(ctx: Context, channel: string, messageId: string, status: ReturnType<typeof fromTwilioStatus>, raw: string) {
     if (status === undefined || messageId === '') return;
-    const outcome = await deps.deliveries.report(channel, messageId, status);
-    if (outcome === 'applied') {
-      deps.audit.record({ event: 'delivery_status', ip: deps.context(ctx).facts.ip, outcome: 'ok', channel, reason: raw });
-    }
+    await deps.deliveries.report(channel, messageId, status, { ip: deps.context(ctx).facts.ip, raw });
   }
 
   router.get(WHATSAPP_WEBHOOK_PATH, (ctx) => {
