@@ -4,6 +4,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { Clock } from '../../proxy/clock.js';
 import { loadGate } from '../../proxy/config/load-gate.js';
 import { createLogger } from '../../proxy/log.js';
@@ -64,6 +65,8 @@ export interface TestGateOptions {
   policy?: string;
   clock?: Clock;
   store?: Store;
+  /** Where the gate's own logger (built as `serve` builds it, at debug level) writes; silent when absent. */
+  logOut?: Writable;
 }
 
 export interface TestGate {
@@ -95,7 +98,7 @@ policies: [policies/]
 channels:
 ${indent(options.channels ?? 'console: {}')}
 log:
-  level: silent
+  level: ${options.logOut ? 'debug' : 'silent'}
 metrics:
 ${indent(options.metrics ?? 'listen: "127.0.0.1:0"')}
 ${options.extraConfig ?? ''}
@@ -112,7 +115,7 @@ ${options.extraConfig ?? ''}
     auditOut,
     clock: options.clock,
     store: options.store,
-    log: createLogger({ level: 'silent' }),
+    ...(options.logOut ? { logOut: options.logOut } : { log: createLogger({ level: 'silent' }) }),
   });
   return { gate, url: gate.url, dir, inbox, audit, close: () => gate.close() };
 }
