@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browser, identify } from '../helpers/browser.js';
 import type { FakeServer } from '../helpers/fake-provider.js';
 import { startFakeServer } from '../helpers/fake-provider.js';
-import { TW, signTwilio } from '../helpers/fake-twilio.js';
-import { WA, signMeta, whatsAppStatusBody } from '../helpers/fake-whatsapp.js';
+import { TW, signTwilio, twilioChannelConfig } from '../helpers/fake-twilio.js';
+import { WA, signMeta, whatsAppChannelConfig, whatsAppStatusBody } from '../helpers/fake-whatsapp.js';
 import type { TestGate } from '../helpers/gate.js';
 import { TEST_SECRET, startTestGate } from '../helpers/gate.js';
 import type { TestRedis } from '../helpers/redis-server.js';
@@ -128,23 +128,8 @@ describe('no secret in the output when providers refuse the token or never answe
       upstream: upstream.url,
       logOut,
       server: 'listen: "127.0.0.1:0"\ninsecure_http: true\npublic_url: "http://gate.test"',
-      channels: `whatsapp:
-  api_base_url: "${whatsapp.url}"
-  api_version: ${WA.version}
-  phone_number_id: "${WA.phoneNumberId}"
-  access_token: ${WA.token}
-  app_secret: ${WA.appSecret}
-  verify_token: ${WA.verifyToken}
-  timeout: 500ms
-  delivery_timeout: 300ms
-sms:
-  provider: twilio
-  api_base_url: "${twilio.url}"
-  account_sid: ${TW.sid}
-  auth_token: ${TW.token}
-  from: "${TW.from}"
-  timeout: 500ms
-  delivery_timeout: 300ms`,
+      // Short timeouts, so a provider that never answers fails fast.
+      channels: (whatsAppChannelConfig(whatsapp.url) + twilioChannelConfig(twilio.url)).replaceAll('timeout: 2s', 'timeout: 500ms'),
     });
   });
   afterAll(async () => {

@@ -57,16 +57,21 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
   return Object.assign(fake, server, {
     mode: { kind: 'ok' } as TwilioMode,
     sent,
-    config: (extra = '') => `sms:
+    config: (extra = '') => twilioChannelConfig(server.url, extra),
+  });
+}
+
+/** The channels config section for a Twilio API at `url` with the test credentials. */
+export function twilioChannelConfig(url: string, extra = ''): string {
+  return `sms:
   provider: twilio
-  api_base_url: "${server.url}"
+  api_base_url: "${url}"
   account_sid: ${TW.sid}
   auth_token: ${TW.token}
   from: "${TW.from}"
   timeout: 2s
   delivery_timeout: 300ms
-${extra}`,
-  });
+${extra}`;
 }
 
 export function signTwilio(url: string, params: Record<string, string>, token: string = TW.token): string {

@@ -74,8 +74,14 @@ export async function startFakeWhatsApp(): Promise<FakeWhatsApp> {
   return Object.assign(fake, server, {
     mode: { kind: 'ok' } as WhatsAppMode,
     sent,
-    config: (extra = '') => `whatsapp:
-  api_base_url: "${server.url}"
+    config: (extra = '') => whatsAppChannelConfig(server.url, extra),
+  });
+}
+
+/** The channels config section for a WhatsApp Cloud API at `url` with the test credentials. */
+export function whatsAppChannelConfig(url: string, extra = ''): string {
+  return `whatsapp:
+  api_base_url: "${url}"
   api_version: ${WA.version}
   phone_number_id: "${WA.phoneNumberId}"
   access_token: ${WA.token}
@@ -83,8 +89,7 @@ export async function startFakeWhatsApp(): Promise<FakeWhatsApp> {
   verify_token: ${WA.verifyToken}
   timeout: 2s
   delivery_timeout: 300ms
-${extra}`,
-  });
+${extra}`;
 }
 
 export function whatsAppStatusBody(id: string, status: string, recipient = '393330000001'): string {
