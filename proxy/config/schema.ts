@@ -210,7 +210,7 @@ const otpSchema = z.strictObject({
   length: z.number().int().min(6).max(10).default(6).describe('Digits in a code.'),
   ttl: durationSchema({ max: { ms: TEN_MINUTES_MS, text: '10m' } }).default('5m').describe('How long a code is valid.'),
   max_attempts: z.number().int().min(1).max(20).default(5).describe('Wrong tries that end one code.'),
-  resend_after: durationSchema().default('30s').describe('Wait before another code may be sent.'),
+  resend_after: durationSchema().default('30s').describe('Wait before Resend sends another code in the same sign-in; new sign-ins are bounded by the hourly caps.'),
   max_sends_per_hour: z.number().int().min(1).default(5).describe('Codes per person per hour.'),
   max_sends_per_address_per_hour: z.number().int().min(1).default(20).describe('Codes per client address per hour.'),
   lockout_after: z.number().int().min(1).default(10).describe('Consecutive wrong codes before a lockout.'),

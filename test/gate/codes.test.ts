@@ -84,6 +84,16 @@ describe('one-time codes', () => {
     expect((await submitCode(agent, csrf, second)).status).toBe(303);
   });
 
+  it('are not held back by another sign-in\'s cooldown: a new sign-in gets its code at once, and the hourly cap per person bounds them', async () => {
+    // resend_after spaces Resend within one sign-in only; new sign-ins count against max_sends_per_hour (3 here).
+    clock.advance(HOUR - (clock.now() % HOUR) + 1_000);
+    for (let i = 0; i < 3; i++) expect((await identify(browser(env.gate), 'user9')).status).toBe(303);
+    expect(env.gate.inbox.codesFor('user9')).toHaveLength(3);
+    const fourth = await identify(browser(env.gate), 'user9');
+    expect(fourth.status).toBe(429);
+    expect(fourth.html).toContain('Too many codes');
+  });
+
   it('are capped per person per hour', async () => {
     // Caps count in fixed clock hours: start this one at the top of an hour.
     clock.advance(HOUR - (clock.now() % HOUR) + 1_000);
