@@ -63,10 +63,12 @@ export function createReloader(deps: ReloadDeps): Reloader {
 }
 
 /** Options read once at start-up: reloading them changes nothing until the process restarts. */
-function needsRestart(before: GateConfig, after: GateConfig): string[] {
+export function needsRestart(before: GateConfig, after: GateConfig): string[] {
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const notes: string[] = [];
   if (before.server.host !== after.server.host || before.server.port !== after.server.port) notes.push('server.listen');
+  if (before.server.pathPrefix !== after.server.pathPrefix) notes.push('server.path_prefix');
+  if (!same(before.server.workers, after.server.workers)) notes.push('server.workers');
   if (!same(before.store, after.store)) notes.push('store');
   if (!same(before.channels, after.channels)) notes.push('channels');
   if (!same(before.metrics, after.metrics)) notes.push('metrics');
@@ -75,5 +77,7 @@ function needsRestart(before: GateConfig, after: GateConfig): string[] {
   if (before.audit.file !== after.audit.file) notes.push('audit.file');
   if (before.templatesDir !== after.templatesDir) notes.push('templates.dir');
   if (!same(before.pages, after.pages)) notes.push('pages');
+  if (!same(before.totp, after.totp)) notes.push('totp');
+  if (before.log.level !== after.log.level) notes.push('log.level');
   return notes;
 }
