@@ -152,7 +152,7 @@ async function proxyAndLogin(upstream: { child: Child; url: string }): Promise<v
       const forwardAuthHeaders = { cookie, 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'http', 'x-forwarded-host': '127.0.0.1', 'x-forwarded-uri': '/app' };
       const auth = await alternate([
         { name: 'responder', url: responder.url, pid: responder.child.process.pid! },
-        { name: 'gate', url: `${gate.url}/_gate/auth`, headers: forwardAuthHeaders, pid: gate.child.process.pid! },
+        { name: 'gate', url: `${gate.url}/_gate/auth/traefik`, headers: forwardAuthHeaders, pid: gate.child.process.pid! },
       ]);
       const [a, r] = [auth.get('gate')!, auth.get('responder')!];
       results.forwardAuth = Object.fromEntries(auth);

@@ -1,6 +1,7 @@
 // The gate's operational endpoints, answered on any Host and before anything else runs:
-// /healthz (the process is alive), /readyz (fit for traffic) and /auth (forward-auth). They are
-// matched on the raw target exactly, so nothing here depends on host or path normalisation.
+// /healthz (the process is alive), /readyz (fit for traffic) and /auth/<front proxy> (forward-auth).
+// They are matched on the raw target exactly (Envoy's by prefix: it appends the original path),
+// so nothing here depends on host or path normalisation.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Logger } from '../log.js';
@@ -9,13 +10,15 @@ import { verdictLabel } from '../ops/verdict-label.js';
 import type { ReadinessReport } from '../ops/readiness.js';
 import { assignRequestId } from '../ops/request-id.js';
 import { canonicalAddress } from '../net/cidr.js';
-import type { ForwardAuthAnswer } from './forward-auth.js';
+import type { ForwardAuth } from './forward-auth.js';
+import type { Dialect } from './front-proxy-dialects.js';
+import { DIALECTS } from './front-proxy-dialects.js';
 import type { GateState } from './gate-state.js';
 
 export interface OpsRouteDeps {
   state: () => GateState;
   readiness: () => Promise<ReadinessReport>;
-  forwardAuth: (req: IncomingMessage) => Promise<ForwardAuthAnswer>;
+  forwardAuth: ForwardAuth;
   metrics: GateMetrics;
   audit: AuditLog;
   log: Logger;
@@ -25,9 +28,17 @@ export interface OpsRouteDeps {
 export type OpsRoutes = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
+  type Route = (req: IncomingMessage, res: ServerResponse, tail: string) => Promise<void>;
   let prefix = '';
-  let routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>();
-  const table = (p: string) => new Map([[`${p}/healthz`, healthz], [`${p}/readyz`, readyz], [`${p}/auth`, auth]]);
+  let routes = new Map<string, Route>();
+  let envoyPrefix = '';
+  // The bare /auth answers 403 naming the dialect endpoints: a front proxy must say which it is.
+  const authRoutes = new Map<string, Route>([['', auth(undefined)], ...Object.values(DIALECTS).map((d): [string, Route] => [`/${d.name}`, auth(d)])]);
+  const envoyAuth = authRoutes.get('/envoy')!;
+  const isAuth = new Set(authRoutes.values());
+  const table = (p: string) => new Map<string, Route>([
+    [`${p}/healthz`, healthz], [`${p}/readyz`, readyz], ...[...authRoutes].map(([name, route]): [string, Route] => [`${p}/auth${name}`, route]),
+  ]);
 
   async function healthz(_req: IncomingMessage, res: ServerResponse): Promise<void> {
     json(res, 200, { status: 'ok' });
@@ -39,13 +50,17 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
     json(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not ready', checks: report.checks });
   }
 
-  async function auth(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  function auth(dialect: Dialect | undefined): Route {
+    return (req, res, tail) => answerAuth(req, res, dialect, tail);
+  }
+
+  async function answerAuth(req: IncomingMessage, res: ServerResponse, dialect: Dialect | undefined, tail: string): Promise<void> {
     const state = deps.state();
     const peer = canonicalAddress(req.socket.remoteAddress ?? '') ?? '0.0.0.0';
     const requestId = assignRequestId(req, state.isTrusted(peer));
     res.setHeader('x-request-id', requestId);
     res.setHeader('cache-control', 'no-store');
-    const answer = await deps.forwardAuth(req);
+    const answer = await deps.forwardAuth(req, dialect, tail);
     deps.metrics.decision(answer.verdict ? verdictLabel(answer.verdict) : 'bad_request', 'forward_auth');
     if (answer.verdict?.kind === 'deny' && answer.rc) {
       const rc = answer.rc;
@@ -68,16 +83,19 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
 
   return function opsRoutes(req, res) {
     const p = deps.state().config.server.pathPrefix;
-    if (p !== prefix) [prefix, routes] = [p, table(p)];
+    if (p !== prefix) [prefix, routes, envoyPrefix] = [p, table(p), `${p}/auth/envoy/`];
     const url = req.url ?? '';
     const q = url.indexOf('?');
-    const route = routes.get(q < 0 ? url : url.slice(0, q));
-    // Front proxies may ask with the original method (nginx subrequests do); health checks are reads.
-    if (!route || (route !== auth && req.method !== 'GET' && req.method !== 'HEAD')) return false;
-    route(req, res).catch((err: unknown) => {
+    let route = routes.get(q < 0 ? url : url.slice(0, q));
+    let tail = '';
+    if (!route && url.startsWith(envoyPrefix)) [route, tail] = [envoyAuth, url.slice(envoyPrefix.length - 1)];
+    const forAuth = route !== undefined && isAuth.has(route);
+    // Front proxies may ask with the original method (nginx subrequests, Envoy do); health checks are reads.
+    if (!route || (!forAuth && req.method !== 'GET' && req.method !== 'HEAD')) return false;
+    route(req, res, tail).catch((err: unknown) => {
       deps.log.error({ err, path: url }, 'operational endpoint failed');
       // A failure in forward-auth must never read as "allowed".
-      if (!res.headersSent) json(res, route === auth ? 403 : 500, { error: 'internal_error' });
+      if (!res.headersSent) json(res, forAuth ? 403 : 500, { error: 'internal_error' });
       else res.destroy();
     });
     return true;

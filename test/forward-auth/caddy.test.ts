@@ -1,8 +1,10 @@
 // The Caddy forward_auth snippet in docs/forward-auth/Caddyfile, run by a real Caddy in front of
-// the gate and an upstream: sign-in through Caddy, identity headers, redirect/401/403.
+// the gate and an upstream: sign-in through Caddy, identity headers, redirect/401/403, and the
+// table of headers a client adds to change the decision or the identity (issue 16).
 import request from 'supertest';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browser, signIn } from '../helpers/browser.js';
+import { itRefusesClientClaims } from '../helpers/client-header-table.js';
 import type { FrontProxy } from '../helpers/front-proxy.js';
 import { startCaddy } from '../helpers/front-proxy.js';
 import { useGate } from '../helpers/gate.js';
@@ -55,6 +57,16 @@ describeWithBinary('Caddy forward_auth in front of the gate', CADDY, 'the Debian
     const bob = await signIn({ ...env.gate, url: caddy.url }, browser({ ...env.gate, url: caddy.url }), 'bob', '/docs/');
     const raw = (bob.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!;
     await request(caddy.url).get('/admin/').set('Cookie', raw.slice(0, raw.indexOf(';'))).set('Accept', 'application/json').expect(403);
+  });
+
+  it('believes no nginx X-Original-URL a client adds: a deny rule stays denied', async () => {
+    const before = env.upstream.seen.length;
+    await request(caddy.url).get('/blocked/x').set('X-Original-URL', 'http://127.0.0.1/public/x').set('X-Original-Method', 'GET').expect(403);
+    expect(env.upstream.seen.slice(before)).toEqual([]);
+  });
+
+  describe('headers a client adds', () => {
+    itRefusesClientClaims(() => ({ url: caddy.url, cookie, seen: env.upstream.seen, logs: () => caddy.logs() }));
   });
 
   it('decides on the path the app will get: /public/../admin/ is /admin/', async () => {

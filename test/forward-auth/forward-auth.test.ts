@@ -1,8 +1,15 @@
-// /_gate/auth answers a front proxy: 200 with identity headers, 401 (or a redirect) without a
-// session, 403 for deny, and 403 for anything it cannot read or from a caller it does not trust.
+// /_gate/auth/<front proxy> answers a front proxy: 200 with identity headers, 401 (or a redirect)
+// without a session, 403 for deny, and 403 for anything it cannot read, for another proxy's
+// headers, for the bare /_gate/auth, or from a caller it does not trust.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { browser, signIn } from '../helpers/browser.js';
+import type { HeaderLines } from '../helpers/client-header-table.js';
+import { CLAIMED, clientHeaderCases, sendLines } from '../helpers/client-header-table.js';
+import { DOCS } from '../helpers/front-proxy.js';
 import { useGate } from '../helpers/gate.js';
 
 const TRUSTING = 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]';
@@ -20,8 +27,9 @@ const traefik = (uri: string, extra: Record<string, string> = {}) => ({
 
 describe('forward-auth from a trusted proxy', () => {
   const env = useGate({ server: TRUSTING });
+  /** nginx's headers go to its endpoint, the X-Forwarded-* ones to Traefik's. */
   const auth = (headers: Record<string, string>, cookie?: string) => {
-    const r = request(env.gate.url).get('/_gate/auth').set(headers);
+    const r = request(env.gate.url).get(`/_gate/auth/${'X-Original-URL' in headers ? 'nginx' : 'traefik'}`).set(headers);
     return cookie ? r.set('Cookie', cookie) : r;
   };
 
@@ -90,6 +98,8 @@ describe('forward-auth from a trusted proxy', () => {
     ['a gate route', traefik('/_gate/login')],
     ['X-Original-URL without a method', { 'X-Original-URL': 'https://wiki.apps.test/public/x' }],
     ['a relative X-Original-URL', { 'X-Original-URL': '/public/x', 'X-Original-Method': 'GET' }],
+    ['an nginx request carrying X-Forwarded-Uri', { 'X-Original-URL': 'https://wiki.apps.test/public/x', 'X-Original-Method': 'GET', 'X-Forwarded-Uri': '/public/x' }],
+    ['a Traefik request carrying X-Original-URL', traefik('/public/x', { 'X-Original-URL': 'https://wiki.apps.test/public/x' })],
   ])('denies %s, never 200', async (_what, headers) => {
     const res = await auth(headers as Record<string, string>).expect(403);
     expect(res.body.error).toBe('forbidden');
@@ -98,7 +108,7 @@ describe('forward-auth from a trusted proxy', () => {
   it('denies repeated front-proxy headers', async () => {
     const raw = await new Promise<number>((resolve, reject) => {
       import('node:http').then(({ default: http }) => {
-        const req = http.request(`${env.gate.url}/_gate/auth`, {
+        const req = http.request(`${env.gate.url}/_gate/auth/traefik`, {
           headers: [
             'Host', 'gate', 'X-Forwarded-Method', 'GET', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'wiki.apps.test',
             'X-Forwarded-Uri', '/public/x', 'X-Forwarded-Uri', '/admin/',
@@ -127,17 +137,105 @@ describe('forward-auth from a trusted proxy', () => {
   });
 });
 
+describe('forward-auth endpoints per front proxy', () => {
+  const env = useGate({ server: TRUSTING });
+  let cookie: string;
+  beforeAll(async () => {
+    cookie = await sessionCookie(env);
+  });
+
+  it('refuses the bare /_gate/auth, naming the endpoints to use instead', async () => {
+    const res = await request(env.gate.url).get('/_gate/auth').set(traefik('/public/x')).expect(403);
+    expect(res.body.message).toBe('name the front proxy: /_gate/auth/nginx, /_gate/auth/caddy, /_gate/auth/traefik, /_gate/auth/envoy, /_gate/auth/haproxy');
+  });
+
+  it.each([
+    ['nginx', 'X-Forwarded-Method'], ['haproxy', 'X-Forwarded-Host'], ['caddy', 'X-Original-URL'], ['traefik', 'X-Original-Method'], ['envoy', 'X-Forwarded-Uri'],
+  ])('%s refuses %s, which only another front proxy sends', async (dialect, foreign) => {
+    const own = { 'X-Original-URL': 'https://wiki.apps.test/public/x', 'X-Original-Method': 'GET', ...traefik('/public/x') };
+    const mine = dialect === 'nginx' || dialect === 'haproxy' ? { 'X-Original-URL': own['X-Original-URL'], 'X-Original-Method': 'GET' }
+      : dialect === 'envoy' ? { Host: 'wiki.apps.test' } : traefik('/public/x');
+    const path = `/_gate/auth/${dialect}${dialect === 'envoy' ? '/public/x' : ''}`;
+    await request(env.gate.url).get(path).set(mine).expect(200);
+    const res = await request(env.gate.url).get(path).set({ ...mine, [foreign]: own[foreign as keyof typeof own] }).expect(403);
+    expect(res.body.message).toContain(`${foreign.toLowerCase()} is not a ${dialect} header`);
+  });
+
+  it('answers HAProxy like nginx: 401 with the login page as an absolute Location', async () => {
+    const res = await request(env.gate.url).get('/_gate/auth/haproxy').set({ 'X-Original-URL': 'https://wiki.apps.test/docs/?a=1', 'X-Original-Method': 'GET', Accept: 'text/html' }).expect(401);
+    expect(res.headers.location).toBe('https://wiki.apps.test/_gate/login?rd=%2Fdocs%2F%3Fa%3D1');
+  });
+
+  describe('Envoy ext_authz (original method and Host, original path after the endpoint)', () => {
+    const envoy = (method: 'get' | 'post', path: string) => request(env.gate.url)[method](`/_gate/auth/envoy${path}`).set('Host', 'wiki.apps.test');
+
+    it('passes a signed-in user on the original path with identity headers', async () => {
+      const res = await envoy('post', '/docs/page?x=1').set('Cookie', cookie).expect(200);
+      expect(res.headers['remote-user']).toBe('bob');
+    });
+
+    it('redirects a browser without a session to the login page, with where it was going', async () => {
+      const res = await envoy('get', '/docs/a?q=1').set('Accept', 'text/html').expect(302);
+      expect(res.headers.location).toBe('/_gate/login?rd=%2Fdocs%2Fa%3Fq%3D1');
+    });
+
+    it('denies a deny rule and the normalised /public/../blocked/, and a host it does not front', async () => {
+      await envoy('get', '/blocked/x').set('Cookie', cookie).expect(403);
+      await envoy('get', '/public/../blocked/x').set('Cookie', cookie).expect(403);
+      await request(env.gate.url).get('/_gate/auth/envoy/public/x').set('Host', 'elsewhere.example').expect(403);
+    });
+  });
+});
+
+/**
+ * Traefik is not run here (no Debian package): this sends the gate what its ForwardAuth documents
+ * sending, X-Forwarded-Method/-Proto/-Host/-Uri/-For replacing a client's, plus the client's own
+ * headers that the shipped traefik.yml's authRequestHeaders lets through.
+ */
+describe('Traefik ForwardAuth as documented, with the table of headers a client adds', () => {
+  const env = useGate({ server: TRUSTING });
+  const middleware = (parse(readFileSync(join(DOCS, 'traefik.yml'), 'utf8')) as { http: { middlewares: { 'otp-gate': { forwardAuth: { address: string; authRequestHeaders: string[] } } } } })
+    .http.middlewares['otp-gate'].forwardAuth;
+  const passed = new Set(middleware.authRequestHeaders.map((h) => h.toLowerCase()));
+  let cookie: string;
+  beforeAll(async () => {
+    const res = await signIn(env.gate, browser(env.gate), 'alice');
+    const raw = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!;
+    cookie = raw.slice(0, raw.indexOf(';'));
+  });
+
+  it.each(clientHeaderCases('wiki.apps.test'))('$set on $rule, session: $session → $status', async (c) => {
+    const client: HeaderLines = c.session ? [...c.headers, ['Cookie', cookie]] : c.headers;
+    const traefikSends: HeaderLines = [
+      ...client.filter(([name]) => passed.has(name.toLowerCase())),
+      ['X-Forwarded-Method', 'GET'], ['X-Forwarded-Proto', 'https'], ['X-Forwarded-Host', 'wiki.apps.test'], ['X-Forwarded-Uri', c.path], ['X-Forwarded-For', '203.0.113.7'],
+    ];
+    const res = await sendLines(env.gate.url, new URL(middleware.address).pathname, traefikSends);
+    expect(res.status, res.body).toBe(c.status);
+    expect(JSON.stringify(res.headers)).not.toContain(CLAIMED);
+    if (c.status === 200) expect(res.headers['remote-user']).toBe(c.session && c.rule !== 'bypass' ? 'alice' : '');
+  });
+
+  it('refuses what a client added when authRequestHeaders is left out (Traefik passes every header then)', async () => {
+    const res = await sendLines(env.gate.url, new URL(middleware.address).pathname, [
+      ['X-Original-URL', 'https://wiki.apps.test/public/x'], ['X-Original-Method', 'GET'],
+      ['X-Forwarded-Method', 'GET'], ['X-Forwarded-Proto', 'https'], ['X-Forwarded-Host', 'wiki.apps.test'], ['X-Forwarded-Uri', '/blocked/x'],
+    ]);
+    expect(res.status).toBe(403);
+  });
+});
+
 describe('forward-auth from a caller that is not a trusted proxy', () => {
   const env = useGate();
 
   it('believes none of its headers: even a bypass path is refused', async () => {
-    const res = await request(env.gate.url).get('/_gate/auth').set(traefik('/public/x')).expect(403);
+    const res = await request(env.gate.url).get('/_gate/auth/traefik').set(traefik('/public/x')).expect(403);
     expect(res.body.message).toContain('trusted_proxies');
   });
 
   it('refuses a signed-in user too', async () => {
     const cookie = await sessionCookie(env);
-    await request(env.gate.url).get('/_gate/auth').set(traefik('/docs/')).set('Cookie', cookie).expect(403);
+    await request(env.gate.url).get('/_gate/auth/traefik').set(traefik('/docs/')).set('Cookie', cookie).expect(403);
   });
 });
 

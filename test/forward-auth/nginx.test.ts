@@ -1,8 +1,10 @@
 // The nginx auth_request snippets in docs/forward-auth/, run by a real nginx in front of the gate
-// and an upstream: sign-in through nginx, identity headers, 401/302/403, and the decision cache.
+// and an upstream: sign-in through nginx, identity headers, 401/302/403, the decision cache, and
+// the table of headers a client adds to change the decision or the identity (issue 16).
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browser, signIn } from '../helpers/browser.js';
+import { itRefusesClientClaims } from '../helpers/client-header-table.js';
 import type { FrontProxy } from '../helpers/front-proxy.js';
 import { startNginx } from '../helpers/front-proxy.js';
 import { useGate } from '../helpers/gate.js';
@@ -53,6 +55,19 @@ describeWithBinary('nginx auth_request in front of the gate', NGINX, 'the Debian
     it('passes a bypass path without identity, dropping a client-sent Remote-User', async () => {
       const res = await request(nginx.url).get('/public/x').set('Remote-User', 'mallory').expect(200);
       expect(res.body.headers['remote-user']).toBeUndefined();
+    });
+
+    it('takes the gate\'s session cookie out of what the app gets, keeping the others', async () => {
+      for (const [sent, kept] of [[`${cookie}; theme=dark`, 'theme=dark'], [`a=1; ${cookie}`, 'a=1'], [`a=1;${cookie}; b=2`, 'a=1; b=2'], [`otp_gate_x=1; ${cookie}`, 'otp_gate_x=1']]) {
+        const res = await request(nginx.url).get('/docs/cookies').set('Cookie', sent!).expect(200);
+        expect(res.body.headers.cookie).toBe(kept);
+      }
+      const only = await request(nginx.url).get('/docs/cookies').set('Cookie', cookie).expect(200);
+      expect(only.body.headers.cookie).toBeUndefined();
+    });
+
+    describe('headers a client adds', () => {
+      itRefusesClientClaims(() => ({ url: nginx.url, cookie, seen: env.upstream.seen, logs: () => nginx.logs() }));
     });
 
     it('refuses a deny rule with 403', async () => {
