@@ -249,7 +249,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       // answer takes as long either way. Unknown ones count against the number they typed, or a
       // stable decoy number.
       const { user, phone: typed } = directory.lookup(input.identifier);
-      const decoy = decoyNumber(input.identifier, typed, directory, (s) => signer.digest('decoy', s));
+      const decoy = decoyNumber(input.identifier, typed, directory, (s) => signer.digest('decoy', s), deps.defaultCountry);
       const k = limitKey(input.identifier, typed, user);
       const number = user ? user.phone : decoy;
       const to = destinationKeys(user?.username ?? input.identifier, number);

@@ -1,6 +1,9 @@
 // What the code page says about where a code went. For identities the directory does not know,
 // a decoy that looks like a real masked number, stable per identifier, so the page never tells
 // a registered person from an unknown one.
+import { getExampleNumber } from 'libphonenumber-js';
+import type { CountryCode } from 'libphonenumber-js';
+import examples from 'libphonenumber-js/mobile/examples';
 import type { Directory } from '../directory/types.js';
 import { maskPhone } from '../directory/users-file.js';
 
@@ -8,22 +11,46 @@ export function describeDestination(phone: string): string {
   return maskPhone(phone);
 }
 
+/** Shown for an unknown name when the directory has no phone numbers and no default country. */
+const FALLBACK_TEMPLATE = '+15555550100';
+
+const phonesByDirectory = new WeakMap<Directory, readonly string[]>();
+
+/** Every number in the directory, worked out once per loaded directory (a reload makes a new one). */
+function directoryPhones(directory: Directory): readonly string[] {
+  let phones = phonesByDirectory.get(directory);
+  if (!phones) {
+    phones = directory.all().flatMap((u) => (u.phone === undefined ? [] : [u.phone]));
+    phonesByDirectory.set(directory, phones);
+  }
+  return phones;
+}
+
 /**
  * The number an unknown identity "sends to": the typed number when it is one, else one shaped
- * like a number from the directory (same country code and length), with digits derived from the
- * identifier so that asking twice gives the same. `typedPhone` is the identifier's own E.164
- * spelling when it is a number (Directory.lookup). Never shown unmasked; send limits count on it
- * so they treat unknown identities like real ones.
+ * like a number from the directory, with digits derived from the identifier so that asking
+ * twice gives the same. The shape (country code, length) comes from a user picked by the
+ * identifier, so unknown names show the directory's own mix of countries: a decoy from one
+ * fixed country would tell every other country's names apart (issue 25). With no numbers in
+ * the directory, the default country's example mobile number gives the shape. `typedPhone` is
+ * the identifier's own E.164 spelling when it is a number (Directory.lookup). Never shown
+ * unmasked; send limits count on it so they treat unknown identities like real ones.
  */
 export function decoyNumber(
   identifier: string,
   typedPhone: string | undefined,
   directory: Directory,
   digest: (s: string) => Buffer,
+  defaultCountry?: string,
 ): string {
   if (typedPhone !== undefined) return typedPhone;
-  const template = directory.all().find((u) => u.phone !== undefined)?.phone ?? '+15555550100';
   const bytes = digest(identifier.trim().toLowerCase());
+  const phones = directoryPhones(directory);
+  const template = phones.length > 0 ? phones[bytes.readUInt32BE(4) % phones.length]! : exampleNumber(defaultCountry);
   const tail = Array.from({ length: 4 }, (_, i) => String(bytes[i]! % 10)).join('');
   return template.slice(0, -4) + tail;
+}
+
+function exampleNumber(country: string | undefined): string {
+  return (country && getExampleNumber(country as CountryCode, examples)?.number) || FALLBACK_TEMPLATE;
 }
