@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import type { Signer } from '../session/signer.js';
 import type { Store } from '../store/store.js';
 import { StoreError } from '../store/store.js';
+import { networkKey } from '../net/network-key.js';
 import { decoyNumber, describeDestination } from './destination.js';
 import type { Refusal } from './limits.js';
 import { createLockout } from './lockout.js';
@@ -154,11 +155,15 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
   }
 
   /**
-   * Limits that apply to every new code; the counters are incremented only when cooldown allows.
+   * Limits that apply to every new code, in two steps. The asker's own budgets first (identity,
+   * client address, client network): one over its budget is refused there and counts nothing
+   * shared. Then the shared caps (destination number, its prefix, the whole gate), which protect
+   * the bill: an unknown identity (`decoy`) sends nothing, so it never counts against a real
+   * prefix or the gate's total, and its destination counts apart from real ones (issue 25).
    * A fallback re-sends the same code and is not counted again (at most one message per channel).
    */
   async function checkSendLimits(
-    k: string, ip: string, lastSentAt: number | undefined, to: { dk: string; px?: string | undefined },
+    k: string, ip: string, lastSentAt: number | undefined, to: { dk: string; px?: string | undefined }, decoy: boolean,
   ): Promise<Refusal | undefined> {
     const now = clock.now();
     const locked = lockRefusal(await lockout.lockedFor(k));
@@ -167,16 +172,18 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     if (cooldown) return cooldown;
     const window = hourWindow(now);
     const ttl = window.endsAt - now;
-    const [identity, address, destination, prefix, total] = await guarded('counting sends', () =>
-      Promise.all([
-        store.increment(`sends:id:${k}:${window.id}`, ttl),
-        store.increment(`sends:ip:${ip}:${window.id}`, ttl),
-        store.increment(`sends:to:${to.dk}:${window.id}`, ttl),
-        to.px === undefined ? Promise.resolve(undefined) : store.increment(`sends:prefix:${to.px}:${window.id}`, ttl),
-        store.increment(`sends:all:${window.id}`, ttl),
-      ]),
-    );
-    return checkHourlyCaps(now, { identity, address }, config) ?? checkDestinationCaps(now, { destination, prefix, total }, config);
+    const count = (key: string) => store.increment(`sends:${key}:${window.id}`, ttl);
+    const [identity, address, network] = await guarded('counting sends', () =>
+      Promise.all([count(`id:${k}`), count(`ip:${ip}`), count(`net:${networkKey(ip, config.networkBits)}`)]));
+    const own = checkHourlyCaps(now, { identity, address, network }, config);
+    if (own) return own;
+    if (decoy) {
+      const destination = await guarded('counting sends', () => count(`decoy-to:${to.dk}`));
+      return checkDestinationCaps(now, { destination, prefix: undefined, total: 0 }, config);
+    }
+    const [destination, prefix, total] = await guarded('counting sends', () =>
+      Promise.all([count(`to:${to.dk}`), to.px === undefined ? Promise.resolve(undefined) : count(`prefix:${to.px}`), count('all')]));
+    return checkDestinationCaps(now, { destination, prefix, total }, config);
   }
 
   /** Where the code goes, as limit keys: a digest of the number and its prefix. */
@@ -255,7 +262,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const to = destinationKeys(user?.username ?? input.identifier, number);
       const channels = orderChannels(input.channels, user?.channels ?? [], deps.channels, deps.totp !== undefined);
       const appFirst = channels[0] === TOTP;
-      const refusal = appFirst ? lockRefusal(await lockout.lockedFor(k)) : await checkSendLimits(k, input.ip, undefined, to);
+      const refusal = appFirst ? lockRefusal(await lockout.lockedFor(k)) : await checkSendLimits(k, input.ip, undefined, to, user === undefined);
       const auditBase = { user: user?.username, ip: input.ip, rule: input.rule, flow: auditFlowId(input.flowId) };
       if (refusal) {
         deps.audit.record({ event: 'send_refused', ...auditBase, outcome: 'refused', reason: refusal.reason });
@@ -280,7 +287,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const record = await load(input.flowId);
       if (!record) return undefined;
       const toApp = input.channel === TOTP && record.tp === 1;
-      const refusal = toApp ? lockRefusal(await lockout.lockedFor(record.k)) : await checkSendLimits(record.k, input.ip, record.t, record);
+      const refusal = toApp ? lockRefusal(await lockout.lockedFor(record.k)) : await checkSendLimits(record.k, input.ip, record.t, record, record.u === undefined);
       if (refusal) {
         deps.audit.record({ event: 'send_refused', user: record.u, ip: input.ip, rule: record.r, flow: auditFlowId(input.flowId), outcome: 'refused', reason: refusal.reason });
         return { ok: false, refusal };

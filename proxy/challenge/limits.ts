@@ -10,6 +10,7 @@ export type Refusal =
   | { reason: 'cooldown'; retryAfterMs: number }
   | { reason: 'identity-hourly-limit'; retryAfterMs: number }
   | { reason: 'address-hourly-limit'; retryAfterMs: number }
+  | { reason: 'network-hourly-limit'; retryAfterMs: number }
   | { reason: 'locked-out'; retryAfterMs: number }
   | { reason: 'destination-hourly-limit'; retryAfterMs: number }
   | { reason: 'prefix-hourly-limit'; retryAfterMs: number }
@@ -28,15 +29,20 @@ export function checkCooldown(now: number, lastSentAt: number | undefined, confi
   return wait > 0 ? { reason: 'cooldown', retryAfterMs: wait } : undefined;
 }
 
-/** Hourly caps per identity and per client address; counts include the send being decided. */
+/**
+ * The asker's own budgets: per identity, per client address and per client network; counts
+ * include the send being decided. They are checked before any shared cap is counted, so an
+ * address or network over its budget is refused on its own and cannot use up what everyone shares.
+ */
 export function checkHourlyCaps(
   now: number,
-  counts: { identity: number; address: number },
+  counts: { identity: number; address: number; network: number },
   config: OtpConfig,
 ): Refusal | undefined {
   const retryAfterMs = hourWindow(now).endsAt - now;
   if (counts.identity > config.maxSendsPerHour) return { reason: 'identity-hourly-limit', retryAfterMs };
   if (counts.address > config.maxSendsPerAddressPerHour) return { reason: 'address-hourly-limit', retryAfterMs };
+  if (counts.network > config.maxSendsPerNetworkPerHour) return { reason: 'network-hourly-limit', retryAfterMs };
   return undefined;
 }
 

@@ -54,6 +54,9 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
       resendAfter: ms(raw.otp.resend_after),
       maxSendsPerHour: raw.otp.max_sends_per_hour,
       maxSendsPerAddressPerHour: raw.otp.max_sends_per_address_per_hour,
+      // A network is a few addresses' worth: an office or a carrier's NAT shares one.
+      maxSendsPerNetworkPerHour: raw.otp.max_sends_per_network_per_hour ?? 3 * raw.otp.max_sends_per_address_per_hour,
+      networkBits: { ipv4: raw.otp.network_bits_ipv4, ipv6: raw.otp.network_bits_ipv6 },
       lockoutAfter: raw.otp.lockout_after,
       lockoutDuration: ms(raw.otp.lockout_duration),
       maxSendsPerDestinationPerHour: raw.otp.max_sends_per_destination_per_hour,

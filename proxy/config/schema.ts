@@ -213,6 +213,10 @@ const otpSchema = z.strictObject({
   resend_after: durationSchema().default('30s').describe('Wait before Resend sends another code in the same sign-in; new sign-ins are bounded by the hourly caps.'),
   max_sends_per_hour: z.number().int().min(1).default(5).describe('Codes per person per hour.'),
   max_sends_per_address_per_hour: z.number().int().min(1).default(20).describe('Codes per client address per hour.'),
+  max_sends_per_network_per_hour: z.number().int().min(1).optional()
+    .describe('Codes per client network per hour (see network_bits_*); three times max_sends_per_address_per_hour when absent.'),
+  network_bits_ipv4: z.number().int().min(8).max(32).default(24).describe('Leading bits of an IPv4 address that name its network for the network limit.'),
+  network_bits_ipv6: z.number().int().min(16).max(128).default(64).describe('Leading bits of an IPv6 address that name its network for the network limit.'),
   lockout_after: z.number().int().min(1).default(10).describe('Consecutive wrong codes before a lockout.'),
   lockout_duration: durationSchema().default('15m').describe('How long a lockout lasts.'),
   max_sends_per_destination_per_hour: z.number().int().min(1).default(5).describe('Codes per destination phone number per hour.'),

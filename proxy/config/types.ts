@@ -106,6 +106,10 @@ export interface OtpConfig {
   maxSendsPerHour: number;
   /** Codes per client address per hour. */
   maxSendsPerAddressPerHour: number;
+  /** Codes per client network per hour, checked with the address budget before any shared cap. */
+  maxSendsPerNetworkPerHour: number;
+  /** Leading bits that name an address's network (IPv4 /24, IPv6 /64 by default). */
+  networkBits: { ipv4: number; ipv6: number };
   /** Consecutive wrong codes (across codes) before the identity is locked out. */
   lockoutAfter: number;
   /** How long a lockout lasts, ms. */

@@ -4,7 +4,7 @@ import type { OtpConfig } from '../../proxy/config/types.js';
 
 const config: OtpConfig = {
   length: 6, ttl: 300_000, maxAttempts: 5, resendAfter: 30_000, maxSendsPerHour: 5,
-  maxSendsPerAddressPerHour: 20, lockoutAfter: 10, lockoutDuration: 900_000,
+  maxSendsPerAddressPerHour: 20, maxSendsPerNetworkPerHour: 60, networkBits: { ipv4: 24, ipv6: 64 }, lockoutAfter: 10, lockoutDuration: 900_000,
   maxSendsPerDestinationPerHour: 5, maxSendsPerPrefixPerHour: 50, prefixDigits: 6, maxSendsPerHourTotal: 1000,
 };
 
@@ -49,12 +49,17 @@ describe('send limits', () => {
 
   it('cap codes per identity per hour until the window ends', () => {
     const now = 5 * HOUR + 1_000;
-    expect(checkHourlyCaps(now, { identity: 5, address: 1 }, config)).toBeUndefined();
-    expect(checkHourlyCaps(now, { identity: 6, address: 1 }, config)).toEqual({ reason: 'identity-hourly-limit', retryAfterMs: HOUR - 1_000 });
+    expect(checkHourlyCaps(now, { identity: 5, address: 1, network: 1 }, config)).toBeUndefined();
+    expect(checkHourlyCaps(now, { identity: 6, address: 1, network: 1 }, config)).toEqual({ reason: 'identity-hourly-limit', retryAfterMs: HOUR - 1_000 });
   });
 
   it('cap codes per client address per hour', () => {
-    expect(checkHourlyCaps(0, { identity: 1, address: 21 }, config)?.reason).toBe('address-hourly-limit');
+    expect(checkHourlyCaps(0, { identity: 1, address: 21, network: 21 }, config)?.reason).toBe('address-hourly-limit');
+  });
+
+  it('cap codes per client network per hour, for addresses each within their own budget', () => {
+    expect(checkHourlyCaps(0, { identity: 1, address: 1, network: 60 }, config)).toBeUndefined();
+    expect(checkHourlyCaps(0, { identity: 1, address: 1, network: 61 }, config)?.reason).toBe('network-hourly-limit');
   });
 
   it('name hour windows so that counters roll over on the hour', () => {

@@ -46,7 +46,7 @@ describe('config schema', () => {
     expect(config.store).toEqual({ type: 'memory', maxEntries: 10_000 });
     expect(config.otp).toEqual({
       length: 6, ttl: 300_000, maxAttempts: 5, resendAfter: 30_000, maxSendsPerHour: 5,
-      maxSendsPerAddressPerHour: 20, lockoutAfter: 10, lockoutDuration: 900_000,
+      maxSendsPerAddressPerHour: 20, maxSendsPerNetworkPerHour: 60, networkBits: { ipv4: 24, ipv6: 64 }, lockoutAfter: 10, lockoutDuration: 900_000,
       maxSendsPerDestinationPerHour: 5, maxSendsPerPrefixPerHour: 50, prefixDigits: 6, maxSendsPerHourTotal: 1000,
     });
     expect(config.channels).toEqual({ console: { type: 'console' } });

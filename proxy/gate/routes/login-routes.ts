@@ -292,6 +292,7 @@ function refusalText(tr: Translator, refusal: Refusal): string {
     }
     case 'identity-hourly-limit':
     case 'address-hourly-limit':
+    case 'network-hourly-limit':
     case 'destination-hourly-limit':
     case 'prefix-hourly-limit':
       return tr.t('refusal.hourly_limit', { wait });

@@ -1,0 +1,103 @@
+// Send caps protect the bill without handing an attacker a switch that turns sign-in off
+// (issue 25): an address or network over its own budget is refused on its own, before any
+// shared cap is counted, and unknown names, which send nothing, never count against the caps
+// real people share. Run on the memory store and on a real Redis; a control shows that real
+// sends into one number range from many networks are still capped.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { browser, identify } from '../helpers/browser.js';
+import type { TestGate } from '../helpers/gate.js';
+import { startTestGate } from '../helpers/gate.js';
+import { redisStoreSection } from '../helpers/redis-gate.js';
+import type { TestRedis } from '../helpers/redis-server.js';
+import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
+import { describeWithBinary } from '../helpers/system-binary.js';
+import type { TestUpstream } from '../helpers/upstream.js';
+import { startUpstream } from '../helpers/upstream.js';
+
+const USERS = `users:
+  alice: { phone: "+39 333 000 0001" }
+  u2: { phone: "+39 333 000 0002" }
+  u3: { phone: "+39 333 000 0003" }
+  u4: { phone: "+39 333 000 0004" }
+`;
+const HIGH = 'max_sends_per_hour: 1000\nmax_sends_per_destination_per_hour: 1000\nresend_after: 1s';
+
+/** Asks for a code as a browser at `ip` (the gate believes X-Forwarded-For from its trusted loopback). */
+const askFrom = async (gate: TestGate, ip: string, who: string) => (await identify(browser(gate).set('X-Forwarded-For', ip), who)).status;
+
+function scenarios(store: () => string) {
+  let upstream: TestUpstream;
+  let gate: TestGate | undefined;
+  beforeAll(async () => {
+    upstream = await startUpstream();
+  });
+  afterEach(async () => {
+    await gate?.close();
+    gate = undefined;
+  });
+  afterAll(() => upstream.close());
+
+  const startWith = async (otp: string) => {
+    gate = await startTestGate({
+      upstream: upstream.url, users: USERS, otp: `${HIGH}\n${otp}`, extraConfig: store(),
+      server: 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]',
+    });
+    return gate;
+  };
+
+  it('a flood of unknown names from one address is refused on its own, and the gate\'s total cap still serves everyone else', async () => {
+    const g = await startWith('max_sends_per_hour_total: 5\nmax_sends_per_address_per_hour: 10');
+    const flood = [];
+    for (let i = 0; i < 15; i++) flood.push(await askFrom(g, '203.0.113.7', `nobody-${i}`));
+    expect(flood.filter((s) => s === 303)).toHaveLength(10);
+    expect(flood.slice(10)).toEqual([429, 429, 429, 429, 429]);
+    expect(await askFrom(g, '198.51.100.9', 'alice')).toBe(303);
+    expect(await g.inbox.code('alice')).toMatch(/^\d{6}$/);
+  });
+
+  it('unknown numbers typed inside a real person\'s number range leave that range\'s cap to her', async () => {
+    const g = await startWith('max_sends_per_prefix_per_hour: 3\nprefix_digits: 6');
+    for (let i = 0; i < 8; i++) expect(await askFrom(g, `198.51.${100 + i}.1`, `+39 333 000 01${String(i).padStart(2, '0')}`)).toBe(303);
+    expect(await askFrom(g, '192.0.2.1', 'alice')).toBe(303);
+    expect(await g.inbox.code('alice')).toMatch(/^\d{6}$/);
+  });
+
+  it('addresses of one network share one budget, which another network does not', async () => {
+    const g = await startWith('max_sends_per_network_per_hour: 5');
+    const answers = [];
+    for (let i = 1; i <= 8; i++) answers.push(await askFrom(g, `203.0.113.${i}`, `nobody-${i}`));
+    expect(answers).toEqual([303, 303, 303, 303, 303, 429, 429, 429]);
+    expect(g.audit.filter((l) => l.includes('"network-hourly-limit"'))).toHaveLength(3);
+    expect(await askFrom(g, '2001:db8:1:2::7', 'alice')).toBe(303);
+  });
+
+  it('an IPv6 /64 is one network, however many addresses it holds', async () => {
+    const g = await startWith('max_sends_per_network_per_hour: 2');
+    const answers = [];
+    for (let i = 1; i <= 3; i++) answers.push(await askFrom(g, `2001:db8:1:2::${i.toString(16)}`, `nobody-${i}`));
+    expect(answers).toEqual([303, 303, 429]);
+    expect(await askFrom(g, '2001:db8:1:3::1', 'nobody-4')).toBe(303);
+  });
+
+  it('control: real codes into one number range from many networks are still capped (SMS pumping)', async () => {
+    const g = await startWith('max_sends_per_prefix_per_hour: 3\nprefix_digits: 6');
+    const answers = [];
+    for (const [i, who] of ['alice', 'u2', 'u3', 'u4'].entries()) answers.push(await askFrom(g, `198.51.${100 + i}.1`, who));
+    expect(answers).toEqual([303, 303, 303, 429]);
+  });
+}
+
+describe('limits as a weapon, on the memory store', () => scenarios(() => ''));
+
+describeWithBinary('limits as a weapon, on Redis', REDIS_SERVER, REDIS_INSTALL, (binary) => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await startRedis(binary);
+  });
+  afterEach(async () => {
+    // Each scenario starts with no counters, as on the memory store.
+    await redis.command('FLUSHALL');
+  });
+  afterAll(() => redis?.stop());
+  scenarios(() => redisStoreSection(redis.url));
+});
