@@ -8,9 +8,11 @@ import type Koa from 'koa';
 import type { Context } from 'koa';
 import type { AuditLog } from './audit/audit-log.js';
 import { createAuditLog } from './audit/audit-log.js';
-import { createChallenges } from './challenge/challenges.js';
+import { createChallenges, TOTP } from './challenge/challenges.js';
 import type { Challenges } from './challenge/challenges.js';
 import type { Channel } from './channels/channel.js';
+import { createChannelHealth, rulesWithoutChannel } from './channels/channel-health.js';
+import type { ChannelHealth } from './channels/channel-health.js';
 import { createChannels } from './channels/create-channel.js';
 import { createDeliveries } from './channels/delivery.js';
 import type { Deliveries } from './channels/delivery.js';
@@ -66,6 +68,8 @@ export interface GateOptions {
   store?: Store;
   /** Metrics to count into instead of a fresh registry. */
   metrics?: GateMetrics;
+  /** Pauses between re-checks of a channel that is down (tests shorten them). */
+  channelRetryMs?: { first: number; max: number };
 }
 
 export interface AssembledGate {
@@ -78,6 +82,8 @@ export interface AssembledGate {
   sessions: Sessions;
   challenges: Challenges;
   channels: ReadonlyMap<string, Channel>;
+  /** Which channels can send now (a provider away marks its channel down until it is back). */
+  health: ChannelHealth;
   /** The fallback chain's state and provider status reports (webhooks). */
   deliveries: Deliveries;
   audit: AuditLog;
@@ -113,21 +119,29 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     consoleOut: options.consoleOut, log, directory: () => state.directory, templatesDir: config.templatesDir, shippedTemplatesDir: SHIPPED_TEMPLATES_DIR, locales,
   });
 
-  // Start-up checks: a gate that can't reach its store or channels must not start serving.
+  const health = createChannelHealth({
+    channels, log, onChange: metrics.channelUp, firstRetryMs: options.channelRetryMs?.first, maxRetryMs: options.channelRetryMs?.max,
+  });
+  // Start-up checks: a gate that can't reach its store must not start serving. A channel whose
+  // provider is away starts down and comes back by itself; one whose provider refuses the config
+  // stops the start only when no challenge rule could send a code without it.
   try {
     await store.check();
-    for (const channel of channels.values()) await channel.check();
+    await health.start();
+    for (const [name, status] of health.status()) metrics.channelUp(name, status.up);
+    refuseWhenNoRuleCanSend(state, health);
   } catch (err) {
+    health.close();
     // A Redis client left open keeps reconnecting, and the process from exiting.
     if (!options.store) await store.close();
     throw err;
   }
 
   const sessions = withSessionTracking(createSessions({ store, signer, clock, config: config.session }), { metrics, clock, config: config.session });
-  const deliveries = createDeliveries({ store, channels, clock, audit, log, metrics });
+  const deliveries = createDeliveries({ store, channels, clock, audit, log, metrics, health });
   const totp = config.totp && createTotpEnrolments({ store, box: createSecretBox(config.totp.keys), clock, issuer: config.totp.issuer });
   const challenges = createChallenges({
-    store, signer, clock, config: config.otp, directory: () => state.directory, defaultCountry: config.defaultCountry, channels, deliveries, audit, log,
+    store, signer, clock, config: config.otp, directory: () => state.directory, defaultCountry: config.defaultCountry, channels, health, deliveries, audit, log,
     totp, passwords: createPasswordCheck(),
   });
   const cookies = createGateCookies(config.session, signer, config.server.pathPrefix);
@@ -140,7 +154,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     handoff: (ctx: Context) => handoffs.get(ctx.req) ?? {},
   });
   const authorize = createAuthorizer({ state: current, sessions, clock });
-  const readiness = createReadiness({ store, clock, channels: () => [...channels.keys()], configLoaded: () => state !== undefined });
+  const readiness = createReadiness({ store, clock, channels: () => health.status(), configLoaded: () => state !== undefined });
   const ops = createOpsRoutes({ state: current, readiness, forwardAuth: createForwardAuth({ state: current, authorize }), metrics, audit, log });
 
   return {
@@ -148,13 +162,32 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     reload(next) {
       state = createGateState(next);
     },
-    clock, log, store, sessions, challenges, channels, deliveries, audit, metrics, cookies, authorize, readiness, ops, gateApp, handoffs,
+    clock, log, store, sessions, challenges, channels, health, deliveries, audit, metrics, cookies, authorize, readiness, ops, gateApp, handoffs,
     async close() {
       // Deliveries waiting for a report stop here; a send already under way finishes.
       deliveries.close();
+      health.close();
       await challenges.idle();
       await audit.close();
       if (!options.store) await store.close();
     },
   };
+}
+
+/**
+ * A provider that refuses the config (token, phone number id) stops the start only when no
+ * challenge rule could send a code without that channel: then nobody could sign in, and the
+ * error names the rules and why. Otherwise the gate starts; the log and /readyz name the channel.
+ */
+function refuseWhenNoRuleCanSend(state: GateState, health: ChannelHealth): void {
+  const statuses = health.status();
+  const usable = (name: string) => statuses.has(name) && !statuses.get(name)!.misconfigured;
+  const challengeRules = state.policy.rules.filter((r) => r.action === 'challenge');
+  const stranded = rulesWithoutChannel(challengeRules, usable, TOTP);
+  if (challengeRules.length === 0 || stranded.length < challengeRules.length) return;
+  const refused = [...statuses].filter(([, s]) => s.misconfigured).map(([name, s]) => `${name}: ${s.reason}`);
+  throw new Error(
+    `no challenge rule could send a code: ${stranded.map((r) => `rule "${r.rule}" uses [${r.channels.join(', ')}]`).join('; ')}; `
+    + `the provider refused the configuration of ${refused.join('; ')}. Fix the credentials (or add a channel such a rule can use), then start again`,
+  );
 }

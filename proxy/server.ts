@@ -5,6 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Challenges } from './challenge/challenges.js';
 import type { GateOptions } from './assemble-gate.js';
+import type { ChannelHealth } from './channels/channel-health.js';
 import { assembleGate } from './assemble-gate.js';
 import type { GateConfig, LoadedGate } from './config/types.js';
 import { createHeaderRewriter } from './forward/upstream-headers.js';
@@ -29,6 +30,8 @@ export interface RunningGate {
   store: Store;
   sessions: Sessions;
   challenges: Challenges;
+  /** Which channels can send now. */
+  health: ChannelHealth;
   metrics: GateMetrics;
   log: Logger;
   /** The configuration in use now (after any reload). */
@@ -112,6 +115,7 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
     store: core.store,
     sessions: core.sessions,
     challenges: core.challenges,
+    health: core.health,
     metrics: core.metrics,
     log,
     config: () => core.state().config,

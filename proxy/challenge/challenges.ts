@@ -5,6 +5,7 @@ import { randomInt, timingSafeEqual } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
 import { auditFlowId } from '../audit/audit-log.js';
 import type { Channel } from '../channels/channel.js';
+import type { ChannelHealth } from '../channels/channel-health.js';
 import type { Deliveries } from '../channels/delivery.js';
 import type { Clock } from '../clock.js';
 import type { OtpConfig } from '../config/types.js';
@@ -125,6 +126,8 @@ export interface ChallengeDeps {
   directory: () => Directory;
   defaultCountry: string | undefined;
   channels: ReadonlyMap<string, Channel>;
+  /** Which channels can send now; all when absent. */
+  health?: Pick<ChannelHealth, 'isUp'> | undefined;
   /** Present when TOTP is configured. */
   totp?: TotpVerifier | undefined;
   passwords: PasswordVerifier;
@@ -260,7 +263,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const k = limitKey(input.identifier, typed, user);
       const number = user ? user.phone : decoy;
       const to = destinationKeys(user?.username ?? input.identifier, number);
-      const channels = orderChannels(input.channels, user?.channels ?? [], deps.channels, deps.totp !== undefined);
+      const channels = orderChannels(input.channels, user?.channels ?? [], deps.channels, deps.totp !== undefined, deps.health?.isUp);
       const appFirst = channels[0] === TOTP;
       const refusal = appFirst ? lockRefusal(await lockout.lockedFor(k)) : await checkSendLimits(k, input.ip, undefined, to, user === undefined);
       const auditBase = { user: user?.username, ip: input.ip, rule: input.rule, flow: auditFlowId(input.flowId) };
@@ -357,10 +360,18 @@ function normaliseCode(code: string): string {
   return code.replace(/[\s-]/g, '');
 }
 
-/** The user's own preferences first (where the rule allows them), then the rule's order; only configured channels. */
-export function orderChannels(rule: readonly string[], preferred: readonly string[], configured: ReadonlyMap<string, unknown>, totp = false): string[] {
+/**
+ * The user's own preferences first (where the rule allows them), then the rule's order; only
+ * configured channels. Channels that are down (their provider away) go last: the code goes by one
+ * that works, and a down one is still tried when nothing else is left.
+ */
+export function orderChannels(
+  rule: readonly string[], preferred: readonly string[], configured: ReadonlyMap<string, unknown>, totp = false, isUp: (channel: string) => boolean = () => true,
+): string[] {
   const allowed = rule.filter((c) => configured.has(c) || (totp && c === TOTP));
   const first = preferred.filter((c) => allowed.includes(c));
-  return [...first, ...allowed.filter((c) => !first.includes(c))];
+  const ordered = [...first, ...allowed.filter((c) => !first.includes(c))];
+  const up = (c: string) => c === TOTP || isUp(c);
+  return [...ordered.filter(up), ...ordered.filter((c) => !up(c))];
 }
 

@@ -36,8 +36,44 @@ export interface Channel {
 /**
  * Why a send failed, as far as the gate acts on it. Every kind moves on to the next channel;
  * `auth` also raises an alert (a token or key needs an operator), `rate-limited` is logged as such.
+ * `misconfigured`: the provider does not know what the config names (phone number id, account);
+ * `unavailable`: the provider answered 5xx.
  */
-export type ChannelFailure = 'unreachable-recipient' | 'rate-limited' | 'auth' | 'rejected' | 'timeout' | 'network' | 'not-allowed';
+export type ChannelFailure =
+  | 'unreachable-recipient' | 'rate-limited' | 'auth' | 'misconfigured' | 'unavailable' | 'rejected' | 'timeout' | 'network' | 'not-allowed';
+
+/**
+ * What a failure says about the channel itself: `configuration` when the provider proves the
+ * config wrong (token refused, unknown id), which no retry mends; `outage` when the provider is
+ * away or overloaded, which passes; `message` when only this message failed (a recipient not on
+ * WhatsApp, a country not allowed), which says nothing about the channel.
+ */
+export function failureScope(kind: ChannelFailure): 'configuration' | 'outage' | 'message' {
+  switch (kind) {
+    case 'auth':
+    case 'misconfigured':
+      return 'configuration';
+    case 'unavailable':
+    case 'timeout':
+    case 'network':
+      return 'outage';
+    // Often one recipient's limit (WhatsApp 131056); the next message may well go.
+    case 'rate-limited':
+    case 'unreachable-recipient':
+    case 'rejected':
+    case 'not-allowed':
+      return 'message';
+  }
+}
+
+/** The failure kind an HTTP status implies when the provider's own error code says nothing more. */
+export function failureForStatus(status: number): ChannelFailure {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404) return 'misconfigured';
+  if (status === 429) return 'rate-limited';
+  if (status >= 500) return 'unavailable';
+  return 'rejected';
+}
 
 export class ChannelError extends Error {
   readonly kind: ChannelFailure;

@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import type { ChannelRecorder } from '../ops/metrics.js';
 import type { Store } from '../store/store.js';
 import type { Channel } from './channel.js';
+import type { ChannelHealth } from './channel-health.js';
 import { ChannelError } from './channel.js';
 import type { DeliveryRecord, ReportOutcome, ReportedStatus } from './delivery-state.js';
 import { applyReport, deliveryKey, messageKey, parseDeliveryRecord } from './delivery-state.js';
@@ -62,6 +63,8 @@ export interface DeliveryDeps {
   decoyDelayMs?: () => number;
   /** Fallbacks and provider latency for Prometheus. */
   metrics?: ChannelRecorder | undefined;
+  /** Told how each send went, so an outage marks its channel down and a success brings it back. */
+  health?: Pick<ChannelHealth, 'succeeded' | 'failed'> | undefined;
 }
 
 type WaitOutcome = 'delivered' | 'undelivered' | 'deadline' | 'superseded';
@@ -127,7 +130,9 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       try {
         ({ messageId } = await channel.send({ username: user.username, phone: user.phone, code: job.code, ttlMs, host: job.host, locale: job.locale }));
         deps.metrics?.providerLatency(name, (performance.now() - began) / 1000, 'ok');
+        deps.health?.succeeded(name);
       } catch (err) {
+        deps.health?.failed(name, err);
         const kind = err instanceof ChannelError ? err.kind : 'rejected';
         deps.metrics?.providerLatency(name, (performance.now() - began) / 1000, kind === 'timeout' ? 'timeout' : 'fail');
         deps.metrics?.fallback(name, job.channels[i + 1] ?? 'none', `send_failed_${kind}`);

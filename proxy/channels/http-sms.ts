@@ -2,7 +2,7 @@
 // {{to_digits}}, {{code}} and {{text}} placeholders, and a configured success condition, so
 // Vonage, Alibaba Cloud SMS or an in-house gateway work without code. No delivery reports.
 import type { HttpSmsConfig, JsonValue } from '../config/types.js';
-import { ChannelError } from './channel.js';
+import { ChannelError, failureForStatus } from './channel.js';
 import { callProvider, jsonPath } from './http-call.js';
 import type { SmsProvider } from './sms-channel.js';
 
@@ -51,7 +51,7 @@ export function createHttpSms(channel: string, config: HttpSmsConfig): SmsProvid
         const id = config.messageIdField ? jsonPath(answer.json, config.messageIdField) : undefined;
         return { messageId: typeof id === 'string' || typeof id === 'number' ? String(id) : undefined };
       }
-      const kind = answer.status === 429 ? 'rate-limited' : answer.status === 401 || answer.status === 403 ? 'auth' : 'rejected';
+      const kind = statusOk ? 'rejected' : failureForStatus(answer.status);
       const why = !statusOk ? `HTTP ${answer.status}` : `HTTP ${answer.status} but ${field} is not ${JSON.stringify(config.success.equals)}`;
       throw new ChannelError(channel, `sending a code: provider did not accept it (${why})`, { kind });
     },

@@ -4,7 +4,7 @@
 import type { TwilioSmsConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { ChannelFailure } from './channel.js';
-import { ChannelError } from './channel.js';
+import { ChannelError, failureForStatus } from './channel.js';
 import { callProvider, jsonPath } from './http-call.js';
 import type { SmsProvider } from './sms-channel.js';
 
@@ -16,6 +16,7 @@ const FAILURES: Record<number, ChannelFailure> = {
   21408: 'not-allowed', // region not enabled on the account
   20429: 'rate-limited',
   20003: 'auth',
+  20404: 'misconfigured', // the account SID or resource does not exist
 };
 
 /** Twilio accepts 1..36000 s; a code's lifetime is at most 10 min, so this is the code's own. */
@@ -32,7 +33,7 @@ export function createTwilioSms(channel: string, config: TwilioSmsConfig, log: L
 
   function failure(doing: string, status: number, json: unknown): ChannelError {
     const code = Number(jsonPath(json, 'code'));
-    const kind = FAILURES[code] ?? (status === 429 ? 'rate-limited' : status === 401 ? 'auth' : 'rejected');
+    const kind = FAILURES[code] ?? failureForStatus(status);
     if (kind === 'auth') {
       log.error({ alert: 'twilio_auth_failed', channel, providerCode: Number.isFinite(code) ? code : undefined }, 'Twilio refused the credentials: check channels.sms.account_sid and auth_token');
     }

@@ -4,7 +4,7 @@
 import type { WhatsAppChannelConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Channel, ChannelFailure, OutgoingCode } from './channel.js';
-import { ChannelError } from './channel.js';
+import { ChannelError, failureForStatus } from './channel.js';
 import { callProvider, jsonPath } from './http-call.js';
 
 /** Meta error codes the gate acts on (developers.facebook.com … /cloud-api/support/error-codes). */
@@ -15,6 +15,7 @@ const FAILURES: Record<number, { kind: ChannelFailure; what: string }> = {
   131048: { kind: 'rate-limited', what: 'spam rate limit hit' },
   132001: { kind: 'rejected', what: 'template does not exist in this language' },
   190: { kind: 'auth', what: 'access token invalid or expired' },
+  100: { kind: 'misconfigured', what: 'unknown phone number id or parameter' },
 };
 
 export function whatsappMessage(config: WhatsAppChannelConfig, message: OutgoingCode, to: string): Record<string, unknown> {
@@ -47,7 +48,7 @@ export function createWhatsAppChannel(name: string, config: WhatsAppChannelConfi
       log.error({ alert: 'whatsapp_token_invalid', channel: name, providerCode: code }, 'WhatsApp rejected the access token: renew channels.whatsapp.access_token');
     }
     const what = known?.what ?? `HTTP ${status}${Number.isFinite(code) ? `, error ${code}` : ''}`;
-    const kind = known?.kind ?? (status === 429 ? 'rate-limited' : status === 401 ? 'auth' : 'rejected');
+    const kind = known?.kind ?? failureForStatus(status);
     return new ChannelError(name, `${doing}: ${what}`, { kind, providerCode: Number.isFinite(code) ? code : undefined });
   }
 

@@ -47,7 +47,7 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
   async function readyz(_req: IncomingMessage, res: ServerResponse): Promise<void> {
     const report = await deps.readiness();
     if (report.storeError) deps.log.warn({ storeError: report.storeError }, 'not ready: the store does not answer');
-    json(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not ready', checks: report.checks });
+    json(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not ready', checks: report.checks, channels: report.channels });
   }
 
   function auth(dialect: Dialect | undefined): Route {

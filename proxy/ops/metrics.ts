@@ -13,6 +13,8 @@ export interface ChannelRecorder {
   fallback(from: string, to: string, reason: string): void;
   /** How long a provider took to accept (or refuse) a message, in seconds. */
   providerLatency(channel: string, seconds: number, outcome: 'ok' | 'fail' | 'timeout'): void;
+  /** Whether a channel can send (1) or is down (0): its provider away or refusing the config. */
+  channelUp(channel: string, up: boolean): void;
 }
 
 export interface GateMetrics extends ChannelRecorder {
@@ -52,6 +54,7 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
     name: 'otp_gate_provider_latency_seconds', help: 'Time for a channel provider to accept or refuse a message.',
     labelNames: ['channel', 'outcome'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15], registers,
   });
+  const channelUp = new Gauge({ name: 'otp_gate_channel_up', help: '1 while a channel can send codes; 0 while its provider is away or refuses the configuration (see /readyz and the log).', labelNames: ['channel'], registers });
   const reloadOk = new Gauge({ name: 'otp_gate_config_reload_success', help: '1 when the last reload of config, users and policies succeeded; 0 while the gate serves an older set.', registers });
   const reloadAt = new Gauge({ name: 'otp_gate_config_last_reload_timestamp_seconds', help: 'When the last reload was attempted (Unix seconds).', registers });
   const reloads = new Counter({ name: 'otp_gate_config_reloads_total', help: 'Reload attempts by trigger and outcome.', labelNames: ['trigger', 'outcome'], registers });
@@ -76,6 +79,7 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
     lockout: () => lockouts.inc(),
     fallback: (from, to, reason) => fallbacks.inc({ from, to, reason }),
     providerLatency: (channel, seconds, outcome) => latency.observe({ channel, outcome }, seconds),
+    channelUp: (channel, up) => channelUp.set({ channel }, up ? 1 : 0),
     reload(ok, trigger, atMs) {
       reloadOk.set(ok ? 1 : 0);
       reloadAt.set(Math.floor(atMs / 1000));

@@ -1,6 +1,10 @@
-// /_gate/readyz: is this gate fit to take traffic? A configuration is loaded, the store answers
-// within a short deadline, and at least one channel is configured. Results are shared for a
-// moment so a load balancer polling many times a second costs one store round trip, not many.
+// /_gate/readyz: is this gate fit to take traffic? A configuration is loaded and the store answers
+// within a short deadline. Channels are reported, each up or down with the kind of failure, but a
+// channel down does not make the gate unready: signed-in people are still served, codes go by the
+// rules' other channels, and every instance shares the provider's outage, so taking instances out
+// of rotation would mend nothing. Results are shared for a moment so a load balancer polling many
+// times a second costs one store round trip, not many.
+import type { ChannelStatus } from '../channels/channel-health.js';
 import type { Clock } from '../clock.js';
 import { describeError } from '../safe-error.js';
 import type { Store } from '../store/store.js';
@@ -8,14 +12,16 @@ import type { Store } from '../store/store.js';
 export interface ReadinessReport {
   ready: boolean;
   checks: { config: string; store: string; channels: string };
+  /** Each channel: "up", or "down: <kind>" (unavailable, timeout, auth, misconfigured …). */
+  channels: Record<string, string>;
   /** Why the store check failed, for the log only: it can name internal addresses. */
   storeError?: string;
 }
 
 export interface ReadinessDeps {
   store: Store;
-  /** Names of the channels that can send codes. */
-  channels: () => readonly string[];
+  /** The configured channels and whether each can send now. */
+  channels: () => ReadonlyMap<string, ChannelStatus>;
   configLoaded: () => boolean;
   clock: Clock;
   /** How long store.check() may take before the gate counts as not ready, ms. */
@@ -35,10 +41,12 @@ export function createReadiness(deps: ReadinessDeps): () => Promise<ReadinessRep
       describeError,
     );
     const store = storeError === undefined ? 'ok' : storeError.startsWith('no answer within') ? storeError : 'unreachable';
-    const channels = deps.channels().length > 0 ? 'ok' : 'no channel configured';
+    const statuses = [...deps.channels()];
+    const channels = statuses.length === 0 ? 'no channel configured' : statuses.every(([, s]) => s.up) ? 'ok' : 'degraded';
     const config = deps.configLoaded() ? 'ok' : 'not loaded';
-    const ready = store === 'ok' && channels === 'ok' && config === 'ok';
-    return { ready, checks: { config, store, channels }, ...(storeError ? { storeError } : {}) };
+    const ready = store === 'ok' && channels !== 'no channel configured' && config === 'ok';
+    const each = Object.fromEntries(statuses.map(([name, s]) => [name, s.up ? 'up' : `down: ${s.kind ?? 'unknown'}`]));
+    return { ready, checks: { config, store, channels }, channels: each, ...(storeError ? { storeError } : {}) };
   }
 
   return () => {

@@ -125,7 +125,10 @@ describe('delivery over WhatsApp, then SMS', () => {
     console.log(`fallback after a WhatsApp timeout (1 s): ${(sms.at - startedAt).toFixed(0)} ms from request to SMS`);
     expect(sms.at - startedAt).toBeGreaterThanOrEqual(950);
     expect(gate.audit.some((l) => l.includes('"code_send_failed"') && l.includes('"timeout"'))).toBe(true);
+    // A provider that does not answer is down until a check of it succeeds again (after 1 s).
+    expect(gate.gate.health.isUp('whatsapp')).toBe(false);
     wa.mode = { kind: 'ok' };
+    await waitFor('WhatsApp back up', () => gate.gate.health.isUp('whatsapp') || undefined);
   });
 
   it('falls back when WhatsApp reports the message failed', async () => {

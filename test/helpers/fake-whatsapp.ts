@@ -26,6 +26,8 @@ export interface SentWhatsApp {
 
 export interface FakeWhatsApp extends FakeServer {
   mode: WhatsAppMode;
+  /** What the start-up check (GET of the phone number id) gets instead of 200, while set. */
+  checkAnswer: { status: number; body?: unknown } | undefined;
   sent: SentWhatsApp[];
   /** The channels config section pointing at this fake. */
   config(extra?: string): string;
@@ -51,7 +53,7 @@ export async function startFakeWhatsApp(): Promise<FakeWhatsApp> {
     if (req.headers.authorization !== `Bearer ${WA.token}`) {
       return { status: 401, body: { error: { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190, fbtrace_id: 'x' } } };
     }
-    if (req.method === 'GET' && req.path === base) return { status: 200, body: { id: WA.phoneNumberId } };
+    if (req.method === 'GET' && req.path === base) return fake.checkAnswer ?? { status: 200, body: { id: WA.phoneNumberId } };
     expectShape(req.method === 'POST' && req.path === `${base}/messages`, `unexpected ${req.method} ${req.path}`);
     expectShape(String(req.headers['content-type']).startsWith('application/json'), 'JSON body');
     const body = JSON.parse(req.body) as Body;
@@ -73,6 +75,7 @@ export async function startFakeWhatsApp(): Promise<FakeWhatsApp> {
   });
   return Object.assign(fake, server, {
     mode: { kind: 'ok' } as WhatsAppMode,
+    checkAnswer: undefined,
     sent,
     config: (extra = '') => whatsAppChannelConfig(server.url, extra),
   });

@@ -65,6 +65,8 @@ export interface TestGateOptions {
   policy?: string;
   clock?: Clock;
   store?: Store;
+  /** Pauses between re-checks of a channel that is down (GateOptions.channelRetryMs). */
+  channelRetryMs?: { first: number; max: number };
   /** Where the gate's own logger (built as `serve` builds it, at debug level) writes; silent when absent. */
   logOut?: Writable;
 }
@@ -115,6 +117,7 @@ ${options.extraConfig ?? ''}
     auditOut,
     clock: options.clock,
     store: options.store,
+    channelRetryMs: options.channelRetryMs,
     ...(options.logOut ? { logOut: options.logOut } : { log: createLogger({ level: 'silent' }) }),
   });
   return { gate, url: gate.url, dir, inbox, audit, close: () => gate.close() };

@@ -23,7 +23,7 @@ describe('readiness', () => {
 
   it('is ready with a reachable store and a configured channel', async () => {
     const res = await request(env.gate.url).get('/_gate/readyz').expect(200);
-    expect(res.body).toEqual({ status: 'ready', checks: { config: 'ok', store: 'ok', channels: 'ok' } });
+    expect(res.body).toEqual({ status: 'ready', checks: { config: 'ok', store: 'ok', channels: 'ok' }, channels: { console: 'up' } });
   });
 
   it('is not ready while the store fails, and says why; healthz stays 200', async () => {
