@@ -107,7 +107,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
   let state: GateState = createGateState(loaded);
   const current = () => state;
 
-  const store = options.store ?? createStore(config.store, clock, log);
+  const store = options.store ?? createStore(config.store, clock, log, metrics.storeEviction);
   const signer = createSigner(config.session.secrets);
   const audit = withAuditMetrics(
     createAuditLog(config.audit, { clock, out: options.auditOut, onError: (err) => log.error({ err }, 'audit write failed') }),

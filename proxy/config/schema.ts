@@ -150,7 +150,7 @@ const sessionSchema = z.strictObject({
 const storeSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('memory'),
-    max_entries: z.number().int().min(100).default(10_000).describe('Most records kept in memory.'),
+    max_entries: z.number().int().min(100).default(10_000).describe('Most records kept in memory, in each of its four partitions (lockouts, limits, people, flows).'),
   }),
   z.strictObject({
     type: z.literal('redis'),

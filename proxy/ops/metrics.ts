@@ -27,6 +27,8 @@ export interface GateMetrics extends ChannelRecorder {
   reload(ok: boolean, trigger: string, atMs: number): void;
   /** Registers the function that counts active sessions when Prometheus scrapes. */
   activeSessions(count: () => number): void;
+  /** The memory store pushed an entry out of a full partition (lockouts, limits, people or flows). */
+  storeEviction(partition: string): void;
 }
 
 export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): GateMetrics {
@@ -55,6 +57,7 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
     labelNames: ['channel', 'outcome'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15], registers,
   });
   const channelUp = new Gauge({ name: 'otp_gate_channel_up', help: '1 while a channel can send codes; 0 while its provider is away or refuses the configuration (see /readyz and the log).', labelNames: ['channel'], registers });
+  const evictions = new Counter({ name: 'otp_gate_store_evictions_total', help: 'Memory-store entries pushed out of a full partition (lockouts, limits, people, flows) before they expired: raise store.max_entries when lockouts or people grows.', labelNames: ['partition'], registers });
   const reloadOk = new Gauge({ name: 'otp_gate_config_reload_success', help: '1 when the last reload of config, users and policies succeeded; 0 while the gate serves an older set.', registers });
   const reloadAt = new Gauge({ name: 'otp_gate_config_last_reload_timestamp_seconds', help: 'When the last reload was attempted (Unix seconds).', registers });
   const reloads = new Counter({ name: 'otp_gate_config_reloads_total', help: 'Reload attempts by trigger and outcome.', labelNames: ['trigger', 'outcome'], registers });
@@ -88,5 +91,6 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
     activeSessions(count) {
       countSessions = count;
     },
+    storeEviction: (partition) => evictions.inc({ partition }),
   };
 }

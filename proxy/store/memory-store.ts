@@ -1,4 +1,9 @@
 // In-memory Store on lru-cache: bounded (oldest entries go first) and TTL-aware. One process only.
+// Entries live in four partitions, each with store.max_entries of room, so that work anyone can
+// cause without proving anything (sign-in flows, deliveries, send counters) only ever pushes out
+// its own kind: a flood of unknown names once evicted a lockout (and the attacker got fresh
+// guesses) and signed idle people out (issue 25). Lockouts take ten wrong codes each to create,
+// sessions and enrolments a sign-in: a flood cannot fill their partitions.
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
@@ -10,11 +15,44 @@ interface Entry {
   expiresAt: number;
 }
 
-export function createMemoryStore(options: { maxEntries: number; clock?: Clock }): Store {
+export type StorePartition = 'lockouts' | 'limits' | 'people' | 'flows';
+
+/** Key families by what they hold; anything not listed is a flow. */
+const PARTITION_OF: Record<string, StorePartition> = {
+  lock: 'lockouts', fails: 'lockouts', 'totp-used': 'lockouts',
+  sends: 'limits', attempts: 'limits',
+  session: 'people', 'sessions-of': 'people', device: 'people', 'devices-of': 'people', totp: 'people', 'totp-pending': 'people',
+};
+
+export function partitionOf(key: string): StorePartition {
+  return PARTITION_OF[key.slice(0, key.indexOf(':'))] ?? 'flows';
+}
+
+export interface MemoryStoreOptions {
+  /** Room in each partition. */
+  maxEntries: number;
+  clock?: Clock;
+  /** Told each entry pushed out for room (not expired), by partition: the otp_gate_store_evictions_total metric. */
+  onEvict?: (partition: StorePartition) => void;
+}
+
+export function createMemoryStore(options: MemoryStoreOptions): Store {
   const clock = options.clock ?? systemClock;
   // Expiry is checked against the injected clock rather than lru-cache's own timer, so tests
   // can move time; lru-cache still bounds memory.
-  const cache = new LRUCache<string, Entry>({ max: options.maxEntries });
+  const partition = (name: StorePartition) => new LRUCache<string, Entry>({
+    max: options.maxEntries,
+    ...(options.onEvict ? { dispose: (_v: Entry, _k: string, reason: LRUCache.DisposeReason) => reason === 'evict' && options.onEvict!(name) } : {}),
+  });
+  const partitions = { lockouts: partition('lockouts'), limits: partition('limits'), people: partition('people'), flows: partition('flows') };
+  /** The partition a key lives in: its family's. */
+  const cacheOf = (key: string) => partitions[partitionOf(key)];
+  const cache = {
+    get: (key: string) => cacheOf(key).get(key),
+    set: (key: string, entry: Entry) => cacheOf(key).set(key, entry),
+    delete: (key: string) => cacheOf(key).delete(key),
+    clear: () => Object.values(partitions).forEach((p) => p.clear()),
+  };
 
   function live(key: string): Entry | undefined {
     const entry = cache.get(key);

@@ -4,7 +4,7 @@
 // real people share. Run on the memory store and on a real Redis; a control shows that real
 // sends into one number range from many networks are still capped.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { browser, identify } from '../helpers/browser.js';
+import { browser, identify, submitCode } from '../helpers/browser.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
 import { redisStoreSection } from '../helpers/redis-gate.js';
@@ -25,7 +25,8 @@ const HIGH = 'max_sends_per_hour: 1000\nmax_sends_per_destination_per_hour: 1000
 /** Asks for a code as a browser at `ip` (the gate believes X-Forwarded-For from its trusted loopback). */
 const askFrom = async (gate: TestGate, ip: string, who: string) => (await identify(browser(gate).set('X-Forwarded-For', ip), who)).status;
 
-function scenarios(store: () => string) {
+/** `store(n)`: the store section, with room for n entries (per partition) where the store has such a bound. */
+function scenarios(store: (maxEntries?: number) => string) {
   let upstream: TestUpstream;
   let gate: TestGate | undefined;
   beforeAll(async () => {
@@ -37,9 +38,9 @@ function scenarios(store: () => string) {
   });
   afterAll(() => upstream.close());
 
-  const startWith = async (otp: string) => {
+  const startWith = async (otp: string, maxEntries?: number) => {
     gate = await startTestGate({
-      upstream: upstream.url, users: USERS, otp: `${HIGH}\n${otp}`, extraConfig: store(),
+      upstream: upstream.url, users: USERS, otp: `${HIGH}\n${otp}`, extraConfig: store(maxEntries),
       server: 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]',
     });
     return gate;
@@ -79,6 +80,19 @@ function scenarios(store: () => string) {
     expect(await askFrom(g, '2001:db8:1:3::1', 'nobody-4')).toBe(303);
   });
 
+  it('a lockout outlives a flood of unknown names from many networks, which cannot push it out of the store', async () => {
+    const g = await startWith('lockout_after: 3\nmax_sends_per_address_per_hour: 1000\nmax_sends_per_hour_total: 100000', 100);
+    const alice = browser(g).set('X-Forwarded-For', '192.0.2.1');
+    const { csrf } = await identify(alice, 'alice');
+    const code = await g.inbox.code('alice');
+    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+    for (let i = 0; i < 3; i++) await submitCode(alice, csrf, wrong);
+    expect(await askFrom(g, '192.0.2.1', 'alice')).toBe(429);
+    for (let i = 0; i < 120; i++) await askFrom(g, `198.51.${i}.1`, `nobody-${i}`);
+    expect(await askFrom(g, '192.0.2.1', 'alice')).toBe(429);
+    expect(g.inbox.codesFor('alice')).toHaveLength(1);
+  });
+
   it('control: real codes into one number range from many networks are still capped (SMS pumping)', async () => {
     const g = await startWith('max_sends_per_prefix_per_hour: 3\nprefix_digits: 6');
     const answers = [];
@@ -87,7 +101,7 @@ function scenarios(store: () => string) {
   });
 }
 
-describe('limits as a weapon, on the memory store', () => scenarios(() => ''));
+describe('limits as a weapon, on the memory store', () => scenarios((n) => (n === undefined ? '' : `store:\n  type: memory\n  max_entries: ${n}\n`)));
 
 describeWithBinary('limits as a weapon, on Redis', REDIS_SERVER, REDIS_INSTALL, (binary) => {
   let redis: TestRedis;

@@ -38,4 +38,38 @@ describe('the memory store', () => {
     expect(await store.get('a')).toBeUndefined();
     expect(await store.get('d')).toBe('d');
   });
+
+  it('keeps lockouts, send counters and sessions when a flood of sign-in flows fills its room', async () => {
+    const { store } = make(10);
+    await store.set('lock:alice', '1', 60_000);
+    await store.increment('sends:id:alice:1', 60_000);
+    await store.set('session:s1', 'alice', 60_000);
+    for (let i = 0; i < 100; i++) {
+      await store.set(`challenge:flow-${i}`, 'x', 60_000);
+      await store.set(`delivery:flow-${i}`, 'x', 60_000);
+    }
+    expect(await store.get('lock:alice')).toBe('1');
+    expect(await store.get('sends:id:alice:1')).toBe('1');
+    expect(await store.get('session:s1')).toBe('alice');
+    expect(await store.get('challenge:flow-99')).toBe('x');
+    expect(await store.get('challenge:flow-0')).toBeUndefined();
+  });
+
+  it('keeps lockouts when a flood of send counters fills the room of counters', async () => {
+    const { store } = make(10);
+    await store.set('lock:alice', '1', 60_000);
+    for (let i = 0; i < 100; i++) await store.increment(`sends:ip:203.0.113.${i}:1`, 60_000);
+    expect(await store.get('lock:alice')).toBe('1');
+  });
+
+  it('says which partition it pushed an entry out of, and not for entries that expired', async () => {
+    const clock = createManualClock();
+    const evicted: string[] = [];
+    const store = createMemoryStore({ maxEntries: 2, clock, onEvict: (p) => evicted.push(p) });
+    for (const k of ['challenge:a', 'challenge:b', 'challenge:c', 'fails:x', 'fails:y', 'fails:z']) await store.set(k, '1', 1_000);
+    expect(evicted).toEqual(['flows', 'lockouts']);
+    clock.advance(1_000);
+    await store.get('fails:z');
+    expect(evicted).toEqual(['flows', 'lockouts']);
+  });
 });
