@@ -245,7 +245,7 @@ describe('health endpoints', () => {
   it.each(['127.0.0.1', 'not-a-fronted-host.example', 'gate:8080'])('answer on any host (%s)', async (host) => {
     await request(env.gate.url).get('/_gate/healthz').set('Host', host).expect(200, { status: 'ok' });
     const ready = await request(env.gate.url).get('/_gate/readyz').set('Host', host).expect(200);
-    expect(ready.body).toEqual({ status: 'ready', checks: { config: 'ok', store: 'ok', channels: 'ok' } });
+    expect(ready.body).toEqual({ status: 'ready', checks: { config: 'ok', store: 'ok', channels: 'ok' }, channels: { console: 'up' } });
   });
 
   it('give a request id to every proxied request, replacing a client\'s own', async () => {
