@@ -60,6 +60,12 @@ export interface StartInput {
   proven?: readonly Factor[];
   /** The rule's trusted_device, ms: the code page then offers to trust the browser. */
   trustDeviceMs?: number | undefined;
+  /**
+   * Whom this browser has signed in as before (a live session or a trusted-browser cookie): the
+   * shared caps (number prefix, the gate's total) do not hold that person back, so an attacker who
+   * fills them cannot lock out people who have signed in here before (issue 25).
+   */
+  knownBrowser?: string | undefined;
 }
 
 export type PasswordResult = { kind: 'ok'; user: User } | { kind: 'wrong' } | { kind: 'locked'; retryAfterMs: number };
@@ -116,6 +122,8 @@ interface ChallengeRecord {
   tp?: 1;
   /** The rule's trusted_device, ms. */
   td?: number;
+  /** The browser has signed in as this person before: the shared caps do not apply. */
+  sx?: 1;
 }
 
 export interface ChallengeDeps {
@@ -163,11 +171,13 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
    * shared. Then the shared caps (destination number, its prefix, the whole gate), which protect
    * the bill: an unknown identity (`decoy`) sends nothing, so it never counts against a real
    * prefix or the gate's total, and its destination counts apart from real ones (issue 25).
-   * A fallback re-sends the same code and is not counted again (at most one message per channel).
+   * A person whose browser has signed in before (`sharedExempt`) is counted but not held back by
+   * the prefix and total caps. A fallback re-sends the same code and is not counted again.
    */
-  async function checkSendLimits(
-    k: string, ip: string, lastSentAt: number | undefined, to: { dk: string; px?: string | undefined }, decoy: boolean,
-  ): Promise<Refusal | undefined> {
+  async function checkSendLimits(input: {
+    k: string; ip: string; lastSentAt: number | undefined; to: { dk: string; px?: string | undefined }; decoy: boolean; sharedExempt: boolean;
+  }): Promise<Refusal | undefined> {
+    const { k, ip, lastSentAt, to } = input;
     const now = clock.now();
     const locked = lockRefusal(await lockout.lockedFor(k));
     if (locked) return locked;
@@ -180,13 +190,14 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       Promise.all([count(`id:${k}`), count(`ip:${ip}`), count(`net:${networkKey(ip, config.networkBits)}`)]));
     const own = checkHourlyCaps(now, { identity, address, network }, config);
     if (own) return own;
-    if (decoy) {
+    if (input.decoy) {
       const destination = await guarded('counting sends', () => count(`decoy-to:${to.dk}`));
       return checkDestinationCaps(now, { destination, prefix: undefined, total: 0 }, config);
     }
     const [destination, prefix, total] = await guarded('counting sends', () =>
       Promise.all([count(`to:${to.dk}`), to.px === undefined ? Promise.resolve(undefined) : count(`prefix:${to.px}`), count('all')]));
-    return checkDestinationCaps(now, { destination, prefix, total }, config);
+    const shared = checkDestinationCaps(now, { destination, prefix, total }, config);
+    return shared && input.sharedExempt && isSharedCap(shared) ? undefined : shared;
   }
 
   /** Where the code goes, as limit keys: a digest of the number and its prefix. */
@@ -263,9 +274,18 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const k = limitKey(input.identifier, typed, user);
       const number = user ? user.phone : decoy;
       const to = destinationKeys(user?.username ?? input.identifier, number);
-      const channels = orderChannels(input.channels, user?.channels ?? [], deps.channels, deps.totp !== undefined, deps.health?.isUp);
+      const ordered = orderChannels(input.channels, user?.channels ?? [], deps.channels, deps.totp !== undefined, deps.health?.isUp);
+      const sharedExempt = user !== undefined && input.knownBrowser === user.username;
+      let channels = ordered;
+      let refusal = ordered[0] === TOTP
+        ? lockRefusal(await lockout.lockedFor(k))
+        : await checkSendLimits({ k, ip: input.ip, lastSentAt: undefined, to, decoy: user === undefined, sharedExempt });
+      if (refusal && isSharedCap(refusal) && ordered.includes(TOTP)) {
+        // The bill's cap is reached, but the authenticator app sends nothing: it comes first.
+        channels = [TOTP, ...ordered.filter((c) => c !== TOTP)];
+        refusal = undefined;
+      }
       const appFirst = channels[0] === TOTP;
-      const refusal = appFirst ? lockRefusal(await lockout.lockedFor(k)) : await checkSendLimits(k, input.ip, undefined, to, user === undefined);
       const auditBase = { user: user?.username, ip: input.ip, rule: input.rule, flow: auditFlowId(input.flowId) };
       if (refusal) {
         deps.audit.record({ event: 'send_refused', ...auditBase, outcome: 'refused', reason: refusal.reason });
@@ -281,6 +301,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
         ...(input.proven?.length ? { pf: [...input.proven] } : {}),
         ...(channels.includes(TOTP) ? { tp: 1 as const } : {}),
         ...(input.trustDeviceMs === undefined ? {} : { td: input.trustDeviceMs }),
+        ...(sharedExempt ? { sx: 1 as const } : {}),
       };
       deps.audit.record({ event: 'challenge_started', ...auditBase, outcome: 'ok', channel: record.ch, destination });
       return { ok: true, view: await issue(input.flowId, record, user, input.host, input.ip, input.locale) };
@@ -290,7 +311,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const record = await load(input.flowId);
       if (!record) return undefined;
       const toApp = input.channel === TOTP && record.tp === 1;
-      const refusal = toApp ? lockRefusal(await lockout.lockedFor(record.k)) : await checkSendLimits(record.k, input.ip, record.t, record, record.u === undefined);
+      const refusal = toApp ? lockRefusal(await lockout.lockedFor(record.k)) : await checkSendLimits({ k: record.k, ip: input.ip, lastSentAt: record.t, to: record, decoy: record.u === undefined, sharedExempt: record.sx === 1 });
       if (refusal) {
         deps.audit.record({ event: 'send_refused', user: record.u, ip: input.ip, rule: record.r, flow: auditFlowId(input.flowId), outcome: 'refused', reason: refusal.reason });
         return { ok: false, refusal };
@@ -349,6 +370,11 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       await deps.deliveries.idle();
     },
   };
+}
+
+/** The caps everyone shares (number prefix, the gate's total), as opposed to a person's, address's or number's own. */
+function isSharedCap(refusal: Refusal): boolean {
+  return refusal.reason === 'prefix-hourly-limit' || refusal.reason === 'global-hourly-limit';
 }
 
 function lockRefusal(retryAfterMs: number | undefined): Refusal | undefined {

@@ -4,13 +4,17 @@
 // real people share. Run on the memory store and on a real Redis; a control shows that real
 // sends into one number range from many networks are still capped.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { browser, identify, submitCode } from '../helpers/browser.js';
+import { createManualClock } from '../../proxy/clock.js';
+import { createSecretBox } from '../../proxy/totp/secret-box.js';
+import { createTotpEnrolments } from '../../proxy/totp/totp-enrolments.js';
+import { browser, identify, signIn, submitCode } from '../helpers/browser.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
 import { redisStoreSection } from '../helpers/redis-gate.js';
 import type { TestRedis } from '../helpers/redis-server.js';
 import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
+import { codeFor } from '../helpers/totp-codes.js';
 import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
 
@@ -93,6 +97,17 @@ function scenarios(store: (maxEntries?: number) => string) {
     expect(g.inbox.codesFor('alice')).toHaveLength(1);
   });
 
+  it('when the gate\'s total cap is reached, a person whose browser signed in before still gets a code; a new browser waits', async () => {
+    const g = await startWith('max_sends_per_hour_total: 2');
+    const hers = browser(g).set('X-Forwarded-For', '192.0.2.1');
+    expect((await signIn(g, hers, 'alice')).status).toBe(303);
+    expect(await askFrom(g, '198.51.100.1', 'u2')).toBe(303);
+    expect(await askFrom(g, '198.51.101.1', 'u3')).toBe(429);
+    expect((await identify(hers, 'alice')).status).toBe(303);
+    expect(await g.inbox.code('alice', 2)).toMatch(/^\d{6}$/);
+    expect(await askFrom(g, '203.0.113.9', 'alice')).toBe(429);
+  });
+
   it('control: real codes into one number range from many networks are still capped (SMS pumping)', async () => {
     const g = await startWith('max_sends_per_prefix_per_hour: 3\nprefix_digits: 6');
     const answers = [];
@@ -114,4 +129,37 @@ describeWithBinary('limits as a weapon, on Redis', REDIS_SERVER, REDIS_INSTALL, 
   });
   afterAll(() => redis?.stop());
   scenarios(() => redisStoreSection(redis.url));
+});
+
+describe('limits as a weapon, with an authenticator app', () => {
+  const KEY = 'totp-test-key-0123456789-0123456789';
+  const clock = createManualClock(Date.now());
+  let upstream: TestUpstream;
+  let gate: TestGate;
+  let secret: string;
+  beforeAll(async () => {
+    upstream = await startUpstream();
+    gate = await startTestGate({
+      upstream: upstream.url, users: USERS, clock, otp: `${HIGH}\nmax_sends_per_hour_total: 1`, extraConfig: `totp:\n  keys: ["${KEY}"]`,
+      policy: 'rules:\n  - name: everyone\n    action: challenge\n    channels: [console, totp]\n',
+    });
+    const enrolments = createTotpEnrolments({ store: gate.gate.store, box: createSecretBox([KEY]), clock, issuer: 'otp-gate' });
+    ({ secret } = await enrolments.begin('setup-alice', 'alice'));
+    expect(await enrolments.confirm('setup-alice', 'alice', codeFor(secret, clock.now()))).toBe(true);
+    clock.advance(30_000);
+  });
+  afterAll(async () => {
+    await gate?.close();
+    await upstream?.close();
+  });
+
+  it('when the gate\'s total cap is reached, a rule with the app offers it first and the person signs in with it', async () => {
+    expect((await identify(browser(gate), 'u2')).status).toBe(303);
+    const agent = browser(gate);
+    const { status, csrf, html } = await identify(agent, 'alice');
+    expect(status).toBe(303);
+    expect(html).toMatch(/authenticator app/i);
+    expect(gate.inbox.codesFor('alice')).toHaveLength(0);
+    expect((await submitCode(agent, csrf, codeFor(secret, clock.now()))).status).toBe(303);
+  });
 });

@@ -76,6 +76,11 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     return (await deps.sessions.resolve(cookies.session(ctx)).catch(() => undefined))?.user;
   }
 
+  /** Whom this browser has signed in as: a live session, else a trusted-browser cookie (whatever the rule honours). */
+  async function knownBrowser(ctx: Context): Promise<string | undefined> {
+    return (await stepUpUser(ctx)) ?? (await deps.devices.resolve(cookies.device(ctx)).catch(() => undefined))?.user;
+  }
+
   /** The trusted browser, when there is one and the rule honours it (its trusted_device, counted from when it was trusted). */
   async function honouredDevice(ctx: Context, rule: LoginRule): Promise<{ device: TrustedDevice; user: User } | undefined> {
     if (rule.trustedDevice === undefined) return undefined;
@@ -180,7 +185,7 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     }
     const result = await deps.challenges.start({
       flowId, identifier, ip: rc.facts.ip, host: rc.facts.host, returnTo: rd, rule: rule.name, channels: rule.channels,
-      locale: tr.locale, proven, trustDeviceMs: rule.trustedDevice,
+      locale: tr.locale, proven, trustDeviceMs: rule.trustedDevice, knownBrowser: await knownBrowser(ctx),
     });
     if (!result.ok) return renderLogin(ctx, flowId, rd, 429, refusalText(tr, result.refusal), identifier);
     ctx.redirect(`${prefix()}/code`);
