@@ -8,6 +8,7 @@ import { parseNetworks } from '../net/ip-networks.js';
 import { channelSchemasFor } from './channel-schemas.js';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
 import { checkChannelTimes } from './channel-checks.js';
+import { httpUrlRules, REDIS_URL, urlText } from './url-checks.js';
 
 const TEN_MINUTES_MS = 10 * 60_000;
 
@@ -29,24 +30,6 @@ const HOST_NAME = `${HOST_LABEL}(?:\\.${HOST_LABEL})*`;
 const APP_HOST = new RegExp(`^(?:\\*\\.)?${HOST_NAME}$`);
 /** RFC 7230 token: what a header or cookie name may contain. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
-function isRedisUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'redis:' || url.protocol === 'rediss:';
-  } catch {
-    return false;
-  }
-}
 
 /** The same parser policy `networks` use, so a range means one thing everywhere. */
 function isAddressOrCidr(text: string): boolean {
@@ -86,8 +69,7 @@ const serverSchema = z.strictObject({
   listen: text('"host:port", like "0.0.0.0:8080"')
     .refine((v) => splitListen(v) !== undefined, { error: 'expected "host:port", like "0.0.0.0:8080" or "[::]:8080"' })
     .default('0.0.0.0:8080').describe('Address and port to listen on.'),
-  public_url: text('an http:// or https:// URL')
-    .refine(isHttpUrl, { error: 'expected an http:// or https:// URL, like "https://gate.example.com"' })
+  public_url: urlText(httpUrlRules('https://gate.example.com'))
     .optional().describe('How browsers and providers reach the gate.'),
   path_prefix: text('a path starting with "/"')
     .regex(/^\/[A-Za-z0-9._~-][A-Za-z0-9._~/-]*$/, { error: 'expected a path starting with "/", like "/_gate"' })
@@ -119,8 +101,7 @@ const appSchema = z.strictObject({
   path_prefix: z.string()
     .regex(/^\/[^\s?#]*$/, { error: 'expected a path starting with "/", like "/wiki"' })
     .default('/').describe('Only requests under this path belong to the app.'),
-  upstream: text('an http:// or https:// URL')
-    .refine(isHttpUrl, { error: 'expected an http:// or https:// URL, like "http://10.0.0.5:8080"' })
+  upstream: urlText(httpUrlRules('http://10.0.0.5:8080'))
     .describe('Where requests are forwarded.'),
   timeout: durationSchema().default('30s').describe("How long to wait for the upstream's response headers."),
 });
@@ -154,7 +135,7 @@ const storeSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     type: z.literal('redis'),
-    url: text('a redis:// or rediss:// URL').refine(isRedisUrl, { error: 'expected a redis:// or rediss:// URL' })
+    url: urlText(REDIS_URL)
       .optional().describe('One Redis server: redis://[user:password@]host:port[/db], or rediss:// for TLS.'),
     sentinel: z.strictObject({
       master_name: z.string().min(1).describe('The name the Sentinels know the primary by.'),

@@ -186,6 +186,26 @@ describe('config schema', () => {
     ]);
   });
 
+  it.each([
+    ['http://10.0.0.5:', 'expected a port from 1 to 65535 after the host'],
+    ['http://10.0.0.5:0', 'expected a port from 1 to 65535 after the host'],
+    ['http://10.0.0.5:99999', 'expected a port from 1 to 65535 after the host'],
+    ['http:10.0.0.5:8080', 'expected an http:// or https:// URL, like "http://10.0.0.5:8080"'],
+    ['http://10.0.0.5:8080/?x=1', 'expected no "?..." part in this URL'],
+    ['http://10.0.0.5:8080/#top', 'expected no "#..." part in this URL'],
+  ])('refuses the malformed upstream %s at its line and column', (url, words) => {
+    expect(lines(MINIMAL.replace('"http://10.0.0.5:8080"', `"${url}"`))).toEqual([`gate.yaml:3:15: ${words}, got "${url}" (apps[0].upstream)`]);
+  });
+
+  it('refuses a public_url with an empty port or a query, at its line and column', () => {
+    expect(lines(`${MINIMAL}server:\n  public_url: "https://gate.example.com:"\n`)).toEqual([
+      'gate.yaml:10:15: expected a port from 1 to 65535 after the host, got "https://gate.example.com:" (server.public_url)',
+    ]);
+    expect(lines(`${MINIMAL}server:\n  public_url: "https://gate.example.com/?a=b"\n`)).toEqual([
+      'gate.yaml:10:15: expected no "?..." part in this URL, got "https://gate.example.com/?a=b" (server.public_url)',
+    ]);
+  });
+
   it('the example config loads without problems', () => {
     const text = readFileSync(new URL('../../config.example.yaml', import.meta.url), 'utf8');
     expect(text.startsWith('# yaml-language-server: $schema=./schema/config.schema.json\n')).toBe(true);
