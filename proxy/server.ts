@@ -12,6 +12,7 @@ import { createUpstreams } from './forward/upstreams.js';
 import { createHandlers } from './gate/handler.js';
 import type { Logger } from './log.js';
 import { createDrainer } from './ops/drain.js';
+import { listen } from './ops/listen.js';
 import type { MetricsServer } from './ops/metrics-server.js';
 import { startMetricsServer } from './ops/metrics-server.js';
 import type { GateMetrics } from './ops/metrics.js';
@@ -84,17 +85,17 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
     else socket.destroy(err);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.server.port, config.server.host, () => resolve());
-  });
-  const metricsServer: MetricsServer | undefined = config.metrics.listen
-    ? await startMetricsServer(core.metrics.registry, config.metrics.listen).catch(async (err: unknown) => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await core.close();
-      throw err;
-    })
-    : undefined;
+  let metricsServer: MetricsServer | undefined;
+  try {
+    await listen(server, config.server, 'set server.listen to a free address');
+    if (config.metrics.listen) metricsServer = await startMetricsServer(core.metrics.registry, config.metrics.listen);
+  } catch (err) {
+    // Close what was opened (store connections, timers, agents), so the process can exit.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    upstreams.close();
+    await core.close();
+    throw err;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.info({ address: address.address, port: address.port, metrics: metricsServer?.url }, 'otp-gate listening');

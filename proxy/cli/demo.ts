@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { loadGate } from '../config/load-gate.js';
 import { startDemoUpstream } from '../demo/demo-upstream.js';
+import { ListenError } from '../ops/listen.js';
 import { startGate } from '../server.js';
 import { untilStopped } from './serve.js';
 import { EXIT, reportingConfigErrors } from './output.js';
@@ -20,8 +21,12 @@ export function runDemo(port: number): Promise<number> {
       // A fresh secret per run: demo sessions end when the demo stops.
       DEMO_SESSION_SECRET: randomBytes(32).toString('base64url'),
     };
-    const { gate: loaded } = await loadGate(DEMO_CONFIG, env);
-    const gate = await startGate(loaded);
+    const gate = await loadGate(DEMO_CONFIG, env)
+      .then(({ gate: loaded }) => startGate(loaded))
+      .catch(async (err: unknown) => {
+        await upstream.close();
+        throw err instanceof ListenError ? err.withHint('set PORT or --port to a free port') : err;
+      });
     const url = `http://localhost:${new URL(gate.url).port}/`;
     process.stdout.write(
       [
