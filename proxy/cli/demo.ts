@@ -25,7 +25,8 @@ export function runDemo(port: number): Promise<number> {
       .then(({ gate: loaded }) => startGate(loaded))
       .catch(async (err: unknown) => {
         await upstream.close();
-        throw err instanceof ListenError ? err.withHint('set PORT or --port to a free port') : err;
+        // The gate's own address comes from PORT here, not from a server.listen the user wrote.
+        throw err instanceof ListenError && err.address === env.DEMO_LISTEN ? err.withHint('set PORT or --port to a free port') : err;
       });
     const url = `http://localhost:${new URL(gate.url).port}/`;
     process.stdout.write(
@@ -34,6 +35,7 @@ export function runDemo(port: number): Promise<number> {
         `otp-gate demo is running: open ${url}`,
         '  Sign in as "alice" (admin) or "bob", or with their phone numbers (+1 202 555 0101 / 0102).',
         '  Codes are printed here, in this terminal. /public/ needs no sign-in; /admin/ is for admins.',
+        ...(gate.metricsUrl ? [`  Metrics: ${gate.metricsUrl}`] : []),
         '  Press Ctrl+C to stop.',
         '',
       ].join('\n'),
