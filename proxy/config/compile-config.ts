@@ -45,6 +45,7 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
       secrets: raw.session.secrets,
       lifetime: ms(raw.session.lifetime),
       idleTimeout: ms(raw.session.idle_timeout),
+      verifiedCache: raw.session.verified_cache === 0 ? 0 : ms(raw.session.verified_cache),
     },
     store: compileStore(raw.store, resolve),
     otp: {

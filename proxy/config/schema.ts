@@ -13,12 +13,12 @@ import { httpUrlRules, REDIS_URL, urlText } from './url-checks.js';
 const TEN_MINUTES_MS = 10 * 60_000;
 
 /** A duration such as "30s", "5m", "12h", "7d" or "1h30m"; kept as text here, compiled to ms later. */
-export function durationSchema(options: { max?: { ms: number; text: string } } = {}) {
-  const { max } = options;
+export function durationSchema(options: { max?: { ms: number; text: string }; zero?: boolean } = {}) {
+  const { max, zero = false } = options;
   return z
     .string({ error: (iss) => (iss.input === undefined ? undefined : 'expected a duration like "5m"') })
     .refine((v) => parseDuration(v) !== undefined, { error: 'expected a duration like "5m", "1h30m" or "7d"' })
-    .refine((v) => (parseDuration(v) ?? 1) > 0, { error: 'must be longer than zero' })
+    .refine((v) => zero || (parseDuration(v) ?? 1) > 0, { error: 'must be longer than zero' })
     .refine((v) => !max || (parseDuration(v) ?? 0) <= max.ms, { error: `must be at most ${max?.text ?? ''}` })
     // The pattern is for editors via the JSON Schema; parseDuration above is what decides.
     .meta({ description: 'A duration: numbers with units d, h, m, s, ms, largest first, e.g. "30s", "5m", "1h30m", "300ms".', pattern: DURATION_PATTERN });
@@ -126,6 +126,9 @@ const sessionSchema = z.strictObject({
     .min(1).describe('Cookie signing keys: the first signs, all verify (for rotation).'),
   lifetime: durationSchema().default('12h').describe('Longest a session lasts.'),
   idle_timeout: durationSchema().default('1h').describe('A session unused this long ends.'),
+  // Duration first: for "soon" the union reports the duration's words, not "expected 0".
+  verified_cache: z.union([durationSchema({ max: { ms: 5_000, text: '5s' }, zero: true }), z.literal(0)]).default('500ms')
+    .describe('How long an instance trusts a cookie it verified without asking the store again: a sign-out or revoke on another instance takes effect within this. 0 turns it off.'),
 });
 
 const storeSchema = z.discriminatedUnion('type', [

@@ -54,6 +54,8 @@ export interface SessionConfig {
   lifetime: number;
   /** Idle timeout, ms. */
   idleTimeout: number;
+  /** How long a verified cookie is trusted without the store, ms; 0 for never (each request asks). */
+  verifiedCache: number;
 }
 
 export type StoreConfig =

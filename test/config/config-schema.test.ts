@@ -41,7 +41,7 @@ describe('config schema', () => {
     expect(config.metrics).toEqual({ listen: { host: '127.0.0.1', port: 9464 } });
     expect(config.apps).toEqual([{ host: 'wiki.example.com', pathPrefix: '/', upstream: 'http://10.0.0.5:8080', timeout: 30_000 }]);
     expect(config.session).toEqual({
-      cookieName: 'otp_gate', domain: undefined, secure: true, secrets: [SECRET], lifetime: 12 * 3_600_000, idleTimeout: 3_600_000,
+      cookieName: 'otp_gate', domain: undefined, secure: true, secrets: [SECRET], lifetime: 12 * 3_600_000, idleTimeout: 3_600_000, verifiedCache: 500,
     });
     expect(config.store).toEqual({ type: 'memory', maxEntries: 10_000 });
     expect(config.otp).toEqual({
@@ -204,6 +204,16 @@ describe('config schema', () => {
     expect(lines(`${MINIMAL}server:\n  public_url: "https://gate.example.com/?a=b"\n`)).toEqual([
       'gate.yaml:10:15: expected no "?..." part in this URL, got "https://gate.example.com/?a=b" (server.public_url)',
     ]);
+  });
+
+  it('session.verified_cache takes 0 or a duration up to 5s, and defaults to 500ms', () => {
+    const withCache = (v: string) => MINIMAL.replace('session:\n', `session:\n  verified_cache: ${v}\n`);
+    expect(compile(MINIMAL).session.verifiedCache).toBe(500);
+    expect(compile(withCache('0')).session.verifiedCache).toBe(0);
+    expect(compile(withCache('0s')).session.verifiedCache).toBe(0);
+    expect(compile(withCache('2s')).session.verifiedCache).toBe(2_000);
+    expect(lines(withCache('10s'))).toEqual(['gate.yaml:5:19: must be at most 5s (session.verified_cache)']);
+    expect(lines(withCache('soon'))).toEqual(['gate.yaml:5:19: expected a duration like "5m", "1h30m" or "7d", got "soon" (session.verified_cache)']);
   });
 
   it('the example config loads without problems', () => {
