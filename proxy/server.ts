@@ -11,6 +11,7 @@ import { createHeaderRewriter } from './forward/upstream-headers.js';
 import { createUpstreams } from './forward/upstreams.js';
 import { createHandlers } from './gate/handler.js';
 import type { Logger } from './log.js';
+import { httpServerOptions } from './ops/connection-limits.js';
 import { createDrainer } from './ops/drain.js';
 import { listen } from './ops/listen.js';
 import type { MetricsServer } from './ops/metrics-server.js';
@@ -64,7 +65,7 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
   });
 
   const accessLog = log.isLevelEnabled('debug');
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(httpServerOptions(config.server), (req, res) => {
     if (accessLog) logWhenDone(log, req, res);
     handlers.request(req, res).catch((err: unknown) => {
       log.error({ err, requestId: req.headers['x-request-id'] }, 'request handler failed');
@@ -72,6 +73,8 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
       res.end('internal error');
     });
   });
+  // Beyond this, new connections are closed at once: slow clients cannot exhaust descriptors.
+  server.maxConnections = config.server.maxConnections;
   const drainer = createDrainer(server);
   server.on('upgrade', (req, socket, head) => {
     drainer.trackUpgrade(socket);
@@ -80,8 +83,10 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
       socket.destroy();
     });
   });
-  server.on('clientError', (err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Too slow (server.headers_timeout / request_timeout) is 408, as Node itself would answer.
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy(err);
   });
 

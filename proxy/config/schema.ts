@@ -24,6 +24,11 @@ export function durationSchema(options: { max?: { ms: number; text: string }; ze
     .meta({ description: 'A duration: numbers with units d, h, m, s, ms, largest first, e.g. "30s", "5m", "1h30m", "300ms".', pattern: DURATION_PATTERN });
 }
 
+/** A duration, or 0 (a YAML number) for "off"; the duration first, so "soon" is told a duration's words. */
+export function durationOrZeroSchema(options: { max?: { ms: number; text: string } } = {}) {
+  return z.union([durationSchema({ ...options, zero: true }), z.literal(0)]);
+}
+
 // No regex flags: these patterns also go into the JSON Schema, which has none.
 const HOST_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
 const HOST_NAME = `${HOST_LABEL}(?:\\.${HOST_LABEL})*`;
@@ -86,6 +91,14 @@ const serverSchema = z.strictObject({
     .describe('On SIGTERM/SIGINT, how long in-flight requests and WebSockets may take to finish.'),
   watch_files: z.boolean().default(true)
     .describe('Reload config, users and policies when the files change (SIGHUP always reloads).'),
+  headers_timeout: durationSchema({ max: { ms: TEN_MINUTES_MS, text: '10m' } }).default('30s')
+    .describe('A client must send its request headers within this, or the connection is closed (slow-header attacks).'),
+  request_timeout: durationOrZeroSchema().default(0)
+    .describe('A client must send its whole request, body included, within this; 0 for no limit, so long uploads to an app are never cut.'),
+  keep_alive_timeout: durationSchema({ max: { ms: TEN_MINUTES_MS, text: '10m' } }).default('5s')
+    .describe('An idle keep-alive connection is closed after this; behind a load balancer make it longer than its idle timeout.'),
+  max_connections: z.number().int().min(1).default(10_000)
+    .describe('Most client connections open at once (WebSockets included); further ones are closed at once.'),
 });
 
 const metricsSchema = z.strictObject({
@@ -126,8 +139,7 @@ const sessionSchema = z.strictObject({
     .min(1).describe('Cookie signing keys: the first signs, all verify (for rotation).'),
   lifetime: durationSchema().default('12h').describe('Longest a session lasts.'),
   idle_timeout: durationSchema().default('1h').describe('A session unused this long ends.'),
-  // Duration first: for "soon" the union reports the duration's words, not "expected 0".
-  verified_cache: z.union([durationSchema({ max: { ms: 5_000, text: '5s' }, zero: true }), z.literal(0)]).default('500ms')
+  verified_cache: durationOrZeroSchema({ max: { ms: 5_000, text: '5s' } }).default('500ms')
     .describe('How long an instance trusts a cookie it verified without asking the store again: a sign-out or revoke on another instance takes effect within this. 0 turns it off.'),
 });
 
@@ -298,6 +310,7 @@ function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
       message: '"secure: false" is only allowed together with server.insecure_http: true (plain HTTP, for development)',
     });
   }
+  checkServerTimeouts(section('server'), ctx);
   const workers = section('server').workers;
   if (workers !== undefined && workers !== 1 && section('store').type !== 'redis') {
     ctx.addIssue({
@@ -305,6 +318,18 @@ function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
       message: `workers: ${String(workers)} needs store type "redis": with the memory store each worker would have its own sessions and codes`,
     });
   }
+}
+
+/** Node refuses a headers timeout longer than the request timeout, which includes the headers. */
+function checkServerTimeouts(server: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const { headers_timeout: headers, request_timeout: request } = server;
+  const headersMs = typeof headers === 'string' ? parseDuration(headers) : undefined;
+  const requestMs = typeof request === 'string' ? parseDuration(request) : undefined;
+  if (headersMs === undefined || requestMs === undefined || requestMs === 0 || requestMs >= headersMs) return;
+  ctx.addIssue({
+    code: 'custom', path: ['server', 'request_timeout'], input: request,
+    message: `must be 0 or at least server.headers_timeout (${String(headers)}): it includes the time for the headers`,
+  });
 }
 
 export type RawConfig = z.output<typeof configSchema>;

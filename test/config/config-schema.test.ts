@@ -37,6 +37,7 @@ describe('config schema', () => {
     expect(config.server).toEqual({
       host: '0.0.0.0', port: 8080, publicUrl: undefined, pathPrefix: '/_gate',
       trustedProxies: [], insecureHttp: false, maxFormBytes: 16384, workers: 1, shutdownTimeout: 10_000, watchFiles: true,
+      headersTimeout: 30_000, requestTimeout: 0, keepAliveTimeout: 5_000, maxConnections: 10_000,
     });
     expect(config.metrics).toEqual({ listen: { host: '127.0.0.1', port: 9464 } });
     expect(config.apps).toEqual([{ host: 'wiki.example.com', pathPrefix: '/', upstream: 'http://10.0.0.5:8080', timeout: 30_000 }]);
@@ -214,6 +215,20 @@ describe('config schema', () => {
     expect(compile(withCache('2s')).session.verifiedCache).toBe(2_000);
     expect(lines(withCache('10s'))).toEqual(['gate.yaml:5:19: must be at most 5s (session.verified_cache)']);
     expect(lines(withCache('soon'))).toEqual(['gate.yaml:5:19: expected a duration like "5m", "1h30m" or "7d", got "soon" (session.verified_cache)']);
+  });
+
+  it('server timeouts and connection limit compile, and a request timeout shorter than the headers one is refused', () => {
+    const server = (body: string) => `${MINIMAL}server:\n${body}`;
+    expect(compile(server('  headers_timeout: 10s\n  request_timeout: 1h\n  keep_alive_timeout: 65s\n  max_connections: 500\n')).server).toMatchObject({
+      headersTimeout: 10_000, requestTimeout: 3_600_000, keepAliveTimeout: 65_000, maxConnections: 500,
+    });
+    expect(lines(server('  request_timeout: 10s\n'))).toEqual([
+      'gate.yaml:10:20: must be 0 or at least server.headers_timeout (30s): it includes the time for the headers (server.request_timeout)',
+    ]);
+    expect(lines(server('  headers_timeout: 0\n  max_connections: 0\n'))).toEqual([
+      'gate.yaml:10:20: expected a duration like "5m", got 0 (server.headers_timeout)',
+      'gate.yaml:11:20: must be at least 1, got 0 (server.max_connections)',
+    ]);
   });
 
   it('the example config loads without problems', () => {
