@@ -7,7 +7,7 @@ import { startDemoUpstream } from '../demo/demo-upstream.js';
 import { ListenError } from '../ops/listen.js';
 import { startGate } from '../server.js';
 import { untilStopped } from './serve.js';
-import { EXIT, reportingConfigErrors } from './output.js';
+import { EXIT, exitingIfStartFails, reportingConfigErrors } from './output.js';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../demo/config.yaml', import.meta.url));
 
@@ -21,13 +21,13 @@ export function runDemo(port: number): Promise<number> {
       // A fresh secret per run: demo sessions end when the demo stops.
       DEMO_SESSION_SECRET: randomBytes(32).toString('base64url'),
     };
-    const gate = await loadGate(DEMO_CONFIG, env)
+    const gate = await exitingIfStartFails(loadGate(DEMO_CONFIG, env)
       .then(({ gate: loaded }) => startGate(loaded))
       .catch(async (err: unknown) => {
         await upstream.close();
         // The gate's own address comes from PORT here, not from a server.listen the user wrote.
         throw err instanceof ListenError && err.address === env.DEMO_LISTEN ? err.withHint('set PORT or --port to a free port') : err;
-      });
+      }));
     const url = `http://localhost:${new URL(gate.url).port}/`;
     process.stdout.write(
       [

@@ -9,7 +9,7 @@ import type { Reloader } from '../ops/reloader.js';
 import type { RunningGate } from '../server.js';
 import { startGate } from '../server.js';
 import { createLogger } from '../log.js';
-import { EXIT, printProblems, reportingConfigErrors } from './output.js';
+import { EXIT, exitingIfStartFails, printProblems, reportingConfigErrors } from './output.js';
 import { isClusterPrimary, runPrimary, stopWithPrimary, workerCount } from './workers.js';
 
 export function runServe(configPath: string): Promise<number> {
@@ -19,7 +19,7 @@ export function runServe(configPath: string): Promise<number> {
     const { workers } = loaded.config.server;
     if (isClusterPrimary(workers)) return runPrimary(workerCount(workers), createLogger(loaded.config.log));
     stopWithPrimary();
-    const gate = await startGate(loaded);
+    const gate = await exitingIfStartFails(startGate(loaded));
     let watcher: FileWatcher | undefined;
     const reloader = createReloader({
       load: async () => (await loadGate(configPath, process.env)).gate,

@@ -2,7 +2,7 @@
 // code 1 and a message naming the address and the setting to change, instead of leaving it
 // running on the store connections, timers and listeners it had already opened.
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,15 @@ describeWithBinary('serve on a busy port, redis store', REDIS_SERVER, REDIS_INST
     const ended = await runCli(['serve', '--config', configOnHeldPort('metrics', store())]);
     expect(ended).toMatchObject({ killed: false, code: 1 });
     expect(ended.stderr).toContain(`otp-gate: ${busy()} set metrics.listen to a free address, or "off"`);
+  });
+
+  it('exits 1 when a later start-up step fails after the store connected (a broken page template)', async () => {
+    const ws = serveWorkspace({ upstream: 'http://127.0.0.1:9', extra: `${store()}templates:\n  dir: pages\n` });
+    mkdirSync(join(ws.dir, 'pages'));
+    writeFileSync(join(ws.dir, 'pages', 'login.html'), '{{#form}} never closed');
+    const ended = await runCli(['serve', '--config', ws.config]);
+    expect(ended).toMatchObject({ killed: false, code: 1 });
+    expect(ended.stderr).toContain('login.html: {{#form}} is never closed');
   });
 });
 
