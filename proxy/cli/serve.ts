@@ -10,7 +10,7 @@ import type { RunningGate } from '../server.js';
 import { startGate } from '../server.js';
 import { createLogger } from '../log.js';
 import { EXIT, exitingIfStartFails, printProblems, reportingConfigErrors } from './output.js';
-import { isClusterPrimary, runPrimary, stopWithPrimary, workerCount } from './workers.js';
+import { announceServing, isClusterPrimary, runPrimary, stopWithPrimary, workerCount } from './workers.js';
 
 export function runServe(configPath: string): Promise<number> {
   return reportingConfigErrors(async () => {
@@ -20,6 +20,7 @@ export function runServe(configPath: string): Promise<number> {
     if (isClusterPrimary(workers)) return runPrimary(workerCount(workers), createLogger(loaded.config.log));
     stopWithPrimary();
     const gate = await exitingIfStartFails(startGate(loaded));
+    announceServing();
     let watcher: FileWatcher | undefined;
     const reloader = createReloader({
       load: async () => (await loadGate(configPath, process.env)).gate,

@@ -82,6 +82,14 @@ describeWithBinary('serve on a busy port, redis store', REDIS_SERVER, REDIS_INST
     expect(ended.stderr).toContain(`otp-gate: ${busy()} set metrics.listen to a free address, or "off"`);
   });
 
+  it('with several workers, stops them all and exits 1 instead of restarting them for ever', async () => {
+    const config = configOnHeldPort('gate', store());
+    writeFileSync(config, readFileSync(config, 'utf8').replace('  insecure_http: true\n', '  insecure_http: true\n  workers: 2\n'));
+    const ended = await runCli(['serve', '--config', config]);
+    expect(ended).toMatchObject({ killed: false, code: 1 });
+    expect(ended.stderr).toContain(`otp-gate: ${busy()} set server.listen to a free address`);
+  });
+
   it('exits 1 when a later start-up step fails after the store connected (a broken page template)', async () => {
     const ws = serveWorkspace({ upstream: 'http://127.0.0.1:9', extra: `${store()}templates:\n  dir: pages\n` });
     mkdirSync(join(ws.dir, 'pages'));
