@@ -39,6 +39,13 @@ describe('otp-gate check', () => {
     expect(res.stderr).toContain('2 error(s); nothing was started.');
   });
 
+  it('refuses a redis URL with an empty port at its line and column, before anything connects', async () => {
+    const dir = workspace({ 'config.yaml': `${GOOD}store:\n  type: redis\n  url: "redis://127.0.0.1:/0"\n` });
+    const res = await cli(['check', '--config', join(dir, 'config.yaml')], dir);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('config.yaml:15:8: expected a port from 1 to 65535 after the host, got "redis://127.0.0.1:/0" (store.url)');
+  });
+
   it('names a missing environment variable without printing any secret', async () => {
     const dir = workspace({ 'config.yaml': GOOD });
     const res = await cli(['check', '--config', join(dir, 'config.yaml')], dir, { SESSION_SECRET: undefined });
