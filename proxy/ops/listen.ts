@@ -1,12 +1,13 @@
 // Opening a listening socket, with a failure that says in words which address could not be taken,
-// why, and which setting chooses it: a busy port is the commonest first-run mistake.
+// why, and which setting chooses it: a busy port is the commonest first-run mistake. Each reason
+// ends a sentence; the hint follows it.
 import type { Server } from 'node:net';
 
 const REASONS: Record<string, string> = {
   EADDRINUSE: 'the address is in use (EADDRINUSE); is another gate or app running there?',
-  EACCES: 'permission denied (EACCES); ports below 1024 need privileges',
-  EADDRNOTAVAIL: 'this machine has no such address (EADDRNOTAVAIL)',
-  ENOTFOUND: 'the host name does not resolve (ENOTFOUND)',
+  EACCES: 'permission denied (EACCES); ports below 1024 need privileges.',
+  EADDRNOTAVAIL: 'this machine has no such address (EADDRNOTAVAIL).',
+  ENOTFOUND: 'the host name does not resolve (ENOTFOUND).',
 };
 
 export class ListenError extends Error {
@@ -31,7 +32,7 @@ export function listen(server: Server, listenOn: { host: string; port: number },
   const address = listenOn.host.includes(':') ? `[${listenOn.host}]:${listenOn.port}` : `${listenOn.host}:${listenOn.port}`;
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
-      reject(new ListenError(address, REASONS[err.code ?? ''] ?? `${err.code ?? err.message}`, hint, { cause: err }));
+      reject(new ListenError(address, REASONS[err.code ?? ''] ?? `${err.code ?? err.message}.`, hint, { cause: err }));
     };
     server.once('error', onError);
     server.listen(listenOn.port, listenOn.host, () => {
