@@ -12,7 +12,9 @@ import { createHeaderRewriter } from './forward/upstream-headers.js';
 import { createUpstreams } from './forward/upstreams.js';
 import { createHandlers } from './gate/handler.js';
 import type { Logger } from './log.js';
+import { httpServerOptions } from './ops/connection-limits.js';
 import { createDrainer } from './ops/drain.js';
+import { listen } from './ops/listen.js';
 import type { MetricsServer } from './ops/metrics-server.js';
 import { startMetricsServer } from './ops/metrics-server.js';
 import type { GateMetrics } from './ops/metrics.js';
@@ -66,7 +68,7 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
   });
 
   const accessLog = log.isLevelEnabled('debug');
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(httpServerOptions(config.server), (req, res) => {
     if (accessLog) logWhenDone(log, req, res);
     handlers.request(req, res).catch((err: unknown) => {
       log.error({ err, requestId: req.headers['x-request-id'] }, 'request handler failed');
@@ -74,6 +76,8 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
       res.end('internal error');
     });
   });
+  // Beyond this, new connections are closed at once: slow clients cannot exhaust descriptors.
+  server.maxConnections = config.server.maxConnections;
   const drainer = createDrainer(server);
   server.on('upgrade', (req, socket, head) => {
     drainer.trackUpgrade(socket);
@@ -82,22 +86,24 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
       socket.destroy();
     });
   });
-  server.on('clientError', (err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Too slow (server.headers_timeout / request_timeout) is 408, as Node itself would answer.
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy(err);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.server.port, config.server.host, () => resolve());
-  });
-  const metricsServer: MetricsServer | undefined = config.metrics.listen
-    ? await startMetricsServer(core.metrics.registry, config.metrics.listen).catch(async (err: unknown) => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await core.close();
-      throw err;
-    })
-    : undefined;
+  let metricsServer: MetricsServer | undefined;
+  try {
+    await listen(server, config.server, 'set server.listen to a free address');
+    if (config.metrics.listen) metricsServer = await startMetricsServer(core.metrics.registry, config.metrics.listen);
+  } catch (err) {
+    // Close what was opened (store connections, timers, agents), so the process can exit.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    upstreams.close();
+    await core.close();
+    throw err;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log.info({ address: address.address, port: address.port, metrics: metricsServer?.url }, 'otp-gate listening');

@@ -4,9 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { loadGate } from '../config/load-gate.js';
 import { startDemoUpstream } from '../demo/demo-upstream.js';
+import { ListenError } from '../ops/listen.js';
 import { startGate } from '../server.js';
 import { untilStopped } from './serve.js';
-import { EXIT, reportingConfigErrors } from './output.js';
+import { EXIT, exitingIfStartFails, reportingConfigErrors } from './output.js';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../demo/config.yaml', import.meta.url));
 
@@ -20,8 +21,13 @@ export function runDemo(port: number): Promise<number> {
       // A fresh secret per run: demo sessions end when the demo stops.
       DEMO_SESSION_SECRET: randomBytes(32).toString('base64url'),
     };
-    const { gate: loaded } = await loadGate(DEMO_CONFIG, env);
-    const gate = await startGate(loaded);
+    const gate = await exitingIfStartFails(loadGate(DEMO_CONFIG, env)
+      .then(({ gate: loaded }) => startGate(loaded))
+      .catch(async (err: unknown) => {
+        await upstream.close();
+        // The gate's own address comes from PORT here, not from a server.listen the user wrote.
+        throw err instanceof ListenError && err.address === env.DEMO_LISTEN ? err.withHint('set PORT or --port to a free port') : err;
+      }));
     const url = `http://localhost:${new URL(gate.url).port}/`;
     process.stdout.write(
       [
@@ -29,6 +35,7 @@ export function runDemo(port: number): Promise<number> {
         `otp-gate demo is running: open ${url}`,
         '  Sign in as "alice" (admin) or "bob", or with their phone numbers (+1 202 555 0101 / 0102).',
         '  Codes are printed here, in this terminal. /public/ needs no sign-in; /admin/ is for admins.',
+        ...(gate.metricsUrl ? [`  Metrics: ${gate.metricsUrl}`] : []),
         '  Press Ctrl+C to stop.',
         '',
       ].join('\n'),

@@ -28,3 +28,17 @@ export async function reportingConfigErrors(body: () => Promise<number>, outcome
     throw err;
   }
 }
+
+/**
+ * Resolves as starting does; when it fails, the process ends within a second even if something
+ * opened before the failure (a store connection, a timer) was missed by the code that opened
+ * it: a gate that did not start must never linger as a live process.
+ */
+export async function exitingIfStartFails<T>(starting: Promise<T>): Promise<T> {
+  try {
+    return await starting;
+  } catch (err) {
+    setTimeout(() => process.exit(EXIT.failed), 1_000).unref();
+    throw err;
+  }
+}

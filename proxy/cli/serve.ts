@@ -10,8 +10,8 @@ import type { Reloader } from '../ops/reloader.js';
 import type { RunningGate } from '../server.js';
 import { startGate } from '../server.js';
 import { createLogger } from '../log.js';
-import { EXIT, printProblems, reportingConfigErrors } from './output.js';
-import { isClusterPrimary, runPrimary, stopWithPrimary, workerCount } from './workers.js';
+import { EXIT, exitingIfStartFails, printProblems, reportingConfigErrors } from './output.js';
+import { announceServing, isClusterPrimary, runPrimary, stopWithPrimary, workerCount } from './workers.js';
 
 export function runServe(configPath: string): Promise<number> {
   return reportingConfigErrors(async () => {
@@ -20,7 +20,8 @@ export function runServe(configPath: string): Promise<number> {
     const { workers } = loaded.config.server;
     if (isClusterPrimary(workers)) return runPrimary(workerCount(workers), createLogger(loaded.config.log, { secrets: configSecrets(loaded.config) }));
     stopWithPrimary();
-    const gate = await startGate(loaded);
+    const gate = await exitingIfStartFails(startGate(loaded));
+    announceServing();
     let watcher: FileWatcher | undefined;
     const reloader = createReloader({
       load: async () => (await loadGate(configPath, process.env)).gate,

@@ -5,18 +5,9 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
 import type { durationSchema as DurationSchema } from './schema.js';
+import { httpUrlRules, urlText } from './url-checks.js';
 
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text.replace(/\{\{\s*\w+\s*\}\}/g, 'x'));
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
-const httpUrl = (example: string) =>
-  z.string().refine(isHttpUrl, { error: `expected an http:// or https:// URL, like "${example}"` });
+const httpUrl = (example: string) => urlText(httpUrlRules(example));
 
 const secret = (what: string) => z.string().min(1, { error: `${what} must not be empty` });
 
@@ -72,7 +63,7 @@ export function channelSchemasFor(durationSchema: typeof DurationSchema) {
   const http = z.strictObject({
     provider: z.literal('http'),
     method: z.enum(['POST', 'PUT', 'GET']).default('POST').describe('HTTP method.'),
-    url: httpUrl('https://sms.example.com/send').describe('Where to send; may use {{to}}, {{to_digits}}, {{code}}, {{text}} (URL-encoded).'),
+    url: urlText(httpUrlRules('https://sms.example.com/send', { query: true, templates: true })).describe('Where to send; may use {{to}}, {{to_digits}}, {{code}}, {{text}} (URL-encoded).'),
     headers: z.record(z.string(), z.string()).default({}).describe('Request headers, e.g. an Authorization header from ${ENV}.'),
     body_type: z.enum(['json', 'form']).default('json').describe('How the body is encoded.'),
     body: z.record(z.string(), z.json()).optional()

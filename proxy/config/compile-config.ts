@@ -36,6 +36,10 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
       workers: raw.server.workers,
       shutdownTimeout: ms(raw.server.shutdown_timeout),
       watchFiles: raw.server.watch_files,
+      headersTimeout: ms(raw.server.headers_timeout),
+      requestTimeout: msOrZero(raw.server.request_timeout),
+      keepAliveTimeout: ms(raw.server.keep_alive_timeout),
+      maxConnections: raw.server.max_connections,
     },
     apps: raw.apps.map(compileApp),
     session: {
@@ -45,6 +49,7 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
       secrets: raw.session.secrets,
       lifetime: ms(raw.session.lifetime),
       idleTimeout: ms(raw.session.idle_timeout),
+      verifiedCache: msOrZero(raw.session.verified_cache),
     },
     store: compileStore(raw.store, resolve),
     otp: {
@@ -162,6 +167,11 @@ function compileChannels(raw: RawConfig['channels'], ctx: ChannelCompileContext)
 }
 
 /** Durations were checked by the schema, so a failure here is a bug, not a config problem. */
+/** A duration option that takes 0 for "off". */
+function msOrZero(value: string | 0): number {
+  return value === 0 ? 0 : ms(value);
+}
+
 function ms(text: string): number {
   const value = parseDuration(text);
   if (value === undefined) throw new Error(`config: duration ${JSON.stringify(text)} passed validation but does not parse`);

@@ -8,19 +8,25 @@ import { parseNetworks } from '../net/ip-networks.js';
 import { channelSchemasFor } from './channel-schemas.js';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
 import { checkChannelTimes } from './channel-checks.js';
+import { httpUrlRules, REDIS_URL, urlText } from './url-checks.js';
 
 const TEN_MINUTES_MS = 10 * 60_000;
 
 /** A duration such as "30s", "5m", "12h", "7d" or "1h30m"; kept as text here, compiled to ms later. */
-export function durationSchema(options: { max?: { ms: number; text: string } } = {}) {
-  const { max } = options;
+export function durationSchema(options: { max?: { ms: number; text: string }; zero?: boolean } = {}) {
+  const { max, zero = false } = options;
   return z
     .string({ error: (iss) => (iss.input === undefined ? undefined : 'expected a duration like "5m"') })
     .refine((v) => parseDuration(v) !== undefined, { error: 'expected a duration like "5m", "1h30m" or "7d"' })
-    .refine((v) => (parseDuration(v) ?? 1) > 0, { error: 'must be longer than zero' })
+    .refine((v) => zero || (parseDuration(v) ?? 1) > 0, { error: 'must be longer than zero' })
     .refine((v) => !max || (parseDuration(v) ?? 0) <= max.ms, { error: `must be at most ${max?.text ?? ''}` })
     // The pattern is for editors via the JSON Schema; parseDuration above is what decides.
     .meta({ description: 'A duration: numbers with units d, h, m, s, ms, largest first, e.g. "30s", "5m", "1h30m", "300ms".', pattern: DURATION_PATTERN });
+}
+
+/** A duration, or 0 (a YAML number) for "off"; the duration first, so "soon" is told a duration's words. */
+export function durationOrZeroSchema(options: { max?: { ms: number; text: string } } = {}) {
+  return z.union([durationSchema({ ...options, zero: true }), z.literal(0)]);
 }
 
 // No regex flags: these patterns also go into the JSON Schema, which has none.
@@ -29,24 +35,6 @@ const HOST_NAME = `${HOST_LABEL}(?:\\.${HOST_LABEL})*`;
 const APP_HOST = new RegExp(`^(?:\\*\\.)?${HOST_NAME}$`);
 /** RFC 7230 token: what a header or cookie name may contain. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
-function isRedisUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'redis:' || url.protocol === 'rediss:';
-  } catch {
-    return false;
-  }
-}
 
 /** The same parser policy `networks` use, so a range means one thing everywhere. */
 function isAddressOrCidr(text: string): boolean {
@@ -86,8 +74,7 @@ const serverSchema = z.strictObject({
   listen: text('"host:port", like "0.0.0.0:8080"')
     .refine((v) => splitListen(v) !== undefined, { error: 'expected "host:port", like "0.0.0.0:8080" or "[::]:8080"' })
     .default('0.0.0.0:8080').describe('Address and port to listen on.'),
-  public_url: text('an http:// or https:// URL')
-    .refine(isHttpUrl, { error: 'expected an http:// or https:// URL, like "https://gate.example.com"' })
+  public_url: urlText(httpUrlRules('https://gate.example.com'))
     .optional().describe('How browsers and providers reach the gate.'),
   path_prefix: text('a path starting with "/"')
     .regex(/^\/[A-Za-z0-9._~-][A-Za-z0-9._~/-]*$/, { error: 'expected a path starting with "/", like "/_gate"' })
@@ -104,6 +91,14 @@ const serverSchema = z.strictObject({
     .describe('On SIGTERM/SIGINT, how long in-flight requests and WebSockets may take to finish.'),
   watch_files: z.boolean().default(true)
     .describe('Reload config, users and policies when the files change (SIGHUP always reloads).'),
+  headers_timeout: durationSchema({ max: { ms: TEN_MINUTES_MS, text: '10m' } }).default('30s')
+    .describe('A client must send its request headers within this, or the connection is closed (slow-header attacks).'),
+  request_timeout: durationOrZeroSchema().default(0)
+    .describe('A client must send its whole request, body included, within this; 0 for no limit, so long uploads to an app are never cut.'),
+  keep_alive_timeout: durationSchema({ max: { ms: TEN_MINUTES_MS, text: '10m' } }).default('5s')
+    .describe('An idle keep-alive connection is closed after this; behind a load balancer make it longer than its idle timeout.'),
+  max_connections: z.number().int().min(1).default(10_000)
+    .describe('Most client connections open at once (WebSockets included); further ones are closed at once.'),
 });
 
 const metricsSchema = z.strictObject({
@@ -119,8 +114,7 @@ const appSchema = z.strictObject({
   path_prefix: z.string()
     .regex(/^\/[^\s?#]*$/, { error: 'expected a path starting with "/", like "/wiki"' })
     .default('/').describe('Only requests under this path belong to the app.'),
-  upstream: text('an http:// or https:// URL')
-    .refine(isHttpUrl, { error: 'expected an http:// or https:// URL, like "http://10.0.0.5:8080"' })
+  upstream: urlText(httpUrlRules('http://10.0.0.5:8080'))
     .describe('Where requests are forwarded.'),
   timeout: durationSchema().default('30s').describe("How long to wait for the upstream's response headers."),
 });
@@ -145,6 +139,8 @@ const sessionSchema = z.strictObject({
     .min(1).describe('Cookie signing keys: the first signs, all verify (for rotation).'),
   lifetime: durationSchema().default('12h').describe('Longest a session lasts.'),
   idle_timeout: durationSchema().default('1h').describe('A session unused this long ends.'),
+  verified_cache: durationOrZeroSchema({ max: { ms: 5_000, text: '5s' } }).default('500ms')
+    .describe('How long an instance trusts a cookie it verified without asking the store again: a sign-out or revoke on another instance takes effect within this. 0 turns it off.'),
 });
 
 const storeSchema = z.discriminatedUnion('type', [
@@ -154,7 +150,7 @@ const storeSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     type: z.literal('redis'),
-    url: text('a redis:// or rediss:// URL').refine(isRedisUrl, { error: 'expected a redis:// or rediss:// URL' })
+    url: urlText(REDIS_URL)
       .optional().describe('One Redis server: redis://[user:password@]host:port[/db], or rediss:// for TLS.'),
     sentinel: z.strictObject({
       master_name: z.string().min(1).describe('The name the Sentinels know the primary by.'),
@@ -318,6 +314,7 @@ function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
       message: '"secure: false" is only allowed together with server.insecure_http: true (plain HTTP, for development)',
     });
   }
+  checkServerTimeouts(section('server'), ctx);
   const workers = section('server').workers;
   if (workers !== undefined && workers !== 1 && section('store').type !== 'redis') {
     ctx.addIssue({
@@ -325,6 +322,18 @@ function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
       message: `workers: ${String(workers)} needs store type "redis": with the memory store each worker would have its own sessions and codes`,
     });
   }
+}
+
+/** Node refuses a headers timeout longer than the request timeout, which includes the headers. */
+function checkServerTimeouts(server: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const { headers_timeout: headers, request_timeout: request } = server;
+  const headersMs = typeof headers === 'string' ? parseDuration(headers) : undefined;
+  const requestMs = typeof request === 'string' ? parseDuration(request) : undefined;
+  if (headersMs === undefined || requestMs === undefined || requestMs === 0 || requestMs >= headersMs) return;
+  ctx.addIssue({
+    code: 'custom', path: ['server', 'request_timeout'], input: request,
+    message: `must be 0 or at least server.headers_timeout (${String(headers)}): it includes the time for the headers`,
+  });
 }
 
 export type RawConfig = z.output<typeof configSchema>;

@@ -24,6 +24,14 @@ export interface ServerConfig {
   shutdownTimeout: number;
   /** Reload config, users and policies when their files change. */
   watchFiles: boolean;
+  /** Time a client has to send its request headers, ms. */
+  headersTimeout: number;
+  /** Time a client has to send its whole request (body included), ms; 0 for no limit. */
+  requestTimeout: number;
+  /** Idle keep-alive connections are closed after this, ms. */
+  keepAliveTimeout: number;
+  /** Most client connections open at once. */
+  maxConnections: number;
 }
 
 export interface MetricsConfig {
@@ -54,6 +62,8 @@ export interface SessionConfig {
   lifetime: number;
   /** Idle timeout, ms. */
   idleTimeout: number;
+  /** How long a verified cookie is trusted without the store, ms; 0 for never (each request asks). */
+  verifiedCache: number;
 }
 
 export type StoreConfig =

@@ -3,13 +3,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { listen } from './listen.js';
 
 export interface MetricsServer {
   url: string;
   close(): Promise<void>;
 }
 
-export async function startMetricsServer(registry: Registry, listen: { host: string; port: number }): Promise<MetricsServer> {
+export async function startMetricsServer(registry: Registry, listenOn: { host: string; port: number }): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' || path !== '/metrics') {
@@ -28,11 +29,7 @@ export async function startMetricsServer(registry: Registry, listen: { host: str
       },
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(`metrics: cannot listen on ${listen.host}:${listen.port} (${err.code ?? err.message}); set metrics.listen to a free address or "off"`, { cause: err })));
-    server.listen(listen.port, listen.host, () => resolve());
-  });
+  await listen(server, listenOn, 'set metrics.listen to a free address, or "off"');
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {

@@ -69,6 +69,9 @@ export function needsRestart(before: GateConfig, after: GateConfig): string[] {
   if (before.server.host !== after.server.host || before.server.port !== after.server.port) notes.push('server.listen');
   if (before.server.pathPrefix !== after.server.pathPrefix) notes.push('server.path_prefix');
   if (!same(before.server.workers, after.server.workers)) notes.push('server.workers');
+  for (const [option, key] of [['headers_timeout', 'headersTimeout'], ['request_timeout', 'requestTimeout'], ['keep_alive_timeout', 'keepAliveTimeout'], ['max_connections', 'maxConnections']] as const) {
+    if (before.server[key] !== after.server[key]) notes.push(`server.${option}`);
+  }
   if (!same(before.store, after.store)) notes.push('store');
   if (!same(before.channels, after.channels)) notes.push('channels');
   if (!same(before.metrics, after.metrics)) notes.push('metrics');

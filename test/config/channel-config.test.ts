@@ -33,6 +33,13 @@ describe('channel config', () => {
     });
   });
 
+  it('refuses an api_base_url with an empty port, and accepts an SMS URL whose query has placeholders', () => {
+    expect(lines(`${BASE}channels:\n${WHATSAPP}    api_base_url: "https://graph.facebook.com:"\n`)).toEqual([
+      expect.stringMatching(/^gate\.yaml:\d+:19: expected a port from 1 to 65535 after the host, got "https:\/\/graph\.facebook\.com:" \(channels\.whatsapp\.api_base_url\)$/),
+    ]);
+    expect(lines(`${BASE}channels:\n  sms:\n    provider: http\n    url: "https://sms.example.com/send?to={{to}}&text={{text}}"\n    body_type: form\n`)).toEqual([]);
+  });
+
   it('a twilio channel asks for status reports at server.public_url', () => {
     const config = compile(`${BASE}server:\n  public_url: "https://gate.example.com/"\nchannels:\n  sms:\n    provider: twilio\n    account_sid: ${SID}\n    auth_token: x\n    from: "+15550001111"\n`);
     expect(config.channels.sms).toMatchObject({

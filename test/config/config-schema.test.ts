@@ -37,11 +37,12 @@ describe('config schema', () => {
     expect(config.server).toEqual({
       host: '0.0.0.0', port: 8080, publicUrl: undefined, pathPrefix: '/_gate',
       trustedProxies: [], insecureHttp: false, maxFormBytes: 16384, workers: 1, shutdownTimeout: 10_000, watchFiles: true,
+      headersTimeout: 30_000, requestTimeout: 0, keepAliveTimeout: 5_000, maxConnections: 10_000,
     });
     expect(config.metrics).toEqual({ listen: { host: '127.0.0.1', port: 9464 } });
     expect(config.apps).toEqual([{ host: 'wiki.example.com', pathPrefix: '/', upstream: 'http://10.0.0.5:8080', timeout: 30_000 }]);
     expect(config.session).toEqual({
-      cookieName: 'otp_gate', domain: undefined, secure: true, secrets: [SECRET], lifetime: 12 * 3_600_000, idleTimeout: 3_600_000,
+      cookieName: 'otp_gate', domain: undefined, secure: true, secrets: [SECRET], lifetime: 12 * 3_600_000, idleTimeout: 3_600_000, verifiedCache: 500,
     });
     expect(config.store).toEqual({ type: 'memory', maxEntries: 10_000 });
     expect(config.otp).toEqual({
@@ -183,6 +184,50 @@ describe('config schema', () => {
       'gate.yaml:16:11: must be at least 6, got 4 (otp.length)',
       'gate.yaml:18:9: expected one of "memory", "redis", got "mysql" (store.type)',
       'gate.yaml:20:10: expected one of "trace", "debug", "info", "warn", "error", "fatal", "silent", got "verbose" (log.level)',
+    ]);
+  });
+
+  it.each([
+    ['http://10.0.0.5:', 'expected a port from 1 to 65535 after the host'],
+    ['http://10.0.0.5:0', 'expected a port from 1 to 65535 after the host'],
+    ['http://10.0.0.5:99999', 'expected a port from 1 to 65535 after the host'],
+    ['http:10.0.0.5:8080', 'expected an http:// or https:// URL, like "http://10.0.0.5:8080"'],
+    ['http://10.0.0.5:8080/?x=1', 'expected no "?..." part in this URL'],
+    ['http://10.0.0.5:8080/#top', 'expected no "#..." part in this URL'],
+  ])('refuses the malformed upstream %s at its line and column', (url, words) => {
+    expect(lines(MINIMAL.replace('"http://10.0.0.5:8080"', `"${url}"`))).toEqual([`gate.yaml:3:15: ${words}, got "${url}" (apps[0].upstream)`]);
+  });
+
+  it('refuses a public_url with an empty port or a query, at its line and column', () => {
+    expect(lines(`${MINIMAL}server:\n  public_url: "https://gate.example.com:"\n`)).toEqual([
+      'gate.yaml:10:15: expected a port from 1 to 65535 after the host, got "https://gate.example.com:" (server.public_url)',
+    ]);
+    expect(lines(`${MINIMAL}server:\n  public_url: "https://gate.example.com/?a=b"\n`)).toEqual([
+      'gate.yaml:10:15: expected no "?..." part in this URL, got "https://gate.example.com/?a=b" (server.public_url)',
+    ]);
+  });
+
+  it('session.verified_cache takes 0 or a duration up to 5s, and defaults to 500ms', () => {
+    const withCache = (v: string) => MINIMAL.replace('session:\n', `session:\n  verified_cache: ${v}\n`);
+    expect(compile(MINIMAL).session.verifiedCache).toBe(500);
+    expect(compile(withCache('0')).session.verifiedCache).toBe(0);
+    expect(compile(withCache('0s')).session.verifiedCache).toBe(0);
+    expect(compile(withCache('2s')).session.verifiedCache).toBe(2_000);
+    expect(lines(withCache('10s'))).toEqual(['gate.yaml:5:19: must be at most 5s (session.verified_cache)']);
+    expect(lines(withCache('soon'))).toEqual(['gate.yaml:5:19: expected a duration like "5m", "1h30m" or "7d", got "soon" (session.verified_cache)']);
+  });
+
+  it('server timeouts and connection limit compile, and a request timeout shorter than the headers one is refused', () => {
+    const server = (body: string) => `${MINIMAL}server:\n${body}`;
+    expect(compile(server('  headers_timeout: 10s\n  request_timeout: 1h\n  keep_alive_timeout: 65s\n  max_connections: 500\n')).server).toMatchObject({
+      headersTimeout: 10_000, requestTimeout: 3_600_000, keepAliveTimeout: 65_000, maxConnections: 500,
+    });
+    expect(lines(server('  request_timeout: 10s\n'))).toEqual([
+      'gate.yaml:10:20: must be 0 or at least server.headers_timeout (30s): it includes the time for the headers (server.request_timeout)',
+    ]);
+    expect(lines(server('  headers_timeout: 0\n  max_connections: 0\n'))).toEqual([
+      'gate.yaml:10:20: expected a duration like "5m", got 0 (server.headers_timeout)',
+      'gate.yaml:11:20: must be at least 1, got 0 (server.max_connections)',
     ]);
   });
 

@@ -131,6 +131,26 @@ describe('the redis store config', () => {
     expect(out.problems.map(formatProblem)).toEqual(['gate.yaml:12:13: environment variable REDIS_PASSWORD is not set (store.password)']);
   });
 
+  it.each([
+    ['redis://127.0.0.1:/0', 'expected a port from 1 to 65535 after the host'],
+    ['redis://127.0.0.1:abc', 'expected a port from 1 to 65535 after the host'],
+    ['redis://127.0.0.1:0', 'expected a port from 1 to 65535 after the host'],
+    ['redis://127.0.0.1:65536', 'expected a port from 1 to 65535 after the host'],
+    ['redis://127.0.0.1:6379/cache', 'expected nothing or a database number after the host and port, like "/0"'],
+    ['redis://127.0.0.1:6379/0/1', 'expected nothing or a database number after the host and port, like "/0"'],
+    ['redis://:6379', 'expected a host after "redis://"'],
+    ['redis:127.0.0.1:6379', 'expected a redis:// or rediss:// URL'],
+    ['redis://127.0.0.1:6379#0', 'expected no "#..." part in this URL'],
+  ])('refuses the malformed URL %s at its line and column', (url, words) => {
+    expect(problems(`store:\n  type: redis\n  url: "${url}"\n`)).toEqual([`gate.yaml:11:8: ${words}, got "${url}" (store.url)`]);
+  });
+
+  it('accepts URLs with a database, no port, credentials or TLS', () => {
+    for (const url of ['redis://r', 'redis://r:6379/', 'redis://r:6379/15', 'rediss://user:pw@r:6380/1', 'redis://[::1]:6379']) {
+      expect(problems(`store:\n  type: redis\n  url: "${url}"\n`)).toEqual([]);
+    }
+  });
+
   it('does not repeat the password written in a refused URL', () => {
     const lines = problems('store:\n  type: redis\n  url: "http://user:hunter2-secret@r:6379"\n');
     expect(lines).toHaveLength(1);

@@ -5,7 +5,6 @@ import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CookieJar, askForCode } from '../helpers/cookie-jar.js';
 import { startTestGate } from '../helpers/gate.js';
-import { VERIFIED_CACHE_MS } from '../../proxy/session/sessions.js';
 import { redisStoreSection } from '../helpers/redis-gate.js';
 import type { TestGate } from '../helpers/gate.js';
 import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
@@ -66,6 +65,7 @@ describeWithBinary('the gates while Redis is down', REDIS_SERVER, REDIS_INSTALL,
   it('lets no protected request through while Redis is killed mid-load, and serves again within 5 s of its restart', async () => {
     const sessions = [await signIn(a, 'alice'), await signIn(b, 'bob')];
     const gates = [a, b];
+    const VERIFIED_CACHE_MS = a.gate.config().session.verifiedCache;
     const shots: Shot[] = [];
     let running = true;
     let n = 0;
@@ -88,7 +88,7 @@ describeWithBinary('the gates while Redis is down', REDIS_SERVER, REDIS_INSTALL,
     await sleep(300);
     await redis.kill();
     const killedAt = performance.now();
-    // Sessions verified in the last VERIFIED_CACHE_MS before the kill may still pass (they were
+    // Sessions verified in the last session.verified_cache before the kill may still pass (they were
     // valid, and the cache is emptied at the first store failure); after that window, nothing.
     await sleep(VERIFIED_CACHE_MS);
     const seenAtKill = upstream.seen.length;

@@ -19,6 +19,8 @@ describe('a reload', () => {
   it.each([
     ['server.listen', 'server:\n  listen: "127.0.0.1:9000"\n'],
     ['server.path_prefix', 'server:\n  path_prefix: /_auth\n'],
+    ['server.headers_timeout', 'server:\n  headers_timeout: 10s\n'],
+    ['server.max_connections', 'server:\n  max_connections: 50\n'],
     ['server.workers', 'server:\n  workers: 2\nstore:\n  type: redis\n  url: "redis://127.0.0.1:6379/0"\n'],
     ['otp', 'otp:\n  length: 8\n'],
     ['log.level', 'log:\n  level: debug\n'],

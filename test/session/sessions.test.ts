@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../proxy/clock.js';
 import type { SessionConfig } from '../../proxy/config/types.js';
-import { VERIFIED_CACHE_MS, createSessions } from '../../proxy/session/sessions.js';
+import { createSessions } from '../../proxy/session/sessions.js';
 import { createSigner } from '../../proxy/session/signer.js';
 import { createMemoryStore } from '../../proxy/store/memory-store.js';
 import type { Store } from '../../proxy/store/store.js';
@@ -11,6 +11,7 @@ import { TEST_SECRET } from '../helpers/gate.js';
 
 const CONFIG: SessionConfig = {
   cookieName: 'otp_gate', domain: undefined, secure: false, secrets: [TEST_SECRET], lifetime: 12 * 3_600_000, idleTimeout: 3_600_000,
+  verifiedCache: 500,
 };
 
 function make(wrap: (store: Store) => Store = (s) => s) {
@@ -119,7 +120,7 @@ describe('the verified-cookie cache', () => {
     const { cookie, session } = await a.create('alice');
     expect(await b.resolve(cookie)).toBeDefined();
     await a.revoke(session.id);
-    await new Promise((r) => setTimeout(r, VERIFIED_CACHE_MS + 50));
+    clock.advance(CONFIG.verifiedCache);
     expect(await b.resolve(cookie)).toBeUndefined();
   });
 
@@ -139,10 +140,12 @@ describe('the verified-cookie cache', () => {
   });
 
   it('stops answering from the cache once it is older than the cache time', async () => {
-    const { sessions } = make();
+    const { clock, sessions } = make();
     const { cookie } = await sessions.create('alice');
     await sessions.resolve(cookie);
-    await new Promise((r) => setTimeout(r, VERIFIED_CACHE_MS + 50));
+    clock.advance(CONFIG.verifiedCache - 1);
+    expect(sessions.cached(cookie)?.user).toBe('alice');
+    clock.advance(1);
     expect(sessions.cached(cookie)).toBeUndefined();
   });
 
