@@ -107,17 +107,19 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
   let state: GateState = createGateState(loaded);
   const current = () => state;
 
+  // Files first: a broken template or SMS text must fail the start before anything (a Redis
+  // connection) is opened.
+  const templates = loadTemplates(config.templatesDir, SHIPPED_TEMPLATES_DIR);
+  const locales = loadLocales({ own: join(config.templatesDir, 'locales'), shipped: join(SHIPPED_TEMPLATES_DIR, 'locales') }, config.pages.defaultLocale);
+  const channels = createChannels(config.channels, {
+    consoleOut: options.consoleOut, log, directory: () => state.directory, templatesDir: config.templatesDir, shippedTemplatesDir: SHIPPED_TEMPLATES_DIR, locales,
+  });
   const store = options.store ?? createStore(config.store, clock, log, metrics.storeEviction);
   const signer = createSigner(config.session.secrets);
   const audit = withAuditMetrics(
     createAuditLog(config.audit, { clock, out: options.auditOut, onError: (err) => log.error({ err }, 'audit write failed') }),
     metrics,
   );
-  const templates = loadTemplates(config.templatesDir, SHIPPED_TEMPLATES_DIR);
-  const locales = loadLocales({ own: join(config.templatesDir, 'locales'), shipped: join(SHIPPED_TEMPLATES_DIR, 'locales') }, config.pages.defaultLocale);
-  const channels = createChannels(config.channels, {
-    consoleOut: options.consoleOut, log, directory: () => state.directory, templatesDir: config.templatesDir, shippedTemplatesDir: SHIPPED_TEMPLATES_DIR, locales,
-  });
 
   const health = createChannelHealth({
     channels, log, onChange: metrics.channelUp, firstRetryMs: options.channelRetryMs?.first, maxRetryMs: options.channelRetryMs?.max,
