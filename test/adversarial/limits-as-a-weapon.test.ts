@@ -9,7 +9,7 @@ import { createSecretBox } from '../../proxy/totp/secret-box.js';
 import { createTotpEnrolments } from '../../proxy/totp/totp-enrolments.js';
 import { browser, identify, signIn, submitCode } from '../helpers/browser.js';
 import type { TestGate } from '../helpers/gate.js';
-import { startTestGate } from '../helpers/gate.js';
+import { startTestGate, useGatePerTest } from '../helpers/gate.js';
 import { redisStoreSection } from '../helpers/redis-gate.js';
 import type { TestRedis } from '../helpers/redis-server.js';
 import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
@@ -31,24 +31,11 @@ const askFrom = async (gate: TestGate, ip: string, who: string) => (await identi
 
 /** `store(n)`: the store section, with room for n entries (per partition) where the store has such a bound. */
 function scenarios(store: (maxEntries?: number) => string) {
-  let upstream: TestUpstream;
-  let gate: TestGate | undefined;
-  beforeAll(async () => {
-    upstream = await startUpstream();
+  const gates = useGatePerTest();
+  const startWith = (otp: string, maxEntries?: number) => gates.start({
+    users: USERS, otp: `${HIGH}\n${otp}`, extraConfig: store(maxEntries),
+    server: 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]',
   });
-  afterEach(async () => {
-    await gate?.close();
-    gate = undefined;
-  });
-  afterAll(() => upstream.close());
-
-  const startWith = async (otp: string, maxEntries?: number) => {
-    gate = await startTestGate({
-      upstream: upstream.url, users: USERS, otp: `${HIGH}\n${otp}`, extraConfig: store(maxEntries),
-      server: 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]',
-    });
-    return gate;
-  };
 
   it('a flood of unknown names from one address is refused on its own, and the gate\'s total cap still serves everyone else', async () => {
     const g = await startWith('max_sends_per_hour_total: 5\nmax_sends_per_address_per_hour: 10');

@@ -15,7 +15,7 @@ import { startFakeTwilio } from '../helpers/fake-twilio.js';
 import type { FakeWhatsApp } from '../helpers/fake-whatsapp.js';
 import { startFakeWhatsApp } from '../helpers/fake-whatsapp.js';
 import type { TestGate } from '../helpers/gate.js';
-import { startTestGate } from '../helpers/gate.js';
+import { useGatePerTest } from '../helpers/gate.js';
 import { serveWorkspace, startServe } from '../helpers/serve-process.js';
 import type { ServeProcess } from '../helpers/serve-process.js';
 import type { TestUpstream } from '../helpers/upstream.js';
@@ -47,21 +47,18 @@ describe('what a provider failure says about its channel', () => {
 describe('a provider down at start', () => {
   let wa: FakeWhatsApp;
   let tw: FakeTwilio;
-  let upstream: TestUpstream;
-  let gate: TestGate | undefined;
+  const gates = useGatePerTest();
   beforeAll(async () => {
-    [wa, tw, upstream] = await Promise.all([startFakeWhatsApp(), startFakeTwilio(), startUpstream()]);
+    [wa, tw] = await Promise.all([startFakeWhatsApp(), startFakeTwilio()]);
   });
-  afterEach(async () => {
-    await gate?.close();
-    gate = undefined;
+  afterEach(() => {
     wa.checkAnswer = undefined;
   });
   afterAll(async () => {
-    await Promise.all([wa?.close(), tw?.close(), upstream?.close()]);
+    await Promise.all([wa?.close(), tw?.close()]);
   });
 
-  const start = (channels: string) => startTestGate({ upstream: upstream.url, channels, channelRetryMs: { first: 50, max: 200 } });
+  const start = (channels: string) => gates.start({ channels, channelRetryMs: { first: 50, max: 200 } });
   const channelUp = async (g: TestGate) => /^otp_gate_channel_up\{channel="whatsapp"\} (\d)$/m.exec((await request(g.gate.metricsUrl!).get('')).text)?.[1];
   const until = async (what: string, ok: () => boolean | Promise<boolean>) => {
     for (let i = 0; i < 100; i++) {
@@ -73,7 +70,7 @@ describe('a provider down at start', () => {
 
   it('starts with the channel down, says so on /readyz and in the metric, and sends codes by SMS meanwhile', async () => {
     wa.checkAnswer = META_DOWN;
-    gate = await start(wa.config() + tw.config());
+    const gate = await start(wa.config() + tw.config());
     const ready = await request(gate.url).get('/_gate/readyz').expect(200);
     expect(ready.body.channels).toEqual({ whatsapp: 'down: unavailable', sms: 'up' });
     expect(ready.body.checks.channels).toBe('degraded');
@@ -88,10 +85,9 @@ describe('a provider down at start', () => {
 
   it('brings the channel back by itself once its check passes, and WhatsApp goes first again', async () => {
     wa.checkAnswer = META_DOWN;
-    gate = await start(wa.config() + tw.config());
-    expect(gate.gate.health.isUp('whatsapp')).toBe(false);
+    const g = await start(wa.config() + tw.config());
+    expect(g.gate.health.isUp('whatsapp')).toBe(false);
     wa.checkAnswer = undefined;
-    const g = gate;
     await until('WhatsApp back up', async () => g.gate.health.isUp('whatsapp') && (await channelUp(g)) === '1');
     const { html } = await identify(browser(g), 'bob');
     expect(html).toContain('WhatsApp');
@@ -99,7 +95,7 @@ describe('a provider down at start', () => {
 
   it('starts on SMS when WhatsApp refuses the token, and keeps WhatsApp down without retrying', async () => {
     wa.checkAnswer = TOKEN_REFUSED;
-    gate = await start(wa.config() + tw.config());
+    const gate = await start(wa.config() + tw.config());
     expect((await request(gate.url).get('/_gate/readyz').expect(200)).body.channels.whatsapp).toBe('down: auth');
     const checks = wa.requests.filter((r) => r.method === 'GET').length;
     await new Promise((r) => setTimeout(r, 300));

@@ -1,14 +1,12 @@
 // Send limits per destination number, per destination prefix and for the whole gate, and the SMS
 // country allow-list, through a running gate: a clear page, an audit line, and the same answer
 // for identities the directory does not know.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browser, identify } from '../helpers/browser.js';
 import type { FakeTwilio } from '../helpers/fake-twilio.js';
 import { startFakeTwilio } from '../helpers/fake-twilio.js';
 import type { TestGate } from '../helpers/gate.js';
-import { startTestGate } from '../helpers/gate.js';
-import type { TestUpstream } from '../helpers/upstream.js';
-import { startUpstream } from '../helpers/upstream.js';
+import { useGatePerTest } from '../helpers/gate.js';
 
 const USERS = `users:
   u1: { phone: "+39 333 000 0001" }
@@ -19,21 +17,10 @@ const USERS = `users:
 `;
 const HIGH = 'max_sends_per_hour: 1000\nmax_sends_per_address_per_hour: 1000\nresend_after: 1s';
 
-let upstream: TestUpstream;
-let gate: TestGate | undefined;
-beforeAll(async () => {
-  upstream = await startUpstream();
-});
-afterEach(async () => {
-  await gate?.close();
-  gate = undefined;
-});
-afterAll(() => upstream.close());
+const gates = useGatePerTest();
 
-async function startWith(otp: string, channels?: string): Promise<TestGate> {
-  gate = await startTestGate({ upstream: upstream.url, users: USERS, otp: `${HIGH}\n${otp}`, ...(channels ? { channels } : {}) });
-  return gate;
-}
+const startWith = (otp: string, channels?: string): Promise<TestGate> =>
+  gates.start({ users: USERS, otp: `${HIGH}\n${otp}`, ...(channels ? { channels } : {}) });
 
 const ask = async (g: TestGate, who: string) => identify(browser(g), who);
 const refusals = (g: TestGate, reason: string) => g.audit.filter((l) => l.includes('"send_refused"') && l.includes(`"${reason}"`)).length;

@@ -11,7 +11,7 @@ import { createLogger } from '../../proxy/log.js';
 import type { RunningGate } from '../../proxy/server.js';
 import { startGate } from '../../proxy/server.js';
 import type { Store } from '../../proxy/store/store.js';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { TestUpstream } from './upstream.js';
 import { startUpstream } from './upstream.js';
 
@@ -180,4 +180,24 @@ export function useGate(options: Omit<TestGateOptions, 'upstream'> & { upstream?
     await env.upstream?.close();
   });
   return env;
+}
+
+/**
+ * For suites whose tests each start a gate of their own: one upstream for the suite, and
+ * `start(options)`, whose gate is closed after the test that started it.
+ */
+export function useGatePerTest(): { start(options?: Omit<TestGateOptions, 'upstream'>): Promise<TestGate> } {
+  let upstream: TestUpstream | undefined;
+  let gate: TestGate | undefined;
+  beforeAll(async () => {
+    upstream = await startUpstream();
+  });
+  afterEach(async () => {
+    await gate?.close();
+    gate = undefined;
+  });
+  afterAll(() => upstream?.close());
+  return {
+    start: async (options = {}) => (gate = await startTestGate({ ...options, upstream: upstream!.url })),
+  };
 }
