@@ -1,7 +1,6 @@
 // Builds everything a gate decides and answers with — store, sessions, challenges, channels,
 // audit, metrics, the Koa app and the authorizer — without any listener. startGate (server.ts)
 // puts it behind node:http and the upstream proxy; otpGate (koa-middleware.ts) behind a Koa app.
-import { join } from 'node:path';
 import type http from 'node:http';
 import type { Writable } from 'node:stream';
 import type Koa from 'koa';
@@ -9,16 +8,15 @@ import type { Context } from 'koa';
 import type { AuditLog } from './audit/audit-log.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createChallenges, TOTP } from './challenge/challenges.js';
+import { loadGateFiles } from './gate-files.js';
 import type { Challenges } from './challenge/challenges.js';
 import type { Channel } from './channels/channel.js';
 import { createChannelHealth, rulesWithoutChannel } from './channels/channel-health.js';
 import type { ChannelHealth } from './channels/channel-health.js';
-import { createChannels } from './channels/create-channel.js';
 import { createDeliveries } from './channels/delivery.js';
 import type { Deliveries } from './channels/delivery.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { SHIPPED_TEMPLATES_DIR } from './config/compile-config.js';
 import { configSecrets } from './config/config-secrets.js';
 import type { LoadedGate } from './config/types.js';
 import type { Handoff } from './gate/app.js';
@@ -34,8 +32,6 @@ import { createOpsRoutes } from './gate/ops-routes.js';
 import type { OpsRoutes } from './gate/ops-routes.js';
 import type { GateKoaState } from './gate/respond.js';
 import { createResponder } from './gate/respond.js';
-import { loadTemplates } from './gate/templates.js';
-import { loadLocales } from './i18n/locales.js';
 import type { Logger } from './log.js';
 import { createLogger } from './log.js';
 import { withAuditMetrics } from './ops/audit-metrics.js';
@@ -109,11 +105,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
 
   // Files first: a broken template or SMS text must fail the start before anything (a Redis
   // connection) is opened.
-  const templates = loadTemplates(config.templatesDir, SHIPPED_TEMPLATES_DIR);
-  const locales = loadLocales({ own: join(config.templatesDir, 'locales'), shipped: join(SHIPPED_TEMPLATES_DIR, 'locales') }, config.pages.defaultLocale);
-  const channels = createChannels(config.channels, {
-    consoleOut: options.consoleOut, log, directory: () => state.directory, templatesDir: config.templatesDir, shippedTemplatesDir: SHIPPED_TEMPLATES_DIR, locales,
-  });
+  const { templates, locales, channels } = loadGateFiles(config, { log, directory: () => state.directory, consoleOut: options.consoleOut });
   const store = options.store ?? createStore(config.store, clock, log, metrics.storeEviction);
   const signer = createSigner(config.session.secrets);
   const audit = withAuditMetrics(

@@ -107,3 +107,14 @@ describe('demo on a busy port', () => {
     expect(ended.stderr).toContain(`otp-gate: ${busy()} set PORT or --port to a free port`);
   });
 });
+
+describe('otp-gate check', () => {
+  it('names a broken page template, as the start would, instead of saying OK', async () => {
+    const ws = serveWorkspace({ upstream: 'http://127.0.0.1:9', extra: 'templates:\n  dir: pages\n' });
+    mkdirSync(join(ws.dir, 'pages'));
+    writeFileSync(join(ws.dir, 'pages', 'login.html'), '{{#form}} never closed');
+    const ended = await runCli(['check', '--config', ws.config]);
+    expect(ended).toMatchObject({ killed: false, code: 1 });
+    expect(ended.stderr).toContain('login.html: {{#form}} is never closed');
+  });
+});
