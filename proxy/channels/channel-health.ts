@@ -124,16 +124,16 @@ function failureKind(err: unknown): ChannelFailure {
 }
 
 /**
- * The challenge rules that cannot send a code with the channels still usable (not refused by
- * their provider for a wrong config), each with the channels it lists; rules that offer an
- * authenticator app ("totp") still have a way in.
+ * The challenge rules (of those given) that cannot send a code with the channels still usable
+ * (not refused by their provider for a wrong config), each with the channels it lists; rules that
+ * offer an authenticator app ("totp") still have a way in.
  */
 export function rulesWithoutChannel(
-  rules: ReadonlyArray<{ name: string; action: string; channels: readonly string[] }>,
+  rules: ReadonlyArray<{ name: string; channels: readonly string[] }>,
   usable: (channel: string) => boolean,
   appChannel: string,
 ): Array<{ rule: string; channels: readonly string[] }> {
   return rules
-    .filter((r) => r.action === 'challenge' && !r.channels.includes(appChannel) && !r.channels.some(usable))
+    .filter((r) => !r.channels.includes(appChannel) && !r.channels.some(usable))
     .map((r) => ({ rule: r.name, channels: r.channels }));
 }

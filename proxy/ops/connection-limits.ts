@@ -3,7 +3,7 @@
 import type http from 'node:http';
 import type { ServerConfig } from '../config/types.js';
 
-type Limits = Pick<ServerConfig, 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout' | 'maxConnections'>;
+type Limits = Pick<ServerConfig, 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout'>;
 
 /** Options for http.createServer; the timeouts are enforced by a sweep every connectionsCheckingInterval. */
 export function httpServerOptions(limits: Limits): http.ServerOptions {
