@@ -11,7 +11,7 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would build before the sources are here; we build below.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-COPY proxy ./proxy
+COPY src ./src
 RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:24-slim

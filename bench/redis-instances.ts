@@ -40,7 +40,7 @@ async function startGate(dir: string, name: string, port: number, workers: numbe
     'otp:', '  max_sends_per_hour: 1000', '  max_sends_per_address_per_hour: 1000',
     'channels:', '  console: {}', 'audit:', '  file: "off"', 'log:', '  level: warn', 'metrics:', '  listen: "off"', '',
   ].join('\n'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'proxy', 'cli.ts'), 'serve', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

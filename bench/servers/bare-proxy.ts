@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createProxyServer } from 'http-proxy-3';
-import { UPSTREAM_AGENT_OPTIONS } from '../../proxy/forward/upstreams.js';
+import { UPSTREAM_AGENT_OPTIONS } from '../../src/http/forward/upstreams.js';
 
 const proxy = createProxyServer({ target: process.argv[2], agent: new http.Agent(UPSTREAM_AGENT_OPTIONS), xfwd: false });
 proxy.on('error', (_err, _req, res) => {

@@ -4,9 +4,9 @@
 // real people share. Run on the memory store and on a real Redis; a control shows that real
 // sends into one number range from many networks are still capped.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createManualClock } from '../../proxy/clock.js';
-import { createSecretBox } from '../../proxy/totp/secret-box.js';
-import { createTotpEnrolments } from '../../proxy/totp/totp-enrolments.js';
+import { createManualClock } from '../../src/shared/clock.js';
+import { createSecretBox } from '../../src/totp/secret-box.js';
+import { createTotpEnrolments } from '../../src/totp/totp-enrolments.js';
 import { browser, identify, signIn, submitCode } from '../helpers/browser.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate, useGatePerTest } from '../helpers/gate.js';

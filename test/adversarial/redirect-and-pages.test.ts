@@ -1,9 +1,9 @@
 // Attacks on what the gate sends back: where it redirects after login and what its pages echo.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AppConfig } from '../../proxy/config/types.js';
-import { createAppMatcher } from '../../proxy/gate/app-matcher.js';
-import { safeReturnTo } from '../../proxy/gate/return-to.js';
+import type { AppConfig } from '../../src/config/types.js';
+import { createAppMatcher } from '../../src/http/app-matcher.js';
+import { safeReturnTo } from '../../src/pages/return-to.js';
 import { browser, hiddenField, identify } from '../helpers/browser.js';
 import { useGate } from '../helpers/gate.js';
 import { FUZZ } from './fuzz-runs.js';

@@ -33,7 +33,7 @@ function expectNoSecret(output: string, secrets: readonly string[]): void {
 
 /** Runs `otp-gate serve` until it exits or prints `until`, and returns everything it printed. */
 async function serveOutput(config: string, until: RegExp, timeoutMs = 15_000): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'proxy', 'cli.ts'), 'serve', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve) => {

@@ -3,9 +3,9 @@
 // not tell an unknown name from a known one (issue 25).
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decoyNumber, describeDestination } from '../../proxy/challenge/destination.js';
-import type { User } from '../../proxy/directory/types.js';
-import { createDirectory } from '../../proxy/directory/users-file.js';
+import { decoyNumber, describeDestination } from '../../src/challenge/destination.js';
+import type { User } from '../../src/directory/types.js';
+import { createDirectory } from '../../src/directory/users-file.js';
 
 const digest = (s: string) => createHash('sha256').update(`key:${s}`).digest();
 const user = (username: string, phone?: string): User => ({ username, name: username, groups: [], channels: [], ...(phone ? { phone } : {}) }) as User;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HOUR, checkCooldown, checkDestinationCaps, checkHourlyCaps, hourWindow, judgeAttempt, numberPrefix } from '../../proxy/challenge/limits.js';
-import type { OtpConfig } from '../../proxy/config/types.js';
+import { HOUR, checkCooldown, checkDestinationCaps, checkHourlyCaps, hourWindow, judgeAttempt, numberPrefix } from '../../src/challenge/limits.js';
+import type { OtpConfig } from '../../src/config/types.js';
 
 const config: OtpConfig = {
   length: 6, ttl: 300_000, maxAttempts: 5, resendAfter: 30_000, maxSendsPerHour: 5,

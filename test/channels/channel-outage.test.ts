@@ -7,8 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { failureForStatus, failureScope } from '../../proxy/channels/channel.js';
-import type { ChannelFailure } from '../../proxy/channels/channel.js';
+import { failureForStatus, failureScope } from '../../src/channels/channel.js';
+import type { ChannelFailure } from '../../src/channels/channel.js';
 import { browser, identify } from '../helpers/browser.js';
 import type { FakeTwilio } from '../helpers/fake-twilio.js';
 import { startFakeTwilio } from '../helpers/fake-twilio.js';
@@ -140,7 +140,7 @@ describe('otp-gate serve during a provider outage', () => {
   it('exits non-zero, naming rule and channel, when the token is refused and WhatsApp is the only channel', async () => {
     wa.checkAnswer = TOKEN_REFUSED;
     const ws = workspace(wa.config());
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'proxy', 'cli.ts'), 'serve', '--config', ws.config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve', '--config', ws.config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

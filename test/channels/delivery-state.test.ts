@@ -1,7 +1,7 @@
 // Reading provider status reports into a delivery record, and what the code page says about it.
 import { describe, expect, it } from 'vitest';
-import type { DeliveryRecord } from '../../proxy/channels/delivery-state.js';
-import { applyReport, describeDelivery, fromTwilioStatus, fromWhatsAppStatus } from '../../proxy/channels/delivery-state.js';
+import type { DeliveryRecord } from '../../src/channels/delivery-state.js';
+import { applyReport, describeDelivery, fromTwilioStatus, fromWhatsAppStatus } from '../../src/channels/delivery-state.js';
 
 const record = (over: Partial<DeliveryRecord> = {}): DeliveryRecord => ({
   n: 1, cs: ['whatsapp', 'sms'], i: 0, ph: 'sent', mid: 'wamid.1', f: 0, at: 0, e: 300_000, ...over,

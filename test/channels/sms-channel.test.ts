@@ -1,14 +1,14 @@
 // The SMS channel: Twilio and the generic HTTP provider against local servers, the message text
 // with its origin-bound last line, and the country allow-list.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChannelError } from '../../proxy/channels/channel.js';
-import { allowedCountries, createSmsChannel } from '../../proxy/channels/sms-channel.js';
-import { loadSmsTexts } from '../../proxy/channels/sms-text.js';
-import { validityPeriod } from '../../proxy/channels/twilio-sms.js';
-import { SHIPPED_TEMPLATES_DIR } from '../../proxy/config/compile-config.js';
-import type { HttpSmsConfig, SmsChannelConfig, TwilioSmsConfig } from '../../proxy/config/types.js';
-import { createDirectory } from '../../proxy/directory/users-file.js';
-import { createLogger } from '../../proxy/log.js';
+import { ChannelError } from '../../src/channels/channel.js';
+import { allowedCountries, createSmsChannel } from '../../src/channels/sms-channel.js';
+import { loadSmsTexts } from '../../src/channels/sms-text.js';
+import { validityPeriod } from '../../src/channels/twilio-sms.js';
+import { SHIPPED_TEMPLATES_DIR } from '../../src/config/compile-config.js';
+import type { HttpSmsConfig, SmsChannelConfig, TwilioSmsConfig } from '../../src/config/types.js';
+import { createDirectory } from '../../src/directory/users-file.js';
+import { createLogger } from '../../src/shared/log.js';
 import type { FakeServer } from '../helpers/fake-provider.js';
 import { startFakeServer } from '../helpers/fake-provider.js';
 import type { FakeTwilio } from '../helpers/fake-twilio.js';

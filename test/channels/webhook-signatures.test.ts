@@ -1,6 +1,6 @@
 // Both providers' signature checks against the worked examples in their own documentation.
 import { describe, expect, it } from 'vitest';
-import { isValidMetaSignature, isValidTwilioSignature, metaSignature, twilioSignature } from '../../proxy/channels/webhook-signatures.js';
+import { isValidMetaSignature, isValidTwilioSignature, metaSignature, twilioSignature } from '../../src/channels/webhook-signatures.js';
 
 describe('Meta X-Hub-Signature-256', () => {
   it('is HMAC-SHA256 of the raw body keyed with the app secret (Meta\'s worked example)', () => {

@@ -1,10 +1,10 @@
 // The WhatsApp channel against a local server speaking the Cloud API messages endpoint.
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChannelError } from '../../proxy/channels/channel.js';
-import { createWhatsAppChannel } from '../../proxy/channels/whatsapp-channel.js';
-import type { WhatsAppChannelConfig } from '../../proxy/config/types.js';
-import { createLogger } from '../../proxy/log.js';
+import { ChannelError } from '../../src/channels/channel.js';
+import { createWhatsAppChannel } from '../../src/channels/whatsapp-channel.js';
+import type { WhatsAppChannelConfig } from '../../src/config/types.js';
+import { createLogger } from '../../src/shared/log.js';
 import type { FakeWhatsApp } from '../helpers/fake-whatsapp.js';
 import { WA, startFakeWhatsApp } from '../helpers/fake-whatsapp.js';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/redis-server.js';
 import { cli, REPO, workspace } from './run-cli.js';
 
-const CLI = join(REPO, 'proxy', 'cli.ts');
+const CLI = join(REPO, 'src', 'cli.ts');
 
 const GOOD = `server:
   listen: "127.0.0.1:0"

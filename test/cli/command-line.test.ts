@@ -1,8 +1,8 @@
 // How argv is read against the command table: which words ask for help, what each mistake is
 // called, and that an argument that may be a secret is never repeated.
 import { describe, expect, it } from 'vitest';
-import { readCommandLine } from '../../proxy/cli/command-line.js';
-import { COMMANDS } from '../../proxy/cli/commands.js';
+import { readCommandLine } from '../../src/cli/command-line.js';
+import { COMMANDS } from '../../src/cli/commands.js';
 
 const ALL = COMMANDS.flatMap((c) => [c, ...(c.subcommands ?? [])]);
 const read = (...argv: string[]) => readCommandLine(argv, {});

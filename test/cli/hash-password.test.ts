@@ -1,6 +1,6 @@
 // `otp-gate hash-password` through the real command line, with the password piped in.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { verifyPassword } from '../../proxy/directory/password-hash.js';
+import { verifyPassword } from '../../src/directory/password-hash.js';
 import { cli, REPO } from './run-cli.js';
 import type { CliResult } from './run-cli.js';
 

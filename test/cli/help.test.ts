@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../proxy/cli/commands.js';
-import type { CommandSpec } from '../../proxy/cli/commands.js';
+import { COMMANDS } from '../../src/cli/commands.js';
+import type { CommandSpec } from '../../src/cli/commands.js';
 import { cli, REPO } from './run-cli.js';
 
 const ALL: CommandSpec[] = COMMANDS.flatMap((c) => [c, ...(c.subcommands ?? [])]);
@@ -38,7 +38,7 @@ describe.concurrent.each(ALL.map((spec) => ({ name: spec.name, spec })))('otp-ga
 
 describe('otp-gate demo --help', () => {
   it('prints help and exits without starting the demo', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'proxy', 'cli.ts'), 'demo', '--port', '0', '--help'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), 'demo', '--port', '0', '--help'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     // A demo that starts would run until stopped: give it a generous while, then stop it.

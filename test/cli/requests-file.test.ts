@@ -1,7 +1,7 @@
 // The requests file of policy-diff: "METHOD URL [IP] [USER]" lines and audit log JSON lines.
 import { describe, expect, it } from 'vitest';
-import { formatProblem } from '../../proxy/config/problem.js';
-import { parseRequestsFile } from '../../proxy/cli/requests-file.js';
+import { formatProblem } from '../../src/shared/problem.js';
+import { parseRequestsFile } from '../../src/cli/requests-file.js';
 
 const parse = (text: string) => parseRequestsFile('requests.txt', text);
 const samples = (text: string) => parse(text).requests.map((r) => [r.sample.method, r.sample.url, r.sample.ip, r.sample.user]);

@@ -9,7 +9,7 @@ import { DEFAULT_POLICY, DEFAULT_USERS, TEST_SECRET } from '../helpers/gate.js';
 
 const run = promisify(execFile);
 export const REPO = join(import.meta.dirname, '..', '..');
-const CLI = join(REPO, 'proxy', 'cli.ts');
+const CLI = join(REPO, 'src', 'cli.ts');
 const TSX = join(REPO, 'node_modules', '.bin', 'tsx');
 
 export interface CliResult {

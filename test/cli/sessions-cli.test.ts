@@ -5,21 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../proxy/clock.js';
-import { loadGate } from '../../proxy/config/load-gate.js';
-import { createSessions } from '../../proxy/session/sessions.js';
-import type { Sessions } from '../../proxy/session/sessions.js';
-import { createSigner } from '../../proxy/session/signer.js';
-import { createTrustedDevices } from '../../proxy/session/trusted-devices.js';
-import { createStore } from '../../proxy/store/create-store.js';
-import type { Store } from '../../proxy/store/store.js';
+import { systemClock } from '../../src/shared/clock.js';
+import { loadGate } from '../../src/config/load-gate.js';
+import { createSessions } from '../../src/session/sessions.js';
+import type { Sessions } from '../../src/session/sessions.js';
+import { createSigner } from '../../src/session/signer.js';
+import { createTrustedDevices } from '../../src/session/trusted-devices.js';
+import { createStore } from '../../src/store/create-store.js';
+import type { Store } from '../../src/store/store.js';
 import { DEFAULT_POLICY, DEFAULT_USERS, TEST_SECRET } from '../helpers/gate.js';
 import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
 import type { TestRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
 
 const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '..', '..', 'proxy', 'cli.ts');
+const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli.ts');
 const TSX = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
 
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {

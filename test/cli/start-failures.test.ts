@@ -24,7 +24,7 @@ interface Ended {
 /** Runs `otp-gate ARGS` and waits for it to end by itself, or kills it after HANG_MS. */
 function runCli(args: string[], env: Record<string, string> = {}): Promise<Ended> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'proxy', 'cli.ts'), ...args], {
+    execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args], {
       cwd: ROOT, env: { ...process.env, ...env }, timeout: HANG_MS, killSignal: 'SIGKILL',
     }, (err, _stdout, stderr) => {
       const e = err as (Error & { code?: number; killed?: boolean }) | null;

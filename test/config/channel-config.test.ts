@@ -1,10 +1,10 @@
 // The whatsapp and sms channel sections: defaults, compiled shapes, and the checks that tie
 // channel timings to the code lifetime.
 import { describe, expect, it } from 'vitest';
-import { compileConfig } from '../../proxy/config/compile-config.js';
-import { formatProblem } from '../../proxy/config/problem.js';
-import { configSchema } from '../../proxy/config/schema.js';
-import { loadYaml } from '../../proxy/config/yaml-file.js';
+import { compileConfig } from '../../src/config/compile-config.js';
+import { formatProblem } from '../../src/shared/problem.js';
+import { configSchema } from '../../src/config/schema.js';
+import { loadYaml } from '../../src/shared/yaml-file.js';
 import { MINIMAL_CONFIG } from '../helpers/config-text.js';
 
 const BASE = MINIMAL_CONFIG;

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileConfig } from '../../proxy/config/compile-config.js';
-import { formatProblem } from '../../proxy/config/problem.js';
-import { configSchema } from '../../proxy/config/schema.js';
-import { loadYaml } from '../../proxy/config/yaml-file.js';
+import { compileConfig } from '../../src/config/compile-config.js';
+import { formatProblem } from '../../src/shared/problem.js';
+import { configSchema } from '../../src/config/schema.js';
+import { loadYaml } from '../../src/shared/yaml-file.js';
 
 const SECRET = 'a-very-long-session-secret-for-tests-only-0123456789';
 const ENV = { SESSION_SECRET: SECRET };

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EMBEDDED, loadGate, loadGateFromText } from '../../proxy/config/load-gate.js';
-import { ConfigError, formatProblem } from '../../proxy/config/problem.js';
+import { EMBEDDED, loadGate, loadGateFromText } from '../../src/config/load-gate.js';
+import { ConfigError, formatProblem } from '../../src/shared/problem.js';
 
 const SECRET = 'a-very-long-session-secret-for-tests-only-0123456789';
 const ENV = { SESSION_SECRET: SECRET };

@@ -1,11 +1,11 @@
 // The redis store and workers options: standalone, Sentinel and Cluster addresses, TLS and
 // passwords from the environment, and every mistake named at its file:line:col.
 import { describe, expect, it } from 'vitest';
-import { compileConfig } from '../../proxy/config/compile-config.js';
-import { formatProblem } from '../../proxy/config/problem.js';
-import { configSchema } from '../../proxy/config/schema.js';
-import { loadYaml } from '../../proxy/config/yaml-file.js';
-import { connectionOptions } from '../../proxy/store/redis-client.js';
+import { compileConfig } from '../../src/config/compile-config.js';
+import { formatProblem } from '../../src/shared/problem.js';
+import { configSchema } from '../../src/config/schema.js';
+import { loadYaml } from '../../src/shared/yaml-file.js';
+import { connectionOptions } from '../../src/store/redis-client.js';
 
 const SECRET = 'a-very-long-session-secret-for-tests-only-0123456789';
 const ENV = { SESSION_SECRET: SECRET, REDIS_PASSWORD: 'pw-from-env-0123', SENTINEL_PASSWORD: 'sentinel-pw-4567' };

@@ -1,8 +1,8 @@
 // Behaviour of the generic YAML loader: positions, env substitution, zod issues in plain words.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { formatProblem } from '../../proxy/config/problem.js';
-import { formatPath, loadYaml } from '../../proxy/config/yaml-file.js';
+import { formatProblem } from '../../src/shared/problem.js';
+import { formatPath, loadYaml } from '../../src/shared/yaml-file.js';
 
 const schema = z.strictObject({
   session: z.strictObject({

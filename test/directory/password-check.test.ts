@@ -2,9 +2,9 @@
 // an unknown user and a user without a password cost the same single scrypt, so they look alike.
 import * as crypto from 'node:crypto';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createPasswordCheck, MAX_PASSWORD_LENGTH } from '../../proxy/directory/password-check.js';
-import { hashPassword } from '../../proxy/directory/password-hash.js';
-import type { User } from '../../proxy/directory/types.js';
+import { createPasswordCheck, MAX_PASSWORD_LENGTH } from '../../src/directory/password-check.js';
+import { hashPassword } from '../../src/directory/password-hash.js';
+import type { User } from '../../src/directory/types.js';
 
 // The real scrypt, watched: each call's cost and salt is recorded, so "exactly one scrypt at the
 // default cost" is counted rather than guessed from the clock.

@@ -1,8 +1,8 @@
 // Behaviour of password hashes: round trip, strict parsing, costs read from the hash, and
 // messages that say what is wrong without repeating any part of the hash.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { formatPasswordHash, hashPassword, parsePasswordHash, verifyPassword } from '../../proxy/directory/password-hash.js';
-import type { PasswordHash } from '../../proxy/directory/password-hash.js';
+import { formatPasswordHash, hashPassword, parsePasswordHash, verifyPassword } from '../../src/directory/password-hash.js';
+import type { PasswordHash } from '../../src/directory/password-hash.js';
 
 const PASSWORD = 'correct horse battery staple';
 /** A well-formed hash with fixed bytes, for parsing tests that need no scrypt. */

@@ -1,9 +1,9 @@
 // Behaviour of the users file: phone normalisation and masking, duplicates, lookups.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formatProblem } from '../../proxy/config/problem.js';
-import { formatPasswordHash } from '../../proxy/directory/password-hash.js';
-import { loadUsersFile, maskPhone, normalisePhone } from '../../proxy/directory/users-file.js';
+import { formatProblem } from '../../src/shared/problem.js';
+import { formatPasswordHash } from '../../src/directory/password-hash.js';
+import { loadUsersFile, maskPhone, normalisePhone } from '../../src/directory/users-file.js';
 
 const load = (text: string, defaultCountry?: string, channels?: string[]) =>
   loadUsersFile('users.yaml', text, { defaultCountry, env: {}, ...(channels ? { channels } : {}) });

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createManualClock } from '../../proxy/clock.js';
+import { createManualClock } from '../../src/shared/clock.js';
 import { adminRule, PASSWORD, PASSWORD_HASH } from '../helpers/factors.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';

@@ -5,7 +5,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualClock } from '../../proxy/clock.js';
+import { createManualClock } from '../../src/shared/clock.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
 import { describeWithBinary, findBinary } from '../helpers/system-binary.js';

@@ -5,9 +5,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { SHIPPED_TEMPLATES_DIR } from '../../proxy/config/compile-config.js';
-import type { Translator } from '../../proxy/i18n/locales.js';
-import { loadLocales } from '../../proxy/i18n/locales.js';
+import { SHIPPED_TEMPLATES_DIR } from '../../src/config/compile-config.js';
+import type { Translator } from '../../src/i18n/locales.js';
+import { loadLocales } from '../../src/i18n/locales.js';
 import type { TestGate } from '../helpers/gate.js';
 
 export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');

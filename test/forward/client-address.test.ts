@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress } from '../../proxy/forward/client-address.js';
-import { createAddressMatcher } from '../../proxy/net/cidr.js';
+import { clientAddress } from '../../src/http/forward/client-address.js';
+import { createAddressMatcher } from '../../src/shared/net/cidr.js';
 
 const trusted = createAddressMatcher(['10.0.0.0/8', '::1']);
 
@@ -44,7 +44,7 @@ describe('address lists', () => {
 
 describe('canonical addresses', () => {
   it('refuse IPv4 forms that parsers disagree on', async () => {
-    const { canonicalAddress } = await import('../../proxy/net/cidr.js');
+    const { canonicalAddress } = await import('../../src/shared/net/cidr.js');
     expect(canonicalAddress('10.1')).toBeUndefined();
     expect(canonicalAddress('012.0.0.1')).toBeUndefined();
     expect(canonicalAddress('::ffff:10.0.0.1')).toBe('10.0.0.1');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createHeaderRewriter, withoutCookies } from '../../proxy/forward/upstream-headers.js';
+import { createHeaderRewriter, withoutCookies } from '../../src/http/forward/upstream-headers.js';
 
 const rewriter = createHeaderRewriter({ user: 'Remote-User', name: 'Remote-Name', groups: 'Remote-Groups', strip: ['X-Auth-Request-Email'] }, ['otp_gate', 'otp_gate_flow']);
 const untrusted = { clientIp: '203.0.113.9', peerIp: '203.0.113.9', peerTrusted: false, proto: 'https' as const };

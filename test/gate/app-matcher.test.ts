@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AppConfig } from '../../proxy/config/types.js';
-import { createAppMatcher } from '../../proxy/gate/app-matcher.js';
+import type { AppConfig } from '../../src/config/types.js';
+import { createAppMatcher } from '../../src/http/app-matcher.js';
 
 const app = (host: string, pathPrefix = '/'): AppConfig => ({ host, pathPrefix, upstream: `http://${host}`, timeout: 1000 });
 const apps = [app('wiki.example.com'), app('wiki.example.com', '/api'), app('*.example.com'), app('example.org', '/docs')];

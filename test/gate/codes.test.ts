@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HOUR } from '../../proxy/challenge/limits.js';
-import { createManualClock } from '../../proxy/clock.js';
+import { HOUR } from '../../src/challenge/limits.js';
+import { createManualClock } from '../../src/shared/clock.js';
 import { browser, hiddenField, identify, submitCode } from '../helpers/browser.js';
 import { useGate } from '../helpers/gate.js';
 

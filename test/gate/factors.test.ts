@@ -2,9 +2,9 @@
 // (keeping the person's place and their form post), and trusted browsers, honoured only where a
 // rule allows them.
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../proxy/clock.js';
-import { createSigner } from '../../proxy/session/signer.js';
-import { createTrustedDevices } from '../../proxy/session/trusted-devices.js';
+import { createManualClock } from '../../src/shared/clock.js';
+import { createSigner } from '../../src/session/signer.js';
+import { createTrustedDevices } from '../../src/session/trusted-devices.js';
 import type { Agent } from '../helpers/browser.js';
 import { browser, hiddenField, identify, signIn, submitCode } from '../helpers/browser.js';
 import { adminRule, PASSWORD, PASSWORD_HASH } from '../helpers/factors.js';

@@ -1,9 +1,9 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import type { Store } from '../../proxy/store/store.js';
+import type { Store } from '../../src/store/store.js';
 import { browser, signIn } from '../helpers/browser.js';
 import { useGate } from '../helpers/gate.js';
-import { createMemoryStore } from '../../proxy/store/memory-store.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
 
 /** A store that works until told to fail, like a backend that goes away under a running gate. */
 function breakableStore(): { store: Store; state: { broken: boolean } } {

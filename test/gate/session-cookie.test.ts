@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../proxy/clock.js';
-import { createSigner } from '../../proxy/session/signer.js';
+import { createManualClock } from '../../src/shared/clock.js';
+import { createSigner } from '../../src/session/signer.js';
 import { browser, hiddenField, signIn } from '../helpers/browser.js';
 import { TEST_SECRET, startTestGate, useGate } from '../helpers/gate.js';
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { compileTemplate, loadTemplates } from '../../proxy/gate/templates.js';
-import { SHIPPED_TEMPLATES_DIR } from '../../proxy/config/compile-config.js';
+import { compileTemplate, loadTemplates } from '../../src/pages/templates.js';
+import { SHIPPED_TEMPLATES_DIR } from '../../src/config/compile-config.js';
 import { useGate } from '../helpers/gate.js';
 
 describe('templates', () => {

@@ -2,8 +2,8 @@
 // confirm with a code from it; replacing or removing it needs a recent sign-in.
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../proxy/clock.js';
-import { PENDING_TTL_MS } from '../../proxy/totp/totp-enrolments.js';
+import { createManualClock } from '../../src/shared/clock.js';
+import { PENDING_TTL_MS } from '../../src/totp/totp-enrolments.js';
 import type { Agent } from '../helpers/browser.js';
 import { browser, hiddenField, signIn } from '../helpers/browser.js';
 import { useGate } from '../helpers/gate.js';

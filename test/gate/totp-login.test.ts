@@ -2,9 +2,9 @@
 // issue's whole case: password + WhatsApp code for /admin/** with a 10-minute step-up and the
 // app as the alternative, over real HTTP to a local server speaking the WhatsApp Cloud API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualClock } from '../../proxy/clock.js';
-import { createSecretBox } from '../../proxy/totp/secret-box.js';
-import { createTotpEnrolments } from '../../proxy/totp/totp-enrolments.js';
+import { createManualClock } from '../../src/shared/clock.js';
+import { createSecretBox } from '../../src/totp/secret-box.js';
+import { createTotpEnrolments } from '../../src/totp/totp-enrolments.js';
 import type { Agent } from '../helpers/browser.js';
 import { browser, hiddenField, identify, submitCode } from '../helpers/browser.js';
 import type { FakeWhatsApp } from '../helpers/fake-whatsapp.js';

@@ -1,6 +1,6 @@
 // What the tests of more factors share: a password, its hash in a users file, and the issue's
 // admin rule (password then a code, asked again after 10 minutes).
-import { hashPassword } from '../../proxy/directory/password-hash.js';
+import { hashPassword } from '../../src/directory/password-hash.js';
 
 export const PASSWORD = 'correct horse battery staple';
 

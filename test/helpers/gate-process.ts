@@ -18,7 +18,7 @@ export interface GateProcess {
 export async function startGateProcess(configPath: string, env: Record<string, string> = {}): Promise<GateProcess> {
   // node --import tsx, not the tsx binary: that one runs the program in a child process whose
   // memory we would not see.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'proxy', 'cli.ts'), 'serve', '--config', configPath], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve', '--config', configPath], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 // Reads a counter from a gate's metrics registry: the sum over series whose labels match.
-import type { RunningGate } from '../../proxy/server.js';
+import type { RunningGate } from '../../src/main/server.js';
 
 export async function counter(gate: RunningGate, name: string, labels: Record<string, string> = {}): Promise<number> {
   const metric = gate.metrics.registry.getSingleMetric(name);

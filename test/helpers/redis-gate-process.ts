@@ -18,7 +18,7 @@ export interface RedisGateProcess {
 }
 
 export async function startRedisGateProcess(configPath: string, options: { serving: number; env?: Record<string, string> }): Promise<RedisGateProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'proxy', 'cli.ts'), 'serve', '--config', configPath], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve', '--config', configPath], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -57,7 +57,7 @@ export interface ServeProcess {
 }
 
 /** `command` defaults to running the TypeScript source through tsx; pass ['dist/cli.js'] for the build. */
-export async function startServe(config: string, command: string[] = ['--import', 'tsx', join(ROOT, 'proxy', 'cli.ts')]): Promise<ServeProcess> {
+export async function startServe(config: string, command: string[] = ['--import', 'tsx', join(ROOT, 'src', 'cli.ts')]): Promise<ServeProcess> {
   const child = spawn(process.execPath, [...command, 'serve', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const listeners = new Set<() => void>();

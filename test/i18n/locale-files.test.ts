@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { SHIPPED_TEMPLATES_DIR } from '../../proxy/config/compile-config.js';
-import { flatten, loadLocales } from '../../proxy/i18n/locales.js';
+import { SHIPPED_TEMPLATES_DIR } from '../../src/config/compile-config.js';
+import { flatten, loadLocales } from '../../src/i18n/locales.js';
 
 const DIR = join(SHIPPED_TEMPLATES_DIR, 'locales');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchLocale, negotiateLocale, parseAcceptLanguage } from '../../proxy/i18n/negotiate.js';
+import { matchLocale, negotiateLocale, parseAcceptLanguage } from '../../src/i18n/negotiate.js';
 
 const AVAILABLE = ['en', 'it', 'zh-CN'] as const;
 const pick = (request: Parameters<typeof negotiateLocale>[0], fallback = 'en') => negotiateLocale(request, AVAILABLE, fallback);

@@ -1,13 +1,13 @@
 // Errors reduced to safe fields, and log lines scrubbed of configured secrets wherever they sit.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { configSecrets } from '../../proxy/config/config-secrets.js';
-import { compileConfig } from '../../proxy/config/compile-config.js';
-import { formatProblem } from '../../proxy/config/problem.js';
-import { configSchema } from '../../proxy/config/schema.js';
-import { loadYaml } from '../../proxy/config/yaml-file.js';
-import { createLogger } from '../../proxy/log.js';
-import { describeError, safeError } from '../../proxy/safe-error.js';
+import { configSecrets } from '../../src/config/config-secrets.js';
+import { compileConfig } from '../../src/config/compile-config.js';
+import { formatProblem } from '../../src/shared/problem.js';
+import { configSchema } from '../../src/config/schema.js';
+import { loadYaml } from '../../src/shared/yaml-file.js';
+import { createLogger } from '../../src/shared/log.js';
+import { describeError, safeError } from '../../src/shared/safe-error.js';
 import { MINIMAL_CONFIG } from '../helpers/config-text.js';
 
 /** What ioredis throws for a refused AUTH: the command, password included, hangs on the error. */

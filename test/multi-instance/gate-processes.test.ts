@@ -120,7 +120,7 @@ describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (
         expect(res.body.headers['remote-user']).toBe('alice');
       }
     }
-    await run(process.execPath, ['--import', 'tsx', join(ROOT, 'proxy', 'cli.ts'), 'sessions', 'revoke', '--config', clusteredConfig, '--user', 'alice'], {
+    await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'sessions', 'revoke', '--config', clusteredConfig, '--user', 'alice'], {
       cwd: ROOT, env: { ...process.env, SESSION_SECRET: TEST_SECRET },
     });
     for (let i = 0; i < 6; i++) {
@@ -147,7 +147,7 @@ describe('a gate whose Redis is unreachable at start', () => {
     writeFileSync(join(dir, 'policies', 'main.yaml'), DEFAULT_POLICY);
     const config = writeConfig(dir, 'gate.yaml', await freePort(), 1, 'redis://127.0.0.1:9', 'http://127.0.0.1:9');
     const started = Date.now();
-    const result = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'proxy', 'cli.ts'), 'serve', '--config', config], {
+    const result = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve', '--config', config], {
       cwd: ROOT, env: { ...process.env, SESSION_SECRET: TEST_SECRET }, timeout: 25_000,
     }).then(() => ({ code: 0, stderr: '' }), (err: { code: number; stderr: string }) => err);
     expect(result.code).toBe(1);

@@ -3,8 +3,8 @@
 // share one store and one hand-moved clock.
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createManualClock } from '../../proxy/clock.js';
-import { createMemoryStore } from '../../proxy/store/memory-store.js';
+import { createManualClock } from '../../src/shared/clock.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
 import { CookieJar, askForCode } from '../helpers/cookie-jar.js';
 import { TEST_SECRET, startTestGate } from '../helpers/gate.js';
 import type { TestGate } from '../helpers/gate.js';

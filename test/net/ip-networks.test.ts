@@ -1,7 +1,7 @@
 // Behaviour of network conditions: CIDRs parsed once, client addresses tested without allocating.
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { inNetworks, parseIPv4, parseIPv6, parseNetworks } from '../../proxy/net/ip-networks.js';
+import { inNetworks, parseIPv4, parseIPv6, parseNetworks } from '../../src/shared/net/ip-networks.js';
 import { prng } from '../policy/builders.js';
 
 function contains(entries: string[], ip: string): boolean {

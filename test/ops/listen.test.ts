@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listen, ListenError } from '../../proxy/ops/listen.js';
+import { listen, ListenError } from '../../src/shared/listen.js';
 
 const servers: http.Server[] = [];
 afterEach(() => {

@@ -2,8 +2,8 @@
 // or hangs, ready again when it recovers. /_gate/healthz only says the process is alive.
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createMemoryStore } from '../../proxy/store/memory-store.js';
-import type { Store } from '../../proxy/store/store.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
+import type { Store } from '../../src/store/store.js';
 import { useGate } from '../helpers/gate.js';
 
 let mode: 'ok' | 'down' | 'hang' = 'ok';

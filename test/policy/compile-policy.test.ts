@@ -1,7 +1,7 @@
 // Behaviour of policy compilation: names, defaults, and every problem reported at its rule.
 import { describe, expect, it } from 'vitest';
-import { compilePolicy } from '../../proxy/policy/compile-policy.js';
-import { decide } from '../../proxy/policy/decide.js';
+import { compilePolicy } from '../../src/policy/compile-policy.js';
+import { decide } from '../../src/policy/decide.js';
 import { bypass, challenge, CTX, deny, facts, HOUR, policy, problems, sources } from './builders.js';
 
 function errorsOf(...args: Parameters<typeof problems>) {
@@ -153,8 +153,8 @@ describe('compilePolicy', () => {
 
 describe('path case', () => {
   it('challenge and deny rules match paths in any case; bypass rules match exactly', async () => {
-    const { compilePolicy } = await import('../../proxy/policy/compile-policy.js');
-    const { decide } = await import('../../proxy/policy/decide.js');
+    const { compilePolicy } = await import('../../src/policy/compile-policy.js');
+    const { decide } = await import('../../src/policy/decide.js');
     const origin = { file: 'p.yaml', line: 1, col: 1 };
     const { policy } = compilePolicy(
       [

@@ -1,8 +1,8 @@
 // Behaviour of decisions: first match wins, no match denies, explain walks the same way.
 import { describe, expect, it } from 'vitest';
-import { admits, decide, explain } from '../../proxy/policy/decide.js';
-import { normalisePath } from '../../proxy/policy/normalise-path.js';
-import type { RawRule, RequestFacts } from '../../proxy/policy/types.js';
+import { admits, decide, explain } from '../../src/policy/decide.js';
+import { normalisePath } from '../../src/policy/normalise-path.js';
+import type { RawRule, RequestFacts } from '../../src/policy/types.js';
 import { bypass, challenge, deny, facts, policy } from './builders.js';
 
 const BASE: RawRule[] = [

@@ -1,8 +1,8 @@
 // compareDecisions: whether a policy change opens a request, closes it, or changes only details.
 import { describe, expect, it } from 'vitest';
-import { compareDecisions, evaluate } from '../../proxy/policy/decision-diff.js';
-import type { Visitor } from '../../proxy/policy/outcome.js';
-import type { RawRule } from '../../proxy/policy/types.js';
+import { compareDecisions, evaluate } from '../../src/policy/decision-diff.js';
+import type { Visitor } from '../../src/policy/outcome.js';
+import type { RawRule } from '../../src/policy/types.js';
 import { bypass, challenge, deny, facts, policy } from './builders.js';
 
 const bob: Visitor = { user: 'bob', groups: ['contractors'], sessionAgeMs: 0 };

@@ -1,6 +1,6 @@
 // Behaviour of duration parsing shared by config and policies ("30s", "1h30m").
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../proxy/config/duration.js';
+import { formatDuration, parseDuration } from '../../src/shared/duration.js';
 
 describe('parseDuration', () => {
   it.each([

@@ -2,10 +2,10 @@
 // comments say, so a security team starting from them starts from something true.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadPolicyFiles } from '../../proxy/config/policy-files.js';
-import { decide } from '../../proxy/policy/decide.js';
-import { normalisePath } from '../../proxy/policy/normalise-path.js';
-import type { CompiledPolicy } from '../../proxy/policy/types.js';
+import { loadPolicyFiles } from '../../src/config/policy-files.js';
+import { decide } from '../../src/policy/decide.js';
+import { normalisePath } from '../../src/policy/normalise-path.js';
+import type { CompiledPolicy } from '../../src/policy/types.js';
 import { facts } from './builders.js';
 
 const folder = fileURLToPath(new URL('../../policies/', import.meta.url));

@@ -1,8 +1,8 @@
 // Behaviour of the explain text: facts, HIT/MISS per rule, the decision, and the given user.
 import { describe, expect, it } from 'vitest';
-import { explain } from '../../proxy/policy/decide.js';
-import { formatExplain } from '../../proxy/policy/format-explain.js';
-import type { RequestFacts } from '../../proxy/policy/types.js';
+import { explain } from '../../src/policy/decide.js';
+import { formatExplain } from '../../src/policy/format-explain.js';
+import type { RequestFacts } from '../../src/policy/types.js';
 import { bypass, challenge, deny, facts, policy } from './builders.js';
 
 const compiled = policy([

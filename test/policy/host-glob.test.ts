@@ -1,6 +1,6 @@
 // Behaviour of host globs: label-wise, case-insensitive, compiled once.
 import { describe, expect, it } from 'vitest';
-import { compileHostGlob } from '../../proxy/policy/host-glob.js';
+import { compileHostGlob } from '../../src/policy/host-glob.js';
 
 function matches(glob: string, host: string): boolean {
   const compiled = compileHostGlob(glob);

@@ -2,7 +2,7 @@
 // overlap, reported as warnings at the later rule and naming both.
 import { describe, expect, it } from 'vitest';
 import { bypass, challenge, deny, problems } from './builders.js';
-import type { RawRule } from '../../proxy/policy/types.js';
+import type { RawRule } from '../../src/policy/types.js';
 
 function warnings(rules: RawRule[]): string[] {
   return problems(rules).filter((p) => p.severity === 'warning').map((p) => `${p.path}: ${p.message}`);

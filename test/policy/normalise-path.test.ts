@@ -1,6 +1,6 @@
 // Behaviour of request-target normalisation: one decode, dot segments resolved, ambiguity refused.
 import { describe, expect, it } from 'vitest';
-import { encodePath, normalisePath } from '../../proxy/policy/normalise-path.js';
+import { encodePath, normalisePath } from '../../src/policy/normalise-path.js';
 import { prng } from './builders.js';
 
 function pathOf(target: string): string {

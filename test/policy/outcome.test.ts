@@ -1,8 +1,8 @@
 // What a decision means for one person, asked in the gate's order: expiry before admission.
 import { describe, expect, it } from 'vitest';
-import { decide } from '../../proxy/policy/decide.js';
-import { outcomeOf } from '../../proxy/policy/outcome.js';
-import type { Visitor } from '../../proxy/policy/outcome.js';
+import { decide } from '../../src/policy/decide.js';
+import { outcomeOf } from '../../src/policy/outcome.js';
+import type { Visitor } from '../../src/policy/outcome.js';
 import { bypass, challenge, deny, facts, HOUR, policy } from './builders.js';
 
 const ADMIN = policy([challenge({ name: 'admin', groups: ['admins'], session_lifetime: '1h' })]);

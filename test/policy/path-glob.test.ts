@@ -1,6 +1,6 @@
 // Behaviour of path globs: picomatch on the normalised path, "**" meaning any number of segments.
 import { describe, expect, it } from 'vitest';
-import { compilePathGlob } from '../../proxy/policy/path-glob.js';
+import { compilePathGlob } from '../../src/policy/path-glob.js';
 
 function matches(glob: string, path: string): boolean {
   const compiled = compilePathGlob(glob);

@@ -1,7 +1,7 @@
 // Behaviour of the policy file schema: shape only, strict, with readable paths for errors.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { policyFileSchema } from '../../proxy/policy/policy-schema.js';
+import { policyFileSchema } from '../../src/policy/policy-schema.js';
 
 function issues(data: unknown): string[] {
   const result = policyFileSchema.safeParse(data);

@@ -1,7 +1,7 @@
 // Whether a session's proof is enough for a rule: lifetime, step-up, factors, trusted browsers.
 import { describe, expect, it } from 'vitest';
-import type { ProofFacts } from '../../proxy/policy/proof.js';
-import { shortfall } from '../../proxy/policy/proof.js';
+import type { ProofFacts } from '../../src/policy/proof.js';
+import { shortfall } from '../../src/policy/proof.js';
 import { challenge, policy } from './builders.js';
 
 const MIN = 60_000;

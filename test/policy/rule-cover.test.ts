@@ -1,10 +1,10 @@
 // Rule coverage is sound: whenever it says an earlier glob covers a later one, every path the
 // later one matches, the earlier one matches too (checked with the engine's own matchers).
 import { describe, expect, it } from 'vitest';
-import { coversHost, coversNetwork, coversPath, coversRule } from '../../proxy/policy/rule-cover.js';
-import { compileHostGlob } from '../../proxy/policy/host-glob.js';
-import { compilePathGlob } from '../../proxy/policy/path-glob.js';
-import type { RawRule } from '../../proxy/policy/types.js';
+import { coversHost, coversNetwork, coversPath, coversRule } from '../../src/policy/rule-cover.js';
+import { compileHostGlob } from '../../src/policy/host-glob.js';
+import { compilePathGlob } from '../../src/policy/path-glob.js';
+import type { RawRule } from '../../src/policy/types.js';
 import { facts, policy, prng } from './builders.js';
 
 describe('coversPath', () => {

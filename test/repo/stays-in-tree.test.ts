@@ -65,7 +65,7 @@ describe('the repository stays inside its own tree', () => {
   });
 
   it('accepts a path that climbs only as far as the repository root', () => {
-    const line = "import { x } from '../../proxy/x.js'; const d = join(import.meta.dirname, '..', '..');";
+    const line = "import { x } from '../../src/x.js'; const d = join(import.meta.dirname, '..', '..');";
     expect(pathsLeavingTree('/r', 'test/cli/x.test.ts', line)).toEqual([]);
   });
 

@@ -1,12 +1,12 @@
 // Session records on the Store: the per-user index behind `otp-gate sessions`, and revocation
 // that a concurrent touch cannot undo.
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../proxy/clock.js';
-import type { SessionConfig } from '../../proxy/config/types.js';
-import { createSessions } from '../../proxy/session/sessions.js';
-import { createSigner } from '../../proxy/session/signer.js';
-import { createMemoryStore } from '../../proxy/store/memory-store.js';
-import type { Store } from '../../proxy/store/store.js';
+import { createManualClock } from '../../src/shared/clock.js';
+import type { SessionConfig } from '../../src/config/types.js';
+import { createSessions } from '../../src/session/sessions.js';
+import { createSigner } from '../../src/session/signer.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
+import type { Store } from '../../src/store/store.js';
 import { TEST_SECRET } from '../helpers/gate.js';
 
 const CONFIG: SessionConfig = {

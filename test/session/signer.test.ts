@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSigner, randomId } from '../../proxy/session/signer.js';
+import { createSigner, randomId } from '../../src/session/signer.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../proxy/clock.js';
-import { createMemoryStore } from '../../proxy/store/memory-store.js';
+import { createManualClock } from '../../src/shared/clock.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
 
 const make = (maxEntries = 100) => {
   const clock = createManualClock();

@@ -1,5 +1,5 @@
 // A compiled redis store config for tests, as the config loader would produce it.
-import type { RedisStoreConfig } from '../../proxy/config/types.js';
+import type { RedisStoreConfig } from '../../src/config/types.js';
 
 export function redisStoreConfig(url: string, overrides: Partial<RedisStoreConfig> = {}): RedisStoreConfig {
   return {

@@ -1,9 +1,9 @@
 // Redis-only behaviour of the store: key prefix, credentials, failing fast while Redis is away
 // or frozen, and reconnecting by itself when it is back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore } from '../../proxy/store/create-store.js';
-import { StoreError } from '../../proxy/store/store.js';
-import type { Store } from '../../proxy/store/store.js';
+import { createStore } from '../../src/store/create-store.js';
+import { StoreError } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
 import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
 import type { TestRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';

@@ -1,6 +1,6 @@
 // Authenticator secrets at rest: only the user they were sealed for, under a configured key, opens them.
 import { describe, expect, it } from 'vitest';
-import { createSecretBox } from '../../proxy/totp/secret-box.js';
+import { createSecretBox } from '../../src/totp/secret-box.js';
 
 const KEY_A = 'key-a-0123456789-0123456789-0123456789';
 const KEY_B = 'key-b-0123456789-0123456789-0123456789';

@@ -1,12 +1,12 @@
 // Enrolling an authenticator app and checking its codes at login, on the memory store.
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../proxy/clock.js';
-import { createMemoryStore } from '../../proxy/store/memory-store.js';
-import type { Store } from '../../proxy/store/store.js';
-import { StoreError } from '../../proxy/store/store.js';
-import { createSecretBox } from '../../proxy/totp/secret-box.js';
-import { createTotpEnrolments, PENDING_TTL_MS } from '../../proxy/totp/totp-enrolments.js';
-import { TOTP_PERIOD_MS } from '../../proxy/totp/totp.js';
+import { createManualClock } from '../../src/shared/clock.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
+import type { Store } from '../../src/store/store.js';
+import { StoreError } from '../../src/store/store.js';
+import { createSecretBox } from '../../src/totp/secret-box.js';
+import { createTotpEnrolments, PENDING_TTL_MS } from '../../src/totp/totp-enrolments.js';
+import { TOTP_PERIOD_MS } from '../../src/totp/totp.js';
 import { codeFor, wrongCode } from '../helpers/totp-codes.js';
 
 const KEY = 'totp-test-key-0123456789-0123456789';

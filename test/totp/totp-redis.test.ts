@@ -1,11 +1,11 @@
 // One code, two instances at once, one Redis: exactly one login gets it.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createManualClock } from '../../proxy/clock.js';
-import { createStore } from '../../proxy/store/create-store.js';
-import type { Store } from '../../proxy/store/store.js';
-import { createSecretBox } from '../../proxy/totp/secret-box.js';
-import { createTotpEnrolments } from '../../proxy/totp/totp-enrolments.js';
-import { TOTP_PERIOD_MS } from '../../proxy/totp/totp.js';
+import { createManualClock } from '../../src/shared/clock.js';
+import { createStore } from '../../src/store/create-store.js';
+import type { Store } from '../../src/store/store.js';
+import { createSecretBox } from '../../src/totp/secret-box.js';
+import { createTotpEnrolments } from '../../src/totp/totp-enrolments.js';
+import { TOTP_PERIOD_MS } from '../../src/totp/totp.js';
 import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
 import type { TestRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';

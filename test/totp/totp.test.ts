@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { HOTP, Secret, TOTP } from 'otpauth';
 import { describe, expect, it } from 'vitest';
-import { newTotpSecret, normaliseTotpCode, otpauthUri, TOTP_PARAMS, TOTP_PERIOD_MS, verifyTotp } from '../../proxy/totp/totp.js';
+import { newTotpSecret, normaliseTotpCode, otpauthUri, TOTP_PARAMS, TOTP_PERIOD_MS, verifyTotp } from '../../src/totp/totp.js';
 
 interface Vectors {
   step: number;

@@ -1,8 +1,0 @@
-// How a verdict is named in metrics: a forward without an identity is a bypass rule.
-import type { Verdict } from '../gate/authorize.js';
-import type { DecisionLabel } from './metrics.js';
-
-export function verdictLabel(verdict: Verdict): DecisionLabel {
-  if (verdict.kind === 'forward') return verdict.identity ? 'forward' : 'bypass';
-  return verdict.kind;
-}

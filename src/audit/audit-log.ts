@@ -1,0 +1,84 @@
+// The audit trail: one JSON line per security event, kept apart from operational logs.
+// Never carries a code, a secret or a full phone number: destinations arrive masked.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { Clock } from '../shared/clock.js';
+import type { AuditConfig } from '../config/types.js';
+
+export type AuditEventName =
+  | 'challenge_started'
+  | 'code_sent'
+  | 'code_send_failed'
+  | 'code_failed'
+  | 'send_refused'
+  | 'login'
+  | 'denied'
+  | 'logout'
+  | 'lockout'
+  /** A channel was given up on (failed report or no delivery in time); the next one is tried. */
+  | 'code_fallback'
+  /** Every channel failed for one code. */
+  | 'code_undelivered'
+  /** A provider's delivery report was applied. */
+  | 'delivery_status'
+  /** A webhook call without a valid signature or verify token. */
+  | 'webhook_rejected'
+  /** An authenticator app was set up (ok) or its confirming code was wrong (fail). */
+  | 'totp_enrolled'
+  /** An authenticator app was removed. */
+  | 'totp_removed';
+
+export interface AuditEvent {
+  event: AuditEventName;
+  /** Username when known; for unknown identities, undefined (the identity itself is not logged). */
+  user?: string | undefined;
+  ip: string;
+  rule?: string | undefined;
+  outcome: 'ok' | 'fail' | 'refused';
+  channel?: string | undefined;
+  /** Masked destination ("+39 ••• ••• 4567"). */
+  destination?: string | undefined;
+  reason?: string | undefined;
+  host?: string | undefined;
+  path?: string | undefined;
+  /** The sign-in this event belongs to (auditFlowId): the same on every event of one flow. */
+  flow?: string | undefined;
+  /** The provider's message id, on events about one sent message. */
+  messageId?: string | undefined;
+}
+
+/**
+ * The name of a sign-in flow in the audit trail. The flow id itself rides in the person's flow
+ * cookie, so the trail carries a digest of it: enough to tie events together, useless to replay.
+ */
+export function auditFlowId(flowId: string): string {
+  return createHash('sha256').update(`otp-gate audit flow\0${flowId}`).digest('base64url').slice(0, 16);
+}
+
+export interface AuditLog {
+  record(event: AuditEvent): void;
+  close(): Promise<void>;
+}
+
+export function createAuditLog(
+  config: AuditConfig,
+  deps: { clock: Clock; onError: (err: Error) => void; out?: Writable },
+): AuditLog {
+  if (config.file === 'off') return { record() {}, close: async () => {} };
+  const out: Writable = deps.out ?? (config.file === '-' ? process.stdout : createWriteStream(config.file, { flags: 'a' }));
+  // A failed audit write is logged, never a reason to fail a login.
+  out.on('error', deps.onError);
+  const owned = out !== process.stdout && out !== deps.out;
+  return {
+    record(event) {
+      const line = JSON.stringify({ time: new Date(deps.clock.now()).toISOString(), audit: true, ...event });
+      out.write(line + '\n');
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (owned) out.end(resolve);
+        else resolve();
+      }),
+  };
+}

@@ -1,0 +1,54 @@
+// `otp-gate explain`: which rule decides a request and why the ones before it did not — using
+// the very policy engine the gate serves with.
+import { loadGate } from '../config/load-gate.js';
+import { createAppMatcher } from '../http/app-matcher.js';
+import { canonicalAddress } from '../shared/net/cidr.js';
+import { explain } from '../policy/decide.js';
+import { formatExplain } from '../policy/format-explain.js';
+import { normaliseHost, normalisePath } from '../policy/normalise-path.js';
+import { EXIT, reportingConfigErrors } from './output.js';
+
+export interface ExplainArgs {
+  config: string;
+  url: string;
+  method: string;
+  ip: string;
+  user: string | undefined;
+}
+
+export function runExplain(args: ExplainArgs): Promise<number> {
+  return reportingConfigErrors(async () => {
+    const { gate } = await loadGate(args.config, process.env);
+    let url: URL;
+    try {
+      url = new URL(args.url);
+    } catch {
+      process.stderr.write(`explain: --url "${args.url}" is not an absolute URL (e.g. https://wiki.example.com/admin/)\n`);
+      return EXIT.usage;
+    }
+    const host = normaliseHost(url.host);
+    const path = normalisePath(url.pathname + url.search);
+    const ip = canonicalAddress(args.ip);
+    if (host === undefined || !path.ok || ip === undefined) {
+      const why = host === undefined ? 'its host is unreadable' : !path.ok ? path.reason : `--ip "${args.ip}" is not an address`;
+      process.stderr.write(`explain: the gate would refuse this request with 400: ${why}\n`);
+      return EXIT.ok;
+    }
+    const facts = { host, path: path.path, method: args.method.toUpperCase(), ip };
+    if (!createAppMatcher(gate.config.apps)(host, facts.path)) {
+      process.stdout.write(`no app is configured for host "${host}" and path "${facts.path}": the gate answers 404 before any rule\n`);
+      return EXIT.ok;
+    }
+    let subject;
+    if (args.user !== undefined) {
+      const user = gate.directory.find(args.user);
+      if (!user) {
+        process.stderr.write(`explain: --user "${args.user}" is not in the users file\n`);
+        return EXIT.usage;
+      }
+      subject = { user: user.username, groups: user.groups };
+    }
+    process.stdout.write(formatExplain(explain(gate.policy, facts), facts, subject) + '\n');
+    return EXIT.ok;
+  }, 'nothing was explained');
+}

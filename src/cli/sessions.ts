@@ -1,0 +1,88 @@
+// `otp-gate sessions list|revoke`: an admin's view of who is signed in, against the store the
+// gates share. Revoking here ends the session on every instance at its next request.
+import { systemClock } from '../shared/clock.js';
+import { loadGate } from '../config/load-gate.js';
+import { createSessions } from '../session/sessions.js';
+import type { Session, Sessions } from '../session/sessions.js';
+import { createSigner } from '../session/signer.js';
+import { createTrustedDevices } from '../session/trusted-devices.js';
+import type { TrustedDevices } from '../session/trusted-devices.js';
+import { createStore } from '../store/create-store.js';
+import { describeError } from '../shared/safe-error.js';
+import { StoreError } from '../store/store.js';
+import { EXIT, reportingConfigErrors, UsageError } from './output.js';
+
+export interface SessionsArgs {
+  action: 'list' | 'revoke';
+  config: string;
+  user: string | undefined;
+  id: string | undefined;
+}
+
+export async function runSessions(args: SessionsArgs): Promise<number> {
+  return reportingConfigErrors(async () => {
+    const { gate } = await loadGate(args.config, process.env);
+    const { config } = gate;
+    if (config.store.type !== 'redis') {
+      process.stderr.write('sessions: the configured store is "memory", which lives inside the gate process; only a redis store can be managed from here\n');
+      return EXIT.failed;
+    }
+    const store = createStore(config.store, systemClock);
+    try {
+      await store.check();
+      const signer = createSigner(config.session.secrets);
+      const sessions = createSessions({ store, signer, clock: systemClock, config: config.session });
+      return await act(sessions, createTrustedDevices({ store, signer, clock: systemClock }), args);
+    } catch (err) {
+      if (!(err instanceof StoreError)) throw err;
+      process.stderr.write(`sessions: ${describeError(err)}\n`);
+      return EXIT.failed;
+    } finally {
+      await store.close();
+    }
+  }, 'no session was touched');
+}
+
+/** The run's arguments from the command line's options (--config and list's --user it has required). */
+export function sessionsArgs(action: SessionsArgs['action'], values: Readonly<Record<string, string | undefined>>): SessionsArgs {
+  const { config, user, id } = values;
+  if (action === 'revoke' && (user === undefined) === (id === undefined)) throw new UsageError('give exactly one of --user NAME or --id ID');
+  return { action, config: config!, user, id };
+}
+
+async function act(sessions: Sessions, devices: TrustedDevices, args: SessionsArgs): Promise<number> {
+  if (args.action === 'list') {
+    const list = await sessions.list(args.user!);
+    if (list.length === 0) {
+      process.stdout.write(`no sessions for ${args.user!}\n`);
+      return EXIT.ok;
+    }
+    process.stdout.write(formatSessions(list));
+    return EXIT.ok;
+  }
+  if (args.user !== undefined) {
+    const count = await sessions.revokeUser(args.user);
+    // A trusted browser would otherwise sign the person straight back in.
+    const browsers = await devices.revokeUser(args.user);
+    process.stdout.write(`revoked ${count} session(s) and ${browsers} trusted browser(s) of ${args.user}\n`);
+    return EXIT.ok;
+  }
+  const session = await sessions.find(args.id!);
+  if (!session) {
+    process.stderr.write('sessions: no session has that id (it may have ended already)\n');
+    return EXIT.failed;
+  }
+  await sessions.revoke(session.id);
+  process.stdout.write(`revoked session ${session.id} of ${session.user}\n`);
+  return EXIT.ok;
+}
+
+/** One line per session; the admin asked, so ids are shown in full. */
+export function formatSessions(sessions: readonly Session[]): string {
+  const rows = sessions.map((s) => [s.id, s.user, new Date(s.createdAt).toISOString(), new Date(s.seenAt).toISOString()]);
+  const header = ['ID', 'USER', 'CREATED', 'LAST SEEN'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
+  return [header, ...rows].map(line).join('');
+}
+

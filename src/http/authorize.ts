@@ -1,0 +1,65 @@
+// The gate's verdict for a request to a protected app, shared by plain requests and WebSocket
+// upgrades: policy first, then the session. Any failure to verify a session is a refusal.
+import { parseCookie } from 'cookie';
+import type { Clock } from '../shared/clock.js';
+import type { Identity } from './forward/upstream-headers.js';
+import { admits, decide } from '../policy/decide.js';
+import type { ProofFacts } from '../policy/proof.js';
+import { shortfall } from '../policy/proof.js';
+import type { CompiledRule } from '../policy/types.js';
+import type { Session, Sessions } from '../session/sessions.js';
+import type { GateState } from './gate-state.js';
+import type { RequestContext } from './request-context.js';
+
+export type Verdict =
+  | { kind: 'forward'; rule: CompiledRule; identity: Identity | undefined }
+  | { kind: 'deny'; rule: CompiledRule | undefined; user?: string }
+  | { kind: 'challenge'; rule: CompiledRule }
+  | { kind: 'unavailable'; error: unknown };
+
+/**
+ * A verdict at once when nothing needs the store (policy alone decides, or the session was
+ * verified moments ago: the hot path), else a promise of one. `await` takes either.
+ */
+export type Authorize = (rc: RequestContext, cookieHeader: string | undefined) => Verdict | Promise<Verdict>;
+
+export function createAuthorizer(deps: { state: () => GateState; sessions: Sessions; clock: Clock }): Authorize {
+  function judge(state: GateState, rule: CompiledRule, session: Session | undefined): Verdict {
+    // The directory is the source of truth for who exists now: a removed user's session ends.
+    const user = session && state.directory.find(session.user);
+    if (!session || !user) return { kind: 'challenge', rule };
+    if (shortfall(rule, proofFacts(session, deps.clock.now())) !== undefined) return { kind: 'challenge', rule };
+    if (!admits(rule, { user: user.username, groups: user.groups })) return { kind: 'deny', rule, user: user.username };
+    return { kind: 'forward', rule, identity: { user: user.username, name: user.name, groups: user.groups } };
+  }
+
+  return (rc, cookieHeader) => {
+    const state = deps.state();
+    const decision = decide(state.policy, rc.facts);
+    if (decision.action === 'bypass') return { kind: 'forward', rule: decision.rule, identity: undefined };
+    if (decision.action === 'deny') return { kind: 'deny', rule: decision.rule };
+    const rule = decision.rule;
+    const cookie = sessionCookie(cookieHeader, state.config.session.cookieName);
+    const cached = deps.sessions.cached(cookie);
+    if (cached !== undefined) return judge(state, rule, cached);
+    return deps.sessions.resolve(cookie).then(
+      (session) => judge(state, rule, session),
+      (error: unknown): Verdict => ({ kind: 'unavailable', error }),
+    );
+  };
+}
+
+export function sessionCookie(cookieHeader: string | undefined, name: string): string | undefined {
+  if (!cookieHeader || !cookieHeader.includes(name)) return undefined;
+  return parseCookie(cookieHeader)[name];
+}
+
+export function proofFacts(session: Session, now: number): ProofFacts {
+  const { proof } = session;
+  return {
+    sessionAgeMs: now - session.createdAt,
+    provenAgeMs: now - proof.at,
+    factors: proof.factors,
+    deviceAgeMs: proof.deviceTrustedAt === undefined ? undefined : now - proof.deviceTrustedAt,
+  };
+}

@@ -1,0 +1,94 @@
+// The HTTP entry point: an adapter from Node's request and upgrade events to admission. A request
+// that may pass is proxied straight away without entering Koa (the hot path); everything else is
+// handed to the gate's pages with what admission learned. WebSocket upgrades never pass through
+// Koa: what would be a page for a request is a bare status line for them.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { encodePath } from '../policy/normalise-path.js';
+import type { Admission, Admit, ForwardVerdict } from './admission.js';
+import { handoffFor } from './admission.js';
+import type { HeaderRewriter } from './forward/upstream-headers.js';
+import type { Upstreams } from './forward/upstreams.js';
+import type { Handoff } from './handoff.js';
+import type { OpsRoutes } from './ops-routes.js';
+import type { RequestContext } from './request-context.js';
+import { targetOf } from './request-context.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
+
+export interface HandlerDeps {
+  admit: Admit;
+  upstreams: Upstreams;
+  rewriter: HeaderRewriter;
+  /** The gate's pages: Koa's callback. */
+  gateApp: (req: IncomingMessage, res: ServerResponse) => void;
+  handoffs: WeakMap<IncomingMessage, Handoff>;
+  /** healthz, readyz and forward-auth: answered on any Host, before anything else. */
+  ops?: OpsRoutes;
+}
+
+export interface Handlers {
+  request(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
+}
+
+/** Points the request at the path the rule saw and, going upstream, rewrites its headers. */
+export function pointAtRulePath(req: IncomingMessage, rc: RequestContext): void {
+  req.url = encodePath(rc.facts.path) + rc.query;
+}
+
+export function forUpstream(rewriter: HeaderRewriter, req: IncomingMessage, { rc, verdict }: { rc: RequestContext; verdict: ForwardVerdict }): void {
+  pointAtRulePath(req, rc);
+  req.headers = rewriter.forUpstream(req.headers, { clientIp: rc.facts.ip, peerIp: rc.peerIp, peerTrusted: rc.peerTrusted, proto: rc.proto }, verdict.identity);
+}
+
+export function createHandlers(deps: HandlerDeps): Handlers {
+  const admitted = (req: IncomingMessage, via: 'proxy' | 'websocket'): Admission | Promise<Admission> =>
+    deps.admit({ target: targetOf(req), cookie: req.headers.cookie, requestId: req.headers[REQUEST_ID_HEADER], via });
+
+  function answer(req: IncomingMessage, res: ServerResponse, admission: Admission): void {
+    req.headers[REQUEST_ID_HEADER] = admission.requestId;
+    res.setHeader(REQUEST_ID_HEADER, admission.requestId);
+    if (admission.kind === 'forward') {
+      forUpstream(deps.rewriter, req, admission);
+      return deps.upstreams.web(admission.rc.app!, req, res);
+    }
+    if (admission.kind === 'gate-route') pointAtRulePath(req, admission.rc);
+    deps.handoffs.set(req, handoffFor(admission));
+    deps.gateApp(req, res);
+  }
+
+  return {
+    async request(req, res) {
+      if (deps.ops?.(req, res)) return;
+      const admission = admitted(req, 'proxy');
+      // Awaiting only a real promise keeps a signed-in request free of a microtask hop.
+      answer(req, res, admission instanceof Promise ? await admission : admission);
+    },
+
+    async upgrade(req, socket, head) {
+      const admission = await admitted(req, 'websocket');
+      req.headers[REQUEST_ID_HEADER] = admission.requestId;
+      switch (admission.kind) {
+        case 'forward':
+          forUpstream(deps.rewriter, req, admission);
+          return deps.upstreams.ws(admission.rc.app!, req, socket, head);
+        case 'verdict': {
+          const [status, text] = UPGRADE_REFUSALS[admission.verdict.kind];
+          return refuseUpgrade(socket, status, text);
+        }
+        default:
+          return refuseUpgrade(socket, 404, 'Not Found');
+      }
+    },
+  };
+}
+
+const UPGRADE_REFUSALS = {
+  challenge: [401, 'Unauthorized'],
+  deny: [403, 'Forbidden'],
+  unavailable: [503, 'Service Unavailable'],
+} as const;
+
+function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

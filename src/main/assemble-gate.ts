@@ -1,0 +1,193 @@
+// Builds everything a gate decides and answers with — store, sessions, challenges, channels,
+// audit, metrics, the Koa app and the authorizer — without any listener. startGate (server.ts)
+// puts it behind node:http and the upstream proxy; otpGate (koa-middleware.ts) behind a Koa app.
+import type http from 'node:http';
+import type { Writable } from 'node:stream';
+import type Koa from 'koa';
+import type { Context } from 'koa';
+import type { AuditLog } from '../audit/audit-log.js';
+import { createAuditLog } from '../audit/audit-log.js';
+import { createChallenges } from '../challenge/challenges.js';
+import { TOTP } from '../policy/types.js';
+import { loadGateFiles } from './gate-files.js';
+import type { Challenges } from '../challenge/challenges.js';
+import type { Channel } from '../channels/channel.js';
+import { createChannelHealth, rulesWithoutChannel } from '../channels/channel-health.js';
+import type { ChannelHealth } from '../channels/channel-health.js';
+import { createDeliveries } from '../channels/delivery.js';
+import type { Deliveries } from '../channels/delivery.js';
+import type { Clock } from '../shared/clock.js';
+import { systemClock } from '../shared/clock.js';
+import { configSecrets } from '../config/config-secrets.js';
+import type { LoadedGate } from '../config/types.js';
+import type { Handoff } from '../http/handoff.js';
+import type { Admit } from '../http/admission.js';
+import { createAdmission } from '../http/admission.js';
+import { createGateApp } from '../pages/app.js';
+import type { Authorize } from '../http/authorize.js';
+import { createAuthorizer } from '../http/authorize.js';
+import type { GateCookies } from '../pages/cookies.js';
+import { createGateCookies, FLOW_LIFETIME } from '../pages/cookies.js';
+import { createForwardAuth } from '../http/forward-auth.js';
+import { createGateState } from '../http/gate-state.js';
+import type { GateState } from '../http/gate-state.js';
+import { createOpsRoutes } from '../http/ops-routes.js';
+import type { OpsRoutes } from '../http/ops-routes.js';
+import type { GateKoaState } from '../pages/respond.js';
+import { createResponder } from '../pages/respond.js';
+import type { Logger } from '../shared/log.js';
+import { createLogger } from '../shared/log.js';
+import { withAuditMetrics } from '../ops/audit-metrics.js';
+import type { GateMetrics } from '../ops/metrics.js';
+import { createGateMetrics } from '../ops/metrics.js';
+import { createReadiness } from '../ops/readiness.js';
+import type { ReadinessReport } from '../ops/readiness.js';
+import { withSessionTracking } from '../ops/session-tracker.js';
+import { createPasswordCheck } from '../directory/password-check.js';
+import { createSessions } from '../session/sessions.js';
+import { createTrustedDevices } from '../session/trusted-devices.js';
+import { createResumes } from '../session/resumes.js';
+import type { Sessions } from '../session/sessions.js';
+import { createSigner } from '../session/signer.js';
+import { createStore } from '../store/create-store.js';
+import { createSecretBox } from '../totp/secret-box.js';
+import { createTotpEnrolments } from '../totp/totp-enrolments.js';
+import type { Store } from '../store/store.js';
+
+export interface GateOptions {
+  clock?: Clock;
+  /** Where the console channel prints codes (tests read them here). */
+  consoleOut?: Writable;
+  /** Where audit lines go instead of the configured file. */
+  auditOut?: Writable;
+  log?: Logger;
+  /** Where the gate's own logger writes instead of stdout (tests search it for secrets). */
+  logOut?: Writable;
+  /** A store to use instead of creating one from the config (tests share one between gates). */
+  store?: Store;
+  /** Metrics to count into instead of a fresh registry. */
+  metrics?: GateMetrics;
+  /** Pauses between re-checks of a channel that is down (tests shorten them). */
+  channelRetryMs?: { first: number; max: number };
+}
+
+export interface AssembledGate {
+  state(): GateState;
+  /** Swaps in a newly loaded policy/directory set; in-flight requests keep the set they started with. */
+  reload(loaded: LoadedGate): void;
+  clock: Clock;
+  log: Logger;
+  store: Store;
+  sessions: Sessions;
+  challenges: Challenges;
+  channels: ReadonlyMap<string, Channel>;
+  /** Which channels can send now (a provider away marks its channel down until it is back). */
+  health: ChannelHealth;
+  /** The fallback chain's state and provider status reports (webhooks). */
+  deliveries: Deliveries;
+  audit: AuditLog;
+  metrics: GateMetrics;
+  cookies: GateCookies;
+  authorize: Authorize;
+  /** Admission, shared by the proxy, WebSocket upgrades, the Koa middleware and forward-auth. */
+  admit: Admit;
+  readiness: () => Promise<ReadinessReport>;
+  ops: OpsRoutes;
+  gateApp: Koa<GateKoaState>;
+  /** What admission learned about a request the gate's pages answer (see http/handoff.ts). */
+  handoffs: WeakMap<http.IncomingMessage, Handoff>;
+  /** Waits for deliveries, closes the audit stream and (when owned) the store. */
+  close(): Promise<void>;
+}
+
+export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}): Promise<AssembledGate> {
+  const { config } = loaded;
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? createLogger(config.log, { destination: options.logOut, secrets: configSecrets(config) });
+  const metrics = options.metrics ?? createGateMetrics();
+  let state: GateState = createGateState(loaded);
+  const current = () => state;
+
+  // Files first: a broken template or SMS text must fail the start before anything (a Redis
+  // connection) is opened.
+  const { templates, locales, channels } = loadGateFiles(config, { log, directory: () => state.directory, consoleOut: options.consoleOut });
+  const store = options.store ?? createStore(config.store, clock, log, metrics.storeEviction);
+  const signer = createSigner(config.session.secrets);
+  const audit = withAuditMetrics(
+    createAuditLog(config.audit, { clock, out: options.auditOut, onError: (err) => log.error({ err }, 'audit write failed') }),
+    metrics,
+  );
+
+  const health = createChannelHealth({
+    channels, log, onChange: metrics.channelUp, firstRetryMs: options.channelRetryMs?.first, maxRetryMs: options.channelRetryMs?.max,
+  });
+  // Start-up checks: a gate that can't reach its store must not start serving. A channel whose
+  // provider is away starts down and comes back by itself; one whose provider refuses the config
+  // stops the start only when no challenge rule could send a code without it.
+  try {
+    await store.check();
+    await health.start();
+    for (const [name, status] of health.status()) metrics.channelUp(name, status.up);
+    refuseWhenNoRuleCanSend(state, health);
+  } catch (err) {
+    health.close();
+    // A Redis client left open keeps reconnecting, and the process from exiting.
+    if (!options.store) await store.close();
+    throw err;
+  }
+
+  const sessions = withSessionTracking(createSessions({ store, signer, clock, config: config.session }), { metrics, clock, config: config.session });
+  const deliveries = createDeliveries({ store, channels, clock, audit, log, metrics, health });
+  const totp = config.totp && createTotpEnrolments({ store, box: createSecretBox(config.totp.keys), clock, issuer: config.totp.issuer });
+  const challenges = createChallenges({
+    store, signer, clock, config: config.otp, directory: () => state.directory, defaultCountry: config.defaultCountry, channels, health, deliveries, audit, log,
+    totp, passwords: createPasswordCheck(),
+  });
+  const cookies = createGateCookies(config.session, signer, config.server.pathPrefix);
+  const devices = createTrustedDevices({ store, signer, clock });
+  const resumes = createResumes({ store, lifetimeMs: FLOW_LIFETIME });
+  const respond = createResponder({ templates: () => templates, locales: () => locales, pages: config.pages, pathPrefix: () => state.config.server.pathPrefix });
+  const handoffs = new WeakMap<http.IncomingMessage, Handoff>();
+  const gateApp = createGateApp({
+    state: current, challenges, deliveries, sessions, devices, resumes, totp, cookies, signer, respond, audit, clock, log, locales: () => locales,
+    handoff: (ctx: Context) => handoffs.get(ctx.req) ?? {},
+  });
+  const authorize = createAuthorizer({ state: current, sessions, clock });
+  const admit = createAdmission({ state: current, authorize, metrics });
+  const readiness = createReadiness({ store, clock, channels: () => health.status(), configLoaded: () => state !== undefined });
+  const ops = createOpsRoutes({ state: current, readiness, forwardAuth: createForwardAuth({ state: current, admit, metrics }), audit, log });
+
+  return {
+    state: current,
+    reload(next) {
+      state = createGateState(next);
+    },
+    clock, log, store, sessions, challenges, channels, health, deliveries, audit, metrics, cookies, authorize, admit, readiness, ops, gateApp, handoffs,
+    async close() {
+      // Deliveries waiting for a report stop here; a send already under way finishes.
+      deliveries.close();
+      health.close();
+      await challenges.idle();
+      await audit.close();
+      if (!options.store) await store.close();
+    },
+  };
+}
+
+/**
+ * A provider that refuses the config (token, phone number id) stops the start only when no
+ * challenge rule could send a code without that channel: then nobody could sign in, and the
+ * error names the rules and why. Otherwise the gate starts; the log and /readyz name the channel.
+ */
+function refuseWhenNoRuleCanSend(state: GateState, health: ChannelHealth): void {
+  const statuses = health.status();
+  const usable = (name: string) => statuses.has(name) && !statuses.get(name)!.misconfigured;
+  const challengeRules = state.policy.rules.filter((r) => r.action === 'challenge');
+  const stranded = rulesWithoutChannel(challengeRules, usable, TOTP);
+  if (challengeRules.length === 0 || stranded.length < challengeRules.length) return;
+  const refused = [...statuses].filter(([, s]) => s.misconfigured).map(([name, s]) => `${name}: ${s.reason}`);
+  throw new Error(
+    `no challenge rule could send a code: ${stranded.map((r) => `rule "${r.rule}" uses [${r.channels.join(', ')}]`).join('; ')}; `
+    + `the provider refused the configuration of ${refused.join('; ')}. Fix the credentials (or add a channel such a rule can use), then start again`,
+  );
+}

@@ -1,0 +1,86 @@
+// The Koa app for everything the gate answers itself. It only wires middleware in order; each
+// concern is a factory of its own. Proxied traffic never enters Koa (see http/handler.ts).
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Context } from 'koa';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Challenges } from '../challenge/challenges.js';
+import type { Deliveries } from '../channels/delivery.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/log.js';
+import type { Sessions } from '../session/sessions.js';
+import type { TotpEnrolments } from '../totp/totp-enrolments.js';
+import type { TrustedDevices } from '../session/trusted-devices.js';
+import type { Resumes } from '../session/resumes.js';
+import type { Signer } from '../session/signer.js';
+import type { GateCookies } from './cookies.js';
+import { GateError, text } from './gate-error.js';
+import type { GateState } from '../http/gate-state.js';
+import type { Locales } from '../i18n/locales.js';
+import { createErrorBoundary } from './middleware/error-boundary.js';
+import { createLocaleSelector } from './middleware/locale.js';
+import { createSecurityHeaders } from './middleware/security-headers.js';
+import { createVerdictResponder } from './middleware/verdict-responder.js';
+import type { Handoff } from '../http/handoff.js';
+import type { GateKoaState, Responder } from './respond.js';
+import { registerLoginRoutes } from './routes/login-routes.js';
+import { registerLogoutRoutes } from './routes/logout-routes.js';
+import { registerStatusRoutes } from './routes/status-routes.js';
+import { registerTotpRoutes } from './routes/totp-routes.js';
+import { registerWebhookRoutes } from './routes/webhook-routes.js';
+
+export interface GateAppDeps {
+  state: () => GateState;
+  challenges: Challenges;
+  deliveries: Deliveries;
+  sessions: Sessions;
+  /** Authenticator apps, when the config has a `totp:` section. */
+  totp?: TotpEnrolments | undefined;
+  devices: TrustedDevices;
+  resumes: Resumes;
+  cookies: GateCookies;
+  signer: Signer;
+  respond: Responder;
+  audit: AuditLog;
+  clock: Clock;
+  log: Logger;
+  handoff: (ctx: Context) => Handoff;
+  /** The page texts per language. */
+  locales: () => Locales;
+}
+
+export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
+  const app = new Koa<GateKoaState>();
+  // Koa's default handler prints errors to stderr; ours are logged by the error boundary.
+  app.silent = true;
+  const pathPrefix = () => deps.state().config.server.pathPrefix;
+  const context = (ctx: Context) => {
+    const rc = deps.handoff(ctx).rc;
+    if (!rc) throw new Error('gate: request reached a gate route without resolved facts');
+    return rc;
+  };
+
+  const router = new Router({ prefix: pathPrefix() });
+  registerLoginRoutes(router, { ...deps, context });
+  registerLogoutRoutes(router, { ...deps, context });
+  registerStatusRoutes(router, { ...deps, texts: (ctx) => deps.respond.texts(ctx) });
+  registerTotpRoutes(router, { ...deps, context });
+  registerWebhookRoutes(router, { ...deps, context });
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  app.use(createLocaleSelector(deps));
+  app.use(createErrorBoundary(deps));
+  app.use(createSecurityHeaders({ logoUrl: deps.state().config.pages.brand.logoUrl }));
+  app.use(createVerdictResponder({ ...deps, pathPrefix, maxFormBytes: () => deps.state().config.server.maxFormBytes, outcome: (ctx) => deps.handoff(ctx).outcome, context: (ctx) => deps.handoff(ctx).rc }));
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true, notImplemented: () => notFound(), methodNotAllowed: () => methodNotAllowed() }));
+  app.use(async () => {
+    throw notFound();
+  });
+  return app;
+}
+
+const notFound = () => new GateError(404, 'not_found', { heading: text('errors.not_found_heading'), text: text('errors.not_found_text') });
+const methodNotAllowed = () => new GateError(405, 'method_not_allowed', { heading: text('errors.method_heading'), text: text('errors.method_text') });

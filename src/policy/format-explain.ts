@@ -1,0 +1,92 @@
+// The text `otp-gate explain` prints: the facts of the request, each rule tried with HIT or MISS
+// and why, the decision, and, given a user, whether that person would get through.
+import { formatDuration } from '../shared/duration.js';
+import { admits } from './decide.js';
+import { describedProof, SHORTFALL_TEXT, shortfall } from './proof.js';
+import type { CompiledRule, Decision, Factor, RequestFacts, Subject, TraceStep } from './types.js';
+
+export interface ExplainSubject extends Subject {
+  /** Age of the person's session, ms, to say whether it is still within the rule's lifetime. */
+  sessionAgeMs?: number;
+  /** What that session proved; a one-time code when absent. */
+  factors?: readonly Factor[];
+}
+
+export function formatExplain(
+  result: { decision: Decision; trace: readonly TraceStep[] },
+  facts: RequestFacts,
+  subject?: ExplainSubject,
+): string {
+  const lines = [
+    `host     ${facts.host}`,
+    `path     ${facts.path}`,
+    `method   ${facts.method}`,
+    `address  ${facts.ip}`,
+    '',
+  ];
+  if (result.trace.length === 0) lines.push('(the policy has no rules)');
+  for (const step of result.trace) {
+    const head = `${step.hit ? 'HIT ' : 'MISS'}  ${label(step.rule)}`;
+    lines.push(step.miss ? `${head}: ${step.miss.detail}` : head);
+  }
+  lines.push(verdict(result.decision));
+  if (subject) lines.push(...subjectLines(result.decision, subject));
+  return lines.join('\n');
+}
+
+function label(rule: CompiledRule): string {
+  const { file, line, col } = rule.origin;
+  return `rules[${rule.index}] ${JSON.stringify(rule.name)} (${file}:${line}:${col})`;
+}
+
+/** The decision in one line: "challenge by \"admin\": channels …; session lifetime 1h; admits …". */
+export function verdict(decision: Decision): string {
+  const rule = decision.rule;
+  if (rule === undefined) return '=> deny: no rule matched (default deny)';
+  const by = `by ${JSON.stringify(rule.name)}`;
+  switch (decision.action) {
+    case 'bypass':
+      return `=> bypass ${by}: forwarded without a session`;
+    case 'deny':
+      return `=> deny ${by}`;
+    case 'challenge':
+      return `=> challenge ${by}: ${needsText(rule)}; ${admitsText(rule)}`;
+  }
+}
+
+/** What a challenge rule asks of a person: "factors password + otp; channels sms, totp; session lifetime 12h; step-up after 10m". */
+export function needsText(rule: CompiledRule): string {
+  const parts = [
+    `factors ${rule.factors.join(' + ')}`,
+    `channels ${rule.channels.join(', ') || '(none)'}`,
+    `session lifetime ${formatDuration(rule.sessionLifetime)}`,
+  ];
+  if (rule.maxSessionAge !== undefined) parts.push(`step-up after ${formatDuration(rule.maxSessionAge)}`);
+  if (rule.trustedDevice !== undefined) parts.push(`trusted browsers honoured for ${formatDuration(rule.trustedDevice)}`);
+  return parts.join('; ');
+}
+
+/** Who a challenge rule lets through: "admits groups [admins]", "admits any known user". */
+export function admitsText(rule: CompiledRule): string {
+  const parts: string[] = [];
+  if (rule.users) parts.push(`users [${[...rule.users].join(', ')}]`);
+  if (rule.groups) parts.push(`groups [${[...rule.groups].join(', ')}]`);
+  return parts.length ? `admits ${parts.join(' or ')}` : 'admits any known user';
+}
+
+function subjectLines(decision: Decision, subject: ExplainSubject): string[] {
+  const who = `user ${JSON.stringify(subject.user)} (groups [${subject.groups.join(', ')}])`;
+  if (decision.action === 'bypass') return [`${who}: no sign-in needed`];
+  if (decision.action === 'deny') return [`${who}: denied, like everyone`];
+  const rule = decision.rule;
+  const lines: string[] = [];
+  // The same order as serving: a session that falls short is challenged before admission is asked.
+  if (subject.sessionAgeMs !== undefined) {
+    const age = formatDuration(subject.sessionAgeMs);
+    const proof = describedProof({ ...subject, sessionAgeMs: subject.sessionAgeMs });
+    const short = shortfall(rule, proof);
+    lines.push(short === undefined ? `a session ${age} old (factors ${proof.factors.join(' + ')}) is enough for this rule` : `a session ${age} old: ${SHORTFALL_TEXT[short]}`);
+  }
+  lines.push(admits(rule, subject) ? `${who}: admitted` : `${who}: not admitted (the rule ${admitsText(rule)}): denied after sign-in`);
+  return lines;
+}

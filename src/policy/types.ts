@@ -1,0 +1,107 @@
+// Policy types: the raw rule as written in YAML, the compiled rule, the facts of a request,
+// and the decision. The engine is pure: no HTTP library, no I/O.
+
+/** One rule as it appears in a policy file (after schema validation, before compilation). */
+export interface RawRule {
+  name?: string;
+  /** Host globs: "wiki.example.com", "*.example.com", "**" (any). Absent = any host. */
+  hosts?: string[];
+  /** Path globs on the normalised, decoded path: "/admin/**", "/health". Absent = any path. */
+  paths?: string[];
+  /** HTTP methods, upper-case. Absent = any method. */
+  methods?: string[];
+  /** CIDRs ("10.0.0.0/8", "::1/128") or single addresses. Absent = any address. */
+  networks?: string[];
+  action: 'bypass' | 'deny' | 'challenge';
+  /** challenge only: who may pass (any listed user OR any listed group). Absent both = any known user. */
+  users?: string[];
+  groups?: string[];
+  /** challenge only: channel names in preference order. Absent = every configured channel, in config order. */
+  channels?: string[];
+  /** challenge only: how long a login under this rule lasts, e.g. "1h". Absent = session.lifetime. */
+  session_lifetime?: string;
+  /** challenge only: what must be proven. Absent = ["otp"] (a one-time code). */
+  factors?: Factor[];
+  /** challenge only: step-up — a session whose factors were proven longer ago is challenged again. */
+  max_session_age?: string;
+  /** challenge only: offer "trust this browser" for this long, and honour browsers trusted within it. Absent = never. */
+  trusted_device?: string;
+}
+
+/** What a person proves: something they know, and a one-time code (sent, or from an authenticator app). */
+export type Factor = 'password' | 'otp';
+
+/** Where a rule came from, for explain and error messages. */
+export interface RuleOrigin {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export interface CompiledRule {
+  /** Index in evaluation order. */
+  index: number;
+  /** The rule's name, or "<file>#<n>" when it has none. */
+  name: string;
+  origin: RuleOrigin;
+  action: 'bypass' | 'deny' | 'challenge';
+  users: ReadonlySet<string> | undefined;
+  groups: ReadonlySet<string> | undefined;
+  channels: readonly string[];
+  /** ms */
+  sessionLifetime: number;
+  /** What must be proven, in the order it is asked: ["otp"] or ["password", "otp"]. */
+  factors: readonly Factor[];
+  /** ms since the factors were proven after which the person is asked again; undefined = session lifetime only. */
+  maxSessionAge: number | undefined;
+  /** ms a trusted browser is honoured (and offered for) under this rule; undefined = never. */
+  trustedDevice: number | undefined;
+  /** Compiled matchers; each returns why it missed, or undefined on a hit. */
+  match(facts: RequestFacts): MissReason | undefined;
+  /** The same matchers without building a MissReason: what decide() uses on the hot path. */
+  matches(facts: RequestFacts): boolean;
+}
+
+export interface MissReason {
+  /** Which condition missed. */
+  field: 'hosts' | 'paths' | 'methods' | 'networks';
+  /** Human text: 'path "/x" matches none of ["/admin/**"]'. */
+  detail: string;
+}
+
+export interface CompiledPolicy {
+  rules: readonly CompiledRule[];
+}
+
+/** The facts a decision is made of; produced once per request, before anything matches. */
+export interface RequestFacts {
+  /** Lower-case, no port, no trailing dot. */
+  host: string;
+  /** Normalised, decoded path (see normalisePath). Never includes the query. */
+  path: string;
+  /** Upper-case. */
+  method: string;
+  /** Client address as text ("203.0.113.7", "::1"); IPv4-mapped IPv6 unwrapped. */
+  ip: string;
+}
+
+export type Decision =
+  | { action: 'bypass'; rule: CompiledRule }
+  | { action: 'deny'; rule: CompiledRule | undefined }
+  | { action: 'challenge'; rule: CompiledRule };
+
+/** One line of explain: each rule tried, in order, until the one that decides. */
+export interface TraceStep {
+  rule: CompiledRule;
+  hit: boolean;
+  miss?: MissReason;
+}
+
+/** Who is asking, for deciding whether a challenge rule admits a signed-in user. */
+export interface Subject {
+  user: string;
+  groups: readonly string[];
+}
+
+/** The channel name under which the authenticator app appears in rules and on the code page. */
+export const TOTP = 'totp';

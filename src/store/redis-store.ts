@@ -1,0 +1,127 @@
+// The Store on Redis, shared by every gate instance and worker. Each method is one command or
+// one Lua script on one key, so it is atomic on a single server, behind Sentinel and in a
+// cluster alike; the gate never holds a lock or a local copy that another instance could stale.
+import type { Logger } from '../shared/log.js';
+import type { RedisClient } from './redis-client.js';
+import type { Store } from './store.js';
+import { StoreError } from './store.js';
+
+/** INCR, and give the counter its TTL only when it has none: a fixed window from the first hit. */
+export const INCREMENT_LUA = `
+local n = redis.call('INCR', KEYS[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`;
+
+/** SADD, and keep the set at least ARGV[2] ms longer (never shorten what a longer member needs). */
+export const SET_ADD_LUA = `
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1`;
+
+export interface RedisStoreOptions {
+  client: RedisClient;
+  /** Put before every key, so several gates (or other software) can share one Redis. */
+  keyPrefix: string;
+  /** How long start-up waits for the first connection before `check` fails, ms. */
+  connectTimeout: number;
+  log?: Logger;
+}
+
+/** Redis wants whole, positive milliseconds. */
+const px = (ttlMs: number) => Math.max(1, Math.ceil(ttlMs));
+
+export function createRedisStore(options: RedisStoreOptions): Store {
+  const { client, keyPrefix, log } = options;
+  const k = (key: string) => keyPrefix + key;
+  const connection = watchConnection(client, log);
+
+  async function run<T>(doing: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      throw new StoreError(`redis: ${doing}`, err);
+    }
+  }
+
+  return {
+    get: (key) => run('GET', async () => (await client.get(k(key))) ?? undefined),
+    set: (key, value, ttlMs) => run('SET', async () => {
+      await client.set(k(key), value, 'PX', px(ttlMs));
+    }),
+    delete: (key) => run('DEL', async () => (await client.del(k(key))) === 1),
+    increment: (key, ttlMs) => run('INCR', async () => Number(await client.eval(INCREMENT_LUA, 1, k(key), px(ttlMs)))),
+    replace: (key, value, ttlMs) => run('SET XX', async () => (await client.set(k(key), value, 'PX', px(ttlMs), 'XX')) === 'OK'),
+    setAdd: (key, member, ttlMs) => run('SADD', async () => {
+      await client.eval(SET_ADD_LUA, 1, k(key), member, px(ttlMs));
+    }),
+    setMembers: (key) => run('SMEMBERS', () => client.smembers(k(key))),
+    setRemove: (key, ...members) => run('SREM', async () => {
+      if (members.length > 0) await client.srem(k(key), ...members);
+    }),
+
+    async check() {
+      // Start-up waits for the first connection; afterwards (readiness probes) a lost
+      // connection is reported at once rather than after a timeout.
+      if (!connection.everReady) await connection.firstReady(options.connectTimeout);
+      if (client.status !== 'ready') throw new StoreError(`redis: not connected (${client.status})`, connection.lastError);
+      await run('PING', () => client.ping());
+    },
+
+    async close() {
+      connection.closing = true;
+      try {
+        await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+      } catch {
+        // Already disconnected: nothing to say goodbye to.
+      } finally {
+        client.disconnect();
+      }
+    },
+  };
+}
+
+interface ConnectionWatch {
+  everReady: boolean;
+  closing: boolean;
+  lastError: Error | undefined;
+  firstReady(timeoutMs: number): Promise<void>;
+}
+
+/** Logs each outage once (not every failed reconnection) and when Redis is back. */
+function watchConnection(client: RedisClient, log: Logger | undefined): ConnectionWatch {
+  let down = false;
+  let resolveReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    resolveReady = resolve;
+  });
+  const watch: ConnectionWatch = {
+    everReady: false,
+    closing: false,
+    lastError: undefined,
+    async firstReady(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([ready, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+    },
+  };
+  client.on('ready', () => {
+    if (down) log?.info('store: redis connection restored');
+    down = false;
+    watch.everReady = true;
+    watch.lastError = undefined;
+    resolveReady();
+  });
+  // Without an 'error' listener ioredis prints every failed reconnection to stderr.
+  client.on('error', (err: Error) => {
+    watch.lastError = err;
+    if (down || watch.closing) return;
+    down = true;
+    log?.error({ err }, 'store: redis connection failed; refusing protected requests until it is back');
+  });
+  client.on('close', () => {
+    if (down || watch.closing || !watch.everReady) return;
+    down = true;
+    log?.error('store: redis connection lost; refusing protected requests until it is back');
+  });
+  return watch;
+}
