@@ -31,7 +31,7 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
   // Every request is counted: a plain number per label pair on the hot path (prom-client would
   // hash the label object on each inc), added to the counter when Prometheus scrapes.
   const pending = new Map<DecisionVia, Map<DecisionLabel, number>>();
-  const requests = new Counter({
+  new Counter({
     name: 'otp_gate_requests_total', help: 'Requests by the decision the gate made and how they arrived.', labelNames: ['decision', 'via'], registers,
     collect() {
       for (const [via, counts] of pending) {

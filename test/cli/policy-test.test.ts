@@ -50,8 +50,8 @@ describe('otp-gate policy-test', () => {
       '',
     ]);
     // The trace is explain's own output, word for word (explain's tests pin its wording).
-    expect(lines[11]).toMatch(/^    MISS  rules\[0\] "public" \(policies\/main\.yaml:3:5\): path "\/admin\/x" matches none of/);
-    expect(lines[12]).toMatch(/^    MISS  rules\[1\] "blocked" \(policies\/main\.yaml:6:5\): path "\/admin\/x" matches none of/);
+    expect(lines[11]).toMatch(/^ {4}MISS {2}rules\[0\] "public" \(policies\/main\.yaml:3:5\): path "\/admin\/x" matches none of/);
+    expect(lines[12]).toMatch(/^ {4}MISS {2}rules\[1\] "blocked" \(policies\/main\.yaml:6:5\): path "\/admin\/x" matches none of/);
     expect(lines.slice(13)).toEqual([
       '    HIT   rules[2] "admin" (policies/main.yaml:9:5)',
       '    => challenge by "admin": factors otp; channels console; session lifetime 12h; admits groups [admins]',

@@ -16,6 +16,7 @@ const DEPLOY = join(ROOT, 'deploy');
 const ENV = new Proxy({}, { get: (_t, name) => (typeof name === 'string' ? `dummy-${name.toLowerCase()}-value-0123456789abcdef` : undefined), has: () => true }) as NodeJS.ProcessEnv;
 
 /** Parsed YAML: its shape is what the assertions check. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any key path may be asserted on
 type Doc = Record<string, any>;
 const docs = (file: string): Doc[] => parseAllDocuments(readFileSync(join(DEPLOY, file), 'utf8')).map((d) => {
   expect(d.errors).toEqual([]);
