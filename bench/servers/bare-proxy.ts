@@ -1,12 +1,14 @@
-// Baseline: bare http-proxy with the same keep-alive agent and server defaults the gate uses,
-// nothing else.
+// Baseline: bare http-proxy-3 with a keep-alive agent and server defaults, nothing else. It stays
+// the baseline after the gate moved to undici (issue #24), so ratios compare with earlier runs.
 // Usage: bare-proxy.ts UPSTREAM_URL. Prints "listening PORT".
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createProxyServer } from 'http-proxy-3';
-import { UPSTREAM_AGENT_OPTIONS } from '../../src/http/forward/upstreams.js';
 
-const proxy = createProxyServer({ target: process.argv[2], agent: new http.Agent(UPSTREAM_AGENT_OPTIONS), xfwd: false });
+import { createProxyServer } from 'http-proxy-3';
+
+// The agent the gate used with http-proxy: idle sockets dropped before Node's 5 s server timeout.
+const agent = new http.Agent({ keepAlive: true, timeout: 4_000 });
+const proxy = createProxyServer({ target: process.argv[2], agent, xfwd: false });
 proxy.on('error', (_err, _req, res) => {
   if (res instanceof http.ServerResponse && !res.headersSent) res.writeHead(502).end();
 });

@@ -47,11 +47,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
   function answer(req: IncomingMessage, res: ServerResponse, admission: Admission): void {
     req.headers[REQUEST_ID_HEADER] = admission.requestId;
-    res.setHeader(REQUEST_ID_HEADER, admission.requestId);
     if (admission.kind === 'forward') {
+      // The upstream side echoes the id with the app's headers: one writeHead, no header object.
       forUpstream(deps.rewriter, req, admission);
       return deps.upstreams.web(admission.rc.app!, req, res);
     }
+    res.setHeader(REQUEST_ID_HEADER, admission.requestId);
     if (admission.kind === 'gate-route') pointAtRulePath(req, admission.rc);
     deps.handoffs.set(req, handoffFor(admission));
     deps.gateApp(req, res);

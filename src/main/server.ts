@@ -11,6 +11,7 @@ import type { GateConfig, LoadedGate } from '../config/types.js';
 import { createHeaderRewriter } from '../http/forward/upstream-headers.js';
 import { createUpstreams } from '../http/forward/upstreams.js';
 import { createHandlers } from '../http/handler.js';
+import { REQUEST_ID_HEADER } from '../http/request-id.js';
 import type { Logger } from '../shared/log.js';
 import { httpServerOptions } from '../http/connection-limits.js';
 import { createDrainer } from '../ops/drain.js';
@@ -51,10 +52,18 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
   const core = await assembleGate(loaded, options);
   const { log, handoffs } = core;
   const gateCallback = core.gateApp.callback();
-  const upstreams = createUpstreams(config.apps, (failure, err, req, res) => {
-    log.warn({ err, failure, host: req.headers.host, requestId: req.headers['x-request-id'] }, 'upstream failed');
-    handoffs.set(req, { ...handoffs.get(req), outcome: { kind: 'upstream-failed', failure } });
-    gateCallback(req, res);
+  const upstreams = createUpstreams(config.apps, {
+    onFailure(failure, err, req, res) {
+      log.warn({ err, failure, host: req.headers.host, requestId: req.headers[REQUEST_ID_HEADER] }, 'upstream failed');
+      core.metrics.upstreamFailure(failure);
+      handoffs.set(req, { ...handoffs.get(req), outcome: { kind: 'upstream-failed', failure } });
+      gateCallback(req, res);
+    },
+    onCut(err, req) {
+      log.warn({ err, host: req.headers.host, requestId: req.headers[REQUEST_ID_HEADER] }, 'upstream broke off its response; closed the client connection');
+      core.metrics.upstreamFailure('cut');
+    },
+    echoHeader: REQUEST_ID_HEADER,
   });
   const handlers = createHandlers({
     admit: core.admit,

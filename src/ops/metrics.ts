@@ -21,6 +21,8 @@ export interface GateMetrics extends ChannelRecorder {
   activeSessions(count: () => number): void;
   /** The memory store pushed an entry out of a full partition (lockouts, limits, people or flows). */
   storeEviction(partition: string): void;
+  /** An upstream gave no answer (unreachable, timeout) or broke off one already under way (cut). */
+  upstreamFailure(failure: 'unreachable' | 'timeout' | 'cut'): void;
 }
 
 export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): GateMetrics {
@@ -50,6 +52,10 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
   });
   const channelUp = new Gauge({ name: 'otp_gate_channel_up', help: '1 while a channel can send codes; 0 while its provider is away or refuses the configuration (see /readyz and the log).', labelNames: ['channel'], registers });
   const evictions = new Counter({ name: 'otp_gate_store_evictions_total', help: 'Memory-store entries pushed out of a full partition (lockouts, limits, people, flows) before they expired: raise store.max_entries when lockouts or people grows.', labelNames: ['partition'], registers });
+  const upstreamFailures = new Counter({
+    name: 'otp_gate_upstream_failures_total', registers, labelNames: ['failure'],
+    help: 'Requests an upstream failed: unreachable (502), timeout (504), or cut after its response had begun (the client connection closed, the body incomplete).',
+  });
   const reloadOk = new Gauge({ name: 'otp_gate_config_reload_success', help: '1 when the last reload of config, users and policies succeeded; 0 while the gate serves an older set.', registers });
   const reloadAt = new Gauge({ name: 'otp_gate_config_last_reload_timestamp_seconds', help: 'When the last reload was attempted (Unix seconds).', registers });
   const reloads = new Counter({ name: 'otp_gate_config_reloads_total', help: 'Reload attempts by trigger and outcome.', labelNames: ['trigger', 'outcome'], registers });
@@ -84,5 +90,6 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
       countSessions = count;
     },
     storeEviction: (partition) => evictions.inc({ partition }),
+    upstreamFailure: (failure) => upstreamFailures.inc({ failure }),
   };
 }
