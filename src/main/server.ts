@@ -156,11 +156,15 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
   };
 }
 
-/** One debug line per request with its id, outcome and time; off unless log.level is debug or trace. */
+/**
+ * One debug line per request with its id, outcome and time; off unless log.level is debug or trace.
+ * A response that never finished (its connection closed part-way) says so: incomplete.
+ */
 function logWhenDone(log: Logger, req: http.IncomingMessage, res: http.ServerResponse): void {
   const started = process.hrtime.bigint();
-  res.once('finish', () => {
+  res.once('close', () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    log.debug({ requestId: req.headers['x-request-id'], method: req.method, host: req.headers.host, path: req.url?.split('?')[0], status: res.statusCode, ms }, 'request');
+    const incomplete = res.writableFinished ? undefined : true;
+    log.debug({ requestId: req.headers[REQUEST_ID_HEADER], method: req.method, host: req.headers.host, path: req.url?.split('?')[0], status: res.statusCode, ms, incomplete }, 'request');
   });
 }
