@@ -85,7 +85,7 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
   });
   // Beyond this, new connections are closed at once: slow clients cannot exhaust descriptors.
   server.maxConnections = config.server.maxConnections;
-  const drainer = createDrainer(server);
+  const drainer = createDrainer(server, () => upstreams.goAway());
   server.on('upgrade', (req, socket, head) => {
     drainer.trackUpgrade(socket);
     handlers.upgrade(req, socket, head).catch((err: unknown) => {

@@ -1,6 +1,7 @@
 // Graceful shutdown for the gate's listener: stop accepting, let in-flight requests and WebSocket
-// connections finish, and cut what is left at the deadline. Keep-alive sockets are closed as soon
-// as they fall idle, so clients move to another instance instead of waiting on this one.
+// connections finish, and cut what is left at the deadline (WebSockets told first, and given a
+// moment to close). Keep-alive sockets are closed as soon as they fall idle, so clients move to
+// another instance instead of waiting on this one.
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 
@@ -13,7 +14,11 @@ export interface Drainer {
   cut(): void;
 }
 
-export function createDrainer(server: http.Server): Drainer {
+/** How long WebSockets told the gate is going away have to close before they are cut. */
+export const GOING_AWAY_GRACE_MS = 1_000;
+
+/** `goAway` tells open WebSockets the gate is going away (a close frame), at the deadline. */
+export function createDrainer(server: http.Server, goAway: () => void = () => {}): Drainer {
   const inFlight = new Set<http.ServerResponse>();
   let draining = false;
   const sockets = new Set<Duplex>();
@@ -53,13 +58,17 @@ export function createDrainer(server: http.Server): Drainer {
         };
         onChange();
       });
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), timeoutMs)));
-      const outcome = await Promise.race([done.then(() => 'done' as const), deadline]);
-      clearTimeout(timer);
+      const outcome = await Promise.race([done.then(() => 'done' as const), after(timeoutMs, 'deadline' as const)]);
       clearInterval(sweeper);
       const cut = outcome === 'deadline' ? inFlight.size + sockets.size : 0;
-      if (outcome === 'deadline') this.cut();
+      if (outcome === 'deadline') {
+        server.closeAllConnections();
+        if (sockets.size > 0) {
+          goAway();
+          await Promise.race([done, after(GOING_AWAY_GRACE_MS, undefined)]);
+        }
+        this.cut();
+      }
       server.closeIdleConnections();
       await closed;
       return { cut };
@@ -70,4 +79,9 @@ export function createDrainer(server: http.Server): Drainer {
 /** During a drain every response says "Connection: close", so the client reconnects elsewhere. */
 function closeAfter(res: http.ServerResponse): void {
   if (!res.headersSent) res.setHeader('connection', 'close');
+}
+
+/** Resolves to `value` after `ms`, without holding the process open. */
+function after<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
 }

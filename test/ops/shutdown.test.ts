@@ -1,6 +1,6 @@
 // SIGTERM under load, through the real `serve` command: requests in flight finish with 200, new
-// connections are refused at once, an open WebSocket keeps working until the deadline, and the
-// process exits cleanly.
+// connections are refused at once, an open WebSocket keeps working until the deadline (then is
+// told the gate is going away), and the process exits cleanly.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
@@ -95,6 +95,20 @@ describe('graceful shutdown', () => {
     expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(3_500);
     expect(await gate.exited).toBe(0);
     expect(gate.output()).toMatch(/shutdown deadline reached/);
+  });
+
+  it('tells a WebSocket still open at the deadline the gate is going away (1001)', async () => {
+    const ws = serveWorkspace({ upstream: slowUrl, policy: POLICY, server: 'shutdown_timeout: 1s' });
+    gate = await startServe(ws.config);
+    const socket = new WebSocket(`${gate.url.replace('http', 'ws')}/socket`);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    gate.child.kill('SIGTERM');
+    expect(await closed).toBe(1001);
+    expect(await gate.exited).toBe(0);
   });
 
   it('exits as soon as nothing is in flight', async () => {
