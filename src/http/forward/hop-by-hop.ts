@@ -10,8 +10,13 @@ const HOP_BY_HOP = new Set([
   'expect',
 ]);
 
+/** What nearly every Connection header says, and names no other header. */
+const PLAIN_CONNECTION = new Set(['keep-alive', 'Keep-Alive', 'close', 'Close', 'Upgrade', 'upgrade']);
+const NONE: readonly string[] = [];
+
 /** Names a Connection header lists beyond the usual options: they are hop-by-hop too. */
-function listedIn(connection: string): string[] {
+function listedIn(connection: string): readonly string[] {
+  if (PLAIN_CONNECTION.has(connection)) return NONE;
   const names = [];
   for (const token of connection.split(',')) {
     const name = token.trim().toLowerCase();
@@ -26,7 +31,7 @@ function listedIn(connection: string): string[] {
  */
 export function requestHeadersForUpstream(headers: IncomingHttpHeaders): { headers: string[]; hasBody: boolean } {
   const out: string[] = [];
-  const listed = typeof headers.connection === 'string' ? listedIn(headers.connection) : [];
+  const listed = typeof headers.connection === 'string' ? listedIn(headers.connection) : NONE;
   for (const name in headers) {
     if (HOP_BY_HOP.has(name) || (listed.length > 0 && listed.includes(name))) continue;
     const value = headers[name]!;
@@ -43,7 +48,7 @@ export function requestHeadersForUpstream(headers: IncomingHttpHeaders): { heade
  */
 export function responseHeadersForClient(raw: readonly Buffer[], keepUpgrade = false): string[] {
   const out: string[] = [];
-  let listed: string[] = [];
+  let listed = NONE;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1');
     const lower = name.toLowerCase();

@@ -144,6 +144,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    // undici hands an empty chunk on each resume after a pause; writing it costs an empty write(2).
+    if (chunk.length === 0) return true;
     if (this.res.write(chunk)) return true;
     this.res.once('drain', this.resume!);
     return false;
