@@ -24,6 +24,9 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     sessions: { type: 'string', default: '100000' },
     'upload-mb': { type: 'string', default: '1024' },
+    'download-mb': { type: 'string', default: '200' },
+    // "proxy": only the proxied GET and the download rows.
+    only: { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -31,6 +34,7 @@ const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const SESSIONS = Number(values.sessions);
 const UPLOAD_BYTES = Number(values['upload-mb']) * 1024 * 1024;
+const DOWNLOAD_MB = Number(values['download-mb']);
 const LOGIN_WORKERS = { workers: 32, usersPerWorker: 30 };
 
 const results: Record<string, unknown> = { when: new Date().toISOString(), node: process.version, seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS };
@@ -132,23 +136,8 @@ async function proxyAndLogin(upstream: { child: Child; url: string }): Promise<v
   const nginx = await startNginx(upstream.url);
   try {
     await withGate(memoryStore, upstream.url, async (gate) => {
-      const cookie = await loginOnce(gate.url, 'user0', codeWaiter(gate.child));
-      const gateGet: Contender = { name: 'gate', url: `${gate.url}/app`, headers: { cookie }, pid: gate.child.process.pid! };
-      // The same request to every contender: the baselines pass the cookie on, the gate takes it out.
-      const bareGet: Contender = { name: 'bare', url: `${bare.url}/app`, headers: { cookie }, pid: bare.child.process.pid! };
-      const nginxGet: Contender[] = nginx ? [{ name: 'nginx', url: `${nginx.url}/app`, headers: { cookie }, pid: nginx.pid }] : [];
-      const get = await alternate([bareGet, gateGet, ...nginxGet]);
-      const [g, b] = [get.get('gate')!, get.get('bare')!];
-      results.authenticatedGet = Object.fromEntries(get);
-      const ratio = g.rps / b.rps;
-      const p99Gap = g.p99 - b.p99;
-      row('authenticated GET via gate', fmt(g.rps), latency(g), cpu(g), `${fmt(ratio, 2)}× http-proxy`,
-        `${failures(g)}p99 ${p99Gap >= 0 ? '+' : ''}${fmt(p99Gap, 1)} ms; target ≥ 0.95×, ≤ +1 ms: ${verdict(ratio >= 0.95 && p99Gap <= 1)}`);
-      baselineRow('bare http-proxy, same agent', b);
-      const n = get.get('nginx');
-      if (n) row('nginx proxy_pass', fmt(n.rps), latency(n), cpu(n), `gate at ${fmt(g.rps / n.rps, 2)}× nginx`, failures(n));
-      else row('nginx proxy_pass', 'not installed');
-
+      const cookie = await proxyRows(gate, bare, nginx);
+      if (values.only === 'proxy') return;
       const forwardAuthHeaders = { cookie, 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'http', 'x-forwarded-host': '127.0.0.1', 'x-forwarded-uri': '/app' };
       const auth = await alternate([
         { name: 'responder', url: responder.url, pid: responder.child.process.pid! },
@@ -161,10 +150,69 @@ async function proxyAndLogin(upstream: { child: Child; url: string }): Promise<v
 
       await loginRow('memory', gate);
     });
-    await uploadRow(upstream.url, memoryStore, bare);
+    if (values.only !== 'proxy') await uploadRow(upstream.url, memoryStore, bare);
   } finally {
     await Promise.all([bare.child.stop(), responder.child.stop(), nginx?.stop()]);
   }
+}
+
+type Server = { child: Child; url: string };
+
+/**
+ * The signed-in GET through the gate beside bare http-proxy-3 and nginx, then a download through
+ * the gate and bare http-proxy-3. Returns the session cookie.
+ */
+async function proxyRows(gate: Server, bare: Server, nginx: Awaited<ReturnType<typeof startNginx>>): Promise<string> {
+  const cookie = await loginOnce(gate.url, 'user0', codeWaiter(gate.child));
+  const gateGet: Contender = { name: 'gate', url: `${gate.url}/app`, headers: { cookie }, pid: gate.child.process.pid! };
+  // The same request to every contender: the baselines pass the cookie on, the gate takes it out.
+  const bareGet: Contender = { name: 'bare', url: `${bare.url}/app`, headers: { cookie }, pid: bare.child.process.pid! };
+  const nginxGet: Contender[] = nginx ? [{ name: 'nginx', url: `${nginx.url}/app`, headers: { cookie }, pid: nginx.pid }] : [];
+  const get = await alternate([bareGet, gateGet, ...nginxGet]);
+  const [g, b] = [get.get('gate')!, get.get('bare')!];
+  results.authenticatedGet = Object.fromEntries(get);
+  const ratio = g.rps / b.rps;
+  const p99Gap = g.p99 - b.p99;
+  row('authenticated GET via gate', fmt(g.rps), latency(g), cpu(g), `${fmt(ratio, 2)}× http-proxy`,
+    `${failures(g)}p99 ${p99Gap >= 0 ? '+' : ''}${fmt(p99Gap, 1)} ms; target ≥ 1.0×, ≤ +1 ms: ${verdict(ratio >= 1 && p99Gap <= 1)}`);
+  baselineRow('bare http-proxy, same agent', b);
+  const n = get.get('nginx');
+  if (n) row('nginx proxy_pass', fmt(n.rps), latency(n), cpu(n), `gate at ${fmt(g.rps / n.rps, 2)}× nginx`, `${failures(n)}target ≥ 0.5×: ${verdict(g.rps / n.rps >= 0.5)}`);
+  else row('nginx proxy_pass', 'not installed');
+  await downloadRow(gate, bare);
+  return cookie;
+}
+
+/** MB/s of one download, and the server's CPU seconds per 100 MB. */
+async function download(server: Server): Promise<{ mbPerSecond: number; cpuPer100Mb: number }> {
+  const pid = server.child.process.pid!;
+  const before = cpuSeconds(pid);
+  const started = process.hrtime.bigint();
+  await new Promise<void>((resolve, reject) => {
+    http.get(`${server.url}/public/download?mb=${DOWNLOAD_MB}`, (res) => {
+      res.resume();
+      res.on('end', resolve);
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { mbPerSecond: DOWNLOAD_MB / seconds, cpuPer100Mb: ((cpuSeconds(pid) - before) * 100) / DOWNLOAD_MB };
+}
+
+/** Downloads through the bypass rule, gate and bare http-proxy-3 in turn, every round; the spread is shown. */
+async function downloadRow(gate: Server, bare: Server): Promise<void> {
+  const runs = { gate: [] as Array<Awaited<ReturnType<typeof download>>>, bare: [] as Array<Awaited<ReturnType<typeof download>>> };
+  for (let r = 0; r < Math.max(ROUNDS, 3); r++) {
+    runs.bare.push(await download(bare));
+    runs.gate.push(await download(gate));
+  }
+  results.download = { mb: DOWNLOAD_MB, ...runs };
+  const ratios = runs.gate.map((g, i) => g.mbPerSecond / runs.bare[i]!.mbPerSecond);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const cpuText = (xs: typeof runs.gate) => `${fmt(mean(xs.map((x) => x.cpuPer100Mb)), 2)} CPU-s/100 MB`;
+  row(`download ${fmt(DOWNLOAD_MB)} MB via gate`, `${fmt(mean(runs.gate.map((x) => x.mbPerSecond)))} MB/s`, '', '',
+    `${fmt(mean(ratios), 2)}× http-proxy`, `${cpuText(runs.gate)}; per round ${ratios.map((x) => `${fmt(x, 2)}×`).join(' ')}`);
+  row('bare http-proxy download', `${fmt(mean(runs.bare.map((x) => x.mbPerSecond)))} MB/s`, '', '', '1.00×', cpuText(runs.bare));
 }
 
 /**
@@ -208,6 +256,7 @@ async function main(): Promise<void> {
   const upstream = await startServer('upstream.ts');
   try {
     await proxyAndLogin(upstream);
+    if (values.only === 'proxy') return;
     await redisLogin(upstream.url);
     await sessionMemory(upstream.url);
   } finally {
