@@ -64,14 +64,20 @@ describe('graceful shutdown', () => {
     await gate?.stop();
   });
 
-  it('finishes every in-flight request and refuses new connections', async () => {
-    const ws = serveWorkspace({ upstream: slowUrl, policy: POLICY, server: 'shutdown_timeout: 4s' });
+  /** Starts a gate with this shutdown timeout and opens a WebSocket through it. */
+  async function gateWithWebSocket(shutdownTimeout: string): Promise<WebSocket> {
+    const ws = serveWorkspace({ upstream: slowUrl, policy: POLICY, server: `shutdown_timeout: ${shutdownTimeout}` });
     gate = await startServe(ws.config);
     const socket = new WebSocket(`${gate.url.replace('http', 'ws')}/socket`);
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
       socket.once('error', reject);
     });
+    return socket;
+  }
+
+  it('finishes every in-flight request and refuses new connections', async () => {
+    const socket = await gateWithWebSocket('4s');
 
     arrived = 0;
     const inFlight = Array.from({ length: 30 }, (_, i) => get(`${gate.url}/work/${i}`));
@@ -98,13 +104,7 @@ describe('graceful shutdown', () => {
   });
 
   it('tells a WebSocket still open at the deadline the gate is going away (1001)', async () => {
-    const ws = serveWorkspace({ upstream: slowUrl, policy: POLICY, server: 'shutdown_timeout: 1s' });
-    gate = await startServe(ws.config);
-    const socket = new WebSocket(`${gate.url.replace('http', 'ws')}/socket`);
-    await new Promise((resolve, reject) => {
-      socket.once('open', resolve);
-      socket.once('error', reject);
-    });
+    const socket = await gateWithWebSocket('1s');
     const closed = new Promise<number>((resolve) => socket.once('close', resolve));
     gate.child.kill('SIGTERM');
     expect(await closed).toBe(1001);

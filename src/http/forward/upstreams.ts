@@ -194,6 +194,8 @@ class Handshake implements Dispatcher.DispatchHandler {
   }
 
   onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, upstream: Duplex): void {
+    // The client left during the handshake: its close already passed, nothing would end the upstream.
+    if (this.client.destroyed) return void upstream.destroy();
     this.client.write(this.statusAndHeaders(statusCode, 'Switching Protocols', responseHeadersForClient((rawHeaders ?? []) as Buffer[], true)));
     if (this.head.length > 0) upstream.write(this.head);
     const tunnel = new WebSocketTunnel(this.client, upstream, () => closed());
