@@ -32,7 +32,9 @@ export function createReloader(deps: ReloadDeps): Reloader {
   async function once(trigger: ReloadTrigger): Promise<boolean> {
     try {
       const next = await deps.load();
-      for (const setting of deps.apply(next)) deps.log.warn({ trigger, setting }, `reload: ${setting} changed; that takes effect only after a restart`);
+      for (const setting of deps.apply(next)) {
+        deps.log.warn({ trigger, setting }, `reload: ${setting} changed; that takes effect only after a restart`);
+      }
       deps.metrics.reload(true, trigger, now());
       deps.log.info({ trigger, rules: next.policy.rules.length }, 'configuration reloaded');
       return true;

@@ -32,7 +32,7 @@ describe('a reload', () => {
     ['server.keep_alive_timeout', withSection('server:\n  keep_alive_timeout: 65s\n')],
     ['server.max_connections', withSection('server:\n  max_connections: 50\n')],
     ['store', withSection('store:\n  type: memory\n  max_entries: 500\n')],
-    ['channels', withSection('channels:\n  console: {}\n  sms:\n    provider: http\n    url: "https://sms.example.com/send?to={{to}}&text={{text}}"\n    body_type: form\n')],
+    ['channels', withSection('channels:\n  console: {}\n  sms:\n    provider: http\n    url: "https://sms.example/s?t={{text}}"\n')],
     ['metrics', withSection('metrics:\n  listen: "off"\n')],
     ['session', inSession('idle_timeout: 5m')],
     ['otp', withSection('otp:\n  length: 8\n')],
@@ -59,14 +59,16 @@ describe('a reload', () => {
   });
 
   it('keeps the start-up prefix beside a live setting of the same section', () => {
-    const { config: applied } = keepStartupSettings(STARTED, withSection('server:\n  path_prefix: /_auth\n  trusted_proxies: ["10.0.0.0/8"]\n'));
+    const edited = withSection('server:\n  path_prefix: /_auth\n  trusted_proxies: ["10.0.0.0/8"]\n');
+    const { config: applied } = keepStartupSettings(STARTED, edited);
     expect(applied.server.pathPrefix).toBe('/_gate');
     expect(applied.server.trustedProxies).toEqual(['10.0.0.0/8']);
   });
 
   it('applies policies, users, apps, trusted proxies, public URL, form size, shutdown timeout and identity headers as written', () => {
     const edited = config(MINIMAL_CONFIG.replace('policies/', 'other-policies/').replace('users.yaml', 'people.yaml\n  default_country: IT')
-      + 'server:\n  trusted_proxies: ["10.0.0.0/8"]\n  public_url: "https://gate.example.com"\n  max_form_bytes: 2048\n  shutdown_timeout: 20s\n'
+      + 'server:\n  trusted_proxies: ["10.0.0.0/8"]\n  public_url: "https://gate.example.com"\n'
+      + '  max_form_bytes: 2048\n  shutdown_timeout: 20s\n'
       + 'identity_headers:\n  user: X-User\n');
     edited.apps[0]!.upstream = 'http://10.0.0.6:8080';
     const { config: applied, kept } = keepStartupSettings(STARTED, edited);

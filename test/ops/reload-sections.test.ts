@@ -163,7 +163,8 @@ describe('a reload of a restart-only setting keeps it as it started', () => {
   });
 
   it('server.workers: the log names it with the Redis store several workers need', async () => {
-    expect(await reloadWith('server.workers', 2, ['store', { type: 'redis', url: 'redis://127.0.0.1:6379/0' }])).toEqual(['server.workers', 'store']);
+    const redis = { type: 'redis', url: 'redis://127.0.0.1:6379/0' };
+    expect(await reloadWith('server.workers', 2, ['store', redis])).toEqual(['server.workers', 'store']);
     await request(gate.url).get('/public/x').expect(200);
   });
 
