@@ -8,6 +8,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { loadUsersFile } from '../directory/users-file.js';
 import type { Directory } from '../directory/types.js';
 import { compileConfig } from './compile-config.js';
+import { keepStartupSettings } from './restart-only.js';
 import { parseDuration } from '../shared/duration.js';
 import { errorCode, loadPolicyFiles } from './policy-files.js';
 import type { PolicySource } from './policy-files.js';
@@ -30,17 +31,22 @@ export interface LoadGateResult {
 export interface LoadGateOptions {
   /** Folder that relative paths resolve against; default the config file's folder (cwd when embedded). */
   baseDir?: string;
+  /**
+   * On a reload, the config the gate started with: users and policies are checked against its
+   * channels and session lifetime, which stay in use until a restart, not the file's.
+   */
+  startedWith?: GateConfig;
 }
 
 /** Loads a config file from disk. Throws ConfigError carrying every problem when anything is wrong. */
-export async function loadGate(configPath: string, env: NodeJS.ProcessEnv): Promise<LoadGateResult> {
+export async function loadGate(configPath: string, env: NodeJS.ProcessEnv, options: LoadGateOptions = {}): Promise<LoadGateResult> {
   let text: string;
   try {
     text = await readFile(configPath, 'utf8');
   } catch (cause) {
     throw new ConfigError([problem(configPath, `cannot read config file: ${errorCode(cause)}`)]);
   }
-  return loadGateFromText(configPath, text, env);
+  return loadGateFromText(configPath, text, env, options);
 }
 
 /** Loads a config given as text; `file` is how it is named in messages (EMBEDDED for the demo). */
@@ -55,7 +61,9 @@ export async function loadGateFromText(
   const loaded = loadYaml(file, text, configSchema, env);
   const config = loaded.value ? compileConfig(loaded.value, { source, baseDir }) : undefined;
   // Even with a broken config, check the users and policies it points at, so one run shows everything.
-  const refs: Refs = config ? refsOf(config) : salvageRefs(loaded.data, baseDir);
+  const refs: Refs = config
+    ? refsOf(options.startedWith ? keepStartupSettings(options.startedWith, config).config : config)
+    : salvageRefs(loaded.data, baseDir);
   const policySources: PolicySource[] = refs.policySources.map((absolute, i) => ({
     absolute,
     written: stringAt(loaded.data, ['policies', i]) ?? absolute,

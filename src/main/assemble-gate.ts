@@ -19,6 +19,7 @@ import type { Deliveries } from '../channels/delivery.js';
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
 import { configSecrets } from '../config/config-secrets.js';
+import { keepStartupSettings } from '../config/restart-only.js';
 import type { LoadedGate } from '../config/types.js';
 import type { Handoff } from '../http/handoff.js';
 import type { Admit } from '../http/admission.js';
@@ -73,8 +74,11 @@ export interface GateOptions {
 
 export interface AssembledGate {
   state(): GateState;
-  /** Swaps in a newly loaded policy/directory set; in-flight requests keep the set they started with. */
-  reload(loaded: LoadedGate): void;
+  /**
+   * Swaps in a newly loaded set; in-flight requests keep the set they started with. Restart-only
+   * settings keep their start-up values; returns those the new set changes (config/restart-only.ts).
+   */
+  reload(loaded: LoadedGate): string[];
   clock: Clock;
   log: Logger;
   store: Store;
@@ -105,14 +109,15 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.log, { destination: options.logOut, secrets: configSecrets(config) });
   const metrics = options.metrics ?? createGateMetrics();
-  let state: GateState = createGateState(loaded);
+  const signer = createSigner(config.session.secrets);
+  const cookies = createGateCookies(config.session, signer, config.server.pathPrefix);
+  let state: GateState = createGateState(loaded, cookies.names);
   const current = () => state;
 
   // Files first: a broken template or SMS text must fail the start before anything (a Redis
   // connection) is opened.
   const { templates, locales, channels } = loadGateFiles(config, { log, directory: () => state.directory, consoleOut: options.consoleOut });
   const store = options.store ?? createStore(config.store, clock, log, metrics.storeEviction);
-  const signer = createSigner(config.session.secrets);
   const audit = withAuditMetrics(
     createAuditLog(config.audit, { clock, out: options.auditOut, onError: (err) => log.error({ err }, 'audit write failed') }),
     metrics,
@@ -143,7 +148,6 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     store, signer, clock, config: config.otp, directory: () => state.directory, defaultCountry: config.defaultCountry, channels, health, deliveries, audit, log,
     totp, passwords: createPasswordCheck(),
   });
-  const cookies = createGateCookies(config.session, signer, config.server.pathPrefix);
   const devices = createTrustedDevices({ store, signer, clock });
   const resumes = createResumes({ store, lifetimeMs: FLOW_LIFETIME });
   const respond = createResponder({ templates: () => templates, locales: () => locales, pages: config.pages, pathPrefix: () => state.config.server.pathPrefix });
@@ -160,7 +164,11 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
   return {
     state: current,
     reload(next) {
-      state = createGateState(next);
+      // The one place a reload comes in: what was built from a restart-only setting is still in
+      // use, so the live config keeps that setting's start-up value for every reader.
+      const { config: applied, kept } = keepStartupSettings(config, next.config);
+      state = createGateState({ ...next, config: applied }, cookies.names);
+      return kept;
     },
     clock, log, store, sessions, challenges, channels, health, deliveries, audit, metrics, cookies, authorize, admit, readiness, ops, gateApp, handoffs,
     async close() {
