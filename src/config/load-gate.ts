@@ -77,6 +77,9 @@ export async function loadGateFromText(
   ]);
   const problems = [...loaded.problems, ...users.problems, ...policies.problems];
   if (!config || !users.directory || !policies.policy || problems.some((p) => p.severity === 'error')) {
+    const added = config && options.startedWith ? addedChannels(options.startedWith, config) : [];
+    // "channel sms is not configured" reads as wrong while the file configures it: say why.
+    if (added.length > 0) problems.push(loaded.problemAt(['channels'], `channels added since the start (${added.join(', ')}) are not running: users and policies can name them after a restart`));
     throw new ConfigError(problems);
   }
   return { gate: { config, directory: users.directory, policy: policies.policy }, warnings: problems };
@@ -96,6 +99,10 @@ async function readUsers(
     return { directory: undefined, problems: [config.problemAt(['directory', 'file'], message)] };
   }
   return loadUsersFile(display(absolute), text, options);
+}
+
+function addedChannels(started: GateConfig, next: GateConfig): string[] {
+  return Object.keys(next.channels).filter((name) => !(name in started.channels));
 }
 
 interface Refs {

@@ -137,6 +137,7 @@ describe('a reload of a restart-only setting keeps it as it started', () => {
       gate.child.kill('SIGHUP');
       const failed = await gate.waitFor(/reload failed[^\n]*/, from);
       expect(failed[0]).toContain('channel \\"sms\\" is not configured (configured: console)');
+      expect(failed[0]).toContain('channels added since the start (sms) are not running: users and policies can name them after a restart');
     } finally {
       writeFileSync(ws.policyFile, DEFAULT_POLICY);
     }
