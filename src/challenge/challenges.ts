@@ -15,7 +15,7 @@ import type { Factor } from '../policy/types.js';
 import type { Logger } from '../shared/log.js';
 import type { Signer } from '../session/signer.js';
 import type { Store } from '../store/store.js';
-import { StoreError } from '../store/store.js';
+import { guardStore } from '../store/store.js';
 import { networkKey } from '../shared/net/network-key.js';
 import { decoyNumber, describeDestination } from './destination.js';
 import type { Refusal } from './limits.js';
@@ -155,14 +155,6 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     return String(randomInt(0, 10 ** config.length)).padStart(config.length, '0');
   }
 
-  async function guarded<T>(doing: string, op: () => Promise<T>): Promise<T> {
-    try {
-      return await op();
-    } catch (err) {
-      throw err instanceof StoreError ? err : new StoreError(doing, err);
-    }
-  }
-
   /**
    * Limits that apply to every new code, in two steps. The asker's own budgets first (identity,
    * client address, client network): one over its budget is refused there and counts nothing
@@ -184,15 +176,15 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     const window = hourWindow(now);
     const ttl = window.endsAt - now;
     const count = (key: string) => store.increment(`sends:${key}:${window.id}`, ttl);
-    const [identity, address, network] = await guarded('counting sends', () =>
+    const [identity, address, network] = await guardStore('counting sends', () =>
       Promise.all([count(`id:${k}`), count(`ip:${ip}`), count(`net:${networkKey(ip, config.networkBits)}`)]));
     const own = checkHourlyCaps(now, { identity, address, network }, config);
     if (own) return own;
     if (input.decoy) {
-      const destination = await guarded('counting sends', () => count(`decoy-to:${to.dk}`));
+      const destination = await guardStore('counting sends', () => count(`decoy-to:${to.dk}`));
       return checkDestinationCaps(now, { destination, prefix: undefined, total: 0 }, config);
     }
-    const [destination, prefix, total] = await guarded('counting sends', () =>
+    const [destination, prefix, total] = await guardStore('counting sends', () =>
       Promise.all([count(`to:${to.dk}`), to.px === undefined ? Promise.resolve(undefined) : count(`prefix:${to.px}`), count('all')]));
     const shared = checkDestinationCaps(now, { destination, prefix, total }, config);
     return shared && input.sharedExempt && isSharedCap(shared) ? undefined : shared;
@@ -233,12 +225,12 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     if (record.ch === TOTP) {
       // The code is in the person's app: nothing to make or send.
       record.h = '';
-      await guarded('saving challenge', () => store.set(challengeKey(flowId), JSON.stringify(record), config.ttl));
+      await guardStore('saving challenge', () => store.set(challengeKey(flowId), JSON.stringify(record), config.ttl));
       return toView(record);
     }
     const code = newCode();
     record.h = codeDigest(flowId, record.n, code).toString('base64url');
-    await guarded('saving challenge', () => store.set(challengeKey(flowId), JSON.stringify(record), config.ttl));
+    await guardStore('saving challenge', () => store.set(challengeKey(flowId), JSON.stringify(record), config.ttl));
     // After the response: the same path for known and unknown identities (decoys send nothing).
     deps.deliveries.start({
       flowId, n: record.n, channels: record.cs, user, code, host, ip, rule: record.r, destination: record.d, expiresAt: record.e, locale,
@@ -247,7 +239,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
   }
 
   async function load(flowId: string): Promise<ChallengeRecord | undefined> {
-    const raw = await guarded('loading challenge', () => store.get(challengeKey(flowId)));
+    const raw = await guardStore('loading challenge', () => store.get(challengeKey(flowId)));
     return raw === undefined ? undefined : (JSON.parse(raw) as ChallengeRecord);
   }
 
@@ -342,7 +334,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const locked = await lockout.lockedFor(record.k);
       if (locked !== undefined) return { kind: 'locked', retryAfterMs: locked };
 
-      const attempt = await guarded('counting attempts', () => store.increment(`attempts:${input.flowId}:${record.n}`, config.ttl));
+      const attempt = await guardStore('counting attempts', () => store.increment(`attempts:${input.flowId}:${record.n}`, config.ttl));
       const correct = attempt <= config.maxAttempts && (await isCorrect(input.flowId, record, input.code));
       const auditBase = { user: record.u, ip: input.ip, rule: record.r, flow: auditFlowId(input.flowId) };
       const outcome = correct ? judgeAttempt({ attempt, correct, failures: 0 }, config) : await lockout.fail(record.k, attempt, auditBase, 'wrong code');
@@ -354,11 +346,11 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
           return outcome.lockNow ? { kind: 'locked', retryAfterMs: config.lockoutDuration } : { kind: 'wrong', triesLeft: outcome.triesLeft };
         case 'accept': {
           // Single use: only the request that removes the record wins, however many raced here.
-          const consumed = await guarded('consuming code', () => store.delete(challengeKey(input.flowId)));
+          const consumed = await guardStore('consuming code', () => store.delete(challengeKey(input.flowId)));
           const user = deps.directory().find(record.u!);
           if (!consumed || !user) return { kind: 'expired' };
           await lockout.clear(record.k);
-          await guarded('ending delivery', () => deps.deliveries.forget(input.flowId));
+          await guardStore('ending delivery', () => deps.deliveries.forget(input.flowId));
           return { kind: 'login', user, returnTo: record.rd, rule: record.r, factors: [...(record.pf ?? []), 'otp'], method: record.ch, trustDeviceMs: record.td };
         }
       }

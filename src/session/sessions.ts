@@ -6,7 +6,7 @@ import type { Clock } from '../shared/clock.js';
 import type { SessionConfig } from '../config/types.js';
 import type { Factor } from '../policy/types.js';
 import type { Store } from '../store/store.js';
-import { StoreError } from '../store/store.js';
+import { guardStore } from '../store/store.js';
 import type { Signer } from './signer.js';
 import { randomId } from './signer.js';
 
@@ -104,6 +104,11 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
   const forget = (match: (v: Verified) => boolean) => {
     for (const [cookie, v] of verified.entries()) if (match(v)) verified.delete(cookie);
   };
+  /** A store that fails may have lost revocations: nothing verified before is trusted. */
+  const distrustCache = (err: unknown): never => {
+    verified.clear();
+    throw err;
+  };
   const isOver = (record: SessionRecord, now: number) => now - record.c >= config.lifetime || now - record.s >= config.idleTimeout;
 
   function cached(cookie: string | undefined): Session | undefined {
@@ -126,14 +131,12 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
         u: user, c: now, s: now, f: [...proof.factors], a: now, m: proof.method,
         ...(proof.deviceTrustedAt === undefined ? {} : { d: proof.deviceTrustedAt }),
       };
-      try {
+      await guardStore('creating session', async () => {
         // Index first: a session that exists is always findable by its user (a stale index
         // entry is pruned when listed; a missing one would hide a session from revocation).
         await store.setAdd(userKey(user), id, config.lifetime);
         await store.set(key(id), JSON.stringify(record), ttlFor(record, now));
-      } catch (err) {
-        throw new StoreError('creating session', err);
-      }
+      });
       return { session: toSession(id, record), cookie: signer.sign(PURPOSE, id) };
     },
 
@@ -151,14 +154,7 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
       }
       const id = hit?.id ?? signer.unsign(PURPOSE, cookie);
       if (id === undefined) return undefined;
-      let raw: string | undefined;
-      try {
-        raw = await store.get(key(id));
-      } catch (err) {
-        // A store that fails may have lost revocations: trust nothing cached from before.
-        verified.clear();
-        throw new StoreError('loading session', err);
-      }
+      const raw = await guardStore('loading session', () => store.get(key(id))).catch(distrustCache);
       const record = raw === undefined ? undefined : parseRecord(raw);
       if (record === undefined || isOver(record, now)) {
         verified.delete(cookie);
@@ -166,15 +162,10 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
       }
       if (now - record.s >= touchEvery) {
         const touched: SessionRecord = { ...record, s: now };
-        let kept: boolean;
-        try {
-          // Only where the record still exists: a revocation on another instance between our
-          // read and this write must not bring the session back.
-          kept = await store.replace(key(id), JSON.stringify(touched), ttlFor(touched, now));
-        } catch (err) {
-          verified.clear();
-          throw new StoreError('touching session', err);
-        }
+        // Only where the record still exists: a revocation on another instance between our
+        // read and this write must not bring the session back.
+        const kept = await guardStore('touching session', () => store.replace(key(id), JSON.stringify(touched), ttlFor(touched, now)))
+          .catch(distrustCache);
         if (!kept) return undefined;
         remember(cookie, { id, record: touched, at: now });
         return toSession(id, touched);
@@ -185,29 +176,22 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
 
     async revoke(id) {
       forget((v) => v.id === id);
-      try {
+      await guardStore('revoking session', async () => {
         const raw = await store.get(key(id));
         await store.delete(key(id));
         const user = raw === undefined ? undefined : parseRecord(raw)?.u;
         if (user !== undefined) await store.setRemove(userKey(user), id);
-      } catch (err) {
-        throw new StoreError('revoking session', err);
-      }
+      });
     },
 
     async find(id) {
-      let raw: string | undefined;
-      try {
-        raw = await store.get(key(id));
-      } catch (err) {
-        throw new StoreError('finding session', err);
-      }
+      const raw = await guardStore('finding session', () => store.get(key(id)));
       const record = raw === undefined ? undefined : parseRecord(raw);
       return record && toSession(id, record);
     },
 
     async list(user) {
-      try {
+      return guardStore('listing sessions', async () => {
         const ids = await store.setMembers(userKey(user));
         const found = await Promise.all(ids.map(async (id) => ({ id, raw: await store.get(key(id)) })));
         const sessions: Session[] = [];
@@ -219,28 +203,19 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
         }
         if (gone.length > 0) await store.setRemove(userKey(user), ...gone);
         return sessions.sort((a, b) => a.createdAt - b.createdAt);
-      } catch (err) {
-        throw new StoreError('listing sessions', err);
-      }
+      });
     },
 
     async revokeUser(user) {
       forget((v) => v.record.u === user);
-      let ids: string[];
-      try {
-        ids = await store.setMembers(userKey(user));
-      } catch (err) {
-        throw new StoreError('listing sessions to revoke', err);
-      }
+      const ids = await guardStore('listing sessions to revoke', () => store.setMembers(userKey(user)));
       let count = 0;
-      for (const id of ids) {
-        try {
+      await guardStore(() => `revoking sessions (${count} of ${ids.length} done)`, async () => {
+        for (const id of ids) {
           if (await store.delete(key(id))) count += 1;
           await store.setRemove(userKey(user), id);
-        } catch (err) {
-          throw new StoreError(`revoking sessions (${count} of ${ids.length} done)`, err);
         }
-      }
+      });
       return count;
     },
   };

@@ -7,6 +7,7 @@ import { createSessions } from '../../src/session/sessions.js';
 import { createSigner } from '../../src/session/signer.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
+import { StoreError } from '../../src/store/store.js';
 import { TEST_SECRET } from '../helpers/gate.js';
 
 const CONFIG: SessionConfig = {
@@ -89,6 +90,18 @@ describe('sessions', () => {
     expect(await sessions.resolve(cookie)).toBeUndefined();
     expect(await sessions.resolve(cookie)).toBeUndefined();
     expect(await sessions.find(session.id)).toBeUndefined();
+  });
+
+  it('says how far revoking a user\'s sessions got when the store fails midway', async () => {
+    let deletes = 0;
+    const { sessions } = make((store) => ({
+      ...store,
+      delete: (k: string) => (++deletes === 3 ? Promise.reject(new Error('connection lost')) : store.delete(k)),
+    }));
+    for (let i = 0; i < 3; i++) await sessions.create('alice');
+    const error = await sessions.revokeUser('alice').catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).message).toBe('store: revoking sessions (2 of 3 done)');
   });
 });
 
