@@ -15,7 +15,7 @@ import type { Channel } from './channel.js';
 import type { ChannelHealth } from './channel-health.js';
 import { ChannelError } from './channel.js';
 import type { DeliveryRecord, ReportOutcome, ReportedStatus } from './delivery-state.js';
-import { applyReport, deliveryKey, messageKey, parseDeliveryRecord } from './delivery-state.js';
+import { applyReport, decodeDelivery, deliveryKey, encodeDelivery, messageKey } from './delivery-state.js';
 
 export interface DeliveryJob {
   flowId: string;
@@ -77,12 +77,12 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
   const wakers = new Map<string, () => void>();
   let closed = false;
 
-  const load = async (flowId: string) => parseDeliveryRecord(await store.get(deliveryKey(flowId)));
+  const load = async (flowId: string) => decodeDelivery(await store.get(deliveryKey(flowId)));
   /** Saves the record unless a newer code for the flow took over meanwhile; false then. */
   async function save(job: DeliveryJob, record: DeliveryRecord): Promise<boolean> {
     const current = await load(job.flowId);
-    if (current && current.n > job.n) return false;
-    await store.set(deliveryKey(job.flowId), JSON.stringify(record), Math.max(1, job.expiresAt - clock.now()));
+    if (current && current.codeNumber > job.n) return false;
+    await store.set(deliveryKey(job.flowId), encodeDelivery(record), Math.max(1, job.expiresAt - clock.now()));
     return true;
   }
 
@@ -102,9 +102,9 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
     const until = Date.now() + deadlineMs;
     for (;;) {
       const record = await load(job.flowId);
-      if (closed || !record || record.n > job.n) return 'superseded';
-      if (record.ph === 'delivered') return 'delivered';
-      if (record.ph === 'undelivered') return 'undelivered';
+      if (closed || !record || record.codeNumber > job.n) return 'superseded';
+      if (record.phase === 'delivered') return 'delivered';
+      if (record.phase === 'undelivered') return 'undelivered';
       const left = until - Date.now();
       if (left <= 0) return 'deadline';
       await sleep(Math.min(pollMs, left), job.flowId);
@@ -113,7 +113,9 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
 
   async function run(job: DeliveryJob): Promise<void> {
     const previous = await load(job.flowId);
-    const record: DeliveryRecord = { n: job.n, cs: job.channels, i: 0, ph: 'sending', f: previous?.f ?? 0, at: clock.now(), e: job.expiresAt, u: job.user?.username };
+    const record: DeliveryRecord = {
+      codeNumber: job.n, channels: job.channels, current: 0, phase: 'sending', failedChannels: previous?.failedChannels ?? 0, changedAt: clock.now(), expiresAt: job.expiresAt, username: job.user?.username,
+    };
     if (job.user === undefined) return runDecoy(job, record);
     if (!(await save(job, record))) return; // from here on, an older job for this flow sees it is superseded
     const user = job.user;
@@ -123,7 +125,7 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       const channel = deps.channels.get(name);
       const ttlMs = job.expiresAt - clock.now();
       if (!channel || ttlMs <= 0 || closed) continue;
-      Object.assign(record, { i, ph: 'sending', mid: undefined, at: clock.now() });
+      Object.assign(record, { current: i, phase: 'sending', messageId: undefined, changedAt: clock.now() });
       if (!(await save(job, record))) return; // a newer code took over
       let messageId: string | undefined;
       const began = performance.now();
@@ -138,7 +140,7 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
         deps.metrics?.fallback(name, job.channels[i + 1] ?? 'none', `send_failed_${kind}`);
         deps.log.warn({ err, channel: name, user: user.username, kind }, 'code delivery failed; trying the next channel');
         deps.audit.record({ event: 'code_send_failed', ...audit, outcome: 'fail', channel: name, reason: kind });
-        Object.assign(record, { from: name, f: record.f + 1 });
+        Object.assign(record, { switchedFrom: name, failedChannels: record.failedChannels + 1 });
         continue;
       }
       deps.audit.record({ event: 'code_sent', ...audit, outcome: 'ok', channel: name, messageId });
@@ -146,7 +148,7 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
         // Indexed before the record names it, so an early webhook finds its flow.
         await store.set(messageKey(name, messageId), `${job.flowId}:${job.n}`, Math.max(1, job.expiresAt - clock.now()));
       }
-      Object.assign(record, { ph: 'sent', mid: messageId, at: clock.now() });
+      Object.assign(record, { phase: 'sent', messageId, changedAt: clock.now() });
       if (!(await save(job, record))) return;
       if (channel.deliveryDeadlineMs === undefined || messageId === undefined) return;
       const outcome = await waitForReport(job, channel.deliveryDeadlineMs);
@@ -158,10 +160,10 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       deps.log.info({ channel: name, user: user.username, reason }, 'code not delivered; trying the next channel');
       deps.audit.record({ event: 'code_fallback', ...audit, outcome: 'fail', channel: name, messageId, reason });
       deps.metrics?.fallback(name, job.channels[i + 1] ?? 'none', outcome === 'deadline' ? 'no_report' : 'undelivered');
-      Object.assign(record, { from: name, f: record.f + 1 });
+      Object.assign(record, { switchedFrom: name, failedChannels: record.failedChannels + 1 });
     }
     if (closed) return;
-    Object.assign(record, { ph: 'failed', at: clock.now() });
+    Object.assign(record, { phase: 'failed', changedAt: clock.now() });
     if (!(await save(job, record))) return;
     deps.audit.record({ event: 'code_undelivered', ...audit, outcome: 'fail', reason: 'every channel failed' });
   }
@@ -170,14 +172,14 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
   async function runDecoy(job: DeliveryJob, record: DeliveryRecord): Promise<void> {
     const name = job.channels.find((c) => deps.channels.has(c));
     const channel = name === undefined ? undefined : deps.channels.get(name);
-    Object.assign(record, { i: Math.max(0, job.channels.indexOf(name ?? '')), ph: 'sent', mid: undefined });
+    Object.assign(record, { current: Math.max(0, job.channels.indexOf(name ?? '')), phase: 'sent', messageId: undefined });
     await save(job, record);
     if (channel?.deliveryDeadlineMs === undefined) return;
     // A real delivery report takes a moment; the decoy's must not be predictable either.
     await sleep(deps.decoyDelayMs?.() ?? randomInt(500, 2000), job.flowId);
     const current = await load(job.flowId);
-    if (closed || !current || current.n > job.n) return;
-    Object.assign(record, { ph: 'delivered', at: clock.now() });
+    if (closed || !current || current.codeNumber > job.n) return;
+    Object.assign(record, { phase: 'delivered', changedAt: clock.now() });
     await save(job, record);
   }
 
@@ -198,13 +200,13 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       if (owner === undefined) return 'unknown';
       const cut = owner.lastIndexOf(':');
       const flowId = owner.slice(0, cut);
-      const record = await load(flowId);
-      if (!record || record.n !== Number(owner.slice(cut + 1)) || record.cs[record.i] !== channel) return 'stale';
-      const outcome = applyReport(record, messageId, status, clock.now());
+      const stored = await load(flowId);
+      if (!stored || stored.codeNumber !== Number(owner.slice(cut + 1)) || stored.channels[stored.current] !== channel) return 'stale';
+      const { outcome, record } = applyReport(stored, messageId, status, clock.now());
       if (outcome !== 'applied') return outcome;
-      await store.set(deliveryKey(flowId), JSON.stringify(record), Math.max(1, record.e - clock.now()));
+      await store.set(deliveryKey(flowId), encodeDelivery(record), Math.max(1, record.expiresAt - clock.now()));
       wakers.get(flowId)?.();
-      deps.audit.record({ event: 'delivery_status', user: record.u, ip: source.ip, flow: auditFlowId(flowId), outcome: 'ok', channel, messageId, reason: source.raw });
+      deps.audit.record({ event: 'delivery_status', user: record.username, ip: source.ip, flow: auditFlowId(flowId), outcome: 'ok', channel, messageId, reason: source.raw });
       return 'applied';
     },
 
