@@ -10,9 +10,8 @@ import { TOTP } from '../../policy/types.js';
 import type { Deliveries } from '../../channels/delivery.js';
 import type { Refusal } from '../../challenge/limits.js';
 import type { Clock } from '../../shared/clock.js';
-import { decide } from '../../policy/decide.js';
-import { normaliseHost, normalisePath } from '../../policy/normalise-path.js';
-import type { CompiledRule } from '../../policy/types.js';
+import type { LoginRule, TrustedSignIn } from '../../policy/login-rule.js';
+import { asksPassword, honoursTrust, loginRule, trustedSignIn } from '../../policy/login-rule.js';
 import type { Proof, Sessions } from '../../session/sessions.js';
 import type { TrustedDevice, TrustedDevices } from '../../session/trusted-devices.js';
 import type { User } from '../../directory/types.js';
@@ -58,7 +57,7 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
 
   async function renderLogin(ctx: Context, flowId: string, rd: string, status = 200, error?: string, identifier?: string) {
     const rule = ruleFor(rd, deps.context(ctx), deps.state());
-    const device = await codeFreeDevice(ctx, rule);
+    const device = await trustedBrowser(ctx, rule, 'continue-as');
     respond.page(ctx, status, 'login', {
       action: `${prefix()}/login`,
       device_action: `${prefix()}/login/device`,
@@ -66,7 +65,7 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
       rd,
       error,
       identifier: identifier ?? (await stepUpUser(ctx)),
-      password: rule.factors.includes('password'),
+      password: asksPassword(rule),
       device_name: device?.user.name,
     }, { switchHref: `${prefix()}/login?rd=${encodeURIComponent(rd)}` });
   }
@@ -81,19 +80,15 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     return (await stepUpUser(ctx)) ?? (await deps.devices.resolve(cookies.device(ctx)).catch(() => undefined))?.user;
   }
 
-  /** The trusted browser, when there is one and the rule honours it (its trusted_device, counted from when it was trusted). */
-  async function honouredDevice(ctx: Context, rule: LoginRule): Promise<{ device: TrustedDevice; user: User } | undefined> {
-    if (rule.trustedDevice === undefined) return undefined;
+  /** This browser's trust, when the rule honours it for signing in the `way` asked, and its user still exists. */
+  async function trustedBrowser(ctx: Context, rule: LoginRule, way: TrustedSignIn): Promise<{ device: TrustedDevice; user: User } | undefined> {
+    // No store lookup for a browser the rule would not let sign in this way.
+    if (trustedSignIn(rule) !== way) return undefined;
     // A store that fails trusts no browser: the person is asked for a code (fail closed).
     const device = await deps.devices.resolve(cookies.device(ctx)).catch(() => undefined);
     const user = device && deps.state().directory.find(device.user);
-    if (!device || !user || deps.clock.now() - device.trustedAt >= rule.trustedDevice) return undefined;
+    if (!device || !user || !honoursTrust(rule, deps.clock.now() - device.trustedAt)) return undefined;
     return { device, user };
-  }
-
-  /** A trusted browser that may sign in with no more ("Continue as …"): under a password rule it still needs the password. */
-  async function codeFreeDevice(ctx: Context, rule: LoginRule): Promise<{ device: TrustedDevice; user: User } | undefined> {
-    return rule.factors.includes('password') ? undefined : honouredDevice(ctx, rule);
   }
 
   /** A new session for what was proven (no fixation: any older one in this browser ends), then back where the person was going. */
@@ -173,11 +168,11 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     const rule = ruleFor(rd, rc, deps.state());
     const tr = respond.texts(ctx);
     const proven: Array<Proof['factors'][number]> = [];
-    if (rule.factors.includes('password')) {
+    if (asksPassword(rule)) {
       const checked = await deps.challenges.checkPassword({ identifier, password: password ?? '', ip: rc.facts.ip, rule: rule.name });
       if (checked.kind === 'locked') throw lockedOut(tr, checked.retryAfterMs);
       if (checked.kind === 'wrong') return renderLogin(ctx, flowId, rd, 400, tr.t('login.error_password'), identifier);
-      const trusted = await honouredDevice(ctx, rule);
+      const trusted = await trustedBrowser(ctx, rule, 'after-password');
       if (trusted?.user.username === checked.user.username) {
         return signIn(ctx, checked.user, deviceProof(trusted.device, ['password', 'otp']), rule.name, rd, flowId);
       }
@@ -198,7 +193,7 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     const rd = safeReturnTo(form.rd, deps.state().findApp);
     const rule = ruleFor(rd, deps.context(ctx), deps.state());
     await keepingInput({ action: `${prefix()}/login/device`, csrf: form.csrf ?? '', rd }, async () => {
-      const trusted = await codeFreeDevice(ctx, rule);
+      const trusted = await trustedBrowser(ctx, rule, 'continue-as');
       if (!trusted) return renderLogin(ctx, flowId, rd, 400, respond.texts(ctx).t('login.error_device'));
       await signIn(ctx, trusted.user, deviceProof(trusted.device, ['otp']), rule.name, rd, flowId);
     });
@@ -272,20 +267,9 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
   }
 }
 
-type LoginRule = Pick<CompiledRule, 'name' | 'channels' | 'factors' | 'trustedDevice'>;
-
-/**
- * The rule that will judge the destination decides factors, channels and browser trust; a login
- * for anything else asks for a code on every channel and trusts no browser.
- */
+/** The rule a sign-in for `rd` answers to, from this request's host and address. */
 function ruleFor(rd: string, rc: RequestContext, state: GateState): LoginRule {
-  const fallback: LoginRule = { name: '(login)', channels: Object.keys(state.config.channels), factors: ['otp'], trustedDevice: undefined };
-  const url = new URL(rd, 'http://placeholder.invalid');
-  const host = rd.startsWith('/') ? rc.facts.host : normaliseHost(url.host);
-  const path = normalisePath(url.pathname + url.search);
-  if (host === undefined || !path.ok) return fallback;
-  const decision = decide(state.policy, { host, path: path.path, method: 'GET', ip: rc.facts.ip });
-  return decision.action === 'challenge' ? decision.rule : fallback;
+  return loginRule(state.policy, { returnTo: rd, host: rc.facts.host, ip: rc.facts.ip, channels: Object.keys(state.config.channels) });
 }
 
 function refusalText(tr: Translator, refusal: Refusal): string {
