@@ -67,22 +67,45 @@ export function ruleFor(deps: LoginRouteDeps, ctx: Context, rd: string): LoginRu
   return loginRule(state.policy, { returnTo: rd, host: facts.host, ip: facts.ip, channels: Object.keys(state.config.channels) });
 }
 
-/** Whose session fell short of the rule (step-up): the sign-in page offers their name. */
-async function stepUpUser(deps: LoginRouteDeps, ctx: Context): Promise<string | undefined> {
-  return (await deps.sessions.resolve(deps.cookies.session(ctx)).catch(() => undefined))?.user;
+/** What this browser's cookies say, each looked up at most once per request however many steps ask. */
+interface BrowserCookies {
+  /** Whose session it has: on the sign-in page, whose session fell short of the rule (step-up). */
+  sessionUser(): Promise<string | undefined>;
+  /** The trust behind its trusted-browser cookie. */
+  device(): Promise<TrustedDevice | undefined>;
+}
+
+const browsers = new WeakMap<Context, BrowserCookies>();
+
+function browserOf(deps: LoginRouteDeps, ctx: Context): BrowserCookies {
+  let browser = browsers.get(ctx);
+  if (!browser) {
+    // A store that fails knows no session and trusts no browser: the person is asked for a code (fail closed).
+    browser = {
+      sessionUser: once(async () => (await deps.sessions.resolve(deps.cookies.session(ctx)).catch(() => undefined))?.user),
+      device: once(() => deps.devices.resolve(deps.cookies.device(ctx)).catch(() => undefined)),
+    };
+    browsers.set(ctx, browser);
+  }
+  return browser;
+}
+
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => (loaded ??= load());
 }
 
 /** Whom this browser has signed in as: a live session, else a trusted-browser cookie (whatever the rule honours). */
 export async function knownBrowser(deps: LoginRouteDeps, ctx: Context): Promise<string | undefined> {
-  return (await stepUpUser(deps, ctx)) ?? (await deps.devices.resolve(deps.cookies.device(ctx)).catch(() => undefined))?.user;
+  const browser = browserOf(deps, ctx);
+  return (await browser.sessionUser()) ?? (await browser.device())?.user;
 }
 
 /** This browser's trust, when the rule honours it for signing in the `way` asked, and its user still exists. */
 export async function trustedBrowser(deps: LoginRouteDeps, ctx: Context, rule: LoginRule, way: TrustedSignIn): Promise<{ device: TrustedDevice; user: User } | undefined> {
   // No store lookup for a browser the rule would not let sign in this way.
   if (trustedSignIn(rule) !== way) return undefined;
-  // A store that fails trusts no browser: the person is asked for a code (fail closed).
-  const device = await deps.devices.resolve(deps.cookies.device(ctx)).catch(() => undefined);
+  const device = await browserOf(deps, ctx).device();
   const user = device && deps.state().directory.find(device.user);
   if (!device || !user || !honoursTrust(rule, deps.clock.now() - device.trustedAt)) return undefined;
   return { device, user };
@@ -136,7 +159,7 @@ export async function renderLogin(deps: LoginRouteDeps, ctx: Context, { flowId, 
     csrf: csrfToken(deps.signer, flowId),
     rd,
     error,
-    identifier: identifier ?? (await stepUpUser(deps, ctx)),
+    identifier: identifier ?? (await browserOf(deps, ctx).sessionUser()),
     password: asksPassword(rule),
     device_name: device?.user.name,
   }, { switchHref: `${prefix}/login?rd=${encodeURIComponent(rd)}` });
