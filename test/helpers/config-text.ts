@@ -1,10 +1,37 @@
-// The smallest config that loads, as YAML text, for tests of one section appended to it.
-export const MINIMAL_CONFIG = `apps:
-  - host: wiki.example.com
-    upstream: "http://10.0.0.5:8080"
-session:
-  secrets: ["a-very-long-session-secret-for-tests-only-0123456789"]
-directory:
-  file: users.yaml
-policies: [policies/]
-`;
+// The smallest config that loads, as YAML text, for tests of one section appended to it; the
+// options are the few variations tests need. Without `server` or `directory` it is eight lines,
+// so what a test appends starts on line 9.
+export const CONFIG_SECRET = 'a-very-long-session-secret-for-tests-only-0123456789';
+
+/** Written as the secret, it reads SESSION_SECRET from the environment. */
+export const SECRET_FROM_ENV = '${SESSION_SECRET}';
+
+export interface ConfigTextOptions {
+  /** Lines of a `server:` section (indented by two), written first. */
+  server?: string;
+  /** The one app's host and upstream. */
+  host?: string;
+  upstream?: string;
+  /** The session secret as written (SECRET_FROM_ENV for one from the environment). */
+  secret?: string;
+  /** More lines of the `directory:` section (indented by two). */
+  directory?: string;
+}
+
+export function configText(options: ConfigTextOptions = {}): string {
+  return [
+    ...(options.server === undefined ? [] : ['server:', options.server]),
+    'apps:',
+    `  - host: ${options.host ?? 'wiki.example.com'}`,
+    `    upstream: "${options.upstream ?? 'http://10.0.0.5:8080'}"`,
+    'session:',
+    `  secrets: ["${options.secret ?? CONFIG_SECRET}"]`,
+    'directory:',
+    '  file: users.yaml',
+    ...(options.directory === undefined ? [] : [options.directory]),
+    'policies: [policies/]',
+    '',
+  ].join('\n');
+}
+
+export const MINIMAL_CONFIG = configText();
