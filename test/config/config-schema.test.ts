@@ -3,23 +3,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileConfig } from '../../src/config/compile-config.js';
-import { formatProblem } from '../../src/shared/problem.js';
-import { configSchema } from '../../src/config/schema.js';
-import { loadYaml } from '../../src/shared/yaml-file.js';
-import { CONFIG_SECRET, SECRET_FROM_ENV, configText } from '../helpers/config-text.js';
+import { CONFIG_SECRET, SECRET_FROM_ENV, compileConfigText, configProblems, configText } from '../helpers/config-text.js';
 
 const ENV = { SESSION_SECRET: CONFIG_SECRET };
 const MINIMAL = configText({ secret: SECRET_FROM_ENV });
 
-const load = (text: string, env: NodeJS.ProcessEnv = ENV) => loadYaml('gate.yaml', text, configSchema, env);
-const lines = (text: string, env: NodeJS.ProcessEnv = ENV) => load(text, env).problems.map(formatProblem);
-const compile = (text: string, env: NodeJS.ProcessEnv = ENV) => {
-  const out = load(text, env);
-  expect(out.problems.map(formatProblem)).toEqual([]);
-  if (!out.value) throw new Error('no value');
-  return compileConfig(out.value, { source: '/etc/otp-gate/gate.yaml', baseDir: '/etc/otp-gate' });
-};
+const lines = (text: string, env: NodeJS.ProcessEnv = ENV) => configProblems(text, env);
+const compile = (text: string, env: NodeJS.ProcessEnv = ENV) => compileConfigText(text, env);
 
 describe('config schema', () => {
   it('a minimal config gets every default', () => {

@@ -1,6 +1,13 @@
 // The smallest config that loads, as YAML text, for tests of one section appended to it; the
 // options are the few variations tests need. Without `server` or `directory` it is eight lines,
-// so what a test appends starts on line 9.
+// so what a test appends starts on line 9. And config text loaded and compiled as the gate does.
+import { expect } from 'vitest';
+import { compileConfig } from '../../src/config/compile-config.js';
+import { configSchema } from '../../src/config/schema.js';
+import type { GateConfig } from '../../src/config/types.js';
+import { formatProblem } from '../../src/shared/problem.js';
+import { loadYaml } from '../../src/shared/yaml-file.js';
+
 export const CONFIG_SECRET = 'a-very-long-session-secret-for-tests-only-0123456789';
 
 /** Written as the secret, it reads SESSION_SECRET from the environment. */
@@ -35,3 +42,14 @@ export function configText(options: ConfigTextOptions = {}): string {
 }
 
 export const MINIMAL_CONFIG = configText();
+
+/** The problems in config text read as gate.yaml, each as `otp-gate check` prints it. */
+export const configProblems = (text: string, env: NodeJS.ProcessEnv = {}): string[] =>
+  loadYaml('gate.yaml', text, configSchema, env).problems.map(formatProblem);
+
+/** Compiles config text, which must have no problem, as /etc/otp-gate/gate.yaml. */
+export function compileConfigText(text: string, env: NodeJS.ProcessEnv = {}): GateConfig {
+  const out = loadYaml('gate.yaml', text, configSchema, env);
+  expect(out.problems.map(formatProblem)).toEqual([]);
+  return compileConfig(out.value!, { source: '/etc/otp-gate/gate.yaml', baseDir: '/etc/otp-gate' });
+}
