@@ -8,6 +8,7 @@ import { REDIS_INSTALL, REDIS_SERVER, useRedis } from '../helpers/redis-server.j
 import { describeWithBinary } from '../helpers/system-binary.js';
 import { redisStoreConfig } from './redis-config.js';
 
+// Real waits: a real redis-server killed, restarted or frozen, and ioredis noticing it on its own.
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** How long an operation takes to settle, and how. */

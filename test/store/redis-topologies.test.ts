@@ -11,6 +11,7 @@ import type { Store } from '../../src/store/store.js';
 import { REDIS_INSTALL, REDIS_SERVER, freePort, startRedis, useRedis } from '../helpers/redis-server.js';
 import type { TestRedis } from '../helpers/redis-server.js';
 import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
+import { waitFor } from '../helpers/wait.js';
 import { redisStoreConfig } from './redis-config.js';
 import { realWait, storeContract } from './store-contract.js';
 
@@ -47,11 +48,7 @@ describeWithBinary('redis store on a cluster', REDIS_CLI && REDIS_SERVER, REDIS_
       nodes.push(await startRedis(binary, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'], { port }));
     }
     await run(REDIS_CLI!, ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
-    const deadline = Date.now() + 15_000;
-    while (!(await run(REDIS_CLI!, ['-p', String(nodes[0]!.port), 'cluster', 'info'])).stdout.includes('cluster_state:ok')) {
-      if (Date.now() > deadline) throw new Error('the test cluster did not become ready');
-      await realWait(100);
-    }
+    await waitFor('the test cluster to be ready', async () => (await run(REDIS_CLI!, ['-p', String(nodes[0]!.port), 'cluster', 'info'])).stdout.includes('cluster_state:ok'), 15_000);
     store = createStore(redisStoreConfig('', { address: { kind: 'cluster', nodes: [{ host: '127.0.0.1', port: nodes[0]!.port }] } }));
     await store.check();
   }, 30_000);
