@@ -3,33 +3,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileConfig } from '../../src/config/compile-config.js';
-import { formatProblem } from '../../src/shared/problem.js';
-import { configSchema } from '../../src/config/schema.js';
-import { loadYaml } from '../../src/shared/yaml-file.js';
+import { CONFIG_SECRET, SECRET_FROM_ENV, compileConfigText, configProblems, configText } from '../helpers/config-text.js';
 
-const SECRET = 'a-very-long-session-secret-for-tests-only-0123456789';
-const ENV = { SESSION_SECRET: SECRET };
-const MINIMAL = [
-  'apps:',
-  '  - host: wiki.example.com',
-  '    upstream: "http://10.0.0.5:8080"',
-  'session:',
-  '  secrets: ["${SESSION_SECRET}"]',
-  'directory:',
-  '  file: users.yaml',
-  'policies: [policies/]',
-  '',
-].join('\n');
+const ENV = { SESSION_SECRET: CONFIG_SECRET };
+const MINIMAL = configText({ secret: SECRET_FROM_ENV });
 
-const load = (text: string, env: NodeJS.ProcessEnv = ENV) => loadYaml('gate.yaml', text, configSchema, env);
-const lines = (text: string, env: NodeJS.ProcessEnv = ENV) => load(text, env).problems.map(formatProblem);
-const compile = (text: string, env: NodeJS.ProcessEnv = ENV) => {
-  const out = load(text, env);
-  expect(out.problems.map(formatProblem)).toEqual([]);
-  if (!out.value) throw new Error('no value');
-  return compileConfig(out.value, { source: '/etc/otp-gate/gate.yaml', baseDir: '/etc/otp-gate' });
-};
+const lines = (text: string, env: NodeJS.ProcessEnv = ENV) => configProblems(text, env);
+const compile = (text: string, env: NodeJS.ProcessEnv = ENV) => compileConfigText(text, env);
 
 describe('config schema', () => {
   it('a minimal config gets every default', () => {
@@ -42,7 +22,7 @@ describe('config schema', () => {
     expect(config.metrics).toEqual({ listen: { host: '127.0.0.1', port: 9464 } });
     expect(config.apps).toEqual([{ host: 'wiki.example.com', pathPrefix: '/', upstream: 'http://10.0.0.5:8080', timeout: 30_000 }]);
     expect(config.session).toEqual({
-      cookieName: 'otp_gate', domain: undefined, secure: true, secrets: [SECRET], lifetime: 12 * 3_600_000, idleTimeout: 3_600_000, verifiedCache: 500,
+      cookieName: 'otp_gate', domain: undefined, secure: true, secrets: [CONFIG_SECRET], lifetime: 12 * 3_600_000, idleTimeout: 3_600_000, verifiedCache: 500,
     });
     expect(config.store).toEqual({ type: 'memory', maxEntries: 10_000 });
     expect(config.otp).toEqual({

@@ -3,7 +3,7 @@
 // table of headers a client adds to change the decision or the identity (issue 16).
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browser, signIn } from '../helpers/browser.js';
+import { browser, sessionCookie, signIn } from '../helpers/browser.js';
 import { itRefusesClientClaims } from '../helpers/client-header-table.js';
 import type { FrontProxy } from '../helpers/front-proxy.js';
 import { startCaddy } from '../helpers/front-proxy.js';
@@ -21,8 +21,7 @@ describeWithBinary('Caddy forward_auth in front of the gate', CADDY, 'the Debian
     const viaCaddy = { ...env.gate, url: caddy.url };
     const res = await signIn(viaCaddy, browser(viaCaddy), 'alice', '/docs/');
     expect(res.status, caddy.logs()).toBe(303);
-    const raw = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!;
-    cookie = raw.slice(0, raw.indexOf(';'));
+    cookie = sessionCookie(res);
   });
   afterAll(async () => {
     await caddy?.stop();
@@ -55,8 +54,7 @@ describeWithBinary('Caddy forward_auth in front of the gate', CADDY, 'the Debian
   it('refuses a deny rule and a user the rule does not admit with 403', async () => {
     await request(caddy.url).get('/blocked/x').set('Cookie', cookie).expect(403);
     const bob = await signIn({ ...env.gate, url: caddy.url }, browser({ ...env.gate, url: caddy.url }), 'bob', '/docs/');
-    const raw = (bob.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!;
-    await request(caddy.url).get('/admin/').set('Cookie', raw.slice(0, raw.indexOf(';'))).set('Accept', 'application/json').expect(403);
+    await request(caddy.url).get('/admin/').set('Cookie', sessionCookie(bob)).set('Accept', 'application/json').expect(403);
   });
 
   it('believes no nginx X-Original-URL a client adds: a deny rule stays denied', async () => {

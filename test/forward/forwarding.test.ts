@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { browser, signIn } from '../helpers/browser.js';
+import { browser, sessionCookie, signIn } from '../helpers/browser.js';
 import { startGateProcess } from '../helpers/gate-process.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
@@ -19,9 +19,7 @@ beforeAll(async () => {
   upstream = await startUpstream();
   gate = await startTestGate({ upstream: upstream.url });
   trusting = await startTestGate({ upstream: upstream.url, server: 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]' });
-  const res = await signIn(gate, browser(gate), 'alice');
-  const raw = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!;
-  cookie = raw.slice(0, raw.indexOf(';'));
+  cookie = sessionCookie(await signIn(gate, browser(gate), 'alice'));
 });
 afterAll(async () => {
   await gate?.close();

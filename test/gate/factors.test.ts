@@ -89,7 +89,7 @@ describe('password first factor', () => {
     const { status, html } = await identify(browser(env.gate), 'alice', '/admin/x', { password: 'wrong' });
     expect(status).toBe(400);
     expect(html).toContain('That username and password do not match');
-    await new Promise((r) => setTimeout(r, 50));
+    await env.gate.gate.challenges.idle();
     expect(env.gate.inbox.codesFor('alice')).toHaveLength(before);
   });
 

@@ -1,16 +1,15 @@
 // Real gate processes on one Redis: `serve` with `server.workers: 2` (a primary and two workers
 // on one port) beside a second, single-process gate. They behave as one gate.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar, askForCode } from '../helpers/cookie-jar.js';
-import { DEFAULT_POLICY, DEFAULT_USERS, TEST_SECRET } from '../helpers/gate.js';
-import { REDIS_INSTALL, REDIS_SERVER, freePort, startRedis } from '../helpers/redis-server.js';
-import type { TestRedis } from '../helpers/redis-server.js';
+import { SECRET_FROM_ENV, configText } from '../helpers/config-text.js';
+import { TEST_SECRET, gateFolder } from '../helpers/gate.js';
+import { REDIS_INSTALL, REDIS_SERVER, freePort, useRedis } from '../helpers/redis-server.js';
 import { startRedisGateProcess } from '../helpers/redis-gate-process.js';
 import type { RedisGateProcess } from '../helpers/redis-gate-process.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
@@ -22,22 +21,11 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 function writeConfig(dir: string, name: string, port: number, workers: number, redisUrl: string, upstream: string): string {
   const file = join(dir, name);
-  writeFileSync(file, [
-    'server:',
-    `  listen: "127.0.0.1:${port}"`,
-    '  insecure_http: true',
-    `  workers: ${workers}`,
-    'apps:',
-    '  - host: 127.0.0.1',
-    `    upstream: "${upstream}"`,
-    'session:',
-    '  secrets: ["${SESSION_SECRET}"]',
+  const server = `  listen: "127.0.0.1:${port}"\n  insecure_http: true\n  workers: ${workers}`;
+  writeFileSync(file, configText({ server, host: '127.0.0.1', upstream, secret: SECRET_FROM_ENV }) + [
     'store:',
     '  type: redis',
     `  url: "${redisUrl}"`,
-    'directory:',
-    '  file: users.yaml',
-    'policies: [policies/]',
     'otp:',
     '  max_sends_per_hour: 1000',
     '  max_sends_per_address_per_hour: 1000',
@@ -56,7 +44,7 @@ function writeConfig(dir: string, name: string, port: number, workers: number, r
 }
 
 describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (binary) => {
-  let redis: TestRedis;
+  const redis = useRedis(binary);
   let upstream: TestUpstream;
   let clustered: RedisGateProcess;
   let single: RedisGateProcess;
@@ -64,12 +52,8 @@ describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (
   let singleUrl: string;
   let clusteredConfig: string;
   beforeAll(async () => {
-    redis = await startRedis(binary);
     upstream = await startUpstream();
-    const dir = mkdtempSync(join(tmpdir(), 'otp-gate-processes-'));
-    mkdirSync(join(dir, 'policies'));
-    writeFileSync(join(dir, 'users.yaml'), DEFAULT_USERS);
-    writeFileSync(join(dir, 'policies', 'main.yaml'), DEFAULT_POLICY);
+    const dir = gateFolder();
     const [p1, p2] = [await freePort(), await freePort()];
     clusteredUrl = `http://127.0.0.1:${p1}`;
     singleUrl = `http://127.0.0.1:${p2}`;
@@ -85,7 +69,6 @@ describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (
   afterAll(async () => {
     await Promise.all([clustered?.stop(), single?.stop()]);
     await upstream?.close();
-    await redis?.stop();
   }, 40_000);
 
   it('runs two workers under one primary, sharing the port', async () => {
@@ -141,11 +124,7 @@ describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (
 
 describe('a gate whose Redis is unreachable at start', () => {
   it('refuses to start, says why, and exits instead of waiting for ever', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'otp-gate-no-redis-'));
-    mkdirSync(join(dir, 'policies'));
-    writeFileSync(join(dir, 'users.yaml'), DEFAULT_USERS);
-    writeFileSync(join(dir, 'policies', 'main.yaml'), DEFAULT_POLICY);
-    const config = writeConfig(dir, 'gate.yaml', await freePort(), 1, 'redis://127.0.0.1:9', 'http://127.0.0.1:9');
+    const config = writeConfig(gateFolder(), 'gate.yaml', await freePort(), 1, 'redis://127.0.0.1:9', 'http://127.0.0.1:9');
     const started = Date.now();
     const result = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve', '--config', config], {
       cwd: ROOT, env: { ...process.env, SESSION_SECRET: TEST_SECRET }, timeout: 25_000,

@@ -4,19 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileConfig } from '../../src/config/compile-config.js';
-import { formatProblem } from '../../src/shared/problem.js';
-import { configSchema } from '../../src/config/schema.js';
 import type { GateConfig } from '../../src/config/types.js';
-import { loadYaml } from '../../src/shared/yaml-file.js';
 import { keepStartupSettings, RESTART_ONLY } from '../../src/config/restart-only.js';
-import { MINIMAL_CONFIG } from '../helpers/config-text.js';
+import { compileConfigText, MINIMAL_CONFIG } from '../helpers/config-text.js';
 
-function config(text: string): GateConfig {
-  const loaded = loadYaml('gate.yaml', text, configSchema, {});
-  expect(loaded.problems.map(formatProblem)).toEqual([]);
-  return compileConfig(loaded.value!, { source: '/etc/otp-gate/gate.yaml', baseDir: '/etc/otp-gate' });
-}
+const config = (text: string): GateConfig => compileConfigText(text);
 
 const STARTED = config(MINIMAL_CONFIG);
 const withSection = (extra: string) => config(MINIMAL_CONFIG + extra);
