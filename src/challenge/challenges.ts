@@ -2,25 +2,33 @@
 // stored only as a keyed digest, compared in constant time, expire, are consumed once, and die
 // after a few wrong tries; known and unknown identities take the same path and look the same.
 import { randomInt, timingSafeEqual } from 'node:crypto';
+
 import type { AuditLog } from '../audit/audit-log.js';
 import { auditFlowId } from '../audit/audit-log.js';
 import type { Channel } from '../channels/channel.js';
 import type { ChannelHealth } from '../channels/channel-health.js';
 import type { Deliveries } from '../channels/delivery.js';
-import type { Clock } from '../shared/clock.js';
-import { TOTP } from '../policy/types.js';
 import type { OtpConfig } from '../config/types.js';
 import type { Directory, User } from '../directory/types.js';
 import type { Factor } from '../policy/types.js';
-import type { Logger } from '../shared/log.js';
+import { TOTP } from '../policy/types.js';
 import type { Signer } from '../session/signer.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/log.js';
+import { networkKey } from '../shared/net/network-key.js';
 import type { Store } from '../store/store.js';
 import { guardStore } from '../store/store.js';
-import { networkKey } from '../shared/net/network-key.js';
 import { decoyNumber, describeDestination } from './destination.js';
 import type { Refusal } from './limits.js';
+import {
+  checkCooldown,
+  checkDestinationCaps,
+  checkHourlyCaps,
+  hourWindow,
+  judgeAttempt,
+  numberPrefix,
+} from './limits.js';
 import { createLockout } from './lockout.js';
-import { checkCooldown, checkDestinationCaps, checkHourlyCaps, hourWindow, judgeAttempt, numberPrefix } from './limits.js';
 
 /** What the code page may show about a challenge: nothing that tells a real user from a decoy. */
 export interface ChallengeView {
@@ -40,7 +48,15 @@ export interface ChallengeView {
 export type StartResult = { ok: true; view: ChallengeView } | { ok: false; refusal: Refusal };
 
 export type VerifyResult =
-  | { kind: 'login'; user: User; returnTo: string; rule: string; factors: Factor[]; method: string; trustDeviceMs: number | undefined }
+  | {
+      kind: 'login';
+      user: User;
+      returnTo: string;
+      rule: string;
+      factors: Factor[];
+      method: string;
+      trustDeviceMs: number | undefined;
+    }
   | { kind: 'wrong'; triesLeft: number }
   | { kind: 'expired' }
   | { kind: 'code-dead' }
@@ -86,7 +102,13 @@ export interface Challenges {
   checkPassword(input: { identifier: string; password: string; ip: string; rule: string }): Promise<PasswordResult>;
   start(input: StartInput): Promise<StartResult>;
   /** A new code; `channel` (one of the challenge's channels) goes first when given. */
-  resend(input: { flowId: string; ip: string; host: string; channel?: string | undefined; locale?: string | undefined }): Promise<StartResult | undefined>;
+  resend(input: {
+    flowId: string;
+    ip: string;
+    host: string;
+    channel?: string | undefined;
+    locale?: string | undefined;
+  }): Promise<StartResult | undefined>;
   view(flowId: string): Promise<ChallengeView | undefined>;
   verify(input: { flowId: string; code: string; ip: string }): Promise<VerifyResult>;
   /** Resolves when every delivery started so far has finished (tests, shutdown). */
@@ -160,8 +182,18 @@ interface StoredChallenge {
 
 function toStored(c: Challenge): string {
   const stored: StoredChallenge = {
-    k: c.identity, ...(c.username === undefined ? {} : { u: c.username }), h: c.codeDigest, n: c.codeNumber, e: c.expiresAt, t: c.sentAt,
-    d: c.destination, ch: c.channel, rd: c.returnTo, r: c.rule, cs: c.channels, dk: c.to.digest,
+    k: c.identity,
+    ...(c.username === undefined ? {} : { u: c.username }),
+    h: c.codeDigest,
+    n: c.codeNumber,
+    e: c.expiresAt,
+    t: c.sentAt,
+    d: c.destination,
+    ch: c.channel,
+    rd: c.returnTo,
+    r: c.rule,
+    cs: c.channels,
+    dk: c.to.digest,
     ...(c.to.prefix === undefined ? {} : { px: c.to.prefix }),
     ...(c.proven.length > 0 ? { pf: c.proven } : {}),
     ...(c.totpAllowed ? { tp: 1 as const } : {}),
@@ -174,9 +206,22 @@ function toStored(c: Challenge): string {
 function fromStored(raw: string): Challenge {
   const r = JSON.parse(raw) as StoredChallenge;
   return {
-    identity: r.k, username: r.u, codeDigest: r.h, codeNumber: r.n, expiresAt: r.e, sentAt: r.t, destination: r.d, channel: r.ch,
-    returnTo: r.rd, rule: r.r, channels: r.cs, to: { digest: r.dk, prefix: r.px }, proven: r.pf ?? [], totpAllowed: r.tp === 1,
-    trustDeviceMs: r.td, sharedExempt: r.sx === 1,
+    identity: r.k,
+    username: r.u,
+    codeDigest: r.h,
+    codeNumber: r.n,
+    expiresAt: r.e,
+    sentAt: r.t,
+    destination: r.d,
+    channel: r.ch,
+    returnTo: r.rd,
+    rule: r.r,
+    channels: r.cs,
+    to: { digest: r.dk, prefix: r.px },
+    proven: r.pf ?? [],
+    totpAllowed: r.tp === 1,
+    trustDeviceMs: r.td,
+    sharedExempt: r.sx === 1,
   };
 }
 
@@ -221,7 +266,12 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
    * the prefix and total caps. A fallback re-sends the same code and is not counted again.
    */
   async function checkSendLimits(input: {
-    identity: string; ip: string; lastSentAt: number | undefined; to: DestinationKeys; decoy: boolean; sharedExempt: boolean;
+    identity: string;
+    ip: string;
+    lastSentAt: number | undefined;
+    to: DestinationKeys;
+    decoy: boolean;
+    sharedExempt: boolean;
   }): Promise<Refusal | undefined> {
     const { identity: k, ip, lastSentAt, to } = input;
     const now = clock.now();
@@ -233,7 +283,8 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     const ttl = window.endsAt - now;
     const count = (key: string) => store.increment(`sends:${key}:${window.id}`, ttl);
     const [identity, address, network] = await guardStore('counting sends', () =>
-      Promise.all([count(`id:${k}`), count(`ip:${ip}`), count(`net:${networkKey(ip, config.networkBits)}`)]));
+      Promise.all([count(`id:${k}`), count(`ip:${ip}`), count(`net:${networkKey(ip, config.networkBits)}`)]),
+    );
     const own = checkHourlyCaps(now, { identity, address, network }, config);
     if (own) return own;
     if (input.decoy) {
@@ -241,7 +292,12 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       return checkDestinationCaps(now, { destination, prefix: undefined, total: 0 }, config);
     }
     const [destination, prefix, total] = await guardStore('counting sends', () =>
-      Promise.all([count(`to:${to.digest}`), to.prefix === undefined ? Promise.resolve(undefined) : count(`prefix:${to.prefix}`), count('all')]));
+      Promise.all([
+        count(`to:${to.digest}`),
+        to.prefix === undefined ? Promise.resolve(undefined) : count(`prefix:${to.prefix}`),
+        count('all'),
+      ]),
+    );
     const shared = checkDestinationCaps(now, { destination, prefix, total }, config);
     return shared && input.sharedExempt && isSharedCap(shared) ? undefined : shared;
   }
@@ -264,8 +320,15 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
   function toView(c: Challenge): ChallengeView {
     const { destination, channel, sentAt, expiresAt, returnTo, rule, trustDeviceMs } = c;
     return {
-      destination, channel, sentAt, expiresAt, resendAt: sentAt + config.resendAfter, returnTo, rule,
-      channels: c.totpAllowed ? [...c.channels, TOTP] : c.channels, trustDeviceMs,
+      destination,
+      channel,
+      sentAt,
+      expiresAt,
+      resendAt: sentAt + config.resendAfter,
+      returnTo,
+      rule,
+      channels: c.totpAllowed ? [...c.channels, TOTP] : c.channels,
+      trustDeviceMs,
     };
   }
 
@@ -277,8 +340,16 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     return challenge.username !== undefined && expected.length === given.length && timingSafeEqual(expected, given);
   }
 
-  async function issue(flowId: string, challenge: Challenge, user: User | undefined, host: string, ip: string, locale: string | undefined): Promise<ChallengeView> {
-    const save = () => guardStore('saving challenge', () => store.set(challengeKey(flowId), toStored(challenge), config.ttl));
+  async function issue(
+    flowId: string,
+    challenge: Challenge,
+    user: User | undefined,
+    host: string,
+    ip: string,
+    locale: string | undefined,
+  ): Promise<ChallengeView> {
+    const save = () =>
+      guardStore('saving challenge', () => store.set(challengeKey(flowId), toStored(challenge), config.ttl));
     if (challenge.channel === TOTP) {
       // The code is in the person's app: nothing to make or send.
       challenge.codeDigest = '';
@@ -306,8 +377,15 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const locked = await lockout.lockedFor(k);
       if (locked !== undefined) return { kind: 'locked', retryAfterMs: locked };
       if (await deps.passwords.check(user, input.password)) return { kind: 'ok', user: user! };
-      const outcome = await lockout.fail(k, 1, { user: user?.username, ip: input.ip, rule: input.rule }, 'wrong password');
-      return outcome.kind === 'wrong' && outcome.lockNow ? { kind: 'locked', retryAfterMs: config.lockoutDuration } : { kind: 'wrong' };
+      const outcome = await lockout.fail(
+        k,
+        1,
+        { user: user?.username, ip: input.ip, rule: input.rule },
+        'wrong password',
+      );
+      return outcome.kind === 'wrong' && outcome.lockNow
+        ? { kind: 'locked', retryAfterMs: config.lockoutDuration }
+        : { kind: 'wrong' };
     },
 
     async start(input) {
@@ -316,16 +394,36 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       // answer takes as long either way. Unknown ones count against the number they typed, or a
       // stable decoy number.
       const { user, phone: typed } = directory.lookup(input.identifier);
-      const decoy = decoyNumber(input.identifier, typed, directory, (s) => signer.digest('decoy', s), deps.defaultCountry);
+      const decoy = decoyNumber(
+        input.identifier,
+        typed,
+        directory,
+        (s) => signer.digest('decoy', s),
+        deps.defaultCountry,
+      );
       const identity = limitKey(input.identifier, typed, user);
       const number = user ? user.phone : decoy;
       const to = destinationKeys(user?.username ?? input.identifier, number);
-      const ordered = orderChannels(input.channels, user?.channels ?? [], deps.channels, deps.totp !== undefined, deps.health?.isUp);
+      const ordered = orderChannels(
+        input.channels,
+        user?.channels ?? [],
+        deps.channels,
+        deps.totp !== undefined,
+        deps.health?.isUp,
+      );
       const sharedExempt = user !== undefined && input.knownBrowser === user.username;
       let channels = ordered;
-      let refusal = ordered[0] === TOTP
-        ? lockRefusal(await lockout.lockedFor(identity))
-        : await checkSendLimits({ identity, ip: input.ip, lastSentAt: undefined, to, decoy: user === undefined, sharedExempt });
+      let refusal =
+        ordered[0] === TOTP
+          ? lockRefusal(await lockout.lockedFor(identity))
+          : await checkSendLimits({
+              identity,
+              ip: input.ip,
+              lastSentAt: undefined,
+              to,
+              decoy: user === undefined,
+              sharedExempt,
+            });
       if (refusal && isSharedCap(refusal) && ordered.includes(TOTP)) {
         // The bill's cap is reached, but the authenticator app sends nothing: it comes first.
         channels = [TOTP, ...ordered.filter((c) => c !== TOTP)];
@@ -341,13 +439,31 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       // A user without a phone (app only) is shown a decoy, like an unknown identity.
       const destination = describeDestination(number ?? decoy);
       const challenge: Challenge = {
-        identity, username: user?.username, codeDigest: '', codeNumber: 1, expiresAt: now + config.ttl,
+        identity,
+        username: user?.username,
+        codeDigest: '',
+        codeNumber: 1,
+        expiresAt: now + config.ttl,
         // Nothing is sent when the app comes first, so asking for a sent code instead need not wait.
         sentAt: appFirst ? now - config.resendAfter : now,
-        destination, channel: channels[0] ?? 'console', returnTo: input.returnTo, rule: input.rule, channels: channels.filter((c) => c !== TOTP), to,
-        proven: [...(input.proven ?? [])], totpAllowed: channels.includes(TOTP), trustDeviceMs: input.trustDeviceMs, sharedExempt,
+        destination,
+        channel: channels[0] ?? 'console',
+        returnTo: input.returnTo,
+        rule: input.rule,
+        channels: channels.filter((c) => c !== TOTP),
+        to,
+        proven: [...(input.proven ?? [])],
+        totpAllowed: channels.includes(TOTP),
+        trustDeviceMs: input.trustDeviceMs,
+        sharedExempt,
       };
-      deps.audit.record({ event: 'challenge_started', ...auditBase, outcome: 'ok', channel: challenge.channel, destination });
+      deps.audit.record({
+        event: 'challenge_started',
+        ...auditBase,
+        outcome: 'ok',
+        channel: challenge.channel,
+        destination,
+      });
       return { ok: true, view: await issue(input.flowId, challenge, user, input.host, input.ip, input.locale) };
     },
 
@@ -358,9 +474,24 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const toApp = input.channel === TOTP && challenge.totpAllowed;
       const refusal = toApp
         ? lockRefusal(await lockout.lockedFor(identity))
-        : await checkSendLimits({ identity, ip: input.ip, lastSentAt: challenge.sentAt, to, decoy: username === undefined, sharedExempt });
+        : await checkSendLimits({
+            identity,
+            ip: input.ip,
+            lastSentAt: challenge.sentAt,
+            to,
+            decoy: username === undefined,
+            sharedExempt,
+          });
       if (refusal) {
-        deps.audit.record({ event: 'send_refused', user: username, ip: input.ip, rule: challenge.rule, flow: auditFlowId(input.flowId), outcome: 'refused', reason: refusal.reason });
+        deps.audit.record({
+          event: 'send_refused',
+          user: username,
+          ip: input.ip,
+          rule: challenge.rule,
+          flow: auditFlowId(input.flowId),
+          outcome: 'refused',
+          reason: refusal.reason,
+        });
         return { ok: false, refusal };
       }
       const now = clock.now();
@@ -392,16 +523,22 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const locked = await lockout.lockedFor(identity);
       if (locked !== undefined) return { kind: 'locked', retryAfterMs: locked };
 
-      const attempt = await guardStore('counting attempts', () => store.increment(`attempts:${input.flowId}:${challenge.codeNumber}`, config.ttl));
+      const attempt = await guardStore('counting attempts', () =>
+        store.increment(`attempts:${input.flowId}:${challenge.codeNumber}`, config.ttl),
+      );
       const correct = attempt <= config.maxAttempts && (await isCorrect(input.flowId, challenge, input.code));
       const auditBase = { user: username, ip: input.ip, rule, flow: auditFlowId(input.flowId) };
-      const outcome = correct ? judgeAttempt({ attempt, correct, failures: 0 }, config) : await lockout.fail(identity, attempt, auditBase, 'wrong code');
+      const outcome = correct
+        ? judgeAttempt({ attempt, correct, failures: 0 }, config)
+        : await lockout.fail(identity, attempt, auditBase, 'wrong code');
 
       switch (outcome.kind) {
         case 'code-dead':
           return { kind: 'code-dead' };
         case 'wrong':
-          return outcome.lockNow ? { kind: 'locked', retryAfterMs: config.lockoutDuration } : { kind: 'wrong', triesLeft: outcome.triesLeft };
+          return outcome.lockNow
+            ? { kind: 'locked', retryAfterMs: config.lockoutDuration }
+            : { kind: 'wrong', triesLeft: outcome.triesLeft };
         case 'accept': {
           // Single use: only the request that removes the record wins, however many raced here.
           const consumed = await guardStore('consuming code', () => store.delete(challengeKey(input.flowId)));
@@ -441,7 +578,11 @@ function normaliseCode(code: string): string {
  * that works, and a down one is still tried when nothing else is left.
  */
 export function orderChannels(
-  rule: readonly string[], preferred: readonly string[], configured: ReadonlyMap<string, unknown>, totp = false, isUp: (channel: string) => boolean = () => true,
+  rule: readonly string[],
+  preferred: readonly string[],
+  configured: ReadonlyMap<string, unknown>,
+  totp = false,
+  isUp: (channel: string) => boolean = () => true,
 ): string[] {
   const allowed = rule.filter((c) => configured.has(c) || (totp && c === TOTP));
   const first = preferred.filter((c) => allowed.includes(c));
@@ -449,4 +590,3 @@ export function orderChannels(
   const up = (c: string) => c === TOTP || isUp(c);
   return [...ordered.filter(up), ...ordered.filter((c) => !up(c))];
 }
-

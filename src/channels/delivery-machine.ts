@@ -71,11 +71,24 @@ export function startDelivery(code: NewCode, previous: DeliveryRecord | undefine
  * apart, and "delivered" after `delayMs` when the channel would report (a real report takes a
  * moment; the decoy's must not be predictable either, so the caller draws the delay at random).
  */
-export function startDecoy(code: NewCode, previous: DeliveryRecord | undefined, delayMs: number, world: DeliveryWorld): DeliveryStep {
+export function startDecoy(
+  code: NewCode,
+  previous: DeliveryRecord | undefined,
+  delayMs: number,
+  world: DeliveryWorld,
+): DeliveryStep {
   const current = code.channels.findIndex((c) => world.channels.has(c));
-  const record: DeliveryRecord = { ...firstRecord(code, previous, world), current: Math.max(0, current), phase: 'sent' };
+  const record: DeliveryRecord = {
+    ...firstRecord(code, previous, world),
+    current: Math.max(0, current),
+    phase: 'sent',
+  };
   const reports = world.channels.get(code.channels[current] ?? '')?.deliveryDeadlineMs !== undefined;
-  return { run: { record, decoy: true }, effects: [SAVE], next: reports ? { kind: 'report', deadlineMs: delayMs } : undefined };
+  return {
+    run: { record, decoy: true },
+    effects: [SAVE],
+    next: reports ? { kind: 'report', deadlineMs: delayMs } : undefined,
+  };
 }
 
 export function nextStep(run: DeliveryRun, event: DeliveryEvent, world: DeliveryWorld): DeliveryStep {
@@ -101,8 +114,14 @@ export function isSuperseded(stored: DeliveryRecord | undefined, codeNumber: num
 
 function firstRecord(code: NewCode, previous: DeliveryRecord | undefined, world: DeliveryWorld): DeliveryRecord {
   return {
-    codeNumber: code.codeNumber, channels: code.channels, current: 0, phase: 'sending', failedChannels: previous?.failedChannels ?? 0,
-    changedAt: world.now, expiresAt: code.expiresAt, username: code.username,
+    codeNumber: code.codeNumber,
+    channels: code.channels,
+    current: 0,
+    phase: 'sending',
+    failedChannels: previous?.failedChannels ?? 0,
+    changedAt: world.now,
+    expiresAt: code.expiresAt,
+    username: code.username,
   };
 }
 
@@ -113,10 +132,13 @@ const following = (record: DeliveryRecord) => record.channels[record.current + 1
 function sent(run: DeliveryRun, messageId: string | undefined, world: DeliveryWorld): DeliveryStep {
   const channel = currentChannel(run.record);
   const deadlineMs = world.channels.get(channel)?.deliveryDeadlineMs;
-  const effects: DeliveryEffect[] = [{ kind: 'audit', entry: { event: 'code_sent', outcome: 'ok', channel, messageId } }];
+  const effects: DeliveryEffect[] = [
+    { kind: 'audit', entry: { event: 'code_sent', outcome: 'ok', channel, messageId } },
+  ];
   const record: DeliveryRecord = { ...run.record, phase: 'sent', messageId, changedAt: world.now };
   // A channel without reports, or a send without a message id, is final once accepted.
-  if (deadlineMs === undefined || messageId === undefined) return { run: { ...run, record }, effects: [...effects, SAVE] };
+  if (deadlineMs === undefined || messageId === undefined)
+    return { run: { ...run, record }, effects: [...effects, SAVE] };
   // Indexed before the record names it, so an early webhook finds its flow.
   effects.push({ kind: 'index-message', channel, messageId }, SAVE);
   return { run: { ...run, record }, effects, next: { kind: 'report', deadlineMs } };
@@ -124,26 +146,54 @@ function sent(run: DeliveryRun, messageId: string | undefined, world: DeliveryWo
 
 function sendFailed(run: DeliveryRun, failure: ChannelFailure, error: unknown, world: DeliveryWorld): DeliveryStep {
   const channel = currentChannel(run.record);
-  return moveOn(run, [
-    { kind: 'fallback-metric', from: channel, to: following(run.record), reason: `send_failed_${failure}` },
-    { kind: 'log', level: 'warn', fields: { err: error, channel, user: run.record.username, kind: failure }, message: 'code delivery failed; trying the next channel' },
-    { kind: 'audit', entry: { event: 'code_send_failed', outcome: 'fail', channel, reason: failure } },
-  ], world);
+  return moveOn(
+    run,
+    [
+      { kind: 'fallback-metric', from: channel, to: following(run.record), reason: `send_failed_${failure}` },
+      {
+        kind: 'log',
+        level: 'warn',
+        fields: { err: error, channel, user: run.record.username, kind: failure },
+        message: 'code delivery failed; trying the next channel',
+      },
+      { kind: 'audit', entry: { event: 'code_send_failed', outcome: 'fail', channel, reason: failure } },
+    ],
+    world,
+  );
 }
 
-function waited(run: DeliveryRun, event: Extract<DeliveryEvent, { kind: 'reported' | 'deadline' }>, world: DeliveryWorld): DeliveryStep {
+function waited(
+  run: DeliveryRun,
+  event: Extract<DeliveryEvent, { kind: 'reported' | 'deadline' }>,
+  world: DeliveryWorld,
+): DeliveryStep {
   if (event.kind === 'reported' && event.status === 'delivered') return { run, effects: [] };
   const { record } = run;
   const channel = currentChannel(record);
   const late = event.kind === 'deadline';
   // The last channel missing its deadline is no failure: its message may still arrive.
-  if (late && !record.channels.slice(record.current + 1).some((c) => world.channels.has(c))) return { run, effects: [] };
-  const reason = late ? `no delivery report within ${world.channels.get(channel)?.deliveryDeadlineMs} ms` : 'provider reported the message undelivered';
-  return moveOn(run, [
-    { kind: 'log', level: 'info', fields: { channel, user: record.username, reason }, message: 'code not delivered; trying the next channel' },
-    { kind: 'audit', entry: { event: 'code_fallback', outcome: 'fail', channel, messageId: record.messageId, reason } },
-    { kind: 'fallback-metric', from: channel, to: following(record), reason: late ? 'no_report' : 'undelivered' },
-  ], world);
+  if (late && !record.channels.slice(record.current + 1).some((c) => world.channels.has(c)))
+    return { run, effects: [] };
+  const reason = late
+    ? `no delivery report within ${world.channels.get(channel)?.deliveryDeadlineMs} ms`
+    : 'provider reported the message undelivered';
+  return moveOn(
+    run,
+    [
+      {
+        kind: 'log',
+        level: 'info',
+        fields: { channel, user: record.username, reason },
+        message: 'code not delivered; trying the next channel',
+      },
+      {
+        kind: 'audit',
+        entry: { event: 'code_fallback', outcome: 'fail', channel, messageId: record.messageId, reason },
+      },
+      { kind: 'fallback-metric', from: channel, to: following(record), reason: late ? 'no_report' : 'undelivered' },
+    ],
+    world,
+  );
 }
 
 function decoyDelivered(run: DeliveryRun, world: DeliveryWorld): DeliveryStep {
@@ -161,18 +211,38 @@ function moveOn(run: DeliveryRun, effects: DeliveryEffect[], world: DeliveryWorl
  * Sends on the first channel from `index` on that this instance has, while the code lives; when
  * none is left the code failed, unless the gate is shutting down (it then only stops).
  */
-function tryChannelFrom(index: number, run: DeliveryRun, effects: DeliveryEffect[], world: DeliveryWorld): DeliveryStep {
+function tryChannelFrom(
+  index: number,
+  run: DeliveryRun,
+  effects: DeliveryEffect[],
+  world: DeliveryWorld,
+): DeliveryStep {
   const { record } = run;
   const ttlMs = record.expiresAt - world.now;
-  const usable = world.closed || ttlMs <= 0 ? -1 : record.channels.findIndex((c, i) => i >= index && world.channels.has(c));
+  const usable =
+    world.closed || ttlMs <= 0 ? -1 : record.channels.findIndex((c, i) => i >= index && world.channels.has(c));
   if (usable >= 0) {
-    const sending: DeliveryRecord = { ...record, current: usable, phase: 'sending', messageId: undefined, changedAt: world.now };
-    return { run: { ...run, record: sending }, effects: [...effects, SAVE], next: { kind: 'send', channel: record.channels[usable]!, ttlMs } };
+    const sending: DeliveryRecord = {
+      ...record,
+      current: usable,
+      phase: 'sending',
+      messageId: undefined,
+      changedAt: world.now,
+    };
+    return {
+      run: { ...run, record: sending },
+      effects: [...effects, SAVE],
+      next: { kind: 'send', channel: record.channels[usable]!, ttlMs },
+    };
   }
   if (world.closed) return { run, effects };
   const failed: DeliveryRecord = { ...record, phase: 'failed', changedAt: world.now };
   return {
     run: { ...run, record: failed },
-    effects: [...effects, SAVE, { kind: 'audit', entry: { event: 'code_undelivered', outcome: 'fail', reason: 'every channel failed' } }],
+    effects: [
+      ...effects,
+      SAVE,
+      { kind: 'audit', entry: { event: 'code_undelivered', outcome: 'fail', reason: 'every channel failed' } },
+    ],
   };
 }

@@ -58,7 +58,16 @@ interface StoredDelivery {
 
 export function encodeDelivery(r: DeliveryRecord): string {
   const stored: StoredDelivery = {
-    n: r.codeNumber, cs: r.channels, i: r.current, ph: r.phase, mid: r.messageId, from: r.switchedFrom, f: r.failedChannels, at: r.changedAt, e: r.expiresAt, u: r.username,
+    n: r.codeNumber,
+    cs: r.channels,
+    i: r.current,
+    ph: r.phase,
+    mid: r.messageId,
+    from: r.switchedFrom,
+    f: r.failedChannels,
+    at: r.changedAt,
+    e: r.expiresAt,
+    u: r.username,
   };
   return JSON.stringify(stored);
 }
@@ -73,7 +82,16 @@ export function decodeDelivery(raw: string | undefined): DeliveryRecord | undefi
   }
   if (typeof s.n !== 'number' || !Array.isArray(s.cs)) return undefined;
   return {
-    codeNumber: s.n, channels: s.cs, current: s.i, phase: s.ph, messageId: s.mid, switchedFrom: s.from, failedChannels: s.f, changedAt: s.at, expiresAt: s.e, username: s.u,
+    codeNumber: s.n,
+    channels: s.cs,
+    current: s.i,
+    phase: s.ph,
+    messageId: s.mid,
+    switchedFrom: s.from,
+    failedChannels: s.f,
+    changedAt: s.at,
+    expiresAt: s.e,
+    username: s.u,
   };
 }
 
@@ -84,12 +102,21 @@ export type ReportOutcome = 'applied' | 'duplicate' | 'stale';
  * Reports about an earlier send, repeats and out-of-order reports (a late "sent" after
  * "delivered") change nothing.
  */
-export function applyReport(record: DeliveryRecord, messageId: string, status: ReportedStatus, now: number): { outcome: ReportOutcome; record: DeliveryRecord } {
+export function applyReport(
+  record: DeliveryRecord,
+  messageId: string,
+  status: ReportedStatus,
+  now: number,
+): { outcome: ReportOutcome; record: DeliveryRecord } {
   const unchanged = (outcome: ReportOutcome) => ({ outcome, record });
   if (record.messageId !== messageId) return unchanged('stale');
-  if (record.phase === 'delivered' || record.phase === 'undelivered' || record.phase === 'failed') return unchanged('duplicate');
+  if (record.phase === 'delivered' || record.phase === 'undelivered' || record.phase === 'failed')
+    return unchanged('duplicate');
   if (status === 'accepted') return unchanged(record.phase === 'sent' ? 'duplicate' : 'applied');
-  return { outcome: 'applied', record: { ...record, phase: status === 'delivered' ? 'delivered' : 'undelivered', changedAt: now } };
+  return {
+    outcome: 'applied',
+    record: { ...record, phase: status === 'delivered' ? 'delivered' : 'undelivered', changedAt: now },
+  };
 }
 
 /** What the code page shows: channel in use, and whether the code moved to another channel. */

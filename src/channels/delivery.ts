@@ -5,20 +5,21 @@
 // for as long as the fallback may need it: a fallback re-sends the same live code.
 // delivery-machine.ts decides each step; this file performs its effects and waits.
 import { randomInt } from 'node:crypto';
+
 import type { AuditLog } from '../audit/audit-log.js';
 import { auditFlowId } from '../audit/audit-log.js';
-import type { Clock } from '../shared/clock.js';
 import type { User } from '../directory/types.js';
+import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
-import type { ChannelRecorder } from './channel.js';
 import type { Store } from '../store/store.js';
+import type { ChannelRecorder } from './channel.js';
 import type { Channel } from './channel.js';
-import type { ChannelHealth } from './channel-health.js';
 import { ChannelError } from './channel.js';
-import type { DeliveryRecord, ReportOutcome, ReportedStatus } from './delivery-state.js';
-import { applyReport, decodeDelivery, deliveryKey, encodeDelivery, messageKey } from './delivery-state.js';
+import type { ChannelHealth } from './channel-health.js';
 import type { DeliveryEffect, DeliveryEvent, DeliveryWorld } from './delivery-machine.js';
 import { isSuperseded, nextStep, startDecoy, startDelivery } from './delivery-machine.js';
+import type { DeliveryRecord, ReportedStatus,ReportOutcome } from './delivery-state.js';
+import { applyReport, decodeDelivery, deliveryKey, encodeDelivery, messageKey } from './delivery-state.js';
 
 export interface DeliveryJob {
   flowId: string;
@@ -44,7 +45,12 @@ export interface Deliveries {
    * A provider's status report (`raw`: the provider's own word, from `ip`), audited when applied;
    * `unknown` when no live flow sent that message.
    */
-  report(channel: string, messageId: string, status: ReportedStatus, source: { ip: string; raw: string }): Promise<ReportOutcome | 'unknown'>;
+  report(
+    channel: string,
+    messageId: string,
+    status: ReportedStatus,
+    source: { ip: string; raw: string },
+  ): Promise<ReportOutcome | 'unknown'>;
   state(flowId: string): Promise<DeliveryRecord | undefined>;
   /** The code was used or the flow ended: stop waiting and forget the record. */
   forget(flowId: string): Promise<void>;
@@ -89,21 +95,24 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
   const world = (): DeliveryWorld => ({ now: clock.now(), channels: deps.channels, closed });
   const liveFor = (job: DeliveryJob) => Math.max(1, job.expiresAt - clock.now());
   /** The one place a run learns it lost its flow's record to a newer code (or the flow ended): before each save, and at each look while waiting. */
-  const superseded = (claim: Claim, stored: DeliveryRecord | undefined) => isSuperseded(stored, claim.job.n, claim.saved);
+  const superseded = (claim: Claim, stored: DeliveryRecord | undefined) =>
+    isSuperseded(stored, claim.job.n, claim.saved);
 
   async function run(job: DeliveryJob): Promise<void> {
     const code = { codeNumber: job.n, channels: job.channels, expiresAt: job.expiresAt, username: job.user?.username };
     const previous = await load(job.flowId);
-    let step = job.user === undefined
-      ? startDecoy(code, previous, deps.decoyDelayMs?.() ?? randomInt(500, 2000), world())
-      : startDelivery(code, previous, world());
+    let step =
+      job.user === undefined
+        ? startDecoy(code, previous, deps.decoyDelayMs?.() ?? randomInt(500, 2000), world())
+        : startDelivery(code, previous, world());
     const claim: Claim = { job, saved: false };
     for (;;) {
       for (const effect of step.effects) if (!(await perform(claim, step.run.record, effect))) return;
       const { next } = step;
       if (next === undefined) return;
       // Decoys only ever wait: startDecoy sends nothing.
-      const event = next.kind === 'send' ? await send(job, job.user!, next) : await waitForReport(claim, next.deadlineMs);
+      const event =
+        next.kind === 'send' ? await send(job, job.user!, next) : await waitForReport(claim, next.deadlineMs);
       if (event === undefined) return;
       step = nextStep(step.run, event, world());
     }
@@ -123,7 +132,15 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
         return true;
       case 'audit': {
         const { event, ...rest } = effect.entry;
-        deps.audit.record({ event, user: job.user?.username, ip: job.ip, rule: job.rule, destination: job.destination, flow: auditFlowId(job.flowId), ...rest });
+        deps.audit.record({
+          event,
+          user: job.user?.username,
+          ip: job.ip,
+          rule: job.rule,
+          destination: job.destination,
+          flow: auditFlowId(job.flowId),
+          ...rest,
+        });
         return true;
       }
       case 'fallback-metric':
@@ -136,13 +153,24 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
   }
 
   /** Hands the code to a channel, telling metrics and channel health how it went. */
-  async function send(job: DeliveryJob, user: User, { channel: name, ttlMs }: { channel: string; ttlMs: number }): Promise<DeliveryEvent> {
+  async function send(
+    job: DeliveryJob,
+    user: User,
+    { channel: name, ttlMs }: { channel: string; ttlMs: number },
+  ): Promise<DeliveryEvent> {
     // The machine sends only on channels it found in deps.channels.
     const channel = deps.channels.get(name)!;
     const began = performance.now();
     const seconds = () => (performance.now() - began) / 1000;
     try {
-      const { messageId } = await channel.send({ username: user.username, phone: user.phone, code: job.code, ttlMs, host: job.host, locale: job.locale });
+      const { messageId } = await channel.send({
+        username: user.username,
+        phone: user.phone,
+        code: job.code,
+        ttlMs,
+        host: job.host,
+        locale: job.locale,
+      });
       deps.metrics?.providerLatency(name, seconds(), 'ok');
       deps.health?.succeeded(name);
       return { kind: 'sent', messageId };
@@ -174,7 +202,8 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
     for (;;) {
       const stored = await load(claim.job.flowId);
       if (closed || superseded(claim, stored)) return undefined;
-      if (stored?.phase === 'delivered' || stored?.phase === 'undelivered') return { kind: 'reported', status: stored.phase };
+      if (stored?.phase === 'delivered' || stored?.phase === 'undelivered')
+        return { kind: 'reported', status: stored.phase };
       const left = until - Date.now();
       if (left <= 0) return { kind: 'deadline' };
       await sleep(Math.min(pollMs, left), claim.job.flowId);
@@ -199,12 +228,22 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       const cut = owner.lastIndexOf(':');
       const flowId = owner.slice(0, cut);
       const stored = await load(flowId);
-      if (!stored || stored.codeNumber !== Number(owner.slice(cut + 1)) || stored.channels[stored.current] !== channel) return 'stale';
+      if (!stored || stored.codeNumber !== Number(owner.slice(cut + 1)) || stored.channels[stored.current] !== channel)
+        return 'stale';
       const { outcome, record } = applyReport(stored, messageId, status, clock.now());
       if (outcome !== 'applied') return outcome;
       await store.set(deliveryKey(flowId), encodeDelivery(record), Math.max(1, record.expiresAt - clock.now()));
       wakers.get(flowId)?.();
-      deps.audit.record({ event: 'delivery_status', user: record.username, ip: source.ip, flow: auditFlowId(flowId), outcome: 'ok', channel, messageId, reason: source.raw });
+      deps.audit.record({
+        event: 'delivery_status',
+        user: record.username,
+        ip: source.ip,
+        flow: auditFlowId(flowId),
+        outcome: 'ok',
+        channel,
+        messageId,
+        reason: source.raw,
+      });
       return 'applied';
     },
 

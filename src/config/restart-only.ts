@@ -7,7 +7,9 @@ import type { GateConfig } from './types.js';
 type Section = keyof GateConfig;
 
 /** A setting as the config file names it, and where it is in GateConfig: a whole section or some of its fields. */
-type RestartOnly = { [S in Section]: { name: string; section: S; fields?: ReadonlyArray<keyof GateConfig[S]> } }[Section];
+type RestartOnly = {
+  [S in Section]: { name: string; section: S; fields?: ReadonlyArray<keyof GateConfig[S]> };
+}[Section];
 
 export const RESTART_ONLY: readonly RestartOnly[] = [
   { name: 'server.listen', section: 'server', fields: ['host', 'port'] },

@@ -3,9 +3,9 @@
 // file:line:col and sets otp_gate_config_reload_success to 0 until a later reload succeeds.
 // Restart-only settings (config/restart-only.ts) keep their start-up values; each one the new
 // set changes is named in a warning.
-import { ConfigError, formatProblem } from '../shared/problem.js';
 import type { LoadedGate } from '../config/types.js';
 import type { Logger } from '../shared/log.js';
+import { ConfigError, formatProblem } from '../shared/problem.js';
 import type { GateMetrics } from './metrics.js';
 
 export type ReloadTrigger = 'sighup' | 'file-change' | 'api';
@@ -39,9 +39,15 @@ export function createReloader(deps: ReloadDeps): Reloader {
       deps.log.info({ trigger, rules: next.policy.rules.length }, 'configuration reloaded');
       return true;
     } catch (err) {
-      const problems = err instanceof ConfigError ? err.problems.map(formatProblem) : [err instanceof Error ? err.message : String(err)];
+      const problems =
+        err instanceof ConfigError
+          ? err.problems.map(formatProblem)
+          : [err instanceof Error ? err.message : String(err)];
       deps.metrics.reload(false, trigger, now());
-      deps.log.error({ trigger, problems }, `reload failed; still serving the last good configuration: ${problems.join('; ')}`);
+      deps.log.error(
+        { trigger, problems },
+        `reload failed; still serving the last good configuration: ${problems.join('; ')}`,
+      );
       return false;
     }
   }

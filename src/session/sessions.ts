@@ -2,9 +2,10 @@
 // interface so every backend behaves the same: absolute lifetime, idle timeout, revocation
 // by deleting the record, and a fresh id at every login (no fixation).
 import { LRUCache } from 'lru-cache';
-import type { Clock } from '../shared/clock.js';
+
 import type { SessionConfig } from '../config/types.js';
 import type { Factor } from '../policy/types.js';
+import type { Clock } from '../shared/clock.js';
 import type { Store } from '../store/store.js';
 import { guardStore } from '../store/store.js';
 import type { Signer } from './signer.js';
@@ -116,7 +117,8 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
     verified.clear();
     throw err;
   };
-  const isOver = (session: Session, now: number) => now - session.createdAt >= config.lifetime || now - session.seenAt >= config.idleTimeout;
+  const isOver = (session: Session, now: number) =>
+    now - session.createdAt >= config.lifetime || now - session.seenAt >= config.idleTimeout;
 
   function cached(cookie: string | undefined): Session | undefined {
     if (!cookie) return undefined;
@@ -134,7 +136,13 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
     async create(user, proof = CODE_PROOF) {
       const now = clock.now();
       const id = randomId();
-      const session: Session = { id, user, createdAt: now, seenAt: now, proof: { ...proof, factors: [...proof.factors], at: now } };
+      const session: Session = {
+        id,
+        user,
+        createdAt: now,
+        seenAt: now,
+        proof: { ...proof, factors: [...proof.factors], at: now },
+      };
       await guardStore('creating session', async () => {
         // Index first: a session that exists is always findable by its user (a stale index
         // entry is pruned when listed; a missing one would hide a session from revocation).
@@ -168,8 +176,9 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
         const touched: Session = { ...session, seenAt: now };
         // Only where the record still exists: a revocation on another instance between our
         // read and this write must not bring the session back.
-        const kept = await guardStore('touching session', () => store.replace(key(id), toStored(touched), ttlFor(touched, now)))
-          .catch(distrustCache);
+        const kept = await guardStore('touching session', () =>
+          store.replace(key(id), toStored(touched), ttlFor(touched, now)),
+        ).catch(distrustCache);
         if (!kept) return undefined;
         remember(cookie, { session: touched, at: now });
         return touched;
@@ -213,12 +222,15 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
       forget((v) => v.session.user === user);
       const ids = await guardStore('listing sessions to revoke', () => store.setMembers(userKey(user)));
       let count = 0;
-      await guardStore(() => `revoking sessions (${count} of ${ids.length} done)`, async () => {
-        for (const id of ids) {
-          if (await store.delete(key(id))) count += 1;
-          await store.setRemove(userKey(user), id);
-        }
-      });
+      await guardStore(
+        () => `revoking sessions (${count} of ${ids.length} done)`,
+        async () => {
+          for (const id of ids) {
+            if (await store.delete(key(id))) count += 1;
+            await store.setRemove(userKey(user), id);
+          }
+        },
+      );
       return count;
     },
   };
@@ -227,7 +239,12 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
 function toStored(session: Session): string {
   const { user, createdAt, seenAt, proof } = session;
   const stored: StoredSession = {
-    u: user, c: createdAt, s: seenAt, f: [...proof.factors], a: proof.at, m: proof.method,
+    u: user,
+    c: createdAt,
+    s: seenAt,
+    f: [...proof.factors],
+    a: proof.at,
+    m: proof.method,
     ...(proof.deviceTrustedAt === undefined ? {} : { d: proof.deviceTrustedAt }),
   };
   return JSON.stringify(stored);

@@ -2,6 +2,7 @@
 // longer its own. The channels stand in for providers: each send waits until the test lets it
 // answer, so a test can act while a message is on its way.
 import { afterEach, describe, expect, it } from 'vitest';
+
 import type { AuditEvent } from '../../src/audit/audit-log.js';
 import type { Channel, OutgoingCode } from '../../src/channels/channel.js';
 import type { DeliveryJob } from '../../src/channels/delivery.js';
@@ -45,7 +46,10 @@ function setup() {
   const audit: AuditEvent[] = [];
   const deliveries = createDeliveries({
     store: createMemoryStore({ maxEntries: 100, clock }),
-    channels: new Map([['whatsapp', whatsapp.channel], ['sms', sms.channel]]),
+    channels: new Map([
+      ['whatsapp', whatsapp.channel],
+      ['sms', sms.channel],
+    ]),
     clock,
     audit: { record: (e) => audit.push(e), close: async () => {} },
     log: createLogger({ level: 'silent' }),
@@ -53,8 +57,16 @@ function setup() {
   });
   closers.push(() => deliveries.close());
   const job = (n: number): DeliveryJob => ({
-    flowId: 'flow-1', n, channels: ['whatsapp', 'sms'], user: { username: 'alice', name: 'Alice', phone: '+393330000000', groups: [], channels: [] },
-    code: `11111${n}`, host: 'app.test', ip: '127.0.0.1', rule: 'default', destination: '+39 ••• ••• 0000', expiresAt: clock.now() + 300_000,
+    flowId: 'flow-1',
+    n,
+    channels: ['whatsapp', 'sms'],
+    user: { username: 'alice', name: 'Alice', phone: '+393330000000', groups: [], channels: [] },
+    code: `11111${n}`,
+    host: 'app.test',
+    ip: '127.0.0.1',
+    rule: 'default',
+    destination: '+39 ••• ••• 0000',
+    expiresAt: clock.now() + 300_000,
   });
   return { deliveries, whatsapp, sms, audit, job };
 }

@@ -1,6 +1,7 @@
 // The delivery state machine's transitions, one at a time: what a code's run does next after
 // each send, report or deadline. Time comes from a manual clock; nothing here waits or sends.
 import { describe, expect, it } from 'vitest';
+
 import type { DeliveryEvent, DeliveryRun, DeliveryWorld, NewCode } from '../../src/channels/delivery-machine.js';
 import { isSuperseded, nextStep, startDecoy, startDelivery } from '../../src/channels/delivery-machine.js';
 import type { DeliveryRecord } from '../../src/channels/delivery-state.js';
@@ -11,10 +12,24 @@ const TTL = 300_000;
 
 function setup(over: Partial<NewCode> = {}) {
   const clock = createManualClock();
-  const code: NewCode = { codeNumber: 1, channels: ['whatsapp', 'sms'], expiresAt: clock.now() + TTL, username: 'alice', ...over };
+  const code: NewCode = {
+    codeNumber: 1,
+    channels: ['whatsapp', 'sms'],
+    expiresAt: clock.now() + TTL,
+    username: 'alice',
+    ...over,
+  };
   /** WhatsApp reports delivery; this SMS provider does not. */
-  const channels = new Map([['whatsapp', { deliveryDeadlineMs: WHATSAPP_DEADLINE }], ['sms', { deliveryDeadlineMs: undefined }]]);
-  const world = (o: Partial<DeliveryWorld> = {}): DeliveryWorld => ({ now: clock.now(), channels, closed: false, ...o });
+  const channels = new Map([
+    ['whatsapp', { deliveryDeadlineMs: WHATSAPP_DEADLINE }],
+    ['sms', { deliveryDeadlineMs: undefined }],
+  ]);
+  const world = (o: Partial<DeliveryWorld> = {}): DeliveryWorld => ({
+    now: clock.now(),
+    channels,
+    closed: false,
+    ...o,
+  });
   return { clock, code, world };
 }
 
@@ -40,7 +55,8 @@ function sendingOnSms() {
 }
 
 const kinds = (effects: Array<{ kind: string }>) => effects.map((e) => e.kind);
-const audits = (effects: ReturnType<typeof nextStep>['effects']) => effects.flatMap((e) => (e.kind === 'audit' ? [e.entry.event] : []));
+const audits = (effects: ReturnType<typeof nextStep>['effects']) =>
+  effects.flatMap((e) => (e.kind === 'audit' ? [e.entry.event] : []));
 
 describe('a new code', () => {
   it('is sent on the first channel, with the record saved before the send', () => {
@@ -48,7 +64,13 @@ describe('a new code', () => {
     const step = startDelivery(code, undefined, world());
     expect(step.effects).toEqual([{ kind: 'save' }]);
     expect(step.next).toEqual({ kind: 'send', channel: 'whatsapp', ttlMs: TTL });
-    expect(step.run.record).toMatchObject({ codeNumber: 1, current: 0, phase: 'sending', failedChannels: 0, username: 'alice' });
+    expect(step.run.record).toMatchObject({
+      codeNumber: 1,
+      current: 0,
+      phase: 'sending',
+      failedChannels: 0,
+      username: 'alice',
+    });
   });
 
   it('skips a channel this instance does not have', () => {
@@ -123,15 +145,28 @@ describe('a send that failed', () => {
     clock.advance(1_000);
     const step = nextStep(run, FAILED, world());
     expect(step.next).toEqual({ kind: 'send', channel: 'sms', ttlMs: TTL - 1_000 });
-    expect(step.run.record).toMatchObject({ current: 1, phase: 'sending', switchedFrom: 'whatsapp', failedChannels: 1 });
+    expect(step.run.record).toMatchObject({
+      current: 1,
+      phase: 'sending',
+      switchedFrom: 'whatsapp',
+      failedChannels: 1,
+    });
   });
 
   it('is counted, logged and audited before the record moves on', () => {
     const { run, world } = sendingOnWhatsApp();
     expect(nextStep(run, FAILED, world()).effects).toEqual([
       { kind: 'fallback-metric', from: 'whatsapp', to: 'sms', reason: 'send_failed_unreachable-recipient' },
-      { kind: 'log', level: 'warn', fields: { err: expect.any(Error), channel: 'whatsapp', user: 'alice', kind: 'unreachable-recipient' }, message: 'code delivery failed; trying the next channel' },
-      { kind: 'audit', entry: { event: 'code_send_failed', outcome: 'fail', channel: 'whatsapp', reason: 'unreachable-recipient' } },
+      {
+        kind: 'log',
+        level: 'warn',
+        fields: { err: expect.any(Error), channel: 'whatsapp', user: 'alice', kind: 'unreachable-recipient' },
+        message: 'code delivery failed; trying the next channel',
+      },
+      {
+        kind: 'audit',
+        entry: { event: 'code_send_failed', outcome: 'fail', channel: 'whatsapp', reason: 'unreachable-recipient' },
+      },
       { kind: 'save' },
     ]);
   });
@@ -146,7 +181,11 @@ describe('a send that failed', () => {
 
   it('on the last channel names no next channel to the metric', () => {
     const { run, world } = sendingOnSms();
-    expect(nextStep(run, FAILED, world()).effects[0]).toMatchObject({ kind: 'fallback-metric', from: 'sms', to: 'none' });
+    expect(nextStep(run, FAILED, world()).effects[0]).toMatchObject({
+      kind: 'fallback-metric',
+      from: 'sms',
+      to: 'none',
+    });
   });
 
   it('while the gate shuts down tries no other channel and saves nothing', () => {
@@ -167,8 +206,22 @@ describe('waiting for a report', () => {
     const { run, world } = waitingOnWhatsApp();
     const step = nextStep(run, { kind: 'reported', status: 'undelivered' }, world());
     expect(step.next).toMatchObject({ kind: 'send', channel: 'sms' });
-    expect(step.effects).toContainEqual({ kind: 'audit', entry: { event: 'code_fallback', outcome: 'fail', channel: 'whatsapp', messageId: 'wamid.1', reason: 'provider reported the message undelivered' } });
-    expect(step.effects).toContainEqual({ kind: 'fallback-metric', from: 'whatsapp', to: 'sms', reason: 'undelivered' });
+    expect(step.effects).toContainEqual({
+      kind: 'audit',
+      entry: {
+        event: 'code_fallback',
+        outcome: 'fail',
+        channel: 'whatsapp',
+        messageId: 'wamid.1',
+        reason: 'provider reported the message undelivered',
+      },
+    });
+    expect(step.effects).toContainEqual({
+      kind: 'fallback-metric',
+      from: 'whatsapp',
+      to: 'sms',
+      reason: 'undelivered',
+    });
   });
 
   it('moves on to the next channel when no report came before the deadline', () => {
@@ -176,7 +229,16 @@ describe('waiting for a report', () => {
     clock.advance(WHATSAPP_DEADLINE);
     const step = nextStep(run, { kind: 'deadline' }, world());
     expect(step.next).toEqual({ kind: 'send', channel: 'sms', ttlMs: TTL - WHATSAPP_DEADLINE });
-    expect(step.effects).toContainEqual({ kind: 'audit', entry: { event: 'code_fallback', outcome: 'fail', channel: 'whatsapp', messageId: 'wamid.1', reason: `no delivery report within ${WHATSAPP_DEADLINE} ms` } });
+    expect(step.effects).toContainEqual({
+      kind: 'audit',
+      entry: {
+        event: 'code_fallback',
+        outcome: 'fail',
+        channel: 'whatsapp',
+        messageId: 'wamid.1',
+        reason: `no delivery report within ${WHATSAPP_DEADLINE} ms`,
+      },
+    });
     expect(step.effects).toContainEqual({ kind: 'fallback-metric', from: 'whatsapp', to: 'sms', reason: 'no_report' });
   });
 
@@ -202,14 +264,22 @@ describe('waiting for a report', () => {
 });
 
 describe('a decoy', () => {
-  const decoy = (s: ReturnType<typeof setup>) => startDecoy({ ...s.code, username: undefined }, undefined, 1_234, s.world());
+  const decoy = (s: ReturnType<typeof setup>) =>
+    startDecoy({ ...s.code, username: undefined }, undefined, 1_234, s.world());
 
   it('saves the record a real send leaves, on the first channel this instance has, and sends nothing', () => {
     const s = setup({ channels: ['telegram', 'whatsapp', 'sms'] });
     const step = decoy(s);
     expect(step.effects).toEqual([{ kind: 'save' }]);
     expect(step.run.record).toEqual<DeliveryRecord>({
-      codeNumber: 1, channels: ['telegram', 'whatsapp', 'sms'], current: 1, phase: 'sent', failedChannels: 0, changedAt: s.code.expiresAt - TTL, expiresAt: s.code.expiresAt, username: undefined,
+      codeNumber: 1,
+      channels: ['telegram', 'whatsapp', 'sms'],
+      current: 1,
+      phase: 'sent',
+      failedChannels: 0,
+      changedAt: s.code.expiresAt - TTL,
+      expiresAt: s.code.expiresAt,
+      username: undefined,
     });
   });
 

@@ -3,8 +3,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SECRET_FROM_ENV, configText } from '../helpers/config-text.js';
-import { TEST_SECRET, gateFolder } from '../helpers/gate.js';
+
+import { configText,SECRET_FROM_ENV } from '../helpers/config-text.js';
+import { gateFolder,TEST_SECRET } from '../helpers/gate.js';
 
 const run = promisify(execFile);
 export const REPO = join(import.meta.dirname, '..', '..');
@@ -21,7 +22,12 @@ export interface CliResult {
  * Runs `otp-gate ARGS` in cwd with SESSION_SECRET set; `env` adds to or (with undefined) removes from it;
  * `input`, when given, is piped to standard input.
  */
-export async function cli(args: string[], cwd: string, env: Record<string, string | undefined> = {}, input?: string): Promise<CliResult> {
+export async function cli(
+  args: string[],
+  cwd: string,
+  env: Record<string, string | undefined> = {},
+  input?: string,
+): Promise<CliResult> {
   try {
     const pending = run(TSX, [CLI, ...args], { cwd, env: { ...process.env, SESSION_SECRET: TEST_SECRET, ...env } });
     if (input !== undefined) pending.child.stdin?.end(input);

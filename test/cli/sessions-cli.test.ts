@@ -1,24 +1,30 @@
 // `otp-gate sessions list|revoke` against the configured Redis, and `check` on `workers`.
 import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/shared/clock.js';
+
 import { loadGate } from '../../src/config/load-gate.js';
-import { createSessions } from '../../src/session/sessions.js';
 import type { Sessions } from '../../src/session/sessions.js';
+import { createSessions } from '../../src/session/sessions.js';
 import { createSigner } from '../../src/session/signer.js';
 import { createTrustedDevices } from '../../src/session/trusted-devices.js';
+import { systemClock } from '../../src/shared/clock.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { Store } from '../../src/store/store.js';
-import { SECRET_FROM_ENV, configText } from '../helpers/config-text.js';
+import { configText,SECRET_FROM_ENV } from '../helpers/config-text.js';
 import { TEST_SECRET } from '../helpers/gate.js';
 import { redisStoreSection } from '../helpers/redis-gate.js';
 import { REDIS_INSTALL, REDIS_SERVER, useRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
-import { REPO, cli as runCli, workspace } from './run-cli.js';
+import { cli as runCli, REPO, workspace } from './run-cli.js';
 
 /** A workspace whose config has `extra` appended and `server` lines under server:; returns the config's path. */
 function workspaceConfig(extra: string, server = ''): string {
-  const config = configText({ server: `  listen: "127.0.0.1:0"${server && `\n${server}`}`, upstream: 'http://127.0.0.1:9', secret: SECRET_FROM_ENV });
+  const config = configText({
+    server: `  listen: "127.0.0.1:0"${server && `\n${server}`}`,
+    upstream: 'http://127.0.0.1:9',
+    secret: SECRET_FROM_ENV,
+  });
   return join(workspace({ 'config.yaml': config + extra }), 'config.yaml');
 }
 
@@ -58,13 +64,18 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
     const { gate } = await loadGate(config, { SESSION_SECRET: TEST_SECRET });
     store = createStore(gate.config.store);
     await store.check();
-    sessions = createSessions({ store, signer: createSigner([TEST_SECRET]), clock: systemClock, config: gate.config.session });
+    sessions = createSessions({
+      store,
+      signer: createSigner([TEST_SECRET]),
+      clock: systemClock,
+      config: gate.config.session,
+    });
   });
   afterAll(async () => {
     await store?.close();
   });
 
-  it('lists a user\'s sessions with their ids in full', async () => {
+  it("lists a user's sessions with their ids in full", async () => {
     const one = await sessions.create('alice');
     const two = await sessions.create('alice');
     const bobs = await sessions.create('bob');
@@ -76,7 +87,7 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
     expect(res.stdout).not.toContain(bobs.session.id);
   });
 
-  it('revokes one session by id, leaving the user\'s others', async () => {
+  it("revokes one session by id, leaving the user's others", async () => {
     const keep = await sessions.create('bob');
     const end = await sessions.create('bob');
     const res = await cli(['sessions', 'revoke', '--config', config, `--id=${end.session.id}`]);
@@ -101,7 +112,7 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
     expect(listed.stdout).toBe('no sessions for alice\n');
   });
 
-  it('revoking a user forgets the browsers they trusted, leaving other users\' trust', async () => {
+  it("revoking a user forgets the browsers they trusted, leaving other users' trust", async () => {
     const devices = createTrustedDevices({ store, signer: createSigner([TEST_SECRET]), clock: systemClock });
     const carol = await devices.trust('carol', 86_400_000);
     const bob = await devices.trust('bob', 86_400_000);
@@ -111,7 +122,7 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
     expect(await devices.resolve(bob)).toMatchObject({ user: 'bob' });
   });
 
-  it('fails with the store\'s reason, not a stack trace, when Redis is down', async () => {
+  it("fails with the store's reason, not a stack trace, when Redis is down", async () => {
     const down = workspaceConfig('store:\n  type: redis\n  url: "redis://127.0.0.1:9"\n');
     const res = await cli(['sessions', 'list', '--config', down, '--user', 'alice']);
     expect(res.code).toBe(1);

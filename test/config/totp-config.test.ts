@@ -1,6 +1,7 @@
 // The `totp:` section: absent by default, keys from the environment, problems at file:line:col.
 import { describe, expect, it } from 'vitest';
-import { MINIMAL_CONFIG, compileConfigText, configProblems } from '../helpers/config-text.js';
+
+import { compileConfigText, configProblems,MINIMAL_CONFIG } from '../helpers/config-text.js';
 
 const KEY = 'a-totp-key-for-tests-only-0123456789-0123456789';
 const BASE = MINIMAL_CONFIG;
@@ -18,8 +19,11 @@ describe('totp config', () => {
   });
 
   it('compiles an issuer, several keys and reauth_within', () => {
-    expect(compiled(`  issuer: ACME\n  keys: ["\${TOTP_KEY}", "${'b'.repeat(32)}"]\n  reauth_within: 90s`))
-      .toEqual({ issuer: 'ACME', keys: [KEY, 'b'.repeat(32)], reauthWithin: 90_000 });
+    expect(compiled(`  issuer: ACME\n  keys: ["\${TOTP_KEY}", "${'b'.repeat(32)}"]\n  reauth_within: 90s`)).toEqual({
+      issuer: 'ACME',
+      keys: [KEY, 'b'.repeat(32)],
+      reauthWithin: 90_000,
+    });
   });
 
   it('requires keys', () => {
@@ -27,7 +31,9 @@ describe('totp config', () => {
   });
 
   it('refuses a key shorter than 32 characters at its line and column', () => {
-    expect(problems('  keys: ["short"]')).toEqual([expect.stringMatching(/^gate\.yaml:10:10: must be at least 32 characters long.*\(totp\.keys\[0\]\)$/)]);
+    expect(problems('  keys: ["short"]')).toEqual([
+      expect.stringMatching(/^gate\.yaml:10:10: must be at least 32 characters long.*\(totp\.keys\[0\]\)$/),
+    ]);
   });
 
   it('refuses a key from an environment variable that is not set', () => {
@@ -35,7 +41,9 @@ describe('totp config', () => {
   });
 
   it('refuses reauth_within that is not a duration', () => {
-    expect(problems('  keys: ["${TOTP_KEY}"]\n  reauth_within: soon')).toEqual([expect.stringMatching(/^gate\.yaml:11:18: expected a duration.*\(totp\.reauth_within\)$/)]);
+    expect(problems('  keys: ["${TOTP_KEY}"]\n  reauth_within: soon')).toEqual([
+      expect.stringMatching(/^gate\.yaml:11:18: expected a duration.*\(totp\.reauth_within\)$/),
+    ]);
   });
 
   it('refuses an unknown option', () => {

@@ -1,9 +1,10 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+
+import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
 import { browser, sessionCookie, signIn } from '../helpers/browser.js';
 import { useGate } from '../helpers/gate.js';
-import { createMemoryStore } from '../../src/store/memory-store.js';
 
 /** A store that works until told to fail, like a backend that goes away under a running gate. */
 function breakableStore(): { store: Store; state: { broken: boolean } } {
@@ -14,7 +15,9 @@ function breakableStore(): { store: Store; state: { broken: boolean } } {
       const value = target[prop];
       if (typeof value !== 'function' || prop === 'close') return value;
       return (...args: unknown[]) =>
-        state.broken ? Promise.reject(new Error('connection refused')) : (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        state.broken
+          ? Promise.reject(new Error('connection refused'))
+          : (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
     },
   });
   return { store, state };
@@ -30,7 +33,11 @@ describe('when the store fails', () => {
     state.broken = true;
     try {
       const before = env.upstream.seen.length;
-      const refused = await request(env.gate.url).get('/page').set('Cookie', cookie).set('Accept', 'application/json').expect(503);
+      const refused = await request(env.gate.url)
+        .get('/page')
+        .set('Cookie', cookie)
+        .set('Accept', 'application/json')
+        .expect(503);
       expect(refused.body).toMatchObject({ error: 'unavailable' });
       await request(env.gate.url).get('/page').set('Cookie', cookie).set('Accept', 'text/html').expect(503);
       expect(env.upstream.seen.length).toBe(before);

@@ -2,6 +2,7 @@
 // options are the few variations tests need. Without `server` or `directory` it is eight lines,
 // so what a test appends starts on line 9. And config text loaded and compiled as the gate does.
 import { expect } from 'vitest';
+
 import { compileConfig } from '../../src/config/compile-config.js';
 import { configSchema } from '../../src/config/schema.js';
 import type { GateConfig } from '../../src/config/types.js';

@@ -1,6 +1,7 @@
 // Test gates on a test Redis: the `store:` section, where each gate opens its own connections as
 // separate gate processes would, and two such gates for a suite, as two instances behind a load balancer.
 import { afterAll, beforeAll } from 'vitest';
+
 import type { TestGate } from './gate.js';
 import { startTestGate } from './gate.js';
 import type { TestRedis } from './redis-server.js';

@@ -2,8 +2,9 @@
 // a sign-out on A is refused by B at once, and a code raced on both logs in exactly once.
 import request from 'supertest';
 import { beforeEach, expect, it } from 'vitest';
-import { CookieJar, askForCode, signInWithJar } from '../helpers/cookie-jar.js';
+
 import { hiddenField } from '../helpers/browser.js';
+import { askForCode, CookieJar, signInWithJar } from '../helpers/cookie-jar.js';
 import { useRedisGates } from '../helpers/redis-gate.js';
 import { REDIS_INSTALL, REDIS_SERVER } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
@@ -69,9 +70,18 @@ describeWithBinary('two gate instances sharing one Redis', REDIS_SERVER, REDIS_I
       const code = await env.a.inbox.code('bob', before + 1);
       const cookie = jar.header();
       const [fromA, fromB] = await Promise.all(
-        [env.a, env.b].map((g) => request(g.url).post('/_gate/verify').set('Accept', 'text/html').set('Cookie', cookie).type('form').send({ csrf, code })),
+        [env.a, env.b].map((g) =>
+          request(g.url)
+            .post('/_gate/verify')
+            .set('Accept', 'text/html')
+            .set('Cookie', cookie)
+            .type('form')
+            .send({ csrf, code }),
+        ),
       );
-      const logins = [fromA!, fromB!].filter((r) => r.status === 303 && String(r.headers['set-cookie']).includes('otp_gate='));
+      const logins = [fromA!, fromB!].filter(
+        (r) => r.status === 303 && String(r.headers['set-cookie']).includes('otp_gate='),
+      );
       expect(logins).toHaveLength(1);
       expect([fromA!.status, fromB!.status].sort()).toEqual([303, 400]);
     }

@@ -3,9 +3,11 @@
 // checks a running gate).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
-import type { GateConfig } from '../../src/config/types.js';
+
 import { keepStartupSettings, RESTART_ONLY } from '../../src/config/restart-only.js';
+import type { GateConfig } from '../../src/config/types.js';
 import { compileConfigText, MINIMAL_CONFIG } from '../helpers/config-text.js';
 
 const config = (text: string): GateConfig => compileConfigText(text);
@@ -24,7 +26,12 @@ describe('a reload', () => {
     ['server.keep_alive_timeout', withSection('server:\n  keep_alive_timeout: 65s\n')],
     ['server.max_connections', withSection('server:\n  max_connections: 50\n')],
     ['store', withSection('store:\n  type: memory\n  max_entries: 500\n')],
-    ['channels', withSection('channels:\n  console: {}\n  sms:\n    provider: http\n    url: "https://sms.example/s?t={{text}}"\n')],
+    [
+      'channels',
+      withSection(
+        'channels:\n  console: {}\n  sms:\n    provider: http\n    url: "https://sms.example/s?t={{text}}"\n',
+      ),
+    ],
     ['metrics', withSection('metrics:\n  listen: "off"\n')],
     ['session', inSession('idle_timeout: 5m')],
     ['otp', withSection('otp:\n  length: 8\n')],
@@ -58,10 +65,15 @@ describe('a reload', () => {
   });
 
   it('applies policies, users, apps, trusted proxies, public URL, form size, shutdown timeout and identity headers as written', () => {
-    const edited = config(MINIMAL_CONFIG.replace('policies/', 'other-policies/').replace('users.yaml', 'people.yaml\n  default_country: IT')
-      + 'server:\n  trusted_proxies: ["10.0.0.0/8"]\n  public_url: "https://gate.example.com"\n'
-      + '  max_form_bytes: 2048\n  shutdown_timeout: 20s\n'
-      + 'identity_headers:\n  user: X-User\n');
+    const edited = config(
+      MINIMAL_CONFIG.replace('policies/', 'other-policies/').replace(
+        'users.yaml',
+        'people.yaml\n  default_country: IT',
+      ) +
+        'server:\n  trusted_proxies: ["10.0.0.0/8"]\n  public_url: "https://gate.example.com"\n' +
+        '  max_form_bytes: 2048\n  shutdown_timeout: 20s\n' +
+        'identity_headers:\n  user: X-User\n',
+    );
     edited.apps[0]!.upstream = 'http://10.0.0.6:8080';
     const { config: applied, kept } = keepStartupSettings(STARTED, edited);
     expect(kept).toEqual([]);
@@ -73,7 +85,11 @@ describe('docs/upgrading.md', () => {
   it('lists exactly the restart-only settings in its restart column', () => {
     const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'upgrading.md'), 'utf8');
     const table = doc.slice(doc.indexOf('| --- | --- |'), doc.indexOf('\n\n', doc.indexOf('| --- | --- |')));
-    const restartColumn = table.split('\n').slice(1).map((row) => row.split('|')[2] ?? '').join(' ');
+    const restartColumn = table
+      .split('\n')
+      .slice(1)
+      .map((row) => row.split('|')[2] ?? '')
+      .join(' ');
     const named = [...restartColumn.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
     expect(named.sort()).toEqual(RESTART_ONLY.map((s) => s.name).sort());
   });

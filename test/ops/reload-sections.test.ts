@@ -4,9 +4,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
+
 import type { Agent } from '../helpers/browser.js';
 import { identify, submitCode } from '../helpers/browser.js';
 import { DEFAULT_POLICY, DEFAULT_USERS } from '../helpers/gate.js';
@@ -36,7 +38,11 @@ afterAll(async () => {
 /** Writes the starting config with each path ("apps.0.upstream") set to its value. */
 function writeConfig(...settings: [path: string, value: unknown][]): void {
   const doc = parseDocument(startFile);
-  for (const [path, value] of settings) doc.setIn(path.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)), value);
+  for (const [path, value] of settings)
+    doc.setIn(
+      path.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)),
+      value,
+    );
   writeFileSync(ws.config, doc.toString());
 }
 
@@ -81,7 +87,7 @@ describe('a reload of a restart-only setting keeps it as it started', () => {
     await request(gate.url).get('/public/x').expect(200);
   });
 
-  it('server.path_prefix: the gate\'s pages stay under the old prefix, the new one is an app path', async () => {
+  it("server.path_prefix: the gate's pages stay under the old prefix, the new one is an app path", async () => {
     expect(await reloadWith('server.path_prefix', '/_auth')).toEqual(['server.path_prefix']);
     await browser().get('/_gate/login').expect(200);
     const res = await browser().get('/_auth/login').expect(302);
@@ -137,7 +143,9 @@ describe('a reload of a restart-only setting keeps it as it started', () => {
       gate.child.kill('SIGHUP');
       const failed = await gate.waitFor(/reload failed[^\n]*/, from);
       expect(failed[0]).toContain('channel \\"sms\\" is not configured (configured: console)');
-      expect(failed[0]).toContain('channels added since the start (sms) are not running: users and policies can name them after a restart');
+      expect(failed[0]).toContain(
+        'channels added since the start (sms) are not running: users and policies can name them after a restart',
+      );
     } finally {
       writeFileSync(ws.policyFile, DEFAULT_POLICY);
     }
@@ -198,7 +206,10 @@ describe('a reload applies at once', () => {
   });
 
   it('users', async () => {
-    writeFileSync(join(ws.dir, 'users.yaml'), `${DEFAULT_USERS}  carol:\n    name: Carol Example\n    phone: "+39 333 000 0003"\n`);
+    writeFileSync(
+      join(ws.dir, 'users.yaml'),
+      `${DEFAULT_USERS}  carol:\n    name: Carol Example\n    phone: "+39 333 000 0003"\n`,
+    );
     expect(await reload()).toEqual([]);
     await askCode(browser(), 'carol');
   });
@@ -217,7 +228,8 @@ describe('a reload applies at once', () => {
   });
 
   it('identity_headers: a header added to strip no longer reaches the app', async () => {
-    const sent = async () => (await request(gate.url).get('/public/x').set('X-Team-Token', 't').expect(200)).body.headers['x-team-token'];
+    const sent = async () =>
+      (await request(gate.url).get('/public/x').set('X-Team-Token', 't').expect(200)).body.headers['x-team-token'];
     expect(await sent()).toBe('t');
     expect(await reloadWith('identity_headers.strip', ['X-Team-Token'])).toEqual([]);
     expect(await sent()).toBeUndefined();
@@ -225,7 +237,11 @@ describe('a reload applies at once', () => {
 
   it('server.max_form_bytes: a larger form is refused', async () => {
     expect(await reloadWith('server.max_form_bytes', 1024)).toEqual([]);
-    await browser().post('/_gate/login').type('form').send({ identifier: 'x'.repeat(2048) }).expect(413);
+    await browser()
+      .post('/_gate/login')
+      .type('form')
+      .send({ identifier: 'x'.repeat(2048) })
+      .expect(413);
   });
 
   it.each([

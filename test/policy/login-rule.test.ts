@@ -1,7 +1,14 @@
 // Which rule a sign-in answers to, and what it asks of the person and of a trusted browser.
 import { describe, expect, it } from 'vitest';
+
 import type { LoginRequest } from '../../src/policy/login-rule.js';
-import { asksPassword, FALLBACK_LOGIN_RULE, honoursTrust, loginRule, trustedSignIn } from '../../src/policy/login-rule.js';
+import {
+  asksPassword,
+  FALLBACK_LOGIN_RULE,
+  honoursTrust,
+  loginRule,
+  trustedSignIn,
+} from '../../src/policy/login-rule.js';
 import { bypass, challenge, deny, policy } from './builders.js';
 
 const DAY = 86_400_000;
@@ -16,7 +23,11 @@ const POLICY = policy([
 ]);
 
 const login = (fields: Partial<LoginRequest> = {}): LoginRequest => ({
-  returnTo: '/', host: 'docs.example.com', ip: '203.0.113.7', channels: ['console', 'sms'], ...fields,
+  returnTo: '/',
+  host: 'docs.example.com',
+  ip: '203.0.113.7',
+  channels: ['console', 'sms'],
+  ...fields,
 });
 const ruleName = (fields: Partial<LoginRequest>) => loginRule(POLICY, login(fields)).name;
 
@@ -33,7 +44,7 @@ describe('loginRule', () => {
     expect(ruleName({ returnTo: '/vault/x?tab=1' })).toBe('vault');
   });
 
-  it('judges the target from the sign-in\'s client address', () => {
+  it("judges the target from the sign-in's client address", () => {
     expect(ruleName({ returnTo: '/vault/x', ip: '10.1.2.3' })).toBe('office');
   });
 
@@ -43,7 +54,10 @@ describe('loginRule', () => {
 
   it('gives the challenge rule itself: its factors, channels and browser trust', () => {
     expect(loginRule(POLICY, login({ returnTo: '/page', host: 'wiki.example.com' }))).toMatchObject({
-      name: 'wiki', factors: ['otp'], channels: ['sms'], trustedDevice: 30 * DAY,
+      name: 'wiki',
+      factors: ['otp'],
+      channels: ['sms'],
+      trustedDevice: 30 * DAY,
     });
   });
 
@@ -53,7 +67,10 @@ describe('loginRule', () => {
     ['is read two ways (encoded twice)', '/vault/%252e%252e/x'],
   ])('asks a target that %s for a code on every channel and trusts no browser', (_, returnTo) => {
     expect(loginRule(POLICY, login({ returnTo }))).toEqual({
-      name: FALLBACK_LOGIN_RULE, channels: ['console', 'sms'], factors: ['otp'], trustedDevice: undefined,
+      name: FALLBACK_LOGIN_RULE,
+      channels: ['console', 'sms'],
+      factors: ['otp'],
+      trustedDevice: undefined,
     });
   });
 });
@@ -85,11 +102,11 @@ describe('trustedSignIn', () => {
 describe('honoursTrust', () => {
   const wiki = loginRule(POLICY, login({ host: 'wiki.example.com' }));
 
-  it('honours a browser trusted within the rule\'s trusted_device', () => {
+  it("honours a browser trusted within the rule's trusted_device", () => {
     expect(honoursTrust(wiki, 30 * DAY - 1)).toBe(true);
   });
 
-  it('honours no browser once its trust is as old as the rule\'s trusted_device', () => {
+  it("honours no browser once its trust is as old as the rule's trusted_device", () => {
     expect(honoursTrust(wiki, 30 * DAY)).toBe(false);
   });
 

@@ -5,11 +5,16 @@ import { GateError, text } from '../gate-error.js';
 
 /** Too many wrong passwords or codes: wait, then sign in again from the start. */
 export function lockedOut(tr: Translator, retryAfterMs: number, prefix: string): GateError {
-  return new GateError(429, 'locked_out', {
-    heading: text('errors.locked_out_heading'),
-    text: text('errors.locked_out_text', { wait: minutes(tr, retryAfterMs) }),
-    link: { href: `${prefix}/login`, text: text('errors.back_to_sign_in') },
-  }, { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
+  return new GateError(
+    429,
+    'locked_out',
+    {
+      heading: text('errors.locked_out_heading'),
+      text: text('errors.locked_out_text', { wait: minutes(tr, retryAfterMs) }),
+      link: { href: `${prefix}/login`, text: text('errors.back_to_sign_in') },
+    },
+    { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) },
+  );
 }
 
 export function codeExpired(prefix: string): GateError {

@@ -1,6 +1,7 @@
 // What the sign-in and code routes share: their dependencies, the flow's form check, the rule a
 // sign-in answers to, what this browser is known by, the two pages, and signing in.
 import type { Context } from 'koa';
+
 import type { AuditLog } from '../../audit/audit-log.js';
 import { auditFlowId } from '../../audit/audit-log.js';
 import type { Challenges, ChallengeView } from '../../challenge/challenges.js';
@@ -52,7 +53,10 @@ export function seeOther(ctx: Context, location: string): void {
 }
 
 /** Every POST of the flow: same origin, a form, and a CSRF token bound to this flow. */
-export async function flowForm(deps: LoginRouteDeps, ctx: Context): Promise<{ flowId: string; form: Record<string, string> }> {
+export async function flowForm(
+  deps: LoginRouteDeps,
+  ctx: Context,
+): Promise<{ flowId: string; form: Record<string, string> }> {
   assertSameOrigin(ctx);
   const form = await readForm(ctx, deps.state().config.server.maxFormBytes);
   const flowId = deps.cookies.flowId(ctx);
@@ -64,7 +68,12 @@ export async function flowForm(deps: LoginRouteDeps, ctx: Context): Promise<{ fl
 export function ruleFor(deps: LoginRouteDeps, ctx: Context, rd: string): LoginRule {
   const { facts } = deps.context(ctx);
   const state = deps.state();
-  return loginRule(state.policy, { returnTo: rd, host: facts.host, ip: facts.ip, channels: Object.keys(state.config.channels) });
+  return loginRule(state.policy, {
+    returnTo: rd,
+    host: facts.host,
+    ip: facts.ip,
+    channels: Object.keys(state.config.channels),
+  });
 }
 
 /** What this browser's cookies say, each looked up at most once per request however many steps ask. */
@@ -82,7 +91,9 @@ function browserOf(deps: LoginRouteDeps, ctx: Context): BrowserCookies {
   if (!browser) {
     // A store that fails knows no session and trusts no browser: the person is asked for a code (fail closed).
     browser = {
-      sessionUser: once(async () => (await deps.sessions.resolve(deps.cookies.session(ctx)).catch(() => undefined))?.user),
+      sessionUser: once(
+        async () => (await deps.sessions.resolve(deps.cookies.session(ctx)).catch(() => undefined))?.user,
+      ),
       device: once(() => deps.devices.resolve(deps.cookies.device(ctx)).catch(() => undefined)),
     };
     browsers.set(ctx, browser);
@@ -102,7 +113,12 @@ export async function knownBrowser(deps: LoginRouteDeps, ctx: Context): Promise<
 }
 
 /** This browser's trust, when the rule honours it for signing in the `way` asked, and its user still exists. */
-export async function trustedBrowser(deps: LoginRouteDeps, ctx: Context, rule: LoginRule, way: TrustedSignIn): Promise<{ device: TrustedDevice; user: User } | undefined> {
+export async function trustedBrowser(
+  deps: LoginRouteDeps,
+  ctx: Context,
+  rule: LoginRule,
+  way: TrustedSignIn,
+): Promise<{ device: TrustedDevice; user: User } | undefined> {
   // No store lookup for a browser the rule would not let sign in this way.
   if (trustedSignIn(rule) !== way) return undefined;
   const device = await browserOf(deps, ctx).device();
@@ -126,16 +142,33 @@ export interface SignIn {
 }
 
 /** A new session for what was proven (no fixation: any older one in this browser ends), then back where the person was going. */
-export async function signIn(deps: LoginRouteDeps, ctx: Context, { user, proof, rule, returnTo, flowId }: SignIn): Promise<void> {
+export async function signIn(
+  deps: LoginRouteDeps,
+  ctx: Context,
+  { user, proof, rule, returnTo, flowId }: SignIn,
+): Promise<void> {
   const previous = await deps.sessions.resolve(deps.cookies.session(ctx));
   if (previous) await deps.sessions.revoke(previous.id);
   const { cookie } = await deps.sessions.create(user.username, proof);
   deps.cookies.setSession(ctx, cookie);
   deps.cookies.clearFlow(ctx);
-  deps.audit.record({ event: 'login', user: user.username, ip: deps.context(ctx).facts.ip, rule, flow: auditFlowId(flowId), outcome: 'ok', channel: proof.method });
+  deps.audit.record({
+    event: 'login',
+    user: user.username,
+    ip: deps.context(ctx).facts.ip,
+    rule,
+    flow: auditFlowId(flowId),
+    outcome: 'ok',
+    channel: proof.method,
+  });
   const target = safeReturnTo(returnTo, deps.state().findApp);
   const resume = await deps.resumes.take(flowId, target);
-  if (resume) return deps.respond.page(ctx, 200, 'resume', { action: target, fields: resume.fields, script: `${prefixOf(deps)}/assets/resume.js` });
+  if (resume)
+    return deps.respond.page(ctx, 200, 'resume', {
+      action: target,
+      fields: resume.fields,
+      script: `${prefixOf(deps)}/assets/resume.js`,
+    });
   seeOther(ctx, target);
 }
 
@@ -149,20 +182,30 @@ export interface LoginPage {
   identifier?: string;
 }
 
-export async function renderLogin(deps: LoginRouteDeps, ctx: Context, { flowId, rd, status = 200, error, identifier }: LoginPage): Promise<void> {
+export async function renderLogin(
+  deps: LoginRouteDeps,
+  ctx: Context,
+  { flowId, rd, status = 200, error, identifier }: LoginPage,
+): Promise<void> {
   const prefix = prefixOf(deps);
   const rule = ruleFor(deps, ctx, rd);
   const device = await trustedBrowser(deps, ctx, rule, 'continue-as');
-  deps.respond.page(ctx, status, 'login', {
-    action: `${prefix}/login`,
-    device_action: `${prefix}/login/device`,
-    csrf: csrfToken(deps.signer, flowId),
-    rd,
-    error,
-    identifier: identifier ?? (await browserOf(deps, ctx).sessionUser()),
-    password: asksPassword(rule),
-    device_name: device?.user.name,
-  }, { switchHref: `${prefix}/login?rd=${encodeURIComponent(rd)}` });
+  deps.respond.page(
+    ctx,
+    status,
+    'login',
+    {
+      action: `${prefix}/login`,
+      device_action: `${prefix}/login/device`,
+      csrf: csrfToken(deps.signer, flowId),
+      rd,
+      error,
+      identifier: identifier ?? (await browserOf(deps, ctx).sessionUser()),
+      password: asksPassword(rule),
+      device_name: device?.user.name,
+    },
+    { switchHref: `${prefix}/login?rd=${encodeURIComponent(rd)}` },
+  );
 }
 
 export interface CodePage {
@@ -172,30 +215,42 @@ export interface CodePage {
   error?: string;
 }
 
-export async function renderCode(deps: LoginRouteDeps, ctx: Context, { flowId, view, status = 200, error }: CodePage): Promise<void> {
+export async function renderCode(
+  deps: LoginRouteDeps,
+  ctx: Context,
+  { flowId, view, status = 200, error }: CodePage,
+): Promise<void> {
   const prefix = prefixOf(deps);
   const otp = deps.state().config.otp;
   const app = view.channel === TOTP;
   const wait = app ? 0 : Math.ceil((view.resendAt - deps.clock.now()) / 1000);
   const tr = deps.respond.texts(ctx);
   const delivery = await deliveryView(deps.deliveries, flowId, view, deps.clock.now(), tr);
-  const trustDays = view.trustDeviceMs === undefined ? undefined : Math.max(1, Math.round(view.trustDeviceMs / 86_400_000));
-  deps.respond.page(ctx, status, 'code', {
-    app,
-    trust_label: trustDays === undefined ? undefined : tr.plural('code.trust_browser', trustDays, { days: trustDays }),
-    destination: view.destination,
-    ...codePageDeliveryValues(delivery, prefix, tr),
-    length: app ? TOTP_DIGITS : otp.length,
-    ttl_minutes: Math.round(otp.ttl / 60_000),
-    csrf: csrfToken(deps.signer, flowId),
-    verify_action: `${prefix}/verify`,
-    resend_action: `${prefix}/resend`,
-    restart_href: `${prefix}/login?rd=${encodeURIComponent(view.returnTo)}`,
-    seconds: wait > 0 ? wait : undefined,
-    // The countdown script fills {seconds} itself; the page says the same without it.
-    resend_wait: wait > 0 ? tr.plural('code.resend_wait', wait, { seconds: wait }) : undefined,
-    resend_wait_one: tr.raw('code.resend_wait_one'),
-    resend_wait_other: tr.raw('code.resend_wait_other'),
-    error,
-  }, { switchHref: `${prefix}/code` });
+  const trustDays =
+    view.trustDeviceMs === undefined ? undefined : Math.max(1, Math.round(view.trustDeviceMs / 86_400_000));
+  deps.respond.page(
+    ctx,
+    status,
+    'code',
+    {
+      app,
+      trust_label:
+        trustDays === undefined ? undefined : tr.plural('code.trust_browser', trustDays, { days: trustDays }),
+      destination: view.destination,
+      ...codePageDeliveryValues(delivery, prefix, tr),
+      length: app ? TOTP_DIGITS : otp.length,
+      ttl_minutes: Math.round(otp.ttl / 60_000),
+      csrf: csrfToken(deps.signer, flowId),
+      verify_action: `${prefix}/verify`,
+      resend_action: `${prefix}/resend`,
+      restart_href: `${prefix}/login?rd=${encodeURIComponent(view.returnTo)}`,
+      seconds: wait > 0 ? wait : undefined,
+      // The countdown script fills {seconds} itself; the page says the same without it.
+      resend_wait: wait > 0 ? tr.plural('code.resend_wait', wait, { seconds: wait }) : undefined,
+      resend_wait_one: tr.raw('code.resend_wait_one'),
+      resend_wait_other: tr.raw('code.resend_wait_other'),
+      error,
+    },
+    { switchHref: `${prefix}/code` },
+  );
 }

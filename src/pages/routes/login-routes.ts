@@ -4,13 +4,24 @@
 // These are the sign-in steps; the code steps are in code-routes.ts.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+
 import { asksPassword } from '../../policy/login-rule.js';
 import type { Proof } from '../../session/sessions.js';
 import { safeReturnTo } from '../return-to.js';
 import { keepingInput } from '../store-unavailable.js';
 import { lockedOut, refusalText } from './flow-errors.js';
 import type { LoginRouteDeps } from './login-flow.js';
-import { deviceProof, flowForm, knownBrowser, prefixOf, renderLogin, ruleFor, seeOther, signIn, trustedBrowser } from './login-flow.js';
+import {
+  deviceProof,
+  flowForm,
+  knownBrowser,
+  prefixOf,
+  renderLogin,
+  ruleFor,
+  seeOther,
+  signIn,
+  trustedBrowser,
+} from './login-flow.js';
 
 export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void {
   router.get('/login', (ctx) => showLogin(deps, ctx));
@@ -29,7 +40,13 @@ async function postLogin(deps: LoginRouteDeps, ctx: Context): Promise<void> {
   const rd = safeReturnTo(form.rd, deps.state().findApp);
   const identifier = (form.identifier ?? '').trim();
   if (identifier.length === 0 || identifier.length > 100) {
-    return renderLogin(deps, ctx, { flowId, rd, status: 400, error: deps.respond.texts(ctx).t('login.error_empty'), identifier: identifier.slice(0, 100) });
+    return renderLogin(deps, ctx, {
+      flowId,
+      rd,
+      status: 400,
+      error: deps.respond.texts(ctx).t('login.error_empty'),
+      identifier: identifier.slice(0, 100),
+    });
   }
   // The password is never put back into a retry form.
   const retry = { action: `${prefixOf(deps)}/login`, csrf: form.csrf ?? '', rd, identifier };
@@ -44,26 +61,52 @@ interface Identify {
 }
 
 /** The password where the rule asks for one (a trusted browser then skips the code), else a code sent. */
-async function identify(deps: LoginRouteDeps, ctx: Context, { flowId, rd, identifier, password }: Identify): Promise<void> {
+async function identify(
+  deps: LoginRouteDeps,
+  ctx: Context,
+  { flowId, rd, identifier, password }: Identify,
+): Promise<void> {
   const rc = deps.context(ctx);
   const rule = ruleFor(deps, ctx, rd);
   const tr = deps.respond.texts(ctx);
   const proven: Array<Proof['factors'][number]> = [];
   if (asksPassword(rule)) {
-    const checked = await deps.challenges.checkPassword({ identifier, password: password ?? '', ip: rc.facts.ip, rule: rule.name });
+    const checked = await deps.challenges.checkPassword({
+      identifier,
+      password: password ?? '',
+      ip: rc.facts.ip,
+      rule: rule.name,
+    });
     if (checked.kind === 'locked') throw lockedOut(tr, checked.retryAfterMs, prefixOf(deps));
-    if (checked.kind === 'wrong') return renderLogin(deps, ctx, { flowId, rd, status: 400, error: tr.t('login.error_password'), identifier });
+    if (checked.kind === 'wrong')
+      return renderLogin(deps, ctx, { flowId, rd, status: 400, error: tr.t('login.error_password'), identifier });
     const trusted = await trustedBrowser(deps, ctx, rule, 'after-password');
     if (trusted?.user.username === checked.user.username) {
-      return signIn(deps, ctx, { user: checked.user, proof: deviceProof(trusted.device, ['password', 'otp']), rule: rule.name, returnTo: rd, flowId });
+      return signIn(deps, ctx, {
+        user: checked.user,
+        proof: deviceProof(trusted.device, ['password', 'otp']),
+        rule: rule.name,
+        returnTo: rd,
+        flowId,
+      });
     }
     proven.push('password');
   }
   const result = await deps.challenges.start({
-    flowId, identifier, ip: rc.facts.ip, host: rc.facts.host, returnTo: rd, rule: rule.name, channels: rule.channels,
-    locale: tr.locale, proven, trustDeviceMs: rule.trustedDevice, knownBrowser: await knownBrowser(deps, ctx),
+    flowId,
+    identifier,
+    ip: rc.facts.ip,
+    host: rc.facts.host,
+    returnTo: rd,
+    rule: rule.name,
+    channels: rule.channels,
+    locale: tr.locale,
+    proven,
+    trustDeviceMs: rule.trustedDevice,
+    knownBrowser: await knownBrowser(deps, ctx),
   });
-  if (!result.ok) return renderLogin(deps, ctx, { flowId, rd, status: 429, error: refusalText(tr, result.refusal), identifier });
+  if (!result.ok)
+    return renderLogin(deps, ctx, { flowId, rd, status: 429, error: refusalText(tr, result.refusal), identifier });
   seeOther(ctx, `${prefixOf(deps)}/code`);
 }
 
@@ -74,7 +117,19 @@ async function continueAsTrusted(deps: LoginRouteDeps, ctx: Context): Promise<vo
   const rule = ruleFor(deps, ctx, rd);
   await keepingInput({ action: `${prefixOf(deps)}/login/device`, csrf: form.csrf ?? '', rd }, async () => {
     const trusted = await trustedBrowser(deps, ctx, rule, 'continue-as');
-    if (!trusted) return renderLogin(deps, ctx, { flowId, rd, status: 400, error: deps.respond.texts(ctx).t('login.error_device') });
-    await signIn(deps, ctx, { user: trusted.user, proof: deviceProof(trusted.device, ['otp']), rule: rule.name, returnTo: rd, flowId });
+    if (!trusted)
+      return renderLogin(deps, ctx, {
+        flowId,
+        rd,
+        status: 400,
+        error: deps.respond.texts(ctx).t('login.error_device'),
+      });
+    await signIn(deps, ctx, {
+      user: trusted.user,
+      proof: deviceProof(trusted.device, ['otp']),
+      rule: rule.name,
+      returnTo: rd,
+      flowId,
+    });
   });
 }
