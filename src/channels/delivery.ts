@@ -18,7 +18,7 @@ import { ChannelError } from './channel.js';
 import type { ChannelHealth } from './channel-health.js';
 import type { DeliveryEffect, DeliveryEvent, DeliveryWorld } from './delivery-machine.js';
 import { isSuperseded, nextStep, startDecoy, startDelivery } from './delivery-machine.js';
-import type { DeliveryRecord, ReportedStatus,ReportOutcome } from './delivery-state.js';
+import type { DeliveryRecord, ReportedStatus, ReportOutcome } from './delivery-state.js';
 import { applyReport, decodeDelivery, deliveryKey, encodeDelivery, messageKey } from './delivery-state.js';
 
 export interface DeliveryJob {
@@ -94,7 +94,10 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
   const load = async (flowId: string) => decodeDelivery(await store.get(deliveryKey(flowId)));
   const world = (): DeliveryWorld => ({ now: clock.now(), channels: deps.channels, closed });
   const liveFor = (job: DeliveryJob) => Math.max(1, job.expiresAt - clock.now());
-  /** The one place a run learns it lost its flow's record to a newer code (or the flow ended): before each save, and at each look while waiting. */
+  /**
+   * The one place a run learns it lost its flow's record to a newer code (or the flow ended):
+   * before each save, and at each look while waiting.
+   */
   const superseded = (claim: Claim, stored: DeliveryRecord | undefined) =>
     isSuperseded(stored, claim.job.n, claim.saved);
 

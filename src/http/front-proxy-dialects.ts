@@ -24,7 +24,10 @@ export interface Dialect {
    * only on 2xx/401/403, so the gate answers 401 with an absolute Location the snippet redirects to.
    */
   login: 'redirect' | 'location-on-401';
-  /** Reads only headers the proxy sets on every auth request. `tail` is what follows the endpoint's path (Envoy appends the original path there). */
+  /**
+   * Reads only headers the proxy sets on every auth request. `tail` is what follows the
+   * endpoint's path (Envoy appends the original path there).
+   */
   read(req: IncomingMessage, tail: string): DialectRead;
 }
 

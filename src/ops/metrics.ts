@@ -1,7 +1,7 @@
 // Prometheus metrics (prom-client), one registry per gate so several gates in one process (tests,
 // the Koa middleware next to a server) never share counters. Counting happens where things happen;
 // this module only defines the metrics and the small recorder interfaces other modules call.
-import { collectDefaultMetrics,Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { ChannelRecorder } from '../channels/channel.js';
 

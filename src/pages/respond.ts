@@ -6,7 +6,7 @@ import type { PagesConfig } from '../config/types.js';
 import type { Locales, Translator } from '../i18n/locales.js';
 import { fillText } from '../i18n/locales.js';
 import type { GatePage, Text } from './gate-error.js';
-import type { PageName as TemplatePage, Templates,TemplateValues } from './templates.js';
+import type { PageName as TemplatePage, Templates, TemplateValues } from './templates.js';
 
 export interface GateKoaState {
   /** Per-response nonce for the page's inline style (CSP). */

@@ -2,7 +2,7 @@
 // and why, the decision, and, given a user, whether that person would get through.
 import { formatDuration } from '../shared/duration.js';
 import { admits } from './decide.js';
-import { describedProof, shortfall,SHORTFALL_TEXT } from './proof.js';
+import { describedProof, shortfall, SHORTFALL_TEXT } from './proof.js';
 import type { CompiledRule, Decision, Factor, RequestFacts, Subject, TraceStep } from './types.js';
 
 export interface ExplainSubject extends Subject {

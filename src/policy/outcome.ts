@@ -2,7 +2,7 @@
 // session is older than the rule allows) or deny (a deny rule, or a rule that does not admit
 // them). The same order of questions as the gate's authorizer; pure, for policy-test and policy-diff.
 import { admits } from './decide.js';
-import { describedProof, shortfall,SHORTFALL_TEXT } from './proof.js';
+import { describedProof, shortfall, SHORTFALL_TEXT } from './proof.js';
 import type { Decision, Factor, Subject } from './types.js';
 
 export type Outcome = 'pass' | 'challenge' | 'deny';

@@ -15,7 +15,7 @@ import { startFakeServer } from '../helpers/fake-provider.js';
 import { signTwilio, TW, twilioChannelConfig } from '../helpers/fake-twilio.js';
 import { signMeta, WA, whatsAppChannelConfig, whatsAppStatusBody } from '../helpers/fake-whatsapp.js';
 import type { TestGate } from '../helpers/gate.js';
-import { startTestGate,TEST_SECRET } from '../helpers/gate.js';
+import { startTestGate, TEST_SECRET } from '../helpers/gate.js';
 import { REDIS_INSTALL, REDIS_SERVER, useRedis } from '../helpers/redis-server.js';
 import { serveWorkspace } from '../helpers/serve-process.js';
 import { describeWithBinary } from '../helpers/system-binary.js';

@@ -13,7 +13,7 @@ import { createLogger } from '../../src/shared/log.js';
 import type { FakeServer } from '../helpers/fake-provider.js';
 import { startFakeServer } from '../helpers/fake-provider.js';
 import type { FakeTwilio } from '../helpers/fake-twilio.js';
-import { startFakeTwilio,TW } from '../helpers/fake-twilio.js';
+import { startFakeTwilio, TW } from '../helpers/fake-twilio.js';
 
 const directory = createDirectory(
   [

@@ -8,7 +8,7 @@ import { createWhatsAppChannel } from '../../src/channels/whatsapp-channel.js';
 import type { WhatsAppChannelConfig } from '../../src/config/types.js';
 import { createLogger } from '../../src/shared/log.js';
 import type { FakeWhatsApp } from '../helpers/fake-whatsapp.js';
-import { startFakeWhatsApp,WA } from '../helpers/fake-whatsapp.js';
+import { startFakeWhatsApp, WA } from '../helpers/fake-whatsapp.js';
 
 let wa: FakeWhatsApp;
 const logLines: string[] = [];

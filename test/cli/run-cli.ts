@@ -4,8 +4,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { configText,SECRET_FROM_ENV } from '../helpers/config-text.js';
-import { gateFolder,TEST_SECRET } from '../helpers/gate.js';
+import { configText, SECRET_FROM_ENV } from '../helpers/config-text.js';
+import { gateFolder, TEST_SECRET } from '../helpers/gate.js';
 
 const run = promisify(execFile);
 export const REPO = join(import.meta.dirname, '..', '..');

@@ -11,7 +11,7 @@ import { createTrustedDevices } from '../../src/session/trusted-devices.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { Store } from '../../src/store/store.js';
-import { configText,SECRET_FROM_ENV } from '../helpers/config-text.js';
+import { configText, SECRET_FROM_ENV } from '../helpers/config-text.js';
 import { TEST_SECRET } from '../helpers/gate.js';
 import { redisStoreSection } from '../helpers/redis-gate.js';
 import { REDIS_INSTALL, REDIS_SERVER, useRedis } from '../helpers/redis-server.js';

@@ -2,7 +2,7 @@
 // channel timings to the code lifetime.
 import { describe, expect, it } from 'vitest';
 
-import { compileConfigText, configProblems,MINIMAL_CONFIG } from '../helpers/config-text.js';
+import { compileConfigText, configProblems, MINIMAL_CONFIG } from '../helpers/config-text.js';
 
 const BASE = MINIMAL_CONFIG;
 const SID = `AC${'0'.repeat(32)}`;

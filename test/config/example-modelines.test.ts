@@ -1,6 +1,6 @@
 // Every example file a person copies starts with the yaml-language-server modeline naming the
 // committed JSON Schema of its kind, so editors validate and complete it (issue 10).
-import { existsSync, readdirSync,readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';

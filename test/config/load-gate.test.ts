@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { EMBEDDED, loadGate, loadGateFromText } from '../../src/config/load-gate.js';
 import { ConfigError, formatProblem } from '../../src/shared/problem.js';
-import { CONFIG_SECRET, configText,SECRET_FROM_ENV } from '../helpers/config-text.js';
+import { CONFIG_SECRET, configText, SECRET_FROM_ENV } from '../helpers/config-text.js';
 
 const ENV = { SESSION_SECRET: CONFIG_SECRET };
 

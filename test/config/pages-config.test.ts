@@ -1,7 +1,7 @@
 // The `pages:` section: language default and brand, validated and compiled.
 import { describe, expect, it } from 'vitest';
 
-import { compileConfigText, configProblems,MINIMAL_CONFIG } from '../helpers/config-text.js';
+import { compileConfigText, configProblems, MINIMAL_CONFIG } from '../helpers/config-text.js';
 
 const BASE = MINIMAL_CONFIG;
 const withPages = (pages: string) => `${BASE}pages:\n${pages}\n`;

@@ -1,7 +1,7 @@
 // The `totp:` section: absent by default, keys from the environment, problems at file:line:col.
 import { describe, expect, it } from 'vitest';
 
-import { compileConfigText, configProblems,MINIMAL_CONFIG } from '../helpers/config-text.js';
+import { compileConfigText, configProblems, MINIMAL_CONFIG } from '../helpers/config-text.js';
 
 const KEY = 'a-totp-key-for-tests-only-0123456789-0123456789';
 const BASE = MINIMAL_CONFIG;

@@ -10,7 +10,7 @@ import type { FrontProxy } from '../helpers/front-proxy.js';
 import { startNginx } from '../helpers/front-proxy.js';
 import { useGate } from '../helpers/gate.js';
 import { counter } from '../helpers/metrics.js';
-import { describeWithBinary,findBinary } from '../helpers/system-binary.js';
+import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
 
 const NGINX = findBinary(['/usr/sbin/nginx', '/usr/bin/nginx']);
 

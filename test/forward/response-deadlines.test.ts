@@ -2,7 +2,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { createResponseDeadlines,SWEEP_MS } from '../../src/http/forward/response-deadlines.js';
+import { createResponseDeadlines, SWEEP_MS } from '../../src/http/forward/response-deadlines.js';
 
 const request = () => ({}) as IncomingMessage;
 const upstreamRequest = () => {

@@ -7,7 +7,7 @@ import { createManualClock } from '../../src/shared/clock.js';
 import type { Agent } from '../helpers/browser.js';
 import { browser, hiddenField, identify, submitCode } from '../helpers/browser.js';
 import type { FakeTwilio } from '../helpers/fake-twilio.js';
-import { signTwilio, startFakeTwilio,TW } from '../helpers/fake-twilio.js';
+import { signTwilio, startFakeTwilio, TW } from '../helpers/fake-twilio.js';
 import type { FakeWhatsApp } from '../helpers/fake-whatsapp.js';
 import { signMeta, startFakeWhatsApp, WA, whatsAppStatusBody } from '../helpers/fake-whatsapp.js';
 import type { TestGate } from '../helpers/gate.js';

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 import { configText } from './config-text.js';
-import { DEFAULT_POLICY, gateFolder,TEST_SECRET } from './gate.js';
+import { DEFAULT_POLICY, gateFolder, TEST_SECRET } from './gate.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 

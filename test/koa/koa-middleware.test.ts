@@ -15,7 +15,7 @@ import { createLogger } from '../../src/shared/log.js';
 import { browser, signIn } from '../helpers/browser.js';
 import { configText } from '../helpers/config-text.js';
 import type { TestGate } from '../helpers/gate.js';
-import { CodeInbox, gateFolder,TEST_SECRET } from '../helpers/gate.js';
+import { CodeInbox, gateFolder, TEST_SECRET } from '../helpers/gate.js';
 
 let server: http.Server;
 let gate: OtpGateMiddleware;

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { configSecrets } from '../../src/config/config-secrets.js';
 import { createLogger } from '../../src/shared/log.js';
 import { describeError, safeError } from '../../src/shared/safe-error.js';
-import { compileConfigText,MINIMAL_CONFIG } from '../helpers/config-text.js';
+import { compileConfigText, MINIMAL_CONFIG } from '../helpers/config-text.js';
 
 /** What ioredis throws for a refused AUTH: the command, password included, hangs on the error. */
 function replyError(password: string): Error {

@@ -8,9 +8,9 @@ import { promisify } from 'node:util';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { configText,SECRET_FROM_ENV } from '../helpers/config-text.js';
-import { askForCode,CookieJar } from '../helpers/cookie-jar.js';
-import { gateFolder,TEST_SECRET } from '../helpers/gate.js';
+import { configText, SECRET_FROM_ENV } from '../helpers/config-text.js';
+import { askForCode, CookieJar } from '../helpers/cookie-jar.js';
+import { gateFolder, TEST_SECRET } from '../helpers/gate.js';
 import type { RedisGateProcess } from '../helpers/redis-gate-process.js';
 import { startRedisGateProcess } from '../helpers/redis-gate-process.js';
 import { freePort, REDIS_INSTALL, REDIS_SERVER, useRedis } from '../helpers/redis-server.js';

@@ -6,9 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { createManualClock } from '../../src/shared/clock.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
-import { askForCode,CookieJar } from '../helpers/cookie-jar.js';
+import { askForCode, CookieJar } from '../helpers/cookie-jar.js';
 import type { TestGate } from '../helpers/gate.js';
-import { startTestGate,TEST_SECRET } from '../helpers/gate.js';
+import { startTestGate, TEST_SECRET } from '../helpers/gate.js';
 import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
 

@@ -1,7 +1,7 @@
 // The folders of src/ are layers: a file may import from its own folder and from lower layers,
 // never from a higher one or a sibling on the same layer. This keeps the pure policy engine free
 // of I/O, the domain free of HTTP, and composition in one place, as the tree says it is.
-import { readdirSync,readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
