@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+
 import { browser, signIn } from '../test/helpers/browser.js';
 import { freePort, startNginx } from '../test/helpers/front-proxy.js';
 import { startTestGate } from '../test/helpers/gate.js';
@@ -20,30 +21,50 @@ if (!NGINX || !WRK) throw new Error('bench: needs nginx and wrk (apt-get install
 
 // A trivial upstream in its own process, so the gate's figures are the gate's.
 const upstreamPort = await freePort();
-const upstream = spawn(process.execPath, ['-e', `require('http').createServer((q, s) => s.end('ok')).listen(${upstreamPort}, '127.0.0.1')`], { stdio: 'ignore' });
+const upstream = spawn(
+  process.execPath,
+  ['-e', `require('http').createServer((q, s) => s.end('ok')).listen(${upstreamPort}, '127.0.0.1')`],
+  { stdio: 'ignore' },
+);
 await new Promise((r) => setTimeout(r, 300));
 const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
 
-const gate = await startTestGate({ upstream: upstreamUrl, server: 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]' });
+const gate = await startTestGate({
+  upstream: upstreamUrl,
+  server: 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]',
+});
 const res = await signIn(gate, browser(gate), 'alice');
-const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!.split(';')[0]!;
+const cookie = (res.headers['set-cookie'] as unknown as string[])
+  .find((c) => c.startsWith('otp_gate='))!
+  .split(';')[0]!;
 
 // 50 different asset paths, round robin: what a page load looks like, not one URL hammered.
 const dir = mkdtempSync(join(tmpdir(), 'otp-gate-bench-'));
 const script = join(dir, 'paths.lua');
-writeFileSync(script, `
+writeFileSync(
+  script,
+  `
 local i = 0
 request = function()
   i = (i % 50) + 1
   return wrk.format("GET", "/docs/asset-" .. i .. ".js", { ["Cookie"] = "${cookie}" })
 end
-`);
+`,
+);
 
 async function measure(snippet: string): Promise<string> {
   const nginx = await startNginx(NGINX!, snippet, gate.url, upstreamUrl);
   try {
     await run(WRK!, ['-t1', '-c4', '-d2s', '-s', script, nginx.url]); // warm-up
-    const { stdout } = await run(WRK!, ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, nginx.url]);
+    const { stdout } = await run(WRK!, [
+      '-t2',
+      `-c${connections}`,
+      `-d${seconds}s`,
+      '--latency',
+      '-s',
+      script,
+      nginx.url,
+    ]);
     return stdout;
   } finally {
     await nginx.stop();
@@ -52,12 +73,19 @@ async function measure(snippet: string): Promise<string> {
 
 const pick = (out: string, re: RegExp) => re.exec(out)?.[1] ?? '?';
 const rows: string[] = [];
-for (const [name, snippet] of [['auth_request, no cache', 'nginx.conf'], ['auth_request + 5 s cache', 'nginx-cached.conf']] as const) {
+for (const [name, snippet] of [
+  ['auth_request, no cache', 'nginx.conf'],
+  ['auth_request + 5 s cache', 'nginx-cached.conf'],
+] as const) {
   const out = await measure(snippet);
   if (/Non-2xx/.test(out)) console.error(`warning: ${name} saw non-2xx answers:\n${out}`);
-  rows.push(`| ${name} | ${pick(out, /Requests\/sec:\s+(\S+)/)} | ${pick(out, /50%\s+(\S+)/)} | ${pick(out, /99%\s+(\S+)/)} |`);
+  rows.push(
+    `| ${name} | ${pick(out, /Requests\/sec:\s+(\S+)/)} | ${pick(out, /50%\s+(\S+)/)} | ${pick(out, /99%\s+(\S+)/)} |`,
+  );
 }
-console.log(`\nwrk -t2 -c${connections} -d${seconds}s, 50 asset paths round robin, signed-in cookie (node ${process.version})\n`);
+console.log(
+  `\nwrk -t2 -c${connections} -d${seconds}s, 50 asset paths round robin, signed-in cookie (node ${process.version})\n`,
+);
 console.log('| setup | requests/s | p50 | p99 |\n| --- | --- | --- | --- |');
 console.log(rows.join('\n'));
 

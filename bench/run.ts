@@ -3,17 +3,18 @@
 // measured in the same run, alternating contenders round by round (these machines are shared and
 // noisy: ratios and CPU time per request mean more than absolute numbers).
 // Results are also written to bench/results/latest.json.
-import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+
 import { REDIS_SERVER, startRedis } from '../test/helpers/redis-server.js';
 import type { LoadOptions, LoadResult } from './lib/load.js';
 import { load } from './lib/load.js';
 import { codeWaiter, loginCycles, loginOnce } from './lib/login-driver.js';
 import { startNginx } from './lib/nginx.js';
 import type { Child } from './lib/processes.js';
-import { ROOT, cpuSeconds, startChild, startGateServer, startServer } from './lib/processes.js';
+import { cpuSeconds, ROOT, startChild, startGateServer, startServer } from './lib/processes.js';
 import type { BenchStore } from './lib/workspace.js';
 import { writeWorkspace } from './lib/workspace.js';
 
@@ -37,9 +38,16 @@ const UPLOAD_BYTES = Number(values['upload-mb']) * 1024 * 1024;
 const DOWNLOAD_MB = Number(values['download-mb']);
 const LOGIN_WORKERS = { workers: 32, usersPerWorker: 30 };
 
-const results: Record<string, unknown> = { when: new Date().toISOString(), node: process.version, seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS };
+const results: Record<string, unknown> = {
+  when: new Date().toISOString(),
+  node: process.version,
+  seconds: SECONDS,
+  rounds: ROUNDS,
+  connections: CONNECTIONS,
+};
 const rows: string[][] = [];
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const row = (...cells: string[]) => rows.push(cells);
 const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
 
@@ -52,17 +60,24 @@ async function alternate(contenders: Contender[]): Promise<Map<string, LoadResul
   const runs = new Map<string, LoadResult[]>(contenders.map((c) => [c.name, []]));
   for (const c of contenders) await load({ ...c, connections: CONNECTIONS, seconds: 2 });
   for (let r = 0; r < ROUNDS; r++) {
-    for (const c of contenders) runs.get(c.name)!.push(await load({ ...c, connections: CONNECTIONS, seconds: SECONDS }));
+    for (const c of contenders)
+      runs.get(c.name)!.push(await load({ ...c, connections: CONNECTIONS, seconds: SECONDS }));
   }
-  const mean = (xs: LoadResult[], pick: (x: LoadResult) => number) => xs.reduce((sum, x) => sum + pick(x), 0) / xs.length;
-  return new Map([...runs].map(([name, xs]) => [name, {
-    rps: mean(xs, (x) => x.rps),
-    p50: mean(xs, (x) => x.p50),
-    p99: mean(xs, (x) => x.p99),
-    errors: mean(xs, (x) => x.errors) * xs.length,
-    non2xx: mean(xs, (x) => x.non2xx) * xs.length,
-    cpuMicrosPerRequest: mean(xs, (x) => x.cpuMicrosPerRequest ?? Number.NaN),
-  }]));
+  const mean = (xs: LoadResult[], pick: (x: LoadResult) => number) =>
+    xs.reduce((sum, x) => sum + pick(x), 0) / xs.length;
+  return new Map(
+    [...runs].map(([name, xs]) => [
+      name,
+      {
+        rps: mean(xs, (x) => x.rps),
+        p50: mean(xs, (x) => x.p50),
+        p99: mean(xs, (x) => x.p99),
+        errors: mean(xs, (x) => x.errors) * xs.length,
+        non2xx: mean(xs, (x) => x.non2xx) * xs.length,
+        cpuMicrosPerRequest: mean(xs, (x) => x.cpuMicrosPerRequest ?? Number.NaN),
+      },
+    ]),
+  );
 }
 
 const latency = (r: LoadResult) => `${fmt(r.p50, 1)} / ${fmt(r.p99, 1)}`;
@@ -81,10 +96,14 @@ async function upload(url: string, child: Child): Promise<{ mbPerSecond: number;
   const chunk = Buffer.alloc(1024 * 1024, 1);
   const started = process.hrtime.bigint();
   await new Promise<void>((resolve, reject) => {
-    const req = http.request(`${url}/public/upload`, { method: 'POST', headers: { 'content-length': UPLOAD_BYTES } }, (res) => {
-      res.resume();
-      res.on('end', resolve);
-    });
+    const req = http.request(
+      `${url}/public/upload`,
+      { method: 'POST', headers: { 'content-length': UPLOAD_BYTES } },
+      (res) => {
+        res.resume();
+        res.on('end', resolve);
+      },
+    );
     req.on('error', reject);
     let sent = 0;
     const pump = () => {
@@ -115,12 +134,20 @@ async function loginRow(storeName: string, gate: { child: Child; url: string }):
   const target = storeName === 'memory' ? 2000 : 1000;
   results[`loginCycles_${storeName}`] = { ...cycles, gateCpuSeconds: gateCpu, perGateCpuSecond: perCpuSecond };
   row(
-    `login cycles (${storeName} store)`, `${fmt(cycles.perSecond)} cycles/s`, '', fmt((gateCpu / (cycles.perSecond * SECONDS)) * 1e6),
-    `${fmt(perCpuSecond)} per gate CPU-s`, `${cycles.failures ? `${cycles.failures} failed! ` : ''}target ≥ ${fmt(target)}/s per core: ${verdict(perCpuSecond >= target)}`,
+    `login cycles (${storeName} store)`,
+    `${fmt(cycles.perSecond)} cycles/s`,
+    '',
+    fmt((gateCpu / (cycles.perSecond * SECONDS)) * 1e6),
+    `${fmt(perCpuSecond)} per gate CPU-s`,
+    `${cycles.failures ? `${cycles.failures} failed! ` : ''}target ≥ ${fmt(target)}/s per core: ${verdict(perCpuSecond >= target)}`,
   );
 }
 
-async function withGate<T>(store: BenchStore, upstreamUrl: string, body: (gate: { child: Child; url: string }) => Promise<T>): Promise<T> {
+async function withGate<T>(
+  store: BenchStore,
+  upstreamUrl: string,
+  body: (gate: { child: Child; url: string }) => Promise<T>,
+): Promise<T> {
   const gate = await startGateServer(writeWorkspace(upstreamUrl, store));
   try {
     return await body(gate);
@@ -138,14 +165,32 @@ async function proxyAndLogin(upstream: { child: Child; url: string }): Promise<v
     await withGate(memoryStore, upstream.url, async (gate) => {
       const cookie = await proxyRows(gate, bare, nginx);
       if (values.only === 'proxy') return;
-      const forwardAuthHeaders = { cookie, 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'http', 'x-forwarded-host': '127.0.0.1', 'x-forwarded-uri': '/app' };
+      const forwardAuthHeaders = {
+        cookie,
+        'x-forwarded-method': 'GET',
+        'x-forwarded-proto': 'http',
+        'x-forwarded-host': '127.0.0.1',
+        'x-forwarded-uri': '/app',
+      };
       const auth = await alternate([
         { name: 'responder', url: responder.url, pid: responder.child.process.pid! },
-        { name: 'gate', url: `${gate.url}/_gate/auth/traefik`, headers: forwardAuthHeaders, pid: gate.child.process.pid! },
+        {
+          name: 'gate',
+          url: `${gate.url}/_gate/auth/traefik`,
+          headers: forwardAuthHeaders,
+          pid: gate.child.process.pid!,
+        },
       ]);
       const [a, r] = [auth.get('gate')!, auth.get('responder')!];
       results.forwardAuth = Object.fromEntries(auth);
-      row('forward-auth decisions (200)', fmt(a.rps), latency(a), cpu(a), `${fmt(a.rps / r.rps, 2)}× Node responder`, failures(a));
+      row(
+        'forward-auth decisions (200)',
+        fmt(a.rps),
+        latency(a),
+        cpu(a),
+        `${fmt(a.rps / r.rps, 2)}× Node responder`,
+        failures(a),
+      );
       baselineRow('minimal Node responder', r);
 
       await loginRow('memory', gate);
@@ -164,20 +209,46 @@ type Server = { child: Child; url: string };
  */
 async function proxyRows(gate: Server, bare: Server, nginx: Awaited<ReturnType<typeof startNginx>>): Promise<string> {
   const cookie = await loginOnce(gate.url, 'user0', codeWaiter(gate.child));
-  const gateGet: Contender = { name: 'gate', url: `${gate.url}/app`, headers: { cookie }, pid: gate.child.process.pid! };
+  const gateGet: Contender = {
+    name: 'gate',
+    url: `${gate.url}/app`,
+    headers: { cookie },
+    pid: gate.child.process.pid!,
+  };
   // The same request to every contender: the baselines pass the cookie on, the gate takes it out.
-  const bareGet: Contender = { name: 'bare', url: `${bare.url}/app`, headers: { cookie }, pid: bare.child.process.pid! };
-  const nginxGet: Contender[] = nginx ? [{ name: 'nginx', url: `${nginx.url}/app`, headers: { cookie }, pid: nginx.pid }] : [];
+  const bareGet: Contender = {
+    name: 'bare',
+    url: `${bare.url}/app`,
+    headers: { cookie },
+    pid: bare.child.process.pid!,
+  };
+  const nginxGet: Contender[] = nginx
+    ? [{ name: 'nginx', url: `${nginx.url}/app`, headers: { cookie }, pid: nginx.pid }]
+    : [];
   const get = await alternate([bareGet, gateGet, ...nginxGet]);
   const [g, b] = [get.get('gate')!, get.get('bare')!];
   results.authenticatedGet = Object.fromEntries(get);
   const ratio = g.rps / b.rps;
   const p99Gap = g.p99 - b.p99;
-  row('authenticated GET via gate', fmt(g.rps), latency(g), cpu(g), `${fmt(ratio, 2)}× http-proxy`,
-    `${failures(g)}p99 ${p99Gap >= 0 ? '+' : ''}${fmt(p99Gap, 1)} ms; target ≥ 1.0×, ≤ +1 ms: ${verdict(ratio >= 1 && p99Gap <= 1)}`);
+  row(
+    'authenticated GET via gate',
+    fmt(g.rps),
+    latency(g),
+    cpu(g),
+    `${fmt(ratio, 2)}× http-proxy`,
+    `${failures(g)}p99 ${p99Gap >= 0 ? '+' : ''}${fmt(p99Gap, 1)} ms; target ≥ 1.0×, ≤ +1 ms: ${verdict(ratio >= 1 && p99Gap <= 1)}`,
+  );
   baselineRow('bare http-proxy, same agent', b);
   const n = get.get('nginx');
-  if (n) row('nginx proxy_pass', fmt(n.rps), latency(n), cpu(n), `gate at ${fmt(g.rps / n.rps, 2)}× nginx`, `${failures(n)}target ≥ 0.5×: ${verdict(g.rps / n.rps >= 0.5)}`);
+  if (n)
+    row(
+      'nginx proxy_pass',
+      fmt(n.rps),
+      latency(n),
+      cpu(n),
+      `gate at ${fmt(g.rps / n.rps, 2)}× nginx`,
+      `${failures(n)}target ≥ 0.5×: ${verdict(g.rps / n.rps >= 0.5)}`,
+    );
   else row('nginx proxy_pass', 'not installed');
   await downloadRow(gate, bare);
   return cookie;
@@ -189,11 +260,13 @@ async function download(server: Server): Promise<{ mbPerSecond: number; cpuPer10
   const before = cpuSeconds(pid);
   const started = process.hrtime.bigint();
   await new Promise<void>((resolve, reject) => {
-    http.get(`${server.url}/public/download?mb=${DOWNLOAD_MB}`, (res) => {
-      res.resume();
-      res.on('end', resolve);
-      res.on('error', reject);
-    }).on('error', reject);
+    http
+      .get(`${server.url}/public/download?mb=${DOWNLOAD_MB}`, (res) => {
+        res.resume();
+        res.on('end', resolve);
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { mbPerSecond: DOWNLOAD_MB / seconds, cpuPer100Mb: ((cpuSeconds(pid) - before) * 100) / DOWNLOAD_MB };
@@ -201,7 +274,10 @@ async function download(server: Server): Promise<{ mbPerSecond: number; cpuPer10
 
 /** Downloads through the bypass rule, gate and bare http-proxy-3 in turn, every round; the spread is shown. */
 async function downloadRow(gate: Server, bare: Server): Promise<void> {
-  const runs = { gate: [] as Array<Awaited<ReturnType<typeof download>>>, bare: [] as Array<Awaited<ReturnType<typeof download>>> };
+  const runs = {
+    gate: [] as Array<Awaited<ReturnType<typeof download>>>,
+    bare: [] as Array<Awaited<ReturnType<typeof download>>>,
+  };
   for (let r = 0; r < Math.max(ROUNDS, 3); r++) {
     runs.bare.push(await download(bare));
     runs.gate.push(await download(gate));
@@ -210,9 +286,22 @@ async function downloadRow(gate: Server, bare: Server): Promise<void> {
   const ratios = runs.gate.map((g, i) => g.mbPerSecond / runs.bare[i]!.mbPerSecond);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const cpuText = (xs: typeof runs.gate) => `${fmt(mean(xs.map((x) => x.cpuPer100Mb)), 2)} CPU-s/100 MB`;
-  row(`download ${fmt(DOWNLOAD_MB)} MB via gate`, `${fmt(mean(runs.gate.map((x) => x.mbPerSecond)))} MB/s`, '', '',
-    `${fmt(mean(ratios), 2)}× http-proxy`, `${cpuText(runs.gate)}; per round ${ratios.map((x) => `${fmt(x, 2)}×`).join(' ')}`);
-  row('bare http-proxy download', `${fmt(mean(runs.bare.map((x) => x.mbPerSecond)))} MB/s`, '', '', '1.00×', cpuText(runs.bare));
+  row(
+    `download ${fmt(DOWNLOAD_MB)} MB via gate`,
+    `${fmt(mean(runs.gate.map((x) => x.mbPerSecond)))} MB/s`,
+    '',
+    '',
+    `${fmt(mean(ratios), 2)}× http-proxy`,
+    `${cpuText(runs.gate)}; per round ${ratios.map((x) => `${fmt(x, 2)}×`).join(' ')}`,
+  );
+  row(
+    'bare http-proxy download',
+    `${fmt(mean(runs.bare.map((x) => x.mbPerSecond)))} MB/s`,
+    '',
+    '',
+    '1.00×',
+    cpuText(runs.bare),
+  );
 }
 
 /**
@@ -226,8 +315,14 @@ async function uploadRow(upstreamUrl: string, store: BenchStore, bare: { child: 
     const bareUpload = await upload(bare.url, bare.child);
     const gateUpload = await upload(gate.url, gate.child);
     results.upload = { bytes: UPLOAD_BYTES, gate: gateUpload, bareHttpProxy: bareUpload };
-    row(`upload ${fmt(UPLOAD_BYTES / 1024 / 1024)} MB via gate`, `${fmt(gateUpload.mbPerSecond)} MB/s`, '', '', `${fmt(gateUpload.mbPerSecond / bareUpload.mbPerSecond, 2)}× http-proxy`,
-      `peak RSS +${fmt(gateUpload.rssGrowth / 1024 / 1024, 1)} MB; target < 50: ${verdict(gateUpload.rssGrowth < 50 * 1024 * 1024)}`);
+    row(
+      `upload ${fmt(UPLOAD_BYTES / 1024 / 1024)} MB via gate`,
+      `${fmt(gateUpload.mbPerSecond)} MB/s`,
+      '',
+      '',
+      `${fmt(gateUpload.mbPerSecond / bareUpload.mbPerSecond, 2)}× http-proxy`,
+      `peak RSS +${fmt(gateUpload.rssGrowth / 1024 / 1024, 1)} MB; target < 50: ${verdict(gateUpload.rssGrowth < 50 * 1024 * 1024)}`,
+    );
   });
 }
 
@@ -244,11 +339,23 @@ async function redisLogin(upstreamUrl: string): Promise<void> {
 /** Memory with many live sessions, in a gate of its own so nothing else has touched its heap. */
 async function sessionMemory(upstreamUrl: string): Promise<void> {
   const configPath = writeWorkspace(upstreamUrl, { type: 'memory', maxEntries: Math.max(1_000_000, SESSIONS * 2) });
-  const { child, match } = await startChild(join(ROOT, 'bench', 'servers', 'session-memory.ts'), [configPath, String(SESSIONS)], /^(\{.*\})$/, ['--expose-gc']);
+  const { child, match } = await startChild(
+    join(ROOT, 'bench', 'servers', 'session-memory.ts'),
+    [configPath, String(SESSIONS)],
+    /^(\{.*\})$/,
+    ['--expose-gc'],
+  );
   const memory = JSON.parse(match[1]!) as { idle: number; withSessions: number; count: number };
   results.sessionMemory = memory;
   const growth = memory.withSessions - memory.idle;
-  row(`${fmt(SESSIONS)} live sessions (memory store)`, '', '', '', '', `RSS +${fmt(growth / 1024 / 1024, 1)} MB above idle; target ≤ 100: ${verdict(growth <= 100 * 1024 * 1024)}`);
+  row(
+    `${fmt(SESSIONS)} live sessions (memory store)`,
+    '',
+    '',
+    '',
+    '',
+    `RSS +${fmt(growth / 1024 / 1024, 1)} MB above idle; target ≤ 100: ${verdict(growth <= 100 * 1024 * 1024)}`,
+  );
   await child.stop();
 }
 
@@ -268,8 +375,14 @@ main().then(
   () => {
     const header = ['scenario', 'req/s', 'p50 / p99 ms', 'CPU µs/req', 'ratio', 'notes'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-    console.log(`node ${process.version}, ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s per contender, alternating`);
+    const line = (cells: string[]) =>
+      cells
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd();
+    console.log(
+      `node ${process.version}, ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s per contender, alternating`,
+    );
     console.log(line(header));
     for (const r of rows) console.log(line(r));
     console.log('\nCPU µs/req: CPU time (user + system) of the server process per request, or per login cycle,');

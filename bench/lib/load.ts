@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+
 import { cpuSeconds } from './processes.js';
 
 const AUTOCANNON = join(dirname(createRequire(import.meta.url).resolve('autocannon/package.json')), 'autocannon.js');
@@ -40,7 +41,20 @@ interface AutocannonJson {
 export async function load(options: LoadOptions): Promise<LoadResult> {
   const headerArgs = Object.entries(options.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
   const before = options.pid === undefined ? 0 : cpuSeconds(options.pid);
-  const { stdout } = await run(process.execPath, [AUTOCANNON, '--json', '-c', String(options.connections), '-d', String(options.seconds), ...headerArgs, options.url], { maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(
+    process.execPath,
+    [
+      AUTOCANNON,
+      '--json',
+      '-c',
+      String(options.connections),
+      '-d',
+      String(options.seconds),
+      ...headerArgs,
+      options.url,
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
   const used = options.pid === undefined ? undefined : cpuSeconds(options.pid) - before;
   const result = JSON.parse(stdout) as AutocannonJson;
   return {
@@ -49,6 +63,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
-    cpuMicrosPerRequest: used === undefined || result.requests.total === 0 ? undefined : (used / result.requests.total) * 1e6,
+    cpuMicrosPerRequest:
+      used === undefined || result.requests.total === 0 ? undefined : (used / result.requests.total) * 1e6,
   };
 }

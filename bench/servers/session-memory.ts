@@ -1,8 +1,8 @@
 // Memory with N live sessions: starts a gate on the memory store from CONFIG, creates N sessions
 // through its own session layer, and prints RSS before and after as JSON. Usage: session-memory.ts CONFIG N
 import { loadGate } from '../../src/config/load-gate.js';
-import { createLogger } from '../../src/shared/log.js';
 import { startGate } from '../../src/main/server.js';
+import { createLogger } from '../../src/shared/log.js';
 
 const [configPath, countText] = process.argv.slice(2) as [string, string];
 const count = Number(countText);

@@ -1,22 +1,25 @@
 // The one validator `check` and start-up share: loads the config, the users file and the
 // policies, and either returns the compiled gate or throws every problem found at once.
-import { TOTP } from '../policy/types.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isSupportedCountry } from 'libphonenumber-js';
+
 import type { CountryCode } from 'libphonenumber-js';
-import { loadUsersFile } from '../directory/users-file.js';
+import { isSupportedCountry } from 'libphonenumber-js';
+
 import type { Directory } from '../directory/types.js';
-import { compileConfig } from './compile-config.js';
+import { loadUsersFile } from '../directory/users-file.js';
+import { TOTP } from '../policy/types.js';
 import { parseDuration } from '../shared/duration.js';
-import { errorCode, loadPolicyFiles } from './policy-files.js';
-import type { PolicySource } from './policy-files.js';
-import { ConfigError } from '../shared/problem.js';
 import type { Problem } from '../shared/problem.js';
+import { ConfigError } from '../shared/problem.js';
+import type { LoadedYaml } from '../shared/yaml-file.js';
+import { formatPath, loadYaml } from '../shared/yaml-file.js';
+import { compileConfig } from './compile-config.js';
+import type { PolicySource } from './policy-files.js';
+import { errorCode, loadPolicyFiles } from './policy-files.js';
+import { keepStartupSettings } from './restart-only.js';
 import { channelSchemas, configSchema } from './schema.js';
 import type { GateConfig, LoadedGate } from './types.js';
-import { formatPath, loadYaml } from '../shared/yaml-file.js';
-import type { LoadedYaml } from '../shared/yaml-file.js';
 
 /** The `file` to pass for a config that lives in the program (the demo), not on disk. */
 export const EMBEDDED = '<embedded>';
@@ -30,17 +33,26 @@ export interface LoadGateResult {
 export interface LoadGateOptions {
   /** Folder that relative paths resolve against; default the config file's folder (cwd when embedded). */
   baseDir?: string;
+  /**
+   * On a reload, the config the gate started with: users and policies are checked against its
+   * channels and session lifetime, which stay in use until a restart, not the file's.
+   */
+  startedWith?: GateConfig;
 }
 
 /** Loads a config file from disk. Throws ConfigError carrying every problem when anything is wrong. */
-export async function loadGate(configPath: string, env: NodeJS.ProcessEnv): Promise<LoadGateResult> {
+export async function loadGate(
+  configPath: string,
+  env: NodeJS.ProcessEnv,
+  options: LoadGateOptions = {},
+): Promise<LoadGateResult> {
   let text: string;
   try {
     text = await readFile(configPath, 'utf8');
   } catch (cause) {
     throw new ConfigError([problem(configPath, `cannot read config file: ${errorCode(cause)}`)]);
   }
-  return loadGateFromText(configPath, text, env);
+  return loadGateFromText(configPath, text, env, options);
 }
 
 /** Loads a config given as text; `file` is how it is named in messages (EMBEDDED for the demo). */
@@ -55,7 +67,9 @@ export async function loadGateFromText(
   const loaded = loadYaml(file, text, configSchema, env);
   const config = loaded.value ? compileConfig(loaded.value, { source, baseDir }) : undefined;
   // Even with a broken config, check the users and policies it points at, so one run shows everything.
-  const refs: Refs = config ? refsOf(config) : salvageRefs(loaded.data, baseDir);
+  const refs: Refs = config
+    ? refsOf(options.startedWith ? keepStartupSettings(options.startedWith, config).config : config)
+    : salvageRefs(loaded.data, baseDir);
   const policySources: PolicySource[] = refs.policySources.map((absolute, i) => ({
     absolute,
     written: stringAt(loaded.data, ['policies', i]) ?? absolute,
@@ -65,10 +79,24 @@ export async function loadGateFromText(
     refs.directoryFile
       ? readUsers(refs.directoryFile, loaded, { defaultCountry: refs.defaultCountry, env, channels: refs.channelNames })
       : { directory: undefined, problems: [] },
-    loadPolicyFiles(policySources, { defaultLifetimeMs: refs.defaultLifetimeMs, channels: refs.channelNames, env, display }),
+    loadPolicyFiles(policySources, {
+      defaultLifetimeMs: refs.defaultLifetimeMs,
+      channels: refs.channelNames,
+      env,
+      display,
+    }),
   ]);
   const problems = [...loaded.problems, ...users.problems, ...policies.problems];
   if (!config || !users.directory || !policies.policy || problems.some((p) => p.severity === 'error')) {
+    const added = config && options.startedWith ? addedChannels(options.startedWith, config) : [];
+    // "channel sms is not configured" reads as wrong while the file configures it: say why.
+    if (added.length > 0)
+      problems.push(
+        loaded.problemAt(
+          ['channels'],
+          `channels added since the start (${added.join(', ')}) are not running: users and policies can name them after a restart`,
+        ),
+      );
     throw new ConfigError(problems);
   }
   return { gate: { config, directory: users.directory, policy: policies.policy }, warnings: problems };
@@ -88,6 +116,10 @@ async function readUsers(
     return { directory: undefined, problems: [config.problemAt(['directory', 'file'], message)] };
   }
   return loadUsersFile(display(absolute), text, options);
+}
+
+function addedChannels(started: GateConfig, next: GateConfig): string[] {
+  return Object.keys(next.channels).filter((name) => !(name in started.channels));
 }
 
 interface Refs {
@@ -122,7 +154,9 @@ function salvageRefs(data: unknown, baseDir: string): Refs {
       ? policies.filter((p): p is string => typeof p === 'string' && p !== '').map((p) => path.resolve(baseDir, p))
       : [],
     channelNames: withTotp(
-      channels && typeof channels === 'object' ? Object.keys(channels).filter((c) => c in channelSchemas) : Object.keys(channelSchemas),
+      channels && typeof channels === 'object'
+        ? Object.keys(channels).filter((c) => c in channelSchemas)
+        : Object.keys(channelSchemas),
       valueAt(data, ['totp']) !== undefined,
     ),
     defaultLifetimeMs: lifetime ?? 12 * 3_600_000,
@@ -136,7 +170,8 @@ function withTotp(channels: string[], configured: boolean): string[] {
 
 function valueAt(data: unknown, at: readonly (string | number)[]): unknown {
   let node = data;
-  for (const seg of at) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[seg] : undefined;
+  for (const seg of at)
+    node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[seg] : undefined;
   return node;
 }
 

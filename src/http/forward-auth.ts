@@ -3,6 +3,7 @@
 // original method, host and URI come from its own dialect's headers (front-proxy-dialects.ts),
 // believed only from server.trusted_proxies. Whatever cannot be read is a deny (403), never a 200.
 import type { IncomingMessage } from 'node:http';
+
 import type { IdentityHeadersConfig } from '../config/types.js';
 import type { GateMetrics } from '../ops/metrics.js';
 import { encodePath } from '../policy/normalise-path.js';
@@ -18,11 +19,22 @@ import { chooseRequestId, REQUEST_ID_HEADER } from './request-id.js';
 export type ForwardAuthAnswer = { requestId: string } & (
   | { status: 200; headers: Record<string, string>; verdict: Verdict; rc: RequestContext }
   | { status: 302; location: string; verdict: Verdict; rc: RequestContext }
-  | { status: 401 | 403 | 503; error: string; message: string; verdict?: Verdict; rc?: RequestContext; location?: string }
+  | {
+      status: 401 | 403 | 503;
+      error: string;
+      message: string;
+      verdict?: Verdict;
+      rc?: RequestContext;
+      location?: string;
+    }
 );
 
 /** Answers one front proxy's question; `dialect` undefined is the bare endpoint, which names the others. */
-export type ForwardAuth = (req: IncomingMessage, dialect: Dialect | undefined, tail: string) => Promise<ForwardAuthAnswer>;
+export type ForwardAuth = (
+  req: IncomingMessage,
+  dialect: Dialect | undefined,
+  tail: string,
+) => Promise<ForwardAuthAnswer>;
 
 export interface ForwardAuthDeps {
   state: () => GateState;
@@ -36,12 +48,22 @@ export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
     const prefix = state.config.server.pathPrefix;
     const peer = canonicalAddress(req.socket.remoteAddress ?? '') ?? '0.0.0.0';
     // A question admission never sees is still counted, as a request the gate could not read.
-    const refuse = (message: string, rc?: RequestContext, requestId = chooseRequestId(req.headers[REQUEST_ID_HEADER], state.isTrusted(peer))): ForwardAuthAnswer => {
+    const refuse = (
+      message: string,
+      rc?: RequestContext,
+      requestId = chooseRequestId(req.headers[REQUEST_ID_HEADER], state.isTrusted(peer)),
+    ): ForwardAuthAnswer => {
       deps.metrics?.decision('bad_request', 'forward_auth');
       return { status: 403, error: 'forbidden', message, requestId, ...(rc ? { rc } : {}) };
     };
-    if (!dialect) return refuse(`name the front proxy: ${Object.keys(DIALECTS).map((d) => `${prefix}/auth/${d}`).join(', ')}`);
-    if (!state.isTrusted(peer)) return refuse(`the caller ${peer} is not in server.trusted_proxies, so its headers are not believed`);
+    if (!dialect)
+      return refuse(
+        `name the front proxy: ${Object.keys(DIALECTS)
+          .map((d) => `${prefix}/auth/${d}`)
+          .join(', ')}`,
+      );
+    if (!state.isTrusted(peer))
+      return refuse(`the caller ${peer} is not in server.trusted_proxies, so its headers are not believed`);
     const read = readFrontProxy(dialect, req, tail);
     if (!read.ok) return refuse(`cannot read the original request: ${read.reason}`);
 
@@ -55,28 +77,68 @@ export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
     switch (admission.kind) {
       case 'bad-request':
         // Counted by admission already.
-        return { status: 403, error: 'forbidden', message: `cannot read the original request: ${admission.reason}`, requestId };
+        return {
+          status: 403,
+          error: 'forbidden',
+          message: `cannot read the original request: ${admission.reason}`,
+          requestId,
+        };
       case 'gate-route':
-        return refuse(`${prefix}/ must be routed to the gate itself, not through forward-auth`, admission.rc, requestId);
+        return refuse(
+          `${prefix}/ must be routed to the gate itself, not through forward-auth`,
+          admission.rc,
+          requestId,
+        );
       case 'unknown-host':
         return refuse(`no app is configured for host ${admission.rc.facts.host}`, admission.rc, requestId);
       case 'forward':
-        return { status: 200, headers: identityHeaders(state.config.identityHeaders, admission.verdict), verdict: admission.verdict, rc: admission.rc, requestId };
+        return {
+          status: 200,
+          headers: identityHeaders(state.config.identityHeaders, admission.verdict),
+          verdict: admission.verdict,
+          rc: admission.rc,
+          requestId,
+        };
     }
     const { rc, verdict } = admission;
     switch (verdict.kind) {
       case 'deny':
-        return { status: 403, error: 'forbidden', message: verdict.user ? `${verdict.user} may not open this page` : 'this page is not available through the gate', verdict, rc, requestId };
+        return {
+          status: 403,
+          error: 'forbidden',
+          message: verdict.user
+            ? `${verdict.user} may not open this page`
+            : 'this page is not available through the gate',
+          verdict,
+          rc,
+          requestId,
+        };
       case 'unavailable':
-        return { status: 503, error: 'unavailable', message: 'sessions cannot be checked right now', verdict, rc, requestId };
+        return {
+          status: 503,
+          error: 'unavailable',
+          message: 'sessions cannot be checked right now',
+          verdict,
+          rc,
+          requestId,
+        };
       case 'challenge': {
         const login = `${prefix}/login?rd=${encodeURIComponent(encodePath(rc.facts.path) + rc.query)}`;
-        const navigation = (rc.facts.method === 'GET' || rc.facts.method === 'HEAD') && (req.headers.accept ?? '').includes('text/html');
+        const navigation =
+          (rc.facts.method === 'GET' || rc.facts.method === 'HEAD') && (req.headers.accept ?? '').includes('text/html');
         if (dialect.login === 'redirect' && navigation) return { status: 302, location: login, verdict, rc, requestId };
         // nginx and HAProxy can only pass a 401 on; their snippets turn this Location into the
         // redirect (error_page 401 → return 302 $otp_login). Admission validated the origin's host.
         const location = dialect.login === 'location-on-401' && navigation ? `${read.origin}${login}` : undefined;
-        return { status: 401, error: 'unauthenticated', message: `sign in first: ${login}`, verdict, rc, requestId, ...(location ? { location } : {}) };
+        return {
+          status: 401,
+          error: 'unauthenticated',
+          message: `sign in first: ${login}`,
+          verdict,
+          rc,
+          requestId,
+          ...(location ? { location } : {}),
+        };
       }
     }
   };

@@ -4,6 +4,7 @@
 // Koa: what would be a page for a request is a bare status line for them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+
 import { encodePath } from '../policy/normalise-path.js';
 import type { Admission, Admit, ForwardVerdict } from './admission.js';
 import { handoffFor } from './admission.js';
@@ -18,7 +19,8 @@ import { REQUEST_ID_HEADER } from './request-id.js';
 export interface HandlerDeps {
   admit: Admit;
   upstreams: Upstreams;
-  rewriter: HeaderRewriter;
+  /** The rewriter of the set in use (identity_headers reload). */
+  rewriter: () => HeaderRewriter;
   /** The gate's pages: Koa's callback. */
   gateApp: (req: IncomingMessage, res: ServerResponse) => void;
   handoffs: WeakMap<IncomingMessage, Handoff>;
@@ -36,9 +38,17 @@ export function pointAtRulePath(req: IncomingMessage, rc: RequestContext): void 
   req.url = encodePath(rc.facts.path) + rc.query;
 }
 
-export function forUpstream(rewriter: HeaderRewriter, req: IncomingMessage, { rc, verdict }: { rc: RequestContext; verdict: ForwardVerdict }): void {
+export function forUpstream(
+  rewriter: HeaderRewriter,
+  req: IncomingMessage,
+  { rc, verdict }: { rc: RequestContext; verdict: ForwardVerdict },
+): void {
   pointAtRulePath(req, rc);
-  req.headers = rewriter.forUpstream(req.headers, { clientIp: rc.facts.ip, peerIp: rc.peerIp, peerTrusted: rc.peerTrusted, proto: rc.proto }, verdict.identity);
+  req.headers = rewriter.forUpstream(
+    req.headers,
+    { clientIp: rc.facts.ip, peerIp: rc.peerIp, peerTrusted: rc.peerTrusted, proto: rc.proto },
+    verdict.identity,
+  );
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -49,7 +59,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     req.headers[REQUEST_ID_HEADER] = admission.requestId;
     if (admission.kind === 'forward') {
       // The upstream side echoes the id with the app's headers: one writeHead, no header object.
-      forUpstream(deps.rewriter, req, admission);
+      forUpstream(deps.rewriter(), req, admission);
       return deps.upstreams.web(admission.rc.app!, req, res);
     }
     res.setHeader(REQUEST_ID_HEADER, admission.requestId);
@@ -71,7 +81,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       req.headers[REQUEST_ID_HEADER] = admission.requestId;
       switch (admission.kind) {
         case 'forward':
-          forUpstream(deps.rewriter, req, admission);
+          forUpstream(deps.rewriter(), req, admission);
           return deps.upstreams.ws(admission.rc.app!, req, socket, head);
         case 'verdict': {
           const [status, text] = UPGRADE_REFUSALS[admission.verdict.kind];

@@ -3,15 +3,16 @@
 // They are matched on the raw target exactly (Envoy's by prefix: it appends the original path),
 // so nothing here depends on host or path normalisation.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Logger } from '../shared/log.js';
 import type { ReadinessReport } from '../ops/readiness.js';
-import { REQUEST_ID_HEADER } from './request-id.js';
+import type { Logger } from '../shared/log.js';
 import { canonicalAddress } from '../shared/net/cidr.js';
 import type { ForwardAuth } from './forward-auth.js';
 import type { Dialect } from './front-proxy-dialects.js';
 import { DIALECTS } from './front-proxy-dialects.js';
 import type { GateState } from './gate-state.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
 
 export interface OpsRouteDeps {
   state: () => GateState;
@@ -30,12 +31,18 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
   let routes = new Map<string, Route>();
   let envoyPrefix = '';
   // The bare /auth answers 403 naming the dialect endpoints: a front proxy must say which it is.
-  const authRoutes = new Map<string, Route>([['', auth(undefined)], ...Object.values(DIALECTS).map((d): [string, Route] => [`/${d.name}`, auth(d)])]);
+  const authRoutes = new Map<string, Route>([
+    ['', auth(undefined)],
+    ...Object.values(DIALECTS).map((d): [string, Route] => [`/${d.name}`, auth(d)]),
+  ]);
   const envoyAuth = authRoutes.get('/envoy')!;
   const isAuth = new Set(authRoutes.values());
-  const table = (p: string) => new Map<string, Route>([
-    [`${p}/healthz`, healthz], [`${p}/readyz`, readyz], ...[...authRoutes].map(([name, route]): [string, Route] => [`${p}/auth${name}`, route]),
-  ]);
+  const table = (p: string) =>
+    new Map<string, Route>([
+      [`${p}/healthz`, healthz],
+      [`${p}/readyz`, readyz],
+      ...[...authRoutes].map(([name, route]): [string, Route] => [`${p}/auth${name}`, route]),
+    ]);
 
   async function healthz(_req: IncomingMessage, res: ServerResponse): Promise<void> {
     json(res, 200, { status: 'ok' });
@@ -44,21 +51,38 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
   async function readyz(_req: IncomingMessage, res: ServerResponse): Promise<void> {
     const report = await deps.readiness();
     if (report.storeError) deps.log.warn({ storeError: report.storeError }, 'not ready: the store does not answer');
-    json(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not ready', checks: report.checks, channels: report.channels });
+    json(res, report.ready ? 200 : 503, {
+      status: report.ready ? 'ready' : 'not ready',
+      checks: report.checks,
+      channels: report.channels,
+    });
   }
 
   function auth(dialect: Dialect | undefined): Route {
     return (req, res, tail) => answerAuth(req, res, dialect, tail);
   }
 
-  async function answerAuth(req: IncomingMessage, res: ServerResponse, dialect: Dialect | undefined, tail: string): Promise<void> {
+  async function answerAuth(
+    req: IncomingMessage,
+    res: ServerResponse,
+    dialect: Dialect | undefined,
+    tail: string,
+  ): Promise<void> {
     const answer = await deps.forwardAuth(req, dialect, tail);
     const { requestId } = answer;
     res.setHeader(REQUEST_ID_HEADER, requestId);
     res.setHeader('cache-control', 'no-store');
     if (answer.verdict?.kind === 'deny' && answer.rc) {
       const rc = answer.rc;
-      deps.audit.record({ event: 'denied', user: answer.verdict.user, ip: rc.facts.ip, rule: answer.verdict.rule?.name ?? '(default deny)', outcome: 'refused', host: rc.facts.host, path: rc.facts.path });
+      deps.audit.record({
+        event: 'denied',
+        user: answer.verdict.user,
+        ip: rc.facts.ip,
+        rule: answer.verdict.rule?.name ?? '(default deny)',
+        outcome: 'refused',
+        host: rc.facts.host,
+        path: rc.facts.path,
+      });
     }
     switch (answer.status) {
       case 200:
@@ -68,7 +92,11 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
         res.writeHead(302, { location: answer.location, 'content-type': 'text/plain' });
         return void res.end('sign in first\n');
       default:
-        if (!answer.verdict || answer.verdict.kind === 'unavailable') deps.log.warn({ requestId, peer: canonicalAddress(req.socket.remoteAddress ?? ''), reason: answer.message }, 'forward-auth refused');
+        if (!answer.verdict || answer.verdict.kind === 'unavailable')
+          deps.log.warn(
+            { requestId, peer: canonicalAddress(req.socket.remoteAddress ?? ''), reason: answer.message },
+            'forward-auth refused',
+          );
         if (answer.status === 401) res.setHeader('www-authenticate', 'OTP-Gate');
         if (answer.status === 401 && answer.location) res.setHeader('location', answer.location);
         json(res, answer.status, { error: answer.error, message: answer.message });

@@ -3,24 +3,24 @@
 // listening; shutdown drains in-flight requests and WebSockets before closing the store.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import type { Challenges } from '../challenge/challenges.js';
-import type { GateOptions } from './assemble-gate.js';
 import type { ChannelHealth } from '../channels/channel-health.js';
-import { assembleGate } from './assemble-gate.js';
 import type { GateConfig, LoadedGate } from '../config/types.js';
-import { createHeaderRewriter } from '../http/forward/upstream-headers.js';
+import { httpServerOptions } from '../http/connection-limits.js';
 import { createUpstreams } from '../http/forward/upstreams.js';
 import { createHandlers } from '../http/handler.js';
 import { REQUEST_ID_HEADER } from '../http/request-id.js';
-import type { Logger } from '../shared/log.js';
-import { httpServerOptions } from '../http/connection-limits.js';
 import { createDrainer } from '../ops/drain.js';
-import { listen } from '../shared/listen.js';
+import type { GateMetrics } from '../ops/metrics.js';
 import type { MetricsServer } from '../ops/metrics-server.js';
 import { startMetricsServer } from '../ops/metrics-server.js';
-import type { GateMetrics } from '../ops/metrics.js';
 import type { Sessions } from '../session/sessions.js';
+import { listen } from '../shared/listen.js';
+import type { Logger } from '../shared/log.js';
 import type { Store } from '../store/store.js';
+import type { GateOptions } from './assemble-gate.js';
+import { assembleGate } from './assemble-gate.js';
 
 export type { GateOptions } from './assemble-gate.js';
 
@@ -39,8 +39,8 @@ export interface RunningGate {
   log: Logger;
   /** The configuration in use now (after any reload). */
   config(): GateConfig;
-  /** Swaps in a newly loaded policy/directory set without dropping connections. */
-  reload(loaded: LoadedGate): void;
+  /** Swaps in a newly loaded set without dropping connections; returns the restart-only settings it changes. */
+  reload(loaded: LoadedGate): string[];
   /** Graceful: stop accepting, let requests and WebSockets finish up to the deadline, then close. */
   shutdown(timeoutMs?: number): Promise<void>;
   /** Immediate: drops open connections (tests). */
@@ -60,7 +60,10 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
       gateCallback(req, res);
     },
     onCut(err, req) {
-      log.warn({ err, host: req.headers.host, requestId: req.headers[REQUEST_ID_HEADER] }, 'upstream broke off its response; closed the client connection');
+      log.warn(
+        { err, host: req.headers.host, requestId: req.headers[REQUEST_ID_HEADER] },
+        'upstream broke off its response; closed the client connection',
+      );
       core.metrics.upstreamFailure('cut');
     },
     echoHeader: REQUEST_ID_HEADER,
@@ -68,7 +71,7 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
   const handlers = createHandlers({
     admit: core.admit,
     upstreams,
-    rewriter: createHeaderRewriter(config.identityHeaders, core.cookies.names),
+    rewriter: () => core.state().rewriter,
     gateApp: gateCallback,
     handoffs,
     ops: core.ops,
@@ -164,7 +167,17 @@ function logWhenDone(log: Logger, req: http.IncomingMessage, res: http.ServerRes
   const started = process.hrtime.bigint();
   res.once('close', () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const incomplete = res.writableFinished ? undefined : true;
-    log.debug({ requestId: req.headers[REQUEST_ID_HEADER], method: req.method, host: req.headers.host, path: req.url?.split('?')[0], status: res.statusCode, ms, incomplete }, 'request');
+    log.debug(
+      {
+        requestId: req.headers[REQUEST_ID_HEADER],
+        method: req.method,
+        host: req.headers.host,
+        path: req.url?.split('?')[0],
+        status: res.statusCode,
+        ms,
+        incomplete: res.writableFinished ? undefined : true,
+      },
+      'request',
+    );
   });
 }

@@ -18,7 +18,15 @@ export interface Templates {
   render(page: Exclude<PageName, 'layout'>, values: TemplateValues): string;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;', '=': '&#61;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '`': '&#96;',
+  '=': '&#61;',
+};
 export const escapeHtml = (s: string) => s.replace(/[&<>"'`=]/g, (c) => ESCAPES[c]!);
 
 /** Loads every page from `dir`, falling back to `fallbackDir` for pages the operator did not override. */
@@ -39,7 +47,11 @@ export function loadTemplates(dir: string, fallbackDir: string): Templates {
 
 const TAG = /\{\{\{content\}\}\}|\{\{([#^/]?)\s*([a-zA-Z_][a-zA-Z0-9_.]*)\s*\}\}/g;
 
-type Node = string | { kind: 'value'; name: string } | { kind: 'content' } | { kind: 'section'; name: string; inverted: boolean; body: Node[] };
+type Node =
+  | string
+  | { kind: 'value'; name: string }
+  | { kind: 'content' }
+  | { kind: 'section'; name: string; inverted: boolean; body: Node[] };
 
 /** Compiles a template once; throws naming the file and the unbalanced tag. */
 export function compileTemplate(text: string, file = '<template>'): Render {
@@ -59,7 +71,8 @@ export function compileTemplate(text: string, file = '<template>'): Render {
       current = section.body;
     } else if (sigil === '/') {
       const open = stack.pop();
-      if (!open || open.name !== name) throw new Error(`templates: ${file}: {{/${name}}} closes ${open ? `{{#${open.name}}}` : 'nothing'}`);
+      if (!open || open.name !== name)
+        throw new Error(`templates: ${file}: {{/${name}}} closes ${open ? `{{#${open.name}}}` : 'nothing'}`);
       current = stack.at(-1)?.body ?? root;
     } else current.push({ kind: 'value', name: name! });
   }
@@ -76,7 +89,9 @@ export function compileTemplate(text: string, file = '<template>'): Render {
         const value = values[node.name];
         if (Array.isArray(value)) {
           if (node.inverted) out += value.length === 0 ? emit(node.body, values, content) : '';
-          else for (const item of value as readonly TemplateValues[]) out += emit(node.body, { ...values, ...item }, content);
+          else
+            for (const item of value as readonly TemplateValues[])
+              out += emit(node.body, { ...values, ...item }, content);
         } else if (Boolean(value) !== node.inverted) out += emit(node.body, values, content);
       }
     }

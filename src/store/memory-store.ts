@@ -5,6 +5,7 @@
 // guesses) and signed idle people out (issue 25). Lockouts take ten wrong codes each to create,
 // sessions and enrolments a sign-in: a flood cannot fill their partitions.
 import { LRUCache } from 'lru-cache';
+
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
 import type { Store } from './store.js';
@@ -19,9 +20,17 @@ export type StorePartition = 'lockouts' | 'limits' | 'people' | 'flows';
 
 /** Key families by what they hold; anything not listed is a flow. */
 const PARTITION_OF: Record<string, StorePartition> = {
-  lock: 'lockouts', fails: 'lockouts', 'totp-used': 'lockouts',
-  sends: 'limits', attempts: 'limits',
-  session: 'people', 'sessions-of': 'people', device: 'people', 'devices-of': 'people', totp: 'people', 'totp-pending': 'people',
+  lock: 'lockouts',
+  fails: 'lockouts',
+  'totp-used': 'lockouts',
+  sends: 'limits',
+  attempts: 'limits',
+  session: 'people',
+  'sessions-of': 'people',
+  device: 'people',
+  'devices-of': 'people',
+  totp: 'people',
+  'totp-pending': 'people',
 };
 
 export function partitionOf(key: string): StorePartition {
@@ -40,11 +49,22 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
   const clock = options.clock ?? systemClock;
   // Expiry is checked against the injected clock rather than lru-cache's own timer, so tests
   // can move time; lru-cache still bounds memory.
-  const partition = (name: StorePartition) => new LRUCache<string, Entry>({
-    max: options.maxEntries,
-    ...(options.onEvict ? { dispose: (_v: Entry, _k: string, reason: LRUCache.DisposeReason) => reason === 'evict' && options.onEvict!(name) } : {}),
-  });
-  const partitions = { lockouts: partition('lockouts'), limits: partition('limits'), people: partition('people'), flows: partition('flows') };
+  const partition = (name: StorePartition) =>
+    new LRUCache<string, Entry>({
+      max: options.maxEntries,
+      ...(options.onEvict
+        ? {
+            dispose: (_v: Entry, _k: string, reason: LRUCache.DisposeReason) =>
+              reason === 'evict' && options.onEvict!(name),
+          }
+        : {}),
+    });
+  const partitions = {
+    lockouts: partition('lockouts'),
+    limits: partition('limits'),
+    people: partition('people'),
+    flows: partition('flows'),
+  };
   /** The partition a key lives in: its family's. */
   const cacheOf = (key: string) => partitions[partitionOf(key)];
   const cache = {

@@ -46,13 +46,19 @@ const enrolmentKey = (user: string) => `totp:${user}`;
 const pendingKey = (sessionId: string) => `totp-pending:${sessionId}`;
 const usedKey = (user: string, counter: number) => `totp-used:${user}:${counter}`;
 
-interface PendingRecord {
-  u: string;
-  /** The secret, sealed for u. */
-  s: string;
+/** A secret shown to a session and not confirmed yet. */
+interface Pending {
+  user: string;
+  /** The secret, sealed for user. */
+  sealed: string;
 }
 
-export function createTotpEnrolments(deps: { store: Store; box: SecretBox; clock: Clock; issuer: string }): TotpEnrolments {
+export function createTotpEnrolments(deps: {
+  store: Store;
+  box: SecretBox;
+  clock: Clock;
+  issuer: string;
+}): TotpEnrolments {
   const { store, box, clock } = deps;
   // Checked in place of a missing secret, so an unenrolled user costs what an enrolled one does.
   // Random per process: nobody can make a code that "matches" it on purpose.
@@ -66,16 +72,23 @@ export function createTotpEnrolments(deps: { store: Store; box: SecretBox; clock
   /** The session's pending secret, only for the user it was begun for. */
   async function pendingOf(sessionId: string, user: string): Promise<{ sealed: string; secret: string } | undefined> {
     const raw = await guardStore('loading a pending authenticator secret', () => store.get(pendingKey(sessionId)));
-    const pending = raw === undefined ? undefined : parsePending(raw);
-    const secret = pending?.u === user ? box.open(pending.s, user) : undefined;
-    return pending && secret !== undefined ? { sealed: pending.s, secret } : undefined;
+    const pending = raw === undefined ? undefined : fromStored(raw);
+    const secret = pending?.user === user ? box.open(pending.sealed, user) : undefined;
+    return pending && secret !== undefined ? { sealed: pending.sealed, secret } : undefined;
   }
 
-  const shown = (user: string, secret: string) => ({ secret, uri: otpauthUri({ issuer: deps.issuer, account: user, secret }) });
+  const shown = (user: string, secret: string) => ({
+    secret,
+    uri: otpauthUri({ issuer: deps.issuer, account: user, secret }),
+  });
 
   /** Records a step as used; true only for the first caller, on whichever instance. */
   async function firstUse(user: string, counter: number): Promise<boolean> {
-    return (await guardStore('recording a used authenticator code', () => store.increment(usedKey(user, counter), USED_TTL_MS))) === 1;
+    return (
+      (await guardStore('recording a used authenticator code', () =>
+        store.increment(usedKey(user, counter), USED_TTL_MS),
+      )) === 1
+    );
   }
 
   return {
@@ -85,8 +98,10 @@ export function createTotpEnrolments(deps: { store: Store; box: SecretBox; clock
 
     async begin(sessionId, user) {
       const secret = newTotpSecret();
-      const record: PendingRecord = { u: user, s: box.seal(secret, user) };
-      await guardStore('saving a pending authenticator secret', () => store.set(pendingKey(sessionId), JSON.stringify(record), PENDING_TTL_MS));
+      const stored = toStored({ user, sealed: box.seal(secret, user) });
+      await guardStore('saving a pending authenticator secret', () =>
+        store.set(pendingKey(sessionId), stored, PENDING_TTL_MS),
+      );
       return shown(user, secret);
     },
 
@@ -100,8 +115,11 @@ export function createTotpEnrolments(deps: { store: Store; box: SecretBox; clock
       const counter = pending && verifyTotp(pending.secret, code, clock.now());
       if (pending === undefined || counter === undefined) return false;
       // Only the one confirmation that takes the pending secret saves it (two tabs, two clicks).
-      if (!(await guardStore('taking a pending authenticator secret', () => store.delete(pendingKey(sessionId))))) return false;
-      await guardStore('saving an authenticator secret', () => store.set(enrolmentKey(user), pending.sealed, ENROLMENT_TTL_MS));
+      if (!(await guardStore('taking a pending authenticator secret', () => store.delete(pendingKey(sessionId)))))
+        return false;
+      await guardStore('saving an authenticator secret', () =>
+        store.set(enrolmentKey(user), pending.sealed, ENROLMENT_TTL_MS),
+      );
       await firstUse(user, counter);
       return true;
     },
@@ -119,10 +137,16 @@ export function createTotpEnrolments(deps: { store: Store; box: SecretBox; clock
   };
 }
 
-function parsePending(raw: string): PendingRecord | undefined {
+// Stored as { u: user, s: sealed }: short keys, which every release sharing the store reads; only
+// these two functions use them.
+function toStored(pending: Pending): string {
+  return JSON.stringify({ u: pending.user, s: pending.sealed });
+}
+
+function fromStored(raw: string): Pending | undefined {
   try {
-    const r = JSON.parse(raw) as Partial<PendingRecord>;
-    if (typeof r.u === 'string' && typeof r.s === 'string') return r as PendingRecord;
+    const r = JSON.parse(raw) as { u?: unknown; s?: unknown };
+    if (typeof r.u === 'string' && typeof r.s === 'string') return { user: r.u, sealed: r.s };
   } catch {
     // Unreadable: nothing pending.
   }

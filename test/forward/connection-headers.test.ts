@@ -16,7 +16,12 @@ let seen: http.IncomingHttpHeaders = {};
 beforeAll(async () => {
   upstream = http.createServer((req, res) => {
     seen = req.headers;
-    res.writeHead(200, { 'keep-alive': 'timeout=60', connection: 'keep-alive, x-upstream-hop', 'x-upstream-hop': '1', 'x-app': 'kept' });
+    res.writeHead(200, {
+      'keep-alive': 'timeout=60',
+      connection: 'keep-alive, x-upstream-hop',
+      'x-upstream-hop': '1',
+      'x-app': 'kept',
+    });
     res.end('ok');
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
@@ -33,10 +38,12 @@ afterAll(async () => {
 
 function get(headers: Record<string, string> = {}): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
-    http.get(`${gate.url}/public/x`, { agent: new http.Agent({ keepAlive: true }), headers }, (res) => {
-      res.resume();
-      resolve(res);
-    }).on('error', reject);
+    http
+      .get(`${gate.url}/public/x`, { agent: new http.Agent({ keepAlive: true }), headers }, (res) => {
+        res.resume();
+        resolve(res);
+      })
+      .on('error', reject);
   });
 }
 

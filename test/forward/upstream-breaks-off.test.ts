@@ -43,7 +43,9 @@ function fetchCut(path: string): Promise<{ received: number; complete: boolean; 
         lastByteAt = Date.now();
       });
       res.on('error', () => {});
-      res.socket.once('close', () => resolve({ received, complete: res.complete, closedAfterLastByteMs: Date.now() - lastByteAt }));
+      res.socket.once('close', () =>
+        resolve({ received, complete: res.complete, closedAfterLastByteMs: Date.now() - lastByteAt }),
+      );
     });
     req.on('error', reject);
   });
@@ -61,7 +63,9 @@ describe('an upstream that breaks off its response', () => {
     const before = await counter(gate.gate, 'otp_gate_upstream_failures_total', { failure: 'cut' });
     await fetchCut('/public/length?logged');
     expect(await counter(gate.gate, 'otp_gate_upstream_failures_total', { failure: 'cut' })).toBe(before + 1);
-    const entry = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'request' && l.path === '/public/length');
+    const entry = logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'request' && l.path === '/public/length');
     expect(entry).toMatchObject({ status: 200, incomplete: true });
   });
 });

@@ -4,7 +4,12 @@ import { FrameBoundaries } from '../../src/http/forward/websocket-frames.js';
 
 /** An unmasked text frame with `n` payload bytes, its length written as RFC 6455 §5.2 says. */
 function frame(n: number): Buffer {
-  const head = n < 126 ? Buffer.from([0x81, n]) : n < 65536 ? Buffer.from([0x81, 126, n >> 8, n & 0xff]) : Buffer.concat([Buffer.from([0x81, 127]), bigLength(n)]);
+  const head =
+    n < 126
+      ? Buffer.from([0x81, n])
+      : n < 65536
+        ? Buffer.from([0x81, 126, n >> 8, n & 0xff])
+        : Buffer.concat([Buffer.from([0x81, 127]), bigLength(n)]);
   return Buffer.concat([head, Buffer.alloc(n, 'x')]);
 }
 const bigLength = (n: number) => {

@@ -2,6 +2,7 @@
 // provider's message id on the lines about that message (issue 16).
 import request from 'supertest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+
 import { browser, identify, submitCode } from '../helpers/browser.js';
 import type { FakeWhatsApp } from '../helpers/fake-whatsapp.js';
 import { signMeta, startFakeWhatsApp, whatsAppStatusBody } from '../helpers/fake-whatsapp.js';
@@ -9,6 +10,7 @@ import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
 import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
+import { waitFor } from '../helpers/wait.js';
 
 let wa: FakeWhatsApp;
 let upstream: TestUpstream;
@@ -16,7 +18,10 @@ let gate: TestGate;
 
 beforeAll(async () => {
   [wa, upstream] = await Promise.all([startFakeWhatsApp(), startUpstream()]);
-  gate = await startTestGate({ upstream: upstream.url, channels: wa.config().replace('delivery_timeout: 300ms', 'delivery_timeout: 10s') });
+  gate = await startTestGate({
+    upstream: upstream.url,
+    channels: wa.config().replace('delivery_timeout: 300ms', 'delivery_timeout: 10s'),
+  });
 });
 afterAll(async () => {
   await gate?.close();
@@ -26,25 +31,26 @@ afterAll(async () => {
 type AuditLine = Record<string, string | undefined>;
 const lines = (): AuditLine[] => gate.audit.map((l) => JSON.parse(l) as AuditLine);
 
-async function until<T>(find: () => T | undefined): Promise<T> {
-  for (let i = 0; i < 250; i++) {
-    const found = find();
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`not found; audit so far:\n${gate.audit.join('\n')}`);
-}
+const until = <T>(find: () => T | undefined) =>
+  waitFor(() => `the next step; the audit so far:\n${gate.audit.join('\n')}`, find);
 
 it('ties challenge_started, code_sent, delivery_status and login together by flow and user, and the delivery lines by message id', async () => {
   const agent = browser(gate);
   const { csrf } = await identify(agent, 'alice');
   const message = await until(() => wa.sent.find((m) => m.to === '393330000001'));
   const body = whatsAppStatusBody(message.id, 'delivered');
-  await request(gate.url).post('/_gate/webhooks/whatsapp').set('Content-Type', 'application/json').set('X-Hub-Signature-256', signMeta(body)).send(body).expect(200);
+  await request(gate.url)
+    .post('/_gate/webhooks/whatsapp')
+    .set('Content-Type', 'application/json')
+    .set('X-Hub-Signature-256', signMeta(body))
+    .send(body)
+    .expect(200);
   await until(() => lines().find((l) => l.event === 'delivery_status'));
   expect((await submitCode(agent, csrf, message.code)).status).toBe(303);
 
-  const events = ['challenge_started', 'code_sent', 'delivery_status', 'login'].map((event) => lines().find((l) => l.event === event));
+  const events = ['challenge_started', 'code_sent', 'delivery_status', 'login'].map((event) =>
+    lines().find((l) => l.event === event),
+  );
   const [, sent, status] = events;
   expect(events.map((l) => l?.user)).toEqual(['alice', 'alice', 'alice', 'alice']);
   expect(events[0]?.flow).toMatch(/^[\w-]{16}$/);

@@ -2,20 +2,25 @@
 // servers that speak the providers' APIs; signed status webhooks; the code page's status.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createManualClock } from '../../src/shared/clock.js';
 import type { Agent } from '../helpers/browser.js';
 import { browser, hiddenField, identify, submitCode } from '../helpers/browser.js';
 import type { FakeTwilio } from '../helpers/fake-twilio.js';
-import { TW, signTwilio, startFakeTwilio } from '../helpers/fake-twilio.js';
+import { signTwilio, startFakeTwilio, TW } from '../helpers/fake-twilio.js';
 import type { FakeWhatsApp } from '../helpers/fake-whatsapp.js';
-import { WA, signMeta, startFakeWhatsApp, whatsAppStatusBody } from '../helpers/fake-whatsapp.js';
+import { signMeta, startFakeWhatsApp, WA, whatsAppStatusBody } from '../helpers/fake-whatsapp.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
 import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
+import { waitFor } from '../helpers/wait.js';
 
 const USERS = `users:\n${Array.from({ length: 16 }, (_, i) => `  u${i}:\n    phone: "+39 333 000 00${String(i).padStart(2, '0')}"`).join('\n')}\n`;
 const digits = (i: number) => `3933300000${String(i).padStart(2, '0')}`;
 const PUBLIC = 'http://gate.test';
+// Moves the gate's cooldowns; the delivery deadlines and channel checks run on real timers.
+const clock = createManualClock(Date.now());
 
 let wa: FakeWhatsApp;
 let tw: FakeTwilio;
@@ -26,6 +31,7 @@ beforeAll(async () => {
   [wa, tw, upstream] = await Promise.all([startFakeWhatsApp(), startFakeTwilio(), startUpstream()]);
   gate = await startTestGate({
     upstream: upstream.url,
+    clock,
     users: USERS,
     server: `listen: "127.0.0.1:0"\ninsecure_http: true\npublic_url: "${PUBLIC}"`,
     otp: 'resend_after: 200ms\nmax_sends_per_hour: 1000\nmax_sends_per_address_per_hour: 1000\nmax_sends_per_destination_per_hour: 1000\nmax_sends_per_prefix_per_hour: 1000',
@@ -38,21 +44,17 @@ afterAll(async () => {
   await Promise.all([wa?.close(), tw?.close(), upstream?.close()]);
 });
 
-async function waitFor<T>(what: string, find: () => T | undefined, timeoutMs = 5_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 const whatsappTo = (i: number) => waitFor(`WhatsApp to u${i}`, () => wa.sent.find((m) => m.to === digits(i)));
-const smsTo = (i: number, timeoutMs?: number) => waitFor(`SMS to u${i}`, () => tw.sent.find((m) => m.to === `+${digits(i)}`), timeoutMs);
-const status = async (agent: Agent) => (await agent.get('/_gate/code/status').set('Accept', 'application/json').expect(200)).body as Record<string, unknown>;
+const smsTo = (i: number, timeoutMs?: number) =>
+  waitFor(`SMS to u${i}`, () => tw.sent.find((m) => m.to === `+${digits(i)}`), timeoutMs);
+const status = async (agent: Agent) =>
+  (await agent.get('/_gate/code/status').set('Accept', 'application/json').expect(200)).body as Record<string, unknown>;
 
-function postWhatsAppStatus(id: string, state: string, sign: (body: string) => string | undefined = (b) => signMeta(b)) {
+function postWhatsAppStatus(
+  id: string,
+  state: string,
+  sign: (body: string) => string | undefined = (b) => signMeta(b),
+) {
   const body = whatsAppStatusBody(id, state);
   const signature = sign(body);
   const req = request(gate.url).post('/_gate/webhooks/whatsapp').set('Content-Type', 'application/json');
@@ -75,8 +77,13 @@ describe('delivery over WhatsApp, then SMS', () => {
     const message = await whatsappTo(0);
     expect(message.language).toBe('en_US');
     await postWhatsAppStatus(message.id, 'delivered').expect(200);
-    expect(await status(agent)).toMatchObject({ channel: 'whatsapp', state: 'delivered', channels: [{ name: 'sms', label: 'SMS' }] });
-    await new Promise((r) => setTimeout(r, 500)); // past the 300 ms deadline
+    expect(await status(agent)).toMatchObject({
+      channel: 'whatsapp',
+      state: 'delivered',
+      channels: [{ name: 'sms', label: 'SMS' }],
+    });
+    // The delivery has ended (a fallback would happen inside it, at the 300 ms deadline): no SMS follows.
+    await gate.gate.challenges.idle();
     expect(tw.sent.some((m) => m.to === `+${digits(0)}`)).toBe(false);
     expect((await submitCode(agent, csrf, message.code)).status).toBe(303);
   });
@@ -94,7 +101,11 @@ describe('delivery over WhatsApp, then SMS', () => {
   });
 
   it('falls back to SMS at once when WhatsApp is rate limited (130429, 131056, 131048)', async () => {
-    for (const [i, code] of [[2, 130429], [3, 131056], [4, 131048]] as const) {
+    for (const [i, code] of [
+      [2, 130429],
+      [3, 131056],
+      [4, 131048],
+    ] as const) {
       wa.mode = { kind: 'error', code, http: code === 130429 ? 429 : 400 };
       await startLogin(i);
       await smsTo(i, 1_000);
@@ -108,7 +119,9 @@ describe('delivery over WhatsApp, then SMS', () => {
     await postWhatsAppStatus(message.id, 'sent').expect(200);
     const sms = await smsTo(5);
     const afterWhatsApp = sms.at - message.at;
-    console.log(`fallback after no delivery report: ${(sms.at - startedAt).toFixed(0)} ms from request to SMS (deadline 300 ms)`);
+    console.log(
+      `fallback after no delivery report: ${(sms.at - startedAt).toFixed(0)} ms from request to SMS (deadline 300 ms)`,
+    );
     expect(afterWhatsApp).toBeGreaterThanOrEqual(290);
     expect(afterWhatsApp).toBeLessThan(1_500);
     // The fallback re-sends the same live code: whichever message arrives first works.
@@ -157,8 +170,11 @@ describe('delivery over WhatsApp, then SMS', () => {
     const first = await whatsappTo(9);
     await postWhatsAppStatus(first.id, 'delivered').expect(200); // no automatic fallback: the person asks
     expect(html).toContain('name="channel" value="sms"');
-    await new Promise((r) => setTimeout(r, 250)); // the resend cooldown
-    const res = await agent.post('/_gate/resend').type('form').send({ csrf: hiddenField(html, 'csrf'), channel: 'sms' });
+    clock.advance(250); // past the 200 ms resend cooldown
+    const res = await agent
+      .post('/_gate/resend')
+      .type('form')
+      .send({ csrf: hiddenField(html, 'csrf'), channel: 'sms' });
     expect(res.status).toBe(303);
     const sms = await smsTo(9);
     expect(sms.code).not.toBe(first.code);
@@ -170,10 +186,15 @@ describe('delivery over WhatsApp, then SMS', () => {
 
 describe('WhatsApp status webhooks', () => {
   it('answer the subscription handshake with the verify token, and refuse a wrong one', async () => {
-    const ok = await request(gate.url).get('/_gate/webhooks/whatsapp').query({ 'hub.mode': 'subscribe', 'hub.verify_token': WA.verifyToken, 'hub.challenge': '1158201444' });
+    const ok = await request(gate.url)
+      .get('/_gate/webhooks/whatsapp')
+      .query({ 'hub.mode': 'subscribe', 'hub.verify_token': WA.verifyToken, 'hub.challenge': '1158201444' });
     expect(ok.status).toBe(200);
     expect(ok.text).toBe('1158201444');
-    await request(gate.url).get('/_gate/webhooks/whatsapp').query({ 'hub.mode': 'subscribe', 'hub.verify_token': 'nope', 'hub.challenge': '1' }).expect(403);
+    await request(gate.url)
+      .get('/_gate/webhooks/whatsapp')
+      .query({ 'hub.mode': 'subscribe', 'hub.verify_token': 'nope', 'hub.challenge': '1' })
+      .expect(403);
   });
 
   it('refuse unsigned (401) and badly signed (403) reports, and audit them', async () => {
@@ -199,8 +220,13 @@ describe('WhatsApp status webhooks', () => {
 
   it('are reachable on the public_url host, which is not an app', async () => {
     const body = whatsAppStatusBody('wamid.unknown', 'delivered');
-    await request(gate.url).post('/_gate/webhooks/whatsapp').set('Host', 'gate.test').set('Content-Type', 'application/json')
-      .set('X-Hub-Signature-256', signMeta(body)).send(body).expect(200);
+    await request(gate.url)
+      .post('/_gate/webhooks/whatsapp')
+      .set('Host', 'gate.test')
+      .set('Content-Type', 'application/json')
+      .set('X-Hub-Signature-256', signMeta(body))
+      .send(body)
+      .expect(200);
     // …and only the webhooks are: the login page is not served there.
     await request(gate.url).get('/_gate/login').set('Host', 'gate.test').set('Accept', 'text/html').expect(404);
   });
@@ -216,8 +242,20 @@ describe('Twilio status callbacks', () => {
     expect(sms.params.StatusCallback).toBe(`${PUBLIC}${path}`);
     expect(Number(sms.params.ValidityPeriod)).toBeLessThanOrEqual(300);
     const params = { MessageSid: sms.id, MessageStatus: 'delivered', AccountSid: TW.sid, To: sms.to, ErrorCode: '' };
-    await request(gate.url).post(path).set('Host', 'gate.test').type('form').set('X-Twilio-Signature', signTwilio(`${PUBLIC}${path}`, params)).send(params).expect(204);
-    await request(gate.url).post(path).set('Host', 'gate.test').type('form').set('X-Twilio-Signature', signTwilio(`${PUBLIC}${path}`, params)).send(params).expect(204);
+    await request(gate.url)
+      .post(path)
+      .set('Host', 'gate.test')
+      .type('form')
+      .set('X-Twilio-Signature', signTwilio(`${PUBLIC}${path}`, params))
+      .send(params)
+      .expect(204);
+    await request(gate.url)
+      .post(path)
+      .set('Host', 'gate.test')
+      .type('form')
+      .set('X-Twilio-Signature', signTwilio(`${PUBLIC}${path}`, params))
+      .send(params)
+      .expect(204);
     expect(await status(agent)).toMatchObject({ channel: 'sms', state: 'delivered', switched_from: 'whatsapp' });
     wa.mode = { kind: 'ok' };
   });
@@ -256,7 +294,16 @@ describe('the code page', () => {
     const agent = browser(gate);
     await identify(agent, 'nobody-here');
     const body = await status(agent);
-    expect(Object.keys(body).sort()).toEqual(['channel', 'channel_label', 'channels', 'expires_at', 'message', 'resend_at', 'resend_in_seconds', 'state']);
+    expect(Object.keys(body).sort()).toEqual([
+      'channel',
+      'channel_label',
+      'channels',
+      'expires_at',
+      'message',
+      'resend_at',
+      'resend_in_seconds',
+      'state',
+    ]);
     expect(body).toMatchObject({ channel: 'whatsapp', state: 'sent' });
   });
 

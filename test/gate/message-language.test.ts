@@ -1,6 +1,7 @@
 // The code's message is written in the language of the page that asked for it, over real HTTP
 // to a local server speaking Twilio's API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { browser, identify } from '../helpers/browser.js';
 import type { FakeTwilio } from '../helpers/fake-twilio.js';
 import { startFakeTwilio } from '../helpers/fake-twilio.js';
@@ -27,14 +28,12 @@ afterAll(async () => {
   await Promise.all([tw?.close(), upstream?.close()]);
 });
 
+/** The SMS the fake provider took for a number, once the gate's deliveries are done. */
 async function smsTo(number: string) {
-  const until = Date.now() + 5_000;
-  for (;;) {
-    const found = tw.sent.find((m) => m.to === number);
-    if (found) return found;
-    if (Date.now() > until) throw new Error(`no SMS to ${number}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await gate.gate.challenges.idle();
+  const found = tw.sent.find((m) => m.to === number);
+  if (!found) throw new Error(`no SMS to ${number}`);
+  return found;
 }
 
 describe('the SMS text', () => {

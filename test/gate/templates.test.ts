@@ -1,10 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { compileTemplate, loadTemplates } from '../../src/pages/templates.js';
+
 import { SHIPPED_TEMPLATES_DIR } from '../../src/config/compile-config.js';
+import { compileTemplate, loadTemplates } from '../../src/pages/templates.js';
 import { useGate } from '../helpers/gate.js';
 
 describe('templates', () => {
@@ -23,7 +25,14 @@ describe('templates', () => {
 
   it('repeat a section once per item of a list, and show an inverted one for an empty list', () => {
     const render = compileTemplate('{{#items}}<a href="{{href}}">{{name}}</a>{{/items}}{{^items}}none{{/items}}');
-    expect(render({ items: [{ href: '/a', name: '<A>' }, { href: '/b', name: 'B' }] })).toBe('<a href="/a">&lt;A&gt;</a><a href="/b">B</a>');
+    expect(
+      render({
+        items: [
+          { href: '/a', name: '<A>' },
+          { href: '/b', name: 'B' },
+        ],
+      }),
+    ).toBe('<a href="/a">&lt;A&gt;</a><a href="/b">B</a>');
     expect(render({ items: [] })).toBe('none');
   });
 
@@ -36,16 +45,28 @@ describe('templates', () => {
   });
 
   it('render the shipped pages with a nonce and no unescaped input', () => {
-    const page = loadTemplates(SHIPPED_TEMPLATES_DIR, SHIPPED_TEMPLATES_DIR).render('login', { nonce: 'N', identifier: '<b>', csrf: 't', rd: '/', action: '/_gate/login', title: 'Sign in', brand: 'b', lang: 'en' });
+    const page = loadTemplates(SHIPPED_TEMPLATES_DIR, SHIPPED_TEMPLATES_DIR).render('login', {
+      nonce: 'N',
+      identifier: '<b>',
+      csrf: 't',
+      rd: '/',
+      action: '/_gate/login',
+      title: 'Sign in',
+      brand: 'b',
+      lang: 'en',
+    });
     expect(page).toContain('nonce="N"');
     expect(page).toContain('value="&lt;b&gt;"');
     expect(page).not.toContain('<b>');
   });
 });
 
-describe('an operator\'s templates folder', () => {
+describe("an operator's templates folder", () => {
   const dir = mkdtempSync(join(tmpdir(), 'otp-gate-templates-'));
-  writeFileSync(join(dir, 'login.html'), '<h1>Welcome to ACME</h1><form method="post" action="{{action}}"><input type="hidden" name="csrf" value="{{csrf}}"></form>');
+  writeFileSync(
+    join(dir, 'login.html'),
+    '<h1>Welcome to ACME</h1><form method="post" action="{{action}}"><input type="hidden" name="csrf" value="{{csrf}}"></form>',
+  );
   const env = useGate({ extraConfig: `templates:\n  dir: "${dir}"` });
 
   it('replaces the pages it holds', async () => {

@@ -1,11 +1,14 @@
 // A private redis-server for a test suite: Debian's binary on a free port, no persistence, in a
 // temp folder, which the test can kill and start again on the same port. Never the machine's 6379.
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { afterAll, beforeAll } from 'vitest';
+
 import { findBinary } from './system-binary.js';
 
 export const REDIS_SERVER = findBinary(['/usr/bin/redis-server', '/usr/local/bin/redis-server']);
@@ -43,7 +46,11 @@ export interface StartRedisOptions {
   sentinel?: boolean;
 }
 
-export async function startRedis(binary: string, extraArgs: readonly string[] = [], options: StartRedisOptions = {}): Promise<TestRedis> {
+export async function startRedis(
+  binary: string,
+  extraArgs: readonly string[] = [],
+  options: StartRedisOptions = {},
+): Promise<TestRedis> {
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'otp-gate-redis-'));
   let child: ChildProcess | undefined;
@@ -53,7 +60,19 @@ export async function startRedis(binary: string, extraArgs: readonly string[] = 
     const args = [
       ...(options.configFile ? [options.configFile] : []),
       ...(options.sentinel ? ['--sentinel'] : []),
-      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...extraArgs,
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--daemonize',
+      'no',
+      ...extraArgs,
     ];
     const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
@@ -93,6 +112,38 @@ export async function startRedis(binary: string, extraArgs: readonly string[] = 
       await kill();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A private redis-server for the enclosing suite, started before its tests and stopped after them.
+ * Usable inside tests and later hooks; called before the suite's other hooks, it stops after those
+ * have closed their clients.
+ */
+export function useRedis(binary: string, extraArgs: readonly string[] = []): TestRedis {
+  let redis: TestRedis | undefined;
+  beforeAll(async () => {
+    redis = await startRedis(binary, extraArgs);
+  });
+  afterAll(() => redis?.stop());
+  const started = () => {
+    if (!redis) throw new Error('the test Redis is not started yet: use it inside tests and hooks');
+    return redis;
+  };
+  return {
+    get port() {
+      return started().port;
+    },
+    get url() {
+      return started().url;
+    },
+    kill: () => started().kill(),
+    start: () => started().start(),
+    pause: () => started().pause(),
+    // Also from an afterAll that runs when the start failed.
+    resume: () => redis?.resume(),
+    command: (...args) => started().command(...args),
+    stop: async () => redis?.stop(),
   };
 }
 

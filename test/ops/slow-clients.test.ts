@@ -2,11 +2,14 @@
 // never finish must not stop the gate from answering others; server.headers_timeout closes
 // them, and server.max_connections caps how many can be open at all.
 import net from 'node:net';
+
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestGate } from '../helpers/gate.js';
+
 import type { TestGate } from '../helpers/gate.js';
+import { startTestGate } from '../helpers/gate.js';
 import { rawGet } from '../helpers/raw-http.js';
 import { startUpstream } from '../helpers/upstream.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface SlowClients {
   /** How many of the sockets the gate (or the network) has closed. */
@@ -21,17 +24,23 @@ async function slowClients(url: string, count: number): Promise<SlowClients> {
   const { hostname, port } = new URL(url);
   let closed = 0;
   let timedOut = 0;
-  const sockets = await Promise.all(Array.from({ length: count }, () => new Promise<net.Socket>((resolve) => {
-    const socket = net.connect(Number(port), hostname, () => {
-      socket.write(`GET / HTTP/1.1\r\nHost: ${hostname}\r\nX-Slow: `);
-      resolve(socket);
-    });
-    socket.on('data', (d: Buffer) => {
-      if (d.toString('latin1').startsWith('HTTP/1.1 408')) timedOut++;
-    });
-    socket.on('error', () => undefined);
-    socket.on('close', () => closed++);
-  })));
+  const sockets = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Socket>((resolve) => {
+          const socket = net.connect(Number(port), hostname, () => {
+            socket.write(`GET / HTTP/1.1\r\nHost: ${hostname}\r\nX-Slow: `);
+            resolve(socket);
+          });
+          socket.on('data', (d: Buffer) => {
+            if (d.toString('latin1').startsWith('HTTP/1.1 408')) timedOut++;
+          });
+          socket.on('error', () => undefined);
+          socket.on('close', () => closed++);
+        }),
+    ),
+  );
   const drip = setInterval(() => {
     for (const s of sockets) if (s.writable) s.write('a');
   }, 200);
@@ -45,15 +54,12 @@ async function slowClients(url: string, count: number): Promise<SlowClients> {
   };
 }
 
-async function until(done: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How many connections the gate's server holds open now. */
+const openConnections = (gate: TestGate) =>
+  new Promise<number>((resolve, reject) =>
+    gate.gate.server.getConnections((err, n) => (err ? reject(err) : resolve(n))),
+  );
 
 let cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -63,8 +69,14 @@ afterEach(async () => {
 
 async function gateWith(server: string): Promise<TestGate> {
   const upstream = await startUpstream();
-  const gate = await startTestGate({ upstream: upstream.url, server: `listen: "127.0.0.1:0"\ninsecure_http: true\n${server}` });
-  cleanup.push(() => upstream.close(), () => gate.close());
+  const gate = await startTestGate({
+    upstream: upstream.url,
+    server: `listen: "127.0.0.1:0"\ninsecure_http: true\n${server}`,
+  });
+  cleanup.push(
+    () => upstream.close(),
+    () => gate.close(),
+  );
   return gate;
 }
 
@@ -73,6 +85,7 @@ describe('slow clients', () => {
     const gate = await gateWith('');
     const slow = await slowClients(gate.url, 300);
     cleanup.push(() => slow.destroy());
+    // Real sockets dripping for a second (five drips): long enough to tie up a server that waits on them.
     await sleep(1_000);
     expect((await rawGet(gate.url, '/page', ['Accept: application/json'])).status).toBe(401);
     // They were all still open while it answered (the default headers_timeout is 30 s).
@@ -83,7 +96,7 @@ describe('slow clients', () => {
     const gate = await gateWith('headers_timeout: 1s');
     const slow = await slowClients(gate.url, 300);
     cleanup.push(() => slow.destroy());
-    await until(() => slow.closed() === 300, 'all 300 slow connections were closed');
+    await waitFor('all 300 slow connections to be closed', () => slow.closed() === 300, 30_000);
     expect(slow.timedOut()).toBe(300);
     expect((await rawGet(gate.url, '/page', ['Accept: application/json'])).status).toBe(401);
   });
@@ -92,11 +105,11 @@ describe('slow clients', () => {
     const gate = await gateWith('max_connections: 50');
     const slow = await slowClients(gate.url, 50);
     cleanup.push(() => slow.destroy());
-    await sleep(500);
+    await waitFor('the gate to hold the 50 connections', async () => (await openConnections(gate)) === 50);
     expect((await rawGet(gate.url, '/page', ['Accept: application/json'])).status).toBe(0);
     slow.destroy();
-    await until(() => slow.closed() === 50, 'the slow connections were closed');
-    await sleep(200);
+    await waitFor('the slow connections to be closed', () => slow.closed() === 50, 30_000);
+    await waitFor('the gate to let the connections go', async () => (await openConnections(gate)) === 0);
     expect((await rawGet(gate.url, '/page', ['Accept: application/json'])).status).toBe(401);
   });
 });

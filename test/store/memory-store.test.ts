@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { createManualClock } from '../../src/shared/clock.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 
@@ -66,7 +67,8 @@ describe('the memory store', () => {
     const clock = createManualClock();
     const evicted: string[] = [];
     const store = createMemoryStore({ maxEntries: 2, clock, onEvict: (p) => evicted.push(p) });
-    for (const k of ['challenge:a', 'challenge:b', 'challenge:c', 'fails:x', 'fails:y', 'fails:z']) await store.set(k, '1', 1_000);
+    for (const k of ['challenge:a', 'challenge:b', 'challenge:c', 'fails:x', 'fails:y', 'fails:z'])
+      await store.set(k, '1', 1_000);
     expect(evicted).toEqual(['flows', 'lockouts']);
     clock.advance(1_000);
     await store.get('fails:z');

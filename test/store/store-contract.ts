@@ -1,6 +1,7 @@
 // The one contract every Store backend must meet (memory, Redis, and any added later): what
 // sessions, codes and limits rely on, including atomicity under concurrent callers.
 import { describe, expect, it } from 'vitest';
+
 import type { Store } from '../../src/store/store.js';
 
 export interface StoreUnderTest {
@@ -8,6 +9,9 @@ export interface StoreUnderTest {
   /** Lets `ms` of store time pass (a manual clock, or a real wait for a real server). */
   elapse(ms: number): Promise<void>;
 }
+
+/** `elapse` for a real server: Redis expires keys by its own clock, so only a real wait lets a TTL pass. */
+export const realWait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Short enough for a real server's expiry to be waited out, long enough to read back first. */
 const TTL = 500;

@@ -5,7 +5,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
   // Node answered "100 Continue" itself before the request reached the gate.
   'expect',
 ]);
@@ -39,7 +45,10 @@ export function requestHeadersForUpstream(headers: IncomingHttpHeaders): { heade
     else for (const v of value) out.push(name, v);
   }
   const length = headers['content-length'];
-  return { headers: out, hasBody: headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0') };
+  return {
+    headers: out,
+    hasBody: headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0'),
+  };
 }
 
 /**

@@ -163,7 +163,12 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (!res.headersSent) {
       const echoed = req.headers[events.echoHeader];
       if (echoed !== undefined) res.setHeader(events.echoHeader, echoed);
-      return events.onFailure(TIMEOUTS.has((err as NodeJS.ErrnoException).code ?? '') ? 'timeout' : 'unreachable', err, req, res);
+      return events.onFailure(
+        TIMEOUTS.has((err as NodeJS.ErrnoException).code ?? '') ? 'timeout' : 'unreachable',
+        err,
+        req,
+        res,
+      );
     }
     // Part of the body went out: ending normally would pass a truncated body for a whole one, and
     // keeping the connection would leave the client waiting for bytes that never come.
@@ -196,7 +201,13 @@ class Handshake implements Dispatcher.DispatchHandler {
   onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, upstream: Duplex): void {
     // The client left during the handshake: its close already passed, nothing would end the upstream.
     if (this.client.destroyed) return void upstream.destroy();
-    this.client.write(this.statusAndHeaders(statusCode, 'Switching Protocols', responseHeadersForClient((rawHeaders ?? []) as Buffer[], true)));
+    this.client.write(
+      this.statusAndHeaders(
+        statusCode,
+        'Switching Protocols',
+        responseHeadersForClient((rawHeaders ?? []) as Buffer[], true),
+      ),
+    );
     if (this.head.length > 0) upstream.write(this.head);
     const tunnel = new WebSocketTunnel(this.client, upstream, () => closed());
     const closed = this.opened(tunnel);
@@ -206,7 +217,9 @@ class Handshake implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void, statusText: string): boolean {
     if (statusCode < 200) return true;
     // No length known: the body ends when the connection does, as it will after this answer.
-    this.client.write(this.statusAndHeaders(statusCode, statusText, [...responseHeadersForClient(rawHeaders), 'connection', 'close']));
+    this.client.write(
+      this.statusAndHeaders(statusCode, statusText, [...responseHeadersForClient(rawHeaders), 'connection', 'close']),
+    );
     return true;
   }
 

@@ -2,7 +2,9 @@
 // pages that carry CSRF tokens, and a CSP that allows only the page's own nonce'd style, the
 // gate's own script files, and images from the gate (or the brand logo's origin).
 import { randomBytes } from 'node:crypto';
+
 import type { Middleware } from 'koa';
+
 import type { GateKoaState } from '../respond.js';
 
 /** img-src for a configured logo: its origin when it is an absolute http(s) URL. */
