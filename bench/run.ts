@@ -8,12 +8,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REDIS_SERVER, startRedis } from '../test/helpers/redis-server.js';
-import type { LoadOptions, LoadResult } from './lib/load.js';
+import { forwardAuthRows } from './forward-auth.js';
+import type { Contender } from './lib/alternate.js';
+import { alternate } from './lib/alternate.js';
 import { load } from './lib/load.js';
 import { codeWaiter, loginCycles, loginOnce } from './lib/login-driver.js';
 import { startNginx } from './lib/nginx.js';
 import type { Child } from './lib/processes.js';
 import { ROOT, cpuSeconds, startChild, startGateServer, startServer } from './lib/processes.js';
+import type { Row } from './lib/report.js';
+import { baselineRow, cpu, failures, fmt, latency, printTable, spread, verdict } from './lib/report.js';
 import type { BenchStore } from './lib/workspace.js';
 import { writeWorkspace } from './lib/workspace.js';
 
@@ -34,41 +38,9 @@ const UPLOAD_BYTES = Number(values['upload-mb']) * 1024 * 1024;
 const LOGIN_WORKERS = { workers: 32, usersPerWorker: 30 };
 
 const results: Record<string, unknown> = { when: new Date().toISOString(), node: process.version, seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS };
-const rows: string[][] = [];
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const rows: Row[] = [];
 const row = (...cells: string[]) => rows.push(cells);
-const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
-
-interface Contender extends Omit<LoadOptions, 'connections' | 'seconds'> {
-  name: string;
-}
-
-/** Each contender warmed up, then measured once per round in turn; figures averaged over rounds. */
-async function alternate(contenders: Contender[]): Promise<Map<string, LoadResult>> {
-  const runs = new Map<string, LoadResult[]>(contenders.map((c) => [c.name, []]));
-  for (const c of contenders) await load({ ...c, connections: CONNECTIONS, seconds: 2 });
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const c of contenders) runs.get(c.name)!.push(await load({ ...c, connections: CONNECTIONS, seconds: SECONDS }));
-  }
-  const mean = (xs: LoadResult[], pick: (x: LoadResult) => number) => xs.reduce((sum, x) => sum + pick(x), 0) / xs.length;
-  return new Map([...runs].map(([name, xs]) => [name, {
-    rps: mean(xs, (x) => x.rps),
-    p50: mean(xs, (x) => x.p50),
-    p99: mean(xs, (x) => x.p99),
-    errors: mean(xs, (x) => x.errors) * xs.length,
-    non2xx: mean(xs, (x) => x.non2xx) * xs.length,
-    cpuMicrosPerRequest: mean(xs, (x) => x.cpuMicrosPerRequest ?? Number.NaN),
-  }]));
-}
-
-const latency = (r: LoadResult) => `${fmt(r.p50, 1)} / ${fmt(r.p99, 1)}`;
-const cpu = (r: LoadResult) => (Number.isNaN(r.cpuMicrosPerRequest) ? '' : fmt(r.cpuMicrosPerRequest!));
-/** Every answer must be the one the scenario means to measure (a 403 is cheap and proves nothing). */
-const failures = (r: LoadResult) => (r.non2xx || r.errors ? `${fmt(r.non2xx)} non-2xx, ${fmt(r.errors)} errors! ` : '');
-
-function baselineRow(name: string, r: LoadResult): void {
-  row(name, fmt(r.rps), latency(r), cpu(r), '1.00×', failures(r));
-}
+const LOAD = { connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS };
 
 async function upload(url: string, child: Child): Promise<{ mbPerSecond: number; rssGrowth: number }> {
   const before = child.rss();
@@ -128,7 +100,6 @@ async function withGate<T>(store: BenchStore, upstreamUrl: string, body: (gate: 
 async function proxyAndLogin(upstream: { child: Child; url: string }): Promise<void> {
   const memoryStore: BenchStore = { type: 'memory', maxEntries: Math.max(1_000_000, SESSIONS * 2) };
   const bare = await startServer('bare-proxy.ts', [upstream.url]);
-  const responder = await startServer('responder.ts');
   const nginx = await startNginx(upstream.url);
   try {
     await withGate(memoryStore, upstream.url, async (gate) => {
@@ -137,33 +108,29 @@ async function proxyAndLogin(upstream: { child: Child; url: string }): Promise<v
       // The same request to every contender: the baselines pass the cookie on, the gate takes it out.
       const bareGet: Contender = { name: 'bare', url: `${bare.url}/app`, headers: { cookie }, pid: bare.child.process.pid! };
       const nginxGet: Contender[] = nginx ? [{ name: 'nginx', url: `${nginx.url}/app`, headers: { cookie }, pid: nginx.pid }] : [];
-      const get = await alternate([bareGet, gateGet, ...nginxGet]);
+      // Someone not signed in, on the page every protected URL sends them to.
+      const loginPage: Contender = { name: 'login page', url: `${gate.url}/_gate/login?rd=%2Fapp`, headers: { accept: 'text/html' }, pid: gate.child.process.pid! };
+      const get = await alternate([bareGet, gateGet, loginPage, ...nginxGet], LOAD);
       const [g, b] = [get.get('gate')!, get.get('bare')!];
       results.authenticatedGet = Object.fromEntries(get);
       const ratio = g.rps / b.rps;
       const p99Gap = g.p99 - b.p99;
       row('authenticated GET via gate', fmt(g.rps), latency(g), cpu(g), `${fmt(ratio, 2)}× http-proxy`,
-        `${failures(g)}p99 ${p99Gap >= 0 ? '+' : ''}${fmt(p99Gap, 1)} ms; target ≥ 0.95×, ≤ +1 ms: ${verdict(ratio >= 0.95 && p99Gap <= 1)}`);
-      baselineRow('bare http-proxy, same agent', b);
+        `${failures(g)}${spread(g)}p99 ${p99Gap >= 0 ? '+' : ''}${fmt(p99Gap, 1)} ms; target ≥ 0.95×, ≤ +1 ms: ${verdict(ratio >= 0.95 && p99Gap <= 1)}`);
+      rows.push(baselineRow('bare http-proxy, same agent', b));
+      const page = get.get('login page')!;
+      const pageCost = page.cpuMicrosPerRequest! / g.cpuMicrosPerRequest!;
+      row('login page (anonymous, 200)', fmt(page.rps), latency(page), cpu(page), `${fmt(pageCost, 2)}× signed-in GET's CPU`,
+        `${failures(page)}${spread(page)}target ≤ 1.0×: ${verdict(pageCost <= 1)}`);
       const n = get.get('nginx');
       if (n) row('nginx proxy_pass', fmt(n.rps), latency(n), cpu(n), `gate at ${fmt(g.rps / n.rps, 2)}× nginx`, failures(n));
       else row('nginx proxy_pass', 'not installed');
-
-      const forwardAuthHeaders = { cookie, 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'http', 'x-forwarded-host': '127.0.0.1', 'x-forwarded-uri': '/app' };
-      const auth = await alternate([
-        { name: 'responder', url: responder.url, pid: responder.child.process.pid! },
-        { name: 'gate', url: `${gate.url}/_gate/auth/traefik`, headers: forwardAuthHeaders, pid: gate.child.process.pid! },
-      ]);
-      const [a, r] = [auth.get('gate')!, auth.get('responder')!];
-      results.forwardAuth = Object.fromEntries(auth);
-      row('forward-auth decisions (200)', fmt(a.rps), latency(a), cpu(a), `${fmt(a.rps / r.rps, 2)}× Node responder`, failures(a));
-      baselineRow('minimal Node responder', r);
 
       await loginRow('memory', gate);
     });
     await uploadRow(upstream.url, memoryStore, bare);
   } finally {
-    await Promise.all([bare.child.stop(), responder.child.stop(), nginx?.stop()]);
+    await Promise.all([bare.child.stop(), nginx?.stop()]);
   }
 }
 
@@ -208,6 +175,9 @@ async function main(): Promise<void> {
   const upstream = await startServer('upstream.ts');
   try {
     await proxyAndLogin(upstream);
+    const forwardAuth = await forwardAuthRows(upstream.url, LOAD);
+    rows.push(...forwardAuth.rows);
+    results.forwardAuth = forwardAuth.results;
     await redisLogin(upstream.url);
     await sessionMemory(upstream.url);
   } finally {
@@ -217,12 +187,8 @@ async function main(): Promise<void> {
 
 main().then(
   () => {
-    const header = ['scenario', 'req/s', 'p50 / p99 ms', 'CPU µs/req', 'ratio', 'notes'];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
     console.log(`node ${process.version}, ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s per contender, alternating`);
-    console.log(line(header));
-    for (const r of rows) console.log(line(r));
+    printTable(rows);
     console.log('\nCPU µs/req: CPU time (user + system) of the server process per request, or per login cycle,');
     console.log('read from /proc; "per gate CPU-s" divides cycles by the gate\'s own CPU seconds (per core).');
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });

@@ -21,12 +21,13 @@ export interface LoadResult {
 }
 
 export interface LoadOptions {
+  /** "[<id>]" in it becomes a new id in every request: URLs that never repeat. */
   url: string;
   headers?: Record<string, string>;
   connections: number;
   seconds: number;
-  /** The server process to charge CPU time to. */
-  pid?: number;
+  /** The server process to charge CPU time to, or every process that serves it (nginx and the gate). */
+  pid?: number | readonly number[];
 }
 
 interface AutocannonJson {
@@ -39,9 +40,11 @@ interface AutocannonJson {
 
 export async function load(options: LoadOptions): Promise<LoadResult> {
   const headerArgs = Object.entries(options.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
-  const before = options.pid === undefined ? 0 : cpuSeconds(options.pid);
-  const { stdout } = await run(process.execPath, [AUTOCANNON, '--json', '-c', String(options.connections), '-d', String(options.seconds), ...headerArgs, options.url], { maxBuffer: 64 * 1024 * 1024 });
-  const used = options.pid === undefined ? undefined : cpuSeconds(options.pid) - before;
+  const pids = options.pid === undefined ? [] : [options.pid].flat();
+  const used = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const before = used();
+  const { stdout } = await run(process.execPath, [AUTOCANNON, '--json', '-c', String(options.connections), '-d', String(options.seconds), ...headerArgs, ...(options.url.includes('[<id>]') ? ['-I'] : []), options.url], { maxBuffer: 64 * 1024 * 1024 });
+  const spent = pids.length === 0 ? undefined : used() - before;
   const result = JSON.parse(stdout) as AutocannonJson;
   return {
     rps: result.requests.average,
@@ -49,6 +52,6 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
-    cpuMicrosPerRequest: used === undefined || result.requests.total === 0 ? undefined : (used / result.requests.total) * 1e6,
+    cpuMicrosPerRequest: spent === undefined || result.requests.total === 0 ? undefined : (spent / result.requests.total) * 1e6,
   };
 }

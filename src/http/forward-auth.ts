@@ -19,7 +19,8 @@ export type ForwardAuthAnswer = { requestId: string } & (
   /** `identity`: the identity headers as name, value pairs in one flat list (written once, as they are). */
   | { status: 200; identity: readonly string[]; verdict: Verdict; rc: RequestContext }
   | { status: 302; location: string; verdict: Verdict; rc: RequestContext }
-  | { status: 401 | 403 | 503; error: string; message: string; verdict?: Verdict; rc?: RequestContext; location?: string }
+  /** `bodyless`: a policy's answer to a proxy that reads the status alone (Dialect.relaysBody). */
+  | { status: 401 | 403 | 503; error: string; message: string; verdict?: Verdict; rc?: RequestContext; location?: string; bodyless?: true }
 );
 
 /**
@@ -57,9 +58,10 @@ export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
         return { status: 200, identity: identityHeaders(state.config.identityHeaders, admission.verdict), verdict: admission.verdict, rc: admission.rc, requestId };
     }
     const { rc, verdict } = admission;
+    const bodyless = dialect.relaysBody ? {} : { bodyless: true as const };
     switch (verdict.kind) {
       case 'deny':
-        return { status: 403, error: 'forbidden', message: verdict.user ? `${verdict.user} may not open this page` : 'this page is not available through the gate', verdict, rc, requestId };
+        return { status: 403, error: 'forbidden', message: verdict.user ? `${verdict.user} may not open this page` : 'this page is not available through the gate', verdict, rc, requestId, ...bodyless };
       case 'unavailable':
         return { status: 503, error: 'unavailable', message: 'sessions cannot be checked right now', verdict, rc, requestId };
       case 'challenge': {
@@ -69,7 +71,7 @@ export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
         // nginx and HAProxy can only pass a 401 on; their snippets turn this Location into the
         // redirect (error_page 401 → return 302 $otp_login). Admission validated the origin's host.
         const location = dialect.login === 'location-on-401' && navigation ? `${origin}${login}` : undefined;
-        return { status: 401, error: 'unauthenticated', message: `sign in first: ${login}`, verdict, rc, requestId, ...(location ? { location } : {}) };
+        return { status: 401, error: 'unauthenticated', message: `sign in first: ${login}`, verdict, rc, requestId, ...bodyless, ...(location ? { location } : {}) };
       }
     }
   }

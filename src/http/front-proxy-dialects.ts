@@ -23,6 +23,11 @@ export interface Dialect {
    * only on 2xx/401/403, so the gate answers 401 with an absolute Location the snippet redirects to.
    */
   login: 'redirect' | 'location-on-401';
+  /**
+   * Whether the proxy hands a refusal's body on to the client. nginx and HAProxy act on the status
+   * alone, and nginx closes a kept-alive connection whose body it did not read: they get none.
+   */
+  relaysBody: boolean;
   /** Reads only headers the proxy sets on every auth request. `tail` is what follows the endpoint's path (Envoy appends the original path there). */
   read(req: IncomingMessage, tail: string): DialectRead;
 }
@@ -78,15 +83,15 @@ function readEnvoy(req: IncomingMessage, tail: string): DialectRead {
 }
 
 const originalUrlDialect = (name: DialectName): Dialect =>
-  ({ name, refuses: FORWARDED_TARGET, login: 'location-on-401', read: readOriginalUrl });
+  ({ name, refuses: FORWARDED_TARGET, login: 'location-on-401', relaysBody: false, read: readOriginalUrl });
 const forwardedDialect = (name: DialectName): Dialect =>
-  ({ name, refuses: ORIGINAL, login: 'redirect', read: readForwarded });
+  ({ name, refuses: ORIGINAL, login: 'redirect', relaysBody: true, read: readForwarded });
 
 export const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
   nginx: originalUrlDialect('nginx'),
   caddy: forwardedDialect('caddy'),
   traefik: forwardedDialect('traefik'),
-  envoy: { name: 'envoy', refuses: [...ORIGINAL, ...FORWARDED_TARGET], login: 'redirect', read: readEnvoy },
+  envoy: { name: 'envoy', refuses: [...ORIGINAL, ...FORWARDED_TARGET], login: 'redirect', relaysBody: true, read: readEnvoy },
   haproxy: originalUrlDialect('haproxy'),
 };
 

@@ -55,20 +55,25 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
     };
   }
 
-  /** Every header in one writeHead, as a flat list of name, value pairs. */
+  /**
+   * Every header in one writeHead, as a flat list of name, value pairs, with a Content-Length: nginx
+   * reads no body of an auth_request answer, so one sent chunked (or any body at all) costs it the
+   * kept-alive connection.
+   */
   function sendAuth(req: IncomingMessage, res: ServerResponse, answer: ForwardAuthAnswer): void {
     const { requestId } = answer;
-    if (answer.status === 200) return void res.writeHead(200, [REQUEST_ID_HEADER, requestId, 'cache-control', 'no-store', ...answer.identity]).end();
+    if (answer.status === 200) return void res.writeHead(200, [REQUEST_ID_HEADER, requestId, 'cache-control', 'no-store', 'content-length', '0', ...answer.identity]).end();
     if (answer.verdict?.kind === 'deny' && answer.rc) {
       const rc = answer.rc;
       deps.audit.record({ event: 'denied', user: answer.verdict.user, ip: rc.facts.ip, rule: answer.verdict.rule?.name ?? '(default deny)', outcome: 'refused', host: rc.facts.host, path: rc.facts.path });
     }
     if (answer.status === 302) {
-      return void res.writeHead(302, [REQUEST_ID_HEADER, requestId, 'cache-control', 'no-store', 'location', answer.location, 'content-type', 'text/plain']).end('sign in first\n');
+      return send(res, 302, 'text/plain', 'sign in first\n', [REQUEST_ID_HEADER, requestId, 'location', answer.location]);
     }
     if (!answer.verdict || answer.verdict.kind === 'unavailable') deps.log.warn({ requestId, peer: canonicalAddress(req.socket.remoteAddress ?? ''), reason: answer.message }, 'forward-auth refused');
-    const signIn = answer.status === 401 ? ['www-authenticate', 'OTP-Gate', ...(answer.location ? ['location', answer.location] : [])] : [];
-    json(res, answer.status, { error: answer.error, message: answer.message }, [REQUEST_ID_HEADER, requestId, ...signIn]);
+    const headers = [REQUEST_ID_HEADER, requestId, ...(answer.status === 401 ? ['www-authenticate', 'OTP-Gate', ...(answer.location ? ['location', answer.location] : [])] : [])];
+    if (answer.bodyless) return void res.writeHead(answer.status, ['content-length', '0', 'cache-control', 'no-store', ...headers]).end();
+    json(res, answer.status, { error: answer.error, message: answer.message }, headers);
   }
 
   return function opsRoutes(req, res) {
@@ -97,8 +102,12 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
   };
 }
 
-/** `headers`: more name, value pairs, written with these in one writeHead. */
 function json(res: ServerResponse, status: number, body: unknown, headers: readonly string[] = []): void {
-  res.writeHead(status, ['content-type', 'application/json', 'cache-control', 'no-store', ...headers]);
-  res.end(JSON.stringify(body));
+  send(res, status, 'application/json', JSON.stringify(body), headers);
+}
+
+/** `headers`: more name, value pairs, written with these in one writeHead. Never cached by anyone. */
+function send(res: ServerResponse, status: number, type: string, body: string, headers: readonly string[]): void {
+  res.writeHead(status, ['content-type', type, 'content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-store', ...headers]);
+  res.end(body);
 }
