@@ -28,7 +28,7 @@ export interface DeliveryJob {
   host: string;
   ip: string;
   rule: string;
-  /** Masked destination, for the audit trail. */
+  /** Masked destination, for the audit trail (and the channel message: masked once per code). */
   destination: string;
   expiresAt: number;
   locale?: string | undefined;
@@ -128,7 +128,7 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       let messageId: string | undefined;
       const began = performance.now();
       try {
-        ({ messageId } = await channel.send({ username: user.username, phone: user.phone, code: job.code, ttlMs, host: job.host, locale: job.locale }));
+        ({ messageId } = await channel.send({ username: user.username, phone: user.phone, maskedPhone: user.phone && job.destination, code: job.code, ttlMs, host: job.host, locale: job.locale }));
         deps.metrics?.providerLatency(name, (performance.now() - began) / 1000, 'ok');
         deps.health?.succeeded(name);
       } catch (err) {

@@ -3,7 +3,6 @@
 import type { Context } from 'koa';
 import type { PagesConfig } from '../config/types.js';
 import type { Locales, Translator } from '../i18n/locales.js';
-import { fillText } from '../i18n/locales.js';
 import type { GatePage, Text } from './gate-error.js';
 import type { PageName as TemplatePage, TemplateValues, Templates } from './templates.js';
 
@@ -59,13 +58,11 @@ export function createResponder(deps: ResponderDeps): Responder {
       languages: languageSwitch(deps.locales(), tr.locale, options.switchHref ?? (ctx.method === 'GET' ? ctx.originalUrl : `${deps.pathPrefix()}/login`)),
       ...values,
     };
-    // Every text of the locale, its {placeholders} filled from the page's values, as {{section.key}}.
-    const all: TemplateValues = {};
-    for (const [key, raw] of tr.entries()) all[key] = fillText(raw, page);
     ctx.status = status;
     ctx.type = 'text/html; charset=utf-8';
     ctx.vary('Accept-Language');
-    ctx.body = deps.templates().render(name, { ...all, ...page });
+    // The locale's texts as {{section.key}}, their {placeholders} filled from the page's values.
+    ctx.body = deps.templates().render(name, page, tr);
   };
 
   return {
@@ -98,16 +95,9 @@ export function createResponder(deps: ResponderDeps): Responder {
 
 /** One entry per locale, each named in its own language, linking to `href` with `lang` set. */
 function languageSwitch(locales: Locales, current: string, href: string): TemplateValues[] {
-  return locales.available.map((code) => ({
-    code,
-    name: locales.get(code).t('language.name'),
-    href: withLang(href, code),
-    current: code === current,
-  }));
-}
-
-function withLang(href: string, code: string): string {
   const url = new URL(href, 'http://gate.invalid');
-  url.searchParams.set('lang', code);
-  return url.pathname + url.search;
+  return locales.available.map((code) => {
+    url.searchParams.set('lang', code);
+    return { code, name: locales.get(code).t('language.name'), href: url.pathname + url.search, current: code === current };
+  });
 }
