@@ -146,7 +146,8 @@ const sessionSchema = z.strictObject({
 const storeSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('memory'),
-    max_entries: z.number().int().min(100).default(10_000).describe('Most records kept in memory, in each of its four partitions (lockouts, limits, people, flows).'),
+    max_entries: z.number().int().min(100).default(250_000)
+      .describe('Most records kept in memory, in each of its four partitions (lockouts, limits, people, flows). The default holds 100,000 sessions of as many people; past it the oldest are signed out, with a warning in the log.'),
   }),
   z.strictObject({
     type: z.literal('redis'),

@@ -11,7 +11,7 @@ import type { Store } from './store.js';
 export function createStore(config: StoreConfig, clock?: Clock, log?: Logger, onEvict?: (partition: StorePartition) => void): Store {
   switch (config.type) {
     case 'memory':
-      return createMemoryStore({ maxEntries: config.maxEntries, clock, onEvict });
+      return createMemoryStore({ maxEntries: config.maxEntries, clock, onEvict, log });
     case 'redis':
       // Redis keeps its own time for expiry: the injected clock is for the memory store's tests.
       return createRedisStore({

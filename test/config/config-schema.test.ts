@@ -44,7 +44,7 @@ describe('config schema', () => {
     expect(config.session).toEqual({
       cookieName: 'otp_gate', domain: undefined, secure: true, secrets: [SECRET], lifetime: 12 * 3_600_000, idleTimeout: 3_600_000, verifiedCache: 500,
     });
-    expect(config.store).toEqual({ type: 'memory', maxEntries: 10_000 });
+    expect(config.store).toEqual({ type: 'memory', maxEntries: 250_000 });
     expect(config.otp).toEqual({
       length: 6, ttl: 300_000, maxAttempts: 5, resendAfter: 30_000, maxSendsPerHour: 5,
       maxSendsPerAddressPerHour: 20, maxSendsPerNetworkPerHour: 60, networkBits: { ipv4: 24, ipv6: 64 }, lockoutAfter: 10, lockoutDuration: 900_000,
