@@ -265,7 +265,11 @@ const pagesSchema = z.strictObject({
     accent_color: z.string().regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'a hex colour such as "#1f5fbf"').optional()
       .describe('Buttons, links and focus outlines; pick one with at least 4.5:1 contrast to white.'),
   }).prefault({}),
-}).describe('What people see on the challenge pages: language default and branding.');
+  max_login_pages_per_address_per_minute: z.number().int().min(1).default(120)
+    .describe('Times a client address may open the sign-in page per minute, per gate process; past it the answer is a short "too many" page (429).'),
+  max_login_pages_per_network_per_minute: z.number().int().min(1).default(600)
+    .describe('The same for all addresses of a client network (otp.network_bits_*) together.'),
+}).describe('What people see on the challenge pages: language default, branding, and how often the sign-in page is shown.');
 
 const totpSchema = z.strictObject({
   issuer: z.string().min(1).max(60).default('otp-gate').describe('The name authenticator apps show above the code.'),

@@ -19,6 +19,7 @@ import type { GateState } from '../http/gate-state.js';
 import type { Locales } from '../i18n/locales.js';
 import { createErrorBoundary } from './middleware/error-boundary.js';
 import { createLocaleSelector } from './middleware/locale.js';
+import { createLoginPageLimit } from './middleware/login-page-limit.js';
 import { createSecurityHeaders } from './middleware/security-headers.js';
 import { createVerdictResponder } from './middleware/verdict-responder.js';
 import type { Handoff } from '../http/handoff.js';
@@ -73,6 +74,7 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
   app.use(createLocaleSelector(deps));
   app.use(createErrorBoundary(deps));
   app.use(createSecurityHeaders({ logoUrl: deps.state().config.pages.brand.logoUrl }));
+  app.use(createLoginPageLimit({ ...deps, context: (ctx) => deps.handoff(ctx).rc }));
   app.use(createVerdictResponder({ ...deps, pathPrefix, maxFormBytes: () => deps.state().config.server.maxFormBytes, outcome: (ctx) => deps.handoff(ctx).outcome, context: (ctx) => deps.handoff(ctx).rc }));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true, notImplemented: () => notFound(), methodNotAllowed: () => methodNotAllowed() }));

@@ -95,9 +95,9 @@ export function createResponder(deps: ResponderDeps): Responder {
 
 /** One entry per locale, each named in its own language, linking to `href` with `lang` set. */
 function languageSwitch(locales: Locales, current: string, href: string): TemplateValues[] {
+  // Parsed, not pasted: "//elsewhere/" must not become a link off the gate.
   const url = new URL(href, 'http://gate.invalid');
-  return locales.available.map((code) => {
-    url.searchParams.set('lang', code);
-    return { code, name: locales.get(code).t('language.name'), href: url.pathname + url.search, current: code === current };
-  });
+  url.searchParams.delete('lang');
+  const base = `${url.pathname}${url.search ? `${url.search}&` : '?'}lang=`;
+  return locales.available.map((code) => ({ code, name: locales.get(code).t('language.name'), href: base + encodeURIComponent(code), current: code === current }));
 }
