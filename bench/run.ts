@@ -178,7 +178,7 @@ async function redisLogin(upstreamUrl: string): Promise<void> {
  */
 async function sessionMemory(upstreamUrl: string, store: BenchStore): Promise<{ idle: number; withSessions: number; count: number }> {
   const configPath = writeWorkspace(upstreamUrl, store);
-  const { child, match } = await startChild(join(ROOT, 'bench', 'servers', 'session-memory.ts'), [configPath, String(SESSIONS)], /^(\{.*\})$/, ['--expose-gc']);
+  const { child, match } = await startChild(join(ROOT, 'bench', 'servers', 'session-memory.ts'), [configPath, String(SESSIONS)], /^(\{.*\})$/, ['--expose-gc'], 300_000);
   await child.stop();
   return JSON.parse(match[1]!) as { idle: number; withSessions: number; count: number };
 }
