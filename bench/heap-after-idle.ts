@@ -5,13 +5,16 @@
 // the old generation per scavenge (--trace-gc-nvp), minor page faults and CPU µs per request.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+
 import { imageNodeFlags } from '../test/helpers/image-command.js';
 import { load } from './lib/load.js';
 import { codeWaiter, loginOnce } from './lib/login-driver.js';
 import { ROOT, startChild, startServer } from './lib/processes.js';
 import { writeWorkspace } from './lib/workspace.js';
 
-const { values } = parseArgs({ options: { idle: { type: 'string', default: '25' }, seconds: { type: 'string', default: '4' } } });
+const { values } = parseArgs({
+  options: { idle: { type: 'string', default: '25' }, seconds: { type: 'string', default: '4' } },
+});
 const IDLE_MS = Number(values.idle) * 1000;
 const SECONDS = Number(values.seconds);
 
@@ -24,7 +27,12 @@ const upstream = await startServer('upstream.ts');
 const config = writeWorkspace(upstream.url, { type: 'memory', maxEntries: 100_000 });
 try {
   for (const flags of [[], imageNodeFlags()]) {
-    const { child, match } = await startChild(`${ROOT}/dist/cli.js`, ['serve', '--config', config], /on (http:\/\/\S+)/, [...flags, '--trace-gc-nvp']);
+    const { child, match } = await startChild(
+      `${ROOT}/dist/cli.js`,
+      ['serve', '--config', config],
+      /on (http:\/\/\S+)/,
+      [...flags, '--trace-gc-nvp'],
+    );
     try {
       const url = match[1]!;
       const pid = child.process.pid!;

@@ -3,11 +3,13 @@
 // measured in the same run, alternating contenders round by round (these machines are shared and
 // noisy: ratios and CPU time per request mean more than absolute numbers).
 // Results are also written to bench/results/latest.json.
-import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+
 import { Redis } from 'ioredis';
+
 import { REDIS_SERVER, startRedis } from '../test/helpers/redis-server.js';
 import { forwardAuthRows } from './forward-auth.js';
 import type { Contender } from './lib/alternate.js';
@@ -16,7 +18,7 @@ import { load } from './lib/load.js';
 import { codeWaiter, loginCycles, loginOnce } from './lib/login-driver.js';
 import { startNginx } from './lib/nginx.js';
 import type { Child } from './lib/processes.js';
-import { ROOT, cpuSeconds, startChild, startGateServer, startServer } from './lib/processes.js';
+import { cpuSeconds, ROOT, startChild, startGateServer, startServer } from './lib/processes.js';
 import type { Row } from './lib/report.js';
 import { baselineRow, cpu, failures, fmt, latency, printTable, spread, verdict } from './lib/report.js';
 import type { BenchStore } from './lib/workspace.js';
@@ -38,7 +40,13 @@ const SESSIONS = Number(values.sessions);
 const UPLOAD_BYTES = Number(values['upload-mb']) * 1024 * 1024;
 const LOGIN_WORKERS = { workers: 32, usersPerWorker: 30 };
 
-const results: Record<string, unknown> = { when: new Date().toISOString(), node: process.version, seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS };
+const results: Record<string, unknown> = {
+  when: new Date().toISOString(),
+  node: process.version,
+  seconds: SECONDS,
+  rounds: ROUNDS,
+  connections: CONNECTIONS,
+};
 const rows: Row[] = [];
 const row = (...cells: string[]) => rows.push(cells);
 const LOAD = { connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS };
@@ -50,10 +58,14 @@ async function upload(url: string, child: Child): Promise<{ mbPerSecond: number;
   const chunk = Buffer.alloc(1024 * 1024, 1);
   const started = process.hrtime.bigint();
   await new Promise<void>((resolve, reject) => {
-    const req = http.request(`${url}/public/upload`, { method: 'POST', headers: { 'content-length': UPLOAD_BYTES } }, (res) => {
-      res.resume();
-      res.on('end', resolve);
-    });
+    const req = http.request(
+      `${url}/public/upload`,
+      { method: 'POST', headers: { 'content-length': UPLOAD_BYTES } },
+      (res) => {
+        res.resume();
+        res.on('end', resolve);
+      },
+    );
     req.on('error', reject);
     let sent = 0;
     const pump = () => {
@@ -84,12 +96,20 @@ async function loginRow(storeName: string, gate: { child: Child; url: string }):
   const target = storeName === 'memory' ? 2000 : 1000;
   results[`loginCycles_${storeName}`] = { ...cycles, gateCpuSeconds: gateCpu, perGateCpuSecond: perCpuSecond };
   row(
-    `login cycles (${storeName} store)`, `${fmt(cycles.perSecond)} cycles/s`, '', fmt((gateCpu / (cycles.perSecond * SECONDS)) * 1e6),
-    `${fmt(perCpuSecond)} per gate CPU-s`, `${cycles.failures ? `${cycles.failures} failed! ` : ''}target ≥ ${fmt(target)}/s per core: ${verdict(perCpuSecond >= target)}`,
+    `login cycles (${storeName} store)`,
+    `${fmt(cycles.perSecond)} cycles/s`,
+    '',
+    fmt((gateCpu / (cycles.perSecond * SECONDS)) * 1e6),
+    `${fmt(perCpuSecond)} per gate CPU-s`,
+    `${cycles.failures ? `${cycles.failures} failed! ` : ''}target ≥ ${fmt(target)}/s per core: ${verdict(perCpuSecond >= target)}`,
   );
 }
 
-async function withGate<T>(store: BenchStore, upstreamUrl: string, body: (gate: { child: Child; url: string }) => Promise<T>): Promise<T> {
+async function withGate<T>(
+  store: BenchStore,
+  upstreamUrl: string,
+  body: (gate: { child: Child; url: string }) => Promise<T>,
+): Promise<T> {
   const gate = await startGateServer(writeWorkspace(upstreamUrl, store));
   try {
     return await body(gate);
@@ -105,26 +125,56 @@ async function proxyAndLogin(upstream: { child: Child; url: string }): Promise<v
   try {
     await withGate(memoryStore, upstream.url, async (gate) => {
       const cookie = await loginOnce(gate.url, 'user0', codeWaiter(gate.child));
-      const gateGet: Contender = { name: 'gate', url: `${gate.url}/app`, headers: { cookie }, pid: gate.child.process.pid! };
+      const gateGet: Contender = {
+        name: 'gate',
+        url: `${gate.url}/app`,
+        headers: { cookie },
+        pid: gate.child.process.pid!,
+      };
       // The same request to every contender: the baselines pass the cookie on, the gate takes it out.
-      const bareGet: Contender = { name: 'bare', url: `${bare.url}/app`, headers: { cookie }, pid: bare.child.process.pid! };
-      const nginxGet: Contender[] = nginx ? [{ name: 'nginx', url: `${nginx.url}/app`, headers: { cookie }, pid: nginx.pid }] : [];
+      const bareGet: Contender = {
+        name: 'bare',
+        url: `${bare.url}/app`,
+        headers: { cookie },
+        pid: bare.child.process.pid!,
+      };
+      const nginxGet: Contender[] = nginx
+        ? [{ name: 'nginx', url: `${nginx.url}/app`, headers: { cookie }, pid: nginx.pid }]
+        : [];
       // Someone not signed in, on the page every protected URL sends them to.
-      const loginPage: Contender = { name: 'login page', url: `${gate.url}/_gate/login?rd=%2Fapp`, headers: { accept: 'text/html' }, pid: gate.child.process.pid! };
+      const loginPage: Contender = {
+        name: 'login page',
+        url: `${gate.url}/_gate/login?rd=%2Fapp`,
+        headers: { accept: 'text/html' },
+        pid: gate.child.process.pid!,
+      };
       const get = await alternate([bareGet, gateGet, loginPage, ...nginxGet], LOAD);
       const [g, b] = [get.get('gate')!, get.get('bare')!];
       results.authenticatedGet = Object.fromEntries(get);
       const ratio = g.rps / b.rps;
       const p99Gap = g.p99 - b.p99;
-      row('authenticated GET via gate', fmt(g.rps), latency(g), cpu(g), `${fmt(ratio, 2)}× http-proxy`,
-        `${failures(g)}${spread(g)}p99 ${p99Gap >= 0 ? '+' : ''}${fmt(p99Gap, 1)} ms; target ≥ 0.95×, ≤ +1 ms: ${verdict(ratio >= 0.95 && p99Gap <= 1)}`);
+      row(
+        'authenticated GET via gate',
+        fmt(g.rps),
+        latency(g),
+        cpu(g),
+        `${fmt(ratio, 2)}× http-proxy`,
+        `${failures(g)}${spread(g)}p99 ${p99Gap >= 0 ? '+' : ''}${fmt(p99Gap, 1)} ms; target ≥ 0.95×, ≤ +1 ms: ${verdict(ratio >= 0.95 && p99Gap <= 1)}`,
+      );
       rows.push(baselineRow('bare http-proxy, same agent', b));
       const page = get.get('login page')!;
       const pageCost = page.cpuMicrosPerRequest! / g.cpuMicrosPerRequest!;
-      row('login page (anonymous, 200)', fmt(page.rps), latency(page), cpu(page), `${fmt(pageCost, 2)}× signed-in GET's CPU`,
-        `${failures(page)}${spread(page)}target ≤ 1.0×: ${verdict(pageCost <= 1)}`);
+      row(
+        'login page (anonymous, 200)',
+        fmt(page.rps),
+        latency(page),
+        cpu(page),
+        `${fmt(pageCost, 2)}× signed-in GET's CPU`,
+        `${failures(page)}${spread(page)}target ≤ 1.0×: ${verdict(pageCost <= 1)}`,
+      );
       const n = get.get('nginx');
-      if (n) row('nginx proxy_pass', fmt(n.rps), latency(n), cpu(n), `gate at ${fmt(g.rps / n.rps, 2)}× nginx`, failures(n));
+      if (n)
+        row('nginx proxy_pass', fmt(n.rps), latency(n), cpu(n), `gate at ${fmt(g.rps / n.rps, 2)}× nginx`, failures(n));
       else row('nginx proxy_pass', 'not installed');
 
       await loginRow('memory', gate);
@@ -146,8 +196,14 @@ async function uploadRow(upstreamUrl: string, store: BenchStore, bare: { child: 
     const bareUpload = await upload(bare.url, bare.child);
     const gateUpload = await upload(gate.url, gate.child);
     results.upload = { bytes: UPLOAD_BYTES, gate: gateUpload, bareHttpProxy: bareUpload };
-    row(`upload ${fmt(UPLOAD_BYTES / 1024 / 1024)} MB via gate`, `${fmt(gateUpload.mbPerSecond)} MB/s`, '', '', `${fmt(gateUpload.mbPerSecond / bareUpload.mbPerSecond, 2)}× http-proxy`,
-      `peak RSS +${fmt(gateUpload.rssGrowth / 1024 / 1024, 1)} MB; target < 50: ${verdict(gateUpload.rssGrowth < 50 * 1024 * 1024)}`);
+    row(
+      `upload ${fmt(UPLOAD_BYTES / 1024 / 1024)} MB via gate`,
+      `${fmt(gateUpload.mbPerSecond)} MB/s`,
+      '',
+      '',
+      `${fmt(gateUpload.mbPerSecond / bareUpload.mbPerSecond, 2)}× http-proxy`,
+      `peak RSS +${fmt(gateUpload.rssGrowth / 1024 / 1024, 1)} MB; target < 50: ${verdict(gateUpload.rssGrowth < 50 * 1024 * 1024)}`,
+    );
   });
 }
 
@@ -163,7 +219,14 @@ async function redisLogin(upstreamUrl: string): Promise<void> {
       await sessionMemory(upstreamUrl, { type: 'redis', url: redis.url });
       const growth = (await used()) - before;
       results.sessionMemoryRedis = { bytes: growth, count: SESSIONS };
-      row(`${fmt(SESSIONS)} live sessions (redis store)`, '', '', '', '', `Redis used_memory +${fmt(growth / 1024 / 1024, 1)} MB, ${fmt(growth / SESSIONS)} B per session`);
+      row(
+        `${fmt(SESSIONS)} live sessions (redis store)`,
+        '',
+        '',
+        '',
+        '',
+        `Redis used_memory +${fmt(growth / 1024 / 1024, 1)} MB, ${fmt(growth / SESSIONS)} B per session`,
+      );
     } finally {
       client.disconnect();
     }
@@ -176,9 +239,18 @@ async function redisLogin(upstreamUrl: string): Promise<void> {
  * SESSIONS sessions of as many people (each also indexed under its user), made through the session
  * layer of a gate of its own, so nothing else has touched its heap; its RSS before and after.
  */
-async function sessionMemory(upstreamUrl: string, store: BenchStore): Promise<{ idle: number; withSessions: number; count: number }> {
+async function sessionMemory(
+  upstreamUrl: string,
+  store: BenchStore,
+): Promise<{ idle: number; withSessions: number; count: number }> {
   const configPath = writeWorkspace(upstreamUrl, store);
-  const { child, match } = await startChild(join(ROOT, 'bench', 'servers', 'session-memory.ts'), [configPath, String(SESSIONS)], /^(\{.*\})$/, ['--expose-gc'], 300_000);
+  const { child, match } = await startChild(
+    join(ROOT, 'bench', 'servers', 'session-memory.ts'),
+    [configPath, String(SESSIONS)],
+    /^(\{.*\})$/,
+    ['--expose-gc'],
+    300_000,
+  );
   await child.stop();
   return JSON.parse(match[1]!) as { idle: number; withSessions: number; count: number };
 }
@@ -188,8 +260,14 @@ async function memoryStoreSessions(upstreamUrl: string): Promise<void> {
   const memory = await sessionMemory(upstreamUrl, { type: 'memory', maxEntries: Math.max(250_000, SESSIONS * 2) });
   results.sessionMemory = memory;
   const growth = memory.withSessions - memory.idle;
-  row(`${fmt(SESSIONS)} live sessions (memory store)`, '', '', '', '',
-    `RSS +${fmt(growth / 1024 / 1024, 1)} MB above idle, ${fmt(growth / SESSIONS)} B per session; target ≤ 100 MB: ${verdict(growth <= 100 * 1024 * 1024)}`);
+  row(
+    `${fmt(SESSIONS)} live sessions (memory store)`,
+    '',
+    '',
+    '',
+    '',
+    `RSS +${fmt(growth / 1024 / 1024, 1)} MB above idle, ${fmt(growth / SESSIONS)} B per session; target ≤ 100 MB: ${verdict(growth <= 100 * 1024 * 1024)}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -208,7 +286,9 @@ async function main(): Promise<void> {
 
 main().then(
   () => {
-    console.log(`node ${process.version}, ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s per contender, alternating`);
+    console.log(
+      `node ${process.version}, ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s per contender, alternating`,
+    );
     printTable(rows);
     console.log('\nCPU µs/req: CPU time (user + system) of the server process per request, or per login cycle,');
     console.log('read from /proc; "per gate CPU-s" divides cycles by the gate\'s own CPU seconds (per core).');

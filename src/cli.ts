@@ -1,10 +1,11 @@
 // The otp-gate command line: reads argv against the command table (cli/commands.ts), prints help,
 // usage or the version, or runs the command named.
 import { readFileSync } from 'node:fs';
+
 import { runCheck } from './cli/check.js';
 import type { CommandLine } from './cli/command-line.js';
-import type { CommandSpec } from './cli/commands.js';
 import { readCommandLine } from './cli/command-line.js';
+import type { CommandSpec } from './cli/commands.js';
 import { runDemo } from './cli/demo.js';
 import { runExplain } from './cli/explain.js';
 import { runHashPassword } from './cli/hash-password.js';
@@ -22,7 +23,8 @@ type Run = Extract<CommandLine, { kind: 'run' }>;
 const RUNNERS: Record<string, (line: Run) => Promise<number>> = {
   serve: ({ values }) => runServe(values.config!),
   check: ({ values }) => runCheck(values.config!),
-  explain: ({ values }) => runExplain({ config: values.config!, url: values.url!, method: values.method!, ip: values.ip!, user: values.user }),
+  explain: ({ values }) =>
+    runExplain({ config: values.config!, url: values.url!, method: values.method!, ip: values.ip!, user: values.user }),
   demo: ({ values }) => runDemo(portNumber(values.port!)),
   'sessions list': ({ values }) => runSessions(sessionsArgs('list', values)),
   'sessions revoke': ({ values }) => runSessions(sessionsArgs('revoke', values)),
@@ -65,7 +67,8 @@ function mistake(problem: string, spec: CommandSpec | undefined): number {
 
 function portNumber(text: string): number {
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${text}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be a port number, got "${text}"`);
   return port;
 }
 

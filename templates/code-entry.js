@@ -13,10 +13,16 @@
   function submit() {
     if (submitted) return;
     if (form.requestSubmit) form.requestSubmit();
-    else { submitted = true; form.submit(); }
+    else {
+      submitted = true;
+      form.submit();
+    }
   }
   form.addEventListener('submit', function (event) {
-    if (submitted) { event.preventDefault(); return; }
+    if (submitted) {
+      event.preventDefault();
+      return;
+    }
     submitted = true;
   });
   // Spaces and dashes are fine (the gate strips them); submit once all digits are there.
@@ -26,15 +32,20 @@
 
   if ('OTPCredential' in window && navigator.credentials && window.AbortController) {
     var abort = new AbortController();
-    form.addEventListener('submit', function () { abort.abort(); });
-    navigator.credentials.get({ otp: { transport: ['sms'] }, signal: abort.signal })
+    form.addEventListener('submit', function () {
+      abort.abort();
+    });
+    navigator.credentials
+      .get({ otp: { transport: ['sms'] }, signal: abort.signal })
       .then(function (otp) {
         if (otp && otp.code && !submitted) {
           input.value = otp.code;
           submit();
         }
       })
-      .catch(function () { /* no SMS, or the person typed it: nothing to do */ });
+      .catch(function () {
+        /* no SMS, or the person typed it: nothing to do */
+      });
   }
 
   var hint = document.getElementById('resend-hint');

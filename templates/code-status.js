@@ -16,12 +16,16 @@
 
   function poll() {
     fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } })
-      .then(function (res) { return res.json(); })
+      .then(function (res) {
+        return res.json();
+      })
       .then(function (status) {
         show(status);
         if (!final[status.state] && Date.now() - started < 5 * 60 * 1000) setTimeout(poll, 2000);
       })
-      .catch(function () { setTimeout(poll, 5000); });
+      .catch(function () {
+        setTimeout(poll, 5000);
+      });
   }
 
   if (!final[line.getAttribute('data-state')]) setTimeout(poll, 1000);

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+
 import { cpuSeconds } from './processes.js';
 
 const AUTOCANNON = join(dirname(createRequire(import.meta.url).resolve('autocannon/package.json')), 'autocannon.js');
@@ -43,7 +44,21 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   const pids = options.pid === undefined ? [] : [options.pid].flat();
   const used = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const before = used();
-  const { stdout } = await run(process.execPath, [AUTOCANNON, '--json', '-c', String(options.connections), '-d', String(options.seconds), ...headerArgs, ...(options.url.includes('[<id>]') ? ['-I'] : []), options.url], { maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(
+    process.execPath,
+    [
+      AUTOCANNON,
+      '--json',
+      '-c',
+      String(options.connections),
+      '-d',
+      String(options.seconds),
+      ...headerArgs,
+      ...(options.url.includes('[<id>]') ? ['-I'] : []),
+      options.url,
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
   const spent = pids.length === 0 ? undefined : used() - before;
   const result = JSON.parse(stdout) as AutocannonJson;
   return {
@@ -52,6 +67,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
-    cpuMicrosPerRequest: spent === undefined || result.requests.total === 0 ? undefined : (spent / result.requests.total) * 1e6,
+    cpuMicrosPerRequest:
+      spent === undefined || result.requests.total === 0 ? undefined : (spent / result.requests.total) * 1e6,
   };
 }

@@ -1,6 +1,7 @@
 // Full login cycles against a gate on the console channel: login page, identify, verify with the
 // code the gate printed. Each worker uses its own users so cooldowns never get in the way.
 import http from 'node:http';
+
 import type { Child } from './processes.js';
 
 interface Reply {
@@ -11,7 +12,10 @@ interface Reply {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+function send(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: init.method ?? 'GET', headers: init.headers, agent }, (res) => {
       let body = '';
@@ -51,22 +55,38 @@ export function codeWaiter(gate: Child): (user: string) => Promise<string> {
 }
 
 /** One whole login; resolves with the session cookie ("otp_gate=..."). */
-export async function loginOnce(base: string, user: string, nextCode: (user: string) => Promise<string>): Promise<string> {
+export async function loginOnce(
+  base: string,
+  user: string,
+  nextCode: (user: string) => Promise<string>,
+): Promise<string> {
   const page = await send(`${base}/_gate/login?rd=%2F`, { headers: { accept: 'text/html' } });
   const flow = cookieOf(page, 'otp_gate_flow')!;
   const form = { 'content-type': 'application/x-www-form-urlencoded', cookie: flow };
   const codePromise = nextCode(user);
-  const posted = await send(`${base}/_gate/login`, { method: 'POST', headers: form, body: `identifier=${user}&rd=%2F&csrf=${encodeURIComponent(csrfOf(page.body))}` });
+  const posted = await send(`${base}/_gate/login`, {
+    method: 'POST',
+    headers: form,
+    body: `identifier=${user}&rd=%2F&csrf=${encodeURIComponent(csrfOf(page.body))}`,
+  });
   if (posted.status !== 303) throw new Error(`identify answered ${posted.status}`);
   const code = await codePromise;
-  const verified = await send(`${base}/_gate/verify`, { method: 'POST', headers: form, body: `code=${code}&csrf=${encodeURIComponent(csrfOf(page.body))}` });
+  const verified = await send(`${base}/_gate/verify`, {
+    method: 'POST',
+    headers: form,
+    body: `code=${code}&csrf=${encodeURIComponent(csrfOf(page.body))}`,
+  });
   const session = cookieOf(verified, 'otp_gate');
   if (verified.status !== 303 || !session) throw new Error(`verify answered ${verified.status}`);
   return session;
 }
 
 /** Runs `workers` login loops for `seconds`; returns completed cycles per second. */
-export async function loginCycles(base: string, gate: Child, options: { workers: number; usersPerWorker: number; seconds: number }): Promise<{ perSecond: number; failures: number }> {
+export async function loginCycles(
+  base: string,
+  gate: Child,
+  options: { workers: number; usersPerWorker: number; seconds: number },
+): Promise<{ perSecond: number; failures: number }> {
   const nextCode = codeWaiter(gate);
   const deadline = Date.now() + options.seconds * 1000;
   let done = 0;

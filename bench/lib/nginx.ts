@@ -16,7 +16,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startNginx(upstreamUrl: string): Promise<{ url: string; pid: number; stop(): Promise<void> } | undefined> {
+export async function startNginx(
+  upstreamUrl: string,
+): Promise<{ url: string; pid: number; stop(): Promise<void> } | undefined> {
   if (!NGINX) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'otp-gate-bench-nginx-'));
   const port = await freePort();

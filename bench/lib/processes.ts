@@ -1,9 +1,10 @@
 // Child processes for the bench: each server runs apart from the load generator, so the numbers
 // measure the server and not the process that is pushing load into it.
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { imageNodeFlags } from '../../test/helpers/image-command.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -16,7 +17,9 @@ export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   const own = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
   const childrenFile = `/proc/${pid}/task/${pid}/children`;
-  const children = existsSync(childrenFile) ? readFileSync(childrenFile, 'utf8').trim().split(' ').filter(Boolean).map(Number) : [];
+  const children = existsSync(childrenFile)
+    ? readFileSync(childrenFile, 'utf8').trim().split(' ').filter(Boolean).map(Number)
+    : [];
   return children.reduce((sum, child) => sum + cpuSeconds(child), own);
 }
 
@@ -32,9 +35,18 @@ export interface Child {
  * Starts an entry (TypeScript through `node --import tsx`, JavaScript as is) and resolves once
  * `ready` matches a line it prints, within `readyWithinMs`.
  */
-export async function startChild(entry: string, args: string[], ready: RegExp, nodeArgs: string[] = [], readyWithinMs = 20_000): Promise<{ child: Child; match: RegExpExecArray }> {
+export async function startChild(
+  entry: string,
+  args: string[],
+  ready: RegExp,
+  nodeArgs: string[] = [],
+  readyWithinMs = 20_000,
+): Promise<{ child: Child; match: RegExpExecArray }> {
   const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const proc = spawn(process.execPath, [...nodeArgs, ...loader, entry, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...nodeArgs, ...loader, entry, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const listeners: Array<(line: string) => void> = [];
   let buffered = '';
   let output = '';
@@ -79,6 +91,11 @@ export async function startServer(entry: string, args: string[] = []): Promise<{
 
 /** The gate as it runs in production: the compiled dist/ (`npm run bench` builds it first) with the image's Node flags. */
 export async function startGateServer(configPath: string): Promise<{ child: Child; url: string }> {
-  const { child, match } = await startChild(join(ROOT, 'dist', 'cli.js'), ['serve', '--config', configPath], /on (http:\/\/\S+)/, imageNodeFlags());
+  const { child, match } = await startChild(
+    join(ROOT, 'dist', 'cli.js'),
+    ['serve', '--config', configPath],
+    /on (http:\/\/\S+)/,
+    imageNodeFlags(),
+  );
   return { child, url: match[1]! };
 }

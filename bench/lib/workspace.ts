@@ -9,10 +9,18 @@ export type BenchStore = { type: 'memory'; maxEntries: number } | { type: 'redis
 /** Writes a workspace and returns the config file's path. */
 export function writeWorkspace(upstreamUrl: string, store: BenchStore): string {
   const dir = mkdtempSync(join(tmpdir(), 'otp-gate-bench-'));
-  const users = Array.from({ length: 1000 }, (_, i) => `  user${i}:\n    name: User ${i}\n    phone: "+1 202 555 ${String(1000 + i).slice(-4)}"\n    groups: [staff]`);
+  const users = Array.from(
+    { length: 1000 },
+    (_, i) =>
+      `  user${i}:\n    name: User ${i}\n    phone: "+1 202 555 ${String(1000 + i).slice(-4)}"\n    groups: [staff]`,
+  );
   writeFileSync(join(dir, 'users.yaml'), `users:\n${users.join('\n')}\n`);
-  writeFileSync(join(dir, 'policy.yaml'), 'rules:\n  - name: public\n    paths: ["/public/**"]\n    action: bypass\n  - name: app\n    action: challenge\n');
-  const storeYaml = store.type === 'memory' ? `type: memory\n  max_entries: ${store.maxEntries}` : `type: redis\n  url: "${store.url}"`;
+  writeFileSync(
+    join(dir, 'policy.yaml'),
+    'rules:\n  - name: public\n    paths: ["/public/**"]\n    action: bypass\n  - name: app\n    action: challenge\n',
+  );
+  const storeYaml =
+    store.type === 'memory' ? `type: memory\n  max_entries: ${store.maxEntries}` : `type: redis\n  url: "${store.url}"`;
   writeFileSync(
     join(dir, 'config.yaml'),
     `server:

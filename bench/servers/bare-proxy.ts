@@ -3,10 +3,16 @@
 // Usage: bare-proxy.ts UPSTREAM_URL. Prints "listening PORT".
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import { createProxyServer } from 'http-proxy-3';
+
 import { UPSTREAM_AGENT_OPTIONS } from '../../src/http/forward/upstreams.js';
 
-const proxy = createProxyServer({ target: process.argv[2], agent: new http.Agent(UPSTREAM_AGENT_OPTIONS), xfwd: false });
+const proxy = createProxyServer({
+  target: process.argv[2],
+  agent: new http.Agent(UPSTREAM_AGENT_OPTIONS),
+  xfwd: false,
+});
 proxy.on('error', (_err, _req, res) => {
   if (res instanceof http.ServerResponse && !res.headersSent) res.writeHead(502).end();
 });

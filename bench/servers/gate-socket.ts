@@ -3,6 +3,7 @@
 // on host:port only; this is how the bench measures what a socket would win.
 // Usage: gate-socket.ts CONFIG SOCKET_PATH. Prints "on http://HOST:PORT" once both listen.
 import net from 'node:net';
+
 import { loadGate } from '../../src/config/load-gate.js';
 import { startGate } from '../../src/main/server.js';
 

@@ -2,8 +2,8 @@
 // sessions through its own session layer, and prints its RSS before and after as JSON.
 // Usage: session-memory.ts CONFIG N
 import { loadGate } from '../../src/config/load-gate.js';
-import { createLogger } from '../../src/shared/log.js';
 import { startGate } from '../../src/main/server.js';
+import { createLogger } from '../../src/shared/log.js';
 
 const [configPath, countText] = process.argv.slice(2) as [string, string];
 const count = Number(countText);

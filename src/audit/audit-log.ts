@@ -3,8 +3,9 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import type { Clock } from '../shared/clock.js';
+
 import type { AuditConfig } from '../config/types.js';
+import type { Clock } from '../shared/clock.js';
 
 export type AuditEventName =
   | 'challenge_started'
@@ -66,7 +67,8 @@ export function createAuditLog(
   deps: { clock: Clock; onError: (err: Error) => void; out?: Writable },
 ): AuditLog {
   if (config.file === 'off') return { record() {}, close: async () => {} };
-  const out: Writable = deps.out ?? (config.file === '-' ? process.stdout : createWriteStream(config.file, { flags: 'a' }));
+  const out: Writable =
+    deps.out ?? (config.file === '-' ? process.stdout : createWriteStream(config.file, { flags: 'a' }));
   // A failed audit write is logged, never a reason to fail a login.
   out.on('error', deps.onError);
   const owned = out !== process.stdout && out !== deps.out;

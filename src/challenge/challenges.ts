@@ -2,25 +2,33 @@
 // stored only as a keyed digest, compared in constant time, expire, are consumed once, and die
 // after a few wrong tries; known and unknown identities take the same path and look the same.
 import { randomInt, timingSafeEqual } from 'node:crypto';
+
 import type { AuditLog } from '../audit/audit-log.js';
 import { auditFlowId } from '../audit/audit-log.js';
 import type { Channel } from '../channels/channel.js';
 import type { ChannelHealth } from '../channels/channel-health.js';
 import type { Deliveries } from '../channels/delivery.js';
-import type { Clock } from '../shared/clock.js';
-import { TOTP } from '../policy/types.js';
 import type { OtpConfig } from '../config/types.js';
 import type { Directory, User } from '../directory/types.js';
 import type { Factor } from '../policy/types.js';
-import type { Logger } from '../shared/log.js';
+import { TOTP } from '../policy/types.js';
 import type { Signer } from '../session/signer.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/log.js';
+import { networkKey } from '../shared/net/network-key.js';
 import type { Store } from '../store/store.js';
 import { StoreError } from '../store/store.js';
-import { networkKey } from '../shared/net/network-key.js';
 import { decoyNumber, describeDestination } from './destination.js';
 import type { Refusal } from './limits.js';
+import {
+  checkCooldown,
+  checkDestinationCaps,
+  checkHourlyCaps,
+  hourWindow,
+  judgeAttempt,
+  numberPrefix,
+} from './limits.js';
 import { createLockout } from './lockout.js';
-import { checkCooldown, checkDestinationCaps, checkHourlyCaps, hourWindow, judgeAttempt, numberPrefix } from './limits.js';
 
 /** What the code page may show about a challenge: nothing that tells a real user from a decoy. */
 export interface ChallengeView {
@@ -40,7 +48,15 @@ export interface ChallengeView {
 export type StartResult = { ok: true; view: ChallengeView } | { ok: false; refusal: Refusal };
 
 export type VerifyResult =
-  | { kind: 'login'; user: User; returnTo: string; rule: string; factors: Factor[]; method: string; trustDeviceMs: number | undefined }
+  | {
+      kind: 'login';
+      user: User;
+      returnTo: string;
+      rule: string;
+      factors: Factor[];
+      method: string;
+      trustDeviceMs: number | undefined;
+    }
   | { kind: 'wrong'; triesLeft: number }
   | { kind: 'expired' }
   | { kind: 'code-dead' }
@@ -86,7 +102,13 @@ export interface Challenges {
   checkPassword(input: { identifier: string; password: string; ip: string; rule: string }): Promise<PasswordResult>;
   start(input: StartInput): Promise<StartResult>;
   /** A new code; `channel` (one of the challenge's channels) goes first when given. */
-  resend(input: { flowId: string; ip: string; host: string; channel?: string | undefined; locale?: string | undefined }): Promise<StartResult | undefined>;
+  resend(input: {
+    flowId: string;
+    ip: string;
+    host: string;
+    channel?: string | undefined;
+    locale?: string | undefined;
+  }): Promise<StartResult | undefined>;
   view(flowId: string): Promise<ChallengeView | undefined>;
   verify(input: { flowId: string; code: string; ip: string }): Promise<VerifyResult>;
   /** Resolves when every delivery started so far has finished (tests, shutdown). */
@@ -173,7 +195,12 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
    * the prefix and total caps. A fallback re-sends the same code and is not counted again.
    */
   async function checkSendLimits(input: {
-    k: string; ip: string; lastSentAt: number | undefined; to: { dk: string; px?: string | undefined }; decoy: boolean; sharedExempt: boolean;
+    k: string;
+    ip: string;
+    lastSentAt: number | undefined;
+    to: { dk: string; px?: string | undefined };
+    decoy: boolean;
+    sharedExempt: boolean;
   }): Promise<Refusal | undefined> {
     const { k, ip, lastSentAt, to } = input;
     const now = clock.now();
@@ -185,7 +212,8 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     const ttl = window.endsAt - now;
     const count = (key: string) => store.increment(`sends:${key}:${window.id}`, ttl);
     const [identity, address, network] = await guarded('counting sends', () =>
-      Promise.all([count(`id:${k}`), count(`ip:${ip}`), count(`net:${networkKey(ip, config.networkBits)}`)]));
+      Promise.all([count(`id:${k}`), count(`ip:${ip}`), count(`net:${networkKey(ip, config.networkBits)}`)]),
+    );
     const own = checkHourlyCaps(now, { identity, address, network }, config);
     if (own) return own;
     if (input.decoy) {
@@ -193,7 +221,12 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       return checkDestinationCaps(now, { destination, prefix: undefined, total: 0 }, config);
     }
     const [destination, prefix, total] = await guarded('counting sends', () =>
-      Promise.all([count(`to:${to.dk}`), to.px === undefined ? Promise.resolve(undefined) : count(`prefix:${to.px}`), count('all')]));
+      Promise.all([
+        count(`to:${to.dk}`),
+        to.px === undefined ? Promise.resolve(undefined) : count(`prefix:${to.px}`),
+        count('all'),
+      ]),
+    );
     const shared = checkDestinationCaps(now, { destination, prefix, total }, config);
     return shared && input.sharedExempt && isSharedCap(shared) ? undefined : shared;
   }
@@ -216,8 +249,15 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
 
   function toView(r: ChallengeRecord): ChallengeView {
     return {
-      destination: r.d, channel: r.ch, sentAt: r.t, expiresAt: r.e, resendAt: r.t + config.resendAfter, returnTo: r.rd, rule: r.r,
-      channels: r.tp ? [...r.cs, TOTP] : r.cs, trustDeviceMs: r.td,
+      destination: r.d,
+      channel: r.ch,
+      sentAt: r.t,
+      expiresAt: r.e,
+      resendAt: r.t + config.resendAfter,
+      returnTo: r.rd,
+      rule: r.r,
+      channels: r.tp ? [...r.cs, TOTP] : r.cs,
+      trustDeviceMs: r.td,
     };
   }
 
@@ -229,7 +269,14 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     return record.u !== undefined && expected.length === given.length && timingSafeEqual(expected, given);
   }
 
-  async function issue(flowId: string, record: ChallengeRecord, user: User | undefined, host: string, ip: string, locale: string | undefined): Promise<ChallengeView> {
+  async function issue(
+    flowId: string,
+    record: ChallengeRecord,
+    user: User | undefined,
+    host: string,
+    ip: string,
+    locale: string | undefined,
+  ): Promise<ChallengeView> {
     if (record.ch === TOTP) {
       // The code is in the person's app: nothing to make or send.
       record.h = '';
@@ -241,7 +288,17 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     await guarded('saving challenge', () => store.set(challengeKey(flowId), JSON.stringify(record), config.ttl));
     // After the response: the same path for known and unknown identities (decoys send nothing).
     deps.deliveries.start({
-      flowId, n: record.n, channels: record.cs, user, code, host, ip, rule: record.r, destination: record.d, expiresAt: record.e, locale,
+      flowId,
+      n: record.n,
+      channels: record.cs,
+      user,
+      code,
+      host,
+      ip,
+      rule: record.r,
+      destination: record.d,
+      expiresAt: record.e,
+      locale,
     });
     return toView(record);
   }
@@ -258,8 +315,15 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const locked = await lockout.lockedFor(k);
       if (locked !== undefined) return { kind: 'locked', retryAfterMs: locked };
       if (await deps.passwords.check(user, input.password)) return { kind: 'ok', user: user! };
-      const outcome = await lockout.fail(k, 1, { user: user?.username, ip: input.ip, rule: input.rule }, 'wrong password');
-      return outcome.kind === 'wrong' && outcome.lockNow ? { kind: 'locked', retryAfterMs: config.lockoutDuration } : { kind: 'wrong' };
+      const outcome = await lockout.fail(
+        k,
+        1,
+        { user: user?.username, ip: input.ip, rule: input.rule },
+        'wrong password',
+      );
+      return outcome.kind === 'wrong' && outcome.lockNow
+        ? { kind: 'locked', retryAfterMs: config.lockoutDuration }
+        : { kind: 'wrong' };
     },
 
     async start(input) {
@@ -268,16 +332,36 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       // answer takes as long either way. Unknown ones count against the number they typed, or a
       // stable decoy number.
       const { user, phone: typed } = directory.lookup(input.identifier);
-      const decoy = decoyNumber(input.identifier, typed, directory, (s) => signer.digest('decoy', s), deps.defaultCountry);
+      const decoy = decoyNumber(
+        input.identifier,
+        typed,
+        directory,
+        (s) => signer.digest('decoy', s),
+        deps.defaultCountry,
+      );
       const k = limitKey(input.identifier, typed, user);
       const number = user ? user.phone : decoy;
       const to = destinationKeys(user?.username ?? input.identifier, number);
-      const ordered = orderChannels(input.channels, user?.channels ?? [], deps.channels, deps.totp !== undefined, deps.health?.isUp);
+      const ordered = orderChannels(
+        input.channels,
+        user?.channels ?? [],
+        deps.channels,
+        deps.totp !== undefined,
+        deps.health?.isUp,
+      );
       const sharedExempt = user !== undefined && input.knownBrowser === user.username;
       let channels = ordered;
-      let refusal = ordered[0] === TOTP
-        ? lockRefusal(await lockout.lockedFor(k))
-        : await checkSendLimits({ k, ip: input.ip, lastSentAt: undefined, to, decoy: user === undefined, sharedExempt });
+      let refusal =
+        ordered[0] === TOTP
+          ? lockRefusal(await lockout.lockedFor(k))
+          : await checkSendLimits({
+              k,
+              ip: input.ip,
+              lastSentAt: undefined,
+              to,
+              decoy: user === undefined,
+              sharedExempt,
+            });
       if (refusal && isSharedCap(refusal) && ordered.includes(TOTP)) {
         // The bill's cap is reached, but the authenticator app sends nothing: it comes first.
         channels = [TOTP, ...ordered.filter((c) => c !== TOTP)];
@@ -294,8 +378,18 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const destination = describeDestination(number ?? decoy);
       const record: ChallengeRecord = {
         // Nothing is sent when the app comes first, so asking for a sent code instead need not wait.
-        k, ...(user ? { u: user.username } : {}), h: '', n: 1, e: now + config.ttl, t: appFirst ? now - config.resendAfter : now,
-        d: destination, ch: channels[0] ?? 'console', rd: input.returnTo, r: input.rule, cs: channels.filter((c) => c !== TOTP), ...to,
+        k,
+        ...(user ? { u: user.username } : {}),
+        h: '',
+        n: 1,
+        e: now + config.ttl,
+        t: appFirst ? now - config.resendAfter : now,
+        d: destination,
+        ch: channels[0] ?? 'console',
+        rd: input.returnTo,
+        r: input.rule,
+        cs: channels.filter((c) => c !== TOTP),
+        ...to,
         ...(input.proven?.length ? { pf: [...input.proven] } : {}),
         ...(channels.includes(TOTP) ? { tp: 1 as const } : {}),
         ...(input.trustDeviceMs === undefined ? {} : { td: input.trustDeviceMs }),
@@ -309,9 +403,26 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const record = await load(input.flowId);
       if (!record) return undefined;
       const toApp = input.channel === TOTP && record.tp === 1;
-      const refusal = toApp ? lockRefusal(await lockout.lockedFor(record.k)) : await checkSendLimits({ k: record.k, ip: input.ip, lastSentAt: record.t, to: record, decoy: record.u === undefined, sharedExempt: record.sx === 1 });
+      const refusal = toApp
+        ? lockRefusal(await lockout.lockedFor(record.k))
+        : await checkSendLimits({
+            k: record.k,
+            ip: input.ip,
+            lastSentAt: record.t,
+            to: record,
+            decoy: record.u === undefined,
+            sharedExempt: record.sx === 1,
+          });
       if (refusal) {
-        deps.audit.record({ event: 'send_refused', user: record.u, ip: input.ip, rule: record.r, flow: auditFlowId(input.flowId), outcome: 'refused', reason: refusal.reason });
+        deps.audit.record({
+          event: 'send_refused',
+          user: record.u,
+          ip: input.ip,
+          rule: record.r,
+          flow: auditFlowId(input.flowId),
+          outcome: 'refused',
+          reason: refusal.reason,
+        });
         return { ok: false, refusal };
       }
       const now = clock.now();
@@ -342,16 +453,22 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const locked = await lockout.lockedFor(record.k);
       if (locked !== undefined) return { kind: 'locked', retryAfterMs: locked };
 
-      const attempt = await guarded('counting attempts', () => store.increment(`attempts:${input.flowId}:${record.n}`, config.ttl));
+      const attempt = await guarded('counting attempts', () =>
+        store.increment(`attempts:${input.flowId}:${record.n}`, config.ttl),
+      );
       const correct = attempt <= config.maxAttempts && (await isCorrect(input.flowId, record, input.code));
       const auditBase = { user: record.u, ip: input.ip, rule: record.r, flow: auditFlowId(input.flowId) };
-      const outcome = correct ? judgeAttempt({ attempt, correct, failures: 0 }, config) : await lockout.fail(record.k, attempt, auditBase, 'wrong code');
+      const outcome = correct
+        ? judgeAttempt({ attempt, correct, failures: 0 }, config)
+        : await lockout.fail(record.k, attempt, auditBase, 'wrong code');
 
       switch (outcome.kind) {
         case 'code-dead':
           return { kind: 'code-dead' };
         case 'wrong':
-          return outcome.lockNow ? { kind: 'locked', retryAfterMs: config.lockoutDuration } : { kind: 'wrong', triesLeft: outcome.triesLeft };
+          return outcome.lockNow
+            ? { kind: 'locked', retryAfterMs: config.lockoutDuration }
+            : { kind: 'wrong', triesLeft: outcome.triesLeft };
         case 'accept': {
           // Single use: only the request that removes the record wins, however many raced here.
           const consumed = await guarded('consuming code', () => store.delete(challengeKey(input.flowId)));
@@ -359,7 +476,15 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
           if (!consumed || !user) return { kind: 'expired' };
           await lockout.clear(record.k);
           await guarded('ending delivery', () => deps.deliveries.forget(input.flowId));
-          return { kind: 'login', user, returnTo: record.rd, rule: record.r, factors: [...(record.pf ?? []), 'otp'], method: record.ch, trustDeviceMs: record.td };
+          return {
+            kind: 'login',
+            user,
+            returnTo: record.rd,
+            rule: record.r,
+            factors: [...(record.pf ?? []), 'otp'],
+            method: record.ch,
+            trustDeviceMs: record.td,
+          };
         }
       }
     },
@@ -390,7 +515,11 @@ function normaliseCode(code: string): string {
  * that works, and a down one is still tried when nothing else is left.
  */
 export function orderChannels(
-  rule: readonly string[], preferred: readonly string[], configured: ReadonlyMap<string, unknown>, totp = false, isUp: (channel: string) => boolean = () => true,
+  rule: readonly string[],
+  preferred: readonly string[],
+  configured: ReadonlyMap<string, unknown>,
+  totp = false,
+  isUp: (channel: string) => boolean = () => true,
 ): string[] {
   const allowed = rule.filter((c) => configured.has(c) || (totp && c === TOTP));
   const first = preferred.filter((c) => allowed.includes(c));
@@ -398,4 +527,3 @@ export function orderChannels(
   const up = (c: string) => c === TOTP || isUp(c);
   return [...ordered.filter(up), ...ordered.filter((c) => !up(c))];
 }
-

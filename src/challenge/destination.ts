@@ -1,9 +1,10 @@
 // What the code page says about where a code went. For identities the directory does not know,
 // a decoy that looks like a real masked number, stable per identifier, so the page never tells
 // a registered person from an unknown one.
-import { getExampleNumber } from 'libphonenumber-js';
 import type { CountryCode } from 'libphonenumber-js';
+import { getExampleNumber } from 'libphonenumber-js';
 import examples from 'libphonenumber-js/mobile/examples';
+
 import type { Directory } from '../directory/types.js';
 import { maskPhone } from '../directory/users-file.js';
 

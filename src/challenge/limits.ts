@@ -58,8 +58,10 @@ export function checkDestinationCaps(
 ): Refusal | undefined {
   const retryAfterMs = hourWindow(now).endsAt - now;
   if (counts.total > config.maxSendsPerHourTotal) return { reason: 'global-hourly-limit', retryAfterMs };
-  if (counts.destination > config.maxSendsPerDestinationPerHour) return { reason: 'destination-hourly-limit', retryAfterMs };
-  if (counts.prefix !== undefined && counts.prefix > config.maxSendsPerPrefixPerHour) return { reason: 'prefix-hourly-limit', retryAfterMs };
+  if (counts.destination > config.maxSendsPerDestinationPerHour)
+    return { reason: 'destination-hourly-limit', retryAfterMs };
+  if (counts.prefix !== undefined && counts.prefix > config.maxSendsPerPrefixPerHour)
+    return { reason: 'prefix-hourly-limit', retryAfterMs };
   return undefined;
 }
 

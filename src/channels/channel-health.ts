@@ -60,8 +60,16 @@ export function createChannelHealth(deps: ChannelHealthDeps): ChannelHealth {
     if (before?.up === next.up && before.kind === next.kind) return;
     deps.onChange?.(name, next.up);
     if (next.up) deps.log.info({ channel: name }, 'channel is up again');
-    else if (next.misconfigured) deps.log.error({ channel: name, reason: next.reason }, 'channel is down: the provider refused its configuration; fix it and restart');
-    else deps.log.warn({ channel: name, reason: next.reason }, 'channel is down: the provider is unavailable; codes go by the rule\'s other channels until it is back');
+    else if (next.misconfigured)
+      deps.log.error(
+        { channel: name, reason: next.reason },
+        'channel is down: the provider refused its configuration; fix it and restart',
+      );
+    else
+      deps.log.warn(
+        { channel: name, reason: next.reason },
+        "channel is down: the provider is unavailable; codes go by the rule's other channels until it is back",
+      );
   }
 
   function markDown(name: string, kind: ChannelFailure, err: unknown): void {

@@ -42,7 +42,15 @@ export interface Channel {
  * `unavailable`: the provider answered 5xx.
  */
 export type ChannelFailure =
-  | 'unreachable-recipient' | 'rate-limited' | 'auth' | 'misconfigured' | 'unavailable' | 'rejected' | 'timeout' | 'network' | 'not-allowed';
+  | 'unreachable-recipient'
+  | 'rate-limited'
+  | 'auth'
+  | 'misconfigured'
+  | 'unavailable'
+  | 'rejected'
+  | 'timeout'
+  | 'network'
+  | 'not-allowed';
 
 /**
  * What a failure says about the channel itself: `configuration` when the provider proves the

@@ -1,6 +1,7 @@
 // Prints codes to a stream (stdout by default) for development and the demo: no account needed.
 // This is a delivery channel, not a log: it is the only place a code is ever written.
 import type { Writable } from 'node:stream';
+
 import type { Channel } from './channel.js';
 
 export function createConsoleChannel(name: string, out: Writable = process.stdout): Channel {
@@ -8,7 +9,9 @@ export function createConsoleChannel(name: string, out: Writable = process.stdou
     name,
     async send(message) {
       const to = message.maskedPhone ?? 'no phone';
-      out.write(`[otp-gate console channel] code for ${message.username} (${to}) on ${message.host}: ${message.code}\n`);
+      out.write(
+        `[otp-gate console channel] code for ${message.username} (${to}) on ${message.host}: ${message.code}\n`,
+      );
       return { messageId: undefined };
     },
     async check() {},

@@ -1,13 +1,14 @@
 // One factory for the channel family, switching on the configured type.
 import type { Writable } from 'node:stream';
+
 import type { ChannelConfig } from '../config/types.js';
 import type { Directory } from '../directory/types.js';
+import type { Locales } from '../i18n/locales.js';
 import type { Logger } from '../shared/log.js';
 import type { Channel } from './channel.js';
 import { createConsoleChannel } from './console-channel.js';
 import { createSmsChannel } from './sms-channel.js';
 import { loadSmsTexts } from './sms-text.js';
-import type { Locales } from '../i18n/locales.js';
 import { createWhatsAppChannel } from './whatsapp-channel.js';
 
 export interface ChannelDeps {

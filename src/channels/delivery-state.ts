@@ -54,7 +54,12 @@ export type ReportOutcome = 'applied' | 'duplicate' | 'stale';
  * Applies a status report for `messageId` (sent on `record.cs[record.i]`). Reports about an
  * earlier send, repeats and out-of-order reports (a late "sent" after "delivered") change nothing.
  */
-export function applyReport(record: DeliveryRecord, messageId: string, status: ReportedStatus, now: number): ReportOutcome {
+export function applyReport(
+  record: DeliveryRecord,
+  messageId: string,
+  status: ReportedStatus,
+  now: number,
+): ReportOutcome {
   if (record.mid !== messageId) return 'stale';
   if (record.ph === 'delivered' || record.ph === 'undelivered' || record.ph === 'failed') return 'duplicate';
   if (status === 'accepted') return record.ph === 'sent' ? 'duplicate' : 'applied';

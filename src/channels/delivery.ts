@@ -4,17 +4,18 @@
 // a webhook taken by any instance counts; the code itself stays in this process's memory only
 // for as long as the fallback may need it: a fallback re-sends the same live code.
 import { randomInt } from 'node:crypto';
+
 import type { AuditLog } from '../audit/audit-log.js';
 import { auditFlowId } from '../audit/audit-log.js';
-import type { Clock } from '../shared/clock.js';
 import type { User } from '../directory/types.js';
+import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
-import type { ChannelRecorder } from './channel.js';
 import type { Store } from '../store/store.js';
+import type { ChannelRecorder } from './channel.js';
 import type { Channel } from './channel.js';
-import type { ChannelHealth } from './channel-health.js';
 import { ChannelError } from './channel.js';
-import type { DeliveryRecord, ReportOutcome, ReportedStatus } from './delivery-state.js';
+import type { ChannelHealth } from './channel-health.js';
+import type { DeliveryRecord, ReportedStatus, ReportOutcome } from './delivery-state.js';
 import { applyReport, deliveryKey, messageKey, parseDeliveryRecord } from './delivery-state.js';
 
 export interface DeliveryJob {
@@ -41,7 +42,12 @@ export interface Deliveries {
    * A provider's status report (`raw`: the provider's own word, from `ip`), audited when applied;
    * `unknown` when no live flow sent that message.
    */
-  report(channel: string, messageId: string, status: ReportedStatus, source: { ip: string; raw: string }): Promise<ReportOutcome | 'unknown'>;
+  report(
+    channel: string,
+    messageId: string,
+    status: ReportedStatus,
+    source: { ip: string; raw: string },
+  ): Promise<ReportOutcome | 'unknown'>;
   state(flowId: string): Promise<DeliveryRecord | undefined>;
   /** The code was used or the flow ended: stop waiting and forget the record. */
   forget(flowId: string): Promise<void>;
@@ -113,11 +119,26 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
 
   async function run(job: DeliveryJob): Promise<void> {
     const previous = await load(job.flowId);
-    const record: DeliveryRecord = { n: job.n, cs: job.channels, i: 0, ph: 'sending', f: previous?.f ?? 0, at: clock.now(), e: job.expiresAt, u: job.user?.username };
+    const record: DeliveryRecord = {
+      n: job.n,
+      cs: job.channels,
+      i: 0,
+      ph: 'sending',
+      f: previous?.f ?? 0,
+      at: clock.now(),
+      e: job.expiresAt,
+      u: job.user?.username,
+    };
     if (job.user === undefined) return runDecoy(job, record);
     if (!(await save(job, record))) return; // from here on, an older job for this flow sees it is superseded
     const user = job.user;
-    const audit = { user: user.username, ip: job.ip, rule: job.rule, destination: job.destination, flow: auditFlowId(job.flowId) };
+    const audit = {
+      user: user.username,
+      ip: job.ip,
+      rule: job.rule,
+      destination: job.destination,
+      flow: auditFlowId(job.flowId),
+    };
     for (let i = 0; i < job.channels.length; i++) {
       const name = job.channels[i]!;
       const channel = deps.channels.get(name);
@@ -128,15 +149,30 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       let messageId: string | undefined;
       const began = performance.now();
       try {
-        ({ messageId } = await channel.send({ username: user.username, phone: user.phone, maskedPhone: user.phone && job.destination, code: job.code, ttlMs, host: job.host, locale: job.locale }));
+        ({ messageId } = await channel.send({
+          username: user.username,
+          phone: user.phone,
+          maskedPhone: user.phone && job.destination,
+          code: job.code,
+          ttlMs,
+          host: job.host,
+          locale: job.locale,
+        }));
         deps.metrics?.providerLatency(name, (performance.now() - began) / 1000, 'ok');
         deps.health?.succeeded(name);
       } catch (err) {
         deps.health?.failed(name, err);
         const kind = err instanceof ChannelError ? err.kind : 'rejected';
-        deps.metrics?.providerLatency(name, (performance.now() - began) / 1000, kind === 'timeout' ? 'timeout' : 'fail');
+        deps.metrics?.providerLatency(
+          name,
+          (performance.now() - began) / 1000,
+          kind === 'timeout' ? 'timeout' : 'fail',
+        );
         deps.metrics?.fallback(name, job.channels[i + 1] ?? 'none', `send_failed_${kind}`);
-        deps.log.warn({ err, channel: name, user: user.username, kind }, 'code delivery failed; trying the next channel');
+        deps.log.warn(
+          { err, channel: name, user: user.username, kind },
+          'code delivery failed; trying the next channel',
+        );
         deps.audit.record({ event: 'code_send_failed', ...audit, outcome: 'fail', channel: name, reason: kind });
         Object.assign(record, { from: name, f: record.f + 1 });
         continue;
@@ -144,7 +180,11 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       deps.audit.record({ event: 'code_sent', ...audit, outcome: 'ok', channel: name, messageId });
       if (channel.deliveryDeadlineMs !== undefined && messageId !== undefined) {
         // Indexed before the record names it, so an early webhook finds its flow.
-        await store.set(messageKey(name, messageId), `${job.flowId}:${job.n}`, Math.max(1, job.expiresAt - clock.now()));
+        await store.set(
+          messageKey(name, messageId),
+          `${job.flowId}:${job.n}`,
+          Math.max(1, job.expiresAt - clock.now()),
+        );
       }
       Object.assign(record, { ph: 'sent', mid: messageId, at: clock.now() });
       if (!(await save(job, record))) return;
@@ -154,7 +194,10 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       // The last channel missing its deadline is no failure: its message may still arrive.
       const hasNext = job.channels.slice(i + 1).some((c) => deps.channels.has(c));
       if (outcome === 'deadline' && !hasNext) return;
-      const reason = outcome === 'deadline' ? `no delivery report within ${channel.deliveryDeadlineMs} ms` : 'provider reported the message undelivered';
+      const reason =
+        outcome === 'deadline'
+          ? `no delivery report within ${channel.deliveryDeadlineMs} ms`
+          : 'provider reported the message undelivered';
       deps.log.info({ channel: name, user: user.username, reason }, 'code not delivered; trying the next channel');
       deps.audit.record({ event: 'code_fallback', ...audit, outcome: 'fail', channel: name, messageId, reason });
       deps.metrics?.fallback(name, job.channels[i + 1] ?? 'none', outcome === 'deadline' ? 'no_report' : 'undelivered');
@@ -204,7 +247,16 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       if (outcome !== 'applied') return outcome;
       await store.set(deliveryKey(flowId), JSON.stringify(record), Math.max(1, record.e - clock.now()));
       wakers.get(flowId)?.();
-      deps.audit.record({ event: 'delivery_status', user: record.u, ip: source.ip, flow: auditFlowId(flowId), outcome: 'ok', channel, messageId, reason: source.raw });
+      deps.audit.record({
+        event: 'delivery_status',
+        user: record.u,
+        ip: source.ip,
+        flow: auditFlowId(flowId),
+        outcome: 'ok',
+        channel,
+        messageId,
+        reason: source.raw,
+      });
       return 'applied';
     },
 

@@ -35,7 +35,10 @@ export async function callProvider(channel: string, doing: string, call: HttpCal
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
     const what = timedOut ? `no answer within ${call.timeoutMs} ms` : 'could not connect';
-    throw new ChannelError(channel, `${doing}: ${where}: ${what}`, { cause: err, kind: timedOut ? 'timeout' : 'network' });
+    throw new ChannelError(channel, `${doing}: ${where}: ${what}`, {
+      cause: err,
+      kind: timedOut ? 'timeout' : 'network',
+    });
   }
   let text: string;
   try {

@@ -23,7 +23,10 @@ export function fillJson(value: JsonValue, values: Values): JsonValue {
   return value;
 }
 
-export function buildHttpSmsRequest(config: HttpSmsConfig, values: Values): { url: string; headers: Record<string, string>; body: string | undefined } {
+export function buildHttpSmsRequest(
+  config: HttpSmsConfig,
+  values: Values,
+): { url: string; headers: Record<string, string>; body: string | undefined } {
   const url = fillText(config.url, values, encodeURIComponent);
   const headers: Record<string, string> = { accept: 'application/json', ...config.headers };
   if (config.method === 'GET' || config.body === undefined) return { url, headers, body: undefined };
@@ -43,7 +46,11 @@ export function createHttpSms(channel: string, config: HttpSmsConfig): SmsProvid
     deliveryDeadlineMs: undefined,
     async send({ to, text, code }) {
       const request = buildHttpSmsRequest(config, { to, to_digits: to.replace(/^\+/, ''), code, text });
-      const answer = await callProvider(channel, 'sending a code', { method: config.method, ...request, timeoutMs: config.timeout });
+      const answer = await callProvider(channel, 'sending a code', {
+        method: config.method,
+        ...request,
+        timeoutMs: config.timeout,
+      });
       const statusOk = config.success.status.includes(answer.status);
       const field = config.success.field;
       const fieldOk = field === undefined || String(jsonPath(answer.json, field)) === String(config.success.equals);
@@ -52,7 +59,9 @@ export function createHttpSms(channel: string, config: HttpSmsConfig): SmsProvid
         return { messageId: typeof id === 'string' || typeof id === 'number' ? String(id) : undefined };
       }
       const kind = statusOk ? 'rejected' : failureForStatus(answer.status);
-      const why = !statusOk ? `HTTP ${answer.status}` : `HTTP ${answer.status} but ${field} is not ${JSON.stringify(config.success.equals)}`;
+      const why = !statusOk
+        ? `HTTP ${answer.status}`
+        : `HTTP ${answer.status} but ${field} is not ${JSON.stringify(config.success.equals)}`;
       throw new ChannelError(channel, `sending a code: provider did not accept it (${why})`, { kind });
     },
     async check() {},

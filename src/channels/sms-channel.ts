@@ -2,6 +2,7 @@
 // (twilio-sms.ts or http-sms.ts). The allow-list defaults to the countries of the numbers in the
 // users file, so a typo'd or hostile number range never costs money (SMS pumping).
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+
 import type { SmsChannelConfig } from '../config/types.js';
 import type { Directory } from '../directory/types.js';
 import type { Logger } from '../shared/log.js';
@@ -40,12 +41,20 @@ export function createSmsChannel(name: string, config: SmsChannelConfig, deps: S
     name,
     deliveryDeadlineMs: provider.deliveryDeadlineMs,
     async send(message) {
-      if (!message.phone) throw new ChannelError(name, 'sending a code: the user has no phone number', { kind: 'unreachable-recipient' });
+      if (!message.phone)
+        throw new ChannelError(name, 'sending a code: the user has no phone number', { kind: 'unreachable-recipient' });
       const country = countryOf(message.phone);
       if (country === undefined || !allowedCountries(config.allowedCountries, deps.directory()).has(country)) {
-        throw new ChannelError(name, `sending a code: country ${country ?? 'unknown'} is not in the SMS allow-list`, { kind: 'not-allowed' });
+        throw new ChannelError(name, `sending a code: country ${country ?? 'unknown'} is not in the SMS allow-list`, {
+          kind: 'not-allowed',
+        });
       }
-      const text = deps.texts.render({ code: message.code, host: message.host, ttlMs: message.ttlMs, locale: message.locale });
+      const text = deps.texts.render({
+        code: message.code,
+        host: message.host,
+        ttlMs: message.ttlMs,
+        locale: message.locale,
+      });
       return provider.send({ to: message.phone, text, code: message.code, ttlMs: message.ttlMs });
     },
     check: () => provider.check(),

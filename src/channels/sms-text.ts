@@ -4,6 +4,7 @@
 // and browsers can autofill the code for this host only.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import type { Locales } from '../i18n/locales.js';
 import { fillText, loadLocales } from '../i18n/locales.js';
 import { matchLocale } from '../i18n/negotiate.js';
@@ -19,7 +20,14 @@ export function loadSmsTexts(dir: string, fallbackDir: string, locales?: Locales
   const own = (locale: string): string | undefined => {
     if (!cache.has(locale)) {
       const file = join(dir, `sms.${locale}.txt`);
-      cache.set(locale, existsSync(file) ? readFileSync(file, 'utf8').trimEnd().replace(/\{\{\s*(\w+)\s*\}\}/g, '{$1}') : undefined);
+      cache.set(
+        locale,
+        existsSync(file)
+          ? readFileSync(file, 'utf8')
+              .trimEnd()
+              .replace(/\{\{\s*(\w+)\s*\}\}/g, '{$1}')
+          : undefined,
+      );
     }
     return cache.get(locale);
   };

@@ -35,10 +35,16 @@ export function createTwilioSms(channel: string, config: TwilioSmsConfig, log: L
     const code = Number(jsonPath(json, 'code'));
     const kind = FAILURES[code] ?? failureForStatus(status);
     if (kind === 'auth') {
-      log.error({ alert: 'twilio_auth_failed', channel, providerCode: Number.isFinite(code) ? code : undefined }, 'Twilio refused the credentials: check channels.sms.account_sid and auth_token');
+      log.error(
+        { alert: 'twilio_auth_failed', channel, providerCode: Number.isFinite(code) ? code : undefined },
+        'Twilio refused the credentials: check channels.sms.account_sid and auth_token',
+      );
     }
     const what = `HTTP ${status}${Number.isFinite(code) ? `, error ${code}` : ''}`;
-    return new ChannelError(channel, `${doing}: ${what}`, { kind, providerCode: Number.isFinite(code) ? code : undefined });
+    return new ChannelError(channel, `${doing}: ${what}`, {
+      kind,
+      providerCode: Number.isFinite(code) ? code : undefined,
+    });
   }
 
   return {
@@ -49,16 +55,25 @@ export function createTwilioSms(channel: string, config: TwilioSmsConfig, log: L
       else if (config.from) form.set('From', config.from);
       if (config.statusCallbackUrl) form.set('StatusCallback', config.statusCallbackUrl);
       const answer = await callProvider(channel, 'sending a code', {
-        method: 'POST', url: `${account}/Messages.json`, timeoutMs: config.timeout,
-        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(),
+        method: 'POST',
+        url: `${account}/Messages.json`,
+        timeoutMs: config.timeout,
+        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
       });
       const sid = jsonPath(answer.json, 'sid');
       if (answer.status >= 200 && answer.status < 300 && typeof sid === 'string') return { messageId: sid };
       throw failure('sending a code', answer.status, answer.json);
     },
     async check() {
-      const answer = await callProvider(channel, 'checking the account', { method: 'GET', url: `${account}.json`, headers, timeoutMs: config.timeout });
-      if (answer.status < 200 || answer.status >= 300) throw failure('checking the account', answer.status, answer.json);
+      const answer = await callProvider(channel, 'checking the account', {
+        method: 'GET',
+        url: `${account}.json`,
+        headers,
+        timeoutMs: config.timeout,
+      });
+      if (answer.status < 200 || answer.status >= 300)
+        throw failure('checking the account', answer.status, answer.json);
     },
   };
 }

@@ -27,7 +27,12 @@ export function twilioSignature(authToken: string, url: string, params: Record<s
   return createHmac('sha1', authToken).update(Buffer.from(data, 'utf8')).digest('base64');
 }
 
-export function isValidTwilioSignature(authToken: string, url: string, params: Record<string, string>, header: string | undefined): boolean {
+export function isValidTwilioSignature(
+  authToken: string,
+  url: string,
+  params: Record<string, string>,
+  header: string | undefined,
+): boolean {
   if (!header) return false;
   return equalText(twilioSignature(authToken, url, params), header);
 }

@@ -1,6 +1,7 @@
 // Reads the otp-gate command line against the command table: which command, its options (with
 // their defaults) and operands, or a request for help, or what is wrong. Pure: argv in, a value out.
 import { parseArgs } from 'node:util';
+
 import { closest } from '../shared/zod-issues.js';
 import type { CommandSpec } from './commands.js';
 import { COMMANDS } from './commands.js';
@@ -32,7 +33,8 @@ function helpFor(words: readonly string[]): CommandLine {
   const asked = words.filter((w) => w !== '--help' && w !== '-h');
   if (asked.length === 0) return { kind: 'usage' };
   const { spec, rest, problem } = findCommand(asked);
-  if (!spec || rest.length > 0) return { kind: 'mistake', problem: problem ?? `help takes one command, not "${asked.join(' ')}"`, spec };
+  if (!spec || rest.length > 0)
+    return { kind: 'mistake', problem: problem ?? `help takes one command, not "${asked.join(' ')}"`, spec };
   return { kind: 'help', spec };
 }
 
@@ -72,25 +74,43 @@ function readOptions(spec: CommandSpec, args: readonly string[], env: NodeJS.Pro
   const mistake = (problem: string): CommandLine => ({ kind: 'mistake', problem, spec });
   // Not repeated: an argument to a command that reads a secret from standard input may be that secret.
   if (spec.secretArguments && args.length > 0) return mistake(`takes no arguments: ${spec.secretArguments}`);
-  const declared = Object.fromEntries(spec.options.map((o) => [o.name, { type: 'string' as const, ...(o.short ? { short: o.short } : {}) }]));
+  const declared = Object.fromEntries(
+    spec.options.map((o) => [o.name, { type: 'string' as const, ...(o.short ? { short: o.short } : {}) }]),
+  );
   // Not strict: every token is checked here, so the messages are ours and name what was expected.
-  const { tokens } = parseArgs({ args: [...args], options: declared, strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({
+    args: [...args],
+    options: declared,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const values: Record<string, string | undefined> = {};
   const operands: string[] = [];
   for (const token of tokens) {
     if (token.kind === 'positional') operands.push(token.value);
     if (token.kind !== 'option') continue;
     const option = spec.options.find((o) => o.name === token.name);
-    if (!option) return mistake(unknown('option', token.rawName, spec.options.map((o) => `--${o.name}`)));
+    if (!option)
+      return mistake(
+        unknown(
+          'option',
+          token.rawName,
+          spec.options.map((o) => `--${o.name}`),
+        ),
+      );
     // As node's strict parser: "--config --url" is a forgotten value, not a file named "--url".
     if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-'))) {
-      return mistake(`${token.rawName} needs a value: ${token.rawName} ${option.value} (write --${option.name}=VALUE for one starting with "-")`);
+      return mistake(
+        `${token.rawName} needs a value: ${token.rawName} ${option.value} (write --${option.name}=VALUE for one starting with "-")`,
+      );
     }
     values[option.name] = token.value;
   }
   const expected = spec.operands ?? [];
   if (expected.length === 0 && operands.length > 0) return mistake(`unexpected argument "${operands[0]}"`);
-  if (operands.length !== expected.length) return mistake(`expected ${expected.join(' ')}, got ${operands.length} argument(s)`);
+  if (operands.length !== expected.length)
+    return mistake(`expected ${expected.join(' ')}, got ${operands.length} argument(s)`);
   for (const option of spec.options) {
     values[option.name] ??= (option.env ? env[option.env] : undefined) ?? option.default;
     if (option.required && !values[option.name]) return mistake(`--${option.name} ${option.value} is required`);

@@ -31,7 +31,13 @@ export interface CommandSpec {
   subcommands?: readonly CommandSpec[];
 }
 
-const CONFIG: OptionSpec = { name: 'config', short: 'c', value: 'FILE', help: "the gate's config file", required: true };
+const CONFIG: OptionSpec = {
+  name: 'config',
+  short: 'c',
+  value: 'FILE',
+  help: "the gate's config file",
+  required: true,
+};
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -59,13 +65,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'explain',
     summary: 'show which rule decides a request, and why',
     usage: ['otp-gate explain --config FILE --url URL [--method METHOD] [--ip ADDRESS] [--user NAME]'],
-    about: 'Decides one request with the policy the gate would serve, and shows each rule as HIT or MISS with why, then what the request needs.',
+    about:
+      'Decides one request with the policy the gate would serve, and shows each rule as HIT or MISS with why, then what the request needs.',
     options: [
       CONFIG,
       { name: 'url', value: 'URL', help: 'the request, as an absolute URL', required: true },
       { name: 'method', value: 'METHOD', help: 'its method', default: 'GET' },
       { name: 'ip', value: 'ADDRESS', help: "the client's address", default: '127.0.0.1' },
-      { name: 'user', value: 'NAME', help: 'decide it as this user, signed in (a name or phone number from the users file)' },
+      {
+        name: 'user',
+        value: 'NAME',
+        help: 'decide it as this user, signed in (a name or phone number from the users file)',
+      },
     ],
     examples: ['otp-gate explain --config config.yaml --url https://wiki.example.com/admin/ --user alice'],
   },
@@ -76,13 +87,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     about:
       'Serves on 127.0.0.1 with an in-memory store, codes printed to this terminal and a small demo app behind the gate; no account or ' +
       'secret needed. This is what `npm start` runs. Ctrl+C stops it.',
-    options: [{ name: 'port', value: 'PORT', help: 'the port to listen on (0 picks a free one)', default: '8080', env: 'PORT' }],
+    options: [
+      { name: 'port', value: 'PORT', help: 'the port to listen on (0 picks a free one)', default: '8080', env: 'PORT' },
+    ],
     examples: ['otp-gate demo --port 9000'],
   },
   {
     name: 'sessions',
     summary: "list or end users' sessions (redis store)",
-    usage: ['otp-gate sessions list --config FILE --user NAME', 'otp-gate sessions revoke --config FILE (--user NAME | --id=ID)'],
+    usage: [
+      'otp-gate sessions list --config FILE --user NAME',
+      'otp-gate sessions revoke --config FILE (--user NAME | --id=ID)',
+    ],
     about:
       'Works on the store the gates share, so only on a redis store. A revoked session ends on every gate instance at its next request.',
     options: [],
@@ -100,7 +116,8 @@ export const COMMANDS: readonly CommandSpec[] = [
         name: 'sessions revoke',
         summary: "end a user's sessions, or one session",
         usage: ['otp-gate sessions revoke --config FILE (--user NAME | --id=ID)'],
-        about: 'Give exactly one of --user and --id. Ending every session of a user also forgets every browser they trusted.',
+        about:
+          'Give exactly one of --user and --id. Ending every session of a user also forgets every browser they trusted.',
         options: [
           CONFIG,
           { name: 'user', value: 'NAME', help: 'end every session of this user' },
@@ -132,10 +149,20 @@ export const COMMANDS: readonly CommandSpec[] = [
       CONFIG,
       { name: 'old', value: 'OLD', help: 'the policies before: a file or folder', required: true },
       { name: 'new', value: 'NEW', help: 'the policies after: a file or folder', required: true },
-      { name: 'cases', value: 'CASES.yaml', help: "a cases file whose requests to compare (its expectations are not checked)" },
-      { name: 'requests', value: 'FILE', help: 'requests to compare, one a line: "[METHOD] URL [IP|-] [USER|-]" or an audit log line' },
+      {
+        name: 'cases',
+        value: 'CASES.yaml',
+        help: 'a cases file whose requests to compare (its expectations are not checked)',
+      },
+      {
+        name: 'requests',
+        value: 'FILE',
+        help: 'requests to compare, one a line: "[METHOD] URL [IP|-] [USER|-]" or an audit log line',
+      },
     ],
-    examples: ['otp-gate policy-diff --config config.yaml --old /tmp/old/policies/ --new policies/ --cases policies/tests/example.cases.yaml'],
+    examples: [
+      'otp-gate policy-diff --config config.yaml --old /tmp/old/policies/ --new policies/ --cases policies/tests/example.cases.yaml',
+    ],
   },
   {
     name: 'hash-password',

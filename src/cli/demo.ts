@@ -2,12 +2,13 @@
 // codes printed to the console, a small demo app behind it. No account or secret needed.
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+
 import { loadGate } from '../config/load-gate.js';
-import { startDemoUpstream } from './demo-upstream.js';
-import { ListenError } from '../shared/listen.js';
 import { startGate } from '../main/server.js';
-import { untilStopped } from './serve.js';
+import { ListenError } from '../shared/listen.js';
+import { startDemoUpstream } from './demo-upstream.js';
 import { EXIT, exitingIfStartFails, reportingConfigErrors } from './output.js';
+import { untilStopped } from './serve.js';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../demo/config.yaml', import.meta.url));
 
@@ -21,13 +22,17 @@ export function runDemo(port: number): Promise<number> {
       // A fresh secret per run: demo sessions end when the demo stops.
       DEMO_SESSION_SECRET: randomBytes(32).toString('base64url'),
     };
-    const gate = await exitingIfStartFails(loadGate(DEMO_CONFIG, env)
-      .then(({ gate: loaded }) => startGate(loaded))
-      .catch(async (err: unknown) => {
-        await upstream.close();
-        // The gate's own address comes from PORT here, not from a server.listen the user wrote.
-        throw err instanceof ListenError && err.address === env.DEMO_LISTEN ? err.withHint('set PORT or --port to a free port') : err;
-      }));
+    const gate = await exitingIfStartFails(
+      loadGate(DEMO_CONFIG, env)
+        .then(({ gate: loaded }) => startGate(loaded))
+        .catch(async (err: unknown) => {
+          await upstream.close();
+          // The gate's own address comes from PORT here, not from a server.listen the user wrote.
+          throw err instanceof ListenError && err.address === env.DEMO_LISTEN
+            ? err.withHint('set PORT or --port to a free port')
+            : err;
+        }),
+    );
     const url = `http://localhost:${new URL(gate.url).port}/`;
     process.stdout.write(
       [

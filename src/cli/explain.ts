@@ -2,10 +2,10 @@
 // the very policy engine the gate serves with.
 import { loadGate } from '../config/load-gate.js';
 import { createAppMatcher } from '../http/app-matcher.js';
-import { canonicalAddress } from '../shared/net/cidr.js';
 import { explain } from '../policy/decide.js';
 import { formatExplain } from '../policy/format-explain.js';
 import { normaliseHost, normalisePath } from '../policy/normalise-path.js';
+import { canonicalAddress } from '../shared/net/cidr.js';
 import { EXIT, reportingConfigErrors } from './output.js';
 
 export interface ExplainArgs {
@@ -23,20 +23,25 @@ export function runExplain(args: ExplainArgs): Promise<number> {
     try {
       url = new URL(args.url);
     } catch {
-      process.stderr.write(`explain: --url "${args.url}" is not an absolute URL (e.g. https://wiki.example.com/admin/)\n`);
+      process.stderr.write(
+        `explain: --url "${args.url}" is not an absolute URL (e.g. https://wiki.example.com/admin/)\n`,
+      );
       return EXIT.usage;
     }
     const host = normaliseHost(url.host);
     const path = normalisePath(url.pathname + url.search);
     const ip = canonicalAddress(args.ip);
     if (host === undefined || !path.ok || ip === undefined) {
-      const why = host === undefined ? 'its host is unreadable' : !path.ok ? path.reason : `--ip "${args.ip}" is not an address`;
+      const why =
+        host === undefined ? 'its host is unreadable' : !path.ok ? path.reason : `--ip "${args.ip}" is not an address`;
       process.stderr.write(`explain: the gate would refuse this request with 400: ${why}\n`);
       return EXIT.ok;
     }
     const facts = { host, path: path.path, method: args.method.toUpperCase(), ip };
     if (!createAppMatcher(gate.config.apps)(host, facts.path)) {
-      process.stdout.write(`no app is configured for host "${host}" and path "${facts.path}": the gate answers 404 before any rule\n`);
+      process.stdout.write(
+        `no app is configured for host "${host}" and path "${facts.path}": the gate answers 404 before any rule\n`,
+      );
       return EXIT.ok;
     }
     let subject;

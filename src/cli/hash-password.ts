@@ -1,7 +1,8 @@
 // `otp-gate hash-password`: turns a password read from standard input into the hash line for a
 // user's `password:` in the users file. Never from an argument, so it stays out of shell history.
-import { Writable } from 'node:stream';
 import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
+
 import { MAX_PASSWORD_LENGTH } from '../directory/password-check.js';
 import { hashPassword } from '../directory/password-hash.js';
 import { EXIT } from './output.js';
@@ -37,7 +38,8 @@ function passwordProblem(password: string): string | undefined {
   const length = [...password.normalize('NFKC')].length;
   if (length === 0) return 'the password is empty';
   if (length < MIN_LENGTH) return `the password is shorter than ${MIN_LENGTH} characters (the NIST SP 800-63B minimum)`;
-  if (password.length > MAX_PASSWORD_LENGTH) return `the password is longer than ${MAX_PASSWORD_LENGTH} characters, which the login refuses`;
+  if (password.length > MAX_PASSWORD_LENGTH)
+    return `the password is longer than ${MAX_PASSWORD_LENGTH} characters, which the login refuses`;
   return undefined;
 }
 

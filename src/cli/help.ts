@@ -22,9 +22,20 @@ export function generalUsage(): string {
 }
 
 export function commandHelp(spec: CommandSpec): string {
-  const options = [...spec.options.map((o) => [optionColumn(o), optionHelp(o)] as const), ['-h, --help', 'print this help'] as const];
+  const options = [
+    ...spec.options.map((o) => [optionColumn(o), optionHelp(o)] as const),
+    ['-h, --help', 'print this help'] as const,
+  ];
   const width = Math.max(...options.map(([left]) => left.length));
-  const lines = [`otp-gate ${spec.name}: ${spec.summary}`, '', 'usage:', ...spec.usage.map((u) => `  ${u}`), '', ...wrap(spec.about), ''];
+  const lines = [
+    `otp-gate ${spec.name}: ${spec.summary}`,
+    '',
+    'usage:',
+    ...spec.usage.map((u) => `  ${u}`),
+    '',
+    ...wrap(spec.about),
+    '',
+  ];
   if (spec.subcommands) {
     const names = spec.subcommands.map((s) => s.name);
     const nameWidth = Math.max(...names.map((n) => n.length));
@@ -39,7 +50,12 @@ export function commandHelp(spec: CommandSpec): string {
 /** After a mistake: how the command is called, and where to read more. */
 export function usageReminder(spec: CommandSpec | undefined): string {
   if (spec === undefined) return "Run 'otp-gate --help' for the list of commands.\n";
-  return ['usage:', ...spec.usage.map((u) => `  ${u}`), `Run 'otp-gate help ${spec.name}' for its options and an example.`, ''].join('\n');
+  return [
+    'usage:',
+    ...spec.usage.map((u) => `  ${u}`),
+    `Run 'otp-gate help ${spec.name}' for its options and an example.`,
+    '',
+  ].join('\n');
 }
 
 function optionColumn(o: OptionSpec): string {

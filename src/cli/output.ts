@@ -15,7 +15,10 @@ export class UsageError extends Error {}
  * Runs a command body, turning a ConfigError into its problem list and exit code 1; `outcome` says
  * what the errors stopped ("nothing was started" only for commands that start something).
  */
-export async function reportingConfigErrors(body: () => Promise<number>, outcome = 'nothing was started'): Promise<number> {
+export async function reportingConfigErrors(
+  body: () => Promise<number>,
+  outcome = 'nothing was started',
+): Promise<number> {
   try {
     return await body();
   } catch (err) {

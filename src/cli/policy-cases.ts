@@ -1,16 +1,17 @@
 // Reads a policy test cases file: schema problems and requests the gate could not decide (a URL
 // it would refuse, an unknown user) come back as file:line:col problems, like every other file.
 import { readFile } from 'node:fs/promises';
-import { parseDuration } from '../shared/duration.js';
-import { errorCode } from '../config/policy-files.js';
-import { policyCasesFileSchema } from '../config/policy-cases-schema.js';
+
 import type { CaseExpect } from '../config/policy-cases-schema.js';
+import { policyCasesFileSchema } from '../config/policy-cases-schema.js';
+import { errorCode } from '../config/policy-files.js';
+import type { Directory } from '../directory/types.js';
+import { parseDuration } from '../shared/duration.js';
 import type { Problem } from '../shared/problem.js';
 import { loadYaml } from '../shared/yaml-file.js';
 import { closest } from '../shared/zod-issues.js';
-import type { Directory } from '../directory/types.js';
-import { DEFAULT_IP, resolveRequest } from './sample-request.js';
 import type { ResolvedRequest, Written } from './sample-request.js';
+import { DEFAULT_IP, resolveRequest } from './sample-request.js';
 
 export interface PolicyCase {
   /** Position in the file's cases list. */
@@ -34,7 +35,14 @@ export async function loadCasesFile(file: string, env: NodeJS.ProcessEnv, direct
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
-    const problem: Problem = { file, line: 0, col: 0, path: '', message: `cannot read cases file: ${errorCode(cause)}`, severity: 'error' };
+    const problem: Problem = {
+      file,
+      line: 0,
+      col: 0,
+      path: '',
+      message: `cannot read cases file: ${errorCode(cause)}`,
+      severity: 'error',
+    };
     return { cases: [], problems: [problem], problemAt: () => problem };
   }
   const loaded = loadYaml(file, text, policyCasesFileSchema, env);
@@ -53,7 +61,14 @@ export async function loadCasesFile(file: string, env: NodeJS.ProcessEnv, direct
     };
     const resolved = resolveRequest(sample, directory);
     if (!resolved.ok) problems.push(loaded.problemAt(['cases', i, 'request', resolved.field], resolved.reason));
-    else cases.push({ index: i, name: raw.name ?? `case ${i + 1}`, at: sample.at, request: resolved.request, expect: raw.expect });
+    else
+      cases.push({
+        index: i,
+        name: raw.name ?? `case ${i + 1}`,
+        at: sample.at,
+        request: resolved.request,
+        expect: raw.expect,
+      });
   });
   return { cases, problems, problemAt: (path, message) => loaded.problemAt(path, message) };
 }

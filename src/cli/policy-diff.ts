@@ -4,21 +4,22 @@
 // what opens first. Exit status as diff(1): 0 no change, 1 changes, 2 trouble.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+
 import { loadGate } from '../config/load-gate.js';
-import { errorCode, loadPolicyFiles } from '../config/policy-files.js';
 import type { LoadedPolicies } from '../config/policy-files.js';
-import { ConfigError } from '../shared/problem.js';
-import type { Problem } from '../shared/problem.js';
+import { errorCode, loadPolicyFiles } from '../config/policy-files.js';
 import type { Directory } from '../directory/types.js';
-import { compareDecisions, evaluate } from '../policy/decision-diff.js';
 import type { DecisionChange, Direction } from '../policy/decision-diff.js';
+import { compareDecisions, evaluate } from '../policy/decision-diff.js';
 import { verdict } from '../policy/format-explain.js';
 import type { CompiledPolicy, Decision } from '../policy/types.js';
+import type { Problem } from '../shared/problem.js';
+import { ConfigError } from '../shared/problem.js';
 import { EXIT, printProblems, UsageError } from './output.js';
 import { loadCasesFile } from './policy-cases.js';
 import { parseRequestsFile } from './requests-file.js';
-import { describeRequest, requestKey, resolveRequest } from './sample-request.js';
 import type { ResolvedRequest } from './sample-request.js';
+import { describeRequest, requestKey, resolveRequest } from './sample-request.js';
 
 export interface PolicyDiffArgs {
   config: string;
@@ -32,7 +33,8 @@ export interface PolicyDiffArgs {
 export function policyDiffArgs(values: Readonly<Record<string, string | undefined>>): PolicyDiffArgs {
   const given = (v: string | undefined) => (v === '' ? undefined : v);
   const [cases, requests] = [given(values.cases), given(values.requests)];
-  if (!cases && !requests) throw new UsageError('give the requests to compare with --cases CASES.yaml and/or --requests FILE');
+  if (!cases && !requests)
+    throw new UsageError('give the requests to compare with --cases CASES.yaml and/or --requests FILE');
   // --config, --old and --new are required options: the command line has checked them.
   return { config: values.config!, old: values.old!, new: values.new!, cases, requests };
 }
@@ -45,7 +47,9 @@ export async function runPolicyDiff(args: PolicyDiffArgs): Promise<number> {
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     printProblems(err.problems);
-    process.stderr.write(`${err.problems.filter((p) => p.severity === 'error').length} error(s); nothing was compared.\n`);
+    process.stderr.write(
+      `${err.problems.filter((p) => p.severity === 'error').length} error(s); nothing was compared.\n`,
+    );
     return TROUBLE;
   }
 }
@@ -59,7 +63,10 @@ async function diff(args: PolicyDiffArgs): Promise<number> {
     display,
   };
   const load = (which: '--old' | '--new', written: string) =>
-    loadPolicyFiles([{ absolute: path.resolve(written), written, at: { file: which, line: 0, col: 0, path: '' } }], ctx);
+    loadPolicyFiles(
+      [{ absolute: path.resolve(written), written, at: { file: which, line: 0, col: 0, path: '' } }],
+      ctx,
+    );
   const [before, after] = await Promise.all([load('--old', args.old), load('--new', args.new)]);
   const requests = await collectRequests(args, gate.directory);
   const errors = [...errorsOf(before), ...errorsOf(after), ...requests.problems.filter((p) => p.severity === 'error')];
@@ -134,7 +141,10 @@ function decisionLine(decision: Decision): string {
   return origin ? `${text} [${origin.file}:${origin.line}:${origin.col}]` : text;
 }
 
-async function collectRequests(args: PolicyDiffArgs, directory: Directory): Promise<{ list: ResolvedRequest[]; problems: Problem[] }> {
+async function collectRequests(
+  args: PolicyDiffArgs,
+  directory: Directory,
+): Promise<{ list: ResolvedRequest[]; problems: Problem[] }> {
   const problems: Problem[] = [];
   const list: ResolvedRequest[] = [];
   const seen = new Set<string>();
@@ -154,7 +164,14 @@ async function collectRequests(args: PolicyDiffArgs, directory: Directory): Prom
     try {
       text = await readFile(file, 'utf8');
     } catch (cause) {
-      problems.push({ file, line: 0, col: 0, path: '', message: `cannot read requests file: ${errorCode(cause)}`, severity: 'error' });
+      problems.push({
+        file,
+        line: 0,
+        col: 0,
+        path: '',
+        message: `cannot read requests file: ${errorCode(cause)}`,
+        severity: 'error',
+      });
       return { list, problems };
     }
     const parsed = parseRequestsFile(file, text);

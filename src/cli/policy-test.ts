@@ -2,18 +2,18 @@
 // gate would serve and compares the decision with the one expected. Prints every failing case
 // with what was expected, what was decided, the deciding rule and the explain trace; exits 1 on
 // any failure, so it fits in a CI job.
-import { formatDuration, parseDuration } from '../shared/duration.js';
-import type { CaseExpect } from '../config/policy-cases-schema.js';
 import { loadGate } from '../config/load-gate.js';
-import { createAppMatcher } from '../http/app-matcher.js';
+import type { CaseExpect } from '../config/policy-cases-schema.js';
 import type { AppMatcher } from '../http/app-matcher.js';
+import { createAppMatcher } from '../http/app-matcher.js';
 import { explain } from '../policy/decide.js';
 import { formatExplain } from '../policy/format-explain.js';
 import { outcomeOf } from '../policy/outcome.js';
 import type { CompiledPolicy, Decision } from '../policy/types.js';
+import { formatDuration, parseDuration } from '../shared/duration.js';
 import { EXIT, printProblems, reportingConfigErrors } from './output.js';
-import { loadCasesFile, unknownRuleProblems } from './policy-cases.js';
 import type { PolicyCase } from './policy-cases.js';
+import { loadCasesFile, unknownRuleProblems } from './policy-cases.js';
 import { describeRequest } from './sample-request.js';
 
 export interface PolicyTestArgs {
@@ -25,9 +25,21 @@ export function runPolicyTest(args: PolicyTestArgs): Promise<number> {
   return reportingConfigErrors(async () => {
     const { gate } = await loadGate(args.config, process.env);
     const loaded = await loadCasesFile(args.cases, process.env, gate.directory);
-    const problems = [...loaded.problems, ...unknownRuleProblems(loaded, gate.policy.rules.map((r) => r.name))];
+    const problems = [
+      ...loaded.problems,
+      ...unknownRuleProblems(
+        loaded,
+        gate.policy.rules.map((r) => r.name),
+      ),
+    ];
     for (const c of loaded.cases) {
-      if (c.expect === undefined) problems.push(loaded.problemAt(['cases', c.index], `case "${c.name}" has no expect: policy-test needs to know what to check`));
+      if (c.expect === undefined)
+        problems.push(
+          loaded.problemAt(
+            ['cases', c.index],
+            `case "${c.name}" has no expect: policy-test needs to know what to check`,
+          ),
+        );
     }
     if (problems.length > 0) {
       printProblems(problems);
@@ -52,7 +64,9 @@ export function runCase(c: PolicyCase, policy: CompiledPolicy, appFor: AppMatche
   const { facts, visitor, sample } = c.request;
   const result = explain(policy, facts);
   const found = appFor(facts.host, facts.path) !== undefined;
-  const outcome = found ? outcomeOf(result.decision, visitor) : { outcome: 'not_found', reason: 'no app serves this host and path: 404 before any rule' };
+  const outcome = found
+    ? outcomeOf(result.decision, visitor)
+    : { outcome: 'not_found', reason: 'no app serves this host and path: 404 before any rule' };
   const decided = decidedFields(result.decision, outcome.outcome);
   const expect = c.expect ?? {};
   const keys = (Object.keys(expect) as Array<keyof CaseExpect>).filter((k) => expect[k] !== undefined);

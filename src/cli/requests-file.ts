@@ -5,8 +5,8 @@
 // Blank lines and lines starting with "#" are skipped, as are audit lines without host and path
 // (code_sent, login, ...). Pure: text in, requests and file:line:col problems out.
 import type { Problem } from '../shared/problem.js';
-import { DEFAULT_IP } from './sample-request.js';
 import type { SampleRequest } from './sample-request.js';
+import { DEFAULT_IP } from './sample-request.js';
 
 export interface RequestLine {
   sample: SampleRequest;
@@ -32,12 +32,14 @@ export function parseRequestsFile(file: string, text: string): ParsedRequests {
     const trimmed = raw.trim();
     if (trimmed === '' || trimmed.startsWith('#')) return;
     const col = raw.indexOf(trimmed) + 1;
-    const problem = (at: number, message: string) => out.problems.push({ file, line, col: at, path: '', message, severity: 'error' });
+    const problem = (at: number, message: string) =>
+      out.problems.push({ file, line, col: at, path: '', message, severity: 'error' });
     if (trimmed.startsWith('{')) return auditLine(trimmed, { file, line, col }, out, (m) => problem(col, m));
     const tokens = [...raw.matchAll(/\S+/g)].map((m) => ({ text: m[0], col: m.index + 1 }));
     const [first] = tokens;
     const hasMethod = first !== undefined && !first.text.includes('://');
-    if (hasMethod && !METHOD.test(first.text)) return problem(first.col, `"${first.text}" is not an HTTP method; write "METHOD URL [IP] [USER]"`);
+    if (hasMethod && !METHOD.test(first.text))
+      return problem(first.col, `"${first.text}" is not an HTTP method; write "METHOD URL [IP] [USER]"`);
     const [url, ip, user, extra] = hasMethod ? tokens.slice(1) : tokens;
     if (url === undefined) return problem(col, 'a URL is missing; write "METHOD URL [IP] [USER]"');
     if (extra !== undefined) return problem(extra.col, `unexpected "${extra.text}"; write "METHOD URL [IP] [USER]"`);
@@ -58,7 +60,12 @@ export function parseRequestsFile(file: string, text: string): ParsedRequests {
   return out;
 }
 
-function auditLine(text: string, at: SampleRequest['at'], out: ParsedRequests, problem: (message: string) => void): void {
+function auditLine(
+  text: string,
+  at: SampleRequest['at'],
+  out: ParsedRequests,
+  problem: (message: string) => void,
+): void {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -66,7 +73,8 @@ function auditLine(text: string, at: SampleRequest['at'], out: ParsedRequests, p
     return problem('not valid JSON (a line starting with "{" is read as an audit log line)');
   }
   const record = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-  const str = (key: string) => (typeof record[key] === 'string' && record[key] !== '' ? (record[key] as string) : undefined);
+  const str = (key: string) =>
+    typeof record[key] === 'string' && record[key] !== '' ? (record[key] as string) : undefined;
   const host = str('host');
   const path = str('path');
   if (host === undefined || path === undefined) {

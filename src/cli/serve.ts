@@ -3,12 +3,12 @@
 // a reload that fails keeps the last good set. SIGTERM/SIGINT drain, then exit.
 import { configSecrets } from '../config/config-secrets.js';
 import { loadGate } from '../config/load-gate.js';
-import { watchGateFiles } from '../ops/file-watcher.js';
-import type { FileWatcher } from '../ops/file-watcher.js';
-import { createReloader } from '../ops/reloader.js';
-import type { Reloader } from '../ops/reloader.js';
 import type { RunningGate } from '../main/server.js';
 import { startGate } from '../main/server.js';
+import type { FileWatcher } from '../ops/file-watcher.js';
+import { watchGateFiles } from '../ops/file-watcher.js';
+import type { Reloader } from '../ops/reloader.js';
+import { createReloader } from '../ops/reloader.js';
 import { createLogger } from '../shared/log.js';
 import { EXIT, exitingIfStartFails, printProblems, reportingConfigErrors } from './output.js';
 import { announceServing, isClusterPrimary, runPrimary, stopWithPrimary, workerCount } from './workers.js';
@@ -18,7 +18,11 @@ export function runServe(configPath: string): Promise<number> {
     const { gate: loaded, warnings } = await loadGate(configPath, process.env);
     printProblems(warnings);
     const { workers } = loaded.config.server;
-    if (isClusterPrimary(workers)) return runPrimary(workerCount(workers), createLogger(loaded.config.log, { secrets: configSecrets(loaded.config) }));
+    if (isClusterPrimary(workers))
+      return runPrimary(
+        workerCount(workers),
+        createLogger(loaded.config.log, { secrets: configSecrets(loaded.config) }),
+      );
     stopWithPrimary();
     const gate = await exitingIfStartFails(startGate(loaded));
     announceServing();
@@ -55,7 +59,10 @@ export function untilStopped(gate: RunningGate, reloader?: Reloader): Promise<vo
     const stop = (signal: NodeJS.Signals) => {
       // Stop accepting first (synchronously, inside shutdown), then say so.
       const drained = gate.shutdown();
-      gate.log.info({ signal, timeoutMs: gate.config().server.shutdownTimeout }, 'stopping: no new connections; draining in-flight requests');
+      gate.log.info(
+        { signal, timeoutMs: gate.config().server.shutdownTimeout },
+        'stopping: no new connections; draining in-flight requests',
+      );
       process.removeListener('SIGHUP', onHup);
       // A second signal means "now": skip the rest of the drain.
       const now = () => void gate.close().then(resolve);

@@ -1,14 +1,14 @@
 // `otp-gate sessions list|revoke`: an admin's view of who is signed in, against the store the
 // gates share. Revoking here ends the session on every instance at its next request.
-import { systemClock } from '../shared/clock.js';
 import { loadGate } from '../config/load-gate.js';
-import { createSessions } from '../session/sessions.js';
 import type { Session, Sessions } from '../session/sessions.js';
+import { createSessions } from '../session/sessions.js';
 import { createSigner } from '../session/signer.js';
-import { createTrustedDevices } from '../session/trusted-devices.js';
 import type { TrustedDevices } from '../session/trusted-devices.js';
-import { createStore } from '../store/create-store.js';
+import { createTrustedDevices } from '../session/trusted-devices.js';
+import { systemClock } from '../shared/clock.js';
 import { describeError } from '../shared/safe-error.js';
+import { createStore } from '../store/create-store.js';
 import { StoreError } from '../store/store.js';
 import { EXIT, reportingConfigErrors, UsageError } from './output.js';
 
@@ -24,7 +24,9 @@ export async function runSessions(args: SessionsArgs): Promise<number> {
     const { gate } = await loadGate(args.config, process.env);
     const { config } = gate;
     if (config.store.type !== 'redis') {
-      process.stderr.write('sessions: the configured store is "memory", which lives inside the gate process; only a redis store can be managed from here\n');
+      process.stderr.write(
+        'sessions: the configured store is "memory", which lives inside the gate process; only a redis store can be managed from here\n',
+      );
       return EXIT.failed;
     }
     const store = createStore(config.store, systemClock);
@@ -44,9 +46,13 @@ export async function runSessions(args: SessionsArgs): Promise<number> {
 }
 
 /** The run's arguments from the command line's options (--config and list's --user it has required). */
-export function sessionsArgs(action: SessionsArgs['action'], values: Readonly<Record<string, string | undefined>>): SessionsArgs {
+export function sessionsArgs(
+  action: SessionsArgs['action'],
+  values: Readonly<Record<string, string | undefined>>,
+): SessionsArgs {
   const { config, user, id } = values;
-  if (action === 'revoke' && (user === undefined) === (id === undefined)) throw new UsageError('give exactly one of --user NAME or --id ID');
+  if (action === 'revoke' && (user === undefined) === (id === undefined))
+    throw new UsageError('give exactly one of --user NAME or --id ID');
   return { action, config: config!, user, id };
 }
 
@@ -79,10 +85,18 @@ async function act(sessions: Sessions, devices: TrustedDevices, args: SessionsAr
 
 /** One line per session; the admin asked, so ids are shown in full. */
 export function formatSessions(sessions: readonly Session[]): string {
-  const rows = sessions.map((s) => [s.id, s.user, new Date(s.createdAt).toISOString(), new Date(s.seenAt).toISOString()]);
+  const rows = sessions.map((s) => [
+    s.id,
+    s.user,
+    new Date(s.createdAt).toISOString(),
+    new Date(s.seenAt).toISOString(),
+  ]);
   const header = ['ID', 'USER', 'CREATED', 'LAST SEEN'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd() + '\n';
   return [header, ...rows].map(line).join('');
 }
-

@@ -1,9 +1,10 @@
 // `server.workers`: one gate process per core on one port (node:cluster). The primary only
 // forks, relays signals and replaces crashed workers; each worker is a whole gate on the shared
 // redis store (the config check refuses workers > 1 with the memory store).
-import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
+import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
+
 import type { Logger } from '../shared/log.js';
 import { EXIT } from './output.js';
 

@@ -1,30 +1,41 @@
 // Cross-section checks on channel timings: a message must not outlive its code, and a delivery
 // deadline must leave time for the next channel before the code expires.
 import type { z } from 'zod';
+
 import { parseDuration } from '../shared/duration.js';
 
 const DEFAULT_TTL_MS = 5 * 60_000;
 
-export function checkChannelTimes(channels: Record<string, unknown>, otp: Record<string, unknown>, ctx: z.RefinementCtx): void {
+export function checkChannelTimes(
+  channels: Record<string, unknown>,
+  otp: Record<string, unknown>,
+  ctx: z.RefinementCtx,
+): void {
   const ttl = typeof otp.ttl === 'string' ? parseDuration(otp.ttl) : DEFAULT_TTL_MS;
   if (ttl === undefined) return; // reported on otp.ttl itself
   const read = (channel: string, option: string): number | undefined => {
     const section = channels[channel];
-    const v = section !== null && typeof section === 'object' ? (section as Record<string, unknown>)[option] : undefined;
+    const v =
+      section !== null && typeof section === 'object' ? (section as Record<string, unknown>)[option] : undefined;
     return typeof v === 'string' ? parseDuration(v) : undefined;
   };
   const messageTtl = read('whatsapp', 'message_ttl');
   if (messageTtl !== undefined && messageTtl > ttl) {
     ctx.addIssue({
-      code: 'custom', path: ['channels', 'whatsapp', 'message_ttl'], input: messageTtl,
-      message: 'the template\'s time-to-live is longer than otp.ttl: lower message_send_ttl_seconds on the template, then here',
+      code: 'custom',
+      path: ['channels', 'whatsapp', 'message_ttl'],
+      input: messageTtl,
+      message:
+        "the template's time-to-live is longer than otp.ttl: lower message_send_ttl_seconds on the template, then here",
     });
   }
   for (const channel of ['whatsapp', 'sms']) {
     const deadline = read(channel, 'delivery_timeout');
     if (deadline !== undefined && deadline >= ttl) {
       ctx.addIssue({
-        code: 'custom', path: ['channels', channel, 'delivery_timeout'], input: deadline,
+        code: 'custom',
+        path: ['channels', channel, 'delivery_timeout'],
+        input: deadline,
         message: 'must be shorter than otp.ttl, or the code expires before the next channel is tried',
       });
     }

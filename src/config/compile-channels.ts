@@ -39,7 +39,8 @@ export function compileSms(raw: NonNullable<RawChannels['sms']>, ctx: ChannelCom
       authToken: raw.auth_token,
       from: raw.from,
       messagingServiceSid: raw.messaging_service_sid,
-      statusCallbackUrl: raw.status_callback && ctx.publicUrl ? `${ctx.publicUrl}${ctx.pathPrefix}${TWILIO_WEBHOOK_PATH}` : undefined,
+      statusCallbackUrl:
+        raw.status_callback && ctx.publicUrl ? `${ctx.publicUrl}${ctx.pathPrefix}${TWILIO_WEBHOOK_PATH}` : undefined,
       timeout: ms(raw.timeout),
       deliveryTimeout: ms(raw.delivery_timeout),
       allowedCountries: raw.allowed_countries,

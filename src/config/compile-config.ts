@@ -2,11 +2,12 @@
 // lower-cased, paths resolved against the config file's folder, defaults filled in.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppConfig, ChannelConfig, GateConfig, HostPort, RedisAddress, StoreConfig } from './types.js';
+
+import { parseDuration } from '../shared/duration.js';
+import { compileSms, compileWhatsApp } from './compile-channels.js';
 import type { RawAppConfig, RawConfig } from './schema.js';
 import { channelSchemas, splitListen } from './schema.js';
-import { compileSms, compileWhatsApp } from './compile-channels.js';
-import { parseDuration } from '../shared/duration.js';
+import type { AppConfig, ChannelConfig, GateConfig, HostPort, RedisAddress, StoreConfig } from './types.js';
 
 /** The shipped templates: src/config/ (tsx) and dist/config/ (compiled) are both two levels down. */
 export const SHIPPED_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
@@ -21,7 +22,8 @@ export interface CompileWhere {
 export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
   const resolve = (p: string): string => path.resolve(where.baseDir, p);
   const listen = splitListen(raw.server.listen);
-  if (!listen) throw new Error(`config: listen ${JSON.stringify(raw.server.listen)} passed validation but cannot be split`);
+  if (!listen)
+    throw new Error(`config: listen ${JSON.stringify(raw.server.listen)} passed validation but cannot be split`);
   const insecureHttp = raw.server.insecure_http;
   return {
     source: where.source,
@@ -86,8 +88,15 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
     templatesDir: raw.templates.dir ? resolve(raw.templates.dir) : SHIPPED_TEMPLATES_DIR,
     pages: {
       defaultLocale: raw.pages.default_locale,
-      brand: { name: raw.pages.brand.name, logoUrl: raw.pages.brand.logo_url, accentColor: raw.pages.brand.accent_color },
-      loginPagesPerMinute: { address: raw.pages.max_login_pages_per_address_per_minute, network: raw.pages.max_login_pages_per_network_per_minute },
+      brand: {
+        name: raw.pages.brand.name,
+        logoUrl: raw.pages.brand.logo_url,
+        accentColor: raw.pages.brand.accent_color,
+      },
+      loginPagesPerMinute: {
+        address: raw.pages.max_login_pages_per_address_per_minute,
+        network: raw.pages.max_login_pages_per_network_per_minute,
+      },
     },
     totp: raw.totp && { issuer: raw.totp.issuer, keys: raw.totp.keys, reauthWithin: ms(raw.totp.reauth_within) },
     policySources: raw.policies.map(resolve),
@@ -107,7 +116,8 @@ function compileApp(app: RawAppConfig): AppConfig {
 
 function compileStore(store: RawConfig['store'], resolve: (p: string) => string): StoreConfig {
   if (store.type === 'memory') return { type: 'memory', maxEntries: store.max_entries };
-  const tls: RawRedisTls | undefined = store.tls === false ? undefined : store.tls === true ? { reject_unauthorized: true } : store.tls;
+  const tls: RawRedisTls | undefined =
+    store.tls === false ? undefined : store.tls === true ? { reject_unauthorized: true } : store.tls;
   return {
     type: 'redis',
     address: compileRedisAddress(store),
@@ -136,7 +146,13 @@ function compileRedisAddress(store: RawRedisStore): RedisAddress {
   };
   if (store.sentinel) {
     const s = store.sentinel;
-    return { kind: 'sentinel', masterName: s.master_name, sentinels: s.sentinels.map(node), sentinelPassword: s.password, db: s.db };
+    return {
+      kind: 'sentinel',
+      masterName: s.master_name,
+      sentinels: s.sentinels.map(node),
+      sentinelPassword: s.password,
+      db: s.db,
+    };
   }
   if (store.cluster) return { kind: 'cluster', nodes: store.cluster.nodes.map(node) };
   if (store.url) return { kind: 'url', url: store.url };
@@ -151,7 +167,10 @@ export interface ChannelCompileContext {
 
 /** A channel's key names its type; the table keeps that mapping in one place as types are added. */
 const channelCompilers: {
-  [K in keyof typeof channelSchemas]: (raw: NonNullable<RawConfig['channels'][K]>, ctx: ChannelCompileContext) => ChannelConfig;
+  [K in keyof typeof channelSchemas]: (
+    raw: NonNullable<RawConfig['channels'][K]>,
+    ctx: ChannelCompileContext,
+  ) => ChannelConfig;
 } = {
   console: () => ({ type: 'console' }),
   whatsapp: (raw) => compileWhatsApp(raw, ms),
@@ -162,7 +181,11 @@ function compileChannels(raw: RawConfig['channels'], ctx: ChannelCompileContext)
   const out: Record<string, ChannelConfig> = {};
   for (const type of Object.keys(channelCompilers) as Array<keyof typeof channelCompilers>) {
     const section = raw[type];
-    if (section !== undefined) out[type] = (channelCompilers[type] as (r: typeof section, c: ChannelCompileContext) => ChannelConfig)(section, ctx);
+    if (section !== undefined)
+      out[type] = (channelCompilers[type] as (r: typeof section, c: ChannelCompileContext) => ChannelConfig)(
+        section,
+        ctx,
+      );
   }
   return out;
 }
@@ -175,7 +198,8 @@ function msOrZero(value: string | 0): number {
 
 function ms(text: string): number {
   const value = parseDuration(text);
-  if (value === undefined) throw new Error(`config: duration ${JSON.stringify(text)} passed validation but does not parse`);
+  if (value === undefined)
+    throw new Error(`config: duration ${JSON.stringify(text)} passed validation but does not parse`);
   return value;
 }
 

@@ -35,7 +35,9 @@ function channelSecrets(channel: ChannelConfig): string[] {
     case 'sms':
       if (channel.provider === 'twilio') return [channel.authToken];
       return [
-        ...Object.entries(channel.headers).filter(([name]) => !PLAIN_HEADERS.has(name.toLowerCase())).map(([, value]) => value),
+        ...Object.entries(channel.headers)
+          .filter(([name]) => !PLAIN_HEADERS.has(name.toLowerCase()))
+          .map(([, value]) => value),
         ...queryValues(channel.url),
         ...Object.values(channel.body ?? {}).filter((v): v is string => typeof v === 'string' && !v.includes('{{')),
       ];

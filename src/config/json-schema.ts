@@ -1,6 +1,7 @@
 // JSON Schemas for the config, policy and users files, generated from the zod schemas so
 // editors (yaml-language-server) check the same things the gate does, minus cross-field rules.
 import { z } from 'zod';
+
 import { usersFileSchema } from '../directory/users-schema.js';
 import { policyFileSchema } from '../policy/policy-schema.js';
 import { policyCasesFileSchema } from './policy-cases-schema.js';

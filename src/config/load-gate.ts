@@ -1,22 +1,24 @@
 // The one validator `check` and start-up share: loads the config, the users file and the
 // policies, and either returns the compiled gate or throws every problem found at once.
-import { TOTP } from '../policy/types.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isSupportedCountry } from 'libphonenumber-js';
+
 import type { CountryCode } from 'libphonenumber-js';
-import { loadUsersFile } from '../directory/users-file.js';
+import { isSupportedCountry } from 'libphonenumber-js';
+
 import type { Directory } from '../directory/types.js';
-import { compileConfig } from './compile-config.js';
+import { loadUsersFile } from '../directory/users-file.js';
+import { TOTP } from '../policy/types.js';
 import { parseDuration } from '../shared/duration.js';
-import { errorCode, loadPolicyFiles } from './policy-files.js';
-import type { PolicySource } from './policy-files.js';
-import { ConfigError } from '../shared/problem.js';
 import type { Problem } from '../shared/problem.js';
+import { ConfigError } from '../shared/problem.js';
+import type { LoadedYaml } from '../shared/yaml-file.js';
+import { formatPath, loadYaml } from '../shared/yaml-file.js';
+import { compileConfig } from './compile-config.js';
+import type { PolicySource } from './policy-files.js';
+import { errorCode, loadPolicyFiles } from './policy-files.js';
 import { channelSchemas, configSchema } from './schema.js';
 import type { GateConfig, LoadedGate } from './types.js';
-import { formatPath, loadYaml } from '../shared/yaml-file.js';
-import type { LoadedYaml } from '../shared/yaml-file.js';
 
 /** The `file` to pass for a config that lives in the program (the demo), not on disk. */
 export const EMBEDDED = '<embedded>';
@@ -65,7 +67,12 @@ export async function loadGateFromText(
     refs.directoryFile
       ? readUsers(refs.directoryFile, loaded, { defaultCountry: refs.defaultCountry, env, channels: refs.channelNames })
       : { directory: undefined, problems: [] },
-    loadPolicyFiles(policySources, { defaultLifetimeMs: refs.defaultLifetimeMs, channels: refs.channelNames, env, display }),
+    loadPolicyFiles(policySources, {
+      defaultLifetimeMs: refs.defaultLifetimeMs,
+      channels: refs.channelNames,
+      env,
+      display,
+    }),
   ]);
   const problems = [...loaded.problems, ...users.problems, ...policies.problems];
   if (!config || !users.directory || !policies.policy || problems.some((p) => p.severity === 'error')) {
@@ -122,7 +129,9 @@ function salvageRefs(data: unknown, baseDir: string): Refs {
       ? policies.filter((p): p is string => typeof p === 'string' && p !== '').map((p) => path.resolve(baseDir, p))
       : [],
     channelNames: withTotp(
-      channels && typeof channels === 'object' ? Object.keys(channels).filter((c) => c in channelSchemas) : Object.keys(channelSchemas),
+      channels && typeof channels === 'object'
+        ? Object.keys(channels).filter((c) => c in channelSchemas)
+        : Object.keys(channelSchemas),
       valueAt(data, ['totp']) !== undefined,
     ),
     defaultLifetimeMs: lifetime ?? 12 * 3_600_000,
@@ -136,7 +145,8 @@ function withTotp(channels: string[], configured: boolean): string[] {
 
 function valueAt(data: unknown, at: readonly (string | number)[]): unknown {
   let node = data;
-  for (const seg of at) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[seg] : undefined;
+  for (const seg of at)
+    node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[seg] : undefined;
   return node;
 }
 

@@ -2,6 +2,7 @@
 // `otp-gate policy-test` and replayed by `otp-gate policy-diff --cases`. Shape only; URLs,
 // addresses, users and rule names are checked against the loaded gate by the command.
 import { z } from 'zod';
+
 import { factorsSchema, optionalDuration } from '../policy/policy-schema.js';
 
 // As in policy files: upper-cased first, so "get" is fine.
@@ -17,16 +18,30 @@ export const caseRequestSchema = z
       .optional()
       .describe('HTTP method; default GET.'),
     ip: z.string().min(1).optional().describe('Client address as the gate sees it; default 127.0.0.1.'),
-    user: z.string().min(1).optional().describe('A username from the users file, signed in; absent = someone without a session.'),
+    user: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A username from the users file, signed in; absent = someone without a session.'),
     session_age: optionalDuration('How long ago the user signed in, e.g. "20m"; default 0s. Only with user.'),
-    factors: factorsSchema.optional().describe('What the user proved when signing in, e.g. [password, otp]; default [otp]. Only with user.'),
+    factors: factorsSchema
+      .optional()
+      .describe('What the user proved when signing in, e.g. [password, otp]; default [otp]. Only with user.'),
   })
   .superRefine((request, ctx) => {
     if (request.factors !== undefined && request.user === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['factors'], message: 'factors needs a user: without one the request has no session' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['factors'],
+        message: 'factors needs a user: without one the request has no session',
+      });
     }
     if (request.session_age !== undefined && request.user === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['session_age'], message: 'session_age needs a user: without one the request has no session' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['session_age'],
+        message: 'session_age needs a user: without one the request has no session',
+      });
     }
   });
 
@@ -44,14 +59,16 @@ export const caseExpectSchema = z
     channels: z
       .array(z.string().min(1))
       .optional()
-      .describe('challenge: the channels a code goes to, in order (the rule\'s, or every configured one).'),
-    session_lifetime: optionalDuration("challenge: how long a sign-in lasts under the deciding rule, e.g. \"1h\"."),
-    factors: factorsSchema.optional().describe('challenge: what the deciding rule asks a person to prove, e.g. [password, otp].'),
+      .describe("challenge: the channels a code goes to, in order (the rule's, or every configured one)."),
+    session_lifetime: optionalDuration('challenge: how long a sign-in lasts under the deciding rule, e.g. "1h".'),
+    factors: factorsSchema
+      .optional()
+      .describe('challenge: what the deciding rule asks a person to prove, e.g. [password, otp].'),
     outcome: z
       .enum(OUTCOMES)
       .optional()
       .describe(
-        'What happens to this request: pass (forwarded), challenge (asked to sign in: no session, a session older than the rule\'s session_lifetime or max_session_age, or one lacking a factor the rule requires), deny (a deny rule, no rule, or a signed-in user the rule does not admit), not_found (no app serves the host: 404).',
+        "What happens to this request: pass (forwarded), challenge (asked to sign in: no session, a session older than the rule's session_lifetime or max_session_age, or one lacking a factor the rule requires), deny (a deny rule, no rule, or a signed-in user the rule does not admit), not_found (no app serves the host: 404).",
       ),
   })
   .refine((expect) => Object.values(expect).some((v) => v !== undefined), {
@@ -61,7 +78,9 @@ export const caseExpectSchema = z
 export const policyCaseSchema = z.strictObject({
   name: z.string().min(1).optional().describe('Shown when the case fails; "case <n>" when absent.'),
   request: caseRequestSchema,
-  expect: caseExpectSchema.optional().describe('What the gate should decide; policy-diff ignores it. Required by policy-test.'),
+  expect: caseExpectSchema
+    .optional()
+    .describe('What the gate should decide; policy-diff ignores it. Required by policy-test.'),
 });
 
 export const policyCasesFileSchema = z

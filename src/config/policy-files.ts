@@ -1,7 +1,8 @@
 // Expands the configured policy sources (files, and folders of *.yaml/*.yml in name order),
 // loads every rule with where it was written, and compiles them in that order.
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+
 import { compilePolicy } from '../policy/compile-policy.js';
 import { policyFileSchema } from '../policy/policy-schema.js';
 import type { CompiledPolicy, RawRule, RuleOrigin } from '../policy/types.js';
@@ -80,7 +81,14 @@ async function readRules(file: string, ctx: PolicyContext, problems: Problem[]):
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
-    problems.push({ file: shown, line: 0, col: 0, path: '', message: `cannot read policy file: ${errorCode(cause)}`, severity: 'error' });
+    problems.push({
+      file: shown,
+      line: 0,
+      col: 0,
+      path: '',
+      message: `cannot read policy file: ${errorCode(cause)}`,
+      severity: 'error',
+    });
     return [];
   }
   const loaded = loadYaml(shown, text, policyFileSchema, ctx.env);

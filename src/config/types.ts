@@ -1,9 +1,9 @@
 // The compiled, runtime shape of the gate's configuration. Raw YAML types live in
 // schema.ts; everything here is already validated, defaulted and normalised
 // (durations in milliseconds, hosts lower-cased, paths resolved against the config file).
-import type { LogConfig } from '../shared/log.js';
-import type { CompiledPolicy } from '../policy/types.js';
 import type { Directory } from '../directory/types.js';
+import type { CompiledPolicy } from '../policy/types.js';
+import type { LogConfig } from '../shared/log.js';
 
 export interface ServerConfig {
   /** Host part of `listen` ("0.0.0.0", "127.0.0.1", "::"). */
@@ -67,9 +67,7 @@ export interface SessionConfig {
   verifiedCache: number;
 }
 
-export type StoreConfig =
-  | { type: 'memory'; maxEntries: number }
-  | RedisStoreConfig;
+export type StoreConfig = { type: 'memory'; maxEntries: number } | RedisStoreConfig;
 
 export interface HostPort {
   host: string;
@@ -198,7 +196,6 @@ export interface AuditConfig {
   /** "-" for stdout, "off", or a file path. */
   file: string;
 }
-
 
 export interface IdentityHeadersConfig {
   user: string;

@@ -18,7 +18,8 @@ export interface UrlRules {
 }
 
 // scheme :// [userinfo@] host [:port] path [?query] [#fragment]
-const URL_PARTS = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(?:[^@/?#]*@)?(\[[^\]/?#]*\]|[^:/?#]*)(?::([^/?#]*))?([^?#]*)(\?[^#]*)?(#.*)?$/;
+const URL_PARTS =
+  /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(?:[^@/?#]*@)?(\[[^\]/?#]*\]|[^:/?#]*)(?::([^/?#]*))?([^?#]*)(\?[^#]*)?(#.*)?$/;
 
 export function urlProblem(written: string, rules: UrlRules): string | undefined {
   const text = rules.templates ? written.replace(/\{\{\s*\w+\s*\}\}/g, 'x') : written;
@@ -28,7 +29,8 @@ export function urlProblem(written: string, rules: UrlRules): string | undefined
   const [, , host = '', port, path = '', query, fragment] = parts;
   if (host === '') return `expected a host after "${scheme}://"`;
   if (port !== undefined && !isPort(port)) return 'expected a port from 1 to 65535 after the host';
-  if (rules.dbPath && !/^(?:\/[0-9]{0,5})?$/.test(path)) return 'expected nothing or a database number after the host and port, like "/0"';
+  if (rules.dbPath && !/^(?:\/[0-9]{0,5})?$/.test(path))
+    return 'expected nothing or a database number after the host and port, like "/0"';
   if (query !== undefined && !rules.query) return 'expected no "?..." part in this URL';
   if (fragment !== undefined) return 'expected no "#..." part in this URL';
   try {
@@ -43,7 +45,11 @@ function isPort(text: string): boolean {
   return /^[0-9]{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
 }
 
-export const REDIS_URL: UrlRules = { schemes: ['redis', 'rediss'], expected: 'a redis:// or rediss:// URL', dbPath: true };
+export const REDIS_URL: UrlRules = {
+  schemes: ['redis', 'rediss'],
+  expected: 'a redis:// or rediss:// URL',
+  dbPath: true,
+};
 
 export function httpUrlRules(example: string, options: Pick<UrlRules, 'query' | 'templates'> = {}): UrlRules {
   return { schemes: ['http', 'https'], expected: `an http:// or https:// URL, like "${example}"`, ...options };
@@ -51,7 +57,8 @@ export function httpUrlRules(example: string, options: Pick<UrlRules, 'query' | 
 
 /** A config option holding a URL: each mistake reported in words, with the (password-hidden) value. */
 export function urlText(rules: UrlRules) {
-  return z.string({ error: (iss) => (iss.input === undefined ? undefined : `expected ${rules.expected}`) })
+  return z
+    .string({ error: (iss) => (iss.input === undefined ? undefined : `expected ${rules.expected}`) })
     .superRefine((value, ctx) => {
       const problem = urlProblem(value, rules);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', input: value, message: problem });

@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { schemaFiles } from './json-schema.js';
 
 const dir = fileURLToPath(new URL('../../schema/', import.meta.url));

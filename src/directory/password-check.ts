@@ -2,6 +2,7 @@
 // user without a password all answer false after exactly one scrypt at the default cost, so
 // neither the answer nor its timing tells an attacker which usernames exist or have a password.
 import { randomBytes } from 'node:crypto';
+
 import { DEFAULT_SCRYPT_PARAMS, formatPasswordHash, KEY_BYTES, SALT_BYTES, verifyPassword } from './password-hash.js';
 import type { User } from './types.js';
 
@@ -22,7 +23,12 @@ export function createPasswordCheck(): PasswordCheck {
   let dummy: string | undefined;
   // A well-formed default-cost hash of no known password: random bytes stand in for the key, so
   // making it costs nothing, and nothing typed can match it (its result is ignored anyway).
-  const dummyHash = () => (dummy ??= formatPasswordHash({ params: DEFAULT_SCRYPT_PARAMS, salt: randomBytes(SALT_BYTES), key: randomBytes(KEY_BYTES) }));
+  const dummyHash = () =>
+    (dummy ??= formatPasswordHash({
+      params: DEFAULT_SCRYPT_PARAMS,
+      salt: randomBytes(SALT_BYTES),
+      key: randomBytes(KEY_BYTES),
+    }));
   return {
     async check(user, password) {
       const hash = user?.passwordHash;

@@ -1,8 +1,9 @@
 // Reads the users file into a Directory: usernames lower-cased, phones normalised to E.164,
 // duplicates, bad numbers and bad password hashes reported at their line without ever showing
 // a full number or any part of a hash.
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CountryCode } from 'libphonenumber-js';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+
 import type { Problem } from '../shared/problem.js';
 import { formatPath, loadYaml } from '../shared/yaml-file.js';
 import { parsePasswordHash } from './password-hash.js';
@@ -71,7 +72,12 @@ export function loadUsersFile(file: string, text: string, options: UsersFileOpti
     } else if (phone !== undefined) {
       const owner = byPhone.get(phone);
       if (owner !== undefined) {
-        problems.push(loaded.problemAt(['users', key, 'phone'], `phone number ${maskPhone(phone)} is already the phone of "${owner}"`));
+        problems.push(
+          loaded.problemAt(
+            ['users', key, 'phone'],
+            `phone number ${maskPhone(phone)} is already the phone of "${owner}"`,
+          ),
+        );
       } else {
         byPhone.set(phone, username);
       }
@@ -79,7 +85,9 @@ export function loadUsersFile(file: string, text: string, options: UsersFileOpti
     raw.channels.forEach((channel, i) => {
       if (options.channels && !options.channels.includes(channel)) {
         const known = options.channels.map((c) => `"${c}"`).join(', ') || 'none';
-        problems.push(loaded.problemAt(['users', key, 'channels', i], `unknown channel "${channel}" (configured: ${known})`));
+        problems.push(
+          loaded.problemAt(['users', key, 'channels', i], `unknown channel "${channel}" (configured: ${known})`),
+        );
       }
     });
     const user: User = { username, name: raw.name ?? key, phone, groups: raw.groups, channels: raw.channels };

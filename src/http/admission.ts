@@ -45,7 +45,11 @@ export interface AdmissionDeps {
 export function createAdmission(deps: AdmissionDeps): Admit {
   return function admit({ target, cookie, requestId: claimed, via }) {
     const state = deps.state();
-    const resolved = resolveTarget(target, { findApp: state.findApp, isTrusted: state.isTrusted, pathPrefix: state.config.server.pathPrefix });
+    const resolved = resolveTarget(target, {
+      findApp: state.findApp,
+      isTrusted: state.isTrusted,
+      pathPrefix: state.config.server.pathPrefix,
+    });
     if (!resolved.ok) {
       const peerTrusted = state.isTrusted(canonicalAddress(target.peer ?? '') ?? '0.0.0.0');
       deps.metrics?.decision('bad_request', via);
@@ -61,7 +65,9 @@ export function createAdmission(deps: AdmissionDeps): Admit {
     const answer = deps.authorize(rc, cookie);
     const judged = (verdict: Verdict): Admission => {
       deps.metrics?.decision(verdictLabel(verdict), via);
-      return verdict.kind === 'forward' ? { kind: 'forward', rc, verdict, requestId } : { kind: 'verdict', rc, verdict, requestId };
+      return verdict.kind === 'forward'
+        ? { kind: 'forward', rc, verdict, requestId }
+        : { kind: 'verdict', rc, verdict, requestId };
     };
     // Awaiting only a real promise keeps a signed-in request free of a microtask hop.
     return answer instanceof Promise ? answer.then(judged) : judged(answer);

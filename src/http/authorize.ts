@@ -1,13 +1,14 @@
 // The gate's verdict for a request to a protected app, shared by plain requests and WebSocket
 // upgrades: policy first, then the session. Any failure to verify a session is a refusal.
 import { parseCookie } from 'cookie';
-import type { Clock } from '../shared/clock.js';
-import type { Identity } from './forward/upstream-headers.js';
+
 import { admits, decide } from '../policy/decide.js';
 import type { ProofFacts } from '../policy/proof.js';
 import { shortfall } from '../policy/proof.js';
 import type { CompiledRule } from '../policy/types.js';
 import type { Session, Sessions } from '../session/sessions.js';
+import type { Clock } from '../shared/clock.js';
+import type { Identity } from './forward/upstream-headers.js';
 import type { GateState } from './gate-state.js';
 import type { RequestContext } from './request-context.js';
 

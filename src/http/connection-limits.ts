@@ -1,6 +1,7 @@
 // How long a client may take to send its request: the node:http settings that stop slow clients
 // (slowloris) from holding the gate's connections, from server.* options.
 import type http from 'node:http';
+
 import type { ServerConfig } from '../config/types.js';
 
 type Limits = Pick<ServerConfig, 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout'>;

@@ -3,6 +3,7 @@
 // original method, host and URI come from its own dialect's headers (front-proxy-dialects.ts),
 // believed only from server.trusted_proxies. Whatever cannot be read is a deny (403), never a 200.
 import type { IncomingMessage } from 'node:http';
+
 import type { IdentityHeadersConfig } from '../config/types.js';
 import type { GateMetrics } from '../ops/metrics.js';
 import { encodePath } from '../policy/normalise-path.js';
@@ -15,20 +16,33 @@ import type { GateState } from './gate-state.js';
 import type { RequestContext } from './request-context.js';
 import { chooseRequestId, REQUEST_ID_HEADER } from './request-id.js';
 
-export type ForwardAuthAnswer = { requestId: string } & (
+export type ForwardAuthAnswer = { requestId: string } &
   /** `identity`: the identity headers as name, value pairs in one flat list (written once, as they are). */
-  | { status: 200; identity: readonly string[]; verdict: Verdict; rc: RequestContext }
-  | { status: 302; location: string; verdict: Verdict; rc: RequestContext }
-  /** `bodyless`: a policy's answer to a proxy that reads the status alone (Dialect.relaysBody). */
-  | { status: 401 | 403 | 503; error: string; message: string; verdict?: Verdict; rc?: RequestContext; location?: string; bodyless?: true }
-);
+  (
+    | { status: 200; identity: readonly string[]; verdict: Verdict; rc: RequestContext }
+    | { status: 302; location: string; verdict: Verdict; rc: RequestContext }
+    /** `bodyless`: a policy's answer to a proxy that reads the status alone (Dialect.relaysBody). */
+    | {
+        status: 401 | 403 | 503;
+        error: string;
+        message: string;
+        verdict?: Verdict;
+        rc?: RequestContext;
+        location?: string;
+        bodyless?: true;
+      }
+  );
 
 /**
  * Answers one front proxy's question; `dialect` undefined is the bare endpoint, which names the
  * others. At once when admission needs no store (a cookie verified moments ago: the hot path),
  * else a promise of the answer.
  */
-export type ForwardAuth = (req: IncomingMessage, dialect: Dialect | undefined, tail: string) => ForwardAuthAnswer | Promise<ForwardAuthAnswer>;
+export type ForwardAuth = (
+  req: IncomingMessage,
+  dialect: Dialect | undefined,
+  tail: string,
+) => ForwardAuthAnswer | Promise<ForwardAuthAnswer>;
 
 export interface ForwardAuthDeps {
   state: () => GateState;
@@ -43,35 +57,83 @@ export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
     return { status: 403, error: 'forbidden', message, requestId, ...(rc ? { rc } : {}) };
   }
 
-  function answer(req: IncomingMessage, dialect: Dialect, origin: string, state: GateState, admission: Admission): ForwardAuthAnswer {
+  function answer(
+    req: IncomingMessage,
+    dialect: Dialect,
+    origin: string,
+    state: GateState,
+    admission: Admission,
+  ): ForwardAuthAnswer {
     const { requestId } = admission;
     const prefix = state.config.server.pathPrefix;
     switch (admission.kind) {
       case 'bad-request':
         // Counted by admission already.
-        return { status: 403, error: 'forbidden', message: `cannot read the original request: ${admission.reason}`, requestId };
+        return {
+          status: 403,
+          error: 'forbidden',
+          message: `cannot read the original request: ${admission.reason}`,
+          requestId,
+        };
       case 'gate-route':
-        return refuse(`${prefix}/ must be routed to the gate itself, not through forward-auth`, requestId, admission.rc);
+        return refuse(
+          `${prefix}/ must be routed to the gate itself, not through forward-auth`,
+          requestId,
+          admission.rc,
+        );
       case 'unknown-host':
         return refuse(`no app is configured for host ${admission.rc.facts.host}`, requestId, admission.rc);
       case 'forward':
-        return { status: 200, identity: identityHeaders(state.config.identityHeaders, admission.verdict), verdict: admission.verdict, rc: admission.rc, requestId };
+        return {
+          status: 200,
+          identity: identityHeaders(state.config.identityHeaders, admission.verdict),
+          verdict: admission.verdict,
+          rc: admission.rc,
+          requestId,
+        };
     }
     const { rc, verdict } = admission;
     const bodyless = dialect.relaysBody ? {} : { bodyless: true as const };
     switch (verdict.kind) {
       case 'deny':
-        return { status: 403, error: 'forbidden', message: verdict.user ? `${verdict.user} may not open this page` : 'this page is not available through the gate', verdict, rc, requestId, ...bodyless };
+        return {
+          status: 403,
+          error: 'forbidden',
+          message: verdict.user
+            ? `${verdict.user} may not open this page`
+            : 'this page is not available through the gate',
+          verdict,
+          rc,
+          requestId,
+          ...bodyless,
+        };
       case 'unavailable':
-        return { status: 503, error: 'unavailable', message: 'sessions cannot be checked right now', verdict, rc, requestId };
+        return {
+          status: 503,
+          error: 'unavailable',
+          message: 'sessions cannot be checked right now',
+          verdict,
+          rc,
+          requestId,
+        };
       case 'challenge': {
         const login = `${prefix}/login?rd=${encodeURIComponent(encodePath(rc.facts.path) + rc.query)}`;
-        const navigation = (rc.facts.method === 'GET' || rc.facts.method === 'HEAD') && (req.headers.accept ?? '').includes('text/html');
+        const navigation =
+          (rc.facts.method === 'GET' || rc.facts.method === 'HEAD') && (req.headers.accept ?? '').includes('text/html');
         if (dialect.login === 'redirect' && navigation) return { status: 302, location: login, verdict, rc, requestId };
         // nginx and HAProxy can only pass a 401 on; their snippets turn this Location into the
         // redirect (error_page 401 → return 302 $otp_login). Admission validated the origin's host.
         const location = dialect.login === 'location-on-401' && navigation ? `${origin}${login}` : undefined;
-        return { status: 401, error: 'unauthenticated', message: `sign in first: ${login}`, verdict, rc, requestId, ...bodyless, ...(location ? { location } : {}) };
+        return {
+          status: 401,
+          error: 'unauthenticated',
+          message: `sign in first: ${login}`,
+          verdict,
+          rc,
+          requestId,
+          ...bodyless,
+          ...(location ? { location } : {}),
+        };
       }
     }
   }
@@ -80,24 +142,45 @@ export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
     const state = deps.state();
     const peer = canonicalAddress(req.socket.remoteAddress ?? '') ?? '0.0.0.0';
     const trusted = state.isTrusted(peer);
-    if (!dialect) return refuse(`name the front proxy: ${Object.keys(DIALECTS).map((d) => `${state.config.server.pathPrefix}/auth/${d}`).join(', ')}`, idOf(req, trusted));
-    if (!trusted) return refuse(`the caller ${peer} is not in server.trusted_proxies, so its headers are not believed`, idOf(req, trusted));
+    if (!dialect)
+      return refuse(
+        `name the front proxy: ${Object.keys(DIALECTS)
+          .map((d) => `${state.config.server.pathPrefix}/auth/${d}`)
+          .join(', ')}`,
+        idOf(req, trusted),
+      );
+    if (!trusted)
+      return refuse(
+        `the caller ${peer} is not in server.trusted_proxies, so its headers are not believed`,
+        idOf(req, trusted),
+      );
     const read = readFrontProxy(dialect, req, tail);
     if (!read.ok) return refuse(`cannot read the original request: ${read.reason}`, idOf(req, trusted));
 
     const { host, url, method, forwardedProto } = read.target;
     const admission = deps.admit({
-      target: { host, url, method, forwardedProto, peer, forwardedFor: req.headers['x-forwarded-for'], encrypted: false },
+      target: {
+        host,
+        url,
+        method,
+        forwardedProto,
+        peer,
+        forwardedFor: req.headers['x-forwarded-for'],
+        encrypted: false,
+      },
       cookie: req.headers.cookie,
       requestId: req.headers[REQUEST_ID_HEADER],
       via: 'forward_auth',
     });
     // Awaiting only a real promise keeps a verified cookie's answer free of a microtask hop.
-    return admission instanceof Promise ? admission.then((a) => answer(req, dialect, read.origin, state, a)) : answer(req, dialect, read.origin, state, admission);
+    return admission instanceof Promise
+      ? admission.then((a) => answer(req, dialect, read.origin, state, a))
+      : answer(req, dialect, read.origin, state, admission);
   };
 }
 
-const idOf = (req: IncomingMessage, peerTrusted: boolean) => chooseRequestId(req.headers[REQUEST_ID_HEADER], peerTrusted);
+const idOf = (req: IncomingMessage, peerTrusted: boolean) =>
+  chooseRequestId(req.headers[REQUEST_ID_HEADER], peerTrusted);
 
 function identityHeaders(config: IdentityHeadersConfig, verdict: ForwardVerdict): readonly string[] {
   const identity = verdict.identity;

@@ -5,6 +5,7 @@
 // Picking "whichever header is present" let a client's X-Original-URL through Caddy decide for
 // a request to a denied path (issue 16).
 import type { IncomingMessage } from 'node:http';
+
 import type { RequestTarget } from './request-context.js';
 
 export type DialectName = 'nginx' | 'caddy' | 'traefik' | 'envoy' | 'haproxy';
@@ -59,12 +60,17 @@ function readOriginalUrl(req: IncomingMessage): DialectRead {
   if (!m) return { ok: false, reason: 'X-Original-URL is missing or not an absolute http(s) URL' };
   const path = m[3] ?? '/';
   const proto = m[1]!.toLowerCase();
-  return { ok: true, origin: `${proto}://${m[2]!}`, target: { host: m[2]!, url: path.startsWith('/') ? path : `/${path}`, method, forwardedProto: proto } };
+  return {
+    ok: true,
+    origin: `${proto}://${m[2]!}`,
+    target: { host: m[2]!, url: path.startsWith('/') ? path : `/${path}`, method, forwardedProto: proto },
+  };
 }
 
 function readForwarded(req: IncomingMessage): DialectRead {
   const [method, host, uri, proto] = [...FORWARDED_TARGET, 'x-forwarded-proto'].map((h) => single(req, h));
-  if (method === null || proto === null || host === null || uri === null) return { ok: false, reason: 'repeated X-Forwarded-* header' };
+  if (method === null || proto === null || host === null || uri === null)
+    return { ok: false, reason: 'repeated X-Forwarded-* header' };
   if (!method || !TOKEN_METHOD.test(method)) return { ok: false, reason: 'missing or unreadable X-Forwarded-Method' };
   if (proto !== 'http' && proto !== 'https') return { ok: false, reason: 'X-Forwarded-Proto must be http or https' };
   if (!host) return { ok: false, reason: 'missing X-Forwarded-Host' };
@@ -76,28 +82,49 @@ function readForwarded(req: IncomingMessage): DialectRead {
 function readEnvoy(req: IncomingMessage, tail: string): DialectRead {
   const host = single(req, 'host');
   if (!host) return { ok: false, reason: 'missing or repeated Host' };
-  if (!tail.startsWith('/')) return { ok: false, reason: 'no original path after the endpoint (http_service.path_prefix)' };
+  if (!tail.startsWith('/'))
+    return { ok: false, reason: 'no original path after the endpoint (http_service.path_prefix)' };
   const method = req.method ?? '';
   if (!TOKEN_METHOD.test(method)) return { ok: false, reason: 'unreadable method' };
   return { ok: true, origin: `http://${host}`, target: { host, url: tail, method, forwardedProto: undefined } };
 }
 
-const originalUrlDialect = (name: DialectName): Dialect =>
-  ({ name, refuses: FORWARDED_TARGET, login: 'location-on-401', relaysBody: false, read: readOriginalUrl });
-const forwardedDialect = (name: DialectName): Dialect =>
-  ({ name, refuses: ORIGINAL, login: 'redirect', relaysBody: true, read: readForwarded });
+const originalUrlDialect = (name: DialectName): Dialect => ({
+  name,
+  refuses: FORWARDED_TARGET,
+  login: 'location-on-401',
+  relaysBody: false,
+  read: readOriginalUrl,
+});
+const forwardedDialect = (name: DialectName): Dialect => ({
+  name,
+  refuses: ORIGINAL,
+  login: 'redirect',
+  relaysBody: true,
+  read: readForwarded,
+});
 
 export const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
   nginx: originalUrlDialect('nginx'),
   caddy: forwardedDialect('caddy'),
   traefik: forwardedDialect('traefik'),
-  envoy: { name: 'envoy', refuses: [...ORIGINAL, ...FORWARDED_TARGET], login: 'redirect', relaysBody: true, read: readEnvoy },
+  envoy: {
+    name: 'envoy',
+    refuses: [...ORIGINAL, ...FORWARDED_TARGET],
+    login: 'redirect',
+    relaysBody: true,
+    read: readEnvoy,
+  },
   haproxy: originalUrlDialect('haproxy'),
 };
 
 /** Reads the original request in the dialect's own headers, refusing any other dialect's. */
 export function readFrontProxy(dialect: Dialect, req: IncomingMessage, tail: string): DialectRead {
   const foreign = dialect.refuses.find((h) => req.headers[h] !== undefined);
-  if (foreign) return { ok: false, reason: `${foreign} is not a ${dialect.name} header (a client added it, or the proxy uses another endpoint)` };
+  if (foreign)
+    return {
+      ok: false,
+      reason: `${foreign} is not a ${dialect.name} header (a client added it, or the proxy uses another endpoint)`,
+    };
   return dialect.read(req, tail);
 }

@@ -4,6 +4,7 @@
 // Koa: what would be a page for a request is a bare status line for them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+
 import { encodePath } from '../policy/normalise-path.js';
 import type { Admission, Admit, ForwardVerdict } from './admission.js';
 import { handoffFor } from './admission.js';
@@ -36,9 +37,17 @@ export function pointAtRulePath(req: IncomingMessage, rc: RequestContext): void 
   req.url = encodePath(rc.facts.path) + rc.query;
 }
 
-export function forUpstream(rewriter: HeaderRewriter, req: IncomingMessage, { rc, verdict }: { rc: RequestContext; verdict: ForwardVerdict }): void {
+export function forUpstream(
+  rewriter: HeaderRewriter,
+  req: IncomingMessage,
+  { rc, verdict }: { rc: RequestContext; verdict: ForwardVerdict },
+): void {
   pointAtRulePath(req, rc);
-  req.headers = rewriter.forUpstream(req.headers, { clientIp: rc.facts.ip, peerIp: rc.peerIp, peerTrusted: rc.peerTrusted, proto: rc.proto }, verdict.identity);
+  req.headers = rewriter.forUpstream(
+    req.headers,
+    { clientIp: rc.facts.ip, peerIp: rc.peerIp, peerTrusted: rc.peerTrusted, proto: rc.proto },
+    verdict.identity,
+  );
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {

@@ -3,15 +3,16 @@
 // They are matched on the raw target exactly (Envoy's by prefix: it appends the original path),
 // so nothing here depends on host or path normalisation.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Logger } from '../shared/log.js';
 import type { ReadinessReport } from '../ops/readiness.js';
-import { REQUEST_ID_HEADER } from './request-id.js';
+import type { Logger } from '../shared/log.js';
 import { canonicalAddress } from '../shared/net/cidr.js';
 import type { ForwardAuth, ForwardAuthAnswer } from './forward-auth.js';
 import type { Dialect } from './front-proxy-dialects.js';
 import { DIALECTS } from './front-proxy-dialects.js';
 import type { GateState } from './gate-state.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
 
 export interface OpsRouteDeps {
   state: () => GateState;
@@ -31,12 +32,18 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
   let routes = new Map<string, Route>();
   let envoyPrefix = '';
   // The bare /auth answers 403 naming the dialect endpoints: a front proxy must say which it is.
-  const authRoutes = new Map<string, Route>([['', auth(undefined)], ...Object.values(DIALECTS).map((d): [string, Route] => [`/${d.name}`, auth(d)])]);
+  const authRoutes = new Map<string, Route>([
+    ['', auth(undefined)],
+    ...Object.values(DIALECTS).map((d): [string, Route] => [`/${d.name}`, auth(d)]),
+  ]);
   const envoyAuth = authRoutes.get('/envoy')!;
   const isAuth = new Set(authRoutes.values());
-  const table = (p: string) => new Map<string, Route>([
-    [`${p}/healthz`, healthz], [`${p}/readyz`, readyz], ...[...authRoutes].map(([name, route]): [string, Route] => [`${p}/auth${name}`, route]),
-  ]);
+  const table = (p: string) =>
+    new Map<string, Route>([
+      [`${p}/healthz`, healthz],
+      [`${p}/readyz`, readyz],
+      ...[...authRoutes].map(([name, route]): [string, Route] => [`${p}/auth${name}`, route]),
+    ]);
 
   function healthz(_req: IncomingMessage, res: ServerResponse): void {
     json(res, 200, { status: 'ok' });
@@ -45,7 +52,11 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
   async function readyz(_req: IncomingMessage, res: ServerResponse): Promise<void> {
     const report = await deps.readiness();
     if (report.storeError) deps.log.warn({ storeError: report.storeError }, 'not ready: the store does not answer');
-    json(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not ready', checks: report.checks, channels: report.channels });
+    json(res, report.ready ? 200 : 503, {
+      status: report.ready ? 'ready' : 'not ready',
+      checks: report.checks,
+      channels: report.channels,
+    });
   }
 
   function auth(dialect: Dialect | undefined): Route {
@@ -62,17 +73,52 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
    */
   function sendAuth(req: IncomingMessage, res: ServerResponse, answer: ForwardAuthAnswer): void {
     const { requestId } = answer;
-    if (answer.status === 200) return void res.writeHead(200, [REQUEST_ID_HEADER, requestId, 'cache-control', 'no-store', 'content-length', '0', ...answer.identity]).end();
+    if (answer.status === 200)
+      return void res
+        .writeHead(200, [
+          REQUEST_ID_HEADER,
+          requestId,
+          'cache-control',
+          'no-store',
+          'content-length',
+          '0',
+          ...answer.identity,
+        ])
+        .end();
     if (answer.verdict?.kind === 'deny' && answer.rc) {
       const rc = answer.rc;
-      deps.audit.record({ event: 'denied', user: answer.verdict.user, ip: rc.facts.ip, rule: answer.verdict.rule?.name ?? '(default deny)', outcome: 'refused', host: rc.facts.host, path: rc.facts.path });
+      deps.audit.record({
+        event: 'denied',
+        user: answer.verdict.user,
+        ip: rc.facts.ip,
+        rule: answer.verdict.rule?.name ?? '(default deny)',
+        outcome: 'refused',
+        host: rc.facts.host,
+        path: rc.facts.path,
+      });
     }
     if (answer.status === 302) {
-      return send(res, 302, 'text/plain', 'sign in first\n', [REQUEST_ID_HEADER, requestId, 'location', answer.location]);
+      return send(res, 302, 'text/plain', 'sign in first\n', [
+        REQUEST_ID_HEADER,
+        requestId,
+        'location',
+        answer.location,
+      ]);
     }
-    if (!answer.verdict || answer.verdict.kind === 'unavailable') deps.log.warn({ requestId, peer: canonicalAddress(req.socket.remoteAddress ?? ''), reason: answer.message }, 'forward-auth refused');
-    const headers = [REQUEST_ID_HEADER, requestId, ...(answer.status === 401 ? ['www-authenticate', 'OTP-Gate', ...(answer.location ? ['location', answer.location] : [])] : [])];
-    if (answer.bodyless) return void res.writeHead(answer.status, ['content-length', '0', 'cache-control', 'no-store', ...headers]).end();
+    if (!answer.verdict || answer.verdict.kind === 'unavailable')
+      deps.log.warn(
+        { requestId, peer: canonicalAddress(req.socket.remoteAddress ?? ''), reason: answer.message },
+        'forward-auth refused',
+      );
+    const headers = [
+      REQUEST_ID_HEADER,
+      requestId,
+      ...(answer.status === 401
+        ? ['www-authenticate', 'OTP-Gate', ...(answer.location ? ['location', answer.location] : [])]
+        : []),
+    ];
+    if (answer.bodyless)
+      return void res.writeHead(answer.status, ['content-length', '0', 'cache-control', 'no-store', ...headers]).end();
     json(res, answer.status, { error: answer.error, message: answer.message }, headers);
   }
 
@@ -108,6 +154,14 @@ function json(res: ServerResponse, status: number, body: unknown, headers: reado
 
 /** `headers`: more name, value pairs, written with these in one writeHead. Never cached by anyone. */
 function send(res: ServerResponse, status: number, type: string, body: string, headers: readonly string[]): void {
-  res.writeHead(status, ['content-type', type, 'content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-store', ...headers]);
+  res.writeHead(status, [
+    'content-type',
+    type,
+    'content-length',
+    String(Buffer.byteLength(body)),
+    'cache-control',
+    'no-store',
+    ...headers,
+  ]);
   res.end(body);
 }

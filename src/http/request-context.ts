@@ -3,14 +3,15 @@
 // A request whose target or Host can't be read unambiguously is refused here, before any rule.
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+
 import type { AppConfig } from '../config/types.js';
-import { clientBehind } from './forward/client-address.js';
-import type { AddressMatcher } from '../shared/net/cidr.js';
-import { canonicalAddress } from '../shared/net/cidr.js';
 import { normaliseHost, normalisePath } from '../policy/normalise-path.js';
 import type { RequestFacts } from '../policy/types.js';
+import type { AddressMatcher } from '../shared/net/cidr.js';
+import { canonicalAddress } from '../shared/net/cidr.js';
 import type { AppMatcher } from './app-matcher.js';
 import { isUnderPrefix } from './app-matcher.js';
+import { clientBehind } from './forward/client-address.js';
 
 export interface RequestContext {
   facts: RequestFacts;
@@ -74,7 +75,12 @@ export function resolveTarget(target: RequestTarget, deps: ResolveDeps): Resolut
   return {
     ok: true,
     rc: {
-      facts: { host, path, method: target.method.toUpperCase(), ip: clientBehind(peerIp, peerTrusted, target.forwardedFor, deps.isTrusted) },
+      facts: {
+        host,
+        path,
+        method: target.method.toUpperCase(),
+        ip: clientBehind(peerIp, peerTrusted, target.forwardedFor, deps.isTrusted),
+      },
       query: normalised.query,
       peerIp,
       peerTrusted,

@@ -1,6 +1,6 @@
 // How a verdict is named in metrics: a forward without an identity is a bypass rule.
-import type { Verdict } from './authorize.js';
 import type { DecisionLabel } from '../ops/metrics.js';
+import type { Verdict } from './authorize.js';
 
 export function verdictLabel(verdict: Verdict): DecisionLabel {
   if (verdict.kind === 'forward') return verdict.identity ? 'forward' : 'bypass';

@@ -3,6 +3,7 @@
 // locales or override shipped ones; a key a file lacks falls back to English (issue 6).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { parse } from 'yaml';
 
 export type TextParams = Readonly<Record<string, string | number | boolean | undefined | readonly unknown[]>>;
@@ -44,7 +45,10 @@ export function loadLocales(dirs: { own: string; shipped: string }, defaultLocal
   }
   const base = texts.get(BASE_LOCALE);
   if (!base) throw new Error(`locales: no ${BASE_LOCALE}.yaml in ${dirs.own} or ${dirs.shipped}`);
-  if (!texts.has(defaultLocale)) throw new Error(`locales: pages.default_locale "${defaultLocale}" has no ${defaultLocale}.yaml (have: ${[...texts.keys()].join(', ')})`);
+  if (!texts.has(defaultLocale))
+    throw new Error(
+      `locales: pages.default_locale "${defaultLocale}" has no ${defaultLocale}.yaml (have: ${[...texts.keys()].join(', ')})`,
+    );
   const translators = new Map([...texts].map(([tag, own]) => [tag, createTranslator(tag, own, base)]));
   const available = [defaultLocale, ...[...texts.keys()].filter((t) => t !== defaultLocale).sort()];
   return {
@@ -55,7 +59,12 @@ export function loadLocales(dirs: { own: string; shipped: string }, defaultLocal
 }
 
 /** Nested YAML maps → "a.b" keys with string values; anything else names the file and key. */
-export function flatten(value: unknown, file: string, prefix = '', into = new Map<string, string>()): Map<string, string> {
+export function flatten(
+  value: unknown,
+  file: string,
+  prefix = '',
+  into = new Map<string, string>(),
+): Map<string, string> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new Error(`locales: ${file}: ${prefix || 'the file'} must be a map of texts`);
   }
@@ -77,7 +86,11 @@ export function fillText(text: string, params: TextParams = {}): string {
   });
 }
 
-function createTranslator(locale: string, own: ReadonlyMap<string, string>, base: ReadonlyMap<string, string>): Translator {
+function createTranslator(
+  locale: string,
+  own: ReadonlyMap<string, string>,
+  base: ReadonlyMap<string, string>,
+): Translator {
   const merged = new Map([...base, ...own]);
   const raw = (key: string) => merged.get(key) ?? key;
   return {

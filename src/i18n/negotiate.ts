@@ -30,17 +30,23 @@ export function negotiateLocale(request: LocaleRequest, available: readonly stri
 /** Language ranges by preference: q=0 and malformed entries dropped, ties kept in written order. */
 export function parseAcceptLanguage(header: string): string[] {
   const ranges: Array<{ tag: string; q: number; i: number }> = [];
-  header.split(',').slice(0, 32).forEach((part, i) => {
-    const [tag = '', ...params] = part.trim().split(';').map((s) => s.trim());
-    if (!/^(?:[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)$/.test(tag) || tag === '*') return;
-    let q = 1;
-    for (const p of params) {
-      const m = /^q=(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/i.exec(p);
-      if (m) q = Number(m[1]);
-      else if (/^q=/i.test(p)) q = -1;
-    }
-    if (q > 0) ranges.push({ tag, q, i });
-  });
+  header
+    .split(',')
+    .slice(0, 32)
+    .forEach((part, i) => {
+      const [tag = '', ...params] = part
+        .trim()
+        .split(';')
+        .map((s) => s.trim());
+      if (!/^(?:[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)$/.test(tag) || tag === '*') return;
+      let q = 1;
+      for (const p of params) {
+        const m = /^q=(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/i.exec(p);
+        if (m) q = Number(m[1]);
+        else if (/^q=/i.test(p)) q = -1;
+      }
+      if (q > 0) ranges.push({ tag, q, i });
+    });
   return ranges.sort((a, b) => b.q - a.q || a.i - b.i).map((r) => r.tag);
 }
 
@@ -57,8 +63,12 @@ export function matchLocale(tag: string, available: readonly string[]): string |
   const [language, ...rest] = wanted.split('-');
   if (language === 'zh') {
     // Traditional script (zh-Hant, zh-TW, zh-HK, zh-MO) is not served Simplified text.
-    if (rest.some((s) => ['hant', 'tw', 'hk', 'mo'].includes(s))) return available.find((a) => a.toLowerCase() === 'zh-tw');
+    if (rest.some((s) => ['hant', 'tw', 'hk', 'mo'].includes(s)))
+      return available.find((a) => a.toLowerCase() === 'zh-tw');
     return available.find((a) => ['zh-cn', 'zh-hans', 'zh'].includes(a.toLowerCase()));
   }
-  return available.find((a) => a.toLowerCase() === language) ?? available.find((a) => a.toLowerCase().split('-')[0] === language);
+  return (
+    available.find((a) => a.toLowerCase() === language) ??
+    available.find((a) => a.toLowerCase().split('-')[0] === language)
+  );
 }

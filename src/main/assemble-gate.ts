@@ -3,56 +3,58 @@
 // puts it behind node:http and the upstream proxy; otpGate (koa-middleware.ts) behind a Koa app.
 import type http from 'node:http';
 import type { Writable } from 'node:stream';
+
 import type Koa from 'koa';
 import type { Context } from 'koa';
+
 import type { AuditLog } from '../audit/audit-log.js';
 import { createAuditLog } from '../audit/audit-log.js';
-import { createChallenges } from '../challenge/challenges.js';
-import { TOTP } from '../policy/types.js';
-import { loadGateFiles } from './gate-files.js';
 import type { Challenges } from '../challenge/challenges.js';
+import { createChallenges } from '../challenge/challenges.js';
 import type { Channel } from '../channels/channel.js';
-import { createChannelHealth, rulesWithoutChannel } from '../channels/channel-health.js';
 import type { ChannelHealth } from '../channels/channel-health.js';
-import { createDeliveries } from '../channels/delivery.js';
+import { createChannelHealth, rulesWithoutChannel } from '../channels/channel-health.js';
 import type { Deliveries } from '../channels/delivery.js';
-import type { Clock } from '../shared/clock.js';
-import { systemClock } from '../shared/clock.js';
+import { createDeliveries } from '../channels/delivery.js';
 import { configSecrets } from '../config/config-secrets.js';
 import type { LoadedGate } from '../config/types.js';
-import type { Handoff } from '../http/handoff.js';
+import { createPasswordCheck } from '../directory/password-check.js';
 import type { Admit } from '../http/admission.js';
 import { createAdmission } from '../http/admission.js';
-import { createGateApp } from '../pages/app.js';
 import type { Authorize } from '../http/authorize.js';
 import { createAuthorizer } from '../http/authorize.js';
-import type { GateCookies } from '../pages/cookies.js';
-import { createGateCookies, FLOW_LIFETIME } from '../pages/cookies.js';
 import { createForwardAuth } from '../http/forward-auth.js';
-import { createGateState } from '../http/gate-state.js';
 import type { GateState } from '../http/gate-state.js';
-import { createOpsRoutes } from '../http/ops-routes.js';
+import { createGateState } from '../http/gate-state.js';
+import type { Handoff } from '../http/handoff.js';
 import type { OpsRoutes } from '../http/ops-routes.js';
-import type { GateKoaState } from '../pages/respond.js';
-import { createResponder } from '../pages/respond.js';
-import type { Logger } from '../shared/log.js';
-import { createLogger } from '../shared/log.js';
+import { createOpsRoutes } from '../http/ops-routes.js';
 import { withAuditMetrics } from '../ops/audit-metrics.js';
 import type { GateMetrics } from '../ops/metrics.js';
 import { createGateMetrics } from '../ops/metrics.js';
-import { createReadiness } from '../ops/readiness.js';
 import type { ReadinessReport } from '../ops/readiness.js';
+import { createReadiness } from '../ops/readiness.js';
 import { withSessionTracking } from '../ops/session-tracker.js';
-import { createPasswordCheck } from '../directory/password-check.js';
-import { createSessions } from '../session/sessions.js';
-import { createTrustedDevices } from '../session/trusted-devices.js';
+import { createGateApp } from '../pages/app.js';
+import type { GateCookies } from '../pages/cookies.js';
+import { createGateCookies, FLOW_LIFETIME } from '../pages/cookies.js';
+import type { GateKoaState } from '../pages/respond.js';
+import { createResponder } from '../pages/respond.js';
+import { TOTP } from '../policy/types.js';
 import { createResumes } from '../session/resumes.js';
 import type { Sessions } from '../session/sessions.js';
+import { createSessions } from '../session/sessions.js';
 import { createSigner } from '../session/signer.js';
+import { createTrustedDevices } from '../session/trusted-devices.js';
+import type { Clock } from '../shared/clock.js';
+import { systemClock } from '../shared/clock.js';
+import type { Logger } from '../shared/log.js';
+import { createLogger } from '../shared/log.js';
 import { createStore } from '../store/create-store.js';
+import type { Store } from '../store/store.js';
 import { createSecretBox } from '../totp/secret-box.js';
 import { createTotpEnrolments } from '../totp/totp-enrolments.js';
-import type { Store } from '../store/store.js';
+import { loadGateFiles } from './gate-files.js';
 
 export interface GateOptions {
   clock?: Clock;
@@ -110,16 +112,28 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
 
   // Files first: a broken template or SMS text must fail the start before anything (a Redis
   // connection) is opened.
-  const { templates, locales, channels } = loadGateFiles(config, { log, directory: () => state.directory, consoleOut: options.consoleOut });
+  const { templates, locales, channels } = loadGateFiles(config, {
+    log,
+    directory: () => state.directory,
+    consoleOut: options.consoleOut,
+  });
   const store = options.store ?? createStore(config.store, clock, log, metrics.storeEviction);
   const signer = createSigner(config.session.secrets);
   const audit = withAuditMetrics(
-    createAuditLog(config.audit, { clock, out: options.auditOut, onError: (err) => log.error({ err }, 'audit write failed') }),
+    createAuditLog(config.audit, {
+      clock,
+      out: options.auditOut,
+      onError: (err) => log.error({ err }, 'audit write failed'),
+    }),
     metrics,
   );
 
   const health = createChannelHealth({
-    channels, log, onChange: metrics.channelUp, firstRetryMs: options.channelRetryMs?.first, maxRetryMs: options.channelRetryMs?.max,
+    channels,
+    log,
+    onChange: metrics.channelUp,
+    firstRetryMs: options.channelRetryMs?.first,
+    maxRetryMs: options.channelRetryMs?.max,
   });
   // Start-up checks: a gate that can't reach its store must not start serving. A channel whose
   // provider is away starts down and comes back by itself; one whose provider refuses the config
@@ -136,33 +150,95 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     throw err;
   }
 
-  const sessions = withSessionTracking(createSessions({ store, signer, clock, config: config.session }), { metrics, clock, config: config.session });
+  const sessions = withSessionTracking(createSessions({ store, signer, clock, config: config.session }), {
+    metrics,
+    clock,
+    config: config.session,
+  });
   const deliveries = createDeliveries({ store, channels, clock, audit, log, metrics, health });
-  const totp = config.totp && createTotpEnrolments({ store, box: createSecretBox(config.totp.keys), clock, issuer: config.totp.issuer });
+  const totp =
+    config.totp &&
+    createTotpEnrolments({ store, box: createSecretBox(config.totp.keys), clock, issuer: config.totp.issuer });
   const challenges = createChallenges({
-    store, signer, clock, config: config.otp, directory: () => state.directory, defaultCountry: config.defaultCountry, channels, health, deliveries, audit, log,
-    totp, passwords: createPasswordCheck(),
+    store,
+    signer,
+    clock,
+    config: config.otp,
+    directory: () => state.directory,
+    defaultCountry: config.defaultCountry,
+    channels,
+    health,
+    deliveries,
+    audit,
+    log,
+    totp,
+    passwords: createPasswordCheck(),
   });
   const cookies = createGateCookies(config.session, signer, config.server.pathPrefix);
   const devices = createTrustedDevices({ store, signer, clock });
   const resumes = createResumes({ store, lifetimeMs: FLOW_LIFETIME });
-  const respond = createResponder({ templates: () => templates, locales: () => locales, pages: config.pages, pathPrefix: () => state.config.server.pathPrefix });
+  const respond = createResponder({
+    templates: () => templates,
+    locales: () => locales,
+    pages: config.pages,
+    pathPrefix: () => state.config.server.pathPrefix,
+  });
   const handoffs = new WeakMap<http.IncomingMessage, Handoff>();
   const gateApp = createGateApp({
-    state: current, challenges, deliveries, sessions, devices, resumes, totp, cookies, signer, respond, audit, clock, log, locales: () => locales,
+    state: current,
+    challenges,
+    deliveries,
+    sessions,
+    devices,
+    resumes,
+    totp,
+    cookies,
+    signer,
+    respond,
+    audit,
+    clock,
+    log,
+    locales: () => locales,
     handoff: (ctx: Context) => handoffs.get(ctx.req) ?? {},
   });
   const authorize = createAuthorizer({ state: current, sessions, clock });
   const admit = createAdmission({ state: current, authorize, metrics });
-  const readiness = createReadiness({ store, clock, channels: () => health.status(), configLoaded: () => state !== undefined });
-  const ops = createOpsRoutes({ state: current, readiness, forwardAuth: createForwardAuth({ state: current, admit, metrics }), audit, log });
+  const readiness = createReadiness({
+    store,
+    clock,
+    channels: () => health.status(),
+    configLoaded: () => state !== undefined,
+  });
+  const ops = createOpsRoutes({
+    state: current,
+    readiness,
+    forwardAuth: createForwardAuth({ state: current, admit, metrics }),
+    audit,
+    log,
+  });
 
   return {
     state: current,
     reload(next) {
       state = createGateState(next);
     },
-    clock, log, store, sessions, challenges, channels, health, deliveries, audit, metrics, cookies, authorize, admit, readiness, ops, gateApp, handoffs,
+    clock,
+    log,
+    store,
+    sessions,
+    challenges,
+    channels,
+    health,
+    deliveries,
+    audit,
+    metrics,
+    cookies,
+    authorize,
+    admit,
+    readiness,
+    ops,
+    gateApp,
+    handoffs,
     async close() {
       // Deliveries waiting for a report stop here; a send already under way finishes.
       deliveries.close();
@@ -187,7 +263,7 @@ function refuseWhenNoRuleCanSend(state: GateState, health: ChannelHealth): void 
   if (challengeRules.length === 0 || stranded.length < challengeRules.length) return;
   const refused = [...statuses].filter(([, s]) => s.misconfigured).map(([name, s]) => `${name}: ${s.reason}`);
   throw new Error(
-    `no challenge rule could send a code: ${stranded.map((r) => `rule "${r.rule}" uses [${r.channels.join(', ')}]`).join('; ')}; `
-    + `the provider refused the configuration of ${refused.join('; ')}. Fix the credentials (or add a channel such a rule can use), then start again`,
+    `no challenge rule could send a code: ${stranded.map((r) => `rule "${r.rule}" uses [${r.channels.join(', ')}]`).join('; ')}; ` +
+      `the provider refused the configuration of ${refused.join('; ')}. Fix the credentials (or add a channel such a rule can use), then start again`,
   );
 }

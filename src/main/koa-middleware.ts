@@ -3,16 +3,17 @@
 // the app's own middleware with the identity in ctx.state.otpGate (and the identity headers set,
 // client-sent ones removed). Everything else is answered by the gate's own Koa app.
 import type { Middleware } from 'koa';
-import type { AssembledGate, GateOptions } from './assemble-gate.js';
-import { assembleGate } from './assemble-gate.js';
+
 import { loadGate } from '../config/load-gate.js';
 import type { LoadedGate } from '../config/types.js';
+import { handoffFor } from '../http/admission.js';
 import type { Identity } from '../http/forward/upstream-headers.js';
 import { createHeaderRewriter } from '../http/forward/upstream-headers.js';
-import { handoffFor } from '../http/admission.js';
 import { forUpstream, pointAtRulePath } from '../http/handler.js';
 import { targetOf } from '../http/request-context.js';
 import { REQUEST_ID_HEADER } from '../http/request-id.js';
+import type { AssembledGate, GateOptions } from './assemble-gate.js';
+import { assembleGate } from './assemble-gate.js';
 
 export interface OtpGateOptions extends GateOptions {
   /** A config file path (loaded like `serve` does, with process.env) or an already loaded gate. */
@@ -36,7 +37,8 @@ export interface OtpGateMiddleware extends Middleware {
 
 export function otpGate(options: OtpGateOptions): OtpGateMiddleware {
   const ready = (async () => {
-    const loaded = typeof options.config === 'string' ? (await loadGate(options.config, process.env)).gate : options.config;
+    const loaded =
+      typeof options.config === 'string' ? (await loadGate(options.config, process.env)).gate : options.config;
     return assembleGate(loaded, options);
   })();
   // Don't let an early failure become an unhandled rejection; requests and `ready` still see it.
@@ -58,12 +60,21 @@ export function otpGate(options: OtpGateOptions): OtpGateMiddleware {
       ctx.respond = false;
       return;
     }
-    const admission = await core.admit({ target: targetOf(req), cookie: req.headers.cookie, requestId: req.headers[REQUEST_ID_HEADER], via: 'middleware' });
+    const admission = await core.admit({
+      target: targetOf(req),
+      cookie: req.headers.cookie,
+      requestId: req.headers[REQUEST_ID_HEADER],
+      via: 'middleware',
+    });
     req.headers[REQUEST_ID_HEADER] = admission.requestId;
     ctx.set('X-Request-Id', admission.requestId);
     if (admission.kind === 'forward') {
       forUpstream(rewriter, req, admission);
-      const gateState: OtpGateState = { identity: admission.verdict.identity, rule: admission.verdict.rule.name, requestId: admission.requestId };
+      const gateState: OtpGateState = {
+        identity: admission.verdict.identity,
+        rule: admission.verdict.rule.name,
+        requestId: admission.requestId,
+      };
       ctx.state.otpGate = gateState;
       return next();
     }

@@ -3,23 +3,24 @@
 // listening; shutdown drains in-flight requests and WebSockets before closing the store.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import type { Challenges } from '../challenge/challenges.js';
-import type { GateOptions } from './assemble-gate.js';
 import type { ChannelHealth } from '../channels/channel-health.js';
-import { assembleGate } from './assemble-gate.js';
 import type { GateConfig, LoadedGate } from '../config/types.js';
+import { httpServerOptions } from '../http/connection-limits.js';
 import { createHeaderRewriter } from '../http/forward/upstream-headers.js';
 import { createUpstreams } from '../http/forward/upstreams.js';
 import { createHandlers } from '../http/handler.js';
-import type { Logger } from '../shared/log.js';
-import { httpServerOptions } from '../http/connection-limits.js';
 import { createDrainer } from '../ops/drain.js';
-import { listen } from '../shared/listen.js';
+import type { GateMetrics } from '../ops/metrics.js';
 import type { MetricsServer } from '../ops/metrics-server.js';
 import { startMetricsServer } from '../ops/metrics-server.js';
-import type { GateMetrics } from '../ops/metrics.js';
 import type { Sessions } from '../session/sessions.js';
+import { listen } from '../shared/listen.js';
+import type { Logger } from '../shared/log.js';
 import type { Store } from '../store/store.js';
+import type { GateOptions } from './assemble-gate.js';
+import { assembleGate } from './assemble-gate.js';
 
 export type { GateOptions } from './assemble-gate.js';
 
@@ -152,6 +153,16 @@ function logWhenDone(log: Logger, req: http.IncomingMessage, res: http.ServerRes
   const started = process.hrtime.bigint();
   res.once('finish', () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    log.debug({ requestId: req.headers['x-request-id'], method: req.method, host: req.headers.host, path: req.url?.split('?')[0], status: res.statusCode, ms }, 'request');
+    log.debug(
+      {
+        requestId: req.headers['x-request-id'],
+        method: req.method,
+        host: req.headers.host,
+        path: req.url?.split('?')[0],
+        status: res.statusCode,
+        ms,
+      },
+      'request',
+    );
   });
 }

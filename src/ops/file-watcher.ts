@@ -1,10 +1,11 @@
 // Watches the config file, the users file and the policy files and folders, and calls back once
 // per burst of changes (editors write a file in several steps, or replace it by rename). Folders
 // are watched rather than files, so a file replaced by rename is still seen.
-import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
+import { watch } from 'node:fs';
 import { statSync } from 'node:fs';
 import path from 'node:path';
+
 import type { GateConfig } from '../config/types.js';
 
 export interface FileWatcher {
@@ -13,7 +14,11 @@ export interface FileWatcher {
   close(): void;
 }
 
-export function watchGateFiles(config: GateConfig, onChange: () => void, options: { debounceMs?: number; onError?: (err: Error) => void } = {}): FileWatcher {
+export function watchGateFiles(
+  config: GateConfig,
+  onChange: () => void,
+  options: { debounceMs?: number; onError?: (err: Error) => void } = {},
+): FileWatcher {
   const debounceMs = options.debounceMs ?? 300;
   let watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;

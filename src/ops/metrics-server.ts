@@ -2,7 +2,9 @@
 // gate's public port, so scraping needs no route through the gate and exposes nothing to users.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import type { Registry } from 'prom-client';
+
 import { listen } from '../shared/listen.js';
 
 export interface MetricsServer {
@@ -10,7 +12,10 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-export async function startMetricsServer(registry: Registry, listenOn: { host: string; port: number }): Promise<MetricsServer> {
+export async function startMetricsServer(
+  registry: Registry,
+  listenOn: { host: string; port: number },
+): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' || path !== '/metrics') {

@@ -1,13 +1,13 @@
 // Prometheus metrics (prom-client), one registry per gate so several gates in one process (tests,
 // the Koa middleware next to a server) never share counters. Counting happens where things happen;
 // this module only defines the metrics and the small recorder interfaces other modules call.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
 import type { ChannelRecorder } from '../channels/channel.js';
 
 /** What a request came to: the proxy path and forward-auth share these labels. */
 export type DecisionLabel = 'forward' | 'bypass' | 'challenge' | 'deny' | 'unavailable' | 'bad_request';
 export type DecisionVia = 'proxy' | 'websocket' | 'forward_auth' | 'middleware';
-
 
 export interface GateMetrics extends ChannelRecorder {
   readonly registry: Registry;
@@ -32,7 +32,10 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
   // hash the label object on each inc), added to the counter when Prometheus scrapes.
   const pending = new Map<DecisionVia, Map<DecisionLabel, number>>();
   new Counter({
-    name: 'otp_gate_requests_total', help: 'Requests by the decision the gate made and how they arrived.', labelNames: ['decision', 'via'], registers,
+    name: 'otp_gate_requests_total',
+    help: 'Requests by the decision the gate made and how they arrived.',
+    labelNames: ['decision', 'via'],
+    registers,
     collect() {
       for (const [via, counts] of pending) {
         for (const [decision, n] of counts) this.inc({ decision, via }, n);
@@ -40,22 +43,69 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
       }
     },
   });
-  const codes = new Counter({ name: 'otp_gate_codes_sent_total', help: 'Code deliveries by channel and outcome (ok, fail, refused by limits).', labelNames: ['channel', 'outcome'], registers });
-  const fallbacks = new Counter({ name: 'otp_gate_channel_fallbacks_total', help: 'Codes moved on to the next channel.', labelNames: ['from', 'to', 'reason'], registers });
-  const verifications = new Counter({ name: 'otp_gate_verifications_total', help: 'Code checks by outcome.', labelNames: ['outcome'], registers });
-  const lockouts = new Counter({ name: 'otp_gate_lockouts_total', help: 'Identities locked out after too many wrong codes.', registers });
-  const latency = new Histogram({
-    name: 'otp_gate_provider_latency_seconds', help: 'Time for a channel provider to accept or refuse a message.',
-    labelNames: ['channel', 'outcome'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15], registers,
+  const codes = new Counter({
+    name: 'otp_gate_codes_sent_total',
+    help: 'Code deliveries by channel and outcome (ok, fail, refused by limits).',
+    labelNames: ['channel', 'outcome'],
+    registers,
   });
-  const channelUp = new Gauge({ name: 'otp_gate_channel_up', help: '1 while a channel can send codes; 0 while its provider is away or refuses the configuration (see /readyz and the log).', labelNames: ['channel'], registers });
-  const evictions = new Counter({ name: 'otp_gate_store_evictions_total', help: 'Memory-store entries pushed out of a full partition (lockouts, limits, people, flows) before they expired: raise store.max_entries when lockouts or people grows.', labelNames: ['partition'], registers });
-  const reloadOk = new Gauge({ name: 'otp_gate_config_reload_success', help: '1 when the last reload of config, users and policies succeeded; 0 while the gate serves an older set.', registers });
-  const reloadAt = new Gauge({ name: 'otp_gate_config_last_reload_timestamp_seconds', help: 'When the last reload was attempted (Unix seconds).', registers });
-  const reloads = new Counter({ name: 'otp_gate_config_reloads_total', help: 'Reload attempts by trigger and outcome.', labelNames: ['trigger', 'outcome'], registers });
+  const fallbacks = new Counter({
+    name: 'otp_gate_channel_fallbacks_total',
+    help: 'Codes moved on to the next channel.',
+    labelNames: ['from', 'to', 'reason'],
+    registers,
+  });
+  const verifications = new Counter({
+    name: 'otp_gate_verifications_total',
+    help: 'Code checks by outcome.',
+    labelNames: ['outcome'],
+    registers,
+  });
+  const lockouts = new Counter({
+    name: 'otp_gate_lockouts_total',
+    help: 'Identities locked out after too many wrong codes.',
+    registers,
+  });
+  const latency = new Histogram({
+    name: 'otp_gate_provider_latency_seconds',
+    help: 'Time for a channel provider to accept or refuse a message.',
+    labelNames: ['channel', 'outcome'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+    registers,
+  });
+  const channelUp = new Gauge({
+    name: 'otp_gate_channel_up',
+    help: '1 while a channel can send codes; 0 while its provider is away or refuses the configuration (see /readyz and the log).',
+    labelNames: ['channel'],
+    registers,
+  });
+  const evictions = new Counter({
+    name: 'otp_gate_store_evictions_total',
+    help: 'Memory-store entries pushed out of a full partition (lockouts, limits, people, flows) before they expired: raise store.max_entries when lockouts or people grows.',
+    labelNames: ['partition'],
+    registers,
+  });
+  const reloadOk = new Gauge({
+    name: 'otp_gate_config_reload_success',
+    help: '1 when the last reload of config, users and policies succeeded; 0 while the gate serves an older set.',
+    registers,
+  });
+  const reloadAt = new Gauge({
+    name: 'otp_gate_config_last_reload_timestamp_seconds',
+    help: 'When the last reload was attempted (Unix seconds).',
+    registers,
+  });
+  const reloads = new Counter({
+    name: 'otp_gate_config_reloads_total',
+    help: 'Reload attempts by trigger and outcome.',
+    labelNames: ['trigger', 'outcome'],
+    registers,
+  });
   let countSessions: () => number = () => 0;
   new Gauge({
-    name: 'otp_gate_active_sessions', help: 'Sessions this process created or saw within the idle timeout, not logged out.', registers,
+    name: 'otp_gate_active_sessions',
+    help: 'Sessions this process created or saw within the idle timeout, not logged out.',
+    registers,
     collect() {
       this.set(countSessions());
     },

@@ -36,13 +36,12 @@ export function createReadiness(deps: ReadinessDeps): () => Promise<ReadinessRep
   let last: { at: number; report: Promise<ReadinessReport> } | undefined;
 
   async function evaluate(): Promise<ReadinessReport> {
-    const storeError = await withTimeout(deps.store.check(), timeoutMs).then(
-      () => undefined,
-      describeError,
-    );
-    const store = storeError === undefined ? 'ok' : storeError.startsWith('no answer within') ? storeError : 'unreachable';
+    const storeError = await withTimeout(deps.store.check(), timeoutMs).then(() => undefined, describeError);
+    const store =
+      storeError === undefined ? 'ok' : storeError.startsWith('no answer within') ? storeError : 'unreachable';
     const statuses = [...deps.channels()];
-    const channels = statuses.length === 0 ? 'no channel configured' : statuses.every(([, s]) => s.up) ? 'ok' : 'degraded';
+    const channels =
+      statuses.length === 0 ? 'no channel configured' : statuses.every(([, s]) => s.up) ? 'ok' : 'degraded';
     const config = deps.configLoaded() ? 'ok' : 'not loaded';
     const ready = store === 'ok' && channels !== 'no channel configured' && config === 'ok';
     const each = Object.fromEntries(statuses.map(([name, s]) => [name, s.up ? 'up' : `down: ${s.kind ?? 'unknown'}`]));

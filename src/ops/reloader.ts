@@ -1,9 +1,9 @@
 // Reloads config, users and policies as one unit: validate first with the same loader as start-up,
 // swap only on success. A failed reload keeps the last good set, logs every problem as
 // file:line:col and sets otp_gate_config_reload_success to 0 until a later reload succeeds.
-import { ConfigError, formatProblem } from '../shared/problem.js';
 import type { GateConfig, LoadedGate } from '../config/types.js';
 import type { Logger } from '../shared/log.js';
+import { ConfigError, formatProblem } from '../shared/problem.js';
 import type { GateMetrics } from './metrics.js';
 
 export type ReloadTrigger = 'sighup' | 'file-change' | 'api';
@@ -30,15 +30,22 @@ export function createReloader(deps: ReloadDeps): Reloader {
   async function once(trigger: ReloadTrigger): Promise<boolean> {
     try {
       const next = await deps.load();
-      for (const note of needsRestart(deps.current(), next.config)) deps.log.warn({ trigger }, `reload: ${note} changed; that takes effect only after a restart`);
+      for (const note of needsRestart(deps.current(), next.config))
+        deps.log.warn({ trigger }, `reload: ${note} changed; that takes effect only after a restart`);
       deps.apply(next);
       deps.metrics.reload(true, trigger, now());
       deps.log.info({ trigger, rules: next.policy.rules.length }, 'configuration reloaded');
       return true;
     } catch (err) {
-      const problems = err instanceof ConfigError ? err.problems.map(formatProblem) : [err instanceof Error ? err.message : String(err)];
+      const problems =
+        err instanceof ConfigError
+          ? err.problems.map(formatProblem)
+          : [err instanceof Error ? err.message : String(err)];
       deps.metrics.reload(false, trigger, now());
-      deps.log.error({ trigger, problems }, `reload failed; still serving the last good configuration: ${problems.join('; ')}`);
+      deps.log.error(
+        { trigger, problems },
+        `reload failed; still serving the last good configuration: ${problems.join('; ')}`,
+      );
       return false;
     }
   }
@@ -69,7 +76,12 @@ export function needsRestart(before: GateConfig, after: GateConfig): string[] {
   if (before.server.host !== after.server.host || before.server.port !== after.server.port) notes.push('server.listen');
   if (before.server.pathPrefix !== after.server.pathPrefix) notes.push('server.path_prefix');
   if (!same(before.server.workers, after.server.workers)) notes.push('server.workers');
-  for (const [option, key] of [['headers_timeout', 'headersTimeout'], ['request_timeout', 'requestTimeout'], ['keep_alive_timeout', 'keepAliveTimeout'], ['max_connections', 'maxConnections']] as const) {
+  for (const [option, key] of [
+    ['headers_timeout', 'headersTimeout'],
+    ['request_timeout', 'requestTimeout'],
+    ['keep_alive_timeout', 'keepAliveTimeout'],
+    ['max_connections', 'maxConnections'],
+  ] as const) {
     if (before.server[key] !== after.server[key]) notes.push(`server.${option}`);
   }
   if (!same(before.store, after.store)) notes.push('store');

@@ -2,9 +2,10 @@
 // timeout and not revoked. With several workers or instances each counts what it has seen; a
 // per-request cost of one map read keeps the hot path cheap, and the map is bounded.
 import { LRUCache } from 'lru-cache';
-import type { Clock } from '../shared/clock.js';
+
 import type { SessionConfig } from '../config/types.js';
 import type { Session, Sessions } from '../session/sessions.js';
+import type { Clock } from '../shared/clock.js';
 import type { GateMetrics } from './metrics.js';
 
 /** How stale a session's last-seen time may be in the count. */
@@ -15,7 +16,10 @@ interface Seen {
   seenAt: number;
 }
 
-export function withSessionTracking(sessions: Sessions, deps: { metrics: GateMetrics; clock: Clock; config: SessionConfig; max?: number }): Sessions {
+export function withSessionTracking(
+  sessions: Sessions,
+  deps: { metrics: GateMetrics; clock: Clock; config: SessionConfig; max?: number },
+): Sessions {
   const seen = new LRUCache<string, Seen>({ max: deps.max ?? 100_000 });
   deps.metrics.activeSessions(() => {
     const now = deps.clock.now();
@@ -32,7 +36,8 @@ export function withSessionTracking(sessions: Sessions, deps: { metrics: GateMet
     if (session) {
       const now = deps.clock.now();
       const known = seen.get(session.id);
-      if (known === undefined || now - known.seenAt >= SEEN_RESOLUTION_MS) seen.set(session.id, { createdAt: session.createdAt, seenAt: now });
+      if (known === undefined || now - known.seenAt >= SEEN_RESOLUTION_MS)
+        seen.set(session.id, { createdAt: session.createdAt, seenAt: now });
     }
     return session;
   };

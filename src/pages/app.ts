@@ -1,28 +1,29 @@
 // The Koa app for everything the gate answers itself. It only wires middleware in order; each
 // concern is a factory of its own. Proxied traffic never enters Koa (see http/handler.ts).
 import Router from '@koa/router';
-import Koa from 'koa';
 import type { Context } from 'koa';
+import Koa from 'koa';
+
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Challenges } from '../challenge/challenges.js';
 import type { Deliveries } from '../channels/delivery.js';
+import type { GateState } from '../http/gate-state.js';
+import type { Handoff } from '../http/handoff.js';
+import type { Locales } from '../i18n/locales.js';
+import type { Resumes } from '../session/resumes.js';
+import type { Sessions } from '../session/sessions.js';
+import type { Signer } from '../session/signer.js';
+import type { TrustedDevices } from '../session/trusted-devices.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
-import type { Sessions } from '../session/sessions.js';
 import type { TotpEnrolments } from '../totp/totp-enrolments.js';
-import type { TrustedDevices } from '../session/trusted-devices.js';
-import type { Resumes } from '../session/resumes.js';
-import type { Signer } from '../session/signer.js';
 import type { GateCookies } from './cookies.js';
 import { GateError, text } from './gate-error.js';
-import type { GateState } from '../http/gate-state.js';
-import type { Locales } from '../i18n/locales.js';
 import { createErrorBoundary } from './middleware/error-boundary.js';
 import { createLocaleSelector } from './middleware/locale.js';
 import { createLoginPageLimit } from './middleware/login-page-limit.js';
 import { createSecurityHeaders } from './middleware/security-headers.js';
 import { createVerdictResponder } from './middleware/verdict-responder.js';
-import type { Handoff } from '../http/handoff.js';
 import type { GateKoaState, Responder } from './respond.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
 import { registerLogoutRoutes } from './routes/logout-routes.js';
@@ -75,14 +76,33 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
   app.use(createErrorBoundary(deps));
   app.use(createSecurityHeaders({ logoUrl: deps.state().config.pages.brand.logoUrl }));
   app.use(createLoginPageLimit({ ...deps, context: (ctx) => deps.handoff(ctx).rc }));
-  app.use(createVerdictResponder({ ...deps, pathPrefix, maxFormBytes: () => deps.state().config.server.maxFormBytes, outcome: (ctx) => deps.handoff(ctx).outcome, context: (ctx) => deps.handoff(ctx).rc }));
+  app.use(
+    createVerdictResponder({
+      ...deps,
+      pathPrefix,
+      maxFormBytes: () => deps.state().config.server.maxFormBytes,
+      outcome: (ctx) => deps.handoff(ctx).outcome,
+      context: (ctx) => deps.handoff(ctx).rc,
+    }),
+  );
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true, notImplemented: () => notFound(), methodNotAllowed: () => methodNotAllowed() }));
+  app.use(
+    router.allowedMethods({
+      throw: true,
+      notImplemented: () => notFound(),
+      methodNotAllowed: () => methodNotAllowed(),
+    }),
+  );
   app.use(async () => {
     throw notFound();
   });
   return app;
 }
 
-const notFound = () => new GateError(404, 'not_found', { heading: text('errors.not_found_heading'), text: text('errors.not_found_text') });
-const methodNotAllowed = () => new GateError(405, 'method_not_allowed', { heading: text('errors.method_heading'), text: text('errors.method_text') });
+const notFound = () =>
+  new GateError(404, 'not_found', { heading: text('errors.not_found_heading'), text: text('errors.not_found_text') });
+const methodNotAllowed = () =>
+  new GateError(405, 'method_not_allowed', {
+    heading: text('errors.method_heading'),
+    text: text('errors.method_text'),
+  });

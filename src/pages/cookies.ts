@@ -2,8 +2,9 @@
 // plain HTTP. The session cookie carries a signed session id; the flow cookie a signed login-flow id;
 // the language cookie the language a person picked on a page (not secret, only ever matched
 // against the locale files).
-import type { Context } from 'koa';
 import { parseCookie, stringifySetCookie } from 'cookie';
+import type { Context } from 'koa';
+
 import type { SessionConfig } from '../config/types.js';
 import type { Signer } from '../session/signer.js';
 import { randomId } from '../session/signer.js';
@@ -39,7 +40,12 @@ export function createGateCookies(config: SessionConfig, signer: Signer, pathPre
   const flowName = `${config.cookieName}_flow`;
   const langName = `${config.cookieName}_lang`;
   const deviceName = `${config.cookieName}_device`;
-  const base = { httpOnly: true, secure: config.secure, sameSite: 'lax' as const, ...(config.domain ? { domain: config.domain } : {}) };
+  const base = {
+    httpOnly: true,
+    secure: config.secure,
+    sameSite: 'lax' as const,
+    ...(config.domain ? { domain: config.domain } : {}),
+  };
   const read = (ctx: Context, name: string) => {
     const header = ctx.get('cookie');
     return header ? parseCookie(header)[name] : undefined;

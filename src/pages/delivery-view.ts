@@ -1,15 +1,16 @@
 // What the code page and its status poll say about a code's delivery: which channel, whether it
 // arrived or moved on, when another code may be asked for, and which other channels may be chosen.
 import type { ChallengeView } from '../challenge/challenges.js';
-import { TOTP } from '../policy/types.js';
 import type { Deliveries } from '../channels/delivery.js';
-import type { TemplateValues } from './templates.js';
 import type { DeliveryStatus } from '../channels/delivery-state.js';
 import { describeDelivery } from '../channels/delivery-state.js';
 import type { Translator } from '../i18n/locales.js';
+import { TOTP } from '../policy/types.js';
+import type { TemplateValues } from './templates.js';
 
 /** A channel's name in the page's language ("SMS", "短信"); an unknown channel by its config name. */
-export const channelLabel = (tr: Translator, name: string) => (tr.has(`delivery.channel_${name}`) ? tr.t(`delivery.channel_${name}`) : name);
+export const channelLabel = (tr: Translator, name: string) =>
+  tr.has(`delivery.channel_${name}`) ? tr.t(`delivery.channel_${name}`) : name;
 
 export interface DeliveryView {
   channel: string;
@@ -25,7 +26,13 @@ export interface DeliveryView {
   channels: Array<{ name: string; label: string }>;
 }
 
-export async function deliveryView(deliveries: Deliveries, flowId: string, view: ChallengeView, now: number, tr: Translator): Promise<DeliveryView> {
+export async function deliveryView(
+  deliveries: Deliveries,
+  flowId: string,
+  view: ChallengeView,
+  now: number,
+  tr: Translator,
+): Promise<DeliveryView> {
   const record = await deliveries.state(flowId);
   const status: DeliveryStatus = record
     ? describeDelivery(record)
@@ -39,7 +46,9 @@ export async function deliveryView(deliveries: Deliveries, flowId: string, view:
     resend_at: new Date(view.resendAt).toISOString(),
     resend_in_seconds: Math.max(0, Math.ceil((view.resendAt - now) / 1000)),
     expires_at: new Date(view.expiresAt).toISOString(),
-    channels: view.channels.filter((c) => c !== status.channel).map((name) => ({ name, label: channelLabel(tr, name) })),
+    channels: view.channels
+      .filter((c) => c !== status.channel)
+      .map((name) => ({ name, label: channelLabel(tr, name) })),
   };
 }
 
@@ -52,7 +61,9 @@ export function statusMessage(tr: Translator, status: DeliveryStatus): string {
     case 'sent':
       return tr.t('delivery.sent', { via });
     case 'delivered':
-      return status.switchedFrom ? tr.t('delivery.delivered_after_switch', { from, via }) : tr.t('delivery.delivered', { via });
+      return status.switchedFrom
+        ? tr.t('delivery.delivered_after_switch', { from, via })
+        : tr.t('delivery.delivered', { via });
     case 'switched':
       return tr.t('delivery.switched', { from, via });
     case 'failed':
@@ -71,7 +82,10 @@ export function codePageDeliveryValues(view: DeliveryView, prefix: string, tr: T
     status_script: `${prefix}/assets/code-status.js`,
     entry_script: `${prefix}/assets/code-entry.js`,
     // The authenticator app is not sent anything: it is used, not asked for.
-    other_channels: view.channels.map((c) => ({ name: c.name, label: c.name === TOTP ? tr.t('code.use_app') : tr.t('code.resend_via', { channel: c.label }) })),
+    other_channels: view.channels.map((c) => ({
+      name: c.name,
+      label: c.name === TOTP ? tr.t('code.use_app') : tr.t('code.resend_via', { channel: c.label }),
+    })),
   };
   for (const c of view.channels) values[`switch_to_${c.name}`] = c.label;
   return values;

@@ -1,24 +1,38 @@
 // Reading the gate's own form posts: only url-encoded bodies, size-capped, single string values,
 // a CSRF token tied to the flow or session, and same-origin navigation.
-import type { Context } from 'koa';
 import coBody from 'co-body';
+import type { Context } from 'koa';
+
 import type { Signer } from '../session/signer.js';
 import { GateError, text } from './gate-error.js';
 
 export type Form = Record<string, string>;
 
-const badRequest = (reason: ReturnType<typeof text>) => new GateError(400, 'bad_request', { heading: text('errors.form_heading'), text: reason });
+const badRequest = (reason: ReturnType<typeof text>) =>
+  new GateError(400, 'bad_request', { heading: text('errors.form_heading'), text: reason });
 
 export async function readForm(ctx: Context, limitBytes: number): Promise<Form> {
   if (!ctx.is('application/x-www-form-urlencoded')) {
-    throw new GateError(415, 'unsupported_media_type', { heading: text('errors.media_heading'), text: text('errors.media_text') });
+    throw new GateError(415, 'unsupported_media_type', {
+      heading: text('errors.media_heading'),
+      text: text('errors.media_text'),
+    });
   }
   let raw: unknown;
   try {
-    raw = await coBody.form(ctx.req, { limit: limitBytes, queryString: { depth: 0, allowDots: false, arrayLimit: 0, parameterLimit: 20 } });
+    raw = await coBody.form(ctx.req, {
+      limit: limitBytes,
+      queryString: { depth: 0, allowDots: false, arrayLimit: 0, parameterLimit: 20 },
+    });
   } catch (err) {
     const status = (err as { status?: number }).status;
-    if (status === 413) throw new GateError(413, 'payload_too_large', { heading: text('errors.too_large_heading'), text: text('errors.too_large_form') }, { cause: err });
+    if (status === 413)
+      throw new GateError(
+        413,
+        'payload_too_large',
+        { heading: text('errors.too_large_heading'), text: text('errors.too_large_form') },
+        { cause: err },
+      );
     throw badRequest(text('errors.form_unreadable'));
   }
   const form: Form = {};

@@ -1,6 +1,7 @@
 // Reads a request body as raw bytes, size-capped: webhook signatures are computed over exactly
 // the bytes the provider sent, never over a re-serialised parse.
 import type { IncomingMessage } from 'node:http';
+
 import { GateError, text } from './gate-error.js';
 
 export async function readRawBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
@@ -18,5 +19,8 @@ export async function readRawBody(req: IncomingMessage, limitBytes: number): Pro
 }
 
 function tooLarge(): GateError {
-  return new GateError(413, 'payload_too_large', { heading: text('errors.too_large_heading'), text: text('errors.too_large_request') });
+  return new GateError(413, 'payload_too_large', {
+    heading: text('errors.too_large_heading'),
+    text: text('errors.too_large_request'),
+  });
 }

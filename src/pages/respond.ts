@@ -1,10 +1,11 @@
 // One place that turns an outcome into a response: an HTML page for people (in their language,
 // with the operator's brand and a language switch), JSON for API clients.
 import type { Context } from 'koa';
+
 import type { PagesConfig } from '../config/types.js';
 import type { Locales, Translator } from '../i18n/locales.js';
 import type { GatePage, Text } from './gate-error.js';
-import type { PageName as TemplatePage, TemplateValues, Templates } from './templates.js';
+import type { PageName as TemplatePage, Templates, TemplateValues } from './templates.js';
 
 export interface GateKoaState {
   /** Per-response nonce for the page's inline style (CSP). */
@@ -42,10 +43,17 @@ export interface ResponderDeps {
 }
 
 export function createResponder(deps: ResponderDeps): Responder {
-  const texts = (ctx: Context) => deps.locales().get((ctx.state as GateKoaState).locale ?? deps.locales().defaultLocale);
+  const texts = (ctx: Context) =>
+    deps.locales().get((ctx.state as GateKoaState).locale ?? deps.locales().defaultLocale);
   const say = (tr: Translator, t: Text) => tr.t(t.key, t.params);
 
-  const render = (ctx: Context, status: number, name: PageName | 'message', values: TemplateValues, options: PageOptions = {}) => {
+  const render = (
+    ctx: Context,
+    status: number,
+    name: PageName | 'message',
+    values: TemplateValues,
+    options: PageOptions = {},
+  ) => {
     const tr = texts(ctx);
     const brand = deps.pages.brand;
     const page: TemplateValues = {
@@ -55,7 +63,11 @@ export function createResponder(deps: ResponderDeps): Responder {
       accent_color: brand.accentColor,
       nonce: (ctx.state as GateKoaState).nonce,
       title: name === 'message' ? undefined : tr.t(`${name}.title`),
-      languages: languageSwitch(deps.locales(), tr.locale, options.switchHref ?? (ctx.method === 'GET' ? ctx.originalUrl : `${deps.pathPrefix()}/login`)),
+      languages: languageSwitch(
+        deps.locales(),
+        tr.locale,
+        options.switchHref ?? (ctx.method === 'GET' ? ctx.originalUrl : `${deps.pathPrefix()}/login`),
+      ),
       ...values,
     };
     ctx.status = status;
@@ -99,5 +111,10 @@ function languageSwitch(locales: Locales, current: string, href: string): Templa
   const url = new URL(href, 'http://gate.invalid');
   url.searchParams.delete('lang');
   const base = `${url.pathname}${url.search ? `${url.search}&` : '?'}lang=`;
-  return locales.available.map((code) => ({ code, name: locales.get(code).t('language.name'), href: base + encodeURIComponent(code), current: code === current }));
+  return locales.available.map((code) => ({
+    code,
+    name: locales.get(code).t('language.name'),
+    href: base + encodeURIComponent(code),
+    current: code === current,
+  }));
 }

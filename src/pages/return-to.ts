@@ -1,7 +1,7 @@
 // Where the browser may be sent after login: a path on the current host, or an absolute http(s)
 // URL on a host the gate fronts. Anything else, however encoded, becomes "/": no open redirect.
-import { normaliseHost, normalisePath } from '../policy/normalise-path.js';
 import type { AppMatcher } from '../http/app-matcher.js';
+import { normaliseHost, normalisePath } from '../policy/normalise-path.js';
 
 const MAX_LENGTH = 4096;
 // Browsers silently drop tabs and newlines from URLs ("/\t/evil" becomes "//evil") and treat
@@ -9,7 +9,8 @@ const MAX_LENGTH = 4096;
 const UNSAFE = /[\x00-\x20\x7f\\]/;
 
 export function safeReturnTo(target: unknown, findApp: AppMatcher): string {
-  if (typeof target !== 'string' || target.length === 0 || target.length > MAX_LENGTH || UNSAFE.test(target)) return '/';
+  if (typeof target !== 'string' || target.length === 0 || target.length > MAX_LENGTH || UNSAFE.test(target))
+    return '/';
   if (target.startsWith('/')) {
     if (target.startsWith('//')) return '/';
     return normalisePath(target).ok ? target : '/';

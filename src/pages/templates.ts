@@ -4,6 +4,7 @@
 // page's text in its locale). No other logic, so an operator's templates can't introduce an injection.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import type { TextParams, Translator } from '../i18n/locales.js';
 import { fillText } from '../i18n/locales.js';
 
@@ -24,7 +25,15 @@ export interface Templates {
   render(page: Exclude<PageName, 'layout'>, values: TemplateValues, texts?: Translator): string;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;', '=': '&#61;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '`': '&#96;',
+  '=': '&#61;',
+};
 export const escapeHtml = (s: string) => s.replace(/[&<>"'`=]/g, (c) => ESCAPES[c]!);
 
 /**
@@ -38,7 +47,8 @@ export function loadTemplates(dir: string, fallbackDir: string): Templates {
     const file = existsSync(own) ? own : join(fallbackDir, `${page}.html`);
     parsed.set(page, parseTemplate(readFileSync(file, 'utf8'), file));
   }
-  const bind = (texts: Translator | undefined) => new Map([...parsed].map(([page, nodes]) => [page, emitter(bindTexts(nodes, texts))]));
+  const bind = (texts: Translator | undefined) =>
+    new Map([...parsed].map(([page, nodes]) => [page, emitter(bindTexts(nodes, texts))]));
   const untranslated = bind(undefined);
   // Translators live as long as their locales: a reload's new ones get pages of their own.
   const byLocale = new WeakMap<Translator, Map<PageName, Render>>();
@@ -54,7 +64,11 @@ export function loadTemplates(dir: string, fallbackDir: string): Templates {
 const TAG = /\{\{\{content\}\}\}|\{\{([#^/]?)\s*([a-zA-Z_][a-zA-Z0-9_.]*)\s*\}\}/g;
 
 /** `text`: the locale's text of the name, filled from the values where they do not give the name. */
-type Node = string | { kind: 'value'; name: string; text?: string } | { kind: 'content' } | { kind: 'section'; name: string; text?: string; inverted: boolean; body: Node[] };
+type Node =
+  | string
+  | { kind: 'value'; name: string; text?: string }
+  | { kind: 'content' }
+  | { kind: 'section'; name: string; text?: string; inverted: boolean; body: Node[] };
 
 /** Compiles a template once; throws naming the file and the unbalanced tag. */
 export function compileTemplate(text: string, file = '<template>'): Render {
@@ -78,7 +92,8 @@ function parseTemplate(text: string, file: string): Node[] {
       current = section.body;
     } else if (sigil === '/') {
       const open = stack.pop();
-      if (!open || open.name !== name) throw new Error(`templates: ${file}: {{/${name}}} closes ${open ? `{{#${open.name}}}` : 'nothing'}`);
+      if (!open || open.name !== name)
+        throw new Error(`templates: ${file}: {{/${name}}} closes ${open ? `{{#${open.name}}}` : 'nothing'}`);
       current = stack.at(-1)?.body ?? root;
     } else current.push({ kind: 'value', name: name! });
   }
@@ -96,7 +111,8 @@ const PLACEHOLDER = /\{[a-zA-Z_][a-zA-Z0-9_]*\}/;
  */
 function bindTexts(nodes: readonly Node[], texts: Translator | undefined): Node[] {
   const out: Node[] = [];
-  const push = (node: Node) => (typeof node === 'string' && typeof out.at(-1) === 'string' ? (out[out.length - 1] += node) : out.push(node));
+  const push = (node: Node) =>
+    typeof node === 'string' && typeof out.at(-1) === 'string' ? (out[out.length - 1] += node) : out.push(node);
   for (const node of nodes) {
     if (typeof node === 'string' || node.kind === 'content') {
       push(node);
@@ -117,7 +133,9 @@ function bindTexts(nodes: readonly Node[], texts: Translator | undefined): Node[
 
 function emitter(root: readonly Node[]): Render {
   const lookup = (node: { name: string; text?: string }, values: TemplateValues) =>
-    node.text === undefined || Object.hasOwn(values, node.name) ? values[node.name] : fillText(node.text, values as TextParams);
+    node.text === undefined || Object.hasOwn(values, node.name)
+      ? values[node.name]
+      : fillText(node.text, values as TextParams);
   const emit = (nodes: readonly Node[], values: TemplateValues, content: string): string => {
     let out = '';
     for (const node of nodes) {
@@ -128,7 +146,9 @@ function emitter(root: readonly Node[]): Render {
         const value = lookup(node, values);
         if (Array.isArray(value)) {
           if (node.inverted) out += value.length === 0 ? emit(node.body, values, content) : '';
-          else for (const item of value as readonly TemplateValues[]) out += emit(node.body, { ...values, ...item }, content);
+          else
+            for (const item of value as readonly TemplateValues[])
+              out += emit(node.body, { ...values, ...item }, content);
         } else if (Boolean(value) !== node.inverted) out += emit(node.body, values, content);
       }
     }

@@ -3,10 +3,10 @@
 // denies everything: a caller that ignores the problems still fails closed.
 import { formatDuration, parseDuration } from '../shared/duration.js';
 import type { Problem } from '../shared/problem.js';
-import { hostCondition, methodCondition, networkCondition, pathCondition } from './conditions.js';
-import { lintPolicy } from './lint.js';
-import type { LintEntry } from './lint.js';
 import type { Condition } from './conditions.js';
+import { hostCondition, methodCondition, networkCondition, pathCondition } from './conditions.js';
+import type { LintEntry } from './lint.js';
+import { lintPolicy } from './lint.js';
 import type { CompiledPolicy, CompiledRule, Factor, MissReason, RawRule, RequestFacts, RuleOrigin } from './types.js';
 
 export interface RuleSource {
@@ -43,12 +43,22 @@ export function compilePolicy(rules: ReadonlyArray<RuleSource>, ctx: CompileCont
     let broken = false;
     const report: Report = (option, message, severity = 'error') => {
       if (severity === 'error') broken = true;
-      problems.push({ ...at(source.origin), path: option ? `${source.path}.${option}` : source.path, message, severity });
+      problems.push({
+        ...at(source.origin),
+        path: option ? `${source.path}.${option}` : source.path,
+        message,
+        severity,
+      });
     };
     const { rule } = compileRule(source, index, n, ctx, report);
     lintEntries.push({ raw: source.raw, rule, path: source.path, broken });
     const twin = byName.get(rule.name);
-    if (twin) report('name', `rule name "${rule.name}" is also used at ${where(twin.origin)}; explain and audit lines will not tell them apart`, 'warning');
+    if (twin)
+      report(
+        'name',
+        `rule name "${rule.name}" is also used at ${where(twin.origin)}; explain and audit lines will not tell them apart`,
+        'warning',
+      );
     else byName.set(rule.name, rule);
     compiled.push(rule);
   });
@@ -63,7 +73,11 @@ function compileRule(source: RuleSource, index: number, n: number, ctx: CompileC
   const { raw, origin } = source;
   const conditions: Condition[] = [];
   // Cheapest first: the first condition that misses ends the rule.
-  const add = (list: string[] | undefined, option: string, build: (l: string[], r: Report) => Condition | undefined) => {
+  const add = (
+    list: string[] | undefined,
+    option: string,
+    build: (l: string[], r: Report) => Condition | undefined,
+  ) => {
     if (list === undefined) return;
     if (list.length === 0) return report(option, `${option}: [] matches nothing; leave ${option} out to match any`);
     const condition = build(list, report);
@@ -94,7 +108,10 @@ function compileRule(source: RuleSource, index: number, n: number, ctx: CompileC
   return { rule, conditionCount: conditions.length };
 }
 
-type ChallengeParts = Pick<CompiledRule, 'users' | 'groups' | 'channels' | 'sessionLifetime' | 'factors' | 'maxSessionAge' | 'trustedDevice'>;
+type ChallengeParts = Pick<
+  CompiledRule,
+  'users' | 'groups' | 'channels' | 'sessionLifetime' | 'factors' | 'maxSessionAge' | 'trustedDevice'
+>;
 
 const CHALLENGE_ONLY = ['channels', 'session_lifetime', 'factors', 'max_session_age', 'trusted_device'] as const;
 
@@ -102,14 +119,27 @@ function compileChallenge(raw: RawRule, ctx: CompileContext, report: Report): Ch
   if (raw.action !== 'challenge') {
     // They cannot apply: no session is looked at before a bypass or deny, so they would only
     // suggest a restriction (or an exception) that is not there.
-    const why = raw.action === 'bypass' ? 'a bypass rule lets everyone through without signing in' : 'a deny rule refuses everyone, signed in or not';
+    const why =
+      raw.action === 'bypass'
+        ? 'a bypass rule lets everyone through without signing in'
+        : 'a deny rule refuses everyone, signed in or not';
     if (raw.users !== undefined) report('users', `users/groups apply only to challenge rules: ${why}`);
     if (raw.groups !== undefined) report('groups', `users/groups apply only to challenge rules: ${why}`);
-    for (const option of CHALLENGE_ONLY) if (raw[option] !== undefined) report(option, `${option} applies only to challenge rules`);
-    return { users: undefined, groups: undefined, channels: [], sessionLifetime: ctx.defaultLifetimeMs, factors: [], maxSessionAge: undefined, trustedDevice: undefined };
+    for (const option of CHALLENGE_ONLY)
+      if (raw[option] !== undefined) report(option, `${option} applies only to challenge rules`);
+    return {
+      users: undefined,
+      groups: undefined,
+      channels: [],
+      sessionLifetime: ctx.defaultLifetimeMs,
+      factors: [],
+      maxSessionAge: undefined,
+      trustedDevice: undefined,
+    };
   }
   for (const option of ['users', 'groups'] as const) {
-    if (raw[option]?.length === 0) report(option, `${option}: [] admits nobody; leave ${option} out to admit any known user`);
+    if (raw[option]?.length === 0)
+      report(option, `${option}: [] admits nobody; leave ${option} out to admit any known user`);
   }
   return {
     users: raw.users && new Set(raw.users.map((u) => u.toLowerCase())),
@@ -125,7 +155,8 @@ function compileChallenge(raw: RawRule, ctx: CompileContext, report: Report): Ch
 /** Always ends with the one-time code, asked last: a password alone is not what this gate is for. */
 function compileFactors(listed: Factor[] | undefined, report: Report): readonly Factor[] {
   if (listed === undefined) return ['otp'];
-  if (!listed.includes('otp')) report('factors', 'factors must include "otp": a password alone is not a second factor; write ["password", "otp"]');
+  if (!listed.includes('otp'))
+    report('factors', 'factors must include "otp": a password alone is not a second factor; write ["password", "otp"]');
   if (new Set(listed).size !== listed.length) report('factors', 'a factor is listed twice', 'warning');
   return listed.includes('password') ? ['password', 'otp'] : ['otp'];
 }
@@ -140,7 +171,8 @@ function positiveDuration(text: string | undefined, option: string, report: Repo
 
 function compileChannels(listed: string[] | undefined, ctx: CompileContext, report: Report): readonly string[] {
   if (listed === undefined) {
-    if (ctx.channels.length === 0) report('action', 'no channel is configured, so this challenge could never send a code');
+    if (ctx.channels.length === 0)
+      report('action', 'no channel is configured, so this challenge could never send a code');
     return ctx.channels;
   }
   const out: string[] = [];
@@ -151,14 +183,19 @@ function compileChannels(listed: string[] | undefined, ctx: CompileContext, repo
     } else if (out.includes(name)) report(`channels[${i}]`, `channel "${name}" is listed twice`, 'warning');
     else out.push(name);
   });
-  if (listed.length === 0) report('channels', 'channels: [] could never send a code; leave channels out to use every configured channel');
+  if (listed.length === 0)
+    report('channels', 'channels: [] could never send a code; leave channels out to use every configured channel');
   return out;
 }
 
 function compileLifetime(text: string | undefined, ctx: CompileContext, report: Report): number {
   const ms = positiveDuration(text, 'session_lifetime', report);
   if (ms !== undefined && ms > ctx.defaultLifetimeMs) {
-    report('session_lifetime', `${text} is longer than session.lifetime (${formatDuration(ctx.defaultLifetimeMs)}), which ends every session first`, 'warning');
+    report(
+      'session_lifetime',
+      `${text} is longer than session.lifetime (${formatDuration(ctx.defaultLifetimeMs)}), which ends every session first`,
+      'warning',
+    );
   }
   return ms ?? ctx.defaultLifetimeMs;
 }

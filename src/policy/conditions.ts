@@ -1,10 +1,10 @@
 // The four conditions a rule can set (hosts, methods, networks, paths), each compiled once into
 // a test that allocates nothing and a description of why a request missed it, for explain.
-import { compileHostGlob } from './host-glob.js';
-import type { HostTest } from './host-glob.js';
 import { inNetworks, parseNetworks } from '../shared/net/ip-networks.js';
-import { compilePathGlob } from './path-glob.js';
+import type { HostTest } from './host-glob.js';
+import { compileHostGlob } from './host-glob.js';
 import type { PathTest } from './path-glob.js';
+import { compilePathGlob } from './path-glob.js';
 import type { MissReason, RequestFacts } from './types.js';
 
 export interface Condition {
@@ -18,10 +18,41 @@ export type Report = (option: string, message: string) => void;
 
 /** Every method Node's HTTP parser accepts (http.METHODS): anything else can never arrive. */
 const KNOWN_METHODS: ReadonlySet<string> = new Set([
-  'ACL', 'BIND', 'CHECKOUT', 'CONNECT', 'COPY', 'DELETE', 'GET', 'HEAD', 'LINK', 'LOCK', 'M-SEARCH',
-  'MERGE', 'MKACTIVITY', 'MKCALENDAR', 'MKCOL', 'MOVE', 'NOTIFY', 'OPTIONS', 'PATCH', 'POST',
-  'PROPFIND', 'PROPPATCH', 'PURGE', 'PUT', 'QUERY', 'REBIND', 'REPORT', 'SEARCH', 'SOURCE',
-  'SUBSCRIBE', 'TRACE', 'UNBIND', 'UNLINK', 'UNLOCK', 'UNSUBSCRIBE',
+  'ACL',
+  'BIND',
+  'CHECKOUT',
+  'CONNECT',
+  'COPY',
+  'DELETE',
+  'GET',
+  'HEAD',
+  'LINK',
+  'LOCK',
+  'M-SEARCH',
+  'MERGE',
+  'MKACTIVITY',
+  'MKCALENDAR',
+  'MKCOL',
+  'MOVE',
+  'NOTIFY',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PROPFIND',
+  'PROPPATCH',
+  'PURGE',
+  'PUT',
+  'QUERY',
+  'REBIND',
+  'REPORT',
+  'SEARCH',
+  'SOURCE',
+  'SUBSCRIBE',
+  'TRACE',
+  'UNBIND',
+  'UNLINK',
+  'UNLOCK',
+  'UNSUBSCRIBE',
 ]);
 
 /** `["a", "b"]`, the way explain and problems show a list of what was written. */
@@ -57,7 +88,11 @@ export function hostCondition(globs: readonly string[], report: Report): Conditi
  * Undefined when the paths allow any path. Bad entries are reported and left out. Case-insensitive
  * conditions compare lower-cased paths (see compilePathGlob for why restricting rules use them).
  */
-export function pathCondition(globs: readonly string[], report: Report, caseInsensitive = false): Condition | undefined {
+export function pathCondition(
+  globs: readonly string[],
+  report: Report,
+  caseInsensitive = false,
+): Condition | undefined {
   const exact = new Set<string>();
   const tests: PathTest[] = [];
   let any = false;
@@ -76,7 +111,8 @@ export function pathCondition(globs: readonly string[], report: Report, caseInse
       for (let i = 0; i < tests.length; i++) if (tests[i]!(facts.path)) return true;
       return false;
     },
-    describe: (facts) => `path ${JSON.stringify(facts.path)} matches none of ${quoteList(globs)}${caseInsensitive ? ' (in any case)' : ''}`,
+    describe: (facts) =>
+      `path ${JSON.stringify(facts.path)} matches none of ${quoteList(globs)}${caseInsensitive ? ' (in any case)' : ''}`,
   };
 }
 

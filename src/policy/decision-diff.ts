@@ -3,8 +3,8 @@
 // decisions come from the one engine (decide/admits via outcomeOf); this only reads them.
 import { formatDuration } from '../shared/duration.js';
 import { decide } from './decide.js';
-import { outcomeOf } from './outcome.js';
 import type { Outcome, Visitor } from './outcome.js';
+import { outcomeOf } from './outcome.js';
 import type { CompiledPolicy, CompiledRule, Decision, RequestFacts } from './types.js';
 
 export interface Evaluation {
@@ -83,7 +83,10 @@ function compareAdmits(was: CompiledRule, now: CompiledRule, change: DecisionCha
     else if (!nowAny) change.closes.push(`now admits only ${who(now)} (was any known user)`);
     return;
   }
-  for (const [kind, before, after] of [['users', was.users, now.users], ['groups', was.groups, now.groups]] as const) {
+  for (const [kind, before, after] of [
+    ['users', was.users, now.users],
+    ['groups', was.groups, now.groups],
+  ] as const) {
     const added = [...(after ?? [])].filter((x) => !before?.has(x));
     const removed = [...(before ?? [])].filter((x) => !after?.has(x));
     if (added.length > 0) change.opens.push(`now admits ${kind} [${added.join(', ')}]`);

@@ -2,7 +2,7 @@
 // and why, the decision, and, given a user, whether that person would get through.
 import { formatDuration } from '../shared/duration.js';
 import { admits } from './decide.js';
-import { describedProof, SHORTFALL_TEXT, shortfall } from './proof.js';
+import { describedProof, shortfall, SHORTFALL_TEXT } from './proof.js';
 import type { CompiledRule, Decision, Factor, RequestFacts, Subject, TraceStep } from './types.js';
 
 export interface ExplainSubject extends Subject {
@@ -62,7 +62,8 @@ export function needsText(rule: CompiledRule): string {
     `session lifetime ${formatDuration(rule.sessionLifetime)}`,
   ];
   if (rule.maxSessionAge !== undefined) parts.push(`step-up after ${formatDuration(rule.maxSessionAge)}`);
-  if (rule.trustedDevice !== undefined) parts.push(`trusted browsers honoured for ${formatDuration(rule.trustedDevice)}`);
+  if (rule.trustedDevice !== undefined)
+    parts.push(`trusted browsers honoured for ${formatDuration(rule.trustedDevice)}`);
   return parts.join('; ');
 }
 
@@ -85,8 +86,16 @@ function subjectLines(decision: Decision, subject: ExplainSubject): string[] {
     const age = formatDuration(subject.sessionAgeMs);
     const proof = describedProof({ ...subject, sessionAgeMs: subject.sessionAgeMs });
     const short = shortfall(rule, proof);
-    lines.push(short === undefined ? `a session ${age} old (factors ${proof.factors.join(' + ')}) is enough for this rule` : `a session ${age} old: ${SHORTFALL_TEXT[short]}`);
+    lines.push(
+      short === undefined
+        ? `a session ${age} old (factors ${proof.factors.join(' + ')}) is enough for this rule`
+        : `a session ${age} old: ${SHORTFALL_TEXT[short]}`,
+    );
   }
-  lines.push(admits(rule, subject) ? `${who}: admitted` : `${who}: not admitted (the rule ${admitsText(rule)}): denied after sign-in`);
+  lines.push(
+    admits(rule, subject)
+      ? `${who}: admitted`
+      : `${who}: not admitted (the rule ${admitsText(rule)}): denied after sign-in`,
+  );
   return lines;
 }

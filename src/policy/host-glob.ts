@@ -26,7 +26,8 @@ export function compileHostGlob(glob: string): CompiledHostGlob {
       ? { ok: false, reason: `host "${glob}": "*" and "**" must stand for whole labels, as in "*.example.com"` }
       : { ok: false, reason: `host "${glob}" is not a host name (letters, digits, "-" and "." only)` };
   }
-  if (labels.indexOf('**') > 0) return { ok: false, reason: `host "${glob}": "**" may only be the leftmost label, as in "**.example.com"` };
+  if (labels.indexOf('**') > 0)
+    return { ok: false, reason: `host "${glob}": "**" may only be the leftmost label, as in "**.example.com"` };
   if (!text.includes('*')) return exactHost(text);
 
   let source = labels[0] === '**' ? '(?:[^.]+\\.)*' : '';

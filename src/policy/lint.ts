@@ -23,7 +23,12 @@ export function lintPolicy(entries: readonly LintEntry[]): Problem[] {
     const shadow = earlier.find((e) => coversRule(e.raw, later.raw));
     if (shadow) {
       const how = isCatchAll(shadow.raw) ? 'matches every request' : 'matches every request this one does';
-      problems.push(warning(later, `rule "${later.rule.name}" is never reached: rule "${shadow.rule.name}" (${where(shadow.rule.origin)}) before it ${how}`));
+      problems.push(
+        warning(
+          later,
+          `rule "${later.rule.name}" is never reached: rule "${shadow.rule.name}" (${where(shadow.rule.origin)}) before it ${how}`,
+        ),
+      );
       return;
     }
     for (const first of earlier) {

@@ -86,7 +86,15 @@ function isDotWithParams(segment: string): boolean {
 // Sub-delims and ":" "@" are legal in a path segment (RFC 3986 pchar) and mean themselves to every
 // upstream; encodeURIComponent escapes some of them, which is harmless but noisy in upstream logs.
 const PCHAR_KEEP: Readonly<Record<string, string>> = {
-  '%2F': '/', '%3A': ':', '%40': '@', '%24': '$', '%26': '&', '%2B': '+', '%2C': ',', '%3B': ';', '%3D': '=',
+  '%2F': '/',
+  '%3A': ':',
+  '%40': '@',
+  '%24': '$',
+  '%26': '&',
+  '%2B': '+',
+  '%2C': ',',
+  '%3B': ';',
+  '%3D': '=',
 };
 const KEEP_ESCAPES = /%(?:2F|3A|40|24|26|2B|2C|3B|3D)/g;
 const NOTHING_TO_ENCODE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;

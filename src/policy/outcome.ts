@@ -2,7 +2,7 @@
 // session is older than the rule allows) or deny (a deny rule, or a rule that does not admit
 // them). The same order of questions as the gate's authorizer; pure, for policy-test and policy-diff.
 import { admits } from './decide.js';
-import { describedProof, SHORTFALL_TEXT, shortfall } from './proof.js';
+import { describedProof, shortfall, SHORTFALL_TEXT } from './proof.js';
 import type { Decision, Factor, Subject } from './types.js';
 
 export type Outcome = 'pass' | 'challenge' | 'deny';
@@ -27,7 +27,8 @@ export interface OutcomeResult {
 /** `visitor` undefined is someone without a session. */
 export function outcomeOf(decision: Decision, visitor: Visitor | undefined): OutcomeResult {
   if (decision.action === 'bypass') return { outcome: 'pass', reason: 'no sign-in needed' };
-  if (decision.action === 'deny') return { outcome: 'deny', reason: decision.rule ? 'a deny rule' : 'no rule matched (default deny)' };
+  if (decision.action === 'deny')
+    return { outcome: 'deny', reason: decision.rule ? 'a deny rule' : 'no rule matched (default deny)' };
   const rule = decision.rule;
   if (visitor === undefined) return { outcome: 'challenge', reason: 'no session: asked for a code' };
   const short = shortfall(rule, describedProof(visitor));

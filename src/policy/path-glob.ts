@@ -39,7 +39,10 @@ export function compilePathGlob(glob: string, options: { caseInsensitive?: boole
     return { ok: false, reason: `path "${glob}" has "//", "." or ".." segments, which normalised paths never have` };
   }
   if (PERCENT_ESCAPE.test(glob)) {
-    return { ok: false, reason: `path "${glob}" is percent-encoded: paths are matched decoded, so write " " rather than "%20"` };
+    return {
+      ok: false,
+      reason: `path "${glob}" is percent-encoded: paths are matched decoded, so write " " rather than "%20"`,
+    };
   }
   if (!GLOB_SYNTAX.test(glob)) {
     if (!nocase) return { ok: true, exact: glob, test: (path) => path === glob };
@@ -58,7 +61,10 @@ export function compilePathGlob(glob: string, options: { caseInsensitive?: boole
     const short = picomatch.makeRe(rest, options);
     return { ok: true, test: (path) => re.test(path) || short.test(path) };
   } catch (error) {
-    return { ok: false, reason: `path "${glob}" is not a valid glob: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ok: false,
+      reason: `path "${glob}" is not a valid glob: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }
 
@@ -68,7 +74,8 @@ export function compilePathGlob(glob: string, options: { caseInsensitive?: boole
  * each keeps matching linear in practice; more is refused with a way out.
  */
 function backtrackingRisk(glob: string): string | undefined {
-  if (picomatch.scan(glob, OPTIONS).isExtglob) return 'extglobs such as "+(a|b)" are not supported; list the alternatives as separate globs';
+  if (picomatch.scan(glob, OPTIONS).isExtglob)
+    return 'extglobs such as "+(a|b)" are not supported; list the alternatives as separate globs';
   const segments = glob.split('/');
   let innerGlobstars = 0;
   for (let i = 1; i < segments.length; i++) {

@@ -1,6 +1,7 @@
 // The policy file as written: `rules:`, each a strict object. Shape only; globs, networks,
 // methods, channels and cross-option rules are checked by compilePolicy, which knows the config.
 import { z } from 'zod';
+
 import { DURATION_PATTERN } from '../shared/duration.js';
 import type { RawRule } from './types.js';
 
@@ -12,36 +13,62 @@ const METHOD = /^[A-Z]+(?:-[A-Z]+)*$/;
 
 /** An optional duration written in a policy or a policy test case ("30m", "12h", "1h30m"). */
 export const optionalDuration = (description: string) =>
-  z.string().regex(new RegExp(DURATION_PATTERN), { error: 'expected a duration like "30m", "12h" or "1h30m"' }).optional().describe(description);
+  z
+    .string()
+    .regex(new RegExp(DURATION_PATTERN), { error: 'expected a duration like "30m", "12h" or "1h30m"' })
+    .optional()
+    .describe(description);
 
 /** What a person proves, as rules and test cases list it. */
 export const factorsSchema = z.array(z.enum(['password', 'otp'])).min(1);
 
 export const ruleSchema = z.strictObject({
   name: z.string().min(1).optional().describe('Shown by explain and in audit lines; "<file>#<n>" when absent.'),
-  hosts: list('Host globs: "wiki.example.com", "*.example.com" (one label), "**.example.com" (any depth, and the domain itself), "*" (any). Absent = any host.'),
-  paths: list('Path globs on the decoded, normalised path, never the query: "/health", "/admin/**", "/**/*.css". Absent = any path.'),
+  hosts: list(
+    'Host globs: "wiki.example.com", "*.example.com" (one label), "**.example.com" (any depth, and the domain itself), "*" (any). Absent = any host.',
+  ),
+  paths: list(
+    'Path globs on the decoded, normalised path, never the query: "/health", "/admin/**", "/**/*.css". Absent = any path.',
+  ),
   methods: z
     .array(z.string().toUpperCase().regex(METHOD, { error: 'expected an HTTP method like "GET"' }))
     .min(1)
     .optional()
     .describe('HTTP methods, e.g. ["GET", "HEAD"]. Absent = any method.'),
   networks: list('Client networks: CIDRs ("10.0.0.0/8", "2001:db8::/32") or single addresses. Absent = any address.'),
-  action: z.enum(['bypass', 'deny', 'challenge']).describe('bypass: forward with no sign-in; deny: refuse; challenge: require a one-time code.'),
-  users: list('challenge only: users who may pass (any listed user or member of a listed group). Absent with groups = any known user.'),
+  action: z
+    .enum(['bypass', 'deny', 'challenge'])
+    .describe('bypass: forward with no sign-in; deny: refuse; challenge: require a one-time code.'),
+  users: list(
+    'challenge only: users who may pass (any listed user or member of a listed group). Absent with groups = any known user.',
+  ),
   groups: list('challenge only: groups whose members may pass.'),
-  channels: list('challenge only: channels to send the code over, in order of preference. Absent = every configured channel.'),
-  session_lifetime: optionalDuration('challenge only: how long a sign-in under this rule lasts, e.g. "1h". Absent = session.lifetime.'),
+  channels: list(
+    'challenge only: channels to send the code over, in order of preference. Absent = every configured channel.',
+  ),
+  session_lifetime: optionalDuration(
+    'challenge only: how long a sign-in under this rule lasts, e.g. "1h". Absent = session.lifetime.',
+  ),
   factors: factorsSchema
     .optional()
-    .describe('challenge only: what a person must prove: ["otp"] (a one-time code, the default) or ["password", "otp"] (password first, then a code).'),
-  max_session_age: optionalDuration('challenge only: step-up. A session whose factors were proven longer ago than this is asked again (keeping the request), e.g. "10m". Absent = only the session lifetime.'),
-  trusted_device: optionalDuration('challenge only: offer "trust this browser" for this long (e.g. "30d"); a browser trusted within it skips the one-time code here. Absent = never offered, never honoured.'),
+    .describe(
+      'challenge only: what a person must prove: ["otp"] (a one-time code, the default) or ["password", "otp"] (password first, then a code).',
+    ),
+  max_session_age: optionalDuration(
+    'challenge only: step-up. A session whose factors were proven longer ago than this is asked again (keeping the request), e.g. "10m". Absent = only the session lifetime.',
+  ),
+  trusted_device: optionalDuration(
+    'challenge only: offer "trust this browser" for this long (e.g. "30d"); a browser trusted within it skips the one-time code here. Absent = never offered, never honoured.',
+  ),
 });
 
 export const policyFileSchema = z
   .strictObject({
-    rules: z.array(ruleSchema).describe('Evaluated in order across files (file names sorted); the first rule that matches decides; no match is deny.'),
+    rules: z
+      .array(ruleSchema)
+      .describe(
+        'Evaluated in order across files (file names sorted); the first rule that matches decides; no match is deny.',
+      ),
   })
   .meta({ title: 'otp-gate policy' });
 

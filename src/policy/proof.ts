@@ -21,7 +21,8 @@ export function shortfall(rule: CompiledRule, proof: ProofFacts): Shortfall | un
   if (proof.sessionAgeMs >= rule.sessionLifetime) return 'lifetime';
   if (rule.maxSessionAge !== undefined && proof.provenAgeMs >= rule.maxSessionAge) return 'stale';
   for (let i = 0; i < rule.factors.length; i++) if (!proof.factors.includes(rule.factors[i]!)) return 'factors';
-  if (proof.deviceAgeMs !== undefined && (rule.trustedDevice === undefined || proof.deviceAgeMs >= rule.trustedDevice)) return 'device';
+  if (proof.deviceAgeMs !== undefined && (rule.trustedDevice === undefined || proof.deviceAgeMs >= rule.trustedDevice))
+    return 'device';
   return undefined;
 }
 
@@ -29,7 +30,12 @@ export function shortfall(rule: CompiledRule, proof: ProofFacts): Shortfall | un
  * A session as the policy tools describe one: a one-time code proven when the session was made,
  * unless the description says otherwise.
  */
-export function describedProof(session: { sessionAgeMs: number; provenAgeMs?: number; factors?: readonly Factor[]; deviceAgeMs?: number }): ProofFacts {
+export function describedProof(session: {
+  sessionAgeMs: number;
+  provenAgeMs?: number;
+  factors?: readonly Factor[];
+  deviceAgeMs?: number;
+}): ProofFacts {
   return {
     sessionAgeMs: session.sessionAgeMs,
     provenAgeMs: session.provenAgeMs ?? session.sessionAgeMs,

@@ -2,12 +2,12 @@
 // earlier one matches too, so the later rule can never decide. Sound, not complete: each test
 // answers true only when coverage is certain for the glob shapes the engine accepts, and false
 // when unsure, so the lint never calls a reachable rule dead.
-import { inNetworks, parseNetworks } from '../shared/net/ip-networks.js';
 import type { NetworkSet } from '../shared/net/ip-networks.js';
-import { compileHostGlob as compileHost } from './host-glob.js';
+import { inNetworks, parseNetworks } from '../shared/net/ip-networks.js';
 import type { CompiledHostGlob } from './host-glob.js';
-import { compilePathGlob as compilePath } from './path-glob.js';
+import { compileHostGlob as compileHost } from './host-glob.js';
 import type { CompiledPathGlob } from './path-glob.js';
+import { compilePathGlob as compilePath } from './path-glob.js';
 import type { RawRule } from './types.js';
 
 // The lint compares every pair of rules: each glob and network is compiled once, not per pair.
@@ -35,7 +35,12 @@ export function coversRule(earlier: RawRule, later: RawRule): boolean {
   return (
     coversList(earlier.paths, later.paths, (g) => g === '/**', coversPath) &&
     coversCase(earlier, later) &&
-    coversList(earlier.methods, later.methods, () => false, (e, l) => e.toUpperCase() === l.toUpperCase()) &&
+    coversList(
+      earlier.methods,
+      later.methods,
+      () => false,
+      (e, l) => e.toUpperCase() === l.toUpperCase(),
+    ) &&
     coversList(earlier.networks, later.networks, () => false, coversNetwork) &&
     coversList(earlier.hosts, later.hosts, isAnyHost, coversHost)
   );

@@ -9,7 +9,10 @@ const MAX_CANDIDATES = 24;
 // Requests tried per pair of rules: keeps the lint of a large policy fast at start-up and reload.
 const MAX_TRIES = 4096;
 
-export function findOverlap(a: { raw: RawRule; rule: CompiledRule }, b: { raw: RawRule; rule: CompiledRule }): RequestFacts | undefined {
+export function findOverlap(
+  a: { raw: RawRule; rule: CompiledRule },
+  b: { raw: RawRule; rule: CompiledRule },
+): RequestFacts | undefined {
   const methods = methodCandidates(a.raw.methods, b.raw.methods);
   if (methods.length === 0 || isDisjoint(a.raw, b.raw)) return undefined;
   const hosts = hostCandidates([...(a.raw.hosts ?? []), ...(b.raw.hosts ?? [])]);
@@ -35,8 +38,11 @@ export function findOverlap(a: { raw: RawRule; rule: CompiledRule }, b: { raw: R
  * starts ("/app1/", "/app2/") are not one a prefix of the other can match no path in common.
  */
 function isDisjoint(a: RawRule, b: RawRule): boolean {
-  const some = (x: readonly string[] | undefined, y: readonly string[] | undefined, meet: (p: string, q: string) => boolean) =>
-    x === undefined || y === undefined || x.some((p) => y.some((q) => meet(p, q)));
+  const some = (
+    x: readonly string[] | undefined,
+    y: readonly string[] | undefined,
+    meet: (p: string, q: string) => boolean,
+  ) => x === undefined || y === undefined || x.some((p) => y.some((q) => meet(p, q)));
   const nested = (p: string, q: string) => coversNetwork(p, q) || coversNetwork(q, p);
   const prefixed = (p: string, q: string) => {
     // Lower-cased: restricting rules may match paths in any case.
@@ -52,7 +58,9 @@ function methodCandidates(a: readonly string[] | undefined, b: readonly string[]
   if (a === undefined) return upper(b!).slice(0, 1);
   if (b === undefined) return upper(a).slice(0, 1);
   const inB = new Set(upper(b));
-  return upper(a).filter((m) => inB.has(m)).slice(0, 1);
+  return upper(a)
+    .filter((m) => inB.has(m))
+    .slice(0, 1);
 }
 
 /** Each host glob made concrete ("*" → "x", "**." → none and one label); a stand-in when none are set. */
@@ -62,7 +70,10 @@ function hostCandidates(globs: readonly string[]): string[] {
     const text = glob.toLowerCase().replace(/\.$/, '');
     if (text === '*' || text === '**') continue;
     const rest = text.startsWith('**.') ? text.slice(3) : text;
-    const concrete = rest.split('.').map((l) => (l === '*' ? 'x' : l)).join('.');
+    const concrete = rest
+      .split('.')
+      .map((l) => (l === '*' ? 'x' : l))
+      .join('.');
     out.add(concrete);
     if (rest !== text) out.add(`x.${concrete}`);
   }
@@ -104,7 +115,10 @@ function pathCandidates(a: readonly string[], b: readonly string[]): string[] {
 
 /** One path a glob matches, made by filling each wildcard with the simplest text; undefined when unsure. */
 function concretePath(glob: string): string | undefined {
-  const segments = glob.split('/').slice(1).filter((s) => s !== '**');
+  const segments = glob
+    .split('/')
+    .slice(1)
+    .filter((s) => s !== '**');
   const filled: string[] = [];
   for (const segment of segments) {
     const text = segment

@@ -21,7 +21,9 @@ const key = (flowId: string) => `resume:${flowId}`;
 export function createResumes(deps: { store: Store; lifetimeMs: number }): Resumes {
   return {
     async keep(flowId, target, body) {
-      await guardStore('keeping a form post across sign-in', () => deps.store.set(key(flowId), JSON.stringify({ t: target, b: body }), deps.lifetimeMs));
+      await guardStore('keeping a form post across sign-in', () =>
+        deps.store.set(key(flowId), JSON.stringify({ t: target, b: body }), deps.lifetimeMs),
+      );
     },
 
     async take(flowId, target) {

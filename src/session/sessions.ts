@@ -2,9 +2,10 @@
 // interface so every backend behaves the same: absolute lifetime, idle timeout, revocation
 // by deleting the record, and a fresh id at every login (no fixation).
 import { LRUCache } from 'lru-cache';
-import type { Clock } from '../shared/clock.js';
+
 import type { SessionConfig } from '../config/types.js';
 import type { Factor } from '../policy/types.js';
+import type { Clock } from '../shared/clock.js';
 import type { Store } from '../store/store.js';
 import { StoreError } from '../store/store.js';
 import type { Signer } from './signer.js';
@@ -104,7 +105,8 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
   const forget = (match: (v: Verified) => boolean) => {
     for (const [cookie, v] of verified.entries()) if (match(v)) verified.delete(cookie);
   };
-  const isOver = (record: SessionRecord, now: number) => now - record.c >= config.lifetime || now - record.s >= config.idleTimeout;
+  const isOver = (record: SessionRecord, now: number) =>
+    now - record.c >= config.lifetime || now - record.s >= config.idleTimeout;
 
   function cached(cookie: string | undefined): Session | undefined {
     if (!cookie) return undefined;
@@ -123,7 +125,12 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
       const now = clock.now();
       const id = randomId();
       const record: SessionRecord = {
-        u: user, c: now, s: now, f: [...proof.factors], a: now, m: proof.method,
+        u: user,
+        c: now,
+        s: now,
+        f: [...proof.factors],
+        a: now,
+        m: proof.method,
         ...(proof.deviceTrustedAt === undefined ? {} : { d: proof.deviceTrustedAt }),
       };
       try {

@@ -2,6 +2,7 @@
 // every key verifies. A purpose string separates uses, so a CSRF token can never pass as a
 // session cookie and the other way round.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+
 import { randomText } from '../shared/random-text.js';
 
 export interface Signer {

@@ -1,7 +1,7 @@
 // ${NAME} substitution in a parsed YAML document's string values, before validation, so
 // secrets can live in the environment; `$${` writes a literal `${`.
-import { visit } from 'yaml';
 import type { Document, Node } from 'yaml';
+import { visit } from 'yaml';
 
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
@@ -60,7 +60,9 @@ function expand(text: string, env: NodeJS.ProcessEnv): Expansion {
       }
       const name = text.slice(i + 2, end);
       if (!ENV_NAME.test(name)) {
-        out.invalid.push(`"\${${name}}" is not a valid variable reference: names use A-Z, 0-9 and _ and do not start with a digit`);
+        out.invalid.push(
+          `"\${${name}}" is not a valid variable reference: names use A-Z, 0-9 and _ and do not start with a digit`,
+        );
       } else {
         out.names.push(name);
         const value = env[name];

@@ -29,7 +29,9 @@ export class ListenError extends Error {
 
 /** Listens on host:port; rejects with a ListenError whose hint names the setting to change. */
 export function listen(server: Server, listenOn: { host: string; port: number }, hint: string): Promise<void> {
-  const address = listenOn.host.includes(':') ? `[${listenOn.host}]:${listenOn.port}` : `${listenOn.host}:${listenOn.port}`;
+  const address = listenOn.host.includes(':')
+    ? `[${listenOn.host}]:${listenOn.port}`
+    : `${listenOn.host}:${listenOn.port}`;
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       reject(new ListenError(address, REASONS[err.code ?? ''] ?? `${err.code ?? err.message}.`, hint, { cause: err }));

@@ -1,8 +1,9 @@
 // Operational logs as JSON lines (pino). Audit events go elsewhere (audit/). Two guards keep
 // secrets out: every error is reduced to safe fields (safe-error.ts), and each line is scrubbed of
 // the configured secret values, so one that reaches a log call by another road is still hidden.
-import { pino } from 'pino';
 import type { Logger as PinoLogger } from 'pino';
+import { pino } from 'pino';
+
 import { safeError } from './safe-error.js';
 
 export type Logger = PinoLogger;
@@ -28,7 +29,23 @@ export function createLogger(config: LogConfig, options: LoggerOptions = {}): Lo
       base: { service: 'otp-gate' },
       serializers: { err: safeError, error: safeError, cause: safeError },
       redact: {
-        paths: ['code', '*.code', 'secret', '*.secret', 'secrets', 'password', '*.password', 'token', '*.token', 'phone', '*.phone', 'headers.cookie', 'headers.authorization', 'req.headers.cookie', 'req.headers.authorization'],
+        paths: [
+          'code',
+          '*.code',
+          'secret',
+          '*.secret',
+          'secrets',
+          'password',
+          '*.password',
+          'token',
+          '*.token',
+          'phone',
+          '*.phone',
+          'headers.cookie',
+          'headers.authorization',
+          'req.headers.cookie',
+          'req.headers.authorization',
+        ],
         censor: REDACTED,
       },
       ...(scrub ? { hooks: { streamWrite: scrub } } : {}),

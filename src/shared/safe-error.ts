@@ -26,7 +26,8 @@ export interface SafeError {
 const MAX_CAUSES = 4;
 
 export function safeError(err: unknown, depth = 0): SafeError {
-  if (!(err instanceof Error)) return { type: typeof err, message: typeof err === 'string' ? err : 'a non-Error value was thrown' };
+  if (!(err instanceof Error))
+    return { type: typeof err, message: typeof err === 'string' ? err : 'a non-Error value was thrown' };
   const e = err as Error & Record<string, unknown>;
   const safe: SafeError = { type: e.name || e.constructor.name, message: e.message };
   if (typeof e.code === 'string' || typeof e.code === 'number') safe.errorCode = String(e.code);

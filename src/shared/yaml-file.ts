@@ -1,12 +1,13 @@
 // Loads one YAML file against a zod schema: syntax errors, ${ENV} substitution and schema
 // issues all come back as Problems pointing at the file, line and column they are about.
-import { LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node, Scalar } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+
 import { substituteEnv } from './env-substitution.js';
 import type { Problem } from './problem.js';
-import { DEFAULT_MESSAGE, issueReports } from './zod-issues.js';
 import type { PathSegment } from './zod-issues.js';
+import { DEFAULT_MESSAGE, issueReports } from './zod-issues.js';
 
 export type { PathSegment } from './zod-issues.js';
 
@@ -56,12 +57,25 @@ export function loadYaml<S extends z.ZodType>(
   };
   const locator = createLocator(doc, position);
   const problems: Problem[] = [];
-  const at = (where: Position, path: readonly PathSegment[], message: string, severity: Problem['severity'] = 'error'): Problem => ({
-    file, line: where.line, col: where.col, path: formatPath(path), message, severity,
+  const at = (
+    where: Position,
+    path: readonly PathSegment[],
+    message: string,
+    severity: Problem['severity'] = 'error',
+  ): Problem => ({
+    file,
+    line: where.line,
+    col: where.col,
+    path: formatPath(path),
+    message,
+    severity,
   });
   const result = (value: z.output<S> | undefined, data: unknown): LoadedYaml<z.output<S>> => ({
-    value, data, problems: sortProblems(problems),
-    locate: locator.locate, locateKey: locator.locateKey,
+    value,
+    data,
+    problems: sortProblems(problems),
+    locate: locator.locate,
+    locateKey: locator.locateKey,
     problemAt: (path, message, severity) => at(locator.locate(path), path, message, severity),
   });
 

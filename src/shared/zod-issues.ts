@@ -87,7 +87,13 @@ const EXPECTED: Record<string, string> = {
   null: 'nothing',
 };
 
-function sizeMessage(bound: 'at least' | 'at most', origin: string, n: number, inclusive: boolean, got: () => string): string {
+function sizeMessage(
+  bound: 'at least' | 'at most',
+  origin: string,
+  n: number,
+  inclusive: boolean,
+  got: () => string,
+): string {
   if (origin === 'string') {
     if (bound === 'at least' && n <= 1) return 'must not be empty';
     return `must be ${bound} ${n} characters long`;

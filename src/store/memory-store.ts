@@ -5,6 +5,7 @@
 // guesses) and signed idle people out (issue 25). Lockouts take ten wrong codes each to create,
 // sessions and enrolments a sign-in: a flood cannot fill their partitions.
 import { LRUCache } from 'lru-cache';
+
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
@@ -20,9 +21,17 @@ export type StorePartition = 'lockouts' | 'limits' | 'people' | 'flows';
 
 /** Key families by what they hold; anything not listed is a flow. */
 const PARTITION_OF: Record<string, StorePartition> = {
-  lock: 'lockouts', fails: 'lockouts', 'totp-used': 'lockouts',
-  sends: 'limits', attempts: 'limits',
-  session: 'people', 'sessions-of': 'people', device: 'people', 'devices-of': 'people', totp: 'people', 'totp-pending': 'people',
+  lock: 'lockouts',
+  fails: 'lockouts',
+  'totp-used': 'lockouts',
+  sends: 'limits',
+  attempts: 'limits',
+  session: 'people',
+  'sessions-of': 'people',
+  device: 'people',
+  'devices-of': 'people',
+  totp: 'people',
+  'totp-pending': 'people',
 };
 
 export function partitionOf(key: string): StorePartition {
@@ -56,12 +65,18 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
   // Expiry is checked against the injected clock rather than lru-cache's own timer, so tests
   // can move time; lru-cache still bounds memory. Counting each entry as size 1 bounds the count
   // without lru-cache allocating room for max_entries up front (16 MB idle for four of 250,000).
-  const partition = (name: StorePartition) => new LRUCache<string, Entry>({
-    maxSize: options.maxEntries,
-    sizeCalculation: () => 1,
-    dispose: (_v: Entry, _k: string, reason: LRUCache.DisposeReason) => reason === 'evict' && evicted(name),
-  });
-  const partitions = { lockouts: partition('lockouts'), limits: partition('limits'), people: partition('people'), flows: partition('flows') };
+  const partition = (name: StorePartition) =>
+    new LRUCache<string, Entry>({
+      maxSize: options.maxEntries,
+      sizeCalculation: () => 1,
+      dispose: (_v: Entry, _k: string, reason: LRUCache.DisposeReason) => reason === 'evict' && evicted(name),
+    });
+  const partitions = {
+    lockouts: partition('lockouts'),
+    limits: partition('limits'),
+    people: partition('people'),
+    flows: partition('flows'),
+  };
   /** The partition a key lives in: its family's. */
   const cacheOf = (key: string) => partitions[partitionOf(key)];
   const cache = {

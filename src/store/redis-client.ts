@@ -3,8 +3,10 @@
 // (the gate refuses rather than waits) and reconnects by itself within half a second.
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { Cluster, Redis } from 'ioredis';
+
 import type { ClusterOptions, RedisOptions } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+
 import type { RedisStoreConfig, RedisTlsConfig } from '../config/types.js';
 import { StoreError } from './store.js';
 

@@ -45,25 +45,30 @@ export function createRedisStore(options: RedisStoreOptions): Store {
 
   return {
     get: (key) => run('GET', async () => (await client.get(k(key))) ?? undefined),
-    set: (key, value, ttlMs) => run('SET', async () => {
-      await client.set(k(key), value, 'PX', px(ttlMs));
-    }),
+    set: (key, value, ttlMs) =>
+      run('SET', async () => {
+        await client.set(k(key), value, 'PX', px(ttlMs));
+      }),
     delete: (key) => run('DEL', async () => (await client.del(k(key))) === 1),
     increment: (key, ttlMs) => run('INCR', async () => Number(await client.eval(INCREMENT_LUA, 1, k(key), px(ttlMs)))),
-    replace: (key, value, ttlMs) => run('SET XX', async () => (await client.set(k(key), value, 'PX', px(ttlMs), 'XX')) === 'OK'),
-    setAdd: (key, member, ttlMs) => run('SADD', async () => {
-      await client.eval(SET_ADD_LUA, 1, k(key), member, px(ttlMs));
-    }),
+    replace: (key, value, ttlMs) =>
+      run('SET XX', async () => (await client.set(k(key), value, 'PX', px(ttlMs), 'XX')) === 'OK'),
+    setAdd: (key, member, ttlMs) =>
+      run('SADD', async () => {
+        await client.eval(SET_ADD_LUA, 1, k(key), member, px(ttlMs));
+      }),
     setMembers: (key) => run('SMEMBERS', () => client.smembers(k(key))),
-    setRemove: (key, ...members) => run('SREM', async () => {
-      if (members.length > 0) await client.srem(k(key), ...members);
-    }),
+    setRemove: (key, ...members) =>
+      run('SREM', async () => {
+        if (members.length > 0) await client.srem(k(key), ...members);
+      }),
 
     async check() {
       // Start-up waits for the first connection; afterwards (readiness probes) a lost
       // connection is reported at once rather than after a timeout.
       if (!connection.everReady) await connection.firstReady(options.connectTimeout);
-      if (client.status !== 'ready') throw new StoreError(`redis: not connected (${client.status})`, connection.lastError);
+      if (client.status !== 'ready')
+        throw new StoreError(`redis: not connected (${client.status})`, connection.lastError);
       await run('PING', () => client.ping());
     },
 

@@ -40,15 +40,24 @@ export function createSecretBox(keyTexts: readonly string[]): SecretBox {
       // The user as associated data: a record copied onto another user's key does not open.
       cipher.setAAD(Buffer.from(user, 'utf8'));
       const body = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
-      return [VERSION, sealing.id, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+      return [
+        VERSION,
+        sealing.id,
+        iv.toString('base64url'),
+        body.toString('base64url'),
+        cipher.getAuthTag().toString('base64url'),
+      ].join('.');
     },
 
     open(sealed, user) {
       const [version, id, iv, body, tag, ...rest] = sealed.split('.');
       const key = keys.find((k) => k.id === id)?.key;
-      if (version !== VERSION || rest.length > 0 || !key || iv === undefined || body === undefined || tag === undefined) return undefined;
+      if (version !== VERSION || rest.length > 0 || !key || iv === undefined || body === undefined || tag === undefined)
+        return undefined;
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES });
+        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), {
+          authTagLength: TAG_BYTES,
+        });
         decipher.setAAD(Buffer.from(user, 'utf8'));
         decipher.setAuthTag(Buffer.from(tag, 'base64url'));
         return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');

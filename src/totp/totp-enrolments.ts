@@ -52,7 +52,12 @@ interface PendingRecord {
   s: string;
 }
 
-export function createTotpEnrolments(deps: { store: Store; box: SecretBox; clock: Clock; issuer: string }): TotpEnrolments {
+export function createTotpEnrolments(deps: {
+  store: Store;
+  box: SecretBox;
+  clock: Clock;
+  issuer: string;
+}): TotpEnrolments {
   const { store, box, clock } = deps;
   // Checked in place of a missing secret, so an unenrolled user costs what an enrolled one does.
   // Random per process: nobody can make a code that "matches" it on purpose.
@@ -71,11 +76,18 @@ export function createTotpEnrolments(deps: { store: Store; box: SecretBox; clock
     return pending && secret !== undefined ? { sealed: pending.s, secret } : undefined;
   }
 
-  const shown = (user: string, secret: string) => ({ secret, uri: otpauthUri({ issuer: deps.issuer, account: user, secret }) });
+  const shown = (user: string, secret: string) => ({
+    secret,
+    uri: otpauthUri({ issuer: deps.issuer, account: user, secret }),
+  });
 
   /** Records a step as used; true only for the first caller, on whichever instance. */
   async function firstUse(user: string, counter: number): Promise<boolean> {
-    return (await guardStore('recording a used authenticator code', () => store.increment(usedKey(user, counter), USED_TTL_MS))) === 1;
+    return (
+      (await guardStore('recording a used authenticator code', () =>
+        store.increment(usedKey(user, counter), USED_TTL_MS),
+      )) === 1
+    );
   }
 
   return {
@@ -86,7 +98,9 @@ export function createTotpEnrolments(deps: { store: Store; box: SecretBox; clock
     async begin(sessionId, user) {
       const secret = newTotpSecret();
       const record: PendingRecord = { u: user, s: box.seal(secret, user) };
-      await guardStore('saving a pending authenticator secret', () => store.set(pendingKey(sessionId), JSON.stringify(record), PENDING_TTL_MS));
+      await guardStore('saving a pending authenticator secret', () =>
+        store.set(pendingKey(sessionId), JSON.stringify(record), PENDING_TTL_MS),
+      );
       return shown(user, secret);
     },
 
@@ -100,8 +114,11 @@ export function createTotpEnrolments(deps: { store: Store; box: SecretBox; clock
       const counter = pending && verifyTotp(pending.secret, code, clock.now());
       if (pending === undefined || counter === undefined) return false;
       // Only the one confirmation that takes the pending secret saves it (two tabs, two clicks).
-      if (!(await guardStore('taking a pending authenticator secret', () => store.delete(pendingKey(sessionId))))) return false;
-      await guardStore('saving an authenticator secret', () => store.set(enrolmentKey(user), pending.sealed, ENROLMENT_TTL_MS));
+      if (!(await guardStore('taking a pending authenticator secret', () => store.delete(pendingKey(sessionId)))))
+        return false;
+      await guardStore('saving an authenticator secret', () =>
+        store.set(enrolmentKey(user), pending.sealed, ENROLMENT_TTL_MS),
+      );
       await firstUse(user, counter);
       return true;
     },

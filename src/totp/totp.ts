@@ -1,6 +1,7 @@
 // RFC 6238 time-based codes from an authenticator app: new secrets, the otpauth:// URI the app
 // scans, and checking a typed code. Time is passed in (the gate's Clock), never read here.
 import { randomBytes } from 'node:crypto';
+
 import { Secret, TOTP } from 'otpauth';
 
 /**
@@ -20,7 +21,12 @@ export function newTotpSecret(): string {
 
 /** The otpauth:// URI an app scans from the QR code (or takes as a link on the phone itself). */
 export function otpauthUri(input: { issuer: string; account: string; secret: string }): string {
-  return new TOTP({ ...TOTP_PARAMS, issuer: input.issuer, label: input.account, secret: Secret.fromBase32(input.secret) }).toString();
+  return new TOTP({
+    ...TOTP_PARAMS,
+    issuer: input.issuer,
+    label: input.account,
+    secret: Secret.fromBase32(input.secret),
+  }).toString();
 }
 
 /** People type "123 456" or "123-456" as the app shows it; anything but six digits is no code. */
@@ -37,6 +43,12 @@ export function normaliseTotpCode(token: string): string | undefined {
 export function verifyTotp(secret: string, token: string, nowMs: number, window = 1): number | undefined {
   const code = normaliseTotpCode(token);
   if (code === undefined) return undefined;
-  const delta = TOTP.validate({ ...TOTP_PARAMS, token: code, secret: Secret.fromBase32(secret), timestamp: nowMs, window });
+  const delta = TOTP.validate({
+    ...TOTP_PARAMS,
+    token: code,
+    secret: Secret.fromBase32(secret),
+    timestamp: nowMs,
+    window,
+  });
   return delta === null ? undefined : TOTP.counter({ period: TOTP_PARAMS.period, timestamp: nowMs }) + delta;
 }

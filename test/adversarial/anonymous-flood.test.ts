@@ -3,8 +3,10 @@
 // memory store's counters and flows, never the partition sessions live in. The log says which
 // partition started pushing entries out.
 import { PassThrough } from 'node:stream';
+
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+
 import { browser, identify, signIn } from '../helpers/browser.js';
 import { TEST_SECRET, useGate } from '../helpers/gate.js';
 
@@ -25,7 +27,9 @@ describe('a flood of unknown names on the memory store at its smallest', () => {
   it('leaves an idle signed-in person signed in, and the log names the partition that filled', async () => {
     const alice = browser(env.gate).set('X-Forwarded-For', '192.0.2.1');
     const signedIn = await signIn(env.gate, alice, 'alice');
-    const cookie = (signedIn.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!.split(';')[0]!;
+    const cookie = (signedIn.headers['set-cookie'] as unknown as string[])
+      .find((c) => c.startsWith('otp_gate='))!
+      .split(';')[0]!;
 
     const flooder = browser(env.gate).set('X-Forwarded-For', '203.0.113.7');
     const answers = new Map<number, number>();
@@ -33,9 +37,18 @@ describe('a flood of unknown names on the memory store at its smallest', () => {
       const { status } = await identify(flooder, `nobody-${i}`);
       answers.set(status, (answers.get(status) ?? 0) + 1);
     }
-    expect(answers).toEqual(new Map([[303, 10], [429, 290]]));
+    expect(answers).toEqual(
+      new Map([
+        [303, 10],
+        [429, 290],
+      ]),
+    );
 
-    const res = await request(env.gate.url).get('/docs/page').set('Cookie', cookie).set('Accept', 'application/json').expect(200);
+    const res = await request(env.gate.url)
+      .get('/docs/page')
+      .set('Cookie', cookie)
+      .set('Accept', 'application/json')
+      .expect(200);
     expect(res.body.headers['remote-user']).toBe('alice');
     const warnings = log.split('\n').filter((l) => l.includes('"partition"'));
     expect(warnings.map((l) => (JSON.parse(l) as { partition: string }).partition)).toEqual(['limits']);

@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+
 import { browser, hiddenField, identify, signIn, submitCode } from '../helpers/browser.js';
 import { useGate } from '../helpers/gate.js';
 import { FUZZ } from './fuzz-runs.js';
@@ -21,8 +22,12 @@ ${Array.from({ length: 15 }, (_, i) => `  known${i}:\n    name: Known ${i}\n    
 const env = useGate({ users: USERS });
 
 const sessionCookie = (res: request.Response) =>
-  (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!.split(';')[0]!.slice('otp_gate='.length);
-const api = (cookie: string) => request(env.gate.url).get('/page').set('Accept', 'application/json').set('Cookie', `otp_gate=${cookie}`);
+  (res.headers['set-cookie'] as unknown as string[])
+    .find((c) => c.startsWith('otp_gate='))!
+    .split(';')[0]!
+    .slice('otp_gate='.length);
+const api = (cookie: string) =>
+  request(env.gate.url).get('/page').set('Accept', 'application/json').set('Cookie', `otp_gate=${cookie}`);
 
 describe('one code, many tries at once', () => {
   it('logs in exactly once when ten requests race with the right code', async () => {
@@ -60,7 +65,11 @@ describe('forged cookies', () => {
     const agent = browser(env.gate);
     const cookie = sessionCookie(await signIn(env.gate, agent, 'alice'));
     const page = await agent.get('/_gate/logout').expect(200);
-    await agent.post('/_gate/logout').type('form').send({ csrf: hiddenField(page.text, 'csrf') }).expect(200);
+    await agent
+      .post('/_gate/logout')
+      .type('form')
+      .send({ csrf: hiddenField(page.text, 'csrf') })
+      .expect(200);
     await api(cookie).expect(401);
   });
 
@@ -83,7 +92,11 @@ describe('telling users apart', () => {
       const agent = browser(env.gate);
       const page = await agent.get('/_gate/login').expect(200);
       const started = process.hrtime.bigint();
-      await agent.post('/_gate/login').type('form').send({ identifier, rd: '/', csrf: hiddenField(page.text, 'csrf') }).expect(303);
+      await agent
+        .post('/_gate/login')
+        .type('form')
+        .send({ identifier, rd: '/', csrf: hiddenField(page.text, 'csrf') })
+        .expect(303);
       return Number(process.hrtime.bigint() - started) / 1e6;
     };
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

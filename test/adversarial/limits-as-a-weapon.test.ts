@@ -4,6 +4,7 @@
 // real people share. Run on the memory store and on a real Redis; a control shows that real
 // sends into one number range from many networks are still capped.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
 import { createManualClock } from '../../src/shared/clock.js';
 import { createSecretBox } from '../../src/totp/secret-box.js';
 import { createTotpEnrolments } from '../../src/totp/totp-enrolments.js';
@@ -27,17 +28,21 @@ const USERS = `users:
 const HIGH = 'max_sends_per_hour: 1000\nmax_sends_per_destination_per_hour: 1000\nresend_after: 1s';
 
 /** Asks for a code as a browser at `ip` (the gate believes X-Forwarded-For from its trusted loopback). */
-const askFrom = async (gate: TestGate, ip: string, who: string) => (await identify(browser(gate).set('X-Forwarded-For', ip), who)).status;
+const askFrom = async (gate: TestGate, ip: string, who: string) =>
+  (await identify(browser(gate).set('X-Forwarded-For', ip), who)).status;
 
 /** `store(n)`: the store section, with room for n entries (per partition) where the store has such a bound. */
 function scenarios(store: (maxEntries?: number) => string) {
   const gates = useGatePerTest();
-  const startWith = (otp: string, maxEntries?: number) => gates.start({
-    users: USERS, otp: `${HIGH}\n${otp}`, extraConfig: store(maxEntries),
-    server: 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]',
-  });
+  const startWith = (otp: string, maxEntries?: number) =>
+    gates.start({
+      users: USERS,
+      otp: `${HIGH}\n${otp}`,
+      extraConfig: store(maxEntries),
+      server: 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]',
+    });
 
-  it('a flood of unknown names from one address is refused on its own, and the gate\'s total cap still serves everyone else', async () => {
+  it("a flood of unknown names from one address is refused on its own, and the gate's total cap still serves everyone else", async () => {
     const g = await startWith('max_sends_per_hour_total: 5\nmax_sends_per_address_per_hour: 10');
     const flood = [];
     for (let i = 0; i < 15; i++) flood.push(await askFrom(g, '203.0.113.7', `nobody-${i}`));
@@ -47,9 +52,10 @@ function scenarios(store: (maxEntries?: number) => string) {
     expect(await g.inbox.code('alice')).toMatch(/^\d{6}$/);
   });
 
-  it('unknown numbers typed inside a real person\'s number range leave that range\'s cap to her', async () => {
+  it("unknown numbers typed inside a real person's number range leave that range's cap to her", async () => {
     const g = await startWith('max_sends_per_prefix_per_hour: 3\nprefix_digits: 6');
-    for (let i = 0; i < 8; i++) expect(await askFrom(g, `198.51.${100 + i}.1`, `+39 333 000 01${String(i).padStart(2, '0')}`)).toBe(303);
+    for (let i = 0; i < 8; i++)
+      expect(await askFrom(g, `198.51.${100 + i}.1`, `+39 333 000 01${String(i).padStart(2, '0')}`)).toBe(303);
     expect(await askFrom(g, '192.0.2.1', 'alice')).toBe(303);
     expect(await g.inbox.code('alice')).toMatch(/^\d{6}$/);
   });
@@ -72,7 +78,10 @@ function scenarios(store: (maxEntries?: number) => string) {
   });
 
   it('a lockout outlives a flood of unknown names from many networks, which cannot push it out of the store', async () => {
-    const g = await startWith('lockout_after: 3\nmax_sends_per_address_per_hour: 1000\nmax_sends_per_hour_total: 100000', 100);
+    const g = await startWith(
+      'lockout_after: 3\nmax_sends_per_address_per_hour: 1000\nmax_sends_per_hour_total: 100000',
+      100,
+    );
     const alice = browser(g).set('X-Forwarded-For', '192.0.2.1');
     const { csrf } = await identify(alice, 'alice');
     const code = await g.inbox.code('alice');
@@ -84,7 +93,7 @@ function scenarios(store: (maxEntries?: number) => string) {
     expect(g.inbox.codesFor('alice')).toHaveLength(1);
   });
 
-  it('when the gate\'s total cap is reached, a person whose browser signed in before still gets a code; a new browser waits', async () => {
+  it("when the gate's total cap is reached, a person whose browser signed in before still gets a code; a new browser waits", async () => {
     const g = await startWith('max_sends_per_hour_total: 2');
     const hers = browser(g).set('X-Forwarded-For', '192.0.2.1');
     expect((await signIn(g, hers, 'alice')).status).toBe(303);
@@ -98,12 +107,14 @@ function scenarios(store: (maxEntries?: number) => string) {
   it('control: real codes into one number range from many networks are still capped (SMS pumping)', async () => {
     const g = await startWith('max_sends_per_prefix_per_hour: 3\nprefix_digits: 6');
     const answers = [];
-    for (const [i, who] of ['alice', 'u2', 'u3', 'u4'].entries()) answers.push(await askFrom(g, `198.51.${100 + i}.1`, who));
+    for (const [i, who] of ['alice', 'u2', 'u3', 'u4'].entries())
+      answers.push(await askFrom(g, `198.51.${100 + i}.1`, who));
     expect(answers).toEqual([303, 303, 303, 429]);
   });
 }
 
-describe('limits as a weapon, on the memory store', () => scenarios((n) => (n === undefined ? '' : `store:\n  type: memory\n  max_entries: ${n}\n`)));
+describe('limits as a weapon, on the memory store', () =>
+  scenarios((n) => (n === undefined ? '' : `store:\n  type: memory\n  max_entries: ${n}\n`)));
 
 describeWithBinary('limits as a weapon, on Redis', REDIS_SERVER, REDIS_INSTALL, (binary) => {
   let redis: TestRedis;
@@ -127,10 +138,19 @@ describe('limits as a weapon, with an authenticator app', () => {
   beforeAll(async () => {
     upstream = await startUpstream();
     gate = await startTestGate({
-      upstream: upstream.url, users: USERS, clock, otp: `${HIGH}\nmax_sends_per_hour_total: 1`, extraConfig: `totp:\n  keys: ["${KEY}"]`,
+      upstream: upstream.url,
+      users: USERS,
+      clock,
+      otp: `${HIGH}\nmax_sends_per_hour_total: 1`,
+      extraConfig: `totp:\n  keys: ["${KEY}"]`,
       policy: 'rules:\n  - name: everyone\n    action: challenge\n    channels: [console, totp]\n',
     });
-    const enrolments = createTotpEnrolments({ store: gate.gate.store, box: createSecretBox([KEY]), clock, issuer: 'otp-gate' });
+    const enrolments = createTotpEnrolments({
+      store: gate.gate.store,
+      box: createSecretBox([KEY]),
+      clock,
+      issuer: 'otp-gate',
+    });
     ({ secret } = await enrolments.begin('setup-alice', 'alice'));
     expect(await enrolments.confirm('setup-alice', 'alice', codeFor(secret, clock.now()))).toBe(true);
     clock.advance(30_000);
@@ -140,7 +160,7 @@ describe('limits as a weapon, with an authenticator app', () => {
     await upstream?.close();
   });
 
-  it('when the gate\'s total cap is reached, a rule with the app offers it first and the person signs in with it', async () => {
+  it("when the gate's total cap is reached, a rule with the app offers it first and the person signs in with it", async () => {
     expect((await identify(browser(gate), 'u2')).status).toBe(303);
     const agent = browser(gate);
     const { status, csrf, html } = await identify(agent, 'alice');

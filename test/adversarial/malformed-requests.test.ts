@@ -3,6 +3,7 @@
 // hurting the gate.
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+
 import { useGate } from '../helpers/gate.js';
 import { rawRequest } from '../helpers/raw-http.js';
 
@@ -16,9 +17,18 @@ const CASES: Array<[string, string]> = [
   ['a space before the colon', 'GET /admin HTTP/1.1\r\nHost: 127.0.0.1\r\nRemote-User : alice\r\n\r\n'],
   ['an obsolete folded header', 'GET /admin HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\r\n Remote-User: alice\r\n\r\n'],
   ['a NUL in a header value', 'GET /admin HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\0b\r\n\r\n'],
-  ['Content-Length with Transfer-Encoding', 'POST /public/x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'],
-  ['two different Content-Lengths', 'POST /public/x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nabcd'],
-  ['an obfuscated Transfer-Encoding', 'POST /public/x HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n'],
+  [
+    'Content-Length with Transfer-Encoding',
+    'POST /public/x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+  ],
+  [
+    'two different Content-Lengths',
+    'POST /public/x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nabcd',
+  ],
+  [
+    'an obfuscated Transfer-Encoding',
+    'POST /public/x HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n',
+  ],
   ['a non-numeric Content-Length', 'POST /public/x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4x\r\n\r\nabcd'],
   ['HTTP/0.9', 'GET /admin\r\n\r\n'],
   ['an unknown HTTP version', 'GET /admin HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n'],

@@ -1,6 +1,7 @@
 // Attacks on what the gate sends back: where it redirects after login and what its pages echo.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+
 import type { AppConfig } from '../../src/config/types.js';
 import { createAppMatcher } from '../../src/http/app-matcher.js';
 import { safeReturnTo } from '../../src/pages/return-to.js';
@@ -16,9 +17,43 @@ const findApp = createAppMatcher(apps);
 const ALLOWED = new Set(['wiki.example.com', 'git.apps.example.com', 'placeholder.invalid']);
 
 const PIECES = [
-  '/', '//', '\\', '/\\', 'http:', 'https:', 'javascript:', 'data:', '//evil.example', 'evil.example', '@', ':', '%2f', '%2F', '%5c',
-  '%09', '\t', '\n', '\r', ' ', '%20', '#', '?', '.', '..', 'wiki.example.com', 'git.apps.example.com', 'apps.example.com.evil.example',
-  '%00', '\u3002', '\uff0f', '\u2215', 'evil。example', 'ⓔvil.example', '0x7f000001', '[::1]', 'user:pass@',
+  '/',
+  '//',
+  '\\',
+  '/\\',
+  'http:',
+  'https:',
+  'javascript:',
+  'data:',
+  '//evil.example',
+  'evil.example',
+  '@',
+  ':',
+  '%2f',
+  '%2F',
+  '%5c',
+  '%09',
+  '\t',
+  '\n',
+  '\r',
+  ' ',
+  '%20',
+  '#',
+  '?',
+  '.',
+  '..',
+  'wiki.example.com',
+  'git.apps.example.com',
+  'apps.example.com.evil.example',
+  '%00',
+  '\u3002',
+  '\uff0f',
+  '\u2215',
+  'evil。example',
+  'ⓔvil.example',
+  '0x7f000001',
+  '[::1]',
+  'user:pass@',
 ];
 const candidate = fc.array(fc.constantFrom(...PIECES), { minLength: 1, maxLength: 8 }).map((p) => p.join(''));
 
@@ -41,31 +76,47 @@ describe('the return target after login', () => {
     );
   });
 
-  it.each(['/\\evil.example', '/%5Cevil.example', '/\t/evil.example', 'https://wiki.example.com@evil.example/', 'https://evil.example\\@wiki.example.com/', 'https://wiki.example.com.evil.example/', '//wiki.example.com@evil.example'])(
-    'keeps %j home',
-    (rd) => {
-      expect(ALLOWED.has(browserTarget(safeReturnTo(rd, findApp)).hostname)).toBe(true);
-    },
-  );
+  it.each([
+    '/\\evil.example',
+    '/%5Cevil.example',
+    '/\t/evil.example',
+    'https://wiki.example.com@evil.example/',
+    'https://evil.example\\@wiki.example.com/',
+    'https://wiki.example.com.evil.example/',
+    '//wiki.example.com@evil.example',
+  ])('keeps %j home', (rd) => {
+    expect(ALLOWED.has(browserTarget(safeReturnTo(rd, findApp)).hostname)).toBe(true);
+  });
 });
 
 const env = useGate();
 
 describe('what the pages echo', () => {
-  const PAYLOADS = ['"><script>alert(1)</script>', "'><img src=x onerror=alert(1)>", '{{csrf}}', '</form><form action=//evil>', 'javascript:alert(1)'];
+  const PAYLOADS = [
+    '"><script>alert(1)</script>',
+    "'><img src=x onerror=alert(1)>",
+    '{{csrf}}',
+    '</form><form action=//evil>',
+    'javascript:alert(1)',
+  ];
 
   const MARKUP = PAYLOADS.filter((p) => /[<>"']/.test(p));
 
   it.each(MARKUP)('the identifier %j comes back escaped', async (payload) => {
     const agent = browser(env.gate);
     const page = await agent.get('/_gate/login').expect(200);
-    const res = await agent.post('/_gate/login').type('form').send({ identifier: payload.padEnd(101, 'x'), rd: '/', csrf: hiddenField(page.text, 'csrf') });
+    const res = await agent
+      .post('/_gate/login')
+      .type('form')
+      .send({ identifier: payload.padEnd(101, 'x'), rd: '/', csrf: hiddenField(page.text, 'csrf') });
     expect(res.text).not.toContain(payload);
     expect(res.text).not.toMatch(/<script>alert|<img src=x/);
   });
 
   it.each(PAYLOADS)('the return target %j is never written into a page unescaped', async (payload) => {
-    const res = await browser(env.gate).get(`/_gate/login?rd=${encodeURIComponent(payload)}`).expect(200);
+    const res = await browser(env.gate)
+      .get(`/_gate/login?rd=${encodeURIComponent(payload)}`)
+      .expect(200);
     expect(res.text).not.toContain(payload);
     expect(hiddenField(res.text, 'rd')).toBe('/');
   });
@@ -73,7 +124,10 @@ describe('what the pages echo', () => {
   it('a value that looks like a template tag is shown as text, not expanded', async () => {
     const agent = browser(env.gate);
     const page = await agent.get('/_gate/login').expect(200);
-    const res = await agent.post('/_gate/login').type('form').send({ identifier: '{{csrf}}'.padEnd(101, 'x'), rd: '/', csrf: hiddenField(page.text, 'csrf') });
+    const res = await agent
+      .post('/_gate/login')
+      .type('form')
+      .send({ identifier: '{{csrf}}'.padEnd(101, 'x'), rd: '/', csrf: hiddenField(page.text, 'csrf') });
     expect(res.text).toContain('value="{{csrf}}x');
   });
 

@@ -1,23 +1,47 @@
 import { describe, expect, it } from 'vitest';
-import { HOUR, checkCooldown, checkDestinationCaps, checkHourlyCaps, hourWindow, judgeAttempt, numberPrefix } from '../../src/challenge/limits.js';
+
+import {
+  checkCooldown,
+  checkDestinationCaps,
+  checkHourlyCaps,
+  HOUR,
+  hourWindow,
+  judgeAttempt,
+  numberPrefix,
+} from '../../src/challenge/limits.js';
 import type { OtpConfig } from '../../src/config/types.js';
 
 const config: OtpConfig = {
-  length: 6, ttl: 300_000, maxAttempts: 5, resendAfter: 30_000, maxSendsPerHour: 5,
-  maxSendsPerAddressPerHour: 20, maxSendsPerNetworkPerHour: 60, networkBits: { ipv4: 24, ipv6: 64 }, lockoutAfter: 10, lockoutDuration: 900_000,
-  maxSendsPerDestinationPerHour: 5, maxSendsPerPrefixPerHour: 50, prefixDigits: 6, maxSendsPerHourTotal: 1000,
+  length: 6,
+  ttl: 300_000,
+  maxAttempts: 5,
+  resendAfter: 30_000,
+  maxSendsPerHour: 5,
+  maxSendsPerAddressPerHour: 20,
+  maxSendsPerNetworkPerHour: 60,
+  networkBits: { ipv4: 24, ipv6: 64 },
+  lockoutAfter: 10,
+  lockoutDuration: 900_000,
+  maxSendsPerDestinationPerHour: 5,
+  maxSendsPerPrefixPerHour: 50,
+  prefixDigits: 6,
+  maxSendsPerHourTotal: 1000,
 };
 
 describe('destination limits', () => {
   it('cap codes per destination number per hour until the window ends', () => {
     const now = 2 * HOUR + 60_000;
     expect(checkDestinationCaps(now, { destination: 5, prefix: 5, total: 5 }, config)).toBeUndefined();
-    expect(checkDestinationCaps(now, { destination: 6, prefix: 6, total: 6 }, config))
-      .toEqual({ reason: 'destination-hourly-limit', retryAfterMs: HOUR - 60_000 });
+    expect(checkDestinationCaps(now, { destination: 6, prefix: 6, total: 6 }, config)).toEqual({
+      reason: 'destination-hourly-limit',
+      retryAfterMs: HOUR - 60_000,
+    });
   });
 
   it('cap codes per destination prefix per hour (SMS pumping spreads over a number range)', () => {
-    expect(checkDestinationCaps(0, { destination: 1, prefix: 51, total: 51 }, config)?.reason).toBe('prefix-hourly-limit');
+    expect(checkDestinationCaps(0, { destination: 1, prefix: 51, total: 51 }, config)?.reason).toBe(
+      'prefix-hourly-limit',
+    );
   });
 
   it('skip the prefix cap for destinations that are not phone numbers', () => {
@@ -25,7 +49,9 @@ describe('destination limits', () => {
   });
 
   it('cap every code the gate sends per hour, whoever asks', () => {
-    expect(checkDestinationCaps(0, { destination: 1, prefix: 1, total: 1001 }, config)?.reason).toBe('global-hourly-limit');
+    expect(checkDestinationCaps(0, { destination: 1, prefix: 1, total: 1001 }, config)?.reason).toBe(
+      'global-hourly-limit',
+    );
   });
 
   it('take the prefix from the leading digits of an E.164 number, country code included', () => {
@@ -50,7 +76,10 @@ describe('send limits', () => {
   it('cap codes per identity per hour until the window ends', () => {
     const now = 5 * HOUR + 1_000;
     expect(checkHourlyCaps(now, { identity: 5, address: 1, network: 1 }, config)).toBeUndefined();
-    expect(checkHourlyCaps(now, { identity: 6, address: 1, network: 1 }, config)).toEqual({ reason: 'identity-hourly-limit', retryAfterMs: HOUR - 1_000 });
+    expect(checkHourlyCaps(now, { identity: 6, address: 1, network: 1 }, config)).toEqual({
+      reason: 'identity-hourly-limit',
+      retryAfterMs: HOUR - 1_000,
+    });
   });
 
   it('cap codes per client address per hour', () => {
@@ -78,14 +107,26 @@ describe('attempts', () => {
   });
 
   it('count tries left down per code', () => {
-    expect(judgeAttempt({ attempt: 2, correct: false, failures: 2 }, config)).toEqual({ kind: 'wrong', triesLeft: 3, lockNow: false });
+    expect(judgeAttempt({ attempt: 2, correct: false, failures: 2 }, config)).toEqual({
+      kind: 'wrong',
+      triesLeft: 3,
+      lockNow: false,
+    });
   });
 
   it('count tries left toward the lockout when that is nearer', () => {
-    expect(judgeAttempt({ attempt: 1, correct: false, failures: 8 }, config)).toEqual({ kind: 'wrong', triesLeft: 2, lockNow: false });
+    expect(judgeAttempt({ attempt: 1, correct: false, failures: 8 }, config)).toEqual({
+      kind: 'wrong',
+      triesLeft: 2,
+      lockNow: false,
+    });
   });
 
   it('lock out at the configured number of consecutive failures', () => {
-    expect(judgeAttempt({ attempt: 3, correct: false, failures: 10 }, config)).toEqual({ kind: 'wrong', triesLeft: 0, lockNow: true });
+    expect(judgeAttempt({ attempt: 3, correct: false, failures: 10 }, config)).toEqual({
+      kind: 'wrong',
+      triesLeft: 0,
+      lockNow: true,
+    });
   });
 });

@@ -5,10 +5,12 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { failureForStatus, failureScope } from '../../src/channels/channel.js';
+
 import type { ChannelFailure } from '../../src/channels/channel.js';
+import { failureForStatus, failureScope } from '../../src/channels/channel.js';
 import { browser, identify } from '../helpers/browser.js';
 import type { FakeTwilio } from '../helpers/fake-twilio.js';
 import { startFakeTwilio } from '../helpers/fake-twilio.js';
@@ -16,14 +18,17 @@ import type { FakeWhatsApp } from '../helpers/fake-whatsapp.js';
 import { startFakeWhatsApp } from '../helpers/fake-whatsapp.js';
 import type { TestGate } from '../helpers/gate.js';
 import { useGatePerTest } from '../helpers/gate.js';
-import { serveWorkspace, startServe } from '../helpers/serve-process.js';
 import type { ServeProcess } from '../helpers/serve-process.js';
+import { serveWorkspace, startServe } from '../helpers/serve-process.js';
 import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const META_DOWN = { status: 503, body: { error: { message: 'Service temporarily unavailable', code: 2 } } };
-const TOKEN_REFUSED = { status: 401, body: { error: { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190 } } };
+const TOKEN_REFUSED = {
+  status: 401,
+  body: { error: { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190 } },
+};
 
 describe('what a provider failure says about its channel', () => {
   it.each([
@@ -39,9 +44,12 @@ describe('what a provider failure says about its channel', () => {
     expect(failureScope(kind)).toBe(scope);
   });
 
-  it.each([['timeout', 'outage'], ['network', 'outage'], ['unreachable-recipient', 'message'], ['not-allowed', 'message']] as const)(
-    '%s is a failure of the %s', (kind: ChannelFailure, scope) => expect(failureScope(kind)).toBe(scope),
-  );
+  it.each([
+    ['timeout', 'outage'],
+    ['network', 'outage'],
+    ['unreachable-recipient', 'message'],
+    ['not-allowed', 'message'],
+  ] as const)('%s is a failure of the %s', (kind: ChannelFailure, scope) => expect(failureScope(kind)).toBe(scope));
 });
 
 describe('a provider down at start', () => {
@@ -59,7 +67,8 @@ describe('a provider down at start', () => {
   });
 
   const start = (channels: string) => gates.start({ channels, channelRetryMs: { first: 50, max: 200 } });
-  const channelUp = async (g: TestGate) => /^otp_gate_channel_up\{channel="whatsapp"\} (\d)$/m.exec((await request(g.gate.metricsUrl!).get('')).text)?.[1];
+  const channelUp = async (g: TestGate) =>
+    /^otp_gate_channel_up\{channel="whatsapp"\} (\d)$/m.exec((await request(g.gate.metricsUrl!).get('')).text)?.[1];
   const until = async (what: string, ok: () => boolean | Promise<boolean>) => {
     for (let i = 0; i < 100; i++) {
       if (await ok()) return;
@@ -104,7 +113,9 @@ describe('a provider down at start', () => {
 
   it('refuses to start when the token is refused and no rule could send a code without WhatsApp, naming rule and channel', async () => {
     wa.checkAnswer = TOKEN_REFUSED;
-    await expect(start(wa.config())).rejects.toThrow(/no challenge rule could send a code: rule "admin" uses \[whatsapp\].*whatsapp: channel whatsapp: checking the access token: access token invalid or expired/);
+    await expect(start(wa.config())).rejects.toThrow(
+      /no challenge rule could send a code: rule "admin" uses \[whatsapp\].*whatsapp: channel whatsapp: checking the access token: access token invalid or expired/,
+    );
   });
 });
 
@@ -124,8 +135,14 @@ describe('otp-gate serve during a provider outage', () => {
   /** A serve workspace whose channels are `text` instead of the console. */
   const workspace = (text: string) => {
     const ws = serveWorkspace({ upstream: upstream.url });
-    const indented = text.split('\n').map((l) => `  ${l}`).join('\n');
-    writeFileSync(ws.config, readFileSync(ws.config, 'utf8').replace('channels:\n  console: {}\n', `channels:\n${indented}\n`));
+    const indented = text
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n');
+    writeFileSync(
+      ws.config,
+      readFileSync(ws.config, 'utf8').replace('channels:\n  console: {}\n', `channels:\n${indented}\n`),
+    );
     return ws;
   };
 
@@ -140,7 +157,11 @@ describe('otp-gate serve during a provider outage', () => {
   it('exits non-zero, naming rule and channel, when the token is refused and WhatsApp is the only channel', async () => {
     wa.checkAnswer = TOKEN_REFUSED;
     const ws = workspace(wa.config());
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve', '--config', ws.config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve', '--config', ws.config],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

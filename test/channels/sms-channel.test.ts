@@ -1,6 +1,7 @@
 // The SMS channel: Twilio and the generic HTTP provider against local servers, the message text
 // with its origin-bound last line, and the country allow-list.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { ChannelError } from '../../src/channels/channel.js';
 import { allowedCountries, createSmsChannel } from '../../src/channels/sms-channel.js';
 import { loadSmsTexts } from '../../src/channels/sms-text.js';
@@ -12,15 +13,26 @@ import { createLogger } from '../../src/shared/log.js';
 import type { FakeServer } from '../helpers/fake-provider.js';
 import { startFakeServer } from '../helpers/fake-provider.js';
 import type { FakeTwilio } from '../helpers/fake-twilio.js';
-import { TW, startFakeTwilio } from '../helpers/fake-twilio.js';
+import { startFakeTwilio, TW } from '../helpers/fake-twilio.js';
 
-const directory = createDirectory([
-  { username: 'alice', name: 'Alice', phone: '+393330000001', groups: [], channels: [] },
-  { username: 'bob', name: 'Bob', phone: '+12025550102', groups: [], channels: [] },
-], undefined);
+const directory = createDirectory(
+  [
+    { username: 'alice', name: 'Alice', phone: '+393330000001', groups: [], channels: [] },
+    { username: 'bob', name: 'Bob', phone: '+12025550102', groups: [], channels: [] },
+  ],
+  undefined,
+);
 const texts = loadSmsTexts(SHIPPED_TEMPLATES_DIR, SHIPPED_TEMPLATES_DIR);
-const sms = (config: SmsChannelConfig) => createSmsChannel('sms', config, { texts, directory: () => directory, log: createLogger({ level: 'silent' }) });
-const message = { username: 'alice', phone: '+393330000001', maskedPhone: '+39 ••• ••• 0001', code: '482913', ttlMs: 300_000, host: 'wiki.example.com' };
+const sms = (config: SmsChannelConfig) =>
+  createSmsChannel('sms', config, { texts, directory: () => directory, log: createLogger({ level: 'silent' }) });
+const message = {
+  username: 'alice',
+  phone: '+393330000001',
+  maskedPhone: '+39 ••• ••• 0001',
+  code: '482913',
+  ttlMs: 300_000,
+  host: 'wiki.example.com',
+};
 
 let tw: FakeTwilio;
 let gateway: FakeServer;
@@ -36,29 +48,54 @@ afterAll(async () => {
 });
 
 const twilio = (over: Partial<TwilioSmsConfig> = {}): TwilioSmsConfig => ({
-  type: 'sms', provider: 'twilio', apiBaseUrl: tw.url, accountSid: TW.sid, authToken: TW.token, from: TW.from, messagingServiceSid: undefined,
-  statusCallbackUrl: 'https://gate.example.com/_gate/webhooks/twilio', timeout: 1_000, deliveryTimeout: 15_000, allowedCountries: undefined, ...over,
+  type: 'sms',
+  provider: 'twilio',
+  apiBaseUrl: tw.url,
+  accountSid: TW.sid,
+  authToken: TW.token,
+  from: TW.from,
+  messagingServiceSid: undefined,
+  statusCallbackUrl: 'https://gate.example.com/_gate/webhooks/twilio',
+  timeout: 1_000,
+  deliveryTimeout: 15_000,
+  allowedCountries: undefined,
+  ...over,
 });
 const http = (over: Partial<HttpSmsConfig> = {}): HttpSmsConfig => ({
-  type: 'sms', provider: 'http', method: 'POST', url: `${gateway.url}/sms/json`, headers: { authorization: 'Bearer gw-key' },
-  bodyType: 'json', body: { to: '{{to_digits}}', text: '{{text}}', params: { code: '{{code}}' } },
-  success: { status: [200], field: 'messages.0.status', equals: '0' }, messageIdField: 'messages.0.message-id',
-  timeout: 1_000, allowedCountries: undefined, ...over,
+  type: 'sms',
+  provider: 'http',
+  method: 'POST',
+  url: `${gateway.url}/sms/json`,
+  headers: { authorization: 'Bearer gw-key' },
+  bodyType: 'json',
+  body: { to: '{{to_digits}}', text: '{{text}}', params: { code: '{{code}}' } },
+  success: { status: [200], field: 'messages.0.status', equals: '0' },
+  messageIdField: 'messages.0.message-id',
+  timeout: 1_000,
+  allowedCountries: undefined,
+  ...over,
 });
 
 async function failure(promise: Promise<unknown>): Promise<ChannelError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ChannelError);
   return err as ChannelError;
 }
 
 describe('SMS text', () => {
   it('is written in the page language of the person who asked', () => {
-    expect(texts.render({ code: '482913', host: 'wiki.example.com', ttlMs: 300_000, locale: 'it' })).toContain('482913 è il tuo codice di accesso per wiki.example.com. Scade tra 5 min.');
+    expect(texts.render({ code: '482913', host: 'wiki.example.com', ttlMs: 300_000, locale: 'it' })).toContain(
+      '482913 è il tuo codice di accesso per wiki.example.com. Scade tra 5 min.',
+    );
   });
 
   it('is written in Simplified Chinese for zh-CN pages', () => {
-    expect(texts.render({ code: '482913', host: 'wiki.example.com', ttlMs: 300_000, locale: 'zh-CN' })).toContain('482913 是您登录 wiki.example.com 的验证码');
+    expect(texts.render({ code: '482913', host: 'wiki.example.com', ttlMs: 300_000, locale: 'zh-CN' })).toContain(
+      '482913 是您登录 wiki.example.com 的验证码',
+    );
   });
 
   it('ends with the origin-bound line "@host #code"', () => {
@@ -75,7 +112,10 @@ describe('Twilio', () => {
     const { messageId } = await channel.send(message);
     expect(messageId).toMatch(/^SM/);
     expect(tw.sent.at(-1)?.params).toMatchObject({
-      To: '+393330000001', From: TW.from, ValidityPeriod: '300', StatusCallback: 'https://gate.example.com/_gate/webhooks/twilio',
+      To: '+393330000001',
+      From: TW.from,
+      ValidityPeriod: '300',
+      StatusCallback: 'https://gate.example.com/_gate/webhooks/twilio',
     });
     expect(tw.sent.at(-1)?.code).toBe('482913');
   });
@@ -143,7 +183,13 @@ describe('the generic HTTP provider', () => {
 
   it('puts URL placeholders in URL-encoded for GET gateways', async () => {
     answer = { status: 200 };
-    await sms(http({ method: 'GET', url: `${gateway.url}/send?to={{to}}&msg={{text}}`, success: { status: [200], field: undefined, equals: undefined } })).send(message);
+    await sms(
+      http({
+        method: 'GET',
+        url: `${gateway.url}/send?to={{to}}&msg={{text}}`,
+        success: { status: [200], field: undefined, equals: undefined },
+      }),
+    ).send(message);
     const seen = gateway.requests.at(-1)!;
     expect(seen.method).toBe('GET');
     expect(seen.query.get('to')).toBe('+393330000001');

@@ -1,12 +1,14 @@
 // The WhatsApp channel against a local server speaking the Cloud API messages endpoint.
 import { PassThrough } from 'node:stream';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { ChannelError } from '../../src/channels/channel.js';
 import { createWhatsAppChannel } from '../../src/channels/whatsapp-channel.js';
 import type { WhatsAppChannelConfig } from '../../src/config/types.js';
 import { createLogger } from '../../src/shared/log.js';
 import type { FakeWhatsApp } from '../helpers/fake-whatsapp.js';
-import { WA, startFakeWhatsApp } from '../helpers/fake-whatsapp.js';
+import { startFakeWhatsApp, WA } from '../helpers/fake-whatsapp.js';
 
 let wa: FakeWhatsApp;
 const logLines: string[] = [];
@@ -19,15 +21,35 @@ beforeAll(async () => {
 afterAll(() => wa.close());
 
 const config = (over: Partial<WhatsAppChannelConfig> = {}): WhatsAppChannelConfig => ({
-  type: 'whatsapp', apiBaseUrl: wa.url, apiVersion: WA.version, phoneNumberId: WA.phoneNumberId, accessToken: WA.token,
-  appSecret: WA.appSecret, verifyToken: WA.verifyToken, template: { name: 'verification_code', language: 'en_US', languages: { it: 'it' } },
-  messageTtl: undefined, timeout: 1_000, deliveryTimeout: 15_000, ...over,
+  type: 'whatsapp',
+  apiBaseUrl: wa.url,
+  apiVersion: WA.version,
+  phoneNumberId: WA.phoneNumberId,
+  accessToken: WA.token,
+  appSecret: WA.appSecret,
+  verifyToken: WA.verifyToken,
+  template: { name: 'verification_code', language: 'en_US', languages: { it: 'it' } },
+  messageTtl: undefined,
+  timeout: 1_000,
+  deliveryTimeout: 15_000,
+  ...over,
 });
-const channel = (over?: Partial<WhatsAppChannelConfig>) => createWhatsAppChannel('whatsapp', config(over), createLogger({ level: 'info' }, { destination: logOut }));
-const message = { username: 'alice', phone: '+393330000001', maskedPhone: '+39 ••• ••• 0001', code: '482913', ttlMs: 300_000, host: 'wiki.example.com' };
+const channel = (over?: Partial<WhatsAppChannelConfig>) =>
+  createWhatsAppChannel('whatsapp', config(over), createLogger({ level: 'info' }, { destination: logOut }));
+const message = {
+  username: 'alice',
+  phone: '+393330000001',
+  maskedPhone: '+39 ••• ••• 0001',
+  code: '482913',
+  ttlMs: 300_000,
+  host: 'wiki.example.com',
+};
 
 async function failure(promise: Promise<unknown>): Promise<ChannelError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ChannelError);
   return err as ChannelError;
 }

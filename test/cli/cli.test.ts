@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
+
 import { freePort } from '../helpers/redis-server.js';
 import { cli, REPO, workspace } from './run-cli.js';
 
@@ -30,7 +32,10 @@ describe('otp-gate check', () => {
   });
 
   it('lists every problem as file:line:col and exits non-zero', async () => {
-    const broken = GOOD.replace('  listen: "127.0.0.1:0"', '  listen: "127.0.0.1:0"\n  lisen: x').replace('policies: [policies/]', 'policies: [policies/]\notp:\n  ttl: 20m');
+    const broken = GOOD.replace('  listen: "127.0.0.1:0"', '  listen: "127.0.0.1:0"\n  lisen: x').replace(
+      'policies: [policies/]',
+      'policies: [policies/]\notp:\n  ttl: 20m',
+    );
     const dir = workspace({ 'config.yaml': broken });
     const res = await cli(['check', '--config', join(dir, 'config.yaml')], dir);
     expect(res.code).toBe(1);
@@ -43,7 +48,9 @@ describe('otp-gate check', () => {
     const dir = workspace({ 'config.yaml': `${GOOD}store:\n  type: redis\n  url: "redis://127.0.0.1:/0"\n` });
     const res = await cli(['check', '--config', join(dir, 'config.yaml')], dir);
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain('config.yaml:15:8: expected a port from 1 to 65535 after the host, got "redis://127.0.0.1:/0" (store.url)');
+    expect(res.stderr).toContain(
+      'config.yaml:15:8: expected a port from 1 to 65535 after the host, got "redis://127.0.0.1:/0" (store.url)',
+    );
   });
 
   it('names a missing environment variable without printing any secret', async () => {
@@ -64,7 +71,10 @@ describe('otp-gate check', () => {
 describe('otp-gate explain', () => {
   it('names the deciding rule and why earlier rules missed', async () => {
     const dir = workspace({ 'config.yaml': GOOD });
-    const res = await cli(['explain', '--config', join(dir, 'config.yaml'), '--url', 'https://wiki.example.com/admin/x', '--user', 'bob'], dir);
+    const res = await cli(
+      ['explain', '--config', join(dir, 'config.yaml'), '--url', 'https://wiki.example.com/admin/x', '--user', 'bob'],
+      dir,
+    );
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/MISS.*public/);
     expect(res.stdout).toMatch(/HIT.*admin/);
@@ -72,7 +82,9 @@ describe('otp-gate explain', () => {
   });
 
   it('on a broken configuration says nothing was explained, not that nothing was started', async () => {
-    const dir = workspace({ 'config.yaml': GOOD.replace('policies: [policies/]', 'policies: [policies/]\notp:\n  ttl: 20m') });
+    const dir = workspace({
+      'config.yaml': GOOD.replace('policies: [policies/]', 'policies: [policies/]\notp:\n  ttl: 20m'),
+    });
     const res = await cli(['explain', '--config', join(dir, 'config.yaml'), '--url', 'https://wiki.example.com/'], dir);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/\n1 error\(s\); nothing was explained\.\n$/);
@@ -80,7 +92,10 @@ describe('otp-gate explain', () => {
 
   it('says when no app serves the host', async () => {
     const dir = workspace({ 'config.yaml': GOOD });
-    const res = await cli(['explain', '--config', join(dir, 'config.yaml'), '--url', 'https://other.example.com/'], dir);
+    const res = await cli(
+      ['explain', '--config', join(dir, 'config.yaml'), '--url', 'https://other.example.com/'],
+      dir,
+    );
     expect(res.stdout).toContain('404');
   });
 });
@@ -93,7 +108,10 @@ interface Demo {
 
 /** `otp-gate demo` with env added; resolves once it prints where to open it and its metrics. */
 async function startDemo(args: string[], env: Record<string, string> = {}): Promise<Demo> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'demo', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let out = '';
   try {
     const [url, metricsUrl] = await new Promise<[string, string]>((resolve, reject) => {

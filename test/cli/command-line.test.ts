@@ -1,6 +1,7 @@
 // How argv is read against the command table: which words ask for help, what each mistake is
 // called, and that an argument that may be a secret is never repeated.
 import { describe, expect, it } from 'vitest';
+
 import { readCommandLine } from '../../src/cli/command-line.js';
 import { COMMANDS } from '../../src/cli/commands.js';
 
@@ -20,10 +21,18 @@ describe('asking for help', () => {
     expect(read(flag)).toEqual({ kind: 'version' });
   });
 
-  it.each(ALL.map((spec) => ({ name: spec.name, spec })))('$name: --help, -h and help COMMAND all ask for its help', ({ spec }) => {
-    const words = spec.name.split(' ');
-    for (const argv of [[...words, '--help'], [...words, '-h'], ['help', ...words]]) expect(read(...argv)).toEqual({ kind: 'help', spec });
-  });
+  it.each(ALL.map((spec) => ({ name: spec.name, spec })))(
+    '$name: --help, -h and help COMMAND all ask for its help',
+    ({ spec }) => {
+      const words = spec.name.split(' ');
+      for (const argv of [
+        [...words, '--help'],
+        [...words, '-h'],
+        ['help', ...words],
+      ])
+        expect(read(...argv)).toEqual({ kind: 'help', spec });
+    },
+  );
 
   it('help asked twice is help asked once', () => {
     expect(read('help', '--help')).toEqual({ kind: 'usage' });
@@ -46,13 +55,19 @@ describe('asking for help', () => {
 
 describe('reading options', () => {
   it('fills defaults, and a default named by an environment variable from it', () => {
-    expect(read('explain', '-c', 'c.yaml', '--url', 'https://x/')).toMatchObject({ kind: 'run', values: { config: 'c.yaml', method: 'GET', ip: '127.0.0.1' } });
+    expect(read('explain', '-c', 'c.yaml', '--url', 'https://x/')).toMatchObject({
+      kind: 'run',
+      values: { config: 'c.yaml', method: 'GET', ip: '127.0.0.1' },
+    });
     expect(readCommandLine(['demo'], { PORT: '9000' })).toMatchObject({ kind: 'run', values: { port: '9000' } });
     expect(read('demo', '--port', '7000')).toMatchObject({ kind: 'run', values: { port: '7000' } });
   });
 
   it('takes a value starting with "-" only when written with "="', () => {
-    expect(read('sessions', 'revoke', '-c', 'c.yaml', '--id=-x9')).toMatchObject({ kind: 'run', values: { id: '-x9' } });
+    expect(read('sessions', 'revoke', '-c', 'c.yaml', '--id=-x9')).toMatchObject({
+      kind: 'run',
+      values: { id: '-x9' },
+    });
     expect(problemOf('sessions', 'revoke', '-c', 'c.yaml', '--id', '-x9')).toMatch(/^--id needs a value: --id ID/);
   });
 
@@ -64,11 +79,19 @@ describe('reading options', () => {
 
 describe('mistakes', () => {
   it('an unknown command, with the nearest name', () => {
-    expect(read('polcy-test')).toEqual({ kind: 'mistake', problem: 'unknown command: polcy-test (did you mean policy-test?)', spec: undefined });
+    expect(read('polcy-test')).toEqual({
+      kind: 'mistake',
+      problem: 'unknown command: polcy-test (did you mean policy-test?)',
+      spec: undefined,
+    });
   });
 
   it('an unknown sub-command, within its command', () => {
-    expect(read('sessions', 'revok')).toMatchObject({ kind: 'mistake', problem: 'unknown command: revok (did you mean revoke?)', spec: { name: 'sessions' } });
+    expect(read('sessions', 'revok')).toMatchObject({
+      kind: 'mistake',
+      problem: 'unknown command: revok (did you mean revoke?)',
+      spec: { name: 'sessions' },
+    });
   });
 
   it('a command with sub-commands, and none named', () => {

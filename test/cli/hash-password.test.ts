@@ -1,8 +1,9 @@
 // `otp-gate hash-password` through the real command line, with the password piped in.
 import { beforeAll, describe, expect, it } from 'vitest';
+
 import { verifyPassword } from '../../src/directory/password-hash.js';
-import { cli, REPO } from './run-cli.js';
 import type { CliResult } from './run-cli.js';
+import { cli, REPO } from './run-cli.js';
 
 const PASSWORD = 'correct horse battery staple';
 const hashPassword = (input: string, args: string[] = []) => cli(['hash-password', ...args], REPO, {}, input);

@@ -4,9 +4,11 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../src/cli/commands.js';
+
 import type { CommandSpec } from '../../src/cli/commands.js';
+import { COMMANDS } from '../../src/cli/commands.js';
 import { cli, REPO } from './run-cli.js';
 
 const ALL: CommandSpec[] = COMMANDS.flatMap((c) => [c, ...(c.subcommands ?? [])]);
@@ -38,7 +40,11 @@ describe.concurrent.each(ALL.map((spec) => ({ name: spec.name, spec })))('otp-ga
 
 describe('otp-gate demo --help', () => {
   it('prints help and exits without starting the demo', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), 'demo', '--port', '0', '--help'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), 'demo', '--port', '0', '--help'],
+      { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     // A demo that starts would run until stopped: give it a generous while, then stop it.
@@ -55,12 +61,16 @@ describe('mistakes on the command line exit 2 and say what to do', () => {
   it('an unknown command is named, with the nearest one and where the list is', async () => {
     const res = await cli(['serv'], REPO);
     expect(res.code).toBe(2);
-    expect(res.stderr).toBe("otp-gate: unknown command: serv (did you mean serve?)\nRun 'otp-gate --help' for the list of commands.\n");
+    expect(res.stderr).toBe(
+      "otp-gate: unknown command: serv (did you mean serve?)\nRun 'otp-gate --help' for the list of commands.\n",
+    );
   });
 
   it("an unknown option is named, with the command's usage", async () => {
     const res = await cli(['check', '--config', 'config.yaml', '--verbose'], REPO);
     expect(res.code).toBe(2);
-    expect(res.stderr).toBe("check: unknown option: --verbose\nusage:\n  otp-gate check --config FILE\nRun 'otp-gate help check' for its options and an example.\n");
+    expect(res.stderr).toBe(
+      "check: unknown option: --verbose\nusage:\n  otp-gate check --config FILE\nRun 'otp-gate help check' for its options and an example.\n",
+    );
   });
 });

@@ -1,6 +1,7 @@
 // `otp-gate policy-test`: the shipped example cases pass; a failing case is shown with what was
 // expected, what was decided, the deciding rule and the trace; a broken cases file is refused.
 import { describe, expect, it } from 'vitest';
+
 import { cli, REPO, workspace } from './run-cli.js';
 
 const PASSING = `cases:
@@ -21,7 +22,10 @@ const FAILING = `cases:
 
 describe('otp-gate policy-test', () => {
   it('the example cases shipped beside the example policies pass', async () => {
-    const res = await cli(['policy-test', '--config', 'config.example.yaml', 'policies/tests/example.cases.yaml'], REPO);
+    const res = await cli(
+      ['policy-test', '--config', 'config.example.yaml', 'policies/tests/example.cases.yaml'],
+      REPO,
+    );
     expect([res.code, res.stdout, res.stderr]).toEqual([0, '12 passed, 0 failed\n', '']);
   });
 
@@ -50,8 +54,12 @@ describe('otp-gate policy-test', () => {
       '',
     ]);
     // The trace is explain's own output, word for word (explain's tests pin its wording).
-    expect(lines[11]).toMatch(/^ {4}MISS {2}rules\[0\] "public" \(policies\/main\.yaml:3:5\): path "\/admin\/x" matches none of/);
-    expect(lines[12]).toMatch(/^ {4}MISS {2}rules\[1\] "blocked" \(policies\/main\.yaml:6:5\): path "\/admin\/x" matches none of/);
+    expect(lines[11]).toMatch(
+      /^ {4}MISS {2}rules\[0\] "public" \(policies\/main\.yaml:3:5\): path "\/admin\/x" matches none of/,
+    );
+    expect(lines[12]).toMatch(
+      /^ {4}MISS {2}rules\[1\] "blocked" \(policies\/main\.yaml:6:5\): path "\/admin\/x" matches none of/,
+    );
     expect(lines.slice(13)).toEqual([
       '    HIT   rules[2] "admin" (policies/main.yaml:9:5)',
       '    => challenge by "admin": factors otp; channels console; session lifetime 12h; admits groups [admins]',
@@ -83,22 +91,34 @@ describe('otp-gate policy-test', () => {
   });
 
   it('an expectation naming a rule the policy lacks is an error with the nearest name', async () => {
-    const dir = workspace({ 'cases.yaml': 'cases:\n  - request: { url: "https://wiki.example.com/" }\n    expect: { rule: admn }\n' });
+    const dir = workspace({
+      'cases.yaml': 'cases:\n  - request: { url: "https://wiki.example.com/" }\n    expect: { rule: admn }\n',
+    });
     const res = await cli(['policy-test', '--config', 'config.yaml', 'cases.yaml'], dir);
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain('cases.yaml:3:21: no rule is named "admn" (did you mean "admin"?) (cases[0].expect.rule)');
+    expect(res.stderr).toContain(
+      'cases.yaml:3:21: no rule is named "admn" (did you mean "admin"?) (cases[0].expect.rule)',
+    );
   });
 
   it('an option the cases schema does not know is refused with a suggestion', async () => {
-    const dir = workspace({ 'cases.yaml': 'cases:\n  - request: { url: "https://wiki.example.com/", user: bob, sesion_age: 1h }\n    expect: { outcome: pass }\n' });
+    const dir = workspace({
+      'cases.yaml':
+        'cases:\n  - request: { url: "https://wiki.example.com/", user: bob, sesion_age: 1h }\n    expect: { outcome: pass }\n',
+    });
     const res = await cli(['policy-test', '--config', 'config.yaml', 'cases.yaml'], dir);
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain('cases.yaml:2:61: unknown option "sesion_age" (did you mean "session_age"?) (cases[0].request.sesion_age)');
+    expect(res.stderr).toContain(
+      'cases.yaml:2:61: unknown option "sesion_age" (did you mean "session_age"?) (cases[0].request.sesion_age)',
+    );
   });
 
   it('a missing cases file is reported and exits 1', async () => {
     const res = await cli(['policy-test', '--config', 'config.yaml', 'nope.yaml'], workspace());
-    expect([res.code, res.stderr]).toEqual([1, 'nope.yaml: cannot read cases file: ENOENT\n1 error(s) in nope.yaml; no case was run.\n']);
+    expect([res.code, res.stderr]).toEqual([
+      1,
+      'nope.yaml: cannot read cases file: ENOENT\n1 error(s) in nope.yaml; no case was run.\n',
+    ]);
   });
 
   it('without a cases file it prints usage and exits 2', async () => {

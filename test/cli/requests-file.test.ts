@@ -1,22 +1,30 @@
 // The requests file of policy-diff: "METHOD URL [IP] [USER]" lines and audit log JSON lines.
 import { describe, expect, it } from 'vitest';
-import { formatProblem } from '../../src/shared/problem.js';
+
 import { parseRequestsFile } from '../../src/cli/requests-file.js';
+import { formatProblem } from '../../src/shared/problem.js';
 
 const parse = (text: string) => parseRequestsFile('requests.txt', text);
-const samples = (text: string) => parse(text).requests.map((r) => [r.sample.method, r.sample.url, r.sample.ip, r.sample.user]);
+const samples = (text: string) =>
+  parse(text).requests.map((r) => [r.sample.method, r.sample.url, r.sample.ip, r.sample.user]);
 
 describe('parseRequestsFile', () => {
   it('reads method, URL, address and user', () => {
-    expect(samples('POST https://wiki.example.com/admin 10.0.0.7 alice\n')).toEqual([['POST', 'https://wiki.example.com/admin', '10.0.0.7', 'alice']]);
+    expect(samples('POST https://wiki.example.com/admin 10.0.0.7 alice\n')).toEqual([
+      ['POST', 'https://wiki.example.com/admin', '10.0.0.7', 'alice'],
+    ]);
   });
 
   it('a line without a method is a GET from 127.0.0.1 without a session', () => {
-    expect(samples('https://wiki.example.com/\n')).toEqual([['GET', 'https://wiki.example.com/', '127.0.0.1', undefined]]);
+    expect(samples('https://wiki.example.com/\n')).toEqual([
+      ['GET', 'https://wiki.example.com/', '127.0.0.1', undefined],
+    ]);
   });
 
   it('"-" leaves the address at its default', () => {
-    expect(samples('get https://wiki.example.com/ - bob')).toEqual([['GET', 'https://wiki.example.com/', '127.0.0.1', 'bob']]);
+    expect(samples('get https://wiki.example.com/ - bob')).toEqual([
+      ['GET', 'https://wiki.example.com/', '127.0.0.1', 'bob'],
+    ]);
   });
 
   it('skips blank lines and # comments', () => {
@@ -24,11 +32,21 @@ describe('parseRequestsFile', () => {
   });
 
   it('remembers the line each request is on', () => {
-    expect(parse('\n\n  GET https://a.example.com/').requests[0]!.sample.at).toEqual({ file: 'requests.txt', line: 3, col: 3 });
+    expect(parse('\n\n  GET https://a.example.com/').requests[0]!.sample.at).toEqual({
+      file: 'requests.txt',
+      line: 3,
+      col: 3,
+    });
   });
 
   it('reads an audit line, re-encoding its decoded path', () => {
-    const line = JSON.stringify({ event: 'denied', user: 'bob', ip: '203.0.113.9', host: 'wiki.example.com', path: '/admin/a b?c' });
+    const line = JSON.stringify({
+      event: 'denied',
+      user: 'bob',
+      ip: '203.0.113.9',
+      host: 'wiki.example.com',
+      path: '/admin/a b?c',
+    });
     expect(samples(line)).toEqual([['GET', 'https://wiki.example.com/admin/a%20b%3Fc', '203.0.113.9', 'bob']]);
     expect(parse(line).requests[0]!.fromAudit).toBe(true);
   });

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+
 import { DEFAULT_POLICY, DEFAULT_USERS, TEST_SECRET } from '../helpers/gate.js';
 
 const run = promisify(execFile);
@@ -22,7 +23,12 @@ export interface CliResult {
  * Runs `otp-gate ARGS` in cwd with SESSION_SECRET set; `env` adds to or (with undefined) removes from it;
  * `input`, when given, is piped to standard input.
  */
-export async function cli(args: string[], cwd: string, env: Record<string, string | undefined> = {}, input?: string): Promise<CliResult> {
+export async function cli(
+  args: string[],
+  cwd: string,
+  env: Record<string, string | undefined> = {},
+  input?: string,
+): Promise<CliResult> {
   try {
     const pending = run(TSX, [CLI, ...args], { cwd, env: { ...process.env, SESSION_SECRET: TEST_SECRET, ...env } });
     if (input !== undefined) pending.child.stdin?.end(input);

@@ -1,30 +1,37 @@
 // `otp-gate sessions list|revoke` against the configured Redis, and `check` on `workers`.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/shared/clock.js';
+
 import { loadGate } from '../../src/config/load-gate.js';
-import { createSessions } from '../../src/session/sessions.js';
 import type { Sessions } from '../../src/session/sessions.js';
+import { createSessions } from '../../src/session/sessions.js';
 import { createSigner } from '../../src/session/signer.js';
 import { createTrustedDevices } from '../../src/session/trusted-devices.js';
+import { systemClock } from '../../src/shared/clock.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { Store } from '../../src/store/store.js';
 import { DEFAULT_POLICY, DEFAULT_USERS, TEST_SECRET } from '../helpers/gate.js';
-import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
 import type { TestRedis } from '../helpers/redis-server.js';
+import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli.ts');
 const TSX = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
 
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(TSX, [CLI, ...args], { env: { ...process.env, SESSION_SECRET: TEST_SECRET, ...env } });
+    const { stdout, stderr } = await run(TSX, [CLI, ...args], {
+      env: { ...process.env, SESSION_SECRET: TEST_SECRET, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -90,14 +97,19 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
     const { gate } = await loadGate(config, { SESSION_SECRET: TEST_SECRET });
     store = createStore(gate.config.store);
     await store.check();
-    sessions = createSessions({ store, signer: createSigner([TEST_SECRET]), clock: systemClock, config: gate.config.session });
+    sessions = createSessions({
+      store,
+      signer: createSigner([TEST_SECRET]),
+      clock: systemClock,
+      config: gate.config.session,
+    });
   });
   afterAll(async () => {
     await store?.close();
     await redis?.stop();
   });
 
-  it('lists a user\'s sessions with their ids in full', async () => {
+  it("lists a user's sessions with their ids in full", async () => {
     const one = await sessions.create('alice');
     const two = await sessions.create('alice');
     const bobs = await sessions.create('bob');
@@ -109,7 +121,7 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
     expect(res.stdout).not.toContain(bobs.session.id);
   });
 
-  it('revokes one session by id, leaving the user\'s others', async () => {
+  it("revokes one session by id, leaving the user's others", async () => {
     const keep = await sessions.create('bob');
     const end = await sessions.create('bob');
     const res = await cli(['sessions', 'revoke', '--config', config, `--id=${end.session.id}`]);
@@ -134,7 +146,7 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
     expect(listed.stdout).toBe('no sessions for alice\n');
   });
 
-  it('revoking a user forgets the browsers they trusted, leaving other users\' trust', async () => {
+  it("revoking a user forgets the browsers they trusted, leaving other users' trust", async () => {
     const devices = createTrustedDevices({ store, signer: createSigner([TEST_SECRET]), clock: systemClock });
     const carol = await devices.trust('carol', 86_400_000);
     const bob = await devices.trust('bob', 86_400_000);
@@ -144,7 +156,7 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
     expect(await devices.resolve(bob)).toMatchObject({ user: 'bob' });
   });
 
-  it('fails with the store\'s reason, not a stack trace, when Redis is down', async () => {
+  it("fails with the store's reason, not a stack trace, when Redis is down", async () => {
     const down = workspace('store:\n  type: redis\n  url: "redis://127.0.0.1:9"\n');
     const res = await cli(['sessions', 'list', '--config', down, '--user', 'alice']);
     expect(res.code).toBe(1);

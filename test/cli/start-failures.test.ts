@@ -5,9 +5,11 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
+
 import type { TestRedis } from '../helpers/redis-server.js';
+import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
 import { serveWorkspace } from '../helpers/serve-process.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
 
@@ -24,12 +26,20 @@ interface Ended {
 /** Runs `otp-gate ARGS` and waits for it to end by itself, or kills it after HANG_MS. */
 function runCli(args: string[], env: Record<string, string> = {}): Promise<Ended> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args], {
-      cwd: ROOT, env: { ...process.env, ...env }, timeout: HANG_MS, killSignal: 'SIGKILL',
-    }, (err, _stdout, stderr) => {
-      const e = err as (Error & { code?: number; killed?: boolean }) | null;
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, killed: e?.killed === true, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        timeout: HANG_MS,
+        killSignal: 'SIGKILL',
+      },
+      (err, _stdout, stderr) => {
+        const e = err as (Error & { code?: number; killed?: boolean }) | null;
+        resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, killed: e?.killed === true, stderr });
+      },
+    );
   });
 }
 
@@ -52,7 +62,8 @@ function configOnHeldPort(what: 'gate' | 'metrics', extra = ''): string {
   return ws.config;
 }
 
-const busy = () => `cannot listen on 127.0.0.1:${heldPort}: the address is in use (EADDRINUSE); is another gate or app running there?`;
+const busy = () =>
+  `cannot listen on 127.0.0.1:${heldPort}: the address is in use (EADDRINUSE); is another gate or app running there?`;
 
 describe('serve on a busy port, memory store', () => {
   it('exits 1 naming the address and server.listen', async () => {
@@ -84,7 +95,10 @@ describeWithBinary('serve on a busy port, redis store', REDIS_SERVER, REDIS_INST
 
   it('with several workers, stops them all and exits 1 instead of restarting them for ever', async () => {
     const config = configOnHeldPort('gate', store());
-    writeFileSync(config, readFileSync(config, 'utf8').replace('  insecure_http: true\n', '  insecure_http: true\n  workers: 2\n'));
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8').replace('  insecure_http: true\n', '  insecure_http: true\n  workers: 2\n'),
+    );
     const ended = await runCli(['serve', '--config', config]);
     expect(ended).toMatchObject({ killed: false, code: 1 });
     expect(ended.stderr).toContain(`otp-gate: ${busy()} set server.listen to a free address`);

@@ -1,9 +1,10 @@
 // The whatsapp and sms channel sections: defaults, compiled shapes, and the checks that tie
 // channel timings to the code lifetime.
 import { describe, expect, it } from 'vitest';
+
 import { compileConfig } from '../../src/config/compile-config.js';
-import { formatProblem } from '../../src/shared/problem.js';
 import { configSchema } from '../../src/config/schema.js';
+import { formatProblem } from '../../src/shared/problem.js';
 import { loadYaml } from '../../src/shared/yaml-file.js';
 import { MINIMAL_CONFIG } from '../helpers/config-text.js';
 
@@ -27,59 +28,95 @@ const compile = (text: string) => {
 describe('channel config', () => {
   it('a whatsapp channel gets the Graph API defaults and a 15 s delivery deadline', () => {
     expect(compile(`${BASE}channels:\n${WHATSAPP}`).channels.whatsapp).toEqual({
-      type: 'whatsapp', apiBaseUrl: 'https://graph.facebook.com', apiVersion: 'v21.0', phoneNumberId: '1098765432',
-      accessToken: 't', appSecret: 's', verifyToken: 'v', template: { name: 'verification_code', language: 'en_US', languages: {} },
-      messageTtl: undefined, timeout: 10_000, deliveryTimeout: 15_000,
+      type: 'whatsapp',
+      apiBaseUrl: 'https://graph.facebook.com',
+      apiVersion: 'v21.0',
+      phoneNumberId: '1098765432',
+      accessToken: 't',
+      appSecret: 's',
+      verifyToken: 'v',
+      template: { name: 'verification_code', language: 'en_US', languages: {} },
+      messageTtl: undefined,
+      timeout: 10_000,
+      deliveryTimeout: 15_000,
     });
   });
 
   it('refuses an api_base_url with an empty port, and accepts an SMS URL whose query has placeholders', () => {
     expect(lines(`${BASE}channels:\n${WHATSAPP}    api_base_url: "https://graph.facebook.com:"\n`)).toEqual([
-      expect.stringMatching(/^gate\.yaml:\d+:19: expected a port from 1 to 65535 after the host, got "https:\/\/graph\.facebook\.com:" \(channels\.whatsapp\.api_base_url\)$/),
+      expect.stringMatching(
+        /^gate\.yaml:\d+:19: expected a port from 1 to 65535 after the host, got "https:\/\/graph\.facebook\.com:" \(channels\.whatsapp\.api_base_url\)$/,
+      ),
     ]);
-    expect(lines(`${BASE}channels:\n  sms:\n    provider: http\n    url: "https://sms.example.com/send?to={{to}}&text={{text}}"\n    body_type: form\n`)).toEqual([]);
+    expect(
+      lines(
+        `${BASE}channels:\n  sms:\n    provider: http\n    url: "https://sms.example.com/send?to={{to}}&text={{text}}"\n    body_type: form\n`,
+      ),
+    ).toEqual([]);
   });
 
   it('a twilio channel asks for status reports at server.public_url', () => {
-    const config = compile(`${BASE}server:\n  public_url: "https://gate.example.com/"\nchannels:\n  sms:\n    provider: twilio\n    account_sid: ${SID}\n    auth_token: x\n    from: "+15550001111"\n`);
+    const config = compile(
+      `${BASE}server:\n  public_url: "https://gate.example.com/"\nchannels:\n  sms:\n    provider: twilio\n    account_sid: ${SID}\n    auth_token: x\n    from: "+15550001111"\n`,
+    );
     expect(config.channels.sms).toMatchObject({
-      provider: 'twilio', apiBaseUrl: 'https://api.twilio.com', statusCallbackUrl: 'https://gate.example.com/_gate/webhooks/twilio',
-      deliveryTimeout: 15_000, allowedCountries: undefined,
+      provider: 'twilio',
+      apiBaseUrl: 'https://api.twilio.com',
+      statusCallbackUrl: 'https://gate.example.com/_gate/webhooks/twilio',
+      deliveryTimeout: 15_000,
+      allowedCountries: undefined,
     });
   });
 
   it('without public_url there is no status callback (and so no delivery deadline)', () => {
-    const config = compile(`${BASE}channels:\n  sms:\n    provider: twilio\n    account_sid: ${SID}\n    auth_token: x\n    from: "+15550001111"\n`);
+    const config = compile(
+      `${BASE}channels:\n  sms:\n    provider: twilio\n    account_sid: ${SID}\n    auth_token: x\n    from: "+15550001111"\n`,
+    );
     expect(config.channels.sms).toMatchObject({ statusCallbackUrl: undefined });
   });
 
   it('twilio needs exactly one of from and messaging_service_sid', () => {
-    expect(lines(`${BASE}channels:\n  sms:\n    provider: twilio\n    account_sid: ${SID}\n    auth_token: x\n`)).toEqual([
-      'gate.yaml:10:3: set exactly one of from and messaging_service_sid (channels.sms.from)',
-    ]);
+    expect(
+      lines(`${BASE}channels:\n  sms:\n    provider: twilio\n    account_sid: ${SID}\n    auth_token: x\n`),
+    ).toEqual(['gate.yaml:10:3: set exactly one of from and messaging_service_sid (channels.sms.from)']);
   });
 
   it('a generic http provider compiles with its success condition', () => {
-    const config = compile(`${BASE}channels:\n  sms:\n    provider: http\n    url: "https://rest.nexmo.com/sms/json"\n    body_type: form\n    body: { api_key: k, to: "{{to_digits}}", text: "{{text}}" }\n    success: { field: messages.0.status, equals: "0" }\n    allowed_countries: [IT, DE]\n`);
+    const config = compile(
+      `${BASE}channels:\n  sms:\n    provider: http\n    url: "https://rest.nexmo.com/sms/json"\n    body_type: form\n    body: { api_key: k, to: "{{to_digits}}", text: "{{text}}" }\n    success: { field: messages.0.status, equals: "0" }\n    allowed_countries: [IT, DE]\n`,
+    );
     expect(config.channels.sms).toMatchObject({
-      provider: 'http', method: 'POST', bodyType: 'form', success: { status: [200, 201, 202], field: 'messages.0.status', equals: '0' },
+      provider: 'http',
+      method: 'POST',
+      bodyType: 'form',
+      success: { status: [200, 201, 202], field: 'messages.0.status', equals: '0' },
       allowedCountries: ['IT', 'DE'],
     });
   });
 
   it('a form body takes strings only, and allowed countries are checked', () => {
-    const out = lines(`${BASE}channels:\n  sms:\n    provider: http\n    url: "https://x.example/send"\n    body_type: form\n    body: { a: { b: 1 } }\n    allowed_countries: [XX]\n`);
+    const out = lines(
+      `${BASE}channels:\n  sms:\n    provider: http\n    url: "https://x.example/send"\n    body_type: form\n    body: { a: { b: 1 } }\n    allowed_countries: [XX]\n`,
+    );
     expect(out.some((l) => l.includes('a form body takes string values only'))).toBe(true);
     expect(out.some((l) => l.includes('two-letter country code') && l.includes('allowed_countries[0]'))).toBe(true);
   });
 
   it('durations accept milliseconds for short deadlines', () => {
-    expect((compile(`${BASE}channels:\n${WHATSAPP}    delivery_timeout: 300ms\n`).channels.whatsapp as { deliveryTimeout: number }).deliveryTimeout).toBe(300);
+    expect(
+      (
+        compile(`${BASE}channels:\n${WHATSAPP}    delivery_timeout: 300ms\n`).channels.whatsapp as {
+          deliveryTimeout: number;
+        }
+      ).deliveryTimeout,
+    ).toBe(300);
   });
 
   it('a delivery deadline as long as the code lifetime is refused', () => {
     expect(lines(`${BASE}otp:\n  ttl: 1m\nchannels:\n${WHATSAPP}    delivery_timeout: 2m\n`)).toEqual([
-      expect.stringContaining('must be shorter than otp.ttl, or the code expires before the next channel is tried (channels.whatsapp.delivery_timeout)'),
+      expect.stringContaining(
+        'must be shorter than otp.ttl, or the code expires before the next channel is tried (channels.whatsapp.delivery_timeout)',
+      ),
     ]);
   });
 

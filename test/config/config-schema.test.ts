@@ -1,11 +1,13 @@
 // Behaviour of the config schema and its compilation to GateConfig.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
+
 import { describe, expect, it } from 'vitest';
+
 import { compileConfig } from '../../src/config/compile-config.js';
-import { formatProblem } from '../../src/shared/problem.js';
 import { configSchema } from '../../src/config/schema.js';
+import { formatProblem } from '../../src/shared/problem.js';
 import { loadYaml } from '../../src/shared/yaml-file.js';
 
 const SECRET = 'a-very-long-session-secret-for-tests-only-0123456789';
@@ -35,27 +37,66 @@ describe('config schema', () => {
   it('a minimal config gets every default', () => {
     const config = compile(MINIMAL);
     expect(config.server).toEqual({
-      host: '0.0.0.0', port: 8080, publicUrl: undefined, pathPrefix: '/_gate',
-      trustedProxies: [], insecureHttp: false, maxFormBytes: 16384, workers: 1, shutdownTimeout: 10_000, watchFiles: true,
-      headersTimeout: 30_000, requestTimeout: 0, keepAliveTimeout: 5_000, maxConnections: 10_000,
+      host: '0.0.0.0',
+      port: 8080,
+      publicUrl: undefined,
+      pathPrefix: '/_gate',
+      trustedProxies: [],
+      insecureHttp: false,
+      maxFormBytes: 16384,
+      workers: 1,
+      shutdownTimeout: 10_000,
+      watchFiles: true,
+      headersTimeout: 30_000,
+      requestTimeout: 0,
+      keepAliveTimeout: 5_000,
+      maxConnections: 10_000,
     });
     expect(config.metrics).toEqual({ listen: { host: '127.0.0.1', port: 9464 } });
-    expect(config.apps).toEqual([{ host: 'wiki.example.com', pathPrefix: '/', upstream: 'http://10.0.0.5:8080', timeout: 30_000 }]);
+    expect(config.apps).toEqual([
+      { host: 'wiki.example.com', pathPrefix: '/', upstream: 'http://10.0.0.5:8080', timeout: 30_000 },
+    ]);
     expect(config.session).toEqual({
-      cookieName: 'otp_gate', domain: undefined, secure: true, secrets: [SECRET], lifetime: 12 * 3_600_000, idleTimeout: 3_600_000, verifiedCache: 500,
+      cookieName: 'otp_gate',
+      domain: undefined,
+      secure: true,
+      secrets: [SECRET],
+      lifetime: 12 * 3_600_000,
+      idleTimeout: 3_600_000,
+      verifiedCache: 500,
     });
     expect(config.store).toEqual({ type: 'memory', maxEntries: 250_000 });
     expect(config.otp).toEqual({
-      length: 6, ttl: 300_000, maxAttempts: 5, resendAfter: 30_000, maxSendsPerHour: 5,
-      maxSendsPerAddressPerHour: 20, maxSendsPerNetworkPerHour: 60, networkBits: { ipv4: 24, ipv6: 64 }, lockoutAfter: 10, lockoutDuration: 900_000,
-      maxSendsPerDestinationPerHour: 5, maxSendsPerPrefixPerHour: 50, prefixDigits: 6, maxSendsPerHourTotal: 1000,
+      length: 6,
+      ttl: 300_000,
+      maxAttempts: 5,
+      resendAfter: 30_000,
+      maxSendsPerHour: 5,
+      maxSendsPerAddressPerHour: 20,
+      maxSendsPerNetworkPerHour: 60,
+      networkBits: { ipv4: 24, ipv6: 64 },
+      lockoutAfter: 10,
+      lockoutDuration: 900_000,
+      maxSendsPerDestinationPerHour: 5,
+      maxSendsPerPrefixPerHour: 50,
+      prefixDigits: 6,
+      maxSendsPerHourTotal: 1000,
     });
     expect(config.channels).toEqual({ console: { type: 'console' } });
     expect(config.audit).toEqual({ file: '-' });
     expect(config.log).toEqual({ level: 'info' });
     expect(config.identityHeaders).toEqual({
-      user: 'Remote-User', name: 'Remote-Name', groups: 'Remote-Groups',
-      strip: ['X-Forwarded-User', 'X-Auth-Request-User', 'X-Auth-Request-Email', 'X-Forwarded-Email', 'X-Forwarded-Groups', 'X-Remote-User'],
+      user: 'Remote-User',
+      name: 'Remote-Name',
+      groups: 'Remote-Groups',
+      strip: [
+        'X-Forwarded-User',
+        'X-Auth-Request-User',
+        'X-Auth-Request-Email',
+        'X-Forwarded-Email',
+        'X-Forwarded-Groups',
+        'X-Remote-User',
+      ],
     });
     expect(config.defaultCountry).toBeUndefined();
   });
@@ -81,18 +122,32 @@ describe('config schema', () => {
   });
 
   it('hosts are lower-cased and wildcards and path prefixes are kept', () => {
-    const text = MINIMAL.replace('  - host: wiki.example.com\n', '  - host: "*.Example.COM"\n    path_prefix: /wiki/\n');
+    const text = MINIMAL.replace(
+      '  - host: wiki.example.com\n',
+      '  - host: "*.Example.COM"\n    path_prefix: /wiki/\n',
+    );
     expect(compile(text).apps[0]).toMatchObject({ host: '*.example.com', pathPrefix: '/wiki' });
   });
 
   it('listen accepts IPv6 and the gate path prefix loses its trailing slash', () => {
-    const config = compile(`${MINIMAL}server:\n  listen: "[::]:9000"\n  path_prefix: /auth/\n  public_url: https://gate.example.com/\n`);
-    expect(config.server).toMatchObject({ host: '::', port: 9000, pathPrefix: '/auth', publicUrl: 'https://gate.example.com' });
+    const config = compile(
+      `${MINIMAL}server:\n  listen: "[::]:9000"\n  path_prefix: /auth/\n  public_url: https://gate.example.com/\n`,
+    );
+    expect(config.server).toMatchObject({
+      host: '::',
+      port: 9000,
+      pathPrefix: '/auth',
+      publicUrl: 'https://gate.example.com',
+    });
   });
 
   it('a redis store compiles with its defaults', () => {
     const config = compile(`${MINIMAL}store:\n  type: redis\n  url: redis://127.0.0.1:6379/2\n`);
-    expect(config.store).toMatchObject({ type: 'redis', address: { kind: 'url', url: 'redis://127.0.0.1:6379/2' }, keyPrefix: 'otp-gate:' });
+    expect(config.store).toMatchObject({
+      type: 'redis',
+      address: { kind: 'url', url: 'redis://127.0.0.1:6379/2' },
+      keyPrefix: 'otp-gate:',
+    });
   });
 
   it('session.secure defaults to the opposite of server.insecure_http', () => {
@@ -195,7 +250,9 @@ describe('config schema', () => {
     ['http://10.0.0.5:8080/?x=1', 'expected no "?..." part in this URL'],
     ['http://10.0.0.5:8080/#top', 'expected no "#..." part in this URL'],
   ])('refuses the malformed upstream %s at its line and column', (url, words) => {
-    expect(lines(MINIMAL.replace('"http://10.0.0.5:8080"', `"${url}"`))).toEqual([`gate.yaml:3:15: ${words}, got "${url}" (apps[0].upstream)`]);
+    expect(lines(MINIMAL.replace('"http://10.0.0.5:8080"', `"${url}"`))).toEqual([
+      `gate.yaml:3:15: ${words}, got "${url}" (apps[0].upstream)`,
+    ]);
   });
 
   it('refuses a public_url with an empty port or a query, at its line and column', () => {
@@ -214,13 +271,22 @@ describe('config schema', () => {
     expect(compile(withCache('0s')).session.verifiedCache).toBe(0);
     expect(compile(withCache('2s')).session.verifiedCache).toBe(2_000);
     expect(lines(withCache('10s'))).toEqual(['gate.yaml:5:19: must be at most 5s (session.verified_cache)']);
-    expect(lines(withCache('soon'))).toEqual(['gate.yaml:5:19: expected a duration like "5m", "1h30m" or "7d", got "soon" (session.verified_cache)']);
+    expect(lines(withCache('soon'))).toEqual([
+      'gate.yaml:5:19: expected a duration like "5m", "1h30m" or "7d", got "soon" (session.verified_cache)',
+    ]);
   });
 
   it('server timeouts and connection limit compile, and a request timeout shorter than the headers one is refused', () => {
     const server = (body: string) => `${MINIMAL}server:\n${body}`;
-    expect(compile(server('  headers_timeout: 10s\n  request_timeout: 1h\n  keep_alive_timeout: 65s\n  max_connections: 500\n')).server).toMatchObject({
-      headersTimeout: 10_000, requestTimeout: 3_600_000, keepAliveTimeout: 65_000, maxConnections: 500,
+    expect(
+      compile(
+        server('  headers_timeout: 10s\n  request_timeout: 1h\n  keep_alive_timeout: 65s\n  max_connections: 500\n'),
+      ).server,
+    ).toMatchObject({
+      headersTimeout: 10_000,
+      requestTimeout: 3_600_000,
+      keepAliveTimeout: 65_000,
+      maxConnections: 500,
     });
     expect(lines(server('  request_timeout: 10s\n'))).toEqual([
       'gate.yaml:10:20: must be 0 or at least server.headers_timeout (30s): it includes the time for the headers (server.request_timeout)',
@@ -242,6 +308,11 @@ describe('config schema', () => {
     const text = readFileSync(new URL('../../config.example.yaml', import.meta.url), 'utf8');
     const trimmed = compile(MINIMAL);
     const full = compile(text);
-    expect({ ...full, apps: [], directoryFile: '', policySources: [] }).toEqual({ ...trimmed, apps: [], directoryFile: '', policySources: [] });
+    expect({ ...full, apps: [], directoryFile: '', policySources: [] }).toEqual({
+      ...trimmed,
+      apps: [],
+      directoryFile: '',
+      policySources: [],
+    });
   });
 });

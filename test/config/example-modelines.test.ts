@@ -1,13 +1,16 @@
 // Every example file a person copies starts with the yaml-language-server modeline naming the
 // committed JSON Schema of its kind, so editors validate and complete it (issue 10).
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 const REPO = join(import.meta.dirname, '..', '..');
 
 const yamlIn = (folder: string): string[] =>
-  readdirSync(join(REPO, folder)).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(folder, f));
+  readdirSync(join(REPO, folder))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => join(folder, f));
 
 const EXAMPLES: Array<[file: string, schema: string]> = [
   ['config.example.yaml', 'config.schema.json'],

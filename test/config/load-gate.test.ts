@@ -3,7 +3,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { afterEach, describe, expect, it } from 'vitest';
+
 import { EMBEDDED, loadGate, loadGateFromText } from '../../src/config/load-gate.js';
 import { ConfigError, formatProblem } from '../../src/shared/problem.js';
 
@@ -45,18 +47,25 @@ async function fixture(files: Record<string, string>): Promise<string> {
 }
 
 async function problemsOf(run: Promise<unknown>): Promise<string[]> {
-  const error = await run.then(() => undefined, (e: unknown) => e);
+  const error = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ConfigError);
   return (error as ConfigError).problems.map(formatProblem);
 }
 
 /** Problems name files relative to the working folder when they can; tests compare the tail. */
-const strip = (dir: string) => (line: string) => line.replace(path.relative(process.cwd(), dir) + path.sep, '').replace(dir + path.sep, '');
+const strip = (dir: string) => (line: string) =>
+  line.replace(path.relative(process.cwd(), dir) + path.sep, '').replace(dir + path.sep, '');
 
 describe('loadGate', () => {
   it('a complete set of files loads into config, directory and policy', async () => {
     const dir = await fixture({
-      'gate.yaml': CONFIG, 'users.yaml': USERS, 'policies/20-b.yaml': POLICY_B, 'policies/10-a.yml': POLICY_A,
+      'gate.yaml': CONFIG,
+      'users.yaml': USERS,
+      'policies/20-b.yaml': POLICY_B,
+      'policies/10-a.yml': POLICY_A,
     });
     const { gate, warnings } = await loadGate(path.join(dir, 'gate.yaml'), ENV);
     expect(warnings).toEqual([]);
@@ -88,19 +97,25 @@ describe('loadGate', () => {
   it('a missing policy folder is reported where the config names it', async () => {
     const dir = await fixture({ 'gate.yaml': CONFIG, 'users.yaml': USERS });
     const lines = await problemsOf(loadGate(path.join(dir, 'gate.yaml'), ENV));
-    expect(lines.map(strip(dir))).toEqual(['gate.yaml:10:5: policy file or folder "policies/" not found (policies[0])']);
+    expect(lines.map(strip(dir))).toEqual([
+      'gate.yaml:10:5: policy file or folder "policies/" not found (policies[0])',
+    ]);
   });
 
   it('a policy folder with no policy files is reported', async () => {
     const dir = await fixture({ 'gate.yaml': CONFIG, 'users.yaml': USERS, 'policies/README.md': '# notes\n' });
     const lines = await problemsOf(loadGate(path.join(dir, 'gate.yaml'), ENV));
-    expect(lines.map(strip(dir))).toEqual(['gate.yaml:10:5: folder "policies/" holds no .yaml or .yml policy files (policies[0])']);
+    expect(lines.map(strip(dir))).toEqual([
+      'gate.yaml:10:5: folder "policies/" holds no .yaml or .yml policy files (policies[0])',
+    ]);
   });
 
   it('a missing users file is reported where the config names it', async () => {
     const dir = await fixture({ 'gate.yaml': CONFIG, 'policies/a.yaml': POLICY_B });
     const lines = await problemsOf(loadGate(path.join(dir, 'gate.yaml'), ENV));
-    expect(lines.map(strip(dir))).toEqual(['gate.yaml:7:9: cannot read users file "users.yaml": ENOENT (directory.file)']);
+    expect(lines.map(strip(dir))).toEqual([
+      'gate.yaml:7:9: cannot read users file "users.yaml": ENOENT (directory.file)',
+    ]);
   });
 
   it('a missing config file is reported', async () => {
@@ -112,11 +127,16 @@ describe('loadGate', () => {
   it('a missing environment variable fails the load and names the variable', async () => {
     const dir = await fixture({ 'gate.yaml': CONFIG, 'users.yaml': USERS, 'policies/a.yaml': POLICY_B });
     const lines = await problemsOf(loadGate(path.join(dir, 'gate.yaml'), {}));
-    expect(lines.map(strip(dir))).toEqual(['gate.yaml:5:13: environment variable SESSION_SECRET is not set (session.secrets[0])']);
+    expect(lines.map(strip(dir))).toEqual([
+      'gate.yaml:5:13: environment variable SESSION_SECRET is not set (session.secrets[0])',
+    ]);
   });
 
   it('the error message lists every problem', async () => {
-    const dir = await fixture({ 'gate.yaml': CONFIG.replace('apps:', 'bogus: 1\napps:'), 'users.yaml': 'users:\n  bob: { nme: x }\n' });
+    const dir = await fixture({
+      'gate.yaml': CONFIG.replace('apps:', 'bogus: 1\napps:'),
+      'users.yaml': 'users:\n  bob: { nme: x }\n',
+    });
     const error = await loadGate(path.join(dir, 'gate.yaml'), ENV).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;

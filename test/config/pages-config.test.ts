@@ -1,8 +1,9 @@
 // The `pages:` section: language default and brand, validated and compiled.
 import { describe, expect, it } from 'vitest';
+
 import { compileConfig } from '../../src/config/compile-config.js';
-import { formatProblem } from '../../src/shared/problem.js';
 import { configSchema } from '../../src/config/schema.js';
+import { formatProblem } from '../../src/shared/problem.js';
 import { loadYaml } from '../../src/shared/yaml-file.js';
 import { MINIMAL_CONFIG } from '../helpers/config-text.js';
 
@@ -11,21 +12,27 @@ const load = (pages: string) => loadYaml('gate.yaml', `${BASE}pages:\n${pages}\n
 const problems = (pages: string) => load(pages).problems.map(formatProblem);
 
 describe('pages config', () => {
-  it('defaults to English and the otp-gate brand without logo or colour, and the sign-in page\'s budgets', () => {
+  it("defaults to English and the otp-gate brand without logo or colour, and the sign-in page's budgets", () => {
     const out = loadYaml('gate.yaml', BASE, configSchema, {});
     const config = compileConfig(out.value!, { source: '/etc/gate.yaml', baseDir: '/etc' });
     expect(config.pages).toEqual({
-      defaultLocale: 'en', brand: { name: 'otp-gate', logoUrl: undefined, accentColor: undefined }, loginPagesPerMinute: { address: 120, network: 600 },
+      defaultLocale: 'en',
+      brand: { name: 'otp-gate', logoUrl: undefined, accentColor: undefined },
+      loginPagesPerMinute: { address: 120, network: 600 },
     });
   });
 
-  it('compiles a default locale, brand name, logo, accent colour and the sign-in page\'s budgets', () => {
-    const out = load('  default_locale: zh-CN\n  brand: { name: ACME, logo_url: "https://cdn.acme.test/logo.svg", accent_color: "#0a7a3d" }\n'
-      + '  max_login_pages_per_address_per_minute: 30\n  max_login_pages_per_network_per_minute: 90');
+  it("compiles a default locale, brand name, logo, accent colour and the sign-in page's budgets", () => {
+    const out = load(
+      '  default_locale: zh-CN\n  brand: { name: ACME, logo_url: "https://cdn.acme.test/logo.svg", accent_color: "#0a7a3d" }\n' +
+        '  max_login_pages_per_address_per_minute: 30\n  max_login_pages_per_network_per_minute: 90',
+    );
     expect(out.problems).toEqual([]);
     const config = compileConfig(out.value!, { source: '/etc/gate.yaml', baseDir: '/etc' });
     expect(config.pages).toEqual({
-      defaultLocale: 'zh-CN', brand: { name: 'ACME', logoUrl: 'https://cdn.acme.test/logo.svg', accentColor: '#0a7a3d' }, loginPagesPerMinute: { address: 30, network: 90 },
+      defaultLocale: 'zh-CN',
+      brand: { name: 'ACME', logoUrl: 'https://cdn.acme.test/logo.svg', accentColor: '#0a7a3d' },
+      loginPagesPerMinute: { address: 30, network: 90 },
     });
   });
 
@@ -35,12 +42,16 @@ describe('pages config', () => {
   });
 
   it('refuses a colour that is not hex', () => {
-    expect(problems('  brand: { accent_color: "red; background: url(x)" }').join('\n')).toContain("a hex colour such as");
+    expect(problems('  brand: { accent_color: "red; background: url(x)" }').join('\n')).toContain(
+      'a hex colour such as',
+    );
   });
 
   it('refuses a javascript: or HTML data logo', () => {
     expect(problems('  brand: { logo_url: "javascript:alert(1)" }').join('\n')).toContain('pages.brand.logo_url');
-    expect(problems('  brand: { logo_url: "data:text/html;base64,PHNjcmlwdD4=" }').join('\n')).toContain('pages.brand.logo_url');
+    expect(problems('  brand: { logo_url: "data:text/html;base64,PHNjcmlwdD4=" }').join('\n')).toContain(
+      'pages.brand.logo_url',
+    );
   });
 
   it('refuses a default locale that is not a language tag', () => {

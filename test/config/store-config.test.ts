@@ -1,9 +1,10 @@
 // The redis store and workers options: standalone, Sentinel and Cluster addresses, TLS and
 // passwords from the environment, and every mistake named at its file:line:col.
 import { describe, expect, it } from 'vitest';
+
 import { compileConfig } from '../../src/config/compile-config.js';
-import { formatProblem } from '../../src/shared/problem.js';
 import { configSchema } from '../../src/config/schema.js';
+import { formatProblem } from '../../src/shared/problem.js';
 import { loadYaml } from '../../src/shared/yaml-file.js';
 import { connectionOptions } from '../../src/store/redis-client.js';
 
@@ -33,60 +34,98 @@ const compile = (text: string) => {
 describe('the redis store config', () => {
   it('compiles a URL with its defaults', () => {
     expect(compile('store:\n  type: redis\n  url: redis://127.0.0.1:6379/2\n').store).toEqual({
-      type: 'redis', address: { kind: 'url', url: 'redis://127.0.0.1:6379/2' }, keyPrefix: 'otp-gate:',
-      username: undefined, password: undefined, tls: undefined, commandTimeout: 1_000,
+      type: 'redis',
+      address: { kind: 'url', url: 'redis://127.0.0.1:6379/2' },
+      keyPrefix: 'otp-gate:',
+      username: undefined,
+      password: undefined,
+      tls: undefined,
+      commandTimeout: 1_000,
     });
   });
 
   it('compiles a Sentinel group, its password from the environment', () => {
-    const store = compile([
-      'store:',
-      '  type: redis',
-      '  sentinel:',
-      '    master_name: gate-primary',
-      '    sentinels: ["10.0.0.1:26379", "sentinel-2.internal:26380", "[fd00::3]:26379"]',
-      '    password: "${SENTINEL_PASSWORD}"',
-      '    db: 3',
-      '  password: "${REDIS_PASSWORD}"',
-      '',
-    ].join('\n')).store;
+    const store = compile(
+      [
+        'store:',
+        '  type: redis',
+        '  sentinel:',
+        '    master_name: gate-primary',
+        '    sentinels: ["10.0.0.1:26379", "sentinel-2.internal:26380", "[fd00::3]:26379"]',
+        '    password: "${SENTINEL_PASSWORD}"',
+        '    db: 3',
+        '  password: "${REDIS_PASSWORD}"',
+        '',
+      ].join('\n'),
+    ).store;
     expect(store).toMatchObject({
       type: 'redis',
       address: {
-        kind: 'sentinel', masterName: 'gate-primary', db: 3, sentinelPassword: 'sentinel-pw-4567',
-        sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: 'sentinel-2.internal', port: 26380 }, { host: 'fd00::3', port: 26379 }],
+        kind: 'sentinel',
+        masterName: 'gate-primary',
+        db: 3,
+        sentinelPassword: 'sentinel-pw-4567',
+        sentinels: [
+          { host: '10.0.0.1', port: 26379 },
+          { host: 'sentinel-2.internal', port: 26380 },
+          { host: 'fd00::3', port: 26379 },
+        ],
       },
       password: 'pw-from-env-0123',
     });
   });
 
   it('compiles a cluster with TLS files resolved against the config folder', () => {
-    const store = compile([
-      'store:',
-      '  type: redis',
-      '  cluster:',
-      '    nodes: ["10.0.0.1:6379", "10.0.0.2:6379"]',
-      '  username: gate',
-      '  password: "${REDIS_PASSWORD}"',
-      '  tls:',
-      '    ca_file: tls/ca.pem',
-      '    server_name: redis.internal',
-      '  command_timeout: 2s',
-      '',
-    ].join('\n')).store;
+    const store = compile(
+      [
+        'store:',
+        '  type: redis',
+        '  cluster:',
+        '    nodes: ["10.0.0.1:6379", "10.0.0.2:6379"]',
+        '  username: gate',
+        '  password: "${REDIS_PASSWORD}"',
+        '  tls:',
+        '    ca_file: tls/ca.pem',
+        '    server_name: redis.internal',
+        '  command_timeout: 2s',
+        '',
+      ].join('\n'),
+    ).store;
     expect(store).toEqual({
       type: 'redis',
-      address: { kind: 'cluster', nodes: [{ host: '10.0.0.1', port: 6379 }, { host: '10.0.0.2', port: 6379 }] },
-      keyPrefix: 'otp-gate:', username: 'gate', password: 'pw-from-env-0123', commandTimeout: 2_000,
-      tls: { caFile: '/etc/otp-gate/tls/ca.pem', certFile: undefined, keyFile: undefined, serverName: 'redis.internal', rejectUnauthorized: true },
+      address: {
+        kind: 'cluster',
+        nodes: [
+          { host: '10.0.0.1', port: 6379 },
+          { host: '10.0.0.2', port: 6379 },
+        ],
+      },
+      keyPrefix: 'otp-gate:',
+      username: 'gate',
+      password: 'pw-from-env-0123',
+      commandTimeout: 2_000,
+      tls: {
+        caFile: '/etc/otp-gate/tls/ca.pem',
+        certFile: undefined,
+        keyFile: undefined,
+        serverName: 'redis.internal',
+        rejectUnauthorized: true,
+      },
     });
   });
 
   it('passes fail-fast options to ioredis: no offline queue, bounded commands, quick reconnection', () => {
-    const store = compile('store:\n  type: redis\n  url: redis://r:6379\n  password: "${REDIS_PASSWORD}"\n  tls: true\n').store;
+    const store = compile(
+      'store:\n  type: redis\n  url: redis://r:6379\n  password: "${REDIS_PASSWORD}"\n  tls: true\n',
+    ).store;
     if (store.type !== 'redis') throw new Error('not redis');
     const options = connectionOptions(store);
-    expect(options).toMatchObject({ enableOfflineQueue: false, commandTimeout: 1_000, password: 'pw-from-env-0123', tls: { rejectUnauthorized: true } });
+    expect(options).toMatchObject({
+      enableOfflineQueue: false,
+      commandTimeout: 1_000,
+      password: 'pw-from-env-0123',
+      tls: { rejectUnauthorized: true },
+    });
     const delays = [1, 2, 5, 10, 100, 10_000].map((n) => options.retryStrategy?.(n));
     expect(delays.every((d) => typeof d === 'number' && d > 0 && d <= 500)).toBe(true);
   });
@@ -104,14 +143,18 @@ describe('the redis store config', () => {
   });
 
   it('names each broken Sentinel and cluster option at its line and column', () => {
-    expect(problems([
-      'store:',
-      '  type: redis',
-      '  sentinel:',
-      '    sentinels: ["10.0.0.1", "10.0.0.2:26379"]',
-      '    master: x',
-      '',
-    ].join('\n'))).toEqual([
+    expect(
+      problems(
+        [
+          'store:',
+          '  type: redis',
+          '  sentinel:',
+          '    sentinels: ["10.0.0.1", "10.0.0.2:26379"]',
+          '    master: x',
+          '',
+        ].join('\n'),
+      ),
+    ).toEqual([
       'gate.yaml:11:3: missing required option "master_name" (store.sentinel.master_name)',
       'gate.yaml:12:17: expected "host:port", like "10.0.0.1:26379", got "10.0.0.1" (store.sentinel.sentinels[0])',
       'gate.yaml:13:5: unknown option "master" (store.sentinel.master)',
@@ -119,7 +162,9 @@ describe('the redis store config', () => {
     expect(problems('store:\n  type: redis\n  cluster:\n    nodes: []\n')).toEqual([
       'gate.yaml:12:12: must list at least one item (store.cluster.nodes)',
     ]);
-    expect(problems('store:\n  type: redis\n  url: http://r:6379\n  tls:\n    ca: ca.pem\n  command_timeout: soon\n')).toEqual([
+    expect(
+      problems('store:\n  type: redis\n  url: http://r:6379\n  tls:\n    ca: ca.pem\n  command_timeout: soon\n'),
+    ).toEqual([
       'gate.yaml:11:8: expected a redis:// or rediss:// URL, got "http://r:6379" (store.url)',
       'gate.yaml:13:5: unknown option "ca" (store.tls.ca)',
       'gate.yaml:14:20: expected a duration like "5m", "1h30m" or "7d", got "soon" (store.command_timeout)',
@@ -127,8 +172,15 @@ describe('the redis store config', () => {
   });
 
   it('names a missing password variable without showing any secret', () => {
-    const out = loadYaml('gate.yaml', `${MINIMAL}store:\n  type: redis\n  url: redis://r:6379\n  password: "\${REDIS_PASSWORD}"\n`, configSchema, { SESSION_SECRET: SECRET });
-    expect(out.problems.map(formatProblem)).toEqual(['gate.yaml:12:13: environment variable REDIS_PASSWORD is not set (store.password)']);
+    const out = loadYaml(
+      'gate.yaml',
+      `${MINIMAL}store:\n  type: redis\n  url: redis://r:6379\n  password: "\${REDIS_PASSWORD}"\n`,
+      configSchema,
+      { SESSION_SECRET: SECRET },
+    );
+    expect(out.problems.map(formatProblem)).toEqual([
+      'gate.yaml:12:13: environment variable REDIS_PASSWORD is not set (store.password)',
+    ]);
   });
 
   it.each([
@@ -142,11 +194,19 @@ describe('the redis store config', () => {
     ['redis:127.0.0.1:6379', 'expected a redis:// or rediss:// URL'],
     ['redis://127.0.0.1:6379#0', 'expected no "#..." part in this URL'],
   ])('refuses the malformed URL %s at its line and column', (url, words) => {
-    expect(problems(`store:\n  type: redis\n  url: "${url}"\n`)).toEqual([`gate.yaml:11:8: ${words}, got "${url}" (store.url)`]);
+    expect(problems(`store:\n  type: redis\n  url: "${url}"\n`)).toEqual([
+      `gate.yaml:11:8: ${words}, got "${url}" (store.url)`,
+    ]);
   });
 
   it('accepts URLs with a database, no port, credentials or TLS', () => {
-    for (const url of ['redis://r', 'redis://r:6379/', 'redis://r:6379/15', 'rediss://user:pw@r:6380/1', 'redis://[::1]:6379']) {
+    for (const url of [
+      'redis://r',
+      'redis://r:6379/',
+      'redis://r:6379/15',
+      'rediss://user:pw@r:6380/1',
+      'redis://[::1]:6379',
+    ]) {
       expect(problems(`store:\n  type: redis\n  url: "${url}"\n`)).toEqual([]);
     }
   });
@@ -161,7 +221,9 @@ describe('the redis store config', () => {
 describe('workers', () => {
   it('accepts several workers on the redis store, and "auto"', () => {
     expect(compile('server:\n  workers: 4\nstore:\n  type: redis\n  url: redis://r:6379\n').server.workers).toBe(4);
-    expect(compile('server:\n  workers: auto\nstore:\n  type: redis\n  url: redis://r:6379\n').server.workers).toBe('auto');
+    expect(compile('server:\n  workers: auto\nstore:\n  type: redis\n  url: redis://r:6379\n').server.workers).toBe(
+      'auto',
+    );
     expect(compile('').server.workers).toBe(1);
   });
 
@@ -176,6 +238,8 @@ describe('workers', () => {
 
   it('refuses a worker count that is not a whole number from 1', () => {
     expect(problems('server:\n  workers: 0\nstore:\n  type: redis\n  url: redis://r:6379\n')).toHaveLength(1);
-    expect(problems('server:\n  workers: 0\nstore:\n  type: redis\n  url: redis://r:6379\n')[0]).toMatch(/^gate\.yaml:10:12: .*\(server\.workers\)$/);
+    expect(problems('server:\n  workers: 0\nstore:\n  type: redis\n  url: redis://r:6379\n')[0]).toMatch(
+      /^gate\.yaml:10:12: .*\(server\.workers\)$/,
+    );
   });
 });

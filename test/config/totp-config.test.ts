@@ -1,14 +1,16 @@
 // The `totp:` section: absent by default, keys from the environment, problems at file:line:col.
 import { describe, expect, it } from 'vitest';
+
 import { compileConfig } from '../../src/config/compile-config.js';
-import { formatProblem } from '../../src/shared/problem.js';
 import { configSchema } from '../../src/config/schema.js';
+import { formatProblem } from '../../src/shared/problem.js';
 import { loadYaml } from '../../src/shared/yaml-file.js';
 import { MINIMAL_CONFIG } from '../helpers/config-text.js';
 
 const KEY = 'a-totp-key-for-tests-only-0123456789-0123456789';
 const BASE = MINIMAL_CONFIG;
-const load = (totp: string, env: NodeJS.ProcessEnv = { TOTP_KEY: KEY }) => loadYaml('gate.yaml', `${BASE}totp:\n${totp}\n`, configSchema, env);
+const load = (totp: string, env: NodeJS.ProcessEnv = { TOTP_KEY: KEY }) =>
+  loadYaml('gate.yaml', `${BASE}totp:\n${totp}\n`, configSchema, env);
 const problems = (totp: string, env?: NodeJS.ProcessEnv) => load(totp, env).problems.map(formatProblem);
 const compiled = (totp: string) => {
   const out = load(totp);
@@ -27,8 +29,11 @@ describe('totp config', () => {
   });
 
   it('compiles an issuer, several keys and reauth_within', () => {
-    expect(compiled(`  issuer: ACME\n  keys: ["\${TOTP_KEY}", "${'b'.repeat(32)}"]\n  reauth_within: 90s`))
-      .toEqual({ issuer: 'ACME', keys: [KEY, 'b'.repeat(32)], reauthWithin: 90_000 });
+    expect(compiled(`  issuer: ACME\n  keys: ["\${TOTP_KEY}", "${'b'.repeat(32)}"]\n  reauth_within: 90s`)).toEqual({
+      issuer: 'ACME',
+      keys: [KEY, 'b'.repeat(32)],
+      reauthWithin: 90_000,
+    });
   });
 
   it('requires keys', () => {
@@ -36,7 +41,9 @@ describe('totp config', () => {
   });
 
   it('refuses a key shorter than 32 characters at its line and column', () => {
-    expect(problems('  keys: ["short"]')).toEqual([expect.stringMatching(/^gate\.yaml:10:10: must be at least 32 characters long.*\(totp\.keys\[0\]\)$/)]);
+    expect(problems('  keys: ["short"]')).toEqual([
+      expect.stringMatching(/^gate\.yaml:10:10: must be at least 32 characters long.*\(totp\.keys\[0\]\)$/),
+    ]);
   });
 
   it('refuses a key from an environment variable that is not set', () => {
@@ -44,7 +51,9 @@ describe('totp config', () => {
   });
 
   it('refuses reauth_within that is not a duration', () => {
-    expect(problems('  keys: ["${TOTP_KEY}"]\n  reauth_within: soon')).toEqual([expect.stringMatching(/^gate\.yaml:11:18: expected a duration.*\(totp\.reauth_within\)$/)]);
+    expect(problems('  keys: ["${TOTP_KEY}"]\n  reauth_within: soon')).toEqual([
+      expect.stringMatching(/^gate\.yaml:11:18: expected a duration.*\(totp\.reauth_within\)$/),
+    ]);
   });
 
   it('refuses an unknown option', () => {

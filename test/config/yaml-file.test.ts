@@ -1,6 +1,7 @@
 // Behaviour of the generic YAML loader: positions, env substitution, zod issues in plain words.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+
 import { formatProblem } from '../../src/shared/problem.js';
 import { formatPath, loadYaml } from '../../src/shared/yaml-file.js';
 
@@ -12,7 +13,10 @@ const schema = z.strictObject({
   port: z.number().int().default(8080),
   debug: z.boolean().default(false),
   level: z.enum(['info', 'debug']).default('info'),
-  upstream: z.string().refine((v) => v.startsWith('http'), { error: 'expected an http:// URL' }).optional(),
+  upstream: z
+    .string()
+    .refine((v) => v.startsWith('http'), { error: 'expected an http:// URL' })
+    .optional(),
 });
 
 const SECRET = 'x'.repeat(40);
@@ -23,7 +27,12 @@ describe('loadYaml', () => {
   it('a valid file gives its value and no problems', () => {
     const out = load(`session:\n  secrets: ["${SECRET}"]\n`);
     expect(out.problems).toEqual([]);
-    expect(out.value).toEqual({ session: { secrets: [SECRET], name: 'otp_gate' }, port: 8080, debug: false, level: 'info' });
+    expect(out.value).toEqual({
+      session: { secrets: [SECRET], name: 'otp_gate' },
+      port: 8080,
+      debug: false,
+      level: 'info',
+    });
   });
 
   it('a YAML syntax error names file line and column', () => {
@@ -73,7 +82,9 @@ describe('loadYaml', () => {
   });
 
   it('a missing required option points at its parent key', () => {
-    expect(lines('session:\n  name: x\n')).toEqual(['gate.yaml:1:1: missing required option "secrets" (session.secrets)']);
+    expect(lines('session:\n  name: x\n')).toEqual([
+      'gate.yaml:1:1: missing required option "secrets" (session.secrets)',
+    ]);
   });
 
   it('problems come out in file order', () => {
@@ -134,7 +145,10 @@ describe('loadYaml', () => {
   });
 
   it('an unquoted variable standing alone takes the type its text has', () => {
-    const out = load(`session:\n  secrets: ["${SECRET}"]\nport: \${PORT}\ndebug: \${DEBUG}\n`, { PORT: '9090', DEBUG: 'true' });
+    const out = load(`session:\n  secrets: ["${SECRET}"]\nport: \${PORT}\ndebug: \${DEBUG}\n`, {
+      PORT: '9090',
+      DEBUG: 'true',
+    });
     expect(out.problems).toEqual([]);
     expect(out.value).toMatchObject({ port: 9090, debug: true });
   });
@@ -148,7 +162,9 @@ describe('loadYaml', () => {
   });
 
   it('keys are never substituted', () => {
-    expect(lines(`session:\n  secrets: ["${SECRET}"]\n\${KEY}: 1\n`, { KEY: 'port' })[0]).toContain('unknown option "${KEY}"');
+    expect(lines(`session:\n  secrets: ["${SECRET}"]\n\${KEY}: 1\n`, { KEY: 'port' })[0]).toContain(
+      'unknown option "${KEY}"',
+    );
   });
 
   it('a literal value under a secret-looking option is not echoed', () => {

@@ -6,22 +6,31 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
+
 import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+
 import { loadGate } from '../../src/config/load-gate.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DEPLOY = join(ROOT, 'deploy');
 /** Every ${VAR} filled with a value long enough for any length check. */
-const ENV = new Proxy({}, { get: (_t, name) => (typeof name === 'string' ? `dummy-${name.toLowerCase()}-value-0123456789abcdef` : undefined), has: () => true }) as NodeJS.ProcessEnv;
+const ENV = new Proxy(
+  {},
+  {
+    get: (_t, name) => (typeof name === 'string' ? `dummy-${name.toLowerCase()}-value-0123456789abcdef` : undefined),
+    has: () => true,
+  },
+) as NodeJS.ProcessEnv;
 
 /** Parsed YAML: its shape is what the assertions check. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any key path may be asserted on
 type Doc = Record<string, any>;
-const docs = (file: string): Doc[] => parseAllDocuments(readFileSync(join(DEPLOY, file), 'utf8')).map((d) => {
-  expect(d.errors).toEqual([]);
-  return d.toJS() as Doc;
-});
+const docs = (file: string): Doc[] =>
+  parseAllDocuments(readFileSync(join(DEPLOY, file), 'utf8')).map((d) => {
+    expect(d.errors).toEqual([]);
+    return d.toJS() as Doc;
+  });
 
 /** The Node flags of the image's ENTRYPOINT, which every way of running the gate shares. */
 function imageNodeFlags(): string[] {
@@ -34,7 +43,7 @@ describe('the systemd unit', () => {
   const text = readFileSync(file, 'utf8');
   const service = (key: string) => [...text.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1]!);
 
-  it('runs serve with the image\'s Node flags, and reloads with SIGHUP', () => {
+  it("runs serve with the image's Node flags, and reloads with SIGHUP", () => {
     const [exec] = service('ExecStart');
     expect(exec).toBeDefined();
     for (const flag of imageNodeFlags()) expect(exec).toContain(` ${flag} `);
@@ -60,7 +69,11 @@ describe('the systemd unit', () => {
     const dir = mkdtempSync(join(tmpdir(), 'otp-gate-unit-'));
     const copy = join(dir, 'otp-gate.service');
     writeFileSync(copy, text.replace('/usr/bin/node ', `${process.execPath} `));
-    const out = execFileSync('/usr/bin/systemd-analyze', ['verify', copy], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync('/usr/bin/systemd-analyze', ['verify', copy], {
+      cwd: dir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(out).toBe('');
   });
 });
@@ -86,7 +99,7 @@ describe('the compose recipe', () => {
     expect(Object.keys(services.gate!.environment).sort()).toEqual(['REDIS_PASSWORD', 'SESSION_SECRET']);
   });
 
-  it('checks the gate\'s readiness and waits for a healthy Redis', () => {
+  it("checks the gate's readiness and waits for a healthy Redis", () => {
     expect(services.gate!.healthcheck.test.join(' ')).toContain('/_gate/readyz');
     expect(services.gate!.depends_on.redis.condition).toBe('service_healthy');
     expect(services.redis!.healthcheck.test.join(' ')).toContain('ping');
@@ -99,14 +112,18 @@ describe('the compose recipe', () => {
 });
 
 describe('the Kubernetes manifests', () => {
-  const all = ['otp-gate.yaml', 'redis.yaml', 'secret.example.yaml', 'ingress-forward-auth.yaml'].flatMap((f) => docs(`kubernetes/${f}`));
-  const find = (kind: string, name: string) => all.find((d) => d.kind === kind && d.metadata?.name === name && d.metadata?.namespace === undefined);
+  const all = ['otp-gate.yaml', 'redis.yaml', 'secret.example.yaml', 'ingress-forward-auth.yaml'].flatMap((f) =>
+    docs(`kubernetes/${f}`),
+  );
+  const find = (kind: string, name: string) =>
+    all.find((d) => d.kind === kind && d.metadata?.name === name && d.metadata?.namespace === undefined);
 
   it('each has an apiVersion, a kind and a name', () => {
-    for (const d of all) expect([typeof d.apiVersion, typeof d.kind, typeof d.metadata?.name]).toEqual(['string', 'string', 'string']);
+    for (const d of all)
+      expect([typeof d.apiVersion, typeof d.kind, typeof d.metadata?.name]).toEqual(['string', 'string', 'string']);
   });
 
-  it('the ConfigMap\'s config loads with its users and policies, and every ${VAR} is in the Secret', async () => {
+  it("the ConfigMap's config loads with its users and policies, and every ${VAR} is in the Secret", async () => {
     const data = find('ConfigMap', 'otp-gate')!.data as Record<string, string>;
     const dir = mkdtempSync(join(tmpdir(), 'otp-gate-k8s-'));
     for (const [name, text] of Object.entries(data)) writeFileSync(join(dir, name), text);
@@ -116,7 +133,7 @@ describe('the Kubernetes manifests', () => {
     expect(Object.keys(find('Secret', 'otp-gate')!.stringData).sort()).toEqual([...new Set(wanted)].sort());
   });
 
-  it('probes healthz for liveness and readyz for readiness on the gate\'s port', () => {
+  it("probes healthz for liveness and readyz for readiness on the gate's port", () => {
     const container = find('Deployment', 'otp-gate')!.spec.template.spec.containers[0];
     expect(container.livenessProbe.httpGet.path).toBe('/_gate/healthz');
     expect(container.readinessProbe.httpGet.path).toBe('/_gate/readyz');
@@ -131,12 +148,14 @@ describe('the Kubernetes manifests', () => {
     expect(find('Service', 'redis')!.spec.ports[0].port).toBe(6379);
   });
 
-  it('the ingress-nginx forward-auth example asks the gate\'s nginx dialect and passes its identity headers', () => {
+  it("the ingress-nginx forward-auth example asks the gate's nginx dialect and passes its identity headers", () => {
     const ingress = all.find((d) => d.kind === 'Ingress' && d.metadata.name === 'wiki')!;
     const annotations = ingress.metadata.annotations as Record<string, string>;
     expect(new URL(annotations['nginx.ingress.kubernetes.io/auth-url']!).pathname).toBe('/_gate/auth/nginx');
     expect(annotations['nginx.ingress.kubernetes.io/auth-signin']).toContain('/_gate/login?rd=');
-    expect(annotations['nginx.ingress.kubernetes.io/auth-response-headers']).toBe('Remote-User,Remote-Name,Remote-Groups');
+    expect(annotations['nginx.ingress.kubernetes.io/auth-response-headers']).toBe(
+      'Remote-User,Remote-Name,Remote-Groups',
+    );
     // Kept-alive connections, idle ones closed before the gate's own 5 s keep_alive_timeout does.
     expect(Number(annotations['nginx.ingress.kubernetes.io/auth-keepalive'])).toBeGreaterThan(0);
     expect(Number(annotations['nginx.ingress.kubernetes.io/auth-keepalive-timeout'])).toBeLessThan(5);

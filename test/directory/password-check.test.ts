@@ -1,7 +1,9 @@
 // Behaviour of the password first factor: only the right password passes, and a wrong password,
 // an unknown user and a user without a password cost the same single scrypt, so they look alike.
 import * as crypto from 'node:crypto';
+
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+
 import { createPasswordCheck, MAX_PASSWORD_LENGTH } from '../../src/directory/password-check.js';
 import { hashPassword } from '../../src/directory/password-hash.js';
 import type { User } from '../../src/directory/types.js';
@@ -13,11 +15,19 @@ vi.mock('node:crypto', async (importOriginal) => {
   return { ...actual, scrypt: vi.fn(actual.scrypt) };
 });
 const scrypt = vi.mocked(crypto.scrypt);
-const costs = () => scrypt.mock.calls.map(([, , , options]) => options as crypto.ScryptOptions).map(({ N, r, p }) => ({ N, r, p }));
+const costs = () =>
+  scrypt.mock.calls.map(([, , , options]) => options as crypto.ScryptOptions).map(({ N, r, p }) => ({ N, r, p }));
 const DEFAULT_COST = { N: 2 ** 17, r: 8, p: 1 };
 
 const PASSWORD = 'correct horse battery staple';
-const user = (passwordHash?: string): User => ({ username: 'alice', name: 'Alice', phone: undefined, groups: [], channels: [], passwordHash });
+const user = (passwordHash?: string): User => ({
+  username: 'alice',
+  name: 'Alice',
+  phone: undefined,
+  groups: [],
+  channels: [],
+  passwordHash,
+});
 
 describe('createPasswordCheck', () => {
   let alice: User;

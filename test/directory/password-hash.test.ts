@@ -1,12 +1,22 @@
 // Behaviour of password hashes: round trip, strict parsing, costs read from the hash, and
 // messages that say what is wrong without repeating any part of the hash.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { formatPasswordHash, hashPassword, parsePasswordHash, verifyPassword } from '../../src/directory/password-hash.js';
+
 import type { PasswordHash } from '../../src/directory/password-hash.js';
+import {
+  formatPasswordHash,
+  hashPassword,
+  parsePasswordHash,
+  verifyPassword,
+} from '../../src/directory/password-hash.js';
 
 const PASSWORD = 'correct horse battery staple';
 /** A well-formed hash with fixed bytes, for parsing tests that need no scrypt. */
-const FIXED: PasswordHash = { params: { ln: 17, r: 8, p: 1 }, salt: Buffer.alloc(16, 0xa5), key: Buffer.alloc(32, 0x3c) };
+const FIXED: PasswordHash = {
+  params: { ln: 17, r: 8, p: 1 },
+  salt: Buffer.alloc(16, 0xa5),
+  key: Buffer.alloc(32, 0x3c),
+};
 const fixed = (params: Partial<PasswordHash['params']> = {}, bytes: Partial<Omit<PasswordHash, 'params'>> = {}) =>
   formatPasswordHash({ ...FIXED, ...bytes, params: { ...FIXED.params, ...params } });
 const edit = (text: string, at: number, ch: string) => text.slice(0, at) + ch + text.slice(at + 1);
@@ -72,7 +82,10 @@ describe('hashPassword and verifyPassword', () => {
 
 describe('parsePasswordHash', () => {
   it('reads the cost, salt and key back', () => {
-    expect(parsePasswordHash(fixed({ ln: 18, r: 9, p: 1 }))).toEqual({ ok: true, hash: { ...FIXED, params: { ln: 18, r: 9, p: 1 } } });
+    expect(parsePasswordHash(fixed({ ln: 18, r: 9, p: 1 }))).toEqual({
+      ok: true,
+      hash: { ...FIXED, params: { ln: 18, r: 9, p: 1 } },
+    });
   });
 
   it('any single changed character is refused or yields a different cost, salt or key', () => {
@@ -93,7 +106,11 @@ describe('parsePasswordHash', () => {
   it.each([
     ['not a PHC string', 'hunter22', 'is not a scrypt hash in PHC form'],
     ['another algorithm', fixed().replace('$scrypt$', '$argon2id$'), 'algorithm other than scrypt'],
-    ['parameters out of order', fixed().replace('ln=17,r=8,p=1', 'r=8,ln=17,p=1'), 'expected "ln=<n>,r=<n>,p=<n>" in that order'],
+    [
+      'parameters out of order',
+      fixed().replace('ln=17,r=8,p=1', 'r=8,ln=17,p=1'),
+      'expected "ln=<n>,r=<n>,p=<n>" in that order',
+    ],
     ['a leading zero', fixed().replace('ln=17', 'ln=017'), 'parameters are malformed'],
     ['ln below OWASP minimum', fixed({ ln: 16 }), 'ln must be at least 17'],
     ['r below OWASP minimum', fixed({ r: 4 }), 'r must be at least 8'],
@@ -101,7 +118,11 @@ describe('parsePasswordHash', () => {
     ['an absurd ln', fixed({ ln: 21 }), 'more than 8 times the default'],
     ['an absurd p', fixed({ p: 9 }), 'more than 8 times the default'],
     ['a padded salt', fixed().replace(/\$([^$]+)\$([^$]+)$/, '$$$1==$$$2'), 'salt is not base64 without padding'],
-    ['a URL-safe salt', fixed({}, { salt: Buffer.alloc(16, 0xff) }).replace(/\//g, '_'), 'salt is not base64 without padding'],
+    [
+      'a URL-safe salt',
+      fixed({}, { salt: Buffer.alloc(16, 0xff) }).replace(/\//g, '_'),
+      'salt is not base64 without padding',
+    ],
     ['a short salt', fixed({}, { salt: Buffer.alloc(8, 1) }), 'salt must be 16 to 64 bytes'],
     ['a short key', fixed({}, { key: Buffer.alloc(16, 1) }), 'value must be 32 bytes'],
   ])('refuses %s and says so', (_name, text, expected) => {
@@ -115,7 +136,11 @@ describe('parsePasswordHash', () => {
 
   it('no message repeats any part of the hash after its algorithm', () => {
     const salt = Buffer.from('0123456789abcdef');
-    for (const text of [fixed({ ln: 16 }, { salt }), fixed({ ln: 21 }, { salt }), fixed({}, { salt, key: Buffer.alloc(8, 7) })]) {
+    for (const text of [
+      fixed({ ln: 16 }, { salt }),
+      fixed({ ln: 21 }, { salt }),
+      fixed({}, { salt, key: Buffer.alloc(8, 7) }),
+    ]) {
       const problem = problemOf(text)!;
       expect(problem).toBeDefined();
       for (const part of text.split('$').slice(2)) expect(problem).not.toContain(part);

@@ -1,9 +1,11 @@
 // Behaviour of the users file: phone normalisation and masking, duplicates, lookups.
 import { readFileSync } from 'node:fs';
+
 import { describe, expect, it } from 'vitest';
-import { formatProblem } from '../../src/shared/problem.js';
+
 import { formatPasswordHash } from '../../src/directory/password-hash.js';
 import { loadUsersFile, maskPhone, normalisePhone } from '../../src/directory/users-file.js';
+import { formatProblem } from '../../src/shared/problem.js';
 
 const load = (text: string, defaultCountry?: string, channels?: string[]) =>
   loadUsersFile('users.yaml', text, { defaultCountry, env: {}, ...(channels ? { channels } : {}) });
@@ -27,7 +29,14 @@ describe('users file', () => {
 
   it('every spelling of a phone number finds the same user', () => {
     const dir = load(ALICE, 'IT').directory;
-    for (const spelling of ['+393330000001', '+39 333 000 0001', '+39 (333) 000-0001', '333 000 0001', '0039 333 000 0001', ' 3330000001 ']) {
+    for (const spelling of [
+      '+393330000001',
+      '+39 333 000 0001',
+      '+39 (333) 000-0001',
+      '333 000 0001',
+      '0039 333 000 0001',
+      ' 3330000001 ',
+    ]) {
       expect(dir?.find(spelling)?.username, spelling).toBe('alice');
     }
   });
@@ -56,7 +65,9 @@ describe('users file', () => {
     expect(lines('users:\n  alice:\n    phone: "333 000 0001"\n')).toEqual([
       'users.yaml:3:12: phone number ending in 01 has no country code: write it as "+<country code> …" or set directory.default_country (users.alice.phone)',
     ]);
-    expect(load('users:\n  alice:\n    phone: "333 000 0001"\n', 'IT').directory?.find('alice')?.phone).toBe('+393330000001');
+    expect(load('users:\n  alice:\n    phone: "333 000 0001"\n', 'IT').directory?.find('alice')?.phone).toBe(
+      '+393330000001',
+    );
   });
 
   it('an invalid phone number is reported masked', () => {
@@ -67,7 +78,9 @@ describe('users file', () => {
 
   it('a duplicate phone is reported', () => {
     const out = lines(`${ALICE}  bob:\n    phone: "+39 333 0000001"\n`);
-    expect(out).toEqual(['users.yaml:7:12: phone number +39 ••• ••• 0001 is already the phone of "alice" (users.bob.phone)']);
+    expect(out).toEqual([
+      'users.yaml:7:12: phone number +39 ••• ••• 0001 is already the phone of "alice" (users.bob.phone)',
+    ]);
   });
 
   it('the same username in a different case is reported at the second key', () => {
@@ -109,7 +122,11 @@ describe('users file', () => {
 });
 
 describe('users file passwords', () => {
-  const HASH = formatPasswordHash({ params: { ln: 17, r: 8, p: 1 }, salt: Buffer.alloc(16, 1), key: Buffer.alloc(32, 2) });
+  const HASH = formatPasswordHash({
+    params: { ln: 17, r: 8, p: 1 },
+    salt: Buffer.alloc(16, 1),
+    key: Buffer.alloc(32, 2),
+  });
 
   it('a user with a valid password hash carries it in the directory', () => {
     const out = load(`users:\n  alice:\n    password: "${HASH}"\n`);

@@ -3,10 +3,12 @@
 // `otp-gate check`.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
+
 import { compileConfig } from '../../src/config/compile-config.js';
-import { formatProblem } from '../../src/shared/problem.js';
 import { configSchema } from '../../src/config/schema.js';
+import { formatProblem } from '../../src/shared/problem.js';
 import { loadYaml } from '../../src/shared/yaml-file.js';
 import { MINIMAL_CONFIG } from '../helpers/config-text.js';
 
@@ -14,7 +16,13 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const DOCS = join(ROOT, 'docs');
 const GUIDES = readdirSync(DOCS).filter((f) => /^setup-.*\.md$/.test(f));
 /** Every ${VAR} a guide uses, filled with a value long enough for any length check. */
-const ENV = new Proxy({}, { get: (_t, name) => (typeof name === 'string' ? `dummy-${name.toLowerCase()}-value-0123456789abcdef` : undefined), has: () => true });
+const ENV = new Proxy(
+  {},
+  {
+    get: (_t, name) => (typeof name === 'string' ? `dummy-${name.toLowerCase()}-value-0123456789abcdef` : undefined),
+    has: () => true,
+  },
+);
 
 const yamlBlocks = (markdown: string) => [...markdown.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
@@ -31,7 +39,9 @@ describe.each(GUIDES)('%s', (guide) => {
     for (const block of blocks) {
       const loaded = loadYaml(`docs/${guide}`, MINIMAL_CONFIG + block, configSchema, ENV as NodeJS.ProcessEnv);
       expect(loaded.problems.map(formatProblem)).toEqual([]);
-      expect(() => compileConfig(loaded.value!, { source: '/etc/otp-gate/config.yaml', baseDir: '/etc/otp-gate' })).not.toThrow();
+      expect(() =>
+        compileConfig(loaded.value!, { source: '/etc/otp-gate/config.yaml', baseDir: '/etc/otp-gate' }),
+      ).not.toThrow();
     }
   });
 

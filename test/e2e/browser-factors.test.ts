@@ -3,15 +3,17 @@
 // again after the sign-in, "trust this browser", and axe-core on the new pages.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+
 import { createManualClock } from '../../src/shared/clock.js';
 import { adminRule, PASSWORD, PASSWORD_HASH } from '../helpers/factors.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
-import { codeFor } from '../helpers/totp-codes.js';
 import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
+import { codeFor } from '../helpers/totp-codes.js';
 import type { AxeFinding } from './browser-pages.js';
 import { axeCheck, LANGUAGES, LAUNCH_ARGS, OTP, phoneContext, screenshot, texts, typeCode } from './browser-pages.js';
 
@@ -39,7 +41,9 @@ async function startFormApp(): Promise<{ url: string; received: string[]; close(
         res.end(`<!doctype html><title>Saved</title><h1>Saved</h1><p id="got">${body.replace(/[<>&]/g, '')}</p>`);
         return;
       }
-      res.end('<!doctype html><title>Edit</title><h1>Edit user</h1><form method="post" action="/admin/save"><label>Name <input name="name"></label><button>Save</button></form>');
+      res.end(
+        '<!doctype html><title>Edit</title><h1>Edit user</h1><form method="post" action="/admin/save"><label>Name <input name="name"></label><button>Save</button></form>',
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -60,7 +64,11 @@ describeWithBinary('more factors in a real browser', CHROMIUM, "Debian's chromiu
   beforeAll(async () => {
     app = await startFormApp();
     gate = await startTestGate({
-      upstream: app.url, clock, otp: OTP, policy: POLICY, extraConfig: 'totp:\n  keys: ["totp-test-key-0123456789-0123456789"]',
+      upstream: app.url,
+      clock,
+      otp: OTP,
+      policy: POLICY,
+      extraConfig: 'totp:\n  keys: ["totp-test-key-0123456789-0123456789"]',
       users: `users:\n  alice: { name: Alice Example, phone: "+39 333 000 0001", password: "${PASSWORD_HASH}" }\n`,
     });
     browser = await chromium.launch({ executablePath, args: LAUNCH_ARGS });

@@ -5,6 +5,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { createManualClock } from '../../src/shared/clock.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
@@ -12,7 +13,20 @@ import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
 import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
 import type { AxeFinding, Language } from './browser-pages.js';
-import { axeCheck, LANGUAGES, LAUNCH_ARGS, OTP, phoneContext, reachCodePage, screenshot, texts, typeCode, USERS, wrongCode, writeAxeReport } from './browser-pages.js';
+import {
+  axeCheck,
+  LANGUAGES,
+  LAUNCH_ARGS,
+  OTP,
+  phoneContext,
+  reachCodePage,
+  screenshot,
+  texts,
+  typeCode,
+  USERS,
+  writeAxeReport,
+  wrongCode,
+} from './browser-pages.js';
 
 const CHROMIUM = findBinary([process.env.CHROMIUM_PATH ?? '', '/usr/bin/chromium', '/usr/bin/chromium-browser']);
 
@@ -100,14 +114,18 @@ describeWithBinary('signing in with a real browser', CHROMIUM, "Debian's chromiu
         await typeCode(page, language, wrongCode(lockCode));
         await typeCode(page, language, wrongCode(lockCode));
         await expectLanguage(page, language, tr.t('errors.locked_out_heading'));
-        expect(await page.getByRole('alert').textContent()).toBe(tr.t('errors.locked_out_text', { wait: tr.plural('time.minutes', 15) }));
+        expect(await page.getByRole('alert').textContent()).toBe(
+          tr.t('errors.locked_out_text', { wait: tr.plural('time.minutes', 15) }),
+        );
         await screenshot(page, `locked-out-${language.tag}`);
         await expect(page.getByRole('link', { name: tr.t('errors.back_to_sign_in') }).count()).resolves.toBe(1);
 
         const res = await page.goto(`${downGate.url}/public/report`);
         expect(res?.status()).toBe(502);
         await expectLanguage(page, language, tr.t('errors.upstream_unreachable_heading'));
-        await expect(page.getByRole('link', { name: tr.t('errors.try_again') }).getAttribute('href')).resolves.toBe('/public/report');
+        await expect(page.getByRole('link', { name: tr.t('errors.try_again') }).getAttribute('href')).resolves.toBe(
+          '/public/report',
+        );
         await screenshot(page, `unreachable-${language.tag}`);
         await context.close();
       });
@@ -135,10 +153,14 @@ describeWithBinary('signing in with a real browser', CHROMIUM, "Debian's chromiu
         await page.goto(`${gate.url}/_gate/login`);
         await page.getByLabel(tr.t('login.identifier_label')).fill(language.lockUser);
         await page.getByRole('button', { name: tr.t('login.submit') }).click();
-        await expect.poll(() => page.getByRole('alert').textContent()).toContain(tr.t('refusal.locked_out', { wait: '' }).slice(0, 6));
+        await expect
+          .poll(() => page.getByRole('alert').textContent())
+          .toContain(tr.t('refusal.locked_out', { wait: '' }).slice(0, 6));
         await check('login-error');
         await context.close();
-        const blocking = findings.filter((f) => f.page.endsWith(`-${language.tag}`) && (f.impact === 'serious' || f.impact === 'critical'));
+        const blocking = findings.filter(
+          (f) => f.page.endsWith(`-${language.tag}`) && (f.impact === 'serious' || f.impact === 'critical'),
+        );
         expect(blocking).toEqual([]);
       });
     });
@@ -181,7 +203,10 @@ describeWithBinary('signing in with a real browser', CHROMIUM, "Debian's chromiu
     await expect.poll(() => hint.textContent(), { timeout: 3_000 }).toMatch(/in (2[0-9]) seconds\.$/);
 
     clock.advance(31_000);
-    await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Send a new code', exact: true }).click()]);
+    await Promise.all([
+      page.waitForEvent('load'),
+      page.getByRole('button', { name: 'Send a new code', exact: true }).click(),
+    ]);
     await page.waitForURL(/\/_gate\/code$/);
     const second = await gate.inbox.code('nina', 2);
     expect(second).not.toBe(first);

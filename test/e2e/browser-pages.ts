@@ -3,8 +3,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { expect } from 'vitest';
+
 import { SHIPPED_TEMPLATES_DIR } from '../../src/config/compile-config.js';
 import type { Translator } from '../../src/i18n/locales.js';
 import { loadLocales } from '../../src/i18n/locales.js';
@@ -13,7 +15,10 @@ import type { TestGate } from '../helpers/gate.js';
 export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 export const SCREENSHOTS = join(ARTIFACTS, 'screenshots');
 
-export const LOCALES = loadLocales({ own: join(SHIPPED_TEMPLATES_DIR, 'locales'), shipped: join(SHIPPED_TEMPLATES_DIR, 'locales') }, 'en');
+export const LOCALES = loadLocales(
+  { own: join(SHIPPED_TEMPLATES_DIR, 'locales'), shipped: join(SHIPPED_TEMPLATES_DIR, 'locales') },
+  'en',
+);
 
 /** Each shipped language, the Accept-Language a phone set to it sends, and users of its own. */
 export const LANGUAGES = [
@@ -36,15 +41,34 @@ users:
 `;
 
 /** Short lockouts and high send caps, so each test sees exactly the page it wants. */
-export const OTP = 'ttl: 5m\nresend_after: 30s\nlockout_after: 3\nmax_sends_per_hour: 1000\nmax_sends_per_address_per_hour: 1000\nmax_sends_per_destination_per_hour: 1000\nmax_sends_per_prefix_per_hour: 1000';
+export const OTP =
+  'ttl: 5m\nresend_after: 30s\nlockout_after: 3\nmax_sends_per_hour: 1000\nmax_sends_per_address_per_hour: 1000\nmax_sends_per_destination_per_hour: 1000\nmax_sends_per_prefix_per_hour: 1000';
 
 export const PHONE = { width: 390, height: 844 };
-export const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export const texts = (tag: string): Translator => LOCALES.get(tag);
 
-export async function phoneContext(browser: Browser, language: Language, options: BrowserContextOptions = {}): Promise<BrowserContext> {
-  return browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, locale: language.browserLocale, ...options });
+export async function phoneContext(
+  browser: Browser,
+  language: Language,
+  options: BrowserContextOptions = {},
+): Promise<BrowserContext> {
+  return browser.newContext({
+    viewport: PHONE,
+    isMobile: true,
+    hasTouch: true,
+    locale: language.browserLocale,
+    ...options,
+  });
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
@@ -72,7 +96,10 @@ export async function typeCode(page: Page, language: Language, code: string, jav
     return;
   }
   await input.fill(code);
-  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: texts(language.tag).t('code.submit') }).click()]);
+  await Promise.all([
+    page.waitForEvent('load'),
+    page.getByRole('button', { name: texts(language.tag).t('code.submit') }).click(),
+  ]);
 }
 
 export const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
@@ -92,9 +119,18 @@ export async function axeCheck(page: Page, name: string): Promise<AxeFinding[]> 
   await page.addScriptTag({ content: AXE_SOURCE });
   const { passes, violations } = await page.evaluate(async () => {
     type Rule = { id: string; impact: string | null; nodes: unknown[] };
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ passes: Rule[]; violations: Rule[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } });
-    return { passes: result.passes.length, violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })) };
+    const axe = (
+      window as unknown as {
+        axe: { run(context: Document, options: object): Promise<{ passes: Rule[]; violations: Rule[] }> };
+      }
+    ).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+    });
+    return {
+      passes: result.passes.length,
+      violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })),
+    };
   });
   // A run that checked nothing (axe not injected, empty page) must not pass as "no violations".
   if (passes < 10) throw new Error(`axe-core checked only ${passes} rules on ${name}`);

@@ -3,6 +3,7 @@
 // table of headers a client adds to change the decision or the identity (issue 16).
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { browser, signIn } from '../helpers/browser.js';
 import { itRefusesClientClaims } from '../helpers/client-header-table.js';
 import type { FrontProxy } from '../helpers/front-proxy.js';
@@ -38,8 +39,13 @@ describeWithBinary('Caddy forward_auth in front of the gate', CADDY, 'the Debian
     await request(caddy.url).get('/docs/').set('Accept', 'application/json').expect(401);
   });
 
-  it('passes a signed-in user with the gate\'s identity headers, not the client\'s', async () => {
-    const res = await request(caddy.url).get('/docs/').set('Cookie', cookie).set('Remote-User', 'mallory').set('Accept', 'application/json').expect(200);
+  it("passes a signed-in user with the gate's identity headers, not the client's", async () => {
+    const res = await request(caddy.url)
+      .get('/docs/')
+      .set('Cookie', cookie)
+      .set('Remote-User', 'mallory')
+      .set('Accept', 'application/json')
+      .expect(200);
     expect(res.body.headers['remote-user']).toBe('alice');
     expect(res.body.headers['remote-name']).toBe('Alice Example');
     expect(res.body.headers['remote-groups']).toBe('admins,staff');
@@ -54,14 +60,27 @@ describeWithBinary('Caddy forward_auth in front of the gate', CADDY, 'the Debian
 
   it('refuses a deny rule and a user the rule does not admit with 403', async () => {
     await request(caddy.url).get('/blocked/x').set('Cookie', cookie).expect(403);
-    const bob = await signIn({ ...env.gate, url: caddy.url }, browser({ ...env.gate, url: caddy.url }), 'bob', '/docs/');
+    const bob = await signIn(
+      { ...env.gate, url: caddy.url },
+      browser({ ...env.gate, url: caddy.url }),
+      'bob',
+      '/docs/',
+    );
     const raw = (bob.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!;
-    await request(caddy.url).get('/admin/').set('Cookie', raw.slice(0, raw.indexOf(';'))).set('Accept', 'application/json').expect(403);
+    await request(caddy.url)
+      .get('/admin/')
+      .set('Cookie', raw.slice(0, raw.indexOf(';')))
+      .set('Accept', 'application/json')
+      .expect(403);
   });
 
   it('believes no nginx X-Original-URL a client adds: a deny rule stays denied', async () => {
     const before = env.upstream.seen.length;
-    await request(caddy.url).get('/blocked/x').set('X-Original-URL', 'http://127.0.0.1/public/x').set('X-Original-Method', 'GET').expect(403);
+    await request(caddy.url)
+      .get('/blocked/x')
+      .set('X-Original-URL', 'http://127.0.0.1/public/x')
+      .set('X-Original-Method', 'GET')
+      .expect(403);
     expect(env.upstream.seen.slice(before)).toEqual([]);
   });
 
@@ -70,6 +89,9 @@ describeWithBinary('Caddy forward_auth in front of the gate', CADDY, 'the Debian
   });
 
   it('decides on the path the app will get: /public/../admin/ is /admin/', async () => {
-    await request(caddy.url).get('/public/%2e%2e/admin/').set('Accept', 'application/json').expect((res) => expect([400, 401, 403]).toContain(res.status));
+    await request(caddy.url)
+      .get('/public/%2e%2e/admin/')
+      .set('Accept', 'application/json')
+      .expect((res) => expect([400, 401, 403]).toContain(res.status));
   });
 });

@@ -3,9 +3,11 @@
 // headers, for the bare /_gate/auth, or from a caller it does not trust.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+
 import { browser, signIn } from '../helpers/browser.js';
 import type { HeaderLines } from '../helpers/client-header-table.js';
 import { CLAIMED, clientHeaderCases, sendLines } from '../helpers/client-header-table.js';
@@ -22,7 +24,11 @@ async function sessionCookie(env: ReturnType<typeof useGate>): Promise<string> {
 
 /** What Traefik and Caddy send. */
 const traefik = (uri: string, extra: Record<string, string> = {}) => ({
-  'X-Forwarded-Method': 'GET', 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'wiki.apps.test', 'X-Forwarded-Uri': uri, ...extra,
+  'X-Forwarded-Method': 'GET',
+  'X-Forwarded-Proto': 'https',
+  'X-Forwarded-Host': 'wiki.apps.test',
+  'X-Forwarded-Uri': uri,
+  ...extra,
 });
 
 describe('forward-auth for a cookie verified moments ago', () => {
@@ -37,7 +43,10 @@ describe('forward-auth for a cookie verified moments ago', () => {
     env.gate.gate.server.on('request', observe);
     try {
       for (const path of ['/docs/a', '/docs/b']) {
-        await request(env.gate.url).get('/_gate/auth/nginx').set({ 'X-Original-URL': `https://wiki.apps.test${path}`, 'X-Original-Method': 'GET', Cookie: cookie }).expect(200);
+        await request(env.gate.url)
+          .get('/_gate/auth/nginx')
+          .set({ 'X-Original-URL': `https://wiki.apps.test${path}`, 'X-Original-Method': 'GET', Cookie: cookie })
+          .expect(200);
       }
     } finally {
       env.gate.gate.server.off('request', observe);
@@ -50,7 +59,9 @@ describe('forward-auth from a trusted proxy', () => {
   const env = useGate({ server: TRUSTING });
   /** nginx's headers go to its endpoint, the X-Forwarded-* ones to Traefik's. */
   const auth = (headers: Record<string, string>, cookie?: string) => {
-    const r = request(env.gate.url).get(`/_gate/auth/${'X-Original-URL' in headers ? 'nginx' : 'traefik'}`).set(headers);
+    const r = request(env.gate.url)
+      .get(`/_gate/auth/${'X-Original-URL' in headers ? 'nginx' : 'traefik'}`)
+      .set(headers);
     return cookie ? r.set('Cookie', cookie) : r;
   };
 
@@ -64,9 +75,12 @@ describe('forward-auth from a trusted proxy', () => {
     expect(res.headers['x-request-id']).toMatch(/.+/);
   });
 
-  it('reads nginx\'s X-Original-URL and X-Original-Method', async () => {
+  it("reads nginx's X-Original-URL and X-Original-Method", async () => {
     const cookie = await sessionCookie(env);
-    const res = await auth({ 'X-Original-URL': 'https://wiki.apps.test/docs/', 'X-Original-Method': 'POST' }, cookie).expect(200);
+    const res = await auth(
+      { 'X-Original-URL': 'https://wiki.apps.test/docs/', 'X-Original-Method': 'POST' },
+      cookie,
+    ).expect(200);
     expect(res.headers['remote-user']).toBe('bob');
   });
 
@@ -87,7 +101,12 @@ describe('forward-auth from a trusted proxy', () => {
   });
 
   it('answers 401, never a redirect, in nginx style (auth_request acts only on 2xx, 401, 403), naming the login page', async () => {
-    const res = await auth({ 'X-Original-URL': 'https://wiki.apps.test:8443/docs/?a=1&b=2', 'X-Original-Method': 'GET' }).set('Accept', 'text/html').expect(401);
+    const res = await auth({
+      'X-Original-URL': 'https://wiki.apps.test:8443/docs/?a=1&b=2',
+      'X-Original-Method': 'GET',
+    })
+      .set('Accept', 'text/html')
+      .expect(401);
     expect(res.headers.location).toBe('https://wiki.apps.test:8443/_gate/login?rd=%2Fdocs%2F%3Fa%3D1%26b%3D2');
   });
 
@@ -109,7 +128,10 @@ describe('forward-auth from a trusted proxy', () => {
 
   it.each([
     ['no headers at all', {}],
-    ['a missing X-Forwarded-Uri', { 'X-Forwarded-Method': 'GET', 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'wiki.apps.test' }],
+    [
+      'a missing X-Forwarded-Uri',
+      { 'X-Forwarded-Method': 'GET', 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'wiki.apps.test' },
+    ],
     ['a relative X-Forwarded-Uri', traefik('docs')],
     ['a bad X-Forwarded-Proto', traefik('/public/x', { 'X-Forwarded-Proto': 'gopher' })],
     ['a bad method', traefik('/public/x', { 'X-Forwarded-Method': 'G E T' })],
@@ -119,8 +141,18 @@ describe('forward-auth from a trusted proxy', () => {
     ['a gate route', traefik('/_gate/login')],
     ['X-Original-URL without a method', { 'X-Original-URL': 'https://wiki.apps.test/public/x' }],
     ['a relative X-Original-URL', { 'X-Original-URL': '/public/x', 'X-Original-Method': 'GET' }],
-    ['an nginx request carrying X-Forwarded-Uri', { 'X-Original-URL': 'https://wiki.apps.test/public/x', 'X-Original-Method': 'GET', 'X-Forwarded-Uri': '/public/x' }],
-    ['a Traefik request carrying X-Original-URL', traefik('/public/x', { 'X-Original-URL': 'https://wiki.apps.test/public/x' })],
+    [
+      'an nginx request carrying X-Forwarded-Uri',
+      {
+        'X-Original-URL': 'https://wiki.apps.test/public/x',
+        'X-Original-Method': 'GET',
+        'X-Forwarded-Uri': '/public/x',
+      },
+    ],
+    [
+      'a Traefik request carrying X-Original-URL',
+      traefik('/public/x', { 'X-Original-URL': 'https://wiki.apps.test/public/x' }),
+    ],
   ])('denies %s, never 200', async (_what, headers) => {
     const res = await auth(headers as Record<string, string>).expect(403);
     expect(res.body.error).toBe('forbidden');
@@ -131,8 +163,18 @@ describe('forward-auth from a trusted proxy', () => {
       import('node:http').then(({ default: http }) => {
         const req = http.request(`${env.gate.url}/_gate/auth/traefik`, {
           headers: [
-            'Host', 'gate', 'X-Forwarded-Method', 'GET', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'wiki.apps.test',
-            'X-Forwarded-Uri', '/public/x', 'X-Forwarded-Uri', '/admin/',
+            'Host',
+            'gate',
+            'X-Forwarded-Method',
+            'GET',
+            'X-Forwarded-Proto',
+            'https',
+            'X-Forwarded-Host',
+            'wiki.apps.test',
+            'X-Forwarded-Uri',
+            '/public/x',
+            'X-Forwarded-Uri',
+            '/admin/',
           ],
         });
         req.on('response', (res) => {
@@ -146,13 +188,13 @@ describe('forward-auth from a trusted proxy', () => {
     expect(raw).toBe(403);
   });
 
-  it('passes a trusted proxy\'s request id upstream on proxied requests too', async () => {
+  it("passes a trusted proxy's request id upstream on proxied requests too", async () => {
     const res = await request(env.gate.url).get('/public/x').set('X-Request-Id', 'front-456').expect(200);
     expect(res.body.headers['x-request-id']).toBe('front-456');
     expect(res.headers['x-request-id']).toBe('front-456');
   });
 
-  it('keeps a trusted proxy\'s request id', async () => {
+  it("keeps a trusted proxy's request id", async () => {
     const res = await auth(traefik('/public/x', { 'X-Request-Id': 'front-123' })).expect(200);
     expect(res.headers['x-request-id']).toBe('front-123');
   });
@@ -167,28 +209,49 @@ describe('forward-auth endpoints per front proxy', () => {
 
   it('refuses the bare /_gate/auth, naming the endpoints to use instead', async () => {
     const res = await request(env.gate.url).get('/_gate/auth').set(traefik('/public/x')).expect(403);
-    expect(res.body.message).toBe('name the front proxy: /_gate/auth/nginx, /_gate/auth/caddy, /_gate/auth/traefik, /_gate/auth/envoy, /_gate/auth/haproxy');
+    expect(res.body.message).toBe(
+      'name the front proxy: /_gate/auth/nginx, /_gate/auth/caddy, /_gate/auth/traefik, /_gate/auth/envoy, /_gate/auth/haproxy',
+    );
   });
 
   it.each([
-    ['nginx', 'X-Forwarded-Method'], ['haproxy', 'X-Forwarded-Host'], ['caddy', 'X-Original-URL'], ['traefik', 'X-Original-Method'], ['envoy', 'X-Forwarded-Uri'],
+    ['nginx', 'X-Forwarded-Method'],
+    ['haproxy', 'X-Forwarded-Host'],
+    ['caddy', 'X-Original-URL'],
+    ['traefik', 'X-Original-Method'],
+    ['envoy', 'X-Forwarded-Uri'],
   ])('%s refuses %s, which only another front proxy sends', async (dialect, foreign) => {
-    const own = { 'X-Original-URL': 'https://wiki.apps.test/public/x', 'X-Original-Method': 'GET', ...traefik('/public/x') };
-    const mine = dialect === 'nginx' || dialect === 'haproxy' ? { 'X-Original-URL': own['X-Original-URL'], 'X-Original-Method': 'GET' }
-      : dialect === 'envoy' ? { Host: 'wiki.apps.test' } : traefik('/public/x');
+    const own = {
+      'X-Original-URL': 'https://wiki.apps.test/public/x',
+      'X-Original-Method': 'GET',
+      ...traefik('/public/x'),
+    };
+    const mine =
+      dialect === 'nginx' || dialect === 'haproxy'
+        ? { 'X-Original-URL': own['X-Original-URL'], 'X-Original-Method': 'GET' }
+        : dialect === 'envoy'
+          ? { Host: 'wiki.apps.test' }
+          : traefik('/public/x');
     const path = `/_gate/auth/${dialect}${dialect === 'envoy' ? '/public/x' : ''}`;
     await request(env.gate.url).get(path).set(mine).expect(200);
-    const res = await request(env.gate.url).get(path).set({ ...mine, [foreign]: own[foreign as keyof typeof own] }).expect(403);
+    const res = await request(env.gate.url)
+      .get(path)
+      .set({ ...mine, [foreign]: own[foreign as keyof typeof own] })
+      .expect(403);
     expect(res.body.message).toContain(`${foreign.toLowerCase()} is not a ${dialect} header`);
   });
 
   it('answers HAProxy like nginx: 401 with the login page as an absolute Location', async () => {
-    const res = await request(env.gate.url).get('/_gate/auth/haproxy').set({ 'X-Original-URL': 'https://wiki.apps.test/docs/?a=1', 'X-Original-Method': 'GET', Accept: 'text/html' }).expect(401);
+    const res = await request(env.gate.url)
+      .get('/_gate/auth/haproxy')
+      .set({ 'X-Original-URL': 'https://wiki.apps.test/docs/?a=1', 'X-Original-Method': 'GET', Accept: 'text/html' })
+      .expect(401);
     expect(res.headers.location).toBe('https://wiki.apps.test/_gate/login?rd=%2Fdocs%2F%3Fa%3D1');
   });
 
   describe('Envoy ext_authz (original method and Host, original path after the endpoint)', () => {
-    const envoy = (method: 'get' | 'post', path: string) => request(env.gate.url)[method](`/_gate/auth/envoy${path}`).set('Host', 'wiki.apps.test');
+    const envoy = (method: 'get' | 'post', path: string) =>
+      request(env.gate.url)[method](`/_gate/auth/envoy${path}`).set('Host', 'wiki.apps.test');
 
     it('passes a signed-in user on the original path with identity headers', async () => {
       const res = await envoy('post', '/docs/page?x=1').set('Cookie', cookie).expect(200);
@@ -215,8 +278,11 @@ describe('forward-auth endpoints per front proxy', () => {
  */
 describe('Traefik ForwardAuth as documented, with the table of headers a client adds', () => {
   const env = useGate({ server: TRUSTING });
-  const middleware = (parse(readFileSync(join(DOCS, 'traefik.yml'), 'utf8')) as { http: { middlewares: { 'otp-gate': { forwardAuth: { address: string; authRequestHeaders: string[] } } } } })
-    .http.middlewares['otp-gate'].forwardAuth;
+  const middleware = (
+    parse(readFileSync(join(DOCS, 'traefik.yml'), 'utf8')) as {
+      http: { middlewares: { 'otp-gate': { forwardAuth: { address: string; authRequestHeaders: string[] } } } };
+    }
+  ).http.middlewares['otp-gate'].forwardAuth;
   const passed = new Set(middleware.authRequestHeaders.map((h) => h.toLowerCase()));
   let cookie: string;
   beforeAll(async () => {
@@ -229,7 +295,11 @@ describe('Traefik ForwardAuth as documented, with the table of headers a client 
     const client: HeaderLines = c.session ? [...c.headers, ['Cookie', cookie]] : c.headers;
     const traefikSends: HeaderLines = [
       ...client.filter(([name]) => passed.has(name.toLowerCase())),
-      ['X-Forwarded-Method', 'GET'], ['X-Forwarded-Proto', 'https'], ['X-Forwarded-Host', 'wiki.apps.test'], ['X-Forwarded-Uri', c.path], ['X-Forwarded-For', '203.0.113.7'],
+      ['X-Forwarded-Method', 'GET'],
+      ['X-Forwarded-Proto', 'https'],
+      ['X-Forwarded-Host', 'wiki.apps.test'],
+      ['X-Forwarded-Uri', c.path],
+      ['X-Forwarded-For', '203.0.113.7'],
     ];
     const res = await sendLines(env.gate.url, new URL(middleware.address).pathname, traefikSends);
     expect(res.status, res.body).toBe(c.status);
@@ -239,8 +309,12 @@ describe('Traefik ForwardAuth as documented, with the table of headers a client 
 
   it('refuses what a client added when authRequestHeaders is left out (Traefik passes every header then)', async () => {
     const res = await sendLines(env.gate.url, new URL(middleware.address).pathname, [
-      ['X-Original-URL', 'https://wiki.apps.test/public/x'], ['X-Original-Method', 'GET'],
-      ['X-Forwarded-Method', 'GET'], ['X-Forwarded-Proto', 'https'], ['X-Forwarded-Host', 'wiki.apps.test'], ['X-Forwarded-Uri', '/blocked/x'],
+      ['X-Original-URL', 'https://wiki.apps.test/public/x'],
+      ['X-Original-Method', 'GET'],
+      ['X-Forwarded-Method', 'GET'],
+      ['X-Forwarded-Proto', 'https'],
+      ['X-Forwarded-Host', 'wiki.apps.test'],
+      ['X-Forwarded-Uri', '/blocked/x'],
     ]);
     expect(res.status).toBe(403);
   });
@@ -266,10 +340,14 @@ describe('health endpoints', () => {
   it.each(['127.0.0.1', 'not-a-fronted-host.example', 'gate:8080'])('answer on any host (%s)', async (host) => {
     await request(env.gate.url).get('/_gate/healthz').set('Host', host).expect(200, { status: 'ok' });
     const ready = await request(env.gate.url).get('/_gate/readyz').set('Host', host).expect(200);
-    expect(ready.body).toEqual({ status: 'ready', checks: { config: 'ok', store: 'ok', channels: 'ok' }, channels: { console: 'up' } });
+    expect(ready.body).toEqual({
+      status: 'ready',
+      checks: { config: 'ok', store: 'ok', channels: 'ok' },
+      channels: { console: 'up' },
+    });
   });
 
-  it('give a request id to every proxied request, replacing a client\'s own', async () => {
+  it("give a request id to every proxied request, replacing a client's own", async () => {
     const res = await request(env.gate.url).get('/public/x').set('X-Request-Id', 'spoofed').expect(200);
     const seen = res.body.headers['x-request-id'] as string;
     expect(seen).toMatch(/^[0-9a-f-]{36}$/);

@@ -3,13 +3,14 @@
 // the table of headers a client adds to change the decision or the identity (issue 16).
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { browser, signIn } from '../helpers/browser.js';
 import { itRefusesClientClaims } from '../helpers/client-header-table.js';
 import type { FrontProxy } from '../helpers/front-proxy.js';
 import { startNginx } from '../helpers/front-proxy.js';
 import { useGate } from '../helpers/gate.js';
 import { counter } from '../helpers/metrics.js';
-import { findBinary, describeWithBinary } from '../helpers/system-binary.js';
+import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
 
 const NGINX = findBinary(['/usr/sbin/nginx', '/usr/bin/nginx']);
 
@@ -37,7 +38,9 @@ describeWithBinary('nginx auth_request in front of the gate', NGINX, 'the Debian
     it('sends a browser without a session to the login page, with where it was going', async () => {
       const res = await request(nginx.url).get('/docs/page?x=1').set('Accept', 'text/html').expect(302);
       expect(res.headers.location).toMatch(/\/_gate\/login\?rd=%2Fdocs%2Fpage%3Fx%3D1$/);
-      const login = await request(nginx.url).get(new URL(res.headers.location!, nginx.url).pathname + new URL(res.headers.location!, nginx.url).search).expect(200);
+      const login = await request(nginx.url)
+        .get(new URL(res.headers.location!, nginx.url).pathname + new URL(res.headers.location!, nginx.url).search)
+        .expect(200);
       expect(login.text).toContain('csrf');
     });
 
@@ -45,8 +48,13 @@ describeWithBinary('nginx auth_request in front of the gate', NGINX, 'the Debian
       await request(nginx.url).get('/docs/').set('Accept', 'application/json').expect(401);
     });
 
-    it('passes a signed-in user to the app with the gate\'s identity headers, not the client\'s', async () => {
-      const res = await request(nginx.url).get('/docs/').set('Cookie', cookie).set('Remote-User', 'mallory').set('Accept', 'application/json').expect(200);
+    it("passes a signed-in user to the app with the gate's identity headers, not the client's", async () => {
+      const res = await request(nginx.url)
+        .get('/docs/')
+        .set('Cookie', cookie)
+        .set('Remote-User', 'mallory')
+        .set('Accept', 'application/json')
+        .expect(200);
       expect(res.body.headers['remote-user']).toBe('alice');
       expect(res.body.headers['remote-groups']).toBe('admins,staff');
       expect(res.body.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
@@ -57,8 +65,13 @@ describeWithBinary('nginx auth_request in front of the gate', NGINX, 'the Debian
       expect(res.body.headers['remote-user']).toBeUndefined();
     });
 
-    it('takes the gate\'s session cookie out of what the app gets, keeping the others', async () => {
-      for (const [sent, kept] of [[`${cookie}; theme=dark`, 'theme=dark'], [`a=1; ${cookie}`, 'a=1'], [`a=1;${cookie}; b=2`, 'a=1; b=2'], [`otp_gate_x=1; ${cookie}`, 'otp_gate_x=1']]) {
+    it("takes the gate's session cookie out of what the app gets, keeping the others", async () => {
+      for (const [sent, kept] of [
+        [`${cookie}; theme=dark`, 'theme=dark'],
+        [`a=1; ${cookie}`, 'a=1'],
+        [`a=1;${cookie}; b=2`, 'a=1; b=2'],
+        [`otp_gate_x=1; ${cookie}`, 'otp_gate_x=1'],
+      ]) {
         const res = await request(nginx.url).get('/docs/cookies').set('Cookie', sent!).expect(200);
         expect(res.body.headers.cookie).toBe(kept);
       }
@@ -74,13 +87,18 @@ describeWithBinary('nginx auth_request in front of the gate', NGINX, 'the Debian
       await request(nginx.url).get('/blocked/x').set('Cookie', cookie).expect(403);
     });
 
-    it(cached ? 'asks the gate twice for repeated requests within the cache time, then keeps the answer' : 'asks the gate for every request', async () => {
-      const path = `/docs/repeat-${cached}`;
-      const before = await counter(env.gate.gate, 'otp_gate_requests_total', { via: 'forward_auth' });
-      for (let i = 0; i < 5; i++) await request(nginx.url).get(path).set('Cookie', cookie).expect(200);
-      const asked = (await counter(env.gate.gate, 'otp_gate_requests_total', { via: 'forward_auth' })) - before;
-      expect(asked).toBe(cached ? 2 : 5);
-    });
+    it(
+      cached
+        ? 'asks the gate twice for repeated requests within the cache time, then keeps the answer'
+        : 'asks the gate for every request',
+      async () => {
+        const path = `/docs/repeat-${cached}`;
+        const before = await counter(env.gate.gate, 'otp_gate_requests_total', { via: 'forward_auth' });
+        for (let i = 0; i < 5; i++) await request(nginx.url).get(path).set('Cookie', cookie).expect(200);
+        const asked = (await counter(env.gate.gate, 'otp_gate_requests_total', { via: 'forward_auth' })) - before;
+        expect(asked).toBe(cached ? 2 : 5);
+      },
+    );
 
     it('keeps one connection to the gate open across its auth requests, allowed or not', async () => {
       let opened = 0;
@@ -102,7 +120,11 @@ describeWithBinary('nginx auth_request in front of the gate', NGINX, 'the Debian
       // Twice: the cached snippet keeps a URL's answer from its second time on.
       for (let i = 0; i < 2; i++) await request(nginx.url).get('/docs/shared').set('Cookie', cookie).expect(200);
       await request(nginx.url).get('/docs/shared').set('Accept', 'application/json').expect(401);
-      await request(nginx.url).get('/docs/shared').set('Cookie', 'otp_gate=forged.value').set('Accept', 'application/json').expect(401);
+      await request(nginx.url)
+        .get('/docs/shared')
+        .set('Cookie', 'otp_gate=forged.value')
+        .set('Accept', 'application/json')
+        .expect(401);
     });
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { clientAddress } from '../../src/http/forward/client-address.js';
 import { createAddressMatcher } from '../../src/shared/net/cidr.js';
 

@@ -1,12 +1,14 @@
 import http from 'node:http';
 import { join } from 'node:path';
+
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+
 import { browser, signIn } from '../helpers/browser.js';
-import { startGateProcess } from '../helpers/gate-process.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
+import { startGateProcess } from '../helpers/gate-process.js';
 import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
 
@@ -18,7 +20,10 @@ let cookie: string;
 beforeAll(async () => {
   upstream = await startUpstream();
   gate = await startTestGate({ upstream: upstream.url });
-  trusting = await startTestGate({ upstream: upstream.url, server: 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]' });
+  trusting = await startTestGate({
+    upstream: upstream.url,
+    server: 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]',
+  });
   const res = await signIn(gate, browser(gate), 'alice');
   const raw = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!;
   cookie = raw.slice(0, raw.indexOf(';'));
@@ -32,15 +37,20 @@ afterAll(async () => {
 const signedIn = (path: string) => request(gate.url).get(path).set('Accept', 'application/json').set('Cookie', cookie);
 
 describe('identity headers', () => {
-  it.each(['Remote-User', 'remote_user', 'REMOTE-USER', 'X-Remote-User', 'Remote.User', 'X-Forwarded-User', 'HTTP_REMOTE_USER'])(
-    'drops a client-sent %s and sets the real one',
-    async (header) => {
-      const res = await signedIn('/page').set(header, 'mallory').expect(200);
-      const values = Object.entries(res.body.headers as Record<string, string>).filter(([, v]) => v === 'mallory');
-      expect(values).toEqual([]);
-      expect(res.body.headers['remote-user']).toBe('alice');
-    },
-  );
+  it.each([
+    'Remote-User',
+    'remote_user',
+    'REMOTE-USER',
+    'X-Remote-User',
+    'Remote.User',
+    'X-Forwarded-User',
+    'HTTP_REMOTE_USER',
+  ])('drops a client-sent %s and sets the real one', async (header) => {
+    const res = await signedIn('/page').set(header, 'mallory').expect(200);
+    const values = Object.entries(res.body.headers as Record<string, string>).filter(([, v]) => v === 'mallory');
+    expect(values).toEqual([]);
+    expect(res.body.headers['remote-user']).toBe('alice');
+  });
 
   it('drops spoofed groups and names', async () => {
     const res = await signedIn('/page').set('Remote-Groups', 'admins,root').set('remote_name', 'Root').expect(200);
@@ -51,21 +61,32 @@ describe('identity headers', () => {
 
 describe('forwarding headers', () => {
   it('replaces X-Forwarded-For from a peer that is not a trusted proxy', async () => {
-    const res = await signedIn('/page').set('X-Forwarded-For', '10.9.9.9').set('X-Forwarded-Host', 'evil.example').expect(200);
+    const res = await signedIn('/page')
+      .set('X-Forwarded-For', '10.9.9.9')
+      .set('X-Forwarded-Host', 'evil.example')
+      .expect(200);
     expect(res.body.headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(res.body.headers['x-forwarded-proto']).toBe('http');
     expect(res.body.headers['x-forwarded-host']).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 
   it('drops X-Original-URL and friends from an untrusted peer', async () => {
-    const res = await signedIn('/page').set('X-Original-URL', '/admin').set('X-Rewrite-URL', '/admin').set('Forwarded', 'for=1.2.3.4').expect(200);
+    const res = await signedIn('/page')
+      .set('X-Original-URL', '/admin')
+      .set('X-Rewrite-URL', '/admin')
+      .set('Forwarded', 'for=1.2.3.4')
+      .expect(200);
     expect(res.body.headers['x-original-url']).toBeUndefined();
     expect(res.body.headers['x-rewrite-url']).toBeUndefined();
     expect(res.body.headers.forwarded).toBeUndefined();
   });
 
   it('believes X-Forwarded-For from a trusted proxy and appends the proxy', async () => {
-    const res = await request(trusting.url).get('/public/x').set('X-Forwarded-For', '203.0.113.7').set('X-Forwarded-Proto', 'https').expect(200);
+    const res = await request(trusting.url)
+      .get('/public/x')
+      .set('X-Forwarded-For', '203.0.113.7')
+      .set('X-Forwarded-Proto', 'https')
+      .expect(200);
     expect(res.body.headers['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
     expect(res.body.headers['x-forwarded-proto']).toBe('https');
   });
@@ -110,16 +131,23 @@ describe('the upstream connection', () => {
   }, 15_000);
 
   it('answers 504 when the upstream is too slow', async () => {
-    const slow = await startTestGate({ upstream: upstream.url, apps: `- host: 127.0.0.1\n  upstream: "${upstream.url}"\n  timeout: 1s` });
+    const slow = await startTestGate({
+      upstream: upstream.url,
+      apps: `- host: 127.0.0.1\n  upstream: "${upstream.url}"\n  timeout: 1s`,
+    });
     try {
       await request(slow.url).get('/public/slow').set('Accept', 'text/html').expect(504);
       // http-proxy reports no proxyReq for these, so they are timed apart (and read as a 502).
       const started = Date.now();
       const status = await new Promise<number | undefined>((resolve, reject) => {
-        const req = http.request(`${slow.url}/public/slow`, { method: 'POST', headers: { accept: 'text/html', expect: '100-continue' } }, (res) => {
-          res.resume();
-          resolve(res.statusCode);
-        });
+        const req = http.request(
+          `${slow.url}/public/slow`,
+          { method: 'POST', headers: { accept: 'text/html', expect: '100-continue' } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode);
+          },
+        );
         req.on('continue', () => req.end('x'));
         req.on('error', reject);
         req.flushHeaders();
@@ -171,5 +199,4 @@ describe('the upstream connection', () => {
       await proc.stop();
     }
   });
-
 });

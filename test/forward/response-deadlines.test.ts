@@ -1,6 +1,8 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
+
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SWEEP_MS, createResponseDeadlines } from '../../src/http/forward/response-deadlines.js';
+
+import { createResponseDeadlines, SWEEP_MS } from '../../src/http/forward/response-deadlines.js';
 
 const request = () => ({}) as IncomingMessage;
 const upstreamRequest = () => {

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+
 import { createHeaderRewriter, withoutCookies } from '../../src/http/forward/upstream-headers.js';
 
-const rewriter = createHeaderRewriter({ user: 'Remote-User', name: 'Remote-Name', groups: 'Remote-Groups', strip: ['X-Auth-Request-Email'] }, ['otp_gate', 'otp_gate_flow']);
+const rewriter = createHeaderRewriter(
+  { user: 'Remote-User', name: 'Remote-Name', groups: 'Remote-Groups', strip: ['X-Auth-Request-Email'] },
+  ['otp_gate', 'otp_gate_flow'],
+);
 const untrusted = { clientIp: '203.0.113.9', peerIp: '203.0.113.9', peerTrusted: false, proto: 'https' as const };
 
 describe('upstream headers', () => {
@@ -21,7 +25,9 @@ describe('upstream headers', () => {
   });
 
   it('remove only the gate cookies and keep the others as they were', () => {
-    expect(withoutCookies('a=1; otp_gate=x.y; b="q w"; otp_gate_flow=z', ['otp_gate', 'otp_gate_flow'])).toBe('a=1; b="q w"');
+    expect(withoutCookies('a=1; otp_gate=x.y; b="q w"; otp_gate_flow=z', ['otp_gate', 'otp_gate_flow'])).toBe(
+      'a=1; b="q w"',
+    );
     expect(withoutCookies('otp_gate=x', ['otp_gate'])).toBe('');
   });
 
@@ -33,7 +39,11 @@ describe('upstream headers', () => {
 
 describe('method overrides', () => {
   it('never reach the upstream, so it cannot run another method than the rules judged', () => {
-    const h = rewriter.forUpstream({ host: 'h', 'x-http-method-override': 'DELETE', 'x-http-method': 'PUT', 'x-method-override': 'PATCH' }, { ...untrusted, peerTrusted: true }, undefined);
+    const h = rewriter.forUpstream(
+      { host: 'h', 'x-http-method-override': 'DELETE', 'x-http-method': 'PUT', 'x-method-override': 'PATCH' },
+      { ...untrusted, peerTrusted: true },
+      undefined,
+    );
     expect(Object.keys(h).filter((k) => k.includes('method'))).toEqual([]);
   });
 });
@@ -42,7 +52,9 @@ describe('forwarding headers', () => {
   it('are judged per request by who sent them, though the header names are remembered', () => {
     const sent = { host: 'h', 'x-forwarded-host': 'evil.example' };
     expect(rewriter.forUpstream(sent, untrusted, undefined)['x-forwarded-host']).toBe('h');
-    expect(rewriter.forUpstream(sent, { ...untrusted, peerTrusted: true }, undefined)['x-forwarded-host']).toBe('evil.example');
+    expect(rewriter.forUpstream(sent, { ...untrusted, peerTrusted: true }, undefined)['x-forwarded-host']).toBe(
+      'evil.example',
+    );
     expect(rewriter.forUpstream(sent, untrusted, undefined)['x-forwarded-host']).toBe('h');
   });
 

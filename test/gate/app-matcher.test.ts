@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
+
 import type { AppConfig } from '../../src/config/types.js';
 import { createAppMatcher } from '../../src/http/app-matcher.js';
 
-const app = (host: string, pathPrefix = '/'): AppConfig => ({ host, pathPrefix, upstream: `http://${host}`, timeout: 1000 });
-const apps = [app('wiki.example.com'), app('wiki.example.com', '/api'), app('*.example.com'), app('example.org', '/docs')];
+const app = (host: string, pathPrefix = '/'): AppConfig => ({
+  host,
+  pathPrefix,
+  upstream: `http://${host}`,
+  timeout: 1000,
+});
+const apps = [
+  app('wiki.example.com'),
+  app('wiki.example.com', '/api'),
+  app('*.example.com'),
+  app('example.org', '/docs'),
+];
 const find = createAppMatcher(apps);
 
 describe('choosing the app', () => {

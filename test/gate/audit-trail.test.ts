@@ -2,6 +2,7 @@
 // provider's message id on the lines about that message (issue 16).
 import request from 'supertest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+
 import { browser, identify, submitCode } from '../helpers/browser.js';
 import type { FakeWhatsApp } from '../helpers/fake-whatsapp.js';
 import { signMeta, startFakeWhatsApp, whatsAppStatusBody } from '../helpers/fake-whatsapp.js';
@@ -16,7 +17,10 @@ let gate: TestGate;
 
 beforeAll(async () => {
   [wa, upstream] = await Promise.all([startFakeWhatsApp(), startUpstream()]);
-  gate = await startTestGate({ upstream: upstream.url, channels: wa.config().replace('delivery_timeout: 300ms', 'delivery_timeout: 10s') });
+  gate = await startTestGate({
+    upstream: upstream.url,
+    channels: wa.config().replace('delivery_timeout: 300ms', 'delivery_timeout: 10s'),
+  });
 });
 afterAll(async () => {
   await gate?.close();
@@ -40,11 +44,18 @@ it('ties challenge_started, code_sent, delivery_status and login together by flo
   const { csrf } = await identify(agent, 'alice');
   const message = await until(() => wa.sent.find((m) => m.to === '393330000001'));
   const body = whatsAppStatusBody(message.id, 'delivered');
-  await request(gate.url).post('/_gate/webhooks/whatsapp').set('Content-Type', 'application/json').set('X-Hub-Signature-256', signMeta(body)).send(body).expect(200);
+  await request(gate.url)
+    .post('/_gate/webhooks/whatsapp')
+    .set('Content-Type', 'application/json')
+    .set('X-Hub-Signature-256', signMeta(body))
+    .send(body)
+    .expect(200);
   await until(() => lines().find((l) => l.event === 'delivery_status'));
   expect((await submitCode(agent, csrf, message.code)).status).toBe(303);
 
-  const events = ['challenge_started', 'code_sent', 'delivery_status', 'login'].map((event) => lines().find((l) => l.event === event));
+  const events = ['challenge_started', 'code_sent', 'delivery_status', 'login'].map((event) =>
+    lines().find((l) => l.event === event),
+  );
   const [, sent, status] = events;
   expect(events.map((l) => l?.user)).toEqual(['alice', 'alice', 'alice', 'alice']);
   expect(events[0]?.flow).toMatch(/^[\w-]{16}$/);

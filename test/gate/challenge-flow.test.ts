@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+
 import { browser, identify, signIn, submitCode } from '../helpers/browser.js';
 import { useGate } from '../helpers/gate.js';
 
@@ -36,7 +37,7 @@ describe('the challenge flow', () => {
     expect(cookie).toMatch(/Path=\//);
   });
 
-  it('does not forward the gate session cookie to the upstream but keeps the app\'s own cookies', async () => {
+  it("does not forward the gate session cookie to the upstream but keeps the app's own cookies", async () => {
     const agent = browser(env.gate);
     await signIn(env.gate, agent, 'alice');
     const res = await agent.get('/page').set('Accept', 'application/json').set('Cookie', 'app=1').expect(200);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { HOUR } from '../../src/challenge/limits.js';
 import { createManualClock } from '../../src/shared/clock.js';
 import { browser, hiddenField, identify, submitCode } from '../helpers/browser.js';
@@ -84,7 +85,7 @@ describe('one-time codes', () => {
     expect((await submitCode(agent, csrf, second)).status).toBe(303);
   });
 
-  it('are not held back by another sign-in\'s cooldown: a new sign-in gets its code at once, and the hourly cap per person bounds them', async () => {
+  it("are not held back by another sign-in's cooldown: a new sign-in gets its code at once, and the hourly cap per person bounds them", async () => {
     // resend_after spaces Resend within one sign-in only; new sign-ins count against max_sends_per_hour (3 here).
     clock.advance(HOUR - (clock.now() % HOUR) + 1_000);
     for (let i = 0; i < 3; i++) expect((await identify(browser(env.gate), 'user11')).status).toBe(303);
@@ -135,7 +136,11 @@ describe('an unknown identity', () => {
     const known = await identify(browser(env.gate), 'user9');
     const unknown = await identify(browser(env.gate), 'nobody-here');
     expect(unknown.status).toBe(known.status);
-    const shape = (html: string) => html.replace(/value="[^"]*"/g, '').replace(/\+\d+ [•\d ]+/g, 'PHONE').replace(/nonce-[^']+|nonce="[^"]*"/g, '');
+    const shape = (html: string) =>
+      html
+        .replace(/value="[^"]*"/g, '')
+        .replace(/\+\d+ [•\d ]+/g, 'PHONE')
+        .replace(/nonce-[^']+|nonce="[^"]*"/g, '');
     expect(shape(unknown.html)).toBe(shape(known.html));
   });
 

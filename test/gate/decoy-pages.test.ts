@@ -1,6 +1,7 @@
 // With users from several countries, the code page for an unknown name shows a masked number
 // shaped like one of the real users' (country code, grouping), never a shape no user has.
 import { describe, expect, it } from 'vitest';
+
 import { browser, identify } from '../helpers/browser.js';
 import { useGate } from '../helpers/gate.js';
 

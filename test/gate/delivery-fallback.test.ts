@@ -2,12 +2,13 @@
 // servers that speak the providers' APIs; signed status webhooks; the code page's status.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { Agent } from '../helpers/browser.js';
 import { browser, hiddenField, identify, submitCode } from '../helpers/browser.js';
 import type { FakeTwilio } from '../helpers/fake-twilio.js';
-import { TW, signTwilio, startFakeTwilio } from '../helpers/fake-twilio.js';
+import { signTwilio, startFakeTwilio, TW } from '../helpers/fake-twilio.js';
 import type { FakeWhatsApp } from '../helpers/fake-whatsapp.js';
-import { WA, signMeta, startFakeWhatsApp, whatsAppStatusBody } from '../helpers/fake-whatsapp.js';
+import { signMeta, startFakeWhatsApp, WA, whatsAppStatusBody } from '../helpers/fake-whatsapp.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
 import type { TestUpstream } from '../helpers/upstream.js';
@@ -49,10 +50,16 @@ async function waitFor<T>(what: string, find: () => T | undefined, timeoutMs = 5
 }
 
 const whatsappTo = (i: number) => waitFor(`WhatsApp to u${i}`, () => wa.sent.find((m) => m.to === digits(i)));
-const smsTo = (i: number, timeoutMs?: number) => waitFor(`SMS to u${i}`, () => tw.sent.find((m) => m.to === `+${digits(i)}`), timeoutMs);
-const status = async (agent: Agent) => (await agent.get('/_gate/code/status').set('Accept', 'application/json').expect(200)).body as Record<string, unknown>;
+const smsTo = (i: number, timeoutMs?: number) =>
+  waitFor(`SMS to u${i}`, () => tw.sent.find((m) => m.to === `+${digits(i)}`), timeoutMs);
+const status = async (agent: Agent) =>
+  (await agent.get('/_gate/code/status').set('Accept', 'application/json').expect(200)).body as Record<string, unknown>;
 
-function postWhatsAppStatus(id: string, state: string, sign: (body: string) => string | undefined = (b) => signMeta(b)) {
+function postWhatsAppStatus(
+  id: string,
+  state: string,
+  sign: (body: string) => string | undefined = (b) => signMeta(b),
+) {
   const body = whatsAppStatusBody(id, state);
   const signature = sign(body);
   const req = request(gate.url).post('/_gate/webhooks/whatsapp').set('Content-Type', 'application/json');
@@ -75,7 +82,11 @@ describe('delivery over WhatsApp, then SMS', () => {
     const message = await whatsappTo(0);
     expect(message.language).toBe('en_US');
     await postWhatsAppStatus(message.id, 'delivered').expect(200);
-    expect(await status(agent)).toMatchObject({ channel: 'whatsapp', state: 'delivered', channels: [{ name: 'sms', label: 'SMS' }] });
+    expect(await status(agent)).toMatchObject({
+      channel: 'whatsapp',
+      state: 'delivered',
+      channels: [{ name: 'sms', label: 'SMS' }],
+    });
     await new Promise((r) => setTimeout(r, 500)); // past the 300 ms deadline
     expect(tw.sent.some((m) => m.to === `+${digits(0)}`)).toBe(false);
     expect((await submitCode(agent, csrf, message.code)).status).toBe(303);
@@ -94,7 +105,11 @@ describe('delivery over WhatsApp, then SMS', () => {
   });
 
   it('falls back to SMS at once when WhatsApp is rate limited (130429, 131056, 131048)', async () => {
-    for (const [i, code] of [[2, 130429], [3, 131056], [4, 131048]] as const) {
+    for (const [i, code] of [
+      [2, 130429],
+      [3, 131056],
+      [4, 131048],
+    ] as const) {
       wa.mode = { kind: 'error', code, http: code === 130429 ? 429 : 400 };
       await startLogin(i);
       await smsTo(i, 1_000);
@@ -108,7 +123,9 @@ describe('delivery over WhatsApp, then SMS', () => {
     await postWhatsAppStatus(message.id, 'sent').expect(200);
     const sms = await smsTo(5);
     const afterWhatsApp = sms.at - message.at;
-    console.log(`fallback after no delivery report: ${(sms.at - startedAt).toFixed(0)} ms from request to SMS (deadline 300 ms)`);
+    console.log(
+      `fallback after no delivery report: ${(sms.at - startedAt).toFixed(0)} ms from request to SMS (deadline 300 ms)`,
+    );
     expect(afterWhatsApp).toBeGreaterThanOrEqual(290);
     expect(afterWhatsApp).toBeLessThan(1_500);
     // The fallback re-sends the same live code: whichever message arrives first works.
@@ -158,7 +175,10 @@ describe('delivery over WhatsApp, then SMS', () => {
     await postWhatsAppStatus(first.id, 'delivered').expect(200); // no automatic fallback: the person asks
     expect(html).toContain('name="channel" value="sms"');
     await new Promise((r) => setTimeout(r, 250)); // the resend cooldown
-    const res = await agent.post('/_gate/resend').type('form').send({ csrf: hiddenField(html, 'csrf'), channel: 'sms' });
+    const res = await agent
+      .post('/_gate/resend')
+      .type('form')
+      .send({ csrf: hiddenField(html, 'csrf'), channel: 'sms' });
     expect(res.status).toBe(303);
     const sms = await smsTo(9);
     expect(sms.code).not.toBe(first.code);
@@ -170,10 +190,15 @@ describe('delivery over WhatsApp, then SMS', () => {
 
 describe('WhatsApp status webhooks', () => {
   it('answer the subscription handshake with the verify token, and refuse a wrong one', async () => {
-    const ok = await request(gate.url).get('/_gate/webhooks/whatsapp').query({ 'hub.mode': 'subscribe', 'hub.verify_token': WA.verifyToken, 'hub.challenge': '1158201444' });
+    const ok = await request(gate.url)
+      .get('/_gate/webhooks/whatsapp')
+      .query({ 'hub.mode': 'subscribe', 'hub.verify_token': WA.verifyToken, 'hub.challenge': '1158201444' });
     expect(ok.status).toBe(200);
     expect(ok.text).toBe('1158201444');
-    await request(gate.url).get('/_gate/webhooks/whatsapp').query({ 'hub.mode': 'subscribe', 'hub.verify_token': 'nope', 'hub.challenge': '1' }).expect(403);
+    await request(gate.url)
+      .get('/_gate/webhooks/whatsapp')
+      .query({ 'hub.mode': 'subscribe', 'hub.verify_token': 'nope', 'hub.challenge': '1' })
+      .expect(403);
   });
 
   it('refuse unsigned (401) and badly signed (403) reports, and audit them', async () => {
@@ -199,8 +224,13 @@ describe('WhatsApp status webhooks', () => {
 
   it('are reachable on the public_url host, which is not an app', async () => {
     const body = whatsAppStatusBody('wamid.unknown', 'delivered');
-    await request(gate.url).post('/_gate/webhooks/whatsapp').set('Host', 'gate.test').set('Content-Type', 'application/json')
-      .set('X-Hub-Signature-256', signMeta(body)).send(body).expect(200);
+    await request(gate.url)
+      .post('/_gate/webhooks/whatsapp')
+      .set('Host', 'gate.test')
+      .set('Content-Type', 'application/json')
+      .set('X-Hub-Signature-256', signMeta(body))
+      .send(body)
+      .expect(200);
     // …and only the webhooks are: the login page is not served there.
     await request(gate.url).get('/_gate/login').set('Host', 'gate.test').set('Accept', 'text/html').expect(404);
   });
@@ -216,8 +246,20 @@ describe('Twilio status callbacks', () => {
     expect(sms.params.StatusCallback).toBe(`${PUBLIC}${path}`);
     expect(Number(sms.params.ValidityPeriod)).toBeLessThanOrEqual(300);
     const params = { MessageSid: sms.id, MessageStatus: 'delivered', AccountSid: TW.sid, To: sms.to, ErrorCode: '' };
-    await request(gate.url).post(path).set('Host', 'gate.test').type('form').set('X-Twilio-Signature', signTwilio(`${PUBLIC}${path}`, params)).send(params).expect(204);
-    await request(gate.url).post(path).set('Host', 'gate.test').type('form').set('X-Twilio-Signature', signTwilio(`${PUBLIC}${path}`, params)).send(params).expect(204);
+    await request(gate.url)
+      .post(path)
+      .set('Host', 'gate.test')
+      .type('form')
+      .set('X-Twilio-Signature', signTwilio(`${PUBLIC}${path}`, params))
+      .send(params)
+      .expect(204);
+    await request(gate.url)
+      .post(path)
+      .set('Host', 'gate.test')
+      .type('form')
+      .set('X-Twilio-Signature', signTwilio(`${PUBLIC}${path}`, params))
+      .send(params)
+      .expect(204);
     expect(await status(agent)).toMatchObject({ channel: 'sms', state: 'delivered', switched_from: 'whatsapp' });
     wa.mode = { kind: 'ok' };
   });
@@ -256,7 +298,16 @@ describe('the code page', () => {
     const agent = browser(gate);
     await identify(agent, 'nobody-here');
     const body = await status(agent);
-    expect(Object.keys(body).sort()).toEqual(['channel', 'channel_label', 'channels', 'expires_at', 'message', 'resend_at', 'resend_in_seconds', 'state']);
+    expect(Object.keys(body).sort()).toEqual([
+      'channel',
+      'channel_label',
+      'channels',
+      'expires_at',
+      'message',
+      'resend_at',
+      'resend_in_seconds',
+      'state',
+    ]);
     expect(body).toMatchObject({ channel: 'whatsapp', state: 'sent' });
   });
 

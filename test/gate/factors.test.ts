@@ -2,9 +2,10 @@
 // (keeping the person's place and their form post), and trusted browsers, honoured only where a
 // rule allows them.
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../src/shared/clock.js';
+
 import { createSigner } from '../../src/session/signer.js';
 import { createTrustedDevices } from '../../src/session/trusted-devices.js';
+import { createManualClock } from '../../src/shared/clock.js';
 import type { Agent } from '../helpers/browser.js';
 import { browser, hiddenField, identify, signIn, submitCode } from '../helpers/browser.js';
 import { adminRule, PASSWORD, PASSWORD_HASH } from '../helpers/factors.js';
@@ -36,10 +37,21 @@ users:
   bob: { name: Bob Example, phone: "+1 202 555 0102", groups: [admins], password: "${HASH}" }
   carol: { name: Carol Example, phone: "+1 202 555 0103", password: "${HASH}" }
 `;
-const env = useGate({ clock, policy: POLICY, users: USERS, otp: 'max_sends_per_hour: 1000\nmax_sends_per_address_per_hour: 1000\nmax_sends_per_destination_per_hour: 1000\nmax_sends_per_prefix_per_hour: 1000\nlockout_after: 4\nresend_after: 1s' });
+const env = useGate({
+  clock,
+  policy: POLICY,
+  users: USERS,
+  otp: 'max_sends_per_hour: 1000\nmax_sends_per_address_per_hour: 1000\nmax_sends_per_destination_per_hour: 1000\nmax_sends_per_prefix_per_hour: 1000\nlockout_after: 4\nresend_after: 1s',
+});
 
 /** The password, then the code: the whole sign-in under a password rule. */
-async function signInWithPassword(agent: Agent, username: string, rd: string, password = PASSWORD, verify: Record<string, string> = {}) {
+async function signInWithPassword(
+  agent: Agent,
+  username: string,
+  rd: string,
+  password = PASSWORD,
+  verify: Record<string, string> = {},
+) {
   return signIn(env.gate, agent, username, rd, { login: { password }, verify });
 }
 
@@ -47,7 +59,10 @@ async function signInWithPassword(agent: Agent, username: string, rd: string, pa
 async function postPassword(identifier: string, password: string): Promise<number> {
   const agent = browser(env.gate);
   const login = await agent.get('/_gate/login?rd=%2Fadmin%2Fx').expect(200);
-  const res = await agent.post('/_gate/login').type('form').send({ identifier, password, rd: '/admin/x', csrf: hiddenField(login.text, 'csrf') });
+  const res = await agent
+    .post('/_gate/login')
+    .type('form')
+    .send({ identifier, password, rd: '/admin/x', csrf: hiddenField(login.text, 'csrf') });
   return res.status;
 }
 
@@ -57,7 +72,9 @@ const sessionCookieOf = (res: { headers: Record<string, unknown> }, name: string
 describe('password first factor', () => {
   it('asks for a password on the sign-in page of a rule that requires one, and not elsewhere', async () => {
     const agent = browser(env.gate);
-    expect((await agent.get('/_gate/login?rd=%2Fadmin%2Fx').expect(200)).text).toMatch(/type="password"[^>]*autocomplete="current-password"/);
+    expect((await agent.get('/_gate/login?rd=%2Fadmin%2Fx').expect(200)).text).toMatch(
+      /type="password"[^>]*autocomplete="current-password"/,
+    );
     expect((await agent.get('/_gate/login?rd=%2Fdocs').expect(200)).text).not.toContain('type="password"');
   });
 
@@ -125,7 +142,7 @@ describe('step-up (max_session_age)', () => {
     await agent.get('/docs').set('Accept', 'application/json').expect(200);
   });
 
-  it('offers the signed-in person\'s name on the step-up sign-in page', async () => {
+  it("offers the signed-in person's name on the step-up sign-in page", async () => {
     const agent = await staleAdminSession();
     const page = await agent.get('/_gate/login?rd=%2Fadmin%2Fx').expect(200);
     expect(page.text).toMatch(/id="identifier" name="identifier" value="alice"/);
@@ -141,16 +158,29 @@ describe('step-up (max_session_age)', () => {
   it('keeps a same-origin form post across the step-up and sends it again after', async () => {
     const agent = await staleAdminSession();
     const body = 'name=Bob+B&role=admin&role=owner';
-    const kept = await agent.post('/admin/users/save').set('Sec-Fetch-Site', 'same-origin').type('form').send(body).expect(303);
+    const kept = await agent
+      .post('/admin/users/save')
+      .set('Sec-Fetch-Site', 'same-origin')
+      .type('form')
+      .send(body)
+      .expect(303);
     expect(kept.headers.location).toBe('/_gate/login?rd=%2Fadmin%2Fusers%2Fsave');
     const seenBefore = env.upstream.seen.length;
     const signedIn = await signInWithPassword(agent, 'alice', '/admin/users/save');
     expect(signedIn.status).toBe(200);
     expect(signedIn.text).toContain('<form method="post" action="/admin/users/save" id="resume-form">');
-    const fields = [...signedIn.text.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)].map((m) => `${m[1]}=${m[2]}`);
+    const fields = [...signedIn.text.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)].map(
+      (m) => `${m[1]}=${m[2]}`,
+    );
     expect(fields).toEqual(['name=Bob B', 'role=admin', 'role=owner']);
     expect(env.upstream.seen.length).toBe(seenBefore);
-    const resent = await agent.post('/admin/users/save').set('Sec-Fetch-Site', 'same-origin').set('Accept', 'application/json').type('form').send(body).expect(200);
+    const resent = await agent
+      .post('/admin/users/save')
+      .set('Sec-Fetch-Site', 'same-origin')
+      .set('Accept', 'application/json')
+      .type('form')
+      .send(body)
+      .expect(200);
     expect(resent.body).toMatchObject({ method: 'POST', url: '/admin/users/save', bytes: body.length });
   });
 
@@ -174,7 +204,7 @@ describe('trusted browsers', () => {
     expect((await identify(browser(env.gate), 'bob', '/docs')).html).not.toContain('Trust this browser');
   });
 
-  it('sets a separate HttpOnly cookie for the gate\'s own pages, lasting the rule\'s trusted_device', async () => {
+  it("sets a separate HttpOnly cookie for the gate's own pages, lasting the rule's trusted_device", async () => {
     const { res } = await trustedAgent();
     const cookie = sessionCookieOf(res, 'otp_gate_device');
     expect(cookie).toMatch(/HttpOnly/i);
@@ -184,11 +214,18 @@ describe('trusted browsers', () => {
 
   it('lets a trusted browser continue without a code where the rule honours it', async () => {
     const { agent } = await trustedAgent();
-    await agent.post('/_gate/logout').type('form').send({ csrf: hiddenField((await agent.get('/_gate/logout')).text, 'csrf') });
+    await agent
+      .post('/_gate/logout')
+      .type('form')
+      .send({ csrf: hiddenField((await agent.get('/_gate/logout')).text, 'csrf') });
     const before = env.gate.inbox.codesFor('alice').length;
     const login = await agent.get('/_gate/login?rd=%2Fwiki%2Fpage').expect(200);
     expect(login.text).toContain('Continue as Alice Example');
-    const res = await agent.post('/_gate/login/device').type('form').send({ csrf: hiddenField(login.text, 'csrf'), rd: '/wiki/page' }).expect(303);
+    const res = await agent
+      .post('/_gate/login/device')
+      .type('form')
+      .send({ csrf: hiddenField(login.text, 'csrf'), rd: '/wiki/page' })
+      .expect(303);
     expect(res.headers.location).toBe('/wiki/page');
     await agent.get('/wiki/page').set('Accept', 'application/json').expect(200);
     expect(env.gate.inbox.codesFor('alice')).toHaveLength(before);
@@ -196,13 +233,24 @@ describe('trusted browsers', () => {
 
   it('is not honoured by a rule that does not allow it, on the page or in the session', async () => {
     const { agent } = await trustedAgent();
-    await agent.post('/_gate/logout').type('form').send({ csrf: hiddenField((await agent.get('/_gate/logout')).text, 'csrf') });
+    await agent
+      .post('/_gate/logout')
+      .type('form')
+      .send({ csrf: hiddenField((await agent.get('/_gate/logout')).text, 'csrf') });
     const elsewhere = await agent.get('/_gate/login?rd=%2Fdocs').expect(200);
     expect(elsewhere.text).not.toContain('Continue as');
-    await agent.post('/_gate/login/device').type('form').send({ csrf: hiddenField(elsewhere.text, 'csrf'), rd: '/docs' }).expect(400);
+    await agent
+      .post('/_gate/login/device')
+      .type('form')
+      .send({ csrf: hiddenField(elsewhere.text, 'csrf'), rd: '/docs' })
+      .expect(400);
     // A session the browser's trust made for the wiki does not open a rule that forbids trust.
     const wiki = await agent.get('/_gate/login?rd=%2Fwiki%2Fpage');
-    await agent.post('/_gate/login/device').type('form').send({ csrf: hiddenField(wiki.text, 'csrf'), rd: '/wiki/page' }).expect(303);
+    await agent
+      .post('/_gate/login/device')
+      .type('form')
+      .send({ csrf: hiddenField(wiki.text, 'csrf'), rd: '/wiki/page' })
+      .expect(303);
     await agent.get('/docs').expect(302);
   });
 
@@ -212,9 +260,11 @@ describe('trusted browsers', () => {
     expect((await agent.get('/_gate/login?rd=%2Fwiki%2Fpage').expect(200)).text).not.toContain('Continue as');
   });
 
-  it('is not honoured once revoked with the user\'s sessions', async () => {
+  it("is not honoured once revoked with the user's sessions", async () => {
     const { agent } = await trustedAgent();
-    await createTrustedDevices({ store: env.gate.gate.store, signer: createSigner([TEST_SECRET]), clock }).revokeUser('alice');
+    await createTrustedDevices({ store: env.gate.gate.store, signer: createSigner([TEST_SECRET]), clock }).revokeUser(
+      'alice',
+    );
     expect((await agent.get('/_gate/login?rd=%2Fwiki%2Fpage').expect(200)).text).not.toContain('Continue as');
   });
 
@@ -224,16 +274,24 @@ describe('trusted browsers', () => {
     const before = env.gate.inbox.codesFor('bob').length;
     const login = await agent.get('/_gate/login?rd=%2Fvault%2Fy').expect(200);
     expect(login.text).not.toContain('Continue as');
-    const res = await agent.post('/_gate/login').type('form').send({ identifier: 'bob', password: PASSWORD, rd: '/vault/y', csrf: hiddenField(login.text, 'csrf') }).expect(303);
+    const res = await agent
+      .post('/_gate/login')
+      .type('form')
+      .send({ identifier: 'bob', password: PASSWORD, rd: '/vault/y', csrf: hiddenField(login.text, 'csrf') })
+      .expect(303);
     expect(res.headers.location).toBe('/vault/y');
     expect(env.gate.inbox.codesFor('bob')).toHaveLength(before);
   });
 
-  it('belongs to one user: another person\'s password still needs their code', async () => {
+  it("belongs to one user: another person's password still needs their code", async () => {
     const agent = browser(env.gate);
     await signInWithPassword(agent, 'bob', '/vault/x', PASSWORD, { trust: '1' });
     const login = await agent.get('/_gate/login?rd=%2Fvault%2Fy').expect(200);
-    const res = await agent.post('/_gate/login').type('form').send({ identifier: 'alice', password: PASSWORD, rd: '/vault/y', csrf: hiddenField(login.text, 'csrf') }).expect(303);
+    const res = await agent
+      .post('/_gate/login')
+      .type('form')
+      .send({ identifier: 'alice', password: PASSWORD, rd: '/vault/y', csrf: hiddenField(login.text, 'csrf') })
+      .expect(303);
     expect(res.headers.location).toBe('/_gate/code');
   });
 });

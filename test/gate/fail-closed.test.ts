@@ -1,9 +1,10 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+
+import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
 import { browser, signIn } from '../helpers/browser.js';
 import { useGate } from '../helpers/gate.js';
-import { createMemoryStore } from '../../src/store/memory-store.js';
 
 /** A store that works until told to fail, like a backend that goes away under a running gate. */
 function breakableStore(): { store: Store; state: { broken: boolean } } {
@@ -14,7 +15,9 @@ function breakableStore(): { store: Store; state: { broken: boolean } } {
       const value = target[prop];
       if (typeof value !== 'function' || prop === 'close') return value;
       return (...args: unknown[]) =>
-        state.broken ? Promise.reject(new Error('connection refused')) : (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        state.broken
+          ? Promise.reject(new Error('connection refused'))
+          : (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
     },
   });
   return { store, state };
@@ -26,11 +29,17 @@ const env = useGate({ store });
 describe('when the store fails', () => {
   it('refuses a protected request with a valid cookie instead of passing it', async () => {
     const res = await signIn(env.gate, browser(env.gate), 'alice');
-    const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!.split(';')[0]!;
+    const cookie = (res.headers['set-cookie'] as unknown as string[])
+      .find((c) => c.startsWith('otp_gate='))!
+      .split(';')[0]!;
     state.broken = true;
     try {
       const before = env.upstream.seen.length;
-      const refused = await request(env.gate.url).get('/page').set('Cookie', cookie).set('Accept', 'application/json').expect(503);
+      const refused = await request(env.gate.url)
+        .get('/page')
+        .set('Cookie', cookie)
+        .set('Accept', 'application/json')
+        .expect(503);
       expect(refused.body).toMatchObject({ error: 'unavailable' });
       await request(env.gate.url).get('/page').set('Cookie', cookie).set('Accept', 'text/html').expect(503);
       expect(env.upstream.seen.length).toBe(before);

@@ -3,10 +3,11 @@
 // the next minute the page is shown again.
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+
 import { createManualClock } from '../../src/shared/clock.js';
 import { useGate } from '../helpers/gate.js';
 
-describe('the sign-in page\'s budget per address and per network', () => {
+describe("the sign-in page's budget per address and per network", () => {
   const clock = createManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
   const env = useGate({
     clock,
@@ -14,7 +15,11 @@ describe('the sign-in page\'s budget per address and per network', () => {
     extraConfig: 'pages:\n  max_login_pages_per_address_per_minute: 3\n  max_login_pages_per_network_per_minute: 5\n',
   });
   const open = (ip: string, accept = 'text/html', language = 'en') =>
-    request(env.gate.url).get('/_gate/login?rd=%2Fdocs').set('X-Forwarded-For', ip).set('Accept', accept).set('Accept-Language', language);
+    request(env.gate.url)
+      .get('/_gate/login?rd=%2Fdocs')
+      .set('X-Forwarded-For', ip)
+      .set('Accept', accept)
+      .set('Accept-Language', language);
 
   it('refuses an address past its budget with a page saying so in its language, and Retry-After until the minute ends', async () => {
     clock.advance(60_000);

@@ -1,6 +1,7 @@
 // The code's message is written in the language of the page that asked for it, over real HTTP
 // to a local server speaking Twilio's API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { browser, identify } from '../helpers/browser.js';
 import type { FakeTwilio } from '../helpers/fake-twilio.js';
 import { startFakeTwilio } from '../helpers/fake-twilio.js';

@@ -2,6 +2,7 @@
 // cookie), the configured default, error pages and JSON, and the language cookie kept from the app.
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+
 import { useGate } from '../helpers/gate.js';
 
 const html = { Accept: 'text/html' };
@@ -10,7 +11,10 @@ describe('page language', () => {
   const env = useGate();
 
   it('follows Accept-Language and sets <html lang>', async () => {
-    const res = await request(env.gate.url).get('/_gate/login').set('Accept-Language', 'it-IT,it;q=0.9,en;q=0.8').expect(200);
+    const res = await request(env.gate.url)
+      .get('/_gate/login')
+      .set('Accept-Language', 'it-IT,it;q=0.9,en;q=0.8')
+      .expect(200);
     expect(res.text).toContain('<html lang="it">');
     expect(res.text).toContain('Accedi per continuare');
     expect(res.headers.vary).toMatch(/accept-language/i);
@@ -26,24 +30,34 @@ describe('page language', () => {
     const picked = await request(env.gate.url).get('/_gate/login?lang=zh-CN').set('Accept-Language', 'en').expect(200);
     const cookie = (picked.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate_lang='));
     expect(cookie).toMatch(/^otp_gate_lang=zh-CN; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax/);
-    const later = await request(env.gate.url).get('/_gate/login').set('Cookie', 'otp_gate_lang=zh-CN').set('Accept-Language', 'en').expect(200);
+    const later = await request(env.gate.url)
+      .get('/_gate/login')
+      .set('Cookie', 'otp_gate_lang=zh-CN')
+      .set('Accept-Language', 'en')
+      .expect(200);
     expect(later.text).toContain('<html lang="zh-CN">');
   });
 
   it('offers every language as a link to the same page, keeping where the person was going', async () => {
     const res = await request(env.gate.url).get('/_gate/login?rd=%2Freports%3Fq%3D1').expect(200);
-    expect(res.text).toContain('href="/_gate/login?rd&#61;%2Freports%3Fq%3D1&amp;lang&#61;it" lang="it" hreflang="it">Italiano</a>');
+    expect(res.text).toContain(
+      'href="/_gate/login?rd&#61;%2Freports%3Fq%3D1&amp;lang&#61;it" lang="it" hreflang="it">Italiano</a>',
+    );
     expect(res.text).toContain('<span aria-current="true" lang="en">English</span>');
   });
 
-  it('shows error pages in the person\'s language', async () => {
+  it("shows error pages in the person's language", async () => {
     const res = await request(env.gate.url).get('/_gate/nowhere').set(html).set('Accept-Language', 'it').expect(404);
     expect(res.text).toContain('<html lang="it">');
     expect(res.text).toContain('Il gate non ha nessuna pagina a questo indirizzo.');
   });
 
   it('answers API clients with the message in their language', async () => {
-    const res = await request(env.gate.url).get('/_gate/nowhere').set('Accept', 'application/json').set('Accept-Language', 'zh-CN').expect(404);
+    const res = await request(env.gate.url)
+      .get('/_gate/nowhere')
+      .set('Accept', 'application/json')
+      .set('Accept-Language', 'zh-CN')
+      .expect(404);
     expect(res.body).toEqual({ error: 'not_found', message: '网关在此地址没有页面。' });
   });
 
@@ -63,9 +77,12 @@ describe('page language default', () => {
 });
 
 describe('branding', () => {
-  const env = useGate({ extraConfig: 'pages:\n  brand: { name: "ACME <Wiki>", logo_url: "https://cdn.acme.test/logo.svg", accent_color: "#0a7a3d" }' });
+  const env = useGate({
+    extraConfig:
+      'pages:\n  brand: { name: "ACME <Wiki>", logo_url: "https://cdn.acme.test/logo.svg", accent_color: "#0a7a3d" }',
+  });
 
-  it('puts the brand name (escaped) in the title and the logo\'s alt text', async () => {
+  it("puts the brand name (escaped) in the title and the logo's alt text", async () => {
     const res = await request(env.gate.url).get('/_gate/login').expect(200);
     expect(res.text).toContain('<title>Sign in · ACME &lt;Wiki&gt;</title>');
     expect(res.text).toContain('<img class="logo" src="https://cdn.acme.test/logo.svg" alt="ACME &lt;Wiki&gt;">');
@@ -77,7 +94,7 @@ describe('branding', () => {
     expect(res.text).toContain(':root { --accent: #0a7a3d; }');
   });
 
-  it('allows images from the logo\'s origin in the CSP, and no other', async () => {
+  it("allows images from the logo's origin in the CSP, and no other", async () => {
     const res = await request(env.gate.url).get('/_gate/login').expect(200);
     expect(res.headers['content-security-policy']).toContain("img-src 'self' data: https://cdn.acme.test;");
   });
@@ -90,7 +107,12 @@ describe('the code page', () => {
     const agent = request.agent(env.gate.url);
     const login = await agent.get('/_gate/login').set('Accept-Language', acceptLanguage).expect(200);
     const csrf = /name="csrf" value="([^"]+)"/.exec(login.text)![1]!;
-    await agent.post('/_gate/login').type('form').set('Accept-Language', acceptLanguage).send({ csrf, rd: '/', identifier: 'alice' }).expect(303);
+    await agent
+      .post('/_gate/login')
+      .type('form')
+      .set('Accept-Language', acceptLanguage)
+      .send({ csrf, rd: '/', identifier: 'alice' })
+      .expect(303);
     return agent.get('/_gate/code').set('Accept-Language', acceptLanguage).expect(200);
   }
 
@@ -103,7 +125,9 @@ describe('the code page', () => {
 
   it('marks the code field for one-time-code autofill with its hint', async () => {
     const res = await codePage('it');
-    expect(res.text).toMatch(/<input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code"[^>]*aria-describedby="code-hint"/);
+    expect(res.text).toMatch(
+      /<input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code"[^>]*aria-describedby="code-hint"/,
+    );
     expect(res.text).toContain('6 cifre. Spazi e trattini vanno bene.');
   });
 

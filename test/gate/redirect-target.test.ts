@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { browser, signIn } from '../helpers/browser.js';
 import { useGate } from '../helpers/gate.js';
 

@@ -2,6 +2,7 @@
 // country allow-list, through a running gate: a clear page, an audit line, and the same answer
 // for identities the directory does not know.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { browser, identify } from '../helpers/browser.js';
 import type { FakeTwilio } from '../helpers/fake-twilio.js';
 import { startFakeTwilio } from '../helpers/fake-twilio.js';
@@ -23,7 +24,8 @@ const startWith = (otp: string, channels?: string): Promise<TestGate> =>
   gates.start({ users: USERS, otp: `${HIGH}\n${otp}`, ...(channels ? { channels } : {}) });
 
 const ask = async (g: TestGate, who: string) => identify(browser(g), who);
-const refusals = (g: TestGate, reason: string) => g.audit.filter((l) => l.includes('"send_refused"') && l.includes(`"${reason}"`)).length;
+const refusals = (g: TestGate, reason: string) =>
+  g.audit.filter((l) => l.includes('"send_refused"') && l.includes(`"${reason}"`)).length;
 
 describe('send limits', () => {
   it('cap codes per destination number per hour', async () => {
@@ -80,7 +82,7 @@ describe('the SMS country allow-list', () => {
     return tw.sent.some((m) => m.to === to);
   };
 
-  it('by default allows the countries of the users file\'s numbers', async () => {
+  it("by default allows the countries of the users file's numbers", async () => {
     const g = await startWith('', tw.config());
     expect(await delivered(g, 'u1', '+393330000001')).toBe(true);
     expect(await delivered(g, 'far', '+447400123456')).toBe(true);

@@ -1,9 +1,10 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../src/shared/clock.js';
+
 import { createSigner } from '../../src/session/signer.js';
+import { createManualClock } from '../../src/shared/clock.js';
 import { browser, hiddenField, signIn } from '../helpers/browser.js';
-import { TEST_SECRET, startTestGate, useGate } from '../helpers/gate.js';
+import { startTestGate, TEST_SECRET, useGate } from '../helpers/gate.js';
 
 const clock = createManualClock(Date.now());
 const env = useGate({ clock, session: `secrets: ["${TEST_SECRET}"]\nlifetime: 12h\nidle_timeout: 1h` });
@@ -13,7 +14,8 @@ function sessionCookieFrom(res: request.Response): string {
   return raw.slice('otp_gate='.length, raw.indexOf(';'));
 }
 
-const api = (cookie: string) => request(env.gate.url).get('/page').set('Accept', 'application/json').set('Cookie', `otp_gate=${cookie}`);
+const api = (cookie: string) =>
+  request(env.gate.url).get('/page').set('Accept', 'application/json').set('Cookie', `otp_gate=${cookie}`);
 
 describe('the session cookie', () => {
   it('opens protected pages while it is valid', async () => {
@@ -64,7 +66,11 @@ describe('the session cookie', () => {
     const agent = browser(env.gate);
     const cookie = sessionCookieFrom(await signIn(env.gate, agent, 'alice'));
     const page = await agent.get('/_gate/logout').expect(200);
-    await agent.post('/_gate/logout').type('form').send({ csrf: hiddenField(page.text, 'csrf') }).expect(200);
+    await agent
+      .post('/_gate/logout')
+      .type('form')
+      .send({ csrf: hiddenField(page.text, 'csrf') })
+      .expect(200);
     await api(cookie).expect(401);
   });
 
@@ -88,12 +94,19 @@ describe('the session cookie', () => {
 describe('key rotation', () => {
   it('keeps sessions signed with an older key valid while that key is listed', async () => {
     const old = 'older-secret-still-listed-0123456789-abcdefghij';
-    const rotated = await startTestGate({ upstream: env.upstream.url, session: `secrets: ["${TEST_SECRET}", "${old}"]` });
+    const rotated = await startTestGate({
+      upstream: env.upstream.url,
+      session: `secrets: ["${TEST_SECRET}", "${old}"]`,
+    });
     try {
       const cookie = sessionCookieFrom(await signIn(rotated, browser(rotated), 'alice'));
       const id = cookie.split('.')[0]!;
       const signedWithOld = createSigner([old]).sign('session', id);
-      await request(rotated.url).get('/page').set('Accept', 'application/json').set('Cookie', `otp_gate=${signedWithOld}`).expect(200);
+      await request(rotated.url)
+        .get('/page')
+        .set('Accept', 'application/json')
+        .set('Cookie', `otp_gate=${signedWithOld}`)
+        .expect(200);
     } finally {
       await rotated.close();
     }

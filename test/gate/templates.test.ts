@@ -1,11 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+
+import { SHIPPED_TEMPLATES_DIR } from '../../src/config/compile-config.js';
 import { loadLocales } from '../../src/i18n/locales.js';
 import { compileTemplate, loadTemplates } from '../../src/pages/templates.js';
-import { SHIPPED_TEMPLATES_DIR } from '../../src/config/compile-config.js';
 import { useGate } from '../helpers/gate.js';
 
 describe('templates', () => {
@@ -24,7 +26,14 @@ describe('templates', () => {
 
   it('repeat a section once per item of a list, and show an inverted one for an empty list', () => {
     const render = compileTemplate('{{#items}}<a href="{{href}}">{{name}}</a>{{/items}}{{^items}}none{{/items}}');
-    expect(render({ items: [{ href: '/a', name: '<A>' }, { href: '/b', name: 'B' }] })).toBe('<a href="/a">&lt;A&gt;</a><a href="/b">B</a>');
+    expect(
+      render({
+        items: [
+          { href: '/a', name: '<A>' },
+          { href: '/b', name: 'B' },
+        ],
+      }),
+    ).toBe('<a href="/a">&lt;A&gt;</a><a href="/b">B</a>');
     expect(render({ items: [] })).toBe('none');
   });
 
@@ -32,18 +41,27 @@ describe('templates', () => {
     expect(compileTemplate('<h1>{{login.heading}}</h1>')({ 'login.heading': 'Accedi' })).toBe('<h1>Accedi</h1>');
   });
 
-  it('fill a page\'s texts from its locale, placeholders from the page\'s values, and let a value the page gives win', () => {
+  it("fill a page's texts from its locale, placeholders from the page's values, and let a value the page gives win", () => {
     const dir = mkdtempSync(join(tmpdir(), 'otp-gate-texts-'));
-    writeFileSync(join(dir, 'en.yaml'), 'login:\n  heading: "Sign <in>"\n  intro: "Hello {brand}"\ngreeting: "from the file"\n');
-    writeFileSync(join(dir, 'login.html'), '<h1>{{login.heading}}</h1><p>{{login.intro}}</p>{{#login.heading}}<i>shown</i>{{/login.heading}}<b>{{greeting}}</b>');
+    writeFileSync(
+      join(dir, 'en.yaml'),
+      'login:\n  heading: "Sign <in>"\n  intro: "Hello {brand}"\ngreeting: "from the file"\n',
+    );
+    writeFileSync(
+      join(dir, 'login.html'),
+      '<h1>{{login.heading}}</h1><p>{{login.intro}}</p>{{#login.heading}}<i>shown</i>{{/login.heading}}<b>{{greeting}}</b>',
+    );
     writeFileSync(join(dir, 'layout.html'), '{{{content}}}');
     const tr = loadLocales({ own: dir, shipped: dir }, 'en').get('en');
-    const render = (values: Record<string, string>) => loadTemplates(dir, SHIPPED_TEMPLATES_DIR).render('login', values, tr);
+    const render = (values: Record<string, string>) =>
+      loadTemplates(dir, SHIPPED_TEMPLATES_DIR).render('login', values, tr);
     expect(render({ brand: 'ACME' })).toBe('<h1>Sign &lt;in&gt;</h1><p>Hello ACME</p><i>shown</i><b>from the file</b>');
-    expect(render({ brand: 'B', greeting: 'from the page' })).toBe('<h1>Sign &lt;in&gt;</h1><p>Hello B</p><i>shown</i><b>from the page</b>');
+    expect(render({ brand: 'B', greeting: 'from the page' })).toBe(
+      '<h1>Sign &lt;in&gt;</h1><p>Hello B</p><i>shown</i><b>from the page</b>',
+    );
   });
 
-  it('read a locale\'s texts once per page, however often the page is shown', () => {
+  it("read a locale's texts once per page, however often the page is shown", () => {
     const tr = loadLocales({ own: '/nonexistent', shipped: join(SHIPPED_TEMPLATES_DIR, 'locales') }, 'en').get('it');
     let reads = 0;
     const counting = { ...tr, raw: (key: string) => (reads++, tr.raw(key)) };
@@ -61,16 +79,28 @@ describe('templates', () => {
   });
 
   it('render the shipped pages with a nonce and no unescaped input', () => {
-    const page = loadTemplates(SHIPPED_TEMPLATES_DIR, SHIPPED_TEMPLATES_DIR).render('login', { nonce: 'N', identifier: '<b>', csrf: 't', rd: '/', action: '/_gate/login', title: 'Sign in', brand: 'b', lang: 'en' });
+    const page = loadTemplates(SHIPPED_TEMPLATES_DIR, SHIPPED_TEMPLATES_DIR).render('login', {
+      nonce: 'N',
+      identifier: '<b>',
+      csrf: 't',
+      rd: '/',
+      action: '/_gate/login',
+      title: 'Sign in',
+      brand: 'b',
+      lang: 'en',
+    });
     expect(page).toContain('nonce="N"');
     expect(page).toContain('value="&lt;b&gt;"');
     expect(page).not.toContain('<b>');
   });
 });
 
-describe('an operator\'s templates folder', () => {
+describe("an operator's templates folder", () => {
   const dir = mkdtempSync(join(tmpdir(), 'otp-gate-templates-'));
-  writeFileSync(join(dir, 'login.html'), '<h1>Welcome to ACME</h1><form method="post" action="{{action}}"><input type="hidden" name="csrf" value="{{csrf}}"></form>');
+  writeFileSync(
+    join(dir, 'login.html'),
+    '<h1>Welcome to ACME</h1><form method="post" action="{{action}}"><input type="hidden" name="csrf" value="{{csrf}}"></form>',
+  );
   const env = useGate({ extraConfig: `templates:\n  dir: "${dir}"` });
 
   it('replaces the pages it holds', async () => {

@@ -2,6 +2,7 @@
 // confirm with a code from it; replacing or removing it needs a recent sign-in.
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+
 import { createManualClock } from '../../src/shared/clock.js';
 import { PENDING_TTL_MS } from '../../src/totp/totp-enrolments.js';
 import type { Agent } from '../helpers/browser.js';
@@ -15,7 +16,11 @@ ${['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan'].m
 `;
 const REAUTH_MS = 5 * 60_000;
 const clock = createManualClock(Date.now());
-const env = useGate({ clock, users: USERS, extraConfig: 'totp:\n  issuer: Test Gate\n  keys: ["totp-test-key-0123456789-0123456789"]\n  reauth_within: 5m' });
+const env = useGate({
+  clock,
+  users: USERS,
+  extraConfig: 'totp:\n  issuer: Test Gate\n  keys: ["totp-test-key-0123456789-0123456789"]\n  reauth_within: 5m',
+});
 
 const PAGE = '/_gate/totp';
 const TO_SIGN_IN = `/_gate/login?rd=${encodeURIComponent(PAGE)}`;
@@ -34,13 +39,16 @@ function secretOn(html: string): string {
   return m[1]!.replace(/ /g, '');
 }
 
-const post = (agent: Agent, path: string, form: Record<string, string>) => agent.post(`${PAGE}${path}`).type('form').send(form);
+const post = (agent: Agent, path: string, form: Record<string, string>) =>
+  agent.post(`${PAGE}${path}`).type('form').send(form);
 
 /** Signs in, opens the page and confirms with a code from the app; returns the secret. */
 async function enrol(agent: Agent): Promise<string> {
   const setup = await agent.get(PAGE).expect(200);
   const secret = secretOn(setup.text);
-  await post(agent, '/confirm', { csrf: hiddenField(setup.text, 'csrf'), code: codeFor(secret, clock.now()) }).expect(200);
+  await post(agent, '/confirm', { csrf: hiddenField(setup.text, 'csrf'), code: codeFor(secret, clock.now()) }).expect(
+    200,
+  );
   return secret;
 }
 
@@ -52,13 +60,17 @@ describe('the authenticator setup page', () => {
 
   it('is linked from the signed-in page (sign out), where people look for their account', async () => {
     const agent = await signedIn('ivan');
-    expect((await agent.get('/_gate/logout').expect(200)).text).toContain(`<a href="${PAGE}">Set up or change your authenticator app</a>`);
+    expect((await agent.get('/_gate/logout').expect(200)).text).toContain(
+      `<a href="${PAGE}">Set up or change your authenticator app</a>`,
+    );
   });
 
   it('shows a QR code, the secret in groups of four, and who it is for', async () => {
     const agent = await signedIn('alice');
     const res = await agent.get(PAGE).expect(200);
-    expect(res.text).toMatch(/<img src="data:image\/png;base64,[A-Za-z0-9+/]+(&#61;)*" width="200" height="200" alt="[^"]+">/);
+    expect(res.text).toMatch(
+      /<img src="data:image\/png;base64,[A-Za-z0-9+/]+(&#61;)*" width="200" height="200" alt="[^"]+">/,
+    );
     expect(res.text).toMatch(/<code id="totp-secret">(?:[A-Z2-7]{4} ){7}[A-Z2-7]{4}<\/code>/);
     expect(res.text).toContain('alice');
     expect(res.text).toContain('Test Gate');
@@ -88,7 +100,10 @@ describe('the authenticator setup page', () => {
     const agent = await signedIn('carol');
     const setup = await agent.get(PAGE).expect(200);
     const secret = secretOn(setup.text);
-    const res = await post(agent, '/confirm', { csrf: hiddenField(setup.text, 'csrf'), code: wrongCode(codeFor(secret, clock.now())) }).expect(400);
+    const res = await post(agent, '/confirm', {
+      csrf: hiddenField(setup.text, 'csrf'),
+      code: wrongCode(codeFor(secret, clock.now())),
+    }).expect(400);
     expect(res.text).toMatch(/role="alert"/);
     expect(secretOn(res.text)).toBe(secret);
   });
@@ -98,7 +113,10 @@ describe('the authenticator setup page', () => {
     const setup = await agent.get(PAGE).expect(200);
     const secret = secretOn(setup.text);
     clock.advance(PENDING_TTL_MS);
-    const res = await post(agent, '/confirm', { csrf: hiddenField(setup.text, 'csrf'), code: codeFor(secret, clock.now()) }).expect(400);
+    const res = await post(agent, '/confirm', {
+      csrf: hiddenField(setup.text, 'csrf'),
+      code: codeFor(secret, clock.now()),
+    }).expect(400);
     expect(res.text).toMatch(/role="alert"/);
     expect(secretOn(res.text)).not.toBe(secret);
   });
@@ -136,7 +154,9 @@ describe('the authenticator setup page', () => {
     const code = codeFor(secret, clock.now());
     await post(agent, '/confirm', { csrf: hiddenField(setup.text, 'csrf'), code }).expect(200);
     const lines = env.gate.audit.filter((l) => l.includes('"totp_enrolled"'));
-    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ event: 'totp_enrolled', user: 'erin', outcome: 'ok' }));
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(
+      expect.objectContaining({ event: 'totp_enrolled', user: 'erin', outcome: 'ok' }),
+    );
     const all = env.gate.audit.join('\n');
     expect(all).not.toContain(secret);
     expect(all).not.toContain(`"${code}"`);
@@ -145,18 +165,18 @@ describe('the authenticator setup page', () => {
 });
 
 describe('replacing or removing an app', () => {
-  it.each([{ action: 'restart', user: 'frank' }, { action: 'remove', user: 'grace' }])(
-    'refuses to $action the app without a recent sign-in, and keeps it',
-    async ({ action, user }) => {
-      const agent = await signedIn(user);
-      await enrol(agent);
-      const csrf = hiddenField((await agent.get(PAGE).expect(200)).text, 'csrf');
-      clock.advance(REAUTH_MS + 1000);
-      const res = await post(agent, `/${action}`, { csrf }).expect(303);
-      expect(res.headers.location).toBe(TO_SIGN_IN);
-      expect((await agent.get(PAGE).expect(200)).text).toContain('action="/_gate/totp/remove"');
-    },
-  );
+  it.each([
+    { action: 'restart', user: 'frank' },
+    { action: 'remove', user: 'grace' },
+  ])('refuses to $action the app without a recent sign-in, and keeps it', async ({ action, user }) => {
+    const agent = await signedIn(user);
+    await enrol(agent);
+    const csrf = hiddenField((await agent.get(PAGE).expect(200)).text, 'csrf');
+    clock.advance(REAUTH_MS + 1000);
+    const res = await post(agent, `/${action}`, { csrf }).expect(303);
+    expect(res.headers.location).toBe(TO_SIGN_IN);
+    expect((await agent.get(PAGE).expect(200)).text).toContain('action="/_gate/totp/remove"');
+  });
 
   it('sets the app up again, with a new secret, after a fresh sign-in', async () => {
     const old = await enrol(await signedIn('ivan'));
@@ -166,7 +186,10 @@ describe('replacing or removing an app', () => {
     const restart = await post(agent, '/restart', { csrf }).expect(200);
     const secret = secretOn(restart.text);
     expect(secret).not.toBe(old);
-    await post(agent, '/confirm', { csrf: hiddenField(restart.text, 'csrf'), code: codeFor(secret, clock.now()) }).expect(200);
+    await post(agent, '/confirm', {
+      csrf: hiddenField(restart.text, 'csrf'),
+      code: codeFor(secret, clock.now()),
+    }).expect(200);
   });
 
   it('removes the app after a fresh sign-in, and records it', async () => {
@@ -176,6 +199,8 @@ describe('replacing or removing an app', () => {
     const csrf = hiddenField((await agent.get(PAGE).expect(200)).text, 'csrf');
     await post(agent, '/remove', { csrf }).expect(200);
     expect((await agent.get(PAGE).expect(200)).text).toContain('totp-secret');
-    expect(env.gate.audit.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ event: 'totp_removed', user: 'heidi', outcome: 'ok' }));
+    expect(env.gate.audit.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(
+      expect.objectContaining({ event: 'totp_removed', user: 'heidi', outcome: 'ok' }),
+    );
   });
 });

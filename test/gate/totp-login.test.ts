@@ -2,14 +2,15 @@
 // issue's whole case: password + WhatsApp code for /admin/** with a 10-minute step-up and the
 // app as the alternative, over real HTTP to a local server speaking the WhatsApp Cloud API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { createManualClock } from '../../src/shared/clock.js';
 import { createSecretBox } from '../../src/totp/secret-box.js';
 import { createTotpEnrolments } from '../../src/totp/totp-enrolments.js';
 import type { Agent } from '../helpers/browser.js';
 import { browser, hiddenField, identify, submitCode } from '../helpers/browser.js';
+import { adminRule, PASSWORD, PASSWORD_HASH } from '../helpers/factors.js';
 import type { FakeWhatsApp } from '../helpers/fake-whatsapp.js';
 import { startFakeWhatsApp } from '../helpers/fake-whatsapp.js';
-import { adminRule, PASSWORD, PASSWORD_HASH } from '../helpers/factors.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
 import { codeFor } from '../helpers/totp-codes.js';
@@ -47,12 +48,20 @@ const secrets = new Map<string, string>();
 beforeAll(async () => {
   [wa, upstream] = await Promise.all([startFakeWhatsApp(), startUpstream()]);
   gate = await startTestGate({
-    upstream: upstream.url, clock, users: USERS, policy: POLICY,
+    upstream: upstream.url,
+    clock,
+    users: USERS,
+    policy: POLICY,
     channels: `${wa.config()}console: {}`,
     extraConfig: `totp:\n  keys: ["${KEY}"]`,
   });
   // Enrolled the way the setup page does it (test/gate/totp-enrolment.test.ts walks that page).
-  const enrolments = createTotpEnrolments({ store: gate.gate.store, box: createSecretBox([KEY]), clock, issuer: 'otp-gate' });
+  const enrolments = createTotpEnrolments({
+    store: gate.gate.store,
+    box: createSecretBox([KEY]),
+    clock,
+    issuer: 'otp-gate',
+  });
   for (const user of ['alice', 'carol']) {
     const { secret } = await enrolments.begin(`setup-${user}`, user);
     expect(await enrolments.confirm(`setup-${user}`, user, codeFor(secret, clock.now()))).toBe(true);
@@ -78,7 +87,7 @@ async function useApp(agent: Agent, csrf: string): Promise<string> {
 }
 
 describe('a rule that lists the app first', () => {
-  it('asks for the app\'s code and sends nothing', async () => {
+  it("asks for the app's code and sends nothing", async () => {
     const sentBefore = gate.inbox.lines.length;
     const { status, html } = await identify(browser(gate), 'alice', '/app/x');
     expect(status).toBe(303);
@@ -97,7 +106,7 @@ describe('a rule that lists the app first', () => {
     expect(strip(unknown.html)).toBe(strip(enrolled.html));
   });
 
-  it('signs an enrolled person in with the app\'s code', async () => {
+  it("signs an enrolled person in with the app's code", async () => {
     nextStep();
     const agent = browser(gate);
     const { csrf } = await identify(agent, 'alice', '/app/x');
@@ -179,7 +188,9 @@ describe('password + WhatsApp for /admin/**, 10-minute step-up, the app as alter
     nextStep();
     const agent = browser(gate);
     const first = await passwordThen(agent, '/admin/users');
-    expect((await submitCode(agent, hiddenField(await useApp(agent, first.csrf), 'csrf'), appCode('alice'))).status).toBe(303);
+    expect(
+      (await submitCode(agent, hiddenField(await useApp(agent, first.csrf), 'csrf'), appCode('alice'))).status,
+    ).toBe(303);
     clock.advance(10 * 60_000);
     expect((await agent.get('/admin/users').expect(302)).headers.location).toBe('/_gate/login?rd=%2Fadmin%2Fusers');
     await agent.get('/elsewhere').set('Accept', 'application/json').expect(200);
@@ -192,7 +203,10 @@ describe('password + WhatsApp for /admin/**, 10-minute step-up, the app as alter
   it('refuses to start a sign-in for /admin without the password', async () => {
     const agent = browser(gate);
     const login = await agent.get('/_gate/login?rd=%2Fadmin%2Fusers').expect(200);
-    const res = await agent.post('/_gate/login').type('form').send({ identifier: 'alice', rd: '/admin/users', csrf: hiddenField(login.text, 'csrf') });
+    const res = await agent
+      .post('/_gate/login')
+      .type('form')
+      .send({ identifier: 'alice', rd: '/admin/users', csrf: hiddenField(login.text, 'csrf') });
     expect(res.status).toBe(400);
     expect(res.text).toContain('That username and password do not match');
   });

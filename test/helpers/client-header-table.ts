@@ -4,7 +4,9 @@
 // forward-auth suites send each set on deny, challenge and bypass paths, with and without a
 // session, and check the app gets exactly what the policy allows (issue 16).
 import http from 'node:http';
+
 import { expect, it } from 'vitest';
+
 import type { SeenRequest } from './upstream.js';
 
 /** Raw header lines: names keep their case, a name may repeat. */
@@ -14,29 +16,49 @@ export type HeaderLines = readonly (readonly [string, string])[];
 export const CLAIMED = 'mallory';
 
 const dialects = (host: string): HeaderLines => [
-  ['X-Original-URL', `http://${host}/public/${CLAIMED}`], ['X-Original-Method', 'GET'],
-  ['X-Forwarded-Method', 'GET'], ['X-Forwarded-Proto', 'https'], ['X-Forwarded-Host', host], ['X-Forwarded-Uri', `/public/${CLAIMED}`],
+  ['X-Original-URL', `http://${host}/public/${CLAIMED}`],
+  ['X-Original-Method', 'GET'],
+  ['X-Forwarded-Method', 'GET'],
+  ['X-Forwarded-Proto', 'https'],
+  ['X-Forwarded-Host', host],
+  ['X-Forwarded-Uri', `/public/${CLAIMED}`],
 ];
 
 const oddCaseAndRepeated = (host: string): HeaderLines => [
-  ['x-oRiGiNaL-uRl', `http://${host}/public/${CLAIMED}`], ['X-ORIGINAL-METHOD', 'GET'],
-  ['x-forwarded-uri', `/public/${CLAIMED}`], ['X-Forwarded-URI', `/public/${CLAIMED}2`],
-  ['x-forwarded-method', 'GET'], ['X-FORWARDED-HOST', host],
-  ['REMOTE-USER', CLAIMED], ['remote-user', CLAIMED], ['Remote-Groups', 'admins'], ['remote-groups', 'admins'],
+  ['x-oRiGiNaL-uRl', `http://${host}/public/${CLAIMED}`],
+  ['X-ORIGINAL-METHOD', 'GET'],
+  ['x-forwarded-uri', `/public/${CLAIMED}`],
+  ['X-Forwarded-URI', `/public/${CLAIMED}2`],
+  ['x-forwarded-method', 'GET'],
+  ['X-FORWARDED-HOST', host],
+  ['REMOTE-USER', CLAIMED],
+  ['remote-user', CLAIMED],
+  ['Remote-Groups', 'admins'],
+  ['remote-groups', 'admins'],
 ];
 
 const identities: HeaderLines = [
-  ['Remote-User', CLAIMED], ['Remote_User', CLAIMED], ['HTTP_REMOTE_USER', CLAIMED], ['X-Remote-User', CLAIMED],
-  ['Remote-Name', CLAIMED], ['Remote_Name', CLAIMED], ['X-Remote-Name', CLAIMED],
-  ['Remote-Groups', `admins,${CLAIMED}`], ['Remote_Groups', `admins,${CLAIMED}`], ['X-Remote-Groups', `admins,${CLAIMED}`],
-  ['X-Forwarded-User', CLAIMED], ['X-Forwarded-Email', `${CLAIMED}@example.com`], ['X-Forwarded-Groups', `admins,${CLAIMED}`],
-  ['X-Auth-Request-User', CLAIMED], ['X-Auth-Request-Email', `${CLAIMED}@example.com`],
+  ['Remote-User', CLAIMED],
+  ['Remote_User', CLAIMED],
+  ['HTTP_REMOTE_USER', CLAIMED],
+  ['X-Remote-User', CLAIMED],
+  ['Remote-Name', CLAIMED],
+  ['Remote_Name', CLAIMED],
+  ['X-Remote-Name', CLAIMED],
+  ['Remote-Groups', `admins,${CLAIMED}`],
+  ['Remote_Groups', `admins,${CLAIMED}`],
+  ['X-Remote-Groups', `admins,${CLAIMED}`],
+  ['X-Forwarded-User', CLAIMED],
+  ['X-Forwarded-Email', `${CLAIMED}@example.com`],
+  ['X-Forwarded-Groups', `admins,${CLAIMED}`],
+  ['X-Auth-Request-User', CLAIMED],
+  ['X-Auth-Request-Email', `${CLAIMED}@example.com`],
 ];
 
 /** The sets a client adds; `host` is the app's host, so a believed claim would name a real app. */
 export function clientHeaderSets(host: string): Record<string, HeaderLines> {
   return {
-    'every dialect\'s headers': dialects(host),
+    "every dialect's headers": dialects(host),
     'odd case and repeated headers': oddCaseAndRepeated(host),
     'every spelling of identity': identities,
     'all of them at once': [...dialects(host), ...oddCaseAndRepeated(host), ...identities],
@@ -54,13 +76,22 @@ export const PATHS = [
 /** The table: one case per header set, path and session. */
 export function clientHeaderCases(host: string) {
   return Object.entries(clientHeaderSets(host)).flatMap(([set, headers]) =>
-    PATHS.flatMap((p) => [false, true].map((session) => ({ set, headers, ...p, session, status: session ? p.with : p.without }))));
+    PATHS.flatMap((p) =>
+      [false, true].map((session) => ({ set, headers, ...p, session, status: session ? p.with : p.without })),
+    ),
+  );
 }
 
 /** A GET with exactly these header lines (plus Host), as an API client: 401, never a redirect. */
-export function sendLines(url: string, path: string, lines: HeaderLines): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+export function sendLines(
+  url: string,
+  path: string,
+  lines: HeaderLines,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(new URL(path, url), { headers: ['Host', new URL(url).host, ...lines.flat(), 'Accept', 'application/json'] });
+    const req = http.request(new URL(path, url), {
+      headers: ['Host', new URL(url).host, ...lines.flat(), 'Accept', 'application/json'],
+    });
     req.on('response', (res) => {
       let body = '';
       res.setEncoding('utf8');

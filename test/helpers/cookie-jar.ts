@@ -1,7 +1,8 @@
 // A person moving between gate instances behind a load balancer: one cookie jar, any instance.
 // (supertest's agent keeps cookies per URL, so it cannot carry a login flow from A to B.)
-import request from 'supertest';
 import type { Response } from 'supertest';
+import request from 'supertest';
+
 import { hiddenField } from './browser.js';
 
 export class CookieJar {
@@ -29,14 +30,20 @@ export class CookieJar {
   }
 
   async post(base: string, path: string, form: Record<string, string>, accept = 'text/html'): Promise<Response> {
-    return this.take(await request(base).post(path).set('Accept', accept).set('Cookie', this.header()).type('form').send(form));
+    return this.take(
+      await request(base).post(path).set('Accept', accept).set('Cookie', this.header()).type('form').send(form),
+    );
   }
 }
 
 /** Asks for a code on one instance; returns the CSRF token of the code page. */
 export async function askForCode(jar: CookieJar, base: string, identifier: string): Promise<string> {
   const login = await jar.get(base, '/_gate/login?rd=%2F');
-  const posted = await jar.post(base, '/_gate/login', { identifier, rd: hiddenField(login.text, 'rd'), csrf: hiddenField(login.text, 'csrf') });
+  const posted = await jar.post(base, '/_gate/login', {
+    identifier,
+    rd: hiddenField(login.text, 'rd'),
+    csrf: hiddenField(login.text, 'csrf'),
+  });
   if (posted.status !== 303) throw new Error(`login post answered ${posted.status}: ${posted.text}`);
   const page = await jar.get(base, '/_gate/code');
   return hiddenField(page.text, 'csrf');

@@ -2,6 +2,7 @@
 // MessagingServiceSid, Body, ValidityPeriod, StatusCallback), answers with an SM sid, an error
 // by Twilio's code, or not at all; and signs status callbacks the way Twilio does.
 import { createHmac } from 'node:crypto';
+
 import type { FakeServer } from './fake-provider.js';
 import { expectShape, startFakeServer } from './fake-provider.js';
 
@@ -35,20 +36,40 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
   const fake = {} as FakeTwilio;
   const server = await startFakeServer((req) => {
     const auth = `Basic ${Buffer.from(`${TW.sid}:${TW.token}`).toString('base64')}`;
-    if (req.headers.authorization !== auth) return { status: 401, body: { code: 20003, message: 'Authenticate', status: 401 } };
+    if (req.headers.authorization !== auth)
+      return { status: 401, body: { code: 20003, message: 'Authenticate', status: 401 } };
     const account = `/2010-04-01/Accounts/${TW.sid}`;
-    if (req.method === 'GET' && req.path === `${account}.json`) return { status: 200, body: { sid: TW.sid, status: 'active' } };
-    expectShape(req.method === 'POST' && req.path === `${account}/Messages.json`, `unexpected ${req.method} ${req.path}`);
-    expectShape(String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded'), 'form-encoded body');
+    if (req.method === 'GET' && req.path === `${account}.json`)
+      return { status: 200, body: { sid: TW.sid, status: 'active' } };
+    expectShape(
+      req.method === 'POST' && req.path === `${account}/Messages.json`,
+      `unexpected ${req.method} ${req.path}`,
+    );
+    expectShape(
+      String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded'),
+      'form-encoded body',
+    );
     const params = Object.fromEntries(new URLSearchParams(req.body));
     expectShape(/^\+\d{8,15}$/.test(params.To ?? ''), 'To in E.164');
-    expectShape((params.From === undefined) !== (params.MessagingServiceSid === undefined), 'From or MessagingServiceSid');
+    expectShape(
+      (params.From === undefined) !== (params.MessagingServiceSid === undefined),
+      'From or MessagingServiceSid',
+    );
     expectShape(typeof params.Body === 'string' && params.Body.length > 0, 'Body');
     const validity = Number(params.ValidityPeriod);
     expectShape(Number.isInteger(validity) && validity >= 1 && validity <= 36_000, 'ValidityPeriod in seconds');
     const mode = fake.mode;
     if (mode.kind === 'hang') return { status: 0, hang: true };
-    if (mode.kind === 'error') return { status: mode.http ?? 400, body: { code: mode.code, message: 'fake error', more_info: 'https://www.twilio.com/docs/errors', status: mode.http ?? 400 } };
+    if (mode.kind === 'error')
+      return {
+        status: mode.http ?? 400,
+        body: {
+          code: mode.code,
+          message: 'fake error',
+          more_info: 'https://www.twilio.com/docs/errors',
+          status: mode.http ?? 400,
+        },
+      };
     const id = `SM${String(++counter).padStart(32, '0')}`;
     const code = /#(\d+)$/.exec(params.Body!)?.[1] ?? '';
     sent.push({ to: params.To!, body: params.Body!, code, params, id, at: performance.now() });
@@ -75,6 +96,8 @@ ${extra}`;
 }
 
 export function signTwilio(url: string, params: Record<string, string>, token: string = TW.token): string {
-  const data = Object.keys(params).sort().reduce((acc, k) => acc + k + params[k], url);
+  const data = Object.keys(params)
+    .sort()
+    .reduce((acc, k) => acc + k + params[k], url);
   return createHmac('sha1', token).update(data).digest('base64');
 }

@@ -3,6 +3,7 @@
 // answers with a wamid, an error by Meta's numeric code, or not at all; and sends signed status
 // webhooks to a gate the way Meta does.
 import { createHmac } from 'node:crypto';
+
 import type { FakeServer } from './fake-provider.js';
 import { expectShape, startFakeServer } from './fake-provider.js';
 
@@ -40,7 +41,12 @@ interface Body {
   template?: {
     name?: string;
     language?: { code?: string };
-    components?: Array<{ type?: string; sub_type?: string; index?: string; parameters?: Array<{ type?: string; text?: string }> }>;
+    components?: Array<{
+      type?: string;
+      sub_type?: string;
+      index?: string;
+      parameters?: Array<{ type?: string; text?: string }>;
+    }>;
   };
 }
 
@@ -51,9 +57,13 @@ export async function startFakeWhatsApp(): Promise<FakeWhatsApp> {
   const server = await startFakeServer((req) => {
     const base = `/${WA.version}/${WA.phoneNumberId}`;
     if (req.headers.authorization !== `Bearer ${WA.token}`) {
-      return { status: 401, body: { error: { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190, fbtrace_id: 'x' } } };
+      return {
+        status: 401,
+        body: { error: { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190, fbtrace_id: 'x' } },
+      };
     }
-    if (req.method === 'GET' && req.path === base) return fake.checkAnswer ?? { status: 200, body: { id: WA.phoneNumberId } };
+    if (req.method === 'GET' && req.path === base)
+      return fake.checkAnswer ?? { status: 200, body: { id: WA.phoneNumberId } };
     expectShape(req.method === 'POST' && req.path === `${base}/messages`, `unexpected ${req.method} ${req.path}`);
     expectShape(String(req.headers['content-type']).startsWith('application/json'), 'JSON body');
     const body = JSON.parse(req.body) as Body;
@@ -63,15 +73,38 @@ export async function startFakeWhatsApp(): Promise<FakeWhatsApp> {
     const bodyCode = parts.find((c) => c.type === 'body')?.parameters?.[0]?.text;
     const button = parts.find((c) => c.type === 'button');
     expectShape(button?.sub_type === 'url' && button.index === '0', 'copy-code button as sub_type url, index "0"');
-    expectShape(bodyCode !== undefined && button?.parameters?.[0]?.text === bodyCode, 'the code in the body and the button');
+    expectShape(
+      bodyCode !== undefined && button?.parameters?.[0]?.text === bodyCode,
+      'the code in the body and the button',
+    );
     const mode = fake.mode;
     if (mode.kind === 'hang') return { status: 0, hang: true };
     if (mode.kind === 'error') {
-      return { status: mode.http ?? 400, body: { error: { message: 'fake error', type: 'OAuthException', code: mode.code, error_data: { details: 'fake' }, fbtrace_id: 'x' } } };
+      return {
+        status: mode.http ?? 400,
+        body: {
+          error: {
+            message: 'fake error',
+            type: 'OAuthException',
+            code: mode.code,
+            error_data: { details: 'fake' },
+            fbtrace_id: 'x',
+          },
+        },
+      };
     }
     const id = `wamid.TEST${++counter}`;
-    sent.push({ to: body.to!, code: bodyCode!, language: body.template?.language?.code ?? '', id, at: performance.now() });
-    return { status: 200, body: { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id }] } };
+    sent.push({
+      to: body.to!,
+      code: bodyCode!,
+      language: body.template?.language?.code ?? '',
+      id,
+      at: performance.now(),
+    });
+    return {
+      status: 200,
+      body: { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id }] },
+    };
   });
   return Object.assign(fake, server, {
     mode: { kind: 'ok' } as WhatsAppMode,
@@ -98,7 +131,21 @@ ${extra}`;
 export function whatsAppStatusBody(id: string, status: string, recipient = '393330000001'): string {
   return JSON.stringify({
     object: 'whatsapp_business_account',
-    entry: [{ id: 'WABA', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: WA.phoneNumberId }, statuses: [{ id, status, timestamp: '1700000000', recipient_id: recipient }] } }] }],
+    entry: [
+      {
+        id: 'WABA',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { phone_number_id: WA.phoneNumberId },
+              statuses: [{ id, status, timestamp: '1700000000', recipient_id: recipient }],
+            },
+          },
+        ],
+      },
+    ],
   });
 }
 

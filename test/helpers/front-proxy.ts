@@ -1,8 +1,8 @@
 // Starts a real nginx or Caddy on a free port from one of the docs/forward-auth snippets, with
 // the snippet's example addresses swapped for the test gate and upstream. Everything (pid, logs,
 // temp and cache folders) lives in a temp folder; both run as the current user, in the foreground.
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -37,7 +37,8 @@ export async function freePort(): Promise<number> {
 const hostPort = (url: string) => new URL(url).host;
 
 function swap(snippet: string, gate: string, app: string): string {
-  if (!snippet.includes(GATE_EXAMPLE) || !snippet.includes(APP_EXAMPLE)) throw new Error('snippet no longer names the example addresses the tests replace');
+  if (!snippet.includes(GATE_EXAMPLE) || !snippet.includes(APP_EXAMPLE))
+    throw new Error('snippet no longer names the example addresses the tests replace');
   return snippet.replaceAll(GATE_EXAMPLE, hostPort(gate)).replaceAll(APP_EXAMPLE, hostPort(app));
 }
 
@@ -48,7 +49,13 @@ export interface NginxOptions {
   quiet?: boolean;
 }
 
-export async function startNginx(binary: string, snippetFile: string, gateUrl: string, appUrl: string, options: NginxOptions = {}): Promise<FrontProxy> {
+export async function startNginx(
+  binary: string,
+  snippetFile: string,
+  gateUrl: string,
+  appUrl: string,
+  options: NginxOptions = {},
+): Promise<FrontProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'otp-gate-nginx-'));
   const port = await freePort();
   const swapped = swap(readFileSync(join(DOCS, snippetFile), 'utf8'), gateUrl, appUrl)
@@ -58,7 +65,9 @@ export async function startNginx(binary: string, snippetFile: string, gateUrl: s
   writeFileSync(join(dir, 'site.conf'), site);
   // Started as root (containers), nginx would hand its workers to "nobody", who can't write the temp folder.
   const user = process.getuid?.() === 0 ? 'user root;' : '';
-  writeFileSync(join(dir, 'nginx.conf'), `
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `
 ${user}
 worker_processes 1;
 pid ${dir}/nginx.pid;
@@ -73,15 +82,21 @@ http {
   scgi_temp_path ${dir}/scgi;
   include ${dir}/site.conf;
 }
-`);
-  const child = spawn(binary, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+`,
+  );
+  const child = spawn(binary, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return running(child, dir, port, () => readLog(join(dir, 'error.log')));
 }
 
 export async function startCaddy(binary: string, gateUrl: string, appUrl: string): Promise<FrontProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'otp-gate-caddy-'));
   const port = await freePort();
-  const site = swap(readFileSync(join(DOCS, 'Caddyfile'), 'utf8'), gateUrl, appUrl).replace('wiki.example.com {', `http://127.0.0.1:${port} {`);
+  const site = swap(readFileSync(join(DOCS, 'Caddyfile'), 'utf8'), gateUrl, appUrl).replace(
+    'wiki.example.com {',
+    `http://127.0.0.1:${port} {`,
+  );
   writeFileSync(join(dir, 'Caddyfile'), `{\n\tadmin off\n\tauto_https off\n}\n\n${site}`);
   const child = spawn(binary, ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -90,7 +105,12 @@ export async function startCaddy(binary: string, gateUrl: string, appUrl: string
   return running(child, dir, port);
 }
 
-async function running(child: ChildProcess, dir: string, port: number, extraLogs: () => string = () => ''): Promise<FrontProxy> {
+async function running(
+  child: ChildProcess,
+  dir: string,
+  port: number,
+  extraLogs: () => string = () => '',
+): Promise<FrontProxy> {
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));

@@ -1,7 +1,7 @@
 // Runs the gate as its own process (`otp-gate serve`), so its memory can be measured apart from
 // the test's; reads the URL it prints and samples its resident set size from /proc.
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -18,11 +18,15 @@ export interface GateProcess {
 export async function startGateProcess(configPath: string, env: Record<string, string> = {}): Promise<GateProcess> {
   // node --import tsx, not the tsx binary: that one runs the program in a child process whose
   // memory we would not see.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve', '--config', configPath], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve', '--config', configPath],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gate did not start:\n${output}`)), 15_000);

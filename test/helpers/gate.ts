@@ -1,17 +1,19 @@
 // Starts a real gate for a test: config, users and policies written to a temp folder and loaded
 // through the same loader `serve` uses; codes read from the console channel's output.
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import type { Writable } from 'node:stream';
-import type { Clock } from '../../src/shared/clock.js';
+import { PassThrough } from 'node:stream';
+
+import { afterAll, afterEach, beforeAll } from 'vitest';
+
 import { loadGate } from '../../src/config/load-gate.js';
-import { createLogger } from '../../src/shared/log.js';
 import type { RunningGate } from '../../src/main/server.js';
 import { startGate } from '../../src/main/server.js';
+import type { Clock } from '../../src/shared/clock.js';
+import { createLogger } from '../../src/shared/log.js';
 import type { Store } from '../../src/store/store.js';
-import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { TestUpstream } from './upstream.js';
 import { startUpstream } from './upstream.js';
 
@@ -153,7 +155,8 @@ export class CodeInbox {
     for (;;) {
       const codes = this.codesFor(username);
       if (codes.length >= n) return codes[n - 1]!;
-      if (Date.now() > deadline) throw new Error(`no code #${n} for ${username}; console printed:\n${this.lines.join('\n')}`);
+      if (Date.now() > deadline)
+        throw new Error(`no code #${n} for ${username}; console printed:\n${this.lines.join('\n')}`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 50);
@@ -166,7 +169,9 @@ export class CodeInbox {
  * Registers hooks that start an upstream and a gate in front of it for the enclosing suite.
  * Read `env.gate` / `env.upstream` inside tests (they exist once beforeAll has run).
  */
-export function useGate(options: Omit<TestGateOptions, 'upstream'> & { upstream?: (upstreamUrl: string) => string } = {}): {
+export function useGate(
+  options: Omit<TestGateOptions, 'upstream'> & { upstream?: (upstreamUrl: string) => string } = {},
+): {
   gate: TestGate;
   upstream: TestUpstream;
 } {

@@ -8,7 +8,8 @@ const ROOT = join(import.meta.dirname, '..', '..');
 /** e.g. ["node", "--min-semi-space-size=16", "dist/cli.js", "serve", "--config", "/etc/otp-gate/config.yaml"]. */
 export function imageCommand(): string[] {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-  const exec = (directive: string) => JSON.parse(new RegExp(`^${directive} (\\[.*\\])$`, 'm').exec(dockerfile)![1]!) as string[];
+  const exec = (directive: string) =>
+    JSON.parse(new RegExp(`^${directive} (\\[.*\\])$`, 'm').exec(dockerfile)![1]!) as string[];
   return [...exec('ENTRYPOINT'), ...exec('CMD')];
 }
 

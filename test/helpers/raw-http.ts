@@ -34,6 +34,14 @@ export function rawRequest(url: string, text: string, timeoutMs = 5_000): Promis
 }
 
 /** A GET with the given raw request target and extra header lines. */
-export function rawGet(url: string, target: string, headers: string[] = [], host = new URL(url).host): Promise<RawResponse> {
-  return rawRequest(url, [`GET ${target} HTTP/1.1`, `Host: ${host}`, ...headers, 'Connection: close', '', ''].join('\r\n'));
+export function rawGet(
+  url: string,
+  target: string,
+  headers: string[] = [],
+  host = new URL(url).host,
+): Promise<RawResponse> {
+  return rawRequest(
+    url,
+    [`GET ${target} HTTP/1.1`, `Host: ${host}`, ...headers, 'Connection: close', '', ''].join('\r\n'),
+  );
 }

@@ -1,8 +1,8 @@
 // `otp-gate serve` as real processes on a test Redis (with `server.workers`, a primary and its
 // workers): waits until the expected number of processes say they are serving, and reads the
 // codes the console channel printed. (Named apart from serve-process.ts, which issue 5's tests use.)
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -17,12 +17,19 @@ export interface RedisGateProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startRedisGateProcess(configPath: string, options: { serving: number; env?: Record<string, string> }): Promise<RedisGateProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve', '--config', configPath], {
-    cwd: ROOT,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startRedisGateProcess(
+  configPath: string,
+  options: { serving: number; env?: Record<string, string> },
+): Promise<RedisGateProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve', '--config', configPath],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -35,12 +42,17 @@ export async function startRedisGateProcess(configPath: string, options: { servi
     }
   };
   try {
-    await until(() => (output.match(/otp-gate serving /g) ?? []).length >= options.serving, 30_000, `fewer than ${options.serving} processes started serving`);
+    await until(
+      () => (output.match(/otp-gate serving /g) ?? []).length >= options.serving,
+      30_000,
+      `fewer than ${options.serving} processes started serving`,
+    );
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
   }
-  const codes = (user: string) => [...output.matchAll(new RegExp(`code for ${user} \\(.*\\) on .*: (\\d+)`, 'g'))].map((m) => m[1]!);
+  const codes = (user: string) =>
+    [...output.matchAll(new RegExp(`code for ${user} \\(.*\\) on .*: (\\d+)`, 'g'))].map((m) => m[1]!);
   return {
     child,
     output: () => output,

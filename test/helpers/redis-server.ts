@@ -1,11 +1,12 @@
 // A private redis-server for a test suite: Debian's binary on a free port, no persistence, in a
 // temp folder, which the test can kill and start again on the same port. Never the machine's 6379.
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { findBinary } from './system-binary.js';
 
 export const REDIS_SERVER = findBinary(['/usr/bin/redis-server', '/usr/local/bin/redis-server']);
@@ -43,7 +44,11 @@ export interface StartRedisOptions {
   sentinel?: boolean;
 }
 
-export async function startRedis(binary: string, extraArgs: readonly string[] = [], options: StartRedisOptions = {}): Promise<TestRedis> {
+export async function startRedis(
+  binary: string,
+  extraArgs: readonly string[] = [],
+  options: StartRedisOptions = {},
+): Promise<TestRedis> {
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'otp-gate-redis-'));
   let child: ChildProcess | undefined;
@@ -53,7 +58,19 @@ export async function startRedis(binary: string, extraArgs: readonly string[] = 
     const args = [
       ...(options.configFile ? [options.configFile] : []),
       ...(options.sentinel ? ['--sentinel'] : []),
-      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...extraArgs,
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--daemonize',
+      'no',
+      ...extraArgs,
     ];
     const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;

@@ -1,10 +1,11 @@
 // `otp-gate serve` as a child process on a workspace of its own (config, users, policies in a
 // temp folder), with everything it prints kept, so tests can signal it and read its logs.
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { DEFAULT_POLICY, DEFAULT_USERS, TEST_SECRET } from './gate.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -15,17 +16,27 @@ export interface ServeWorkspace {
   policyFile: string;
 }
 
-export function serveWorkspace(options: { upstream: string; extra?: string; policy?: string; server?: string }): ServeWorkspace {
+export function serveWorkspace(options: {
+  upstream: string;
+  extra?: string;
+  policy?: string;
+  server?: string;
+}): ServeWorkspace {
   const dir = mkdtempSync(join(tmpdir(), 'otp-gate-serve-'));
   mkdirSync(join(dir, 'policies'));
   writeFileSync(join(dir, 'users.yaml'), DEFAULT_USERS);
   const policyFile = join(dir, 'policies', 'main.yaml');
   writeFileSync(policyFile, options.policy ?? DEFAULT_POLICY);
   const config = join(dir, 'config.yaml');
-  writeFileSync(config, `server:
+  writeFileSync(
+    config,
+    `server:
   listen: "127.0.0.1:0"
   insecure_http: true
-${(options.server ?? '').split('\n').map((l) => `  ${l}`).join('\n')}
+${(options.server ?? '')
+  .split('\n')
+  .map((l) => `  ${l}`)
+  .join('\n')}
 apps:
   - host: 127.0.0.1
     upstream: "${options.upstream}"
@@ -41,7 +52,8 @@ audit:
 metrics:
   listen: "127.0.0.1:0"
 ${options.extra ?? ''}
-`);
+`,
+  );
   return { dir, config, policyFile };
 }
 
@@ -57,8 +69,14 @@ export interface ServeProcess {
 }
 
 /** `command` defaults to running the TypeScript source through tsx; pass ['dist/cli.js'] for the build. */
-export async function startServe(config: string, command: string[] = ['--import', 'tsx', join(ROOT, 'src', 'cli.ts')]): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [...command, 'serve', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServe(
+  config: string,
+  command: string[] = ['--import', 'tsx', join(ROOT, 'src', 'cli.ts')],
+): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [...command, 'serve', '--config', config], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {

@@ -1,6 +1,7 @@
 // Suites that need a system binary (Chromium, redis-server, nginx …): in CI a missing binary is a
 // failure; elsewhere the suite is skipped with a loud message, never silently.
 import { existsSync } from 'node:fs';
+
 import { describe, it } from 'vitest';
 
 export function findBinary(candidates: readonly string[]): string | undefined {
@@ -8,7 +9,12 @@ export function findBinary(candidates: readonly string[]): string | undefined {
 }
 
 /** `describe` that runs when the binary exists, fails in CI when it does not, and skips loudly otherwise. */
-export function describeWithBinary(what: string, path: string | undefined, install: string, body: (path: string) => void): void {
+export function describeWithBinary(
+  what: string,
+  path: string | undefined,
+  install: string,
+  body: (path: string) => void,
+): void {
   if (path) {
     describe(what, () => body(path));
     return;

@@ -1,5 +1,6 @@
 // What a person's authenticator app would show, for tests that enrol and sign in with TOTP.
 import { Secret, TOTP } from 'otpauth';
+
 import { TOTP_PARAMS } from '../../src/totp/totp.js';
 
 export function codeFor(secret: string, at: number): string {

@@ -2,6 +2,7 @@
 // uploads without buffering them, answers slowly on /slow, and echoes WebSocket messages.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import { WebSocketServer } from 'ws';
 
 export interface SeenRequest {

@@ -3,14 +3,16 @@
 // read back as the decision it stands for: they must agree (an upgrade can only say 404 where the
 // others tell an unreadable request, an unknown host and a gate route apart).
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { otpGate } from '../../src/index.js';
+
 import type { OtpGateMiddleware } from '../../src/index.js';
+import { otpGate } from '../../src/index.js';
 import { createLogger } from '../../src/shared/log.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { browser, signIn } from '../helpers/browser.js';
@@ -37,18 +39,69 @@ const ROWS: Row[] = [
   { name: 'a bypass path', method: 'GET', host: APP, target: '/public/page', decision: 'forward' },
   { name: 'a denied path', method: 'GET', host: APP, target: '/blocked/x', decision: 'deny' },
   { name: 'a protected page without a session', method: 'GET', host: APP, target: '/page', decision: 'challenge' },
-  { name: 'a protected page with a session', method: 'GET', host: APP, target: '/page', as: 'alice', decision: 'forward' },
+  {
+    name: 'a protected page with a session',
+    method: 'GET',
+    host: APP,
+    target: '/page',
+    as: 'alice',
+    decision: 'forward',
+  },
   { name: 'a post with a session', method: 'POST', host: APP, target: '/page?x=1', as: 'alice', decision: 'forward' },
-  { name: "a group's page for someone outside the group", method: 'GET', host: APP, target: '/admin/x', as: 'bob', decision: 'deny' },
-  { name: "a group's page for a member", method: 'GET', host: APP, target: '/admin/x', as: 'alice', decision: 'forward' },
-  { name: 'a dot segment climbing into a denied path', method: 'GET', host: APP, target: '/public/../blocked/x', decision: 'deny' },
-  { name: 'an encoded slash into a denied path', method: 'GET', host: APP, target: '/public/%2e%2e/blocked/x', decision: 'deny' },
+  {
+    name: "a group's page for someone outside the group",
+    method: 'GET',
+    host: APP,
+    target: '/admin/x',
+    as: 'bob',
+    decision: 'deny',
+  },
+  {
+    name: "a group's page for a member",
+    method: 'GET',
+    host: APP,
+    target: '/admin/x',
+    as: 'alice',
+    decision: 'forward',
+  },
+  {
+    name: 'a dot segment climbing into a denied path',
+    method: 'GET',
+    host: APP,
+    target: '/public/../blocked/x',
+    decision: 'deny',
+  },
+  {
+    name: 'an encoded slash into a denied path',
+    method: 'GET',
+    host: APP,
+    target: '/public/%2e%2e/blocked/x',
+    decision: 'deny',
+  },
   { name: 'a host no app serves', method: 'GET', host: 'other.test', target: '/page', decision: 'unknown-host' },
   { name: 'a malformed percent-encoding', method: 'GET', host: APP, target: '/page%zz', decision: 'bad-request' },
   { name: 'a double-encoded path', method: 'GET', host: APP, target: '/a%252fb', decision: 'bad-request' },
-  { name: "the gate's login page on an app host", method: 'GET', host: APP, target: '/_gate/login', decision: 'gate-route' },
-  { name: 'a provider webhook on the public URL host', method: 'POST', host: HOOKS, target: '/_gate/webhooks/twilio', decision: 'gate-route' },
-  { name: 'the login page on the public URL host', method: 'GET', host: HOOKS, target: '/_gate/login', decision: 'unknown-host' },
+  {
+    name: "the gate's login page on an app host",
+    method: 'GET',
+    host: APP,
+    target: '/_gate/login',
+    decision: 'gate-route',
+  },
+  {
+    name: 'a provider webhook on the public URL host',
+    method: 'POST',
+    host: HOOKS,
+    target: '/_gate/webhooks/twilio',
+    decision: 'gate-route',
+  },
+  {
+    name: 'the login page on the public URL host',
+    method: 'GET',
+    host: HOOKS,
+    target: '/_gate/login',
+    decision: 'unknown-host',
+  },
 ];
 
 let appServer: http.Server;
@@ -65,7 +118,9 @@ beforeAll(async () => {
     res.writeHead(200, { 'x-reached': 'app' }).end('app');
   });
   appServer.on('upgrade', (_req, socket) => {
-    socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Reached: app\r\n\r\n');
+    socket.end(
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Reached: app\r\n\r\n',
+    );
   });
   await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve));
   const upstream = `http://127.0.0.1:${(appServer.address() as AddressInfo).port}`;
@@ -84,7 +139,12 @@ beforeAll(async () => {
     cookies[user] = set.slice(0, set.indexOf(';'));
   }
 
-  middleware = otpGate({ config: join(proxied.dir, 'config.yaml'), store, consoleOut: new PassThrough(), log: createLogger({ level: 'silent' }) });
+  middleware = otpGate({
+    config: join(proxied.dir, 'config.yaml'),
+    store,
+    consoleOut: new PassThrough(),
+    log: createLogger({ level: 'silent' }),
+  });
   const app = new Koa();
   app.use(middleware);
   app.use((ctx) => {
@@ -120,7 +180,12 @@ function exchange(url: string, lines: string[]): Promise<{ status: number; text:
 }
 
 const cookieLine = (row: Row) => (row.as ? [`Cookie: ${cookies[row.as]}`] : []);
-const asSent = (row: Row) => [`${row.method} ${row.target} HTTP/1.1`, `Host: ${row.host}`, 'Accept: application/json', ...cookieLine(row)];
+const asSent = (row: Row) => [
+  `${row.method} ${row.target} HTTP/1.1`,
+  `Host: ${row.host}`,
+  'Accept: application/json',
+  ...cookieLine(row),
+];
 const reachedApp = (text: string) => /\r\nx-reached: app\r\n/i.test(text);
 
 /** A page or JSON answer from the proxy or the middleware, read back as a decision. */
@@ -137,8 +202,12 @@ async function pageDecision(url: string, row: Row): Promise<Decision> {
 /** What nginx's auth_request sends for the row (docs/forward-auth/nginx.conf), read back as a decision. */
 async function forwardAuthDecision(row: Row): Promise<Decision> {
   const { status, text } = await exchange(proxied.url, [
-    'GET /_gate/auth/nginx HTTP/1.1', 'Host: 127.0.0.1', 'Accept: application/json', ...cookieLine(row),
-    `X-Original-URL: http://${row.host}${row.target}`, `X-Original-Method: ${row.method}`,
+    'GET /_gate/auth/nginx HTTP/1.1',
+    'Host: 127.0.0.1',
+    'Accept: application/json',
+    ...cookieLine(row),
+    `X-Original-URL: http://${row.host}${row.target}`,
+    `X-Original-Method: ${row.method}`,
   ]);
   if (status === 200) return 'forward';
   if (status === 401) return 'challenge';
@@ -153,7 +222,11 @@ async function upgradeDecision(row: Row): Promise<Decision | 'not-found' | 'no h
   // A handshake is a GET (RFC 6455 §4.1); http-proxy drops any other method's upgrade unanswered.
   if (row.method !== 'GET') return 'no handshake';
   const { status, text } = await exchange(proxied.url, [
-    ...asSent(row), 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+    ...asSent(row),
+    'Connection: Upgrade',
+    'Upgrade: websocket',
+    'Sec-WebSocket-Version: 13',
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
   ]);
   if (status === 101 && reachedApp(text)) return 'forward';
   const refusals: Record<number, Decision | 'not-found'> = { 401: 'challenge', 403: 'deny', 404: 'not-found' };
@@ -168,7 +241,17 @@ describe('one admission, four adapters', () => {
       'forward-auth': await forwardAuthDecision(row),
       upgrade: await upgradeDecision(row),
     };
-    const upgradeSays = row.method !== 'GET' ? 'no handshake' : ['forward', 'challenge', 'deny'].includes(row.decision) ? row.decision : 'not-found';
-    expect(seen).toEqual({ proxy: row.decision, 'koa middleware': row.decision, 'forward-auth': row.decision, upgrade: upgradeSays });
+    const upgradeSays =
+      row.method !== 'GET'
+        ? 'no handshake'
+        : ['forward', 'challenge', 'deny'].includes(row.decision)
+          ? row.decision
+          : 'not-found';
+    expect(seen).toEqual({
+      proxy: row.decision,
+      'koa middleware': row.decision,
+      'forward-auth': row.decision,
+      upgrade: upgradeSays,
+    });
   });
 });

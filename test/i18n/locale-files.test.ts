@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
 import { SHIPPED_TEMPLATES_DIR } from '../../src/config/compile-config.js';
 import { flatten, loadLocales } from '../../src/i18n/locales.js';
 
@@ -22,13 +24,22 @@ describe('the shipped locale files', () => {
 
   it.each(files.filter((f) => f !== 'en.yaml'))('%s uses the same {placeholders} as en.yaml in every text', (file) => {
     const texts = keysOf(file);
-    const differing = [...en].filter(([key, text]) => placeholders(text).join() !== placeholders(texts.get(key) ?? '').join()).map(([key]) => key);
+    const differing = [...en]
+      .filter(([key, text]) => placeholders(text).join() !== placeholders(texts.get(key) ?? '').join())
+      .map(([key]) => key);
     expect(differing).toEqual([]);
   });
 
   it.each(files.filter((f) => f !== 'en.yaml'))('%s translates the page texts (not left in English)', (file) => {
     const texts = keysOf(file);
-    for (const key of ['login.heading', 'code.heading', 'code.label', 'errors.code_expired_heading', 'errors.upstream_unreachable_heading', 'sms.text']) {
+    for (const key of [
+      'login.heading',
+      'code.heading',
+      'code.label',
+      'errors.code_expired_heading',
+      'errors.upstream_unreachable_heading',
+      'sms.text',
+    ]) {
       expect(texts.get(key)).not.toBe(en.get(key));
     }
   });

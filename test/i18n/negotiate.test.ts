@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+
 import { matchLocale, negotiateLocale, parseAcceptLanguage } from '../../src/i18n/negotiate.js';
 
 const AVAILABLE = ['en', 'it', 'zh-CN'] as const;
-const pick = (request: Parameters<typeof negotiateLocale>[0], fallback = 'en') => negotiateLocale(request, AVAILABLE, fallback);
+const pick = (request: Parameters<typeof negotiateLocale>[0], fallback = 'en') =>
+  negotiateLocale(request, AVAILABLE, fallback);
 
 describe('locale negotiation', () => {
   it('uses the language picked on the page (?lang=) before anything else', () => {

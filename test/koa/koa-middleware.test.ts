@@ -6,11 +6,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+
 import Koa from 'koa';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { otpGate } from '../../src/index.js';
+
 import type { OtpGateMiddleware, OtpGateState } from '../../src/index.js';
+import { otpGate } from '../../src/index.js';
 import { createLogger } from '../../src/shared/log.js';
 import { browser, signIn } from '../helpers/browser.js';
 import type { TestGate } from '../helpers/gate.js';
@@ -25,7 +27,9 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'policies'));
   writeFileSync(join(dir, 'users.yaml'), DEFAULT_USERS);
   writeFileSync(join(dir, 'policies', 'main.yaml'), DEFAULT_POLICY);
-  writeFileSync(join(dir, 'config.yaml'), `
+  writeFileSync(
+    join(dir, 'config.yaml'),
+    `
 server: { insecure_http: true }
 apps:
   - host: 127.0.0.1
@@ -34,7 +38,8 @@ session: { secrets: ["${TEST_SECRET}"] }
 directory: { file: users.yaml }
 policies: [policies/]
 audit: { file: "off" }
-`);
+`,
+  );
   const consoleOut = new PassThrough();
   const inbox = new CodeInbox(consoleOut);
   gate = otpGate({ config: join(dir, 'config.yaml'), consoleOut, log: createLogger({ level: 'silent' }) });
@@ -43,7 +48,12 @@ audit: { file: "off" }
   app.use(gate);
   app.use(async (ctx) => {
     const state = ctx.state.otpGate as OtpGateState;
-    ctx.body = { user: state.identity?.user ?? null, rule: state.rule, header: ctx.get('Remote-User') || null, path: ctx.path };
+    ctx.body = {
+      user: state.identity?.user ?? null,
+      rule: state.rule,
+      header: ctx.get('Remote-User') || null,
+      path: ctx.path,
+    };
   });
   server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -63,13 +73,13 @@ describe('otpGate Koa middleware', () => {
     expect(res.body).toEqual({ user: null, rule: 'public', header: null, path: '/public/x' });
   });
 
-  it('sends a browser to the gate\'s login page and an API client a 401', async () => {
+  it("sends a browser to the gate's login page and an API client a 401", async () => {
     const res = await request(asTestGate.url).get('/docs/').set('Accept', 'text/html').expect(302);
     expect(res.headers.location).toBe('/_gate/login?rd=%2Fdocs%2F');
     await request(asTestGate.url).get('/docs/').set('Accept', 'application/json').expect(401);
   });
 
-  it('signs in on the gate\'s own pages, then passes the user to the app', async () => {
+  it("signs in on the gate's own pages, then passes the user to the app", async () => {
     const agent = browser(asTestGate);
     const res = await signIn(asTestGate, agent, 'bob', '/docs/');
     expect(res.status).toBe(303);

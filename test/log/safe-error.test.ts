@@ -1,13 +1,15 @@
 // Errors reduced to safe fields, and log lines scrubbed of configured secrets wherever they sit.
 import { PassThrough } from 'node:stream';
+
 import { describe, expect, it } from 'vitest';
-import { configSecrets } from '../../src/config/config-secrets.js';
+
 import { compileConfig } from '../../src/config/compile-config.js';
-import { formatProblem } from '../../src/shared/problem.js';
+import { configSecrets } from '../../src/config/config-secrets.js';
 import { configSchema } from '../../src/config/schema.js';
-import { loadYaml } from '../../src/shared/yaml-file.js';
 import { createLogger } from '../../src/shared/log.js';
+import { formatProblem } from '../../src/shared/problem.js';
 import { describeError, safeError } from '../../src/shared/safe-error.js';
+import { loadYaml } from '../../src/shared/yaml-file.js';
 import { MINIMAL_CONFIG } from '../helpers/config-text.js';
 
 /** What ioredis throws for a refused AUTH: the command, password included, hangs on the error. */
@@ -28,19 +30,40 @@ function capture(secrets: string[] = []) {
 describe('safeError', () => {
   it('keeps the message and code and drops the command a client hung on its error', () => {
     const safe = safeError(replyError('hunter2-password'));
-    expect(safe).toEqual({ type: 'ReplyError', message: 'WRONGPASS invalid username-password pair or user is disabled.' });
+    expect(safe).toEqual({
+      type: 'ReplyError',
+      message: 'WRONGPASS invalid username-password pair or user is disabled.',
+    });
   });
 
   it('follows the cause chain, reducing each link', () => {
-    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED', syscall: 'connect', port: 6379, options: { password: 'p' } });
+    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), {
+      code: 'ECONNREFUSED',
+      syscall: 'connect',
+      port: 6379,
+      options: { password: 'p' },
+    });
     const safe = safeError(new Error('store: redis: not connected', { cause }));
-    expect(safe.cause).toEqual({ type: 'Error', message: 'connect ECONNREFUSED 127.0.0.1:6379', errorCode: 'ECONNREFUSED', syscall: 'connect', port: 6379 });
+    expect(safe.cause).toEqual({
+      type: 'Error',
+      message: 'connect ECONNREFUSED 127.0.0.1:6379',
+      errorCode: 'ECONNREFUSED',
+      syscall: 'connect',
+      port: 6379,
+    });
   });
 
   it('describes a chain in one line, each message once', () => {
     const inner = Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
-    expect(describeError(new Error('channel sms: sending a code: could not connect', { cause: new TypeError('fetch failed', { cause: inner }) })))
-      .toBe('channel sms: sending a code: could not connect: fetch failed: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)');
+    expect(
+      describeError(
+        new Error('channel sms: sending a code: could not connect', {
+          cause: new TypeError('fetch failed', { cause: inner }),
+        }),
+      ),
+    ).toBe(
+      'channel sms: sending a code: could not connect: fetch failed: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)',
+    );
   });
 });
 
@@ -76,8 +99,17 @@ channels:
 `;
     const loaded = loadYaml('gate.yaml', text, configSchema, {});
     expect(loaded.problems.map(formatProblem)).toEqual([]);
-    const secrets = configSecrets(compileConfig(loaded.value!, { source: '/etc/otp-gate/gate.yaml', baseDir: '/etc/otp-gate' }));
-    expect(secrets).toEqual(expect.arrayContaining(['a-very-long-session-secret-for-tests-only-0123456789', 'url-password-123', 'key-in-query-99', 'Bearer header-key-42']));
+    const secrets = configSecrets(
+      compileConfig(loaded.value!, { source: '/etc/otp-gate/gate.yaml', baseDir: '/etc/otp-gate' }),
+    );
+    expect(secrets).toEqual(
+      expect.arrayContaining([
+        'a-very-long-session-secret-for-tests-only-0123456789',
+        'url-password-123',
+        'key-in-query-99',
+        'Bearer header-key-42',
+      ]),
+    );
     expect(secrets).not.toContain('application/json');
     expect(secrets).not.toContain('{{text}}');
   });

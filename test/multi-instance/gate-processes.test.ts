@@ -1,57 +1,69 @@
 // Real gate processes on one Redis: `serve` with `server.workers: 2` (a primary and two workers
 // on one port) beside a second, single-process gate. They behave as one gate.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CookieJar, askForCode } from '../helpers/cookie-jar.js';
+
+import { askForCode, CookieJar } from '../helpers/cookie-jar.js';
 import { DEFAULT_POLICY, DEFAULT_USERS, TEST_SECRET } from '../helpers/gate.js';
-import { REDIS_INSTALL, REDIS_SERVER, freePort, startRedis } from '../helpers/redis-server.js';
-import type { TestRedis } from '../helpers/redis-server.js';
-import { startRedisGateProcess } from '../helpers/redis-gate-process.js';
 import type { RedisGateProcess } from '../helpers/redis-gate-process.js';
+import { startRedisGateProcess } from '../helpers/redis-gate-process.js';
+import type { TestRedis } from '../helpers/redis-server.js';
+import { freePort, REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
-import { startUpstream } from '../helpers/upstream.js';
 import type { TestUpstream } from '../helpers/upstream.js';
+import { startUpstream } from '../helpers/upstream.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 
-function writeConfig(dir: string, name: string, port: number, workers: number, redisUrl: string, upstream: string): string {
+function writeConfig(
+  dir: string,
+  name: string,
+  port: number,
+  workers: number,
+  redisUrl: string,
+  upstream: string,
+): string {
   const file = join(dir, name);
-  writeFileSync(file, [
-    'server:',
-    `  listen: "127.0.0.1:${port}"`,
-    '  insecure_http: true',
-    `  workers: ${workers}`,
-    'apps:',
-    '  - host: 127.0.0.1',
-    `    upstream: "${upstream}"`,
-    'session:',
-    '  secrets: ["${SESSION_SECRET}"]',
-    'store:',
-    '  type: redis',
-    `  url: "${redisUrl}"`,
-    'directory:',
-    '  file: users.yaml',
-    'policies: [policies/]',
-    'otp:',
-    '  max_sends_per_hour: 1000',
-    '  max_sends_per_address_per_hour: 1000',
-    'channels:',
-    '  console: {}',
-    'audit:',
-    '  file: "off"',
-    'log:',
-    '  level: warn',
-    // Several gates on one machine: the metrics listener (issue 5) would want the same port.
-    'metrics:',
-    '  listen: "off"',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      'server:',
+      `  listen: "127.0.0.1:${port}"`,
+      '  insecure_http: true',
+      `  workers: ${workers}`,
+      'apps:',
+      '  - host: 127.0.0.1',
+      `    upstream: "${upstream}"`,
+      'session:',
+      '  secrets: ["${SESSION_SECRET}"]',
+      'store:',
+      '  type: redis',
+      `  url: "${redisUrl}"`,
+      'directory:',
+      '  file: users.yaml',
+      'policies: [policies/]',
+      'otp:',
+      '  max_sends_per_hour: 1000',
+      '  max_sends_per_address_per_hour: 1000',
+      'channels:',
+      '  console: {}',
+      'audit:',
+      '  file: "off"',
+      'log:',
+      '  level: warn',
+      // Several gates on one machine: the metrics listener (issue 5) would want the same port.
+      'metrics:',
+      '  listen: "off"',
+      '',
+    ].join('\n'),
+  );
   return file;
 }
 
@@ -78,7 +90,9 @@ describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (
     // Settled one by one, so that one failing to start does not leave the other running.
     const started = await Promise.allSettled([
       startRedisGateProcess(clusteredConfig, { serving: 2, env }).then((p) => (clustered = p)),
-      startRedisGateProcess(writeConfig(dir, 'single.yaml', p2, 1, redis.url, upstream.url), { serving: 1, env }).then((p) => (single = p)),
+      startRedisGateProcess(writeConfig(dir, 'single.yaml', p2, 1, redis.url, upstream.url), { serving: 1, env }).then(
+        (p) => (single = p),
+      ),
     ]);
     for (const result of started) if (result.status === 'rejected') throw result.reason;
   }, 60_000);
@@ -94,13 +108,16 @@ describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (
     let children: string[] = [];
     for (let i = 0; i < 50; i++) {
       const { stdout } = await run('pgrep', ['-P', String(clustered.child.pid)]);
-      children = stdout.trim().split('\n').filter((pid) => {
-        try {
-          return !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('esbuild');
-        } catch {
-          return false; // gone already
-        }
-      });
+      children = stdout
+        .trim()
+        .split('\n')
+        .filter((pid) => {
+          try {
+            return !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('esbuild');
+          } catch {
+            return false; // gone already
+          }
+        });
       if (children.length === 2) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -120,12 +137,29 @@ describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (
         expect(res.body.headers['remote-user']).toBe('alice');
       }
     }
-    await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'sessions', 'revoke', '--config', clusteredConfig, '--user', 'alice'], {
-      cwd: ROOT, env: { ...process.env, SESSION_SECRET: TEST_SECRET },
-    });
+    await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'src', 'cli.ts'),
+        'sessions',
+        'revoke',
+        '--config',
+        clusteredConfig,
+        '--user',
+        'alice',
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, SESSION_SECRET: TEST_SECRET },
+      },
+    );
     for (let i = 0; i < 6; i++) {
       for (const base of [clusteredUrl, singleUrl]) {
-        expect((await request(base).get('/after').set('Accept', 'application/json').set('Cookie', jar.header())).status).toBe(401);
+        expect(
+          (await request(base).get('/after').set('Accept', 'application/json').set('Cookie', jar.header())).status,
+        ).toBe(401);
       }
     }
   });
@@ -134,7 +168,10 @@ describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (
     const pid = clustered.child.pid!;
     const code = await clustered.stop();
     expect(code).toBe(0);
-    const left = await run('pgrep', ['-P', String(pid)]).then((r) => r.stdout.trim(), () => '');
+    const left = await run('pgrep', ['-P', String(pid)]).then(
+      (r) => r.stdout.trim(),
+      () => '',
+    );
     expect(left).toBe('');
   });
 });
@@ -147,9 +184,18 @@ describe('a gate whose Redis is unreachable at start', () => {
     writeFileSync(join(dir, 'policies', 'main.yaml'), DEFAULT_POLICY);
     const config = writeConfig(dir, 'gate.yaml', await freePort(), 1, 'redis://127.0.0.1:9', 'http://127.0.0.1:9');
     const started = Date.now();
-    const result = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve', '--config', config], {
-      cwd: ROOT, env: { ...process.env, SESSION_SECRET: TEST_SECRET }, timeout: 25_000,
-    }).then(() => ({ code: 0, stderr: '' }), (err: { code: number; stderr: string }) => err);
+    const result = await run(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve', '--config', config],
+      {
+        cwd: ROOT,
+        env: { ...process.env, SESSION_SECRET: TEST_SECRET },
+        timeout: 25_000,
+      },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => err,
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('otp-gate: store: redis: not connected');
     expect(Date.now() - started).toBeLessThan(20_000);

@@ -3,15 +3,16 @@
 // within 5 s of Redis returning. Forms keep what the person typed.
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CookieJar, askForCode } from '../helpers/cookie-jar.js';
+
+import { askForCode, CookieJar } from '../helpers/cookie-jar.js';
+import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
 import { redisStoreSection } from '../helpers/redis-gate.js';
-import type { TestGate } from '../helpers/gate.js';
-import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
 import type { TestRedis } from '../helpers/redis-server.js';
+import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
-import { startUpstream } from '../helpers/upstream.js';
 import type { TestUpstream } from '../helpers/upstream.js';
+import { startUpstream } from '../helpers/upstream.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -48,7 +49,12 @@ describeWithBinary('the gates while Redis is down', REDIS_SERVER, REDIS_INSTALL,
     await redis.start();
     const deadline = Date.now() + 5_000;
     for (const gate of [a, b]) {
-      while (!(await gate.gate.store.check().then(() => true, () => false))) {
+      while (
+        !(await gate.gate.store.check().then(
+          () => true,
+          () => false,
+        ))
+      ) {
         if (Date.now() > deadline) throw new Error('the gates did not reconnect to Redis');
         await sleep(25);
       }
@@ -75,11 +81,15 @@ describeWithBinary('the gates while Redis is down', REDIS_SERVER, REDIS_INSTALL,
         const gate = gates[i % 2]!;
         // Mostly signed-in traffic; every 5th request has no session or a forged one.
         const kind = i % 5 === 4 ? (i % 2 === 0 ? 'none' : 'forged') : 'session';
-        const cookie = kind === 'session' ? sessions[(i + w) % 2]!.header() : kind === 'forged' ? 'otp_gate=forged.value' : '';
+        const cookie =
+          kind === 'session' ? sessions[(i + w) % 2]!.header() : kind === 'forged' ? 'otp_gate=forged.value' : '';
         const path = `/load/${kind}/${i}`;
         const html = i % 3 === 0;
         const startedAt = performance.now();
-        const res = await request(gate.url).get(path).set('Accept', html ? 'text/html' : 'application/json').set('Cookie', cookie);
+        const res = await request(gate.url)
+          .get(path)
+          .set('Accept', html ? 'text/html' : 'application/json')
+          .set('Cookie', cookie);
         shots.push({ path, status: res.status, contentType: String(res.headers['content-type']), startedAt });
       }
     };
@@ -99,7 +109,11 @@ describeWithBinary('the gates while Redis is down', REDIS_SERVER, REDIS_INSTALL,
     // Recovered: a signed-in request on each gate is answered by something other than 503.
     let recoveredAfter = Infinity;
     while (performance.now() - restartedAt < 5_000) {
-      const statuses = await Promise.all(gates.map((g, i) => request(g.url).get('/probe').set('Accept', 'application/json').set('Cookie', sessions[i]!.header())));
+      const statuses = await Promise.all(
+        gates.map((g, i) =>
+          request(g.url).get('/probe').set('Accept', 'application/json').set('Cookie', sessions[i]!.header()),
+        ),
+      );
       if (statuses.every((r) => r.status !== 503)) {
         recoveredAfter = performance.now() - restartedAt;
         break;
@@ -110,7 +124,9 @@ describeWithBinary('the gates while Redis is down', REDIS_SERVER, REDIS_INSTALL,
     await load;
 
     const during = shots.filter((s) => s.startedAt > killedAt + VERIFIED_CACHE_MS + 50 && s.startedAt < restartedAt);
-    console.info(`outage: ${shots.length} requests in all, ${during.length} while Redis was down; recovered ${Math.round(recoveredAfter)} ms after restart`);
+    console.info(
+      `outage: ${shots.length} requests in all, ${during.length} while Redis was down; recovered ${Math.round(recoveredAfter)} ms after restart`,
+    );
     expect(during.length).toBeGreaterThan(8);
     // Nothing reached the upstream while Redis was down (requests already past the check at the kill aside).
     expect(seenBeforeRestart - seenAtKill).toBeLessThanOrEqual(8);
@@ -126,7 +142,9 @@ describeWithBinary('the gates while Redis is down', REDIS_SERVER, REDIS_INSTALL,
     expect(anonymous.filter((s) => ![302, 401, 503].includes(s.status))).toEqual([]);
     expect(upstream.seen.filter((r) => !r.url.startsWith('/load/session/') && r.url !== '/probe')).toEqual([]);
     // Every request the upstream did see carried a signed-in identity.
-    expect(upstream.seen.every((r) => r.headers['remote-user'] === 'alice' || r.headers['remote-user'] === 'bob')).toBe(true);
+    expect(upstream.seen.every((r) => r.headers['remote-user'] === 'alice' || r.headers['remote-user'] === 'bob')).toBe(
+      true,
+    );
     expect(recoveredAfter).toBeLessThan(5_000);
 
     // Serving again: a fresh sign-in works and is proxied (this Redis kept no data, so the old sessions are gone).
@@ -159,9 +177,17 @@ describeWithBinary('the gates while Redis is down', REDIS_SERVER, REDIS_INSTALL,
     expect(failed.text).toMatch(/name="rd" value="\/wiki"/);
     // The retry form is the one a person would submit once Redis is back.
     await redis.start();
-    while (!(await a.gate.store.check().then(() => true, () => false))) await sleep(25);
+    while (
+      !(await a.gate.store.check().then(
+        () => true,
+        () => false,
+      ))
+    )
+      await sleep(25);
     const retried = await jar.post(a.url, '/_gate/login', {
-      identifier: 'bob', rd: '/wiki', csrf: /name="csrf" value="([^"]*)"/.exec(failed.text)![1]!.replace(/&#61;/g, '='),
+      identifier: 'bob',
+      rd: '/wiki',
+      csrf: /name="csrf" value="([^"]*)"/.exec(failed.text)![1]!.replace(/&#61;/g, '='),
     });
     expect(retried.status).toBe(303);
   });
@@ -201,7 +227,7 @@ describeWithBinary('the gates while Redis is down', REDIS_SERVER, REDIS_INSTALL,
     expect(api.body).toMatchObject({ error: 'store_unavailable' });
   });
 
-  it('reports not-ready while Redis is down and ready again once it is back (issue 5\'s /readyz on store.check)', async () => {
+  it("reports not-ready while Redis is down and ready again once it is back (issue 5's /readyz on store.check)", async () => {
     const ready = async () => (await request(a.url).get('/_gate/readyz')).status;
     // An answer from the previous test's outage may still be cached for a second.
     const start = performance.now();

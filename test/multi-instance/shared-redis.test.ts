@@ -2,17 +2,17 @@
 // a sign-out on A is refused by B at once, and a code raced on both logs in exactly once.
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CookieJar, askForCode } from '../helpers/cookie-jar.js';
+
 import { hiddenField } from '../helpers/browser.js';
+import { askForCode, CookieJar } from '../helpers/cookie-jar.js';
+import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
 import { redisStoreSection } from '../helpers/redis-gate.js';
-import type { TestGate } from '../helpers/gate.js';
-import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
 import type { TestRedis } from '../helpers/redis-server.js';
+import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
-import { startUpstream } from '../helpers/upstream.js';
 import type { TestUpstream } from '../helpers/upstream.js';
-
+import { startUpstream } from '../helpers/upstream.js';
 
 /** Signs a user in: code asked on one instance, typed on another (or the same). */
 async function signIn(jar: CookieJar, start: TestGate, finish: TestGate, user: string): Promise<void> {
@@ -98,9 +98,18 @@ describeWithBinary('two gate instances sharing one Redis', REDIS_SERVER, REDIS_I
       const code = await a.inbox.code('bob', before + 1);
       const cookie = jar.header();
       const [fromA, fromB] = await Promise.all(
-        [a, b].map((g) => request(g.url).post('/_gate/verify').set('Accept', 'text/html').set('Cookie', cookie).type('form').send({ csrf, code })),
+        [a, b].map((g) =>
+          request(g.url)
+            .post('/_gate/verify')
+            .set('Accept', 'text/html')
+            .set('Cookie', cookie)
+            .type('form')
+            .send({ csrf, code }),
+        ),
       );
-      const logins = [fromA!, fromB!].filter((r) => r.status === 303 && String(r.headers['set-cookie']).includes('otp_gate='));
+      const logins = [fromA!, fromB!].filter(
+        (r) => r.status === 303 && String(r.headers['set-cookie']).includes('otp_gate='),
+      );
       expect(logins).toHaveLength(1);
       expect([fromA!.status, fromB!.status].sort()).toEqual([303, 400]);
     }

@@ -3,13 +3,14 @@
 // share one store and one hand-moved clock.
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+
 import { createManualClock } from '../../src/shared/clock.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
-import { CookieJar, askForCode } from '../helpers/cookie-jar.js';
-import { TEST_SECRET, startTestGate } from '../helpers/gate.js';
+import { askForCode, CookieJar } from '../helpers/cookie-jar.js';
 import type { TestGate } from '../helpers/gate.js';
-import { startUpstream } from '../helpers/upstream.js';
+import { startTestGate, TEST_SECRET } from '../helpers/gate.js';
 import type { TestUpstream } from '../helpers/upstream.js';
+import { startUpstream } from '../helpers/upstream.js';
 
 let open: { close(): Promise<void> }[] = [];
 afterEach(async () => {

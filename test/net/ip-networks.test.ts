@@ -1,6 +1,7 @@
 // Behaviour of network conditions: CIDRs parsed once, client addresses tested without allocating.
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
+
 import { inNetworks, parseIPv4, parseIPv6, parseNetworks } from '../../src/shared/net/ip-networks.js';
 import { prng } from '../policy/builders.js';
 
@@ -90,9 +91,15 @@ describe('address parsers agree with ipaddr.js', () => {
     for (let i = 0; i < 5_000; i++) {
       const parts = Array.from({ length: 8 }, () => (next() < 0.4 ? 0 : Math.floor(next() * 65536)));
       const addr = new ipaddr.IPv6(parts);
-      const forms = [addr.toString(), addr.toNormalizedString(), parts.map((p) => p.toString(16).padStart(4, '0').toUpperCase()).join(':')];
+      const forms = [
+        addr.toString(),
+        addr.toNormalizedString(),
+        parts.map((p) => p.toString(16).padStart(4, '0').toUpperCase()).join(':'),
+      ];
       if (parts[0] === 0 && parts[1] === 0 && parts[2] === 0 && parts[3] === 0 && parts[4] === 0) {
-        forms.push(`::${parts[5]!.toString(16)}:${parts[6]! >> 8}.${parts[6]! & 255}.${parts[7]! >> 8}.${parts[7]! & 255}`);
+        forms.push(
+          `::${parts[5]!.toString(16)}:${parts[6]! >> 8}.${parts[6]! & 255}.${parts[7]! >> 8}.${parts[7]! & 255}`,
+        );
       }
       for (const text of forms) {
         expect(parseIPv6(text, out), text).toBe(true);
@@ -103,7 +110,19 @@ describe('address parsers agree with ipaddr.js', () => {
 
   it('parseIPv6 refuses what ipaddr.js refuses', () => {
     const out = new Uint16Array(8);
-    for (const text of [':', ':::', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '1::2::3', '12345::', 'g::', '1:2:3:4:5:6:7:1.2.3.4', '::1.2.3', '1:', '1:2:3:4:5:6:7:8::']) {
+    for (const text of [
+      ':',
+      ':::',
+      '1:2:3:4:5:6:7',
+      '1:2:3:4:5:6:7:8:9',
+      '1::2::3',
+      '12345::',
+      'g::',
+      '1:2:3:4:5:6:7:1.2.3.4',
+      '::1.2.3',
+      '1:',
+      '1:2:3:4:5:6:7:8::',
+    ]) {
       expect(ipaddr.IPv6.isValid(text), text).toBe(false);
       expect(parseIPv6(text, out), text).toBe(false);
     }
@@ -114,7 +133,11 @@ describe('address parsers agree with ipaddr.js', () => {
     for (let i = 0; i < 5_000; i++) {
       const octets = Array.from({ length: 4 }, () => Math.floor(next() * 256));
       const text = octets.join('.');
-      expect(parseIPv4(text, 0, text.length)).toBe(ipaddr.IPv4.parse(text).toByteArray().reduce((a, b) => a * 256 + b, 0));
+      expect(parseIPv4(text, 0, text.length)).toBe(
+        ipaddr.IPv4.parse(text)
+          .toByteArray()
+          .reduce((a, b) => a * 256 + b, 0),
+      );
     }
   });
 });

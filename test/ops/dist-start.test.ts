@@ -5,8 +5,10 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { imageCommand, imageNodeFlags } from '../helpers/image-command.js';
 import type { ServeProcess } from '../helpers/serve-process.js';
 import { serveWorkspace, startServe } from '../helpers/serve-process.js';
@@ -15,7 +17,6 @@ import { startUpstream } from '../helpers/upstream.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
-
 
 function healthcheckScript(): string {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
@@ -27,7 +28,8 @@ describe('the built image command', () => {
   let upstream: TestUpstream;
   let gate: ServeProcess;
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` (npm ci runs it through `prepare`)');
+    if (!existsSync(join(ROOT, 'dist', 'cli.js')))
+      throw new Error('dist/ is missing: run `npm run build` (npm ci runs it through `prepare`)');
     upstream = await startUpstream();
   });
   afterAll(async () => {
@@ -36,7 +38,14 @@ describe('the built image command', () => {
   });
 
   it('is node --min-semi-space-size=16 dist/cli.js serve --config /etc/otp-gate/config.yaml', () => {
-    expect(imageCommand()).toEqual(['node', '--min-semi-space-size=16', 'dist/cli.js', 'serve', '--config', '/etc/otp-gate/config.yaml']);
+    expect(imageCommand()).toEqual([
+      'node',
+      '--min-semi-space-size=16',
+      'dist/cli.js',
+      'serve',
+      '--config',
+      '/etc/otp-gate/config.yaml',
+    ]);
   });
 
   it('gives the otp-gate command the same Node flags as the image', async () => {
@@ -56,15 +65,29 @@ describe('the built image command', () => {
     gate = await startServe(ws.config, [...flags, join(ROOT, script!)]);
     await request(gate.url).get('/_gate/healthz').expect(200);
     await request(gate.url).get('/public/x').expect(200);
-    const health = await run(process.execPath, ['-e', healthcheckScript()], { env: { ...process.env, OTP_GATE_HEALTH_URL: `${gate.url}/_gate/healthz` } });
+    const health = await run(process.execPath, ['-e', healthcheckScript()], {
+      env: { ...process.env, OTP_GATE_HEALTH_URL: `${gate.url}/_gate/healthz` },
+    });
     expect(health.stderr).toBe('');
-    await expect(run(process.execPath, ['-e', healthcheckScript()], { env: { ...process.env, OTP_GATE_HEALTH_URL: 'http://127.0.0.1:9/_gate/healthz' } })).rejects.toThrow();
+    await expect(
+      run(process.execPath, ['-e', healthcheckScript()], {
+        env: { ...process.env, OTP_GATE_HEALTH_URL: 'http://127.0.0.1:9/_gate/healthz' },
+      }),
+    ).rejects.toThrow();
     gate.child.kill('SIGTERM');
     expect(await gate.exited).toBe(0);
   });
 
   it('exports otpGate and startGate from the package entry point', async () => {
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', "const m = await import('otp-gate'); console.log(typeof m.otpGate, typeof m.startGate)"], { cwd: ROOT });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('otp-gate'); console.log(typeof m.otpGate, typeof m.startGate)",
+      ],
+      { cwd: ROOT },
+    );
     expect(stdout.trim()).toBe('function function');
   });
 });

@@ -2,6 +2,7 @@
 // reload state and provider latency, on its own address and nowhere on the gate's port.
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+
 import { browser, identify, signIn, submitCode } from '../helpers/browser.js';
 import { useGate } from '../helpers/gate.js';
 
@@ -16,7 +17,9 @@ describe('metrics', () => {
     await submitCode(agent, wrong.csrf, '000000');
     const res = await signIn(env.gate, browser(env.gate), 'alice', '/docs/');
     expect(res.status).toBe(303);
-    const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!.split(';')[0]!;
+    const cookie = (res.headers['set-cookie'] as unknown as string[])
+      .find((c) => c.startsWith('otp_gate='))!
+      .split(';')[0]!;
     await request(env.gate.url).get('/docs/').set('Cookie', cookie).expect(200);
 
     const metricsUrl = env.gate.gate.metricsUrl!;
@@ -24,7 +27,8 @@ describe('metrics', () => {
     const res2 = await request(metricsUrl).get('').expect(200);
     expect(res2.headers['content-type']).toContain('text/plain');
     const text = res2.text;
-    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1]);
+    const value = (series: string) =>
+      Number(new RegExp(`^${series.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1]);
 
     expect(value('otp_gate_requests_total{decision="challenge",via="proxy"}')).toBeGreaterThanOrEqual(1);
     expect(value('otp_gate_requests_total{decision="bypass",via="proxy"}')).toBeGreaterThanOrEqual(1);
@@ -34,15 +38,23 @@ describe('metrics', () => {
     expect(value('otp_gate_verifications_total{outcome="wrong"}')).toBe(1);
     expect(value('otp_gate_active_sessions')).toBe(1);
     expect(value('otp_gate_config_reload_success')).toBe(1);
-    for (const name of ['otp_gate_channel_fallbacks_total', 'otp_gate_lockouts_total', 'otp_gate_provider_latency_seconds', 'otp_gate_process_cpu_seconds_total']) {
+    for (const name of [
+      'otp_gate_channel_fallbacks_total',
+      'otp_gate_lockouts_total',
+      'otp_gate_provider_latency_seconds',
+      'otp_gate_process_cpu_seconds_total',
+    ]) {
       expect(text).toContain(`# TYPE ${name}`);
     }
     // Nothing about who: no usernames, no phone numbers, no codes.
     expect(text).not.toMatch(/alice|bob|\+39|\+1 202/);
   });
 
-  it('is not served on the gate\'s own port', async () => {
-    await request(env.gate.url).get('/metrics').set('Accept', 'application/json').expect((r) => expect(r.status).not.toBe(200));
+  it("is not served on the gate's own port", async () => {
+    await request(env.gate.url)
+      .get('/metrics')
+      .set('Accept', 'application/json')
+      .expect((r) => expect(r.status).not.toBe(200));
   });
 
   it('answers 404 for anything but GET /metrics', async () => {

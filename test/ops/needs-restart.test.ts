@@ -1,12 +1,13 @@
 // Which settings a reload applies and which wait for a restart: the reloader names each of the
 // latter in a warning (docs/upgrading.md lists the same).
 import { describe, expect, it } from 'vitest';
+
 import { compileConfig } from '../../src/config/compile-config.js';
-import { formatProblem } from '../../src/shared/problem.js';
 import { configSchema } from '../../src/config/schema.js';
 import type { GateConfig } from '../../src/config/types.js';
-import { loadYaml } from '../../src/shared/yaml-file.js';
 import { needsRestart } from '../../src/ops/reloader.js';
+import { formatProblem } from '../../src/shared/problem.js';
+import { loadYaml } from '../../src/shared/yaml-file.js';
 import { MINIMAL_CONFIG } from '../helpers/config-text.js';
 
 function config(extra: string): GateConfig {

@@ -2,6 +2,7 @@
 // or hangs, ready again when it recovers. /_gate/healthz only says the process is alive.
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
 import { useGate } from '../helpers/gate.js';
@@ -23,7 +24,11 @@ describe('readiness', () => {
 
   it('is ready with a reachable store and a configured channel', async () => {
     const res = await request(env.gate.url).get('/_gate/readyz').expect(200);
-    expect(res.body).toEqual({ status: 'ready', checks: { config: 'ok', store: 'ok', channels: 'ok' }, channels: { console: 'up' } });
+    expect(res.body).toEqual({
+      status: 'ready',
+      checks: { config: 'ok', store: 'ok', channels: 'ok' },
+      channels: { console: 'up' },
+    });
   });
 
   it('is not ready while the store fails, and says why; healthz stays 200', async () => {

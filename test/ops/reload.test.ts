@@ -2,8 +2,10 @@
 // serving the old rules, says why (file:line:col in the log, 0 in the reload gauge), and a
 // fixed edit or SIGHUP brings the new rules in.
 import { writeFileSync } from 'node:fs';
+
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { DEFAULT_POLICY } from '../helpers/gate.js';
 import type { ServeProcess, ServeWorkspace } from '../helpers/serve-process.js';
 import { serveWorkspace, startServe } from '../helpers/serve-process.js';
@@ -56,7 +58,10 @@ describe('hot reload', () => {
   it('reloads on SIGHUP', async () => {
     const from = gate.output().length;
     gate.child.kill('SIGHUP');
-    const line = await gate.waitFor(/"trigger":"sighup"[^\n]*configuration reloaded|configuration reloaded[^\n]*"trigger":"sighup"/, from);
+    const line = await gate.waitFor(
+      /"trigger":"sighup"[^\n]*configuration reloaded|configuration reloaded[^\n]*"trigger":"sighup"/,
+      from,
+    );
     expect(line[0]).toContain('sighup');
   });
 });

@@ -4,8 +4,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
+
 import type { ServeProcess } from '../helpers/serve-process.js';
 import { serveWorkspace, startServe } from '../helpers/serve-process.js';
 

@@ -2,9 +2,11 @@
 // never finish must not stop the gate from answering others; server.headers_timeout closes
 // them, and server.max_connections caps how many can be open at all.
 import net from 'node:net';
+
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestGate } from '../helpers/gate.js';
+
 import type { TestGate } from '../helpers/gate.js';
+import { startTestGate } from '../helpers/gate.js';
 import { rawGet } from '../helpers/raw-http.js';
 import { startUpstream } from '../helpers/upstream.js';
 
@@ -21,17 +23,23 @@ async function slowClients(url: string, count: number): Promise<SlowClients> {
   const { hostname, port } = new URL(url);
   let closed = 0;
   let timedOut = 0;
-  const sockets = await Promise.all(Array.from({ length: count }, () => new Promise<net.Socket>((resolve) => {
-    const socket = net.connect(Number(port), hostname, () => {
-      socket.write(`GET / HTTP/1.1\r\nHost: ${hostname}\r\nX-Slow: `);
-      resolve(socket);
-    });
-    socket.on('data', (d: Buffer) => {
-      if (d.toString('latin1').startsWith('HTTP/1.1 408')) timedOut++;
-    });
-    socket.on('error', () => undefined);
-    socket.on('close', () => closed++);
-  })));
+  const sockets = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Socket>((resolve) => {
+          const socket = net.connect(Number(port), hostname, () => {
+            socket.write(`GET / HTTP/1.1\r\nHost: ${hostname}\r\nX-Slow: `);
+            resolve(socket);
+          });
+          socket.on('data', (d: Buffer) => {
+            if (d.toString('latin1').startsWith('HTTP/1.1 408')) timedOut++;
+          });
+          socket.on('error', () => undefined);
+          socket.on('close', () => closed++);
+        }),
+    ),
+  );
   const drip = setInterval(() => {
     for (const s of sockets) if (s.writable) s.write('a');
   }, 200);
@@ -63,8 +71,14 @@ afterEach(async () => {
 
 async function gateWith(server: string): Promise<TestGate> {
   const upstream = await startUpstream();
-  const gate = await startTestGate({ upstream: upstream.url, server: `listen: "127.0.0.1:0"\ninsecure_http: true\n${server}` });
-  cleanup.push(() => upstream.close(), () => gate.close());
+  const gate = await startTestGate({
+    upstream: upstream.url,
+    server: `listen: "127.0.0.1:0"\ninsecure_http: true\n${server}`,
+  });
+  cleanup.push(
+    () => upstream.close(),
+    () => gate.close(),
+  );
   return gate;
 }
 

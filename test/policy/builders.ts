@@ -1,8 +1,8 @@
 // Builders for policy tests: rules as written, compiled the way the loader compiles them.
-import type { Problem } from '../../src/shared/problem.js';
-import { compilePolicy } from '../../src/policy/compile-policy.js';
 import type { CompileContext, RuleSource } from '../../src/policy/compile-policy.js';
+import { compilePolicy } from '../../src/policy/compile-policy.js';
 import type { CompiledPolicy, RawRule, RequestFacts } from '../../src/policy/types.js';
+import type { Problem } from '../../src/shared/problem.js';
 
 export const HOUR = 3_600_000;
 export const CTX: CompileContext = { defaultLifetimeMs: 12 * HOUR, channels: ['console', 'sms'] };

@@ -1,5 +1,6 @@
 // Behaviour of policy compilation: names, defaults, and every problem reported at its rule.
 import { describe, expect, it } from 'vitest';
+
 import { compilePolicy } from '../../src/policy/compile-policy.js';
 import { decide } from '../../src/policy/decide.js';
 import { bypass, challenge, CTX, deny, facts, HOUR, policy, problems, sources } from './builders.js';
@@ -13,12 +14,17 @@ function warningsOf(...args: Parameters<typeof problems>) {
 
 describe('compilePolicy', () => {
   it('a valid policy compiles with no problems', () => {
-    expect(problems([bypass({ paths: ['/health'] }), challenge({ groups: ['admins'], session_lifetime: '1h' })])).toEqual([]);
+    expect(
+      problems([bypass({ paths: ['/health'] }), challenge({ groups: ['admins'], session_lifetime: '1h' })]),
+    ).toEqual([]);
   });
 
   it('rules keep their evaluation index and origin', () => {
     const compiled = policy([bypass({ name: 'a' }), deny({ name: 'b' })]);
-    expect(compiled.rules.map((r) => [r.index, r.name, r.origin.line])).toEqual([[0, 'a', 2], [1, 'b', 5]]);
+    expect(compiled.rules.map((r) => [r.index, r.name, r.origin.line])).toEqual([
+      [0, 'a', 2],
+      [1, 'b', 5],
+    ]);
   });
 
   it('an unnamed rule is named after its file and its position in that file', () => {
@@ -55,7 +61,10 @@ describe('compilePolicy', () => {
   });
 
   it('max_session_age and trusted_device are read as durations; absent, neither applies', () => {
-    const [strict, plain] = policy([challenge({ paths: ['/admin/**'], max_session_age: '10m', trusted_device: '30d' }), challenge()]).rules;
+    const [strict, plain] = policy([
+      challenge({ paths: ['/admin/**'], max_session_age: '10m', trusted_device: '30d' }),
+      challenge(),
+    ]).rules;
     expect([strict!.maxSessionAge, strict!.trustedDevice]).toEqual([10 * 60_000, 30 * 24 * HOUR]);
     expect([plain!.maxSessionAge, plain!.trustedDevice]).toEqual([undefined, undefined]);
   });
@@ -69,7 +78,11 @@ describe('compilePolicy', () => {
   it('a problem names the rule, the option and the rule origin', () => {
     expect(problems([bypass({ paths: ['/a'] }), bypass({ networks: ['10.0.0.0/8', 'bogus'] })])).toEqual([
       {
-        file: 'policies/test.yaml', line: 5, col: 5, path: 'rules[1].networks[1]', severity: 'error',
+        file: 'policies/test.yaml',
+        line: 5,
+        col: 5,
+        path: 'rules[1].networks[1]',
+        severity: 'error',
         message: '"bogus" is not an IP address or CIDR range',
       },
     ]);
@@ -79,19 +92,69 @@ describe('compilePolicy', () => {
     ['a bad CIDR', bypass({ networks: ['10.0.0.0/40'] }), 'rules[0].networks[0]', 'prefix'],
     ['a bad host glob', bypass({ hosts: ['wiki-*.example.com'] }), 'rules[0].hosts[0]', 'whole labels'],
     ['a bad path glob', bypass({ paths: ['/x['] }), 'rules[0].paths[0]', 'not a valid glob'],
-    ['a path glob not starting with "/"', bypass({ paths: ['admin/**'] }), 'rules[0].paths[0]', 'does not start with "/"'],
+    [
+      'a path glob not starting with "/"',
+      bypass({ paths: ['admin/**'] }),
+      'rules[0].paths[0]',
+      'does not start with "/"',
+    ],
     ['an unknown method', bypass({ methods: ['GET', 'FETCH'] }), 'rules[0].methods[1]', 'unknown HTTP method "FETCH"'],
     ['a bad duration', challenge({ session_lifetime: '90' }), 'rules[0].session_lifetime', 'not a duration'],
     ['a zero duration', challenge({ session_lifetime: '0s' }), 'rules[0].session_lifetime', 'longer than zero'],
-    ['an unconfigured channel', challenge({ channels: ['console', 'pigeon'] }), 'rules[0].channels[1]', 'channel "pigeon" is not configured (configured: console, sms)'],
-    ['users on a bypass rule', bypass({ users: ['alice'] }), 'rules[0].users', 'users/groups apply only to challenge rules'],
-    ['groups on a deny rule', deny({ groups: ['admins'] }), 'rules[0].groups', 'users/groups apply only to challenge rules'],
-    ['channels on a bypass rule', bypass({ channels: ['console'] }), 'rules[0].channels', 'channels applies only to challenge rules'],
-    ['session_lifetime on a deny rule', deny({ session_lifetime: '1h' }), 'rules[0].session_lifetime', 'applies only to challenge rules'],
-    ['factors on a bypass rule', bypass({ factors: ['otp'] }), 'rules[0].factors', 'factors applies only to challenge rules'],
-    ['max_session_age on a deny rule', deny({ max_session_age: '10m' }), 'rules[0].max_session_age', 'applies only to challenge rules'],
-    ['trusted_device on a bypass rule', bypass({ trusted_device: '30d' }), 'rules[0].trusted_device', 'applies only to challenge rules'],
-    ['a password without a one-time code', challenge({ factors: ['password'] }), 'rules[0].factors', 'must include "otp"'],
+    [
+      'an unconfigured channel',
+      challenge({ channels: ['console', 'pigeon'] }),
+      'rules[0].channels[1]',
+      'channel "pigeon" is not configured (configured: console, sms)',
+    ],
+    [
+      'users on a bypass rule',
+      bypass({ users: ['alice'] }),
+      'rules[0].users',
+      'users/groups apply only to challenge rules',
+    ],
+    [
+      'groups on a deny rule',
+      deny({ groups: ['admins'] }),
+      'rules[0].groups',
+      'users/groups apply only to challenge rules',
+    ],
+    [
+      'channels on a bypass rule',
+      bypass({ channels: ['console'] }),
+      'rules[0].channels',
+      'channels applies only to challenge rules',
+    ],
+    [
+      'session_lifetime on a deny rule',
+      deny({ session_lifetime: '1h' }),
+      'rules[0].session_lifetime',
+      'applies only to challenge rules',
+    ],
+    [
+      'factors on a bypass rule',
+      bypass({ factors: ['otp'] }),
+      'rules[0].factors',
+      'factors applies only to challenge rules',
+    ],
+    [
+      'max_session_age on a deny rule',
+      deny({ max_session_age: '10m' }),
+      'rules[0].max_session_age',
+      'applies only to challenge rules',
+    ],
+    [
+      'trusted_device on a bypass rule',
+      bypass({ trusted_device: '30d' }),
+      'rules[0].trusted_device',
+      'applies only to challenge rules',
+    ],
+    [
+      'a password without a one-time code',
+      challenge({ factors: ['password'] }),
+      'rules[0].factors',
+      'must include "otp"',
+    ],
     ['a bad max_session_age', challenge({ max_session_age: 'soon' }), 'rules[0].max_session_age', 'not a duration'],
     ['a zero trusted_device', challenge({ trusted_device: '0d' }), 'rules[0].trusted_device', 'longer than zero'],
     ['an empty hosts list', bypass({ hosts: [] }), 'rules[0].hosts', 'matches nothing'],
@@ -109,11 +172,19 @@ describe('compilePolicy', () => {
 
   it('every problem is reported, not just the first', () => {
     const errors = errorsOf([bypass({ hosts: ['a_b'], paths: ['x'], methods: ['NOPE'] }), deny({ users: ['bob'] })]);
-    expect(errors.map((p) => p.path)).toEqual(['rules[0].hosts[0]', 'rules[0].methods[0]', 'rules[0].paths[0]', 'rules[1].users']);
+    expect(errors.map((p) => p.path)).toEqual([
+      'rules[0].hosts[0]',
+      'rules[0].methods[0]',
+      'rules[0].paths[0]',
+      'rules[1].users',
+    ]);
   });
 
   it('a policy with any error compiles to no rules, which denies everything', () => {
-    const { policy: compiled } = compilePolicy(sources([bypass({ paths: ['/public/**'] }), deny({ paths: ['x'] })]), CTX);
+    const { policy: compiled } = compilePolicy(
+      sources([bypass({ paths: ['/public/**'] }), deny({ paths: ['x'] })]),
+      CTX,
+    );
     expect(compiled.rules).toEqual([]);
     expect(decide(compiled, facts({ path: '/public/x' })).action).toBe('deny');
   });
@@ -145,7 +216,10 @@ describe('compilePolicy', () => {
   });
 
   it('a channel listed twice is reported and used once', () => {
-    const { policy: compiled, problems: found } = compilePolicy(sources([challenge({ channels: ['sms', 'sms'] })]), CTX);
+    const { policy: compiled, problems: found } = compilePolicy(
+      sources([challenge({ channels: ['sms', 'sms'] })]),
+      CTX,
+    );
     expect(found.map((p) => p.severity)).toEqual(['warning']);
     expect(compiled.rules[0]!.channels).toEqual(['sms']);
   });

@@ -1,5 +1,6 @@
 // Behaviour of decisions: first match wins, no match denies, explain walks the same way.
 import { describe, expect, it } from 'vitest';
+
 import { admits, decide, explain } from '../../src/policy/decide.js';
 import { normalisePath } from '../../src/policy/normalise-path.js';
 import type { RawRule, RequestFacts } from '../../src/policy/types.js';
@@ -9,7 +10,13 @@ const BASE: RawRule[] = [
   bypass({ name: 'health', paths: ['/health', '/ready'], methods: ['GET', 'HEAD'] }),
   deny({ name: 'blocked', paths: ['/blocked/**'] }),
   bypass({ name: 'office', hosts: ['intranet.example.com'], networks: ['10.0.0.0/8'] }),
-  challenge({ name: 'admin', hosts: ['*.example.com'], paths: ['/admin/**'], groups: ['admins'], session_lifetime: '1h' }),
+  challenge({
+    name: 'admin',
+    hosts: ['*.example.com'],
+    paths: ['/admin/**'],
+    groups: ['admins'],
+    session_lifetime: '1h',
+  }),
   challenge({ name: 'everyone' }),
 ];
 
@@ -77,7 +84,12 @@ describe('explain', () => {
   const compiled = policy(BASE);
 
   it('explain decides exactly as decide does', () => {
-    for (const f of [{ path: '/health' }, { path: '/admin/x' }, { path: '/blocked/' }, { host: 'intranet.example.com', ip: '10.0.0.1' }]) {
+    for (const f of [
+      { path: '/health' },
+      { path: '/admin/x' },
+      { path: '/blocked/' },
+      { host: 'intranet.example.com', ip: '10.0.0.1' },
+    ]) {
       expect(explain(compiled, facts(f)).decision).toEqual(decide(compiled, facts(f)));
     }
   });
@@ -106,7 +118,11 @@ describe('explain', () => {
   });
 
   it.each([
-    [bypass({ hosts: ['*.example.com'] }), { host: 'example.com' }, 'host "example.com" matches none of ["*.example.com"]'],
+    [
+      bypass({ hosts: ['*.example.com'] }),
+      { host: 'example.com' },
+      'host "example.com" matches none of ["*.example.com"]',
+    ],
     [bypass({ methods: ['GET', 'HEAD'] }), { method: 'DELETE' }, 'method "DELETE" is none of ["GET", "HEAD"]'],
     [bypass({ networks: ['10.0.0.0/8'] }), { ip: '192.0.2.1' }, 'address "192.0.2.1" is in none of ["10.0.0.0/8"]'],
     [bypass({ paths: ['/health'] }), { path: '/x' }, 'path "/x" matches none of ["/health"]'],

@@ -1,5 +1,6 @@
 // compareDecisions: whether a policy change opens a request, closes it, or changes only details.
 import { describe, expect, it } from 'vitest';
+
 import { compareDecisions, evaluate } from '../../src/policy/decision-diff.js';
 import type { Visitor } from '../../src/policy/outcome.js';
 import type { RawRule } from '../../src/policy/types.js';
@@ -12,7 +13,8 @@ function change(before: RawRule[], after: RawRule[], visitor?: Visitor) {
   return compareDecisions(evaluate(policy(before), request, visitor), evaluate(policy(after), request, visitor));
 }
 
-const admin = (fields: Partial<RawRule> = {}) => challenge({ name: 'admin', paths: ['/admin/**'], groups: ['admins'], session_lifetime: '1h', ...fields });
+const admin = (fields: Partial<RawRule> = {}) =>
+  challenge({ name: 'admin', paths: ['/admin/**'], groups: ['admins'], session_lifetime: '1h', ...fields });
 
 describe('compareDecisions', () => {
   it('the same rule deciding the same way is no change', () => {
@@ -21,7 +23,10 @@ describe('compareDecisions', () => {
 
   it('opening /admin/** to a new group opens', () => {
     expect(change([admin()], [admin({ groups: ['admins', 'contractors'] })])).toEqual({
-      direction: 'opens', opens: ['now admits groups [contractors]'], closes: [], other: [],
+      direction: 'opens',
+      opens: ['now admits groups [contractors]'],
+      closes: [],
+      other: [],
     });
   });
 
@@ -33,22 +38,30 @@ describe('compareDecisions', () => {
   });
 
   it('removing a group closes', () => {
-    expect(change([admin({ groups: ['admins', 'ops'] })], [admin()])).toMatchObject({ direction: 'closes', closes: ['no longer admits groups [ops]'] });
+    expect(change([admin({ groups: ['admins', 'ops'] })], [admin()])).toMatchObject({
+      direction: 'closes',
+      closes: ['no longer admits groups [ops]'],
+    });
   });
 
   it('dropping users and groups so any known user passes opens', () => {
-    expect(change([admin()], [admin({ groups: undefined })])?.opens).toEqual(['now admits any known user (was groups [admins])']);
+    expect(change([admin()], [admin({ groups: undefined })])?.opens).toEqual([
+      'now admits any known user (was groups [admins])',
+    ]);
   });
 
   it('deny → challenge opens and bypass → deny closes', () => {
     expect(change([deny({ name: 'admin' })], [admin()])?.direction).toBe('opens');
     expect(change([bypass({ name: 'admin' })], [deny({ name: 'admin' })])).toMatchObject({
-      direction: 'closes', closes: ['bypass → deny: refused'],
+      direction: 'closes',
+      closes: ['bypass → deny: refused'],
     });
   });
 
   it('a challenge that becomes a bypass opens', () => {
-    expect(change([admin()], [bypass({ name: 'admin' })])?.opens).toEqual(['challenge → bypass: forwarded without signing in']);
+    expect(change([admin()], [bypass({ name: 'admin' })])?.opens).toEqual([
+      'challenge → bypass: forwarded without signing in',
+    ]);
   });
 
   it('a longer session lifetime opens, a shorter one closes', () => {
@@ -62,7 +75,10 @@ describe('compareDecisions', () => {
 
   it('other channels are a change that neither opens nor closes', () => {
     expect(change([admin({ channels: ['console'] })], [admin({ channels: ['sms', 'console'] })])).toEqual({
-      direction: 'changes', opens: [], closes: [], other: ['channels sms, console (was console)'],
+      direction: 'changes',
+      opens: [],
+      closes: [],
+      other: ['channels sms, console (was console)'],
     });
   });
 

@@ -1,5 +1,6 @@
 // Behaviour of duration parsing shared by config and policies ("30s", "1h30m").
 import { describe, expect, it } from 'vitest';
+
 import { formatDuration, parseDuration } from '../../src/shared/duration.js';
 
 describe('parseDuration', () => {
@@ -19,12 +20,25 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['', '30', '1.5h', '30m1h', '1h1h', '5 m', '5M', 'h', '-5m', '1w', '30ms5s', '5mss', 'ms', ' 5m', `${'9'.repeat(20)}d`])(
-    '%j is not a duration',
-    (text) => {
-      expect(parseDuration(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    '',
+    '30',
+    '1.5h',
+    '30m1h',
+    '1h1h',
+    '5 m',
+    '5M',
+    'h',
+    '-5m',
+    '1w',
+    '30ms5s',
+    '5mss',
+    'ms',
+    ' 5m',
+    `${'9'.repeat(20)}d`,
+  ])('%j is not a duration', (text) => {
+    expect(parseDuration(text)).toBeUndefined();
+  });
 });
 
 describe('formatDuration', () => {

@@ -1,7 +1,9 @@
 // The example policies in policies/ load cleanly through the real loader and do what their
 // comments say, so a security team starting from them starts from something true.
 import { fileURLToPath } from 'node:url';
+
 import { describe, expect, it } from 'vitest';
+
 import { loadPolicyFiles } from '../../src/config/policy-files.js';
 import { decide } from '../../src/policy/decide.js';
 import { normalisePath } from '../../src/policy/normalise-path.js';
@@ -27,7 +29,13 @@ describe('example policies', () => {
   it('load with no problems', async () => {
     const loaded = await load();
     expect(loaded.problems).toEqual([]);
-    expect(loaded.policy?.rules.map((r) => r.name)).toEqual(['never-served', 'health-checks', 'static-assets', 'admin', 'everyone']);
+    expect(loaded.policy?.rules.map((r) => r.name)).toEqual([
+      'never-served',
+      'health-checks',
+      'static-assets',
+      'admin',
+      'everyone',
+    ]);
   });
 
   it.each([

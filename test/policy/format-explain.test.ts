@@ -1,5 +1,6 @@
 // Behaviour of the explain text: facts, HIT/MISS per rule, the decision, and the given user.
 import { describe, expect, it } from 'vitest';
+
 import { explain } from '../../src/policy/decide.js';
 import { formatExplain } from '../../src/policy/format-explain.js';
 import type { RequestFacts } from '../../src/policy/types.js';
@@ -9,7 +10,13 @@ const compiled = policy([
   bypass({ name: 'health', paths: ['/health'] }),
   deny({ name: 'blocked', paths: ['/blocked/**'] }),
   challenge({ name: 'admin', paths: ['/admin/**'], groups: ['admins'], channels: ['console'], session_lifetime: '1h' }),
-  challenge({ name: 'vault', paths: ['/vault/**'], factors: ['password', 'otp'], max_session_age: '10m', trusted_device: '7d' }),
+  challenge({
+    name: 'vault',
+    paths: ['/vault/**'],
+    factors: ['password', 'otp'],
+    max_session_age: '10m',
+    trusted_device: '7d',
+  }),
   challenge({ name: 'everyone', paths: ['/app/**'] }),
 ]);
 
@@ -30,8 +37,12 @@ describe('formatExplain', () => {
 
   it('prints one MISS line per rule that missed, with why, and a HIT line for the deciding rule', () => {
     const lines = text({ path: '/admin/x' }).split('\n');
-    expect(lines).toContain('MISS  rules[0] "health" (policies/test.yaml:2:5): path "/admin/x" matches none of ["/health"]');
-    expect(lines).toContain('MISS  rules[1] "blocked" (policies/test.yaml:5:5): path "/admin/x" matches none of ["/blocked/**"] (in any case)');
+    expect(lines).toContain(
+      'MISS  rules[0] "health" (policies/test.yaml:2:5): path "/admin/x" matches none of ["/health"]',
+    );
+    expect(lines).toContain(
+      'MISS  rules[1] "blocked" (policies/test.yaml:5:5): path "/admin/x" matches none of ["/blocked/**"] (in any case)',
+    );
     expect(lines).toContain('HIT   rules[2] "admin" (policies/test.yaml:8:5)');
     expect(lines.some((l) => l.includes('"everyone"'))).toBe(false);
   });
@@ -43,13 +54,21 @@ describe('formatExplain', () => {
   });
 
   it('says that a code-only session falls short of a rule that needs a password', () => {
-    expect(text({ path: '/vault/x' }, { user: 'alice', groups: [], sessionAgeMs: 60_000 })).toContain('a session 1m old: the session lacks a factor the rule requires');
-    expect(text({ path: '/vault/x' }, { user: 'alice', groups: [], sessionAgeMs: 60_000, factors: ['password', 'otp'] })).toContain('is enough for this rule');
+    expect(text({ path: '/vault/x' }, { user: 'alice', groups: [], sessionAgeMs: 60_000 })).toContain(
+      'a session 1m old: the session lacks a factor the rule requires',
+    );
+    expect(
+      text({ path: '/vault/x' }, { user: 'alice', groups: [], sessionAgeMs: 60_000, factors: ['password', 'otp'] }),
+    ).toContain('is enough for this rule');
   });
 
   it('a challenge names its channels, lifetime and who it admits', () => {
-    expect(text({ path: '/admin/x' })).toContain('=> challenge by "admin": factors otp; channels console; session lifetime 1h; admits groups [admins]');
-    expect(text({ path: '/app/x' })).toContain('=> challenge by "everyone": factors otp; channels console, sms; session lifetime 12h; admits any known user');
+    expect(text({ path: '/admin/x' })).toContain(
+      '=> challenge by "admin": factors otp; channels console; session lifetime 1h; admits groups [admins]',
+    );
+    expect(text({ path: '/app/x' })).toContain(
+      '=> challenge by "everyone": factors otp; channels console, sms; session lifetime 12h; admits any known user',
+    );
   });
 
   it('no matching rule says default deny', () => {
@@ -62,17 +81,27 @@ describe('formatExplain', () => {
   });
 
   it('says whether a given user is admitted', () => {
-    expect(text({ path: '/admin/x' }, { user: 'alice', groups: ['admins'] })).toContain('user "alice" (groups [admins]): admitted');
-    expect(text({ path: '/admin/x' }, { user: 'bob', groups: ['staff'] })).toMatch(/user "bob" \(groups \[staff\]\): not admitted/);
+    expect(text({ path: '/admin/x' }, { user: 'alice', groups: ['admins'] })).toContain(
+      'user "alice" (groups [admins]): admitted',
+    );
+    expect(text({ path: '/admin/x' }, { user: 'bob', groups: ['staff'] })).toMatch(
+      /user "bob" \(groups \[staff\]\): not admitted/,
+    );
   });
 
   it('says whether a session of the given age is still within the rule lifetime', () => {
-    expect(text({ path: '/admin/x' }, { user: 'alice', groups: ['admins'], sessionAgeMs: 2 * 3_600_000 })).toContain("a session 2h old: session older than the rule's session lifetime");
-    expect(text({ path: '/admin/x' }, { user: 'alice', groups: ['admins'], sessionAgeMs: 60_000 })).toContain('a session 1m old (factors otp) is enough for this rule');
+    expect(text({ path: '/admin/x' }, { user: 'alice', groups: ['admins'], sessionAgeMs: 2 * 3_600_000 })).toContain(
+      "a session 2h old: session older than the rule's session lifetime",
+    );
+    expect(text({ path: '/admin/x' }, { user: 'alice', groups: ['admins'], sessionAgeMs: 60_000 })).toContain(
+      'a session 1m old (factors otp) is enough for this rule',
+    );
   });
 
   it('an empty policy says so and denies', () => {
     const all = facts();
-    expect(formatExplain(explain({ rules: [] }, all), all)).toContain('(the policy has no rules)\n=> deny: no rule matched (default deny)');
+    expect(formatExplain(explain({ rules: [] }, all), all)).toContain(
+      '(the policy has no rules)\n=> deny: no rule matched (default deny)',
+    );
   });
 });

@@ -1,5 +1,6 @@
 // Behaviour of host globs: label-wise, case-insensitive, compiled once.
 import { describe, expect, it } from 'vitest';
+
 import { compileHostGlob } from '../../src/policy/host-glob.js';
 
 function matches(glob: string, host: string): boolean {

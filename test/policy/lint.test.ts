@@ -1,16 +1,24 @@
 // The policy lint: rules an earlier rule shadows, and looser rules before stricter ones that
 // overlap, reported as warnings at the later rule and naming both.
 import { describe, expect, it } from 'vitest';
-import { bypass, challenge, deny, problems } from './builders.js';
+
 import type { RawRule } from '../../src/policy/types.js';
+import { bypass, challenge, deny, problems } from './builders.js';
 
 function warnings(rules: RawRule[]): string[] {
-  return problems(rules).filter((p) => p.severity === 'warning').map((p) => `${p.path}: ${p.message}`);
+  return problems(rules)
+    .filter((p) => p.severity === 'warning')
+    .map((p) => `${p.path}: ${p.message}`);
 }
 
 describe('lint: shadowed rules', () => {
   it('a rule under an earlier folder glob is never reached', () => {
-    expect(warnings([challenge({ name: 'admin', paths: ['/admin/**'], groups: ['admins'] }), bypass({ name: 'users', paths: ['/admin/users/**'] })])).toEqual([
+    expect(
+      warnings([
+        challenge({ name: 'admin', paths: ['/admin/**'], groups: ['admins'] }),
+        bypass({ name: 'users', paths: ['/admin/users/**'] }),
+      ]),
+    ).toEqual([
       'rules[1]: rule "users" is never reached: rule "admin" (policies/test.yaml:2:5) before it matches every request this one does',
     ]);
   });
@@ -22,7 +30,9 @@ describe('lint: shadowed rules', () => {
   });
 
   it('a literal path an earlier glob matches is shadowed', () => {
-    expect(warnings([deny({ name: 'css', paths: ['/**/*.css'] }), bypass({ name: 'site', paths: ['/site.css'] })])).toHaveLength(1);
+    expect(
+      warnings([deny({ name: 'css', paths: ['/**/*.css'] }), bypass({ name: 'site', paths: ['/site.css'] })]),
+    ).toHaveLength(1);
   });
 
   it('a later rule is shadowed only when every one of its globs is covered', () => {
@@ -30,11 +40,18 @@ describe('lint: shadowed rules', () => {
   });
 
   it('a later rule with a method the earlier one lacks is reachable', () => {
-    expect(warnings([deny({ paths: ['/a/**'], methods: ['GET'] }), deny({ paths: ['/a/b'], methods: ['GET', 'POST'] })])).toEqual([]);
+    expect(
+      warnings([deny({ paths: ['/a/**'], methods: ['GET'] }), deny({ paths: ['/a/b'], methods: ['GET', 'POST'] })]),
+    ).toEqual([]);
   });
 
   it('a later rule inside an earlier, wider network is shadowed', () => {
-    expect(warnings([deny({ networks: ['10.0.0.0/8'] }), bypass({ name: 'lab', networks: ['10.1.0.0/16'], paths: ['/lab/**'] })])).toHaveLength(1);
+    expect(
+      warnings([
+        deny({ networks: ['10.0.0.0/8'] }),
+        bypass({ name: 'lab', networks: ['10.1.0.0/16'], paths: ['/lab/**'] }),
+      ]),
+    ).toHaveLength(1);
   });
 
   it('a later rule for a wider network than the earlier one is reachable', () => {
@@ -55,14 +72,22 @@ describe('lint: shadowed rules', () => {
   });
 
   it('a deny under an earlier bypass folder is not dead (it also catches "/PUBLIC/secret") but its order matters', () => {
-    const found = warnings([bypass({ name: 'public', paths: ['/public/**'] }), deny({ name: 'secret', paths: ['/public/secret/**'] })]);
+    const found = warnings([
+      bypass({ name: 'public', paths: ['/public/**'] }),
+      deny({ name: 'secret', paths: ['/public/secret/**'] }),
+    ]);
     expect(found).toEqual([
       'rules[1]: order matters: rule "secret" (deny) and rule "public" (bypass, policies/test.yaml:2:5) both match e.g. GET /public/secret; the earlier "public" decides, so bypass wins there',
     ]);
   });
 
   it('a bypass under an earlier deny folder is never reached', () => {
-    expect(warnings([deny({ name: 'private', paths: ['/private/**'] }), bypass({ name: 'leak', paths: ['/private/ok/**'] })])).toHaveLength(1);
+    expect(
+      warnings([
+        deny({ name: 'private', paths: ['/private/**'] }),
+        bypass({ name: 'leak', paths: ['/private/ok/**'] }),
+      ]),
+    ).toHaveLength(1);
   });
 
   it('a rule with an error is left out of the lint', () => {
@@ -73,7 +98,9 @@ describe('lint: shadowed rules', () => {
 
 describe('lint: overlaps that make order matter', () => {
   it('a bypass before a stricter rule it overlaps is reported with an example request', () => {
-    expect(warnings([bypass({ name: 'scripts', paths: ['/**/*.js'] }), challenge({ name: 'admin', paths: ['/admin/**'] })])).toEqual([
+    expect(
+      warnings([bypass({ name: 'scripts', paths: ['/**/*.js'] }), challenge({ name: 'admin', paths: ['/admin/**'] })]),
+    ).toEqual([
       'rules[1]: order matters: rule "admin" (challenge) and rule "scripts" (bypass, policies/test.yaml:2:5) both match e.g. GET /admin/x.js; the earlier "scripts" decides, so bypass wins there',
     ]);
   });
@@ -97,10 +124,14 @@ describe('lint: overlaps that make order matter', () => {
 
   it('rules that cannot match one request are not reported', () => {
     expect(warnings([bypass({ paths: ['/public/**'] }), deny({ paths: ['/admin/**'] })])).toEqual([]);
-    expect(warnings([bypass({ paths: ['/**/*.js'], methods: ['GET'] }), deny({ paths: ['/admin/**'], methods: ['POST'] })])).toEqual([]);
+    expect(
+      warnings([bypass({ paths: ['/**/*.js'], methods: ['GET'] }), deny({ paths: ['/admin/**'], methods: ['POST'] })]),
+    ).toEqual([]);
   });
 
   it('rules with the same action are not reported', () => {
-    expect(warnings([challenge({ paths: ['/**/*.js'] }), challenge({ paths: ['/admin/**'], groups: ['admins'] })])).toEqual([]);
+    expect(
+      warnings([challenge({ paths: ['/**/*.js'] }), challenge({ paths: ['/admin/**'], groups: ['admins'] })]),
+    ).toEqual([]);
   });
 });

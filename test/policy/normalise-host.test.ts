@@ -1,5 +1,6 @@
 // Behaviour of Host header normalisation: the one form host rules match on.
 import { describe, expect, it } from 'vitest';
+
 import { normaliseHost } from '../../src/policy/normalise-path.js';
 
 describe('normaliseHost', () => {

@@ -1,8 +1,9 @@
 // What a decision means for one person, asked in the gate's order: expiry before admission.
 import { describe, expect, it } from 'vitest';
+
 import { decide } from '../../src/policy/decide.js';
-import { outcomeOf } from '../../src/policy/outcome.js';
 import type { Visitor } from '../../src/policy/outcome.js';
+import { outcomeOf } from '../../src/policy/outcome.js';
 import { bypass, challenge, deny, facts, HOUR, policy } from './builders.js';
 
 const ADMIN = policy([challenge({ name: 'admin', groups: ['admins'], session_lifetime: '1h' })]);
@@ -19,7 +20,10 @@ describe('outcomeOf', () => {
   });
 
   it('no matching rule denies', () => {
-    expect(outcomeOf(decide(policy([deny({ paths: ['/x'] })]), facts()), undefined)).toEqual({ outcome: 'deny', reason: 'no rule matched (default deny)' });
+    expect(outcomeOf(decide(policy([deny({ paths: ['/x'] })]), facts()), undefined)).toEqual({
+      outcome: 'deny',
+      reason: 'no rule matched (default deny)',
+    });
   });
 
   it('someone without a session is challenged', () => {

@@ -1,6 +1,7 @@
 // Behaviour of the policy file schema: shape only, strict, with readable paths for errors.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+
 import { policyFileSchema } from '../../src/policy/policy-schema.js';
 
 function issues(data: unknown): string[] {
@@ -11,8 +12,16 @@ function issues(data: unknown): string[] {
 describe('policyFileSchema', () => {
   it('a complete rule is accepted', () => {
     const rule = {
-      name: 'admin', hosts: ['*.example.com'], paths: ['/admin/**'], methods: ['GET'], networks: ['10.0.0.0/8'],
-      action: 'challenge', users: ['alice'], groups: ['admins'], channels: ['console'], session_lifetime: '1h30m',
+      name: 'admin',
+      hosts: ['*.example.com'],
+      paths: ['/admin/**'],
+      methods: ['GET'],
+      networks: ['10.0.0.0/8'],
+      action: 'challenge',
+      users: ['alice'],
+      groups: ['admins'],
+      channels: ['console'],
+      session_lifetime: '1h30m',
     };
     expect(policyFileSchema.parse({ rules: [rule] })).toEqual({ rules: [rule] });
   });
@@ -22,7 +31,9 @@ describe('policyFileSchema', () => {
   });
 
   it('methods are upper-cased', () => {
-    expect(policyFileSchema.parse({ rules: [{ action: 'bypass', methods: ['get', 'Post'] }] }).rules[0]!.methods).toEqual(['GET', 'POST']);
+    expect(
+      policyFileSchema.parse({ rules: [{ action: 'bypass', methods: ['get', 'Post'] }] }).rules[0]!.methods,
+    ).toEqual(['GET', 'POST']);
   });
 
   it.each([

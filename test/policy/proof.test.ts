@@ -1,5 +1,6 @@
 // Whether a session's proof is enough for a rule: lifetime, step-up, factors, trusted browsers.
 import { describe, expect, it } from 'vitest';
+
 import type { ProofFacts } from '../../src/policy/proof.js';
 import { shortfall } from '../../src/policy/proof.js';
 import { challenge, policy } from './builders.js';
@@ -7,7 +8,12 @@ import { challenge, policy } from './builders.js';
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
 const rule = (fields: Parameters<typeof challenge>[0] = {}) => policy([challenge(fields)]).rules[0]!;
-const proof = (fields: Partial<ProofFacts> = {}): ProofFacts => ({ sessionAgeMs: MIN, provenAgeMs: MIN, factors: ['otp'], ...fields });
+const proof = (fields: Partial<ProofFacts> = {}): ProofFacts => ({
+  sessionAgeMs: MIN,
+  provenAgeMs: MIN,
+  factors: ['otp'],
+  ...fields,
+});
 
 describe('shortfall', () => {
   it('a fresh one-time-code session is enough for a plain rule', () => {

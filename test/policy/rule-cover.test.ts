@@ -1,9 +1,10 @@
 // Rule coverage is sound: whenever it says an earlier glob covers a later one, every path the
 // later one matches, the earlier one matches too (checked with the engine's own matchers).
 import { describe, expect, it } from 'vitest';
-import { coversHost, coversNetwork, coversPath, coversRule } from '../../src/policy/rule-cover.js';
+
 import { compileHostGlob } from '../../src/policy/host-glob.js';
 import { compilePathGlob } from '../../src/policy/path-glob.js';
+import { coversHost, coversNetwork, coversPath, coversRule } from '../../src/policy/rule-cover.js';
 import type { RawRule } from '../../src/policy/types.js';
 import { facts, policy, prng } from './builders.js';
 
@@ -58,7 +59,21 @@ describe('coversNetwork', () => {
 });
 
 describe('soundness against the engine', () => {
-  const PATH_GLOBS = ['/**', '/a/**', '/a/b/**', '/a/*', '/a/*.js', '/**/*.js', '/a/b', '/a', '/ab/**', '/a/{b,c}/**', '/*/b', '/a/b.js', '/[ab]/**'];
+  const PATH_GLOBS = [
+    '/**',
+    '/a/**',
+    '/a/b/**',
+    '/a/*',
+    '/a/*.js',
+    '/**/*.js',
+    '/a/b',
+    '/a',
+    '/ab/**',
+    '/a/{b,c}/**',
+    '/*/b',
+    '/a/b.js',
+    '/[ab]/**',
+  ];
   const SEGMENTS = ['a', 'b', 'c', 'ab', 'b.js', 'x.js', '.git', ''];
 
   it('no random path defeats a coverage claim between path globs', () => {
@@ -73,21 +88,39 @@ describe('soundness against the engine', () => {
         const e = compilePathGlob(earlier);
         const l = compilePathGlob(later);
         if (!e.ok || !l.ok) throw new Error('test globs must compile');
-        for (const path of paths) if (l.test(path)) expect([earlier, later, path, e.test(path)]).toEqual([earlier, later, path, true]);
+        for (const path of paths)
+          if (l.test(path)) expect([earlier, later, path, e.test(path)]).toEqual([earlier, later, path, true]);
       }
     }
   });
 
   it('no host defeats a coverage claim between host globs', () => {
-    const GLOBS = ['*', '*.example.com', '**.example.com', 'wiki.example.com', '*.*.example.com', '**.eu.example.com', 'wiki.*.example.com'];
-    const HOSTS = ['example.com', 'wiki.example.com', 'a.b.example.com', 'wiki.eu.example.com', 'eu.example.com', 'x.wiki.example.com', 'other.org'];
+    const GLOBS = [
+      '*',
+      '*.example.com',
+      '**.example.com',
+      'wiki.example.com',
+      '*.*.example.com',
+      '**.eu.example.com',
+      'wiki.*.example.com',
+    ];
+    const HOSTS = [
+      'example.com',
+      'wiki.example.com',
+      'a.b.example.com',
+      'wiki.eu.example.com',
+      'eu.example.com',
+      'x.wiki.example.com',
+      'other.org',
+    ];
     for (const earlier of GLOBS) {
       for (const later of GLOBS) {
         if (!coversHost(earlier, later)) continue;
         const e = compileHostGlob(earlier);
         const l = compileHostGlob(later);
         if (!e.ok || !l.ok) throw new Error('test globs must compile');
-        for (const host of HOSTS) if (l.test(host)) expect([earlier, later, host, e.test(host)]).toEqual([earlier, later, host, true]);
+        for (const host of HOSTS)
+          if (l.test(host)) expect([earlier, later, host, e.test(host)]).toEqual([earlier, later, host, true]);
       }
     }
   });
@@ -107,20 +140,25 @@ describe('soundness of whole-rule coverage against compiled rules', () => {
       hosts: maybe(['*.example.com', '**.example.com', 'wiki.example.com']),
     }));
     const compiled = policy(rules).rules;
-    const requests = Array.from({ length: 400 }, () => facts({
-      path: pick(['/', '/a', '/A', '/a/b', '/A/B', '/a/b/c', '/a/x.js', '/x.js', '/a/b/X.JS']),
-      method: pick(['GET', 'POST']),
-      ip: pick(['10.1.2.3', '10.2.0.1', '192.0.2.9', '203.0.113.7']),
-      host: pick(['wiki.example.com', 'a.b.example.com', 'example.com', 'other.org']),
-    }));
+    const requests = Array.from({ length: 400 }, () =>
+      facts({
+        path: pick(['/', '/a', '/A', '/a/b', '/A/B', '/a/b/c', '/a/x.js', '/x.js', '/a/b/X.JS']),
+        method: pick(['GET', 'POST']),
+        ip: pick(['10.1.2.3', '10.2.0.1', '192.0.2.9', '203.0.113.7']),
+        host: pick(['wiki.example.com', 'a.b.example.com', 'example.com', 'other.org']),
+      }),
+    );
     let claims = 0;
-    rules.forEach((earlier, i) => rules.forEach((later, j) => {
-      if (i === j || !coversRule(earlier, later)) return;
-      claims++;
-      for (const request of requests) {
-        if (compiled[j]!.matches(request)) expect([i, j, request, compiled[i]!.matches(request)]).toEqual([i, j, request, true]);
-      }
-    }));
+    rules.forEach((earlier, i) =>
+      rules.forEach((later, j) => {
+        if (i === j || !coversRule(earlier, later)) return;
+        claims++;
+        for (const request of requests) {
+          if (compiled[j]!.matches(request))
+            expect([i, j, request, compiled[i]!.matches(request)]).toEqual([i, j, request, true]);
+        }
+      }),
+    );
     expect(claims).toBeGreaterThan(20);
   });
 });

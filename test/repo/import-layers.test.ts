@@ -1,8 +1,9 @@
 // The folders of src/ are layers: a file may import from its own folder and from lower layers,
 // never from a higher one or a sibling on the same layer. This keeps the pure policy engine free
 // of I/O, the domain free of HTTP, and composition in one place, as the tree says it is.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 const SRC = join(import.meta.dirname, '..', '..', 'src');
@@ -70,7 +71,9 @@ describe('import layers', () => {
 
   it('spots an engine file that imports the HTTP layer', () => {
     const text = "import type { Verdict } from '../http/authorize.js';";
-    expect(layerBreaches([{ path: join('policy', 'decide.ts'), text }])).toEqual([`${join('policy', 'decide.ts')} → ${join('http', 'authorize.js')} (policy → http)`]);
+    expect(layerBreaches([{ path: join('policy', 'decide.ts'), text }])).toEqual([
+      `${join('policy', 'decide.ts')} → ${join('http', 'authorize.js')} (policy → http)`,
+    ]);
   });
 
   it('spots a sibling import on the same layer', () => {
@@ -79,7 +82,8 @@ describe('import layers', () => {
   });
 
   it('lets a file import its own folder and lower layers, dynamic imports included', () => {
-    const text = "import { a } from './b.js';\nimport { c } from '../../shared/clock.js';\nconst d = await import('../forward/e.js');";
+    const text =
+      "import { a } from './b.js';\nimport { c } from '../../shared/clock.js';\nconst d = await import('../forward/e.js');";
     expect(layerBreaches([{ path: join('pages', 'routes', 'login.ts'), text }])).toEqual([]);
   });
 });

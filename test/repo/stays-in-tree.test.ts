@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -33,7 +34,8 @@ export function pathsLeavingTree(repo: string, file: string, text: string): stri
     }
     for (const m of line.matchAll(DIRNAME_CLIMB)) {
       const climb = m[1]!.match(/'\.\.'/g)!.length;
-      if (outside('../'.repeat(climb))) found.push(`${at}: import.meta.dirname climbs ${climb} folder(s), out of the repository`);
+      if (outside('../'.repeat(climb)))
+        found.push(`${at}: import.meta.dirname climbs ${climb} folder(s), out of the repository`);
     }
   });
   return found;
@@ -41,7 +43,10 @@ export function pathsLeavingTree(repo: string, file: string, text: string): stri
 
 /** Tracked files and new ones not ignored: what a commit would carry. */
 function projectFiles(): string[] {
-  const out = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: REPO, encoding: 'utf8' });
+  const out = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+    cwd: REPO,
+    encoding: 'utf8',
+  });
   return out.split('\0').filter((f) => f !== '' && f !== SELF);
 }
 
@@ -61,7 +66,9 @@ describe('the repository stays inside its own tree', () => {
 
   it('spots a test that reads a folder beside the checkout', () => {
     const line = "const v = new URL('../../../shared/reference/vectors.json', import.meta.url);";
-    expect(pathsLeavingTree('/r', 'test/totp/x.test.ts', line)).toEqual(['test/totp/x.test.ts:1: "../../../shared/reference/vectors.json" leaves the repository']);
+    expect(pathsLeavingTree('/r', 'test/totp/x.test.ts', line)).toEqual([
+      'test/totp/x.test.ts:1: "../../../shared/reference/vectors.json" leaves the repository',
+    ]);
   });
 
   it('accepts a path that climbs only as far as the repository root', () => {
@@ -71,7 +78,9 @@ describe('the repository stays inside its own tree', () => {
 
   it('spots import.meta.dirname climbing past the root', () => {
     const line = "const SHARED = join(import.meta.dirname, '..', '..', '..', 'shared');";
-    expect(pathsLeavingTree('/r', 'test/cli/x.test.ts', line)).toEqual(['test/cli/x.test.ts:1: import.meta.dirname climbs 3 folder(s), out of the repository']);
+    expect(pathsLeavingTree('/r', 'test/cli/x.test.ts', line)).toEqual([
+      'test/cli/x.test.ts:1: import.meta.dirname climbs 3 folder(s), out of the repository',
+    ]);
   });
 
   it('spots an absolute path into a work folder, in any file', () => {

@@ -1,16 +1,22 @@
 // Session records on the Store: the per-user index behind `otp-gate sessions`, and revocation
 // that a concurrent touch cannot undo.
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../../src/shared/clock.js';
+
 import type { SessionConfig } from '../../src/config/types.js';
 import { createSessions } from '../../src/session/sessions.js';
 import { createSigner } from '../../src/session/signer.js';
+import { createManualClock } from '../../src/shared/clock.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
 import { TEST_SECRET } from '../helpers/gate.js';
 
 const CONFIG: SessionConfig = {
-  cookieName: 'otp_gate', domain: undefined, secure: false, secrets: [TEST_SECRET], lifetime: 12 * 3_600_000, idleTimeout: 3_600_000,
+  cookieName: 'otp_gate',
+  domain: undefined,
+  secure: false,
+  secrets: [TEST_SECRET],
+  lifetime: 12 * 3_600_000,
+  idleTimeout: 3_600_000,
   verifiedCache: 500,
 };
 
@@ -22,7 +28,7 @@ function make(wrap: (store: Store) => Store = (s) => s) {
 }
 
 describe('sessions', () => {
-  it('lists a user\'s live sessions, oldest first, and nobody else\'s', async () => {
+  it("lists a user's live sessions, oldest first, and nobody else's", async () => {
     const { clock, sessions } = make();
     const first = await sessions.create('alice');
     clock.advance(1_000);
@@ -47,7 +53,7 @@ describe('sessions', () => {
     expect(await sessions.revokeUser('alice')).toBe(0);
   });
 
-  it('drops a revoked session from its user\'s list', async () => {
+  it("drops a revoked session from its user's list", async () => {
     const { sessions } = make();
     const a1 = await sessions.create('alice');
     const a2 = await sessions.create('alice');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { createSigner, randomId } from '../../src/session/signer.js';
 
 const A = 'a'.repeat(40);

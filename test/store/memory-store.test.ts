@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { createManualClock } from '../../src/shared/clock.js';
 import { createMemoryStore, EVICTION_WARNING_EVERY_MS } from '../../src/store/memory-store.js';
 
@@ -66,7 +67,8 @@ describe('the memory store', () => {
     const clock = createManualClock();
     const evicted: string[] = [];
     const store = createMemoryStore({ maxEntries: 2, clock, onEvict: (p) => evicted.push(p) });
-    for (const k of ['challenge:a', 'challenge:b', 'challenge:c', 'fails:x', 'fails:y', 'fails:z']) await store.set(k, '1', 1_000);
+    for (const k of ['challenge:a', 'challenge:b', 'challenge:c', 'fails:x', 'fails:y', 'fails:z'])
+      await store.set(k, '1', 1_000);
     expect(evicted).toEqual(['flows', 'lockouts']);
     clock.advance(1_000);
     await store.get('fails:z');
@@ -76,7 +78,11 @@ describe('the memory store', () => {
   it('warns when a partition starts pushing entries out, then once per ten minutes while it goes on, with the count', async () => {
     const clock = createManualClock();
     const warnings: object[] = [];
-    const store = createMemoryStore({ maxEntries: 2, clock, log: { warn: (fields: object) => void warnings.push(fields) } });
+    const store = createMemoryStore({
+      maxEntries: 2,
+      clock,
+      log: { warn: (fields: object) => void warnings.push(fields) },
+    });
     for (const k of ['session:a', 'session:b', 'challenge:1', 'challenge:2']) await store.set(k, '1', 3_600_000);
     expect(warnings).toEqual([]);
     for (const k of ['challenge:3', 'challenge:4', 'challenge:5']) await store.set(k, '1', 3_600_000);

@@ -1,11 +1,12 @@
 // Redis-only behaviour of the store: key prefix, credentials, failing fast while Redis is away
 // or frozen, and reconnecting by itself when it is back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { createStore } from '../../src/store/create-store.js';
-import { StoreError } from '../../src/store/store.js';
 import type { Store } from '../../src/store/store.js';
-import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
+import { StoreError } from '../../src/store/store.js';
 import type { TestRedis } from '../helpers/redis-server.js';
+import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
 import { redisStoreConfig } from './redis-config.js';
 
@@ -115,7 +116,11 @@ describeWithBinary('the redis store', REDIS_SERVER, REDIS_INSTALL, (binary) => {
       await store.set('before', 'v', 60_000);
       await redis.kill();
       await sleep(100);
-      const ops: Array<() => Promise<unknown>> = [() => store.get('before'), () => store.increment('c', 1_000), () => store.check()];
+      const ops: Array<() => Promise<unknown>> = [
+        () => store.get('before'),
+        () => store.increment('c', 1_000),
+        () => store.check(),
+      ];
       for (const op of ops) {
         const { ms, error } = await timed(op);
         expect(error).toBeInstanceOf(StoreError);

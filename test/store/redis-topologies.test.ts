@@ -5,11 +5,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+
 import { afterAll, beforeAll } from 'vitest';
+
 import { createStore } from '../../src/store/create-store.js';
 import type { Store } from '../../src/store/store.js';
-import { REDIS_INSTALL, REDIS_SERVER, freePort, startRedis } from '../helpers/redis-server.js';
 import type { TestRedis } from '../helpers/redis-server.js';
+import { freePort, REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
 import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
 import { redisStoreConfig } from './redis-config.js';
 import { storeContract } from './store-contract.js';
@@ -29,9 +31,17 @@ describeWithBinary('redis store through Sentinel', REDIS_SERVER, REDIS_INSTALL, 
     const conf = join(mkdtempSync(join(tmpdir(), 'otp-gate-sentinel-')), 'sentinel.conf');
     writeFileSync(conf, `sentinel monitor gate-primary 127.0.0.1 ${primary.port} 1\n`);
     sentinel = await startRedis(binary, [], { configFile: conf, sentinel: true });
-    store = createStore(redisStoreConfig('', {
-      address: { kind: 'sentinel', masterName: 'gate-primary', sentinels: [{ host: '127.0.0.1', port: sentinel.port }], sentinelPassword: undefined, db: 0 },
-    }));
+    store = createStore(
+      redisStoreConfig('', {
+        address: {
+          kind: 'sentinel',
+          masterName: 'gate-primary',
+          sentinels: [{ host: '127.0.0.1', port: sentinel.port }],
+          sentinelPassword: undefined,
+          db: 0,
+        },
+      }),
+    );
     await store.check();
   });
   afterAll(async () => {
@@ -48,15 +58,32 @@ describeWithBinary('redis store on a cluster', REDIS_CLI && REDIS_SERVER, REDIS_
   beforeAll(async () => {
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
-      nodes.push(await startRedis(binary, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'], { port }));
+      nodes.push(
+        await startRedis(
+          binary,
+          ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'],
+          { port },
+        ),
+      );
     }
-    await run(REDIS_CLI!, ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await run(REDIS_CLI!, [
+      '--cluster',
+      'create',
+      ...nodes.map((n) => `127.0.0.1:${n.port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
     const deadline = Date.now() + 15_000;
-    while (!(await run(REDIS_CLI!, ['-p', String(nodes[0]!.port), 'cluster', 'info'])).stdout.includes('cluster_state:ok')) {
+    while (
+      !(await run(REDIS_CLI!, ['-p', String(nodes[0]!.port), 'cluster', 'info'])).stdout.includes('cluster_state:ok')
+    ) {
       if (Date.now() > deadline) throw new Error('the test cluster did not become ready');
       await sleep(100);
     }
-    store = createStore(redisStoreConfig('', { address: { kind: 'cluster', nodes: [{ host: '127.0.0.1', port: nodes[0]!.port }] } }));
+    store = createStore(
+      redisStoreConfig('', { address: { kind: 'cluster', nodes: [{ host: '127.0.0.1', port: nodes[0]!.port }] } }),
+    );
     await store.check();
   }, 30_000);
   afterAll(async () => {

@@ -1,12 +1,13 @@
 // The shared Store contract, run against every backend: memory (manual clock) and Redis (a real
 // redis-server of the test's own).
 import { afterAll, beforeAll } from 'vitest';
+
 import { createManualClock } from '../../src/shared/clock.js';
-import { createMemoryStore } from '../../src/store/memory-store.js';
 import { createStore } from '../../src/store/create-store.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
-import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
 import type { TestRedis } from '../helpers/redis-server.js';
+import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
 import { redisStoreConfig } from './redis-config.js';
 import { storeContract } from './store-contract.js';

@@ -1,6 +1,7 @@
 // The one contract every Store backend must meet (memory, Redis, and any added later): what
 // sessions, codes and limits rely on, including atomicity under concurrent callers.
 import { describe, expect, it } from 'vitest';
+
 import type { Store } from '../../src/store/store.js';
 
 export interface StoreUnderTest {

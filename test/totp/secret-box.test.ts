@@ -1,5 +1,6 @@
 // Authenticator secrets at rest: only the user they were sealed for, under a configured key, opens them.
 import { describe, expect, it } from 'vitest';
+
 import { createSecretBox } from '../../src/totp/secret-box.js';
 
 const KEY_A = 'key-a-0123456789-0123456789-0123456789';
@@ -48,14 +49,21 @@ describe('secret box', () => {
     expect(createSecretBox([KEY_B]).open(sealed, 'alice')).toBeUndefined();
   });
 
-  it.each([{ part: 2, name: 'IV' }, { part: 3, name: 'ciphertext' }, { part: 4, name: 'tag' }])('refuses a record whose $name was changed', ({ part }) => {
+  it.each([
+    { part: 2, name: 'IV' },
+    { part: 3, name: 'ciphertext' },
+    { part: 4, name: 'tag' },
+  ])('refuses a record whose $name was changed', ({ part }) => {
     const box = createSecretBox([KEY_A]);
     expect(box.open(tamper(box.seal(SECRET, 'alice'), part), 'alice')).toBeUndefined();
   });
 
-  it.each(['', 'v1', 'v2.x.y.z.w', 'not a record', 'v1.a.b.c.d.e'])('answers undefined, never throws, for %j', (text) => {
-    expect(createSecretBox([KEY_A]).open(text, 'alice')).toBeUndefined();
-  });
+  it.each(['', 'v1', 'v2.x.y.z.w', 'not a record', 'v1.a.b.c.d.e'])(
+    'answers undefined, never throws, for %j',
+    (text) => {
+      expect(createSecretBox([KEY_A]).open(text, 'alice')).toBeUndefined();
+    },
+  );
 
   it('refuses to start without a key', () => {
     expect(() => createSecretBox([])).toThrow(/at least one key/);

@@ -1,12 +1,13 @@
 // Enrolling an authenticator app and checking its codes at login, on the memory store.
 import { describe, expect, it } from 'vitest';
+
 import { createManualClock } from '../../src/shared/clock.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
 import { StoreError } from '../../src/store/store.js';
 import { createSecretBox } from '../../src/totp/secret-box.js';
-import { createTotpEnrolments, PENDING_TTL_MS } from '../../src/totp/totp-enrolments.js';
 import { TOTP_PERIOD_MS } from '../../src/totp/totp.js';
+import { createTotpEnrolments, PENDING_TTL_MS } from '../../src/totp/totp-enrolments.js';
 import { codeFor, wrongCode } from '../helpers/totp-codes.js';
 
 const KEY = 'totp-test-key-0123456789-0123456789';
@@ -147,7 +148,10 @@ describe('totp login check', () => {
     expect(await totp.verify('bob', codeFor(secret, clock.now()))).toBe('wrong');
   });
 
-  it.each([['an unenrolled user', 'carol'], ['an unknown user', undefined]])('answers wrong for %s', async (_what, user) => {
+  it.each([
+    ['an unenrolled user', 'carol'],
+    ['an unknown user', undefined],
+  ])('answers wrong for %s', async (_what, user) => {
     const { totp, clock } = setup();
     expect(await totp.verify(user, codeFor('JBSWY3DPEHPK3PXP', clock.now()))).toBe('wrong');
   });

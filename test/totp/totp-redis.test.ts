@@ -1,13 +1,14 @@
 // One code, two instances at once, one Redis: exactly one login gets it.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+
 import { createManualClock } from '../../src/shared/clock.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createSecretBox } from '../../src/totp/secret-box.js';
-import { createTotpEnrolments } from '../../src/totp/totp-enrolments.js';
 import { TOTP_PERIOD_MS } from '../../src/totp/totp.js';
-import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
+import { createTotpEnrolments } from '../../src/totp/totp-enrolments.js';
 import type { TestRedis } from '../helpers/redis-server.js';
+import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
 import { codeFor } from '../helpers/totp-codes.js';
 import { redisStoreConfig } from '../store/redis-config.js';
@@ -29,18 +30,27 @@ describeWithBinary('totp on the redis store', REDIS_SERVER, REDIS_INSTALL, (bina
 
   it('accepts one code exactly once when two instances verify it at the same time', async () => {
     const clock = createManualClock(Date.now());
-    const [a, b] = stores.map((store) => createTotpEnrolments({ store, box: createSecretBox([KEY]), clock, issuer: 'Test Gate' }));
+    const [a, b] = stores.map((store) =>
+      createTotpEnrolments({ store, box: createSecretBox([KEY]), clock, issuer: 'Test Gate' }),
+    );
     const { secret } = await a!.begin('s1', 'alice');
     expect(await a!.confirm('s1', 'alice', codeFor(secret, clock.now()))).toBe(true);
     clock.advance(3 * TOTP_PERIOD_MS);
     const code = codeFor(secret, clock.now());
-    const results = await Promise.all([a!.verify('alice', code), b!.verify('alice', code), a!.verify('alice', code), b!.verify('alice', code)]);
+    const results = await Promise.all([
+      a!.verify('alice', code),
+      b!.verify('alice', code),
+      a!.verify('alice', code),
+      b!.verify('alice', code),
+    ]);
     expect(results.sort()).toEqual(['ok', 'replayed', 'replayed', 'replayed']);
   });
 
   it('keeps the enrolment in Redis, readable by another instance', async () => {
     const clock = createManualClock(Date.now());
-    const [a, b] = stores.map((store) => createTotpEnrolments({ store, box: createSecretBox([KEY]), clock, issuer: 'Test Gate' }));
+    const [a, b] = stores.map((store) =>
+      createTotpEnrolments({ store, box: createSecretBox([KEY]), clock, issuer: 'Test Gate' }),
+    );
     const { secret } = await a!.begin('s2', 'bob');
     await a!.confirm('s2', 'bob', codeFor(secret, clock.now()));
     expect(await b!.isEnrolled('bob')).toBe(true);

@@ -1,8 +1,17 @@
 // The TOTP primitives against the RFCs' own test vectors, with otpauth set up as the gate sets it up.
 import { readFileSync } from 'node:fs';
+
 import { HOTP, Secret, TOTP } from 'otpauth';
 import { describe, expect, it } from 'vitest';
-import { newTotpSecret, normaliseTotpCode, otpauthUri, TOTP_PARAMS, TOTP_PERIOD_MS, verifyTotp } from '../../src/totp/totp.js';
+
+import {
+  newTotpSecret,
+  normaliseTotpCode,
+  otpauthUri,
+  TOTP_PARAMS,
+  TOTP_PERIOD_MS,
+  verifyTotp,
+} from '../../src/totp/totp.js';
 
 interface Vectors {
   step: number;
@@ -22,7 +31,9 @@ describe('RFC 6238 appendix B vectors', () => {
     '$algorithm at $time s gives $code',
     ({ algorithm, time, code }) => {
       const secret = Secret.fromLatin1(rfc.seeds[algorithm]);
-      expect(TOTP.generate({ secret, algorithm, digits: rfc.digits, period: TOTP_PARAMS.period, timestamp: time * 1000 })).toBe(code);
+      expect(
+        TOTP.generate({ secret, algorithm, digits: rfc.digits, period: TOTP_PARAMS.period, timestamp: time * 1000 }),
+      ).toBe(code);
     },
   );
 
@@ -33,14 +44,20 @@ describe('RFC 6238 appendix B vectors', () => {
 });
 
 describe('RFC 4226 appendix D vectors', () => {
-  it.each(rfc.hotp.codes.map((code, counter) => ({ code, counter })))('counter $counter gives $code', ({ code, counter }) => {
-    const secret = Secret.fromLatin1(rfc.hotp.secret);
-    expect(HOTP.generate({ secret, algorithm: TOTP_PARAMS.algorithm, digits: rfc.hotp.digits, counter })).toBe(code);
-  });
+  it.each(rfc.hotp.codes.map((code, counter) => ({ code, counter })))(
+    'counter $counter gives $code',
+    ({ code, counter }) => {
+      const secret = Secret.fromLatin1(rfc.hotp.secret);
+      expect(HOTP.generate({ secret, algorithm: TOTP_PARAMS.algorithm, digits: rfc.hotp.digits, counter })).toBe(code);
+    },
+  );
 
-  it.each(rfc.hotp.codes.map((code, counter) => ({ code, counter })))('verifyTotp finds counter $counter for $code', ({ code, counter }) => {
-    expect(verifyTotp(base32Of(rfc.hotp.secret), code, counter * TOTP_PERIOD_MS, 0)).toBe(counter);
-  });
+  it.each(rfc.hotp.codes.map((code, counter) => ({ code, counter })))(
+    'verifyTotp finds counter $counter for $code',
+    ({ code, counter }) => {
+      expect(verifyTotp(base32Of(rfc.hotp.secret), code, counter * TOTP_PERIOD_MS, 0)).toBe(counter);
+    },
+  );
 });
 
 describe('verifyTotp', () => {
@@ -94,6 +111,12 @@ describe('otpauthUri', () => {
     expect(uri.protocol).toBe('otpauth:');
     expect(uri.host).toBe('totp');
     expect(decodeURIComponent(uri.pathname)).toBe('/ACME Gate:alice');
-    expect(Object.fromEntries(uri.searchParams)).toEqual({ issuer: 'ACME Gate', secret: 'JBSWY3DPEHPK3PXP', algorithm: 'SHA1', digits: '6', period: '30' });
+    expect(Object.fromEntries(uri.searchParams)).toEqual({
+      issuer: 'ACME Gate',
+      secret: 'JBSWY3DPEHPK3PXP',
+      algorithm: 'SHA1',
+      digits: '6',
+      period: '30',
+    });
   });
 });

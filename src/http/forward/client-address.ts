@@ -4,13 +4,22 @@
 import type { AddressMatcher } from '../../shared/net/cidr.js';
 import { canonicalAddress } from '../../shared/net/cidr.js';
 
-export function clientAddress(peer: string | undefined, forwardedFor: string | string[] | undefined, isTrusted: AddressMatcher): string {
+export function clientAddress(
+  peer: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  isTrusted: AddressMatcher,
+): string {
   const socketIp = canonicalAddress(peer ?? '') ?? '0.0.0.0';
   return clientBehind(socketIp, isTrusted(socketIp), forwardedFor, isTrusted);
 }
 
 /** The same, for a caller that has already put the peer in canonical form and checked it. */
-export function clientBehind(socketIp: string, socketTrusted: boolean, forwardedFor: string | string[] | undefined, isTrusted: AddressMatcher): string {
+export function clientBehind(
+  socketIp: string,
+  socketTrusted: boolean,
+  forwardedFor: string | string[] | undefined,
+  isTrusted: AddressMatcher,
+): string {
   if (!socketTrusted || forwardedFor === undefined) return socketIp;
   const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',');
   let client = socketIp;

@@ -2,6 +2,7 @@
 // for, identity headers only the gate may set (every client-sent spelling removed first), and
 // the gate's own cookies taken out so the upstream never sees a session token.
 import type { IncomingHttpHeaders } from 'node:http';
+
 import type { IdentityHeadersConfig } from '../../config/types.js';
 
 export interface Identity {
@@ -12,10 +13,25 @@ export interface Identity {
 
 /** Headers a client could use to claim an address, scheme, host or path the gate did not see. */
 const FORWARDING_HEADERS = [
-  'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port',
-  'x-forwarded-prefix', 'x-forwarded-server', 'x-forwarded-uri', 'x-forwarded-method', 'x-real-ip',
-  'x-client-ip', 'true-client-ip', 'cf-connecting-ip', 'x-cluster-client-ip', 'x-original-url',
-  'x-original-uri', 'x-original-host', 'x-original-method', 'x-rewrite-url',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-server',
+  'x-forwarded-uri',
+  'x-forwarded-method',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'x-cluster-client-ip',
+  'x-original-url',
+  'x-original-uri',
+  'x-original-host',
+  'x-original-method',
+  'x-rewrite-url',
 ] as const;
 
 /**
@@ -70,7 +86,9 @@ export function createHeaderRewriter(config: IdentityHeadersConfig, gateCookies:
     }
     return fate;
   };
-  const [userHeader, nameHeader, groupsHeader] = [config.user, config.name, config.groups].map((h) => h.toLowerCase()) as [string, string, string];
+  const [userHeader, nameHeader, groupsHeader] = [config.user, config.name, config.groups].map((h) =>
+    h.toLowerCase(),
+  ) as [string, string, string];
 
   return {
     forUpstream(headers, facts, identity) {
@@ -97,7 +115,9 @@ export function createHeaderRewriter(config: IdentityHeadersConfig, gateCookies:
         if (headers.host !== undefined) out['x-forwarded-host'] = headers.host;
       } else {
         const prior = headers['x-forwarded-for'];
-        out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${facts.peerIp}` : facts.peerIp;
+        out['x-forwarded-for'] = prior
+          ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${facts.peerIp}`
+          : facts.peerIp;
         out['x-forwarded-proto'] ??= facts.proto;
         if (headers.host !== undefined) out['x-forwarded-host'] ??= headers.host;
       }

@@ -4,8 +4,10 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createProxyServer } from 'http-proxy-3';
+
 import type { ProxyServer } from 'http-proxy-3';
+import { createProxyServer } from 'http-proxy-3';
+
 import type { AppConfig } from '../../config/types.js';
 import { createResponseDeadlines } from './response-deadlines.js';
 

@@ -1,11 +1,12 @@
 // The single error path for the gate's own responses: a GateError becomes its page or JSON;
 // anything else is logged with context and answered 500 without details.
 import type { Middleware } from 'koa';
+
 import type { Logger } from '../../shared/log.js';
 import { StoreError } from '../../store/store.js';
 import { GateError, text } from '../gate-error.js';
-import { storeUnavailable } from '../store-unavailable.js';
 import type { GateKoaState, Responder } from '../respond.js';
+import { storeUnavailable } from '../store-unavailable.js';
 
 export function createErrorBoundary(deps: { log: Logger; respond: Responder }): Middleware<GateKoaState> {
   return async function errorBoundary(ctx, next) {
@@ -21,7 +22,10 @@ export function createErrorBoundary(deps: { log: Logger; respond: Responder }): 
         deps.respond.message(ctx, err.status, err.code, err.page);
         return;
       }
-      deps.log.error({ err, method: ctx.method, path: ctx.path, requestId: ctx.get('x-request-id') }, 'unhandled error in gate route');
+      deps.log.error(
+        { err, method: ctx.method, path: ctx.path, requestId: ctx.get('x-request-id') },
+        'unhandled error in gate route',
+      );
       deps.respond.message(ctx, 500, 'internal_error', {
         heading: text('errors.internal_heading'),
         text: text('errors.internal_text'),

@@ -2,8 +2,9 @@
 // a client address, and its network, may open it pages.max_login_pages_per_*_per_minute times a
 // minute; past that the answer is a short page saying so (429 with Retry-After). Counted by this
 // process in fixed one-minute windows, with no store round trip: it guards this process's CPU.
-import { LRUCache } from 'lru-cache';
 import type { Context, Middleware } from 'koa';
+import { LRUCache } from 'lru-cache';
+
 import type { GateState } from '../../http/gate-state.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { Clock } from '../../shared/clock.js';
@@ -38,7 +39,8 @@ export function createLoginPageLimit(deps: LoginPageLimitDeps): Middleware<GateK
   return async function loginPageLimit(ctx, next) {
     const rc = deps.context(ctx);
     const { config } = deps.state();
-    if (!rc || (ctx.method !== 'GET' && ctx.method !== 'HEAD') || ctx.path !== `${config.server.pathPrefix}/login`) return next();
+    if (!rc || (ctx.method !== 'GET' && ctx.method !== 'HEAD') || ctx.path !== `${config.server.pathPrefix}/login`)
+      return next();
     const now = deps.clock.now();
     const window = Math.floor(now / WINDOW_MS);
     const limits = config.pages.loginPagesPerMinute;

@@ -2,6 +2,7 @@
 // pages that carry CSRF tokens, and a CSP that allows only the page's own nonce'd style, the
 // gate's own script files, and images from the gate (or the brand logo's origin).
 import type { Middleware } from 'koa';
+
 import { randomText } from '../../shared/random-text.js';
 import type { GateKoaState } from '../respond.js';
 

@@ -2,18 +2,19 @@
 // explains denials, and refuses — never passes — when the session can't be checked.
 import coBody from 'co-body';
 import type { Context, Middleware } from 'koa';
+
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { Outcome } from '../../http/handoff.js';
+import type { RequestContext } from '../../http/request-context.js';
+import { encodePath } from '../../policy/normalise-path.js';
+import type { Resumes } from '../../session/resumes.js';
+import type { Logger } from '../../shared/log.js';
 import type { GateCookies } from '../cookies.js';
 import { provenSameOrigin } from '../form.js';
-import type { Resumes } from '../../session/resumes.js';
-import type { AuditLog } from '../../audit/audit-log.js';
-import type { Logger } from '../../shared/log.js';
-import { encodePath } from '../../policy/normalise-path.js';
-import type { Outcome } from '../../http/handoff.js';
 import { GateError, text } from '../gate-error.js';
-import { STORE_RETRY_AFTER_SECONDS } from '../store-unavailable.js';
-import type { RequestContext } from '../../http/request-context.js';
 import type { GateKoaState, Responder } from '../respond.js';
 import { wantsHtml } from '../respond.js';
+import { STORE_RETRY_AFTER_SECONDS } from '../store-unavailable.js';
 
 export interface VerdictDeps {
   respond: Responder;
@@ -30,7 +31,13 @@ export interface VerdictDeps {
 export function createVerdictResponder(deps: VerdictDeps): Middleware<GateKoaState> {
   /** A same-origin form post from a page is kept with the login flow and made again after sign-in (session/resumes.ts). */
   async function keptForAfterSignIn(ctx: Context, target: string): Promise<boolean> {
-    if (ctx.method !== 'POST' || !wantsHtml(ctx) || !ctx.is('application/x-www-form-urlencoded') || !provenSameOrigin(ctx)) return false;
+    if (
+      ctx.method !== 'POST' ||
+      !wantsHtml(ctx) ||
+      !ctx.is('application/x-www-form-urlencoded') ||
+      !provenSameOrigin(ctx)
+    )
+      return false;
     let body: string;
     try {
       body = await coBody.text(ctx.req, { limit: deps.maxFormBytes() });
@@ -48,15 +55,29 @@ export function createVerdictResponder(deps: VerdictDeps): Middleware<GateKoaSta
     const rc = deps.context(ctx);
     switch (outcome.kind) {
       case 'bad-request':
-        throw new GateError(400, 'bad_request', { heading: text('errors.bad_request_heading'), text: text('errors.bad_request_text', { reason: outcome.reason }) });
+        throw new GateError(400, 'bad_request', {
+          heading: text('errors.bad_request_heading'),
+          text: text('errors.bad_request_text', { reason: outcome.reason }),
+        });
       case 'unknown-host':
-        throw new GateError(404, 'unknown_host', { heading: text('errors.unknown_host_heading'), text: text('errors.unknown_host_text') });
+        throw new GateError(404, 'unknown_host', {
+          heading: text('errors.unknown_host_heading'),
+          text: text('errors.unknown_host_text'),
+        });
       case 'upstream-failed': {
         // A way forward: load the same address again (GET only; a form post is not repeated by a link).
         const link = ctx.method === 'GET' ? { link: { href: ctx.originalUrl, text: text('errors.try_again') } } : {};
         throw outcome.failure === 'timeout'
-          ? new GateError(504, 'upstream_timeout', { heading: text('errors.upstream_timeout_heading'), text: text('errors.upstream_timeout_text'), ...link })
-          : new GateError(502, 'upstream_unreachable', { heading: text('errors.upstream_unreachable_heading'), text: text('errors.upstream_unreachable_text'), ...link });
+          ? new GateError(504, 'upstream_timeout', {
+              heading: text('errors.upstream_timeout_heading'),
+              text: text('errors.upstream_timeout_text'),
+              ...link,
+            })
+          : new GateError(502, 'upstream_unreachable', {
+              heading: text('errors.upstream_unreachable_heading'),
+              text: text('errors.upstream_unreachable_text'),
+              ...link,
+            });
       }
     }
     const verdict = outcome.verdict;
@@ -64,13 +85,30 @@ export function createVerdictResponder(deps: VerdictDeps): Middleware<GateKoaSta
     switch (verdict.kind) {
       case 'unavailable':
         deps.log.error({ err: verdict.error }, 'session check failed; refusing the request');
-        throw new GateError(503, 'unavailable', { heading: text('errors.unavailable_heading'), text: text('errors.unavailable_text') }, { retryAfterSeconds: STORE_RETRY_AFTER_SECONDS });
+        throw new GateError(
+          503,
+          'unavailable',
+          { heading: text('errors.unavailable_heading'), text: text('errors.unavailable_text') },
+          { retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
+        );
       case 'deny':
-        deps.audit.record({ event: 'denied', user: verdict.user, ip, rule: verdict.rule?.name ?? '(default deny)', outcome: 'refused', host: rc?.facts.host, path: rc?.facts.path });
+        deps.audit.record({
+          event: 'denied',
+          user: verdict.user,
+          ip,
+          rule: verdict.rule?.name ?? '(default deny)',
+          outcome: 'refused',
+          host: rc?.facts.host,
+          path: rc?.facts.path,
+        });
         throw new GateError(403, 'forbidden', {
           heading: text('errors.forbidden_heading'),
-          text: verdict.user ? text('errors.forbidden_user_text', { user: verdict.user }) : text('errors.forbidden_text'),
-          ...(verdict.user ? { link: { href: `${deps.pathPrefix()}/logout`, text: text('errors.forbidden_link') } } : {}),
+          text: verdict.user
+            ? text('errors.forbidden_user_text', { user: verdict.user })
+            : text('errors.forbidden_text'),
+          ...(verdict.user
+            ? { link: { href: `${deps.pathPrefix()}/logout`, text: text('errors.forbidden_link') } }
+            : {}),
         });
       case 'challenge': {
         const target = rc ? encodePath(rc.facts.path) + rc.query : '/';

@@ -3,28 +3,29 @@
 // where they were going, with the request they were making when it was a form post (step-up).
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+
 import type { AuditLog } from '../../audit/audit-log.js';
 import { auditFlowId } from '../../audit/audit-log.js';
 import type { Challenges, ChallengeView, StartResult } from '../../challenge/challenges.js';
-import { TOTP } from '../../policy/types.js';
-import type { Deliveries } from '../../channels/delivery.js';
 import type { Refusal } from '../../challenge/limits.js';
-import type { Clock } from '../../shared/clock.js';
+import type { Deliveries } from '../../channels/delivery.js';
+import type { User } from '../../directory/types.js';
+import type { GateState } from '../../http/gate-state.js';
+import type { RequestContext } from '../../http/request-context.js';
+import type { Translator } from '../../i18n/locales.js';
 import { decide } from '../../policy/decide.js';
 import { normaliseHost, normalisePath } from '../../policy/normalise-path.js';
 import type { CompiledRule } from '../../policy/types.js';
-import type { Proof, Sessions } from '../../session/sessions.js';
-import type { TrustedDevice, TrustedDevices } from '../../session/trusted-devices.js';
-import type { User } from '../../directory/types.js';
+import { TOTP } from '../../policy/types.js';
 import type { Resumes } from '../../session/resumes.js';
+import type { Proof, Sessions } from '../../session/sessions.js';
 import type { Signer } from '../../session/signer.js';
+import type { TrustedDevice, TrustedDevices } from '../../session/trusted-devices.js';
+import type { Clock } from '../../shared/clock.js';
 import type { GateCookies } from '../cookies.js';
 import { codePageDeliveryValues, deliveryView } from '../delivery-view.js';
 import { assertCsrf, assertSameOrigin, csrfToken, readForm } from '../form.js';
-import type { Translator } from '../../i18n/locales.js';
 import { GateError, text } from '../gate-error.js';
-import type { GateState } from '../../http/gate-state.js';
-import type { RequestContext } from '../../http/request-context.js';
 import type { Responder } from '../respond.js';
 import { safeReturnTo } from '../return-to.js';
 import { keepingInput } from '../store-unavailable.js';
@@ -50,25 +51,37 @@ export interface LoginRouteDeps {
 /** Authenticator apps show six digits (the gate's otpauth:// URIs say so), whatever otp.length is. */
 const TOTP_DIGITS = 6;
 
-
 export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void {
   const { cookies, signer, respond } = deps;
   const prefix = () => deps.state().config.server.pathPrefix;
   const otp = () => deps.state().config.otp;
 
-  async function renderLogin(ctx: Context, flowId: string, rd: string, status = 200, error?: string, identifier?: string) {
+  async function renderLogin(
+    ctx: Context,
+    flowId: string,
+    rd: string,
+    status = 200,
+    error?: string,
+    identifier?: string,
+  ) {
     const rule = ruleFor(rd, deps.context(ctx), deps.state());
     const device = await codeFreeDevice(ctx, rule);
-    respond.page(ctx, status, 'login', {
-      action: `${prefix()}/login`,
-      device_action: `${prefix()}/login/device`,
-      csrf: csrfToken(signer, flowId),
-      rd,
-      error,
-      identifier: identifier ?? (await stepUpUser(ctx)),
-      password: rule.factors.includes('password'),
-      device_name: device?.user.name,
-    }, { switchHref: `${prefix()}/login?rd=${encodeURIComponent(rd)}` });
+    respond.page(
+      ctx,
+      status,
+      'login',
+      {
+        action: `${prefix()}/login`,
+        device_action: `${prefix()}/login/device`,
+        csrf: csrfToken(signer, flowId),
+        rd,
+        error,
+        identifier: identifier ?? (await stepUpUser(ctx)),
+        password: rule.factors.includes('password'),
+        device_name: device?.user.name,
+      },
+      { switchHref: `${prefix()}/login?rd=${encodeURIComponent(rd)}` },
+    );
   }
 
   /** Whose session fell short of the rule (step-up): the sign-in page offers their name. */
@@ -82,7 +95,10 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
   }
 
   /** The trusted browser, when there is one and the rule honours it (its trusted_device, counted from when it was trusted). */
-  async function honouredDevice(ctx: Context, rule: LoginRule): Promise<{ device: TrustedDevice; user: User } | undefined> {
+  async function honouredDevice(
+    ctx: Context,
+    rule: LoginRule,
+  ): Promise<{ device: TrustedDevice; user: User } | undefined> {
     if (rule.trustedDevice === undefined) return undefined;
     // A store that fails trusts no browser: the person is asked for a code (fail closed).
     const device = await deps.devices.resolve(cookies.device(ctx)).catch(() => undefined);
@@ -92,21 +108,44 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
   }
 
   /** A trusted browser that may sign in with no more ("Continue as …"): under a password rule it still needs the password. */
-  async function codeFreeDevice(ctx: Context, rule: LoginRule): Promise<{ device: TrustedDevice; user: User } | undefined> {
+  async function codeFreeDevice(
+    ctx: Context,
+    rule: LoginRule,
+  ): Promise<{ device: TrustedDevice; user: User } | undefined> {
     return rule.factors.includes('password') ? undefined : honouredDevice(ctx, rule);
   }
 
   /** A new session for what was proven (no fixation: any older one in this browser ends), then back where the person was going. */
-  async function signIn(ctx: Context, user: User, proof: Omit<Proof, 'at'>, rule: string, returnTo: string, flowId: string): Promise<void> {
+  async function signIn(
+    ctx: Context,
+    user: User,
+    proof: Omit<Proof, 'at'>,
+    rule: string,
+    returnTo: string,
+    flowId: string,
+  ): Promise<void> {
     const previous = await deps.sessions.resolve(cookies.session(ctx));
     if (previous) await deps.sessions.revoke(previous.id);
     const { cookie } = await deps.sessions.create(user.username, proof);
     cookies.setSession(ctx, cookie);
     cookies.clearFlow(ctx);
-    deps.audit.record({ event: 'login', user: user.username, ip: deps.context(ctx).facts.ip, rule, flow: auditFlowId(flowId), outcome: 'ok', channel: proof.method });
+    deps.audit.record({
+      event: 'login',
+      user: user.username,
+      ip: deps.context(ctx).facts.ip,
+      rule,
+      flow: auditFlowId(flowId),
+      outcome: 'ok',
+      channel: proof.method,
+    });
     const target = safeReturnTo(returnTo, deps.state().findApp);
     const resume = await deps.resumes.take(flowId, target);
-    if (resume) return respond.page(ctx, 200, 'resume', { action: target, fields: resume.fields, script: `${prefix()}/assets/resume.js` });
+    if (resume)
+      return respond.page(ctx, 200, 'resume', {
+        action: target,
+        fields: resume.fields,
+        script: `${prefix()}/assets/resume.js`,
+      });
     ctx.redirect(target);
     ctx.status = 303;
   }
@@ -120,25 +159,33 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     const wait = app ? 0 : Math.ceil((view.resendAt - deps.clock.now()) / 1000);
     const tr = respond.texts(ctx);
     const delivery = await deliveryView(deps.deliveries, flowId, view, deps.clock.now(), tr);
-    const trustDays = view.trustDeviceMs === undefined ? undefined : Math.max(1, Math.round(view.trustDeviceMs / 86_400_000));
-    respond.page(ctx, status, 'code', {
-      app,
-      trust_label: trustDays === undefined ? undefined : tr.plural('code.trust_browser', trustDays, { days: trustDays }),
-      destination: view.destination,
-      ...codePageDeliveryValues(delivery, prefix(), tr),
-      length: app ? TOTP_DIGITS : otp().length,
-      ttl_minutes: Math.round(otp().ttl / 60_000),
-      csrf: csrfToken(signer, flowId),
-      verify_action: `${prefix()}/verify`,
-      resend_action: `${prefix()}/resend`,
-      restart_href: `${prefix()}/login?rd=${encodeURIComponent(view.returnTo)}`,
-      seconds: wait > 0 ? wait : undefined,
-      // The countdown script fills {seconds} itself; the page says the same without it.
-      resend_wait: wait > 0 ? tr.plural('code.resend_wait', wait, { seconds: wait }) : undefined,
-      resend_wait_one: tr.raw('code.resend_wait_one'),
-      resend_wait_other: tr.raw('code.resend_wait_other'),
-      error,
-    }, { switchHref: `${prefix()}/code` });
+    const trustDays =
+      view.trustDeviceMs === undefined ? undefined : Math.max(1, Math.round(view.trustDeviceMs / 86_400_000));
+    respond.page(
+      ctx,
+      status,
+      'code',
+      {
+        app,
+        trust_label:
+          trustDays === undefined ? undefined : tr.plural('code.trust_browser', trustDays, { days: trustDays }),
+        destination: view.destination,
+        ...codePageDeliveryValues(delivery, prefix(), tr),
+        length: app ? TOTP_DIGITS : otp().length,
+        ttl_minutes: Math.round(otp().ttl / 60_000),
+        csrf: csrfToken(signer, flowId),
+        verify_action: `${prefix()}/verify`,
+        resend_action: `${prefix()}/resend`,
+        restart_href: `${prefix()}/login?rd=${encodeURIComponent(view.returnTo)}`,
+        seconds: wait > 0 ? wait : undefined,
+        // The countdown script fills {seconds} itself; the page says the same without it.
+        resend_wait: wait > 0 ? tr.plural('code.resend_wait', wait, { seconds: wait }) : undefined,
+        resend_wait_one: tr.raw('code.resend_wait_one'),
+        resend_wait_other: tr.raw('code.resend_wait_other'),
+        error,
+      },
+      { switchHref: `${prefix()}/code` },
+    );
   }
 
   /** Every POST of the flow: same origin, a form, and a CSRF token bound to this flow. */
@@ -165,16 +212,29 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
       return renderLogin(ctx, flowId, rd, 400, respond.texts(ctx).t('login.error_empty'), identifier.slice(0, 100));
     }
     // The password is never put back into a retry form.
-    await keepingInput({ action: `${prefix()}/login`, csrf: form.csrf ?? '', rd, identifier }, () => identify(ctx, flowId, rd, identifier, form.password));
+    await keepingInput({ action: `${prefix()}/login`, csrf: form.csrf ?? '', rd, identifier }, () =>
+      identify(ctx, flowId, rd, identifier, form.password),
+    );
   });
 
-  async function identify(ctx: Context, flowId: string, rd: string, identifier: string, password: string | undefined): Promise<void> {
+  async function identify(
+    ctx: Context,
+    flowId: string,
+    rd: string,
+    identifier: string,
+    password: string | undefined,
+  ): Promise<void> {
     const rc = deps.context(ctx);
     const rule = ruleFor(rd, rc, deps.state());
     const tr = respond.texts(ctx);
     const proven: Array<Proof['factors'][number]> = [];
     if (rule.factors.includes('password')) {
-      const checked = await deps.challenges.checkPassword({ identifier, password: password ?? '', ip: rc.facts.ip, rule: rule.name });
+      const checked = await deps.challenges.checkPassword({
+        identifier,
+        password: password ?? '',
+        ip: rc.facts.ip,
+        rule: rule.name,
+      });
       if (checked.kind === 'locked') throw lockedOut(tr, checked.retryAfterMs);
       if (checked.kind === 'wrong') return renderLogin(ctx, flowId, rd, 400, tr.t('login.error_password'), identifier);
       const trusted = await honouredDevice(ctx, rule);
@@ -184,8 +244,17 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
       proven.push('password');
     }
     const result = await deps.challenges.start({
-      flowId, identifier, ip: rc.facts.ip, host: rc.facts.host, returnTo: rd, rule: rule.name, channels: rule.channels,
-      locale: tr.locale, proven, trustDeviceMs: rule.trustedDevice, knownBrowser: await knownBrowser(ctx),
+      flowId,
+      identifier,
+      ip: rc.facts.ip,
+      host: rc.facts.host,
+      returnTo: rd,
+      rule: rule.name,
+      channels: rule.channels,
+      locale: tr.locale,
+      proven,
+      trustDeviceMs: rule.trustedDevice,
+      knownBrowser: await knownBrowser(ctx),
     });
     if (!result.ok) return renderLogin(ctx, flowId, rd, 429, refusalText(tr, result.refusal), identifier);
     ctx.redirect(`${prefix()}/code`);
@@ -207,20 +276,29 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
   router.get('/code', async (ctx) => {
     const flowId = cookies.flowId(ctx);
     const view = flowId && (await deps.challenges.view(flowId));
-    if (!flowId || !view) return renderLogin(ctx, flowId ?? cookies.startFlow(ctx), '/', 200, respond.texts(ctx).t('code.expired'));
+    if (!flowId || !view)
+      return renderLogin(ctx, flowId ?? cookies.startFlow(ctx), '/', 200, respond.texts(ctx).t('code.expired'));
     await renderCode(ctx, flowId, view);
   });
 
   router.post('/resend', async (ctx) => {
     const { flowId, form } = await flowForm(ctx);
-    await keepingInput({ action: `${prefix()}/resend`, csrf: form.csrf ?? '' }, () => resend(ctx, flowId, form.channel));
+    await keepingInput({ action: `${prefix()}/resend`, csrf: form.csrf ?? '' }, () =>
+      resend(ctx, flowId, form.channel),
+    );
   });
 
   /** A new code; `channel`, when the person picked one of the rule's other channels, goes first. */
   async function resend(ctx: Context, flowId: string, channel?: string): Promise<void> {
     const rc = deps.context(ctx);
     const tr = respond.texts(ctx);
-    const result: StartResult | undefined = await deps.challenges.resend({ flowId, ip: rc.facts.ip, host: rc.facts.host, channel, locale: tr.locale });
+    const result: StartResult | undefined = await deps.challenges.resend({
+      flowId,
+      ip: rc.facts.ip,
+      host: rc.facts.host,
+      channel,
+      locale: tr.locale,
+    });
     if (!result) return renderLogin(ctx, flowId, '/', 200, tr.t('code.expired'));
     if (!result.ok) {
       const view = await deps.challenges.view(flowId);
@@ -233,7 +311,9 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
 
   router.post('/verify', async (ctx) => {
     const { flowId, form } = await flowForm(ctx);
-    await keepingInput({ action: `${prefix()}/verify`, csrf: form.csrf ?? '', code: form.code ?? '' }, () => verify(ctx, flowId, form));
+    await keepingInput({ action: `${prefix()}/verify`, csrf: form.csrf ?? '', code: form.code ?? '' }, () =>
+      verify(ctx, flowId, form),
+    );
   });
 
   async function verify(ctx: Context, flowId: string, form: Record<string, string>): Promise<void> {
@@ -242,13 +322,31 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
     switch (result.kind) {
       case 'login': {
         if (form.trust === '1' && result.trustDeviceMs !== undefined) {
-          cookies.setDevice(ctx, await deps.devices.trust(result.user.username, result.trustDeviceMs), result.trustDeviceMs);
+          cookies.setDevice(
+            ctx,
+            await deps.devices.trust(result.user.username, result.trustDeviceMs),
+            result.trustDeviceMs,
+          );
         }
-        return signIn(ctx, result.user, { factors: result.factors, method: result.method }, result.rule, result.returnTo, flowId);
+        return signIn(
+          ctx,
+          result.user,
+          { factors: result.factors, method: result.method },
+          result.rule,
+          result.returnTo,
+          flowId,
+        );
       }
       case 'wrong': {
         const view = await deps.challenges.view(flowId);
-        if (view) return renderCode(ctx, flowId, view, 400, respond.texts(ctx).plural('code.wrong', result.triesLeft, { tries: result.triesLeft }));
+        if (view)
+          return renderCode(
+            ctx,
+            flowId,
+            view,
+            400,
+            respond.texts(ctx).plural('code.wrong', result.triesLeft, { tries: result.triesLeft }),
+          );
         throw codeExpired(prefix());
       }
       case 'code-dead': {
@@ -264,11 +362,16 @@ export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void 
   }
 
   function lockedOut(tr: Translator, retryAfterMs: number): GateError {
-    return new GateError(429, 'locked_out', {
-      heading: text('errors.locked_out_heading'),
-      text: text('errors.locked_out_text', { wait: minutes(tr, retryAfterMs) }),
-      link: { href: `${prefix()}/login`, text: text('errors.back_to_sign_in') },
-    }, { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
+    return new GateError(
+      429,
+      'locked_out',
+      {
+        heading: text('errors.locked_out_heading'),
+        text: text('errors.locked_out_text', { wait: minutes(tr, retryAfterMs) }),
+        link: { href: `${prefix()}/login`, text: text('errors.back_to_sign_in') },
+      },
+      { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) },
+    );
   }
 }
 
@@ -279,7 +382,12 @@ type LoginRule = Pick<CompiledRule, 'name' | 'channels' | 'factors' | 'trustedDe
  * for anything else asks for a code on every channel and trusts no browser.
  */
 function ruleFor(rd: string, rc: RequestContext, state: GateState): LoginRule {
-  const fallback: LoginRule = { name: '(login)', channels: Object.keys(state.config.channels), factors: ['otp'], trustedDevice: undefined };
+  const fallback: LoginRule = {
+    name: '(login)',
+    channels: Object.keys(state.config.channels),
+    factors: ['otp'],
+    trustedDevice: undefined,
+  };
   const url = new URL(rd, 'http://placeholder.invalid');
   const host = rd.startsWith('/') ? rc.facts.host : normaliseHost(url.host);
   const path = normalisePath(url.pathname + url.search);

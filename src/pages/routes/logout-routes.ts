@@ -2,14 +2,15 @@
 // the session server-side so the cookie is dead everywhere, not just forgotten by this browser.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+
 import type { AuditLog } from '../../audit/audit-log.js';
+import type { GateState } from '../../http/gate-state.js';
+import type { RequestContext } from '../../http/request-context.js';
 import type { Sessions } from '../../session/sessions.js';
 import type { Signer } from '../../session/signer.js';
 import type { GateCookies } from '../cookies.js';
 import { assertCsrf, assertSameOrigin, csrfToken, readForm } from '../form.js';
 import { text } from '../gate-error.js';
-import type { GateState } from '../../http/gate-state.js';
-import type { RequestContext } from '../../http/request-context.js';
 import type { Responder } from '../respond.js';
 import { keepingInput } from '../store-unavailable.js';
 

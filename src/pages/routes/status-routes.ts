@@ -4,13 +4,15 @@
 // JavaScript the page works the same: its "Check delivery status" link reloads it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+
 import type { Challenges } from '../../challenge/challenges.js';
 import type { Deliveries } from '../../channels/delivery.js';
-import type { Clock } from '../../shared/clock.js';
 import { SHIPPED_TEMPLATES_DIR } from '../../config/compile-config.js';
 import type { Translator } from '../../i18n/locales.js';
+import type { Clock } from '../../shared/clock.js';
 import type { GateCookies } from '../cookies.js';
 import { deliveryView } from '../delivery-view.js';
 
@@ -28,7 +30,12 @@ export const ENTRY_SCRIPT_PATH = '/assets/code-entry.js';
 export const RESUME_SCRIPT_PATH = '/assets/resume.js';
 
 export function registerStatusRoutes(router: Router, deps: StatusRouteDeps): void {
-  const scripts = new Map([STATUS_SCRIPT_PATH, ENTRY_SCRIPT_PATH, RESUME_SCRIPT_PATH].map((path) => [path, readFileSync(join(SHIPPED_TEMPLATES_DIR, path.slice('/assets/'.length)), 'utf8')]));
+  const scripts = new Map(
+    [STATUS_SCRIPT_PATH, ENTRY_SCRIPT_PATH, RESUME_SCRIPT_PATH].map((path) => [
+      path,
+      readFileSync(join(SHIPPED_TEMPLATES_DIR, path.slice('/assets/'.length)), 'utf8'),
+    ]),
+  );
 
   router.get('/code/status', async (ctx) => {
     const flowId = deps.cookies.flowId(ctx);

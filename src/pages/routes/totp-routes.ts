@@ -4,8 +4,9 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import QRCode from 'qrcode';
-import type { Clock } from '../../shared/clock.js';
+
 import type { Session } from '../../session/sessions.js';
+import type { Clock } from '../../shared/clock.js';
 import type { TotpEnrolments } from '../../totp/totp-enrolments.js';
 import type { Form } from '../form.js';
 import { assertCsrf, assertSameOrigin, csrfToken, readForm } from '../form.js';
@@ -31,7 +32,8 @@ export function registerTotpRoutes(router: Router, deps: TotpRouteDeps): void {
   const bind = (session: Session) => `totp:${session.id}`;
   const issuer = () => deps.state().config.totp?.issuer ?? '';
   // A section removed by a reload leaves no window in which anything counts as recent.
-  const isRecent = (session: Session) => deps.clock.now() - session.proof.at < (deps.state().config.totp?.reauthWithin ?? 0);
+  const isRecent = (session: Session) =>
+    deps.clock.now() - session.proof.at < (deps.state().config.totp?.reauthWithin ?? 0);
 
   /**
    * The signed-in session, unless it rests on a trusted browser alone: setting up a factor must
@@ -48,17 +50,29 @@ export function registerTotpRoutes(router: Router, deps: TotpRouteDeps): void {
     ctx.status = 303;
   }
 
-  async function renderSetup(ctx: Context, session: Session, shown: { secret: string; uri: string }, status = 200, error?: string) {
-    respond.page(ctx, status, 'totp', {
-      setup: true,
-      qr: await QRCode.toDataURL(shown.uri),
-      secret: grouped(shown.secret),
-      account: session.user,
-      issuer: issuer(),
-      confirm_action: `${page()}/confirm`,
-      csrf: csrfToken(deps.signer, bind(session)),
-      error,
-    }, { switchHref: page() });
+  async function renderSetup(
+    ctx: Context,
+    session: Session,
+    shown: { secret: string; uri: string },
+    status = 200,
+    error?: string,
+  ) {
+    respond.page(
+      ctx,
+      status,
+      'totp',
+      {
+        setup: true,
+        qr: await QRCode.toDataURL(shown.uri),
+        secret: grouped(shown.secret),
+        account: session.user,
+        issuer: issuer(),
+        confirm_action: `${page()}/confirm`,
+        csrf: csrfToken(deps.signer, bind(session)),
+        error,
+      },
+      { switchHref: page() },
+    );
   }
 
   /** Every POST here: same origin, a form, a session, and a CSRF token bound to that session. */
@@ -86,7 +100,11 @@ export function registerTotpRoutes(router: Router, deps: TotpRouteDeps): void {
       });
     }
     // A reload shows the same secret, so an app that already scanned it still matches.
-    await renderSetup(ctx, session, (await totp.pending(session.id, session.user)) ?? (await totp.begin(session.id, session.user)));
+    await renderSetup(
+      ctx,
+      session,
+      (await totp.pending(session.id, session.user)) ?? (await totp.begin(session.id, session.user)),
+    );
   });
 
   router.post('/totp/confirm', async (ctx) => {
@@ -98,14 +116,23 @@ export function registerTotpRoutes(router: Router, deps: TotpRouteDeps): void {
       if (!isRecent(session) && (await totp.isEnrolled(session.user))) return toSignIn(ctx);
       if (await totp.confirm(session.id, session.user, form.code ?? '')) {
         record(ctx, 'totp_enrolled', session.user, 'ok');
-        return respond.message(ctx, 200, 'totp_enrolled', { heading: text('totp.done_heading'), text: text('totp.done_text') });
+        return respond.message(ctx, 200, 'totp_enrolled', {
+          heading: text('totp.done_heading'),
+          text: text('totp.done_text'),
+        });
       }
       record(ctx, 'totp_enrolled', session.user, 'fail');
       const tr = respond.texts(ctx);
       const values = { issuer: issuer(), account: session.user };
       const pending = await totp.pending(session.id, session.user);
       if (pending) return renderSetup(ctx, session, pending, 400, tr.t('totp.error_wrong', values));
-      await renderSetup(ctx, session, await totp.begin(session.id, session.user), 400, tr.t('totp.error_expired', values));
+      await renderSetup(
+        ctx,
+        session,
+        await totp.begin(session.id, session.user),
+        400,
+        tr.t('totp.error_expired', values),
+      );
     });
   });
 
@@ -114,7 +141,9 @@ export function registerTotpRoutes(router: Router, deps: TotpRouteDeps): void {
     const { session, form } = await sessionForm(ctx, action);
     if (!session || !isRecent(session)) return toSignIn(ctx);
     // The old app keeps working until the new one is confirmed.
-    await keepingInput({ action, csrf: form.csrf ?? '' }, async () => renderSetup(ctx, session, await totp.begin(session.id, session.user)));
+    await keepingInput({ action, csrf: form.csrf ?? '' }, async () =>
+      renderSetup(ctx, session, await totp.begin(session.id, session.user)),
+    );
   });
 
   router.post('/totp/remove', async (ctx) => {
@@ -123,6 +152,9 @@ export function registerTotpRoutes(router: Router, deps: TotpRouteDeps): void {
     if (!session || !isRecent(session)) return toSignIn(ctx);
     await keepingInput({ action, csrf: form.csrf ?? '' }, () => totp.remove(session.user));
     record(ctx, 'totp_removed', session.user, 'ok');
-    respond.message(ctx, 200, 'totp_removed', { heading: text('totp.removed_heading'), text: text('totp.removed_text') });
+    respond.message(ctx, 200, 'totp_removed', {
+      heading: text('totp.removed_heading'),
+      text: text('totp.removed_text'),
+    });
   });
 }

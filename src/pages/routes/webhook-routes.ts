@@ -3,18 +3,20 @@
 // badly signed calls get 401/403 and an audit line; duplicates and reports about messages the
 // gate no longer tracks are answered 200 and change nothing, so providers stop retrying.
 import { timingSafeEqual } from 'node:crypto';
+
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Deliveries } from '../../channels/delivery.js';
 import { fromTwilioStatus, fromWhatsAppStatus } from '../../channels/delivery-state.js';
 import { isValidMetaSignature, isValidTwilioSignature } from '../../channels/webhook-signatures.js';
 import { TWILIO_WEBHOOK_PATH, WHATSAPP_WEBHOOK_PATH } from '../../config/compile-channels.js';
+import type { GateState } from '../../http/gate-state.js';
+import type { RequestContext } from '../../http/request-context.js';
 import type { Logger } from '../../shared/log.js';
 import { GateError, text } from '../gate-error.js';
-import type { GateState } from '../../http/gate-state.js';
 import { readRawBody } from '../raw-body.js';
-import type { RequestContext } from '../../http/request-context.js';
 
 export interface WebhookRouteDeps {
   state: () => GateState;
@@ -27,7 +29,8 @@ export interface WebhookRouteDeps {
 /** Meta batches notifications; a megabyte is far more than any status report. */
 const WEBHOOK_BODY_LIMIT = 1_048_576;
 
-const notFound = () => new GateError(404, 'not_found', { heading: text('errors.not_found_heading'), text: text('errors.not_found_text') });
+const notFound = () =>
+  new GateError(404, 'not_found', { heading: text('errors.not_found_heading'), text: text('errors.not_found_text') });
 
 function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -46,13 +49,26 @@ export function registerWebhookRoutes(router: Router, deps: WebhookRouteDeps): v
   };
 
   function reject(ctx: Context, status: 401 | 403, provider: string, reason: string): void {
-    deps.audit.record({ event: 'webhook_rejected', ip: deps.context(ctx).facts.ip, outcome: 'refused', channel: provider, reason, path: ctx.path });
+    deps.audit.record({
+      event: 'webhook_rejected',
+      ip: deps.context(ctx).facts.ip,
+      outcome: 'refused',
+      channel: provider,
+      reason,
+      path: ctx.path,
+    });
     ctx.status = status;
     ctx.type = 'text/plain';
     ctx.body = status === 401 ? 'signature required' : 'forbidden';
   }
 
-  async function apply(ctx: Context, channel: string, messageId: string, status: ReturnType<typeof fromTwilioStatus>, raw: string) {
+  async function apply(
+    ctx: Context,
+    channel: string,
+    messageId: string,
+    status: ReturnType<typeof fromTwilioStatus>,
+    raw: string,
+  ) {
     if (status === undefined || messageId === '') return;
     await deps.deliveries.report(channel, messageId, status, { ip: deps.context(ctx).facts.ip, raw });
   }
@@ -63,7 +79,12 @@ export function registerWebhookRoutes(router: Router, deps: WebhookRouteDeps): v
     const mode = ctx.query['hub.mode'];
     const token = ctx.query['hub.verify_token'];
     const challenge = ctx.query['hub.challenge'];
-    if (mode !== 'subscribe' || typeof token !== 'string' || typeof challenge !== 'string' || !sameText(token, config.verifyToken)) {
+    if (
+      mode !== 'subscribe' ||
+      typeof token !== 'string' ||
+      typeof challenge !== 'string' ||
+      !sameText(token, config.verifyToken)
+    ) {
       return reject(ctx, 403, 'whatsapp', 'subscription handshake with a wrong verify token');
     }
     ctx.type = 'text/plain';
@@ -76,7 +97,8 @@ export function registerWebhookRoutes(router: Router, deps: WebhookRouteDeps): v
     const raw = await readRawBody(ctx.req, WEBHOOK_BODY_LIMIT);
     const signature = ctx.get('x-hub-signature-256');
     if (!signature) return reject(ctx, 401, 'whatsapp', 'no X-Hub-Signature-256');
-    if (!isValidMetaSignature(config.appSecret, raw, signature)) return reject(ctx, 403, 'whatsapp', 'bad X-Hub-Signature-256');
+    if (!isValidMetaSignature(config.appSecret, raw, signature))
+      return reject(ctx, 403, 'whatsapp', 'bad X-Hub-Signature-256');
     for (const s of whatsAppStatuses(raw)) await apply(ctx, 'whatsapp', s.id, fromWhatsAppStatus(s.status), s.status);
     ctx.status = 200;
     ctx.type = 'text/plain';
@@ -111,7 +133,8 @@ export function whatsAppStatuses(raw: Buffer): Array<{ id: string; status: strin
     return [];
   }
   const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-  const field = (v: unknown, k: string): unknown => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined);
+  const field = (v: unknown, k: string): unknown =>
+    v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
   const out: Array<{ id: string; status: string }> = [];
   for (const entry of list(field(body, 'entry'))) {
     for (const change of list(field(entry, 'changes'))) {

@@ -1,6 +1,7 @@
 // Address lists for settings such as server.trusted_proxies: parsed once (ip-networks.ts, the
 // same parser policy rules use) into a matcher. Also the one canonical text form of an address.
 import ipaddr from 'ipaddr.js';
+
 import { inNetworks, parseIPv4, parseNetworks } from './ip-networks.js';
 
 export type AddressMatcher = (ip: string) => boolean;

@@ -92,7 +92,7 @@ export function inNetworks(set: NetworkSet, ip: string): boolean {
 
 function inV4(set: NetworkSet, v4: number): boolean {
   for (let i = 0; i < set.v4Base.length; i++) {
-    if (((v4 & set.v4Mask[i]!) >>> 0) === set.v4Base[i]) return true;
+    if ((v4 & set.v4Mask[i]!) >>> 0 === set.v4Base[i]) return true;
   }
   return false;
 }
