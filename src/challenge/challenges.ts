@@ -17,7 +17,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
 import { networkKey } from '../shared/net/network-key.js';
 import type { Store } from '../store/store.js';
-import { StoreError } from '../store/store.js';
+import { guardStore } from '../store/store.js';
 import { decoyNumber, describeDestination } from './destination.js';
 import type { Refusal } from './limits.js';
 import {
@@ -115,14 +115,55 @@ export interface Challenges {
   idle(): Promise<void>;
 }
 
-interface ChallengeRecord {
+/** One login flow's current code and what it was asked for. */
+interface Challenge {
   /** Keyed digest of the identity: every spelling of one person counts against one set of limits. */
-  k: string;
-  /** Username; absent for identities the directory does not know (a decoy challenge). */
-  u?: string;
-  /** Code digest, base64url. */
-  h: string;
+  identity: string;
+  /** Absent for identities the directory does not know (a decoy challenge). */
+  username: string | undefined;
+  /** Keyed digest of the code sent, base64url; empty while the code is in the person's app. */
+  codeDigest: string;
   /** Code number within the flow, to key per-code attempt counters. */
+  codeNumber: number;
+  expiresAt: number;
+  /** When a code was last sent (the resend cooldown counts from here). */
+  sentAt: number;
+  /** The destination as the page shows it (masked). */
+  destination: string;
+  /** Where the current code went: a channel name, or "totp" (the person's app). */
+  channel: string;
+  returnTo: string;
+  rule: string;
+  /** Channels that send a code, in the order they will be tried. */
+  channels: string[];
+  /** Where codes go, as limit keys. */
+  to: DestinationKeys;
+  /** Factors proven before the code (a password). */
+  proven: Factor[];
+  /** The authenticator app may be used (the rule lists "totp"). */
+  totpAllowed: boolean;
+  /** The rule's trusted_device, ms. */
+  trustDeviceMs: number | undefined;
+  /** The browser has signed in as this person before: the shared caps do not apply. */
+  sharedExempt: boolean;
+}
+
+interface DestinationKeys {
+  /** Keyed digest naming the destination number, for the per-destination limit. */
+  digest: string;
+  /** Leading digits of the destination number, for the per-prefix limit; absent without a number. */
+  prefix?: string | undefined;
+}
+
+/**
+ * A challenge as the Store holds it. The keys stay short, as every instance of every release
+ * sharing the store reads them (a rolling upgrade); only toStored and fromStored use them.
+ * Flags are 1 or absent, lists absent when empty.
+ */
+interface StoredChallenge {
+  k: string;
+  u?: string;
+  h: string;
   n: number;
   e: number;
   t: number;
@@ -130,20 +171,58 @@ interface ChallengeRecord {
   ch: string;
   rd: string;
   r: string;
-  /** Channels in the order they will be tried. */
   cs: string[];
-  /** Keyed digest naming the destination number, for the per-destination limit. */
   dk: string;
-  /** Leading digits of the destination number, for the per-prefix limit; absent without a number. */
   px?: string;
-  /** Factors proven before the code (a password). */
   pf?: Factor[];
-  /** The authenticator app may be used (the rule lists "totp"). */
   tp?: 1;
-  /** The rule's trusted_device, ms. */
   td?: number;
-  /** The browser has signed in as this person before: the shared caps do not apply. */
   sx?: 1;
+}
+
+function toStored(c: Challenge): string {
+  const stored: StoredChallenge = {
+    k: c.identity,
+    ...(c.username === undefined ? {} : { u: c.username }),
+    h: c.codeDigest,
+    n: c.codeNumber,
+    e: c.expiresAt,
+    t: c.sentAt,
+    d: c.destination,
+    ch: c.channel,
+    rd: c.returnTo,
+    r: c.rule,
+    cs: c.channels,
+    dk: c.to.digest,
+    ...(c.to.prefix === undefined ? {} : { px: c.to.prefix }),
+    ...(c.proven.length > 0 ? { pf: c.proven } : {}),
+    ...(c.totpAllowed ? { tp: 1 as const } : {}),
+    ...(c.trustDeviceMs === undefined ? {} : { td: c.trustDeviceMs }),
+    ...(c.sharedExempt ? { sx: 1 as const } : {}),
+  };
+  return JSON.stringify(stored);
+}
+
+function fromStored(raw: string): Challenge {
+  const r = JSON.parse(raw) as StoredChallenge;
+  return {
+    identity: r.k,
+    username: r.u,
+    codeDigest: r.h,
+    codeNumber: r.n,
+    expiresAt: r.e,
+    sentAt: r.t,
+    destination: r.d,
+    channel: r.ch,
+    returnTo: r.rd,
+    rule: r.r,
+    channels: r.cs,
+    to: { digest: r.dk, prefix: r.px },
+    proven: r.pf ?? [],
+    totpAllowed: r.tp === 1,
+    trustDeviceMs: r.td,
+    sharedExempt: r.sx === 1,
+  };
 }
 
 export interface ChallengeDeps {
@@ -177,14 +256,6 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     return String(randomInt(0, 10 ** config.length)).padStart(config.length, '0');
   }
 
-  async function guarded<T>(doing: string, op: () => Promise<T>): Promise<T> {
-    try {
-      return await op();
-    } catch (err) {
-      throw err instanceof StoreError ? err : new StoreError(doing, err);
-    }
-  }
-
   /**
    * Limits that apply to every new code, in two steps. The asker's own budgets first (identity,
    * client address, client network): one over its budget is refused there and counts nothing
@@ -195,14 +266,14 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
    * the prefix and total caps. A fallback re-sends the same code and is not counted again.
    */
   async function checkSendLimits(input: {
-    k: string;
+    identity: string;
     ip: string;
     lastSentAt: number | undefined;
-    to: { dk: string; px?: string | undefined };
+    to: DestinationKeys;
     decoy: boolean;
     sharedExempt: boolean;
   }): Promise<Refusal | undefined> {
-    const { k, ip, lastSentAt, to } = input;
+    const { identity: k, ip, lastSentAt, to } = input;
     const now = clock.now();
     const locked = lockRefusal(await lockout.lockedFor(k));
     if (locked) return locked;
@@ -211,19 +282,19 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     const window = hourWindow(now);
     const ttl = window.endsAt - now;
     const count = (key: string) => store.increment(`sends:${key}:${window.id}`, ttl);
-    const [identity, address, network] = await guarded('counting sends', () =>
+    const [identity, address, network] = await guardStore('counting sends', () =>
       Promise.all([count(`id:${k}`), count(`ip:${ip}`), count(`net:${networkKey(ip, config.networkBits)}`)]),
     );
     const own = checkHourlyCaps(now, { identity, address, network }, config);
     if (own) return own;
     if (input.decoy) {
-      const destination = await guarded('counting sends', () => count(`decoy-to:${to.dk}`));
+      const destination = await guardStore('counting sends', () => count(`decoy-to:${to.digest}`));
       return checkDestinationCaps(now, { destination, prefix: undefined, total: 0 }, config);
     }
-    const [destination, prefix, total] = await guarded('counting sends', () =>
+    const [destination, prefix, total] = await guardStore('counting sends', () =>
       Promise.all([
-        count(`to:${to.dk}`),
-        to.px === undefined ? Promise.resolve(undefined) : count(`prefix:${to.px}`),
+        count(`to:${to.digest}`),
+        to.prefix === undefined ? Promise.resolve(undefined) : count(`prefix:${to.prefix}`),
         count('all'),
       ]),
     );
@@ -232,10 +303,9 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
   }
 
   /** Where the code goes, as limit keys: a digest of the number and its prefix. */
-  function destinationKeys(who: string, number: string | undefined): { dk: string; px?: string } {
-    if (number === undefined) return { dk: identityKey(`nophone:${who}`) };
-    const px = numberPrefix(number, config.prefixDigits);
-    return { dk: identityKey(`to:${number}`), ...(px === undefined ? {} : { px }) };
+  function destinationKeys(who: string, number: string | undefined): DestinationKeys {
+    if (number === undefined) return { digest: identityKey(`nophone:${who}`) };
+    return { digest: identityKey(`to:${number}`), prefix: numberPrefix(number, config.prefixDigits) };
   }
 
   /**
@@ -247,65 +317,57 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     return identityKey(user ? `user:${user.username}` : `unknown:${canonical}`);
   }
 
-  function toView(r: ChallengeRecord): ChallengeView {
+  function toView(c: Challenge): ChallengeView {
+    const { destination, channel, sentAt, expiresAt, returnTo, rule, trustDeviceMs } = c;
     return {
-      destination: r.d,
-      channel: r.ch,
-      sentAt: r.t,
-      expiresAt: r.e,
-      resendAt: r.t + config.resendAfter,
-      returnTo: r.rd,
-      rule: r.r,
-      channels: r.tp ? [...r.cs, TOTP] : r.cs,
-      trustDeviceMs: r.td,
+      destination,
+      channel,
+      sentAt,
+      expiresAt,
+      resendAt: sentAt + config.resendAfter,
+      returnTo,
+      rule,
+      channels: c.totpAllowed ? [...c.channels, TOTP] : c.channels,
+      trustDeviceMs,
     };
   }
 
   /** Whether the code typed is right: the sent code's digest, or the user's authenticator app. */
-  async function isCorrect(flowId: string, record: ChallengeRecord, code: string): Promise<boolean> {
-    if (record.ch === TOTP) return (await deps.totp?.verify(record.u, code)) === 'ok';
-    const given = codeDigest(flowId, record.n, normaliseCode(code));
-    const expected = Buffer.from(record.h, 'base64url');
-    return record.u !== undefined && expected.length === given.length && timingSafeEqual(expected, given);
+  async function isCorrect(flowId: string, challenge: Challenge, code: string): Promise<boolean> {
+    if (challenge.channel === TOTP) return (await deps.totp?.verify(challenge.username, code)) === 'ok';
+    const given = codeDigest(flowId, challenge.codeNumber, normaliseCode(code));
+    const expected = Buffer.from(challenge.codeDigest, 'base64url');
+    return challenge.username !== undefined && expected.length === given.length && timingSafeEqual(expected, given);
   }
 
   async function issue(
     flowId: string,
-    record: ChallengeRecord,
+    challenge: Challenge,
     user: User | undefined,
     host: string,
     ip: string,
     locale: string | undefined,
   ): Promise<ChallengeView> {
-    if (record.ch === TOTP) {
+    const save = () =>
+      guardStore('saving challenge', () => store.set(challengeKey(flowId), toStored(challenge), config.ttl));
+    if (challenge.channel === TOTP) {
       // The code is in the person's app: nothing to make or send.
-      record.h = '';
-      await guarded('saving challenge', () => store.set(challengeKey(flowId), JSON.stringify(record), config.ttl));
-      return toView(record);
+      challenge.codeDigest = '';
+      await save();
+      return toView(challenge);
     }
     const code = newCode();
-    record.h = codeDigest(flowId, record.n, code).toString('base64url');
-    await guarded('saving challenge', () => store.set(challengeKey(flowId), JSON.stringify(record), config.ttl));
+    challenge.codeDigest = codeDigest(flowId, challenge.codeNumber, code).toString('base64url');
+    await save();
     // After the response: the same path for known and unknown identities (decoys send nothing).
-    deps.deliveries.start({
-      flowId,
-      n: record.n,
-      channels: record.cs,
-      user,
-      code,
-      host,
-      ip,
-      rule: record.r,
-      destination: record.d,
-      expiresAt: record.e,
-      locale,
-    });
-    return toView(record);
+    const { codeNumber: n, channels, rule, destination, expiresAt } = challenge;
+    deps.deliveries.start({ flowId, n, channels, user, code, host, ip, rule, destination, expiresAt, locale });
+    return toView(challenge);
   }
 
-  async function load(flowId: string): Promise<ChallengeRecord | undefined> {
-    const raw = await guarded('loading challenge', () => store.get(challengeKey(flowId)));
-    return raw === undefined ? undefined : (JSON.parse(raw) as ChallengeRecord);
+  async function load(flowId: string): Promise<Challenge | undefined> {
+    const raw = await guardStore('loading challenge', () => store.get(challengeKey(flowId)));
+    return raw === undefined ? undefined : fromStored(raw);
   }
 
   return {
@@ -339,7 +401,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
         (s) => signer.digest('decoy', s),
         deps.defaultCountry,
       );
-      const k = limitKey(input.identifier, typed, user);
+      const identity = limitKey(input.identifier, typed, user);
       const number = user ? user.phone : decoy;
       const to = destinationKeys(user?.username ?? input.identifier, number);
       const ordered = orderChannels(
@@ -353,9 +415,9 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       let channels = ordered;
       let refusal =
         ordered[0] === TOTP
-          ? lockRefusal(await lockout.lockedFor(k))
+          ? lockRefusal(await lockout.lockedFor(identity))
           : await checkSendLimits({
-              k,
+              identity,
               ip: input.ip,
               lastSentAt: undefined,
               to,
@@ -376,49 +438,56 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const now = clock.now();
       // A user without a phone (app only) is shown a decoy, like an unknown identity.
       const destination = describeDestination(number ?? decoy);
-      const record: ChallengeRecord = {
+      const challenge: Challenge = {
+        identity,
+        username: user?.username,
+        codeDigest: '',
+        codeNumber: 1,
+        expiresAt: now + config.ttl,
         // Nothing is sent when the app comes first, so asking for a sent code instead need not wait.
-        k,
-        ...(user ? { u: user.username } : {}),
-        h: '',
-        n: 1,
-        e: now + config.ttl,
-        t: appFirst ? now - config.resendAfter : now,
-        d: destination,
-        ch: channels[0] ?? 'console',
-        rd: input.returnTo,
-        r: input.rule,
-        cs: channels.filter((c) => c !== TOTP),
-        ...to,
-        ...(input.proven?.length ? { pf: [...input.proven] } : {}),
-        ...(channels.includes(TOTP) ? { tp: 1 as const } : {}),
-        ...(input.trustDeviceMs === undefined ? {} : { td: input.trustDeviceMs }),
-        ...(sharedExempt ? { sx: 1 as const } : {}),
+        sentAt: appFirst ? now - config.resendAfter : now,
+        destination,
+        channel: channels[0] ?? 'console',
+        returnTo: input.returnTo,
+        rule: input.rule,
+        channels: channels.filter((c) => c !== TOTP),
+        to,
+        proven: [...(input.proven ?? [])],
+        totpAllowed: channels.includes(TOTP),
+        trustDeviceMs: input.trustDeviceMs,
+        sharedExempt,
       };
-      deps.audit.record({ event: 'challenge_started', ...auditBase, outcome: 'ok', channel: record.ch, destination });
-      return { ok: true, view: await issue(input.flowId, record, user, input.host, input.ip, input.locale) };
+      deps.audit.record({
+        event: 'challenge_started',
+        ...auditBase,
+        outcome: 'ok',
+        channel: challenge.channel,
+        destination,
+      });
+      return { ok: true, view: await issue(input.flowId, challenge, user, input.host, input.ip, input.locale) };
     },
 
     async resend(input) {
-      const record = await load(input.flowId);
-      if (!record) return undefined;
-      const toApp = input.channel === TOTP && record.tp === 1;
+      const challenge = await load(input.flowId);
+      if (!challenge) return undefined;
+      const { identity, username, to, sharedExempt } = challenge;
+      const toApp = input.channel === TOTP && challenge.totpAllowed;
       const refusal = toApp
-        ? lockRefusal(await lockout.lockedFor(record.k))
+        ? lockRefusal(await lockout.lockedFor(identity))
         : await checkSendLimits({
-            k: record.k,
+            identity,
             ip: input.ip,
-            lastSentAt: record.t,
-            to: record,
-            decoy: record.u === undefined,
-            sharedExempt: record.sx === 1,
+            lastSentAt: challenge.sentAt,
+            to,
+            decoy: username === undefined,
+            sharedExempt,
           });
       if (refusal) {
         deps.audit.record({
           event: 'send_refused',
-          user: record.u,
+          user: username,
           ip: input.ip,
-          rule: record.r,
+          rule: challenge.rule,
           flow: auditFlowId(input.flowId),
           outcome: 'refused',
           reason: refusal.reason,
@@ -426,41 +495,42 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
         return { ok: false, refusal };
       }
       const now = clock.now();
-      record.n += 1;
-      record.e = now + config.ttl;
-      if (toApp) record.ch = TOTP;
+      challenge.codeNumber += 1;
+      challenge.expiresAt = now + config.ttl;
+      if (toApp) challenge.channel = TOTP;
       else {
         // Only a code actually sent restarts the resend cooldown.
-        record.t = now;
-        if (input.channel !== undefined && record.cs.includes(input.channel)) {
+        challenge.sentAt = now;
+        if (input.channel !== undefined && challenge.channels.includes(input.channel)) {
           // The person picked a channel: it goes first, the rest keep their order behind it.
-          record.cs = [input.channel, ...record.cs.filter((c) => c !== input.channel)];
-          record.ch = input.channel;
-        } else if (record.ch === TOTP) record.ch = record.cs[0] ?? 'console';
+          challenge.channels = [input.channel, ...challenge.channels.filter((c) => c !== input.channel)];
+          challenge.channel = input.channel;
+        } else if (challenge.channel === TOTP) challenge.channel = challenge.channels[0] ?? 'console';
       }
-      const user = record.u === undefined ? undefined : deps.directory().find(record.u);
-      return { ok: true, view: await issue(input.flowId, record, user, input.host, input.ip, input.locale) };
+      const user = username === undefined ? undefined : deps.directory().find(username);
+      return { ok: true, view: await issue(input.flowId, challenge, user, input.host, input.ip, input.locale) };
     },
 
     async view(flowId) {
-      const record = await load(flowId);
-      return record && record.e > clock.now() ? toView(record) : undefined;
+      const challenge = await load(flowId);
+      return challenge && challenge.expiresAt > clock.now() ? toView(challenge) : undefined;
     },
 
     async verify(input) {
-      const record = await load(input.flowId);
-      if (!record || record.e <= clock.now()) return { kind: 'expired' };
-      const locked = await lockout.lockedFor(record.k);
+      const challenge = await load(input.flowId);
+      if (!challenge || challenge.expiresAt <= clock.now()) return { kind: 'expired' };
+      const { identity, username, rule } = challenge;
+      const locked = await lockout.lockedFor(identity);
       if (locked !== undefined) return { kind: 'locked', retryAfterMs: locked };
 
-      const attempt = await guarded('counting attempts', () =>
-        store.increment(`attempts:${input.flowId}:${record.n}`, config.ttl),
+      const attempt = await guardStore('counting attempts', () =>
+        store.increment(`attempts:${input.flowId}:${challenge.codeNumber}`, config.ttl),
       );
-      const correct = attempt <= config.maxAttempts && (await isCorrect(input.flowId, record, input.code));
-      const auditBase = { user: record.u, ip: input.ip, rule: record.r, flow: auditFlowId(input.flowId) };
+      const correct = attempt <= config.maxAttempts && (await isCorrect(input.flowId, challenge, input.code));
+      const auditBase = { user: username, ip: input.ip, rule, flow: auditFlowId(input.flowId) };
       const outcome = correct
         ? judgeAttempt({ attempt, correct, failures: 0 }, config)
-        : await lockout.fail(record.k, attempt, auditBase, 'wrong code');
+        : await lockout.fail(identity, attempt, auditBase, 'wrong code');
 
       switch (outcome.kind) {
         case 'code-dead':
@@ -471,20 +541,13 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
             : { kind: 'wrong', triesLeft: outcome.triesLeft };
         case 'accept': {
           // Single use: only the request that removes the record wins, however many raced here.
-          const consumed = await guarded('consuming code', () => store.delete(challengeKey(input.flowId)));
-          const user = deps.directory().find(record.u!);
+          const consumed = await guardStore('consuming code', () => store.delete(challengeKey(input.flowId)));
+          const user = deps.directory().find(username!);
           if (!consumed || !user) return { kind: 'expired' };
-          await lockout.clear(record.k);
-          await guarded('ending delivery', () => deps.deliveries.forget(input.flowId));
-          return {
-            kind: 'login',
-            user,
-            returnTo: record.rd,
-            rule: record.r,
-            factors: [...(record.pf ?? []), 'otp'],
-            method: record.ch,
-            trustDeviceMs: record.td,
-          };
+          await lockout.clear(identity);
+          await guardStore('ending delivery', () => deps.deliveries.forget(input.flowId));
+          const { returnTo, channel: method, trustDeviceMs } = challenge;
+          return { kind: 'login', user, returnTo, rule, factors: [...challenge.proven, 'otp'], method, trustDeviceMs };
         }
       }
     },

@@ -1,6 +1,6 @@
 // What the gate knows about one code's journey through a rule's channels, as a Store record so
 // any instance can read it (the code page's status poll) or update it (a provider's webhook).
-// Pure helpers only: reading reports into the record and describing it for the page.
+// Pure helpers only: the record's stored form, reading reports into it and describing it for the page.
 
 export const deliveryKey = (flowId: string) => `delivery:${flowId}`;
 /** Finds the flow a provider's message id belongs to: "flowId:n". */
@@ -14,58 +14,109 @@ export const messageKey = (channel: string, messageId: string) => `delivery-msg:
 export type DeliveryPhase = 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed';
 
 export interface DeliveryRecord {
-  /** Code number within the flow (a new code supersedes the record). */
-  n: number;
+  /** Code number within the flow (a newer code supersedes the record). */
+  codeNumber: number;
   /** Channels in the order they are tried. */
-  cs: string[];
-  /** Index in `cs` of the channel in use. */
-  i: number;
-  ph: DeliveryPhase;
+  channels: string[];
+  /** Index in `channels` of the channel in use. */
+  current: number;
+  phase: DeliveryPhase;
   /** Provider message id of the current send. */
-  mid?: string | undefined;
+  messageId?: string | undefined;
   /** Channel given up on last, when the code moved on ("whatsapp"). */
-  from?: string | undefined;
+  switchedFrom?: string | undefined;
   /** Channels that failed or missed their deadline in this flow, across codes. */
-  f: number;
+  failedChannels: number;
   /** Last change, ms since the epoch. */
-  at: number;
+  changedAt: number;
   /** When the code expires, ms since the epoch: the record lives as long. */
-  e: number;
+  expiresAt: number;
   /** Whom the code is for (username), so a provider's report can be audited by name; absent for decoys. */
-  u?: string | undefined;
+  username?: string | undefined;
 }
 
 /** Provider statuses reduced to what the fallback acts on. */
 export type ReportedStatus = 'accepted' | 'delivered' | 'failed';
 
-export function parseDeliveryRecord(raw: string | undefined): DeliveryRecord | undefined {
+/**
+ * The record as the Store holds it. Its short keys are the form Redis already holds and other
+ * instances of the gate (older ones, during a rolling upgrade) read and write: only
+ * encodeDelivery and decodeDelivery know them.
+ */
+interface StoredDelivery {
+  n: number;
+  cs: string[];
+  i: number;
+  ph: DeliveryPhase;
+  mid?: string | undefined;
+  from?: string | undefined;
+  f: number;
+  at: number;
+  e: number;
+  u?: string | undefined;
+}
+
+export function encodeDelivery(r: DeliveryRecord): string {
+  const stored: StoredDelivery = {
+    n: r.codeNumber,
+    cs: r.channels,
+    i: r.current,
+    ph: r.phase,
+    mid: r.messageId,
+    from: r.switchedFrom,
+    f: r.failedChannels,
+    at: r.changedAt,
+    e: r.expiresAt,
+    u: r.username,
+  };
+  return JSON.stringify(stored);
+}
+
+export function decodeDelivery(raw: string | undefined): DeliveryRecord | undefined {
   if (raw === undefined) return undefined;
+  let s: StoredDelivery;
   try {
-    const value = JSON.parse(raw) as DeliveryRecord;
-    return typeof value.n === 'number' && Array.isArray(value.cs) ? value : undefined;
+    s = JSON.parse(raw) as StoredDelivery;
   } catch {
     return undefined;
   }
+  if (typeof s.n !== 'number' || !Array.isArray(s.cs)) return undefined;
+  return {
+    codeNumber: s.n,
+    channels: s.cs,
+    current: s.i,
+    phase: s.ph,
+    messageId: s.mid,
+    switchedFrom: s.from,
+    failedChannels: s.f,
+    changedAt: s.at,
+    expiresAt: s.e,
+    username: s.u,
+  };
 }
 
 export type ReportOutcome = 'applied' | 'duplicate' | 'stale';
 
 /**
- * Applies a status report for `messageId` (sent on `record.cs[record.i]`). Reports about an
- * earlier send, repeats and out-of-order reports (a late "sent" after "delivered") change nothing.
+ * Reads a status report for `messageId` (sent on the record's current channel) into the record.
+ * Reports about an earlier send, repeats and out-of-order reports (a late "sent" after
+ * "delivered") change nothing.
  */
 export function applyReport(
   record: DeliveryRecord,
   messageId: string,
   status: ReportedStatus,
   now: number,
-): ReportOutcome {
-  if (record.mid !== messageId) return 'stale';
-  if (record.ph === 'delivered' || record.ph === 'undelivered' || record.ph === 'failed') return 'duplicate';
-  if (status === 'accepted') return record.ph === 'sent' ? 'duplicate' : 'applied';
-  record.ph = status === 'delivered' ? 'delivered' : 'undelivered';
-  record.at = now;
-  return 'applied';
+): { outcome: ReportOutcome; record: DeliveryRecord } {
+  const unchanged = (outcome: ReportOutcome) => ({ outcome, record });
+  if (record.messageId !== messageId) return unchanged('stale');
+  if (record.phase === 'delivered' || record.phase === 'undelivered' || record.phase === 'failed')
+    return unchanged('duplicate');
+  if (status === 'accepted') return unchanged(record.phase === 'sent' ? 'duplicate' : 'applied');
+  return {
+    outcome: 'applied',
+    record: { ...record, phase: status === 'delivered' ? 'delivered' : 'undelivered', changedAt: now },
+  };
 }
 
 /** What the code page shows: channel in use, and whether the code moved to another channel. */
@@ -77,12 +128,12 @@ export interface DeliveryStatus {
 }
 
 export function describeDelivery(record: DeliveryRecord): DeliveryStatus {
-  const channel = record.cs[record.i] ?? record.cs[0] ?? 'console';
-  const base = { channel, switchedFrom: record.from, failedChannels: record.f };
-  if (record.ph === 'delivered') return { ...base, state: 'delivered' };
-  if (record.ph === 'failed') return { ...base, state: 'failed' };
-  if (record.from !== undefined) return { ...base, state: 'switched' };
-  return { ...base, state: record.ph === 'sending' ? 'sending' : 'sent' };
+  const channel = record.channels[record.current] ?? record.channels[0] ?? 'console';
+  const base = { channel, switchedFrom: record.switchedFrom, failedChannels: record.failedChannels };
+  if (record.phase === 'delivered') return { ...base, state: 'delivered' };
+  if (record.phase === 'failed') return { ...base, state: 'failed' };
+  if (record.switchedFrom !== undefined) return { ...base, state: 'switched' };
+  return { ...base, state: record.phase === 'sending' ? 'sending' : 'sent' };
 }
 
 /** WhatsApp statuses: sent, delivered, read, failed (read implies delivered). */

@@ -3,6 +3,7 @@
 // forever, so a timer drives the fallback, not only `failed`). The state lives in the Store, so
 // a webhook taken by any instance counts; the code itself stays in this process's memory only
 // for as long as the fallback may need it: a fallback re-sends the same live code.
+// delivery-machine.ts decides each step; this file performs its effects and waits.
 import { randomInt } from 'node:crypto';
 
 import type { AuditLog } from '../audit/audit-log.js';
@@ -15,8 +16,10 @@ import type { ChannelRecorder } from './channel.js';
 import type { Channel } from './channel.js';
 import { ChannelError } from './channel.js';
 import type { ChannelHealth } from './channel-health.js';
+import type { DeliveryEffect, DeliveryEvent, DeliveryWorld } from './delivery-machine.js';
+import { isSuperseded, nextStep, startDecoy, startDelivery } from './delivery-machine.js';
 import type { DeliveryRecord, ReportedStatus, ReportOutcome } from './delivery-state.js';
-import { applyReport, deliveryKey, messageKey, parseDeliveryRecord } from './delivery-state.js';
+import { applyReport, decodeDelivery, deliveryKey, encodeDelivery, messageKey } from './delivery-state.js';
 
 export interface DeliveryJob {
   flowId: string;
@@ -73,7 +76,12 @@ export interface DeliveryDeps {
   health?: Pick<ChannelHealth, 'succeeded' | 'failed'> | undefined;
 }
 
-type WaitOutcome = 'delivered' | 'undelivered' | 'deadline' | 'superseded';
+/** A run's claim on its flow's record. */
+interface Claim {
+  job: DeliveryJob;
+  /** Whether the run has saved the record: its absence then means the flow ended. */
+  saved: boolean;
+}
 
 export function createDeliveries(deps: DeliveryDeps): Deliveries {
   const { store, clock } = deps;
@@ -83,13 +91,99 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
   const wakers = new Map<string, () => void>();
   let closed = false;
 
-  const load = async (flowId: string) => parseDeliveryRecord(await store.get(deliveryKey(flowId)));
-  /** Saves the record unless a newer code for the flow took over meanwhile; false then. */
-  async function save(job: DeliveryJob, record: DeliveryRecord): Promise<boolean> {
-    const current = await load(job.flowId);
-    if (current && current.n > job.n) return false;
-    await store.set(deliveryKey(job.flowId), JSON.stringify(record), Math.max(1, job.expiresAt - clock.now()));
-    return true;
+  const load = async (flowId: string) => decodeDelivery(await store.get(deliveryKey(flowId)));
+  const world = (): DeliveryWorld => ({ now: clock.now(), channels: deps.channels, closed });
+  const liveFor = (job: DeliveryJob) => Math.max(1, job.expiresAt - clock.now());
+  /**
+   * The one place a run learns it lost its flow's record to a newer code (or the flow ended):
+   * before each save, and at each look while waiting.
+   */
+  const superseded = (claim: Claim, stored: DeliveryRecord | undefined) =>
+    isSuperseded(stored, claim.job.n, claim.saved);
+
+  async function run(job: DeliveryJob): Promise<void> {
+    const code = { codeNumber: job.n, channels: job.channels, expiresAt: job.expiresAt, username: job.user?.username };
+    const previous = await load(job.flowId);
+    let step =
+      job.user === undefined
+        ? startDecoy(code, previous, deps.decoyDelayMs?.() ?? randomInt(500, 2000), world())
+        : startDelivery(code, previous, world());
+    const claim: Claim = { job, saved: false };
+    for (;;) {
+      for (const effect of step.effects) if (!(await perform(claim, step.run.record, effect))) return;
+      const { next } = step;
+      if (next === undefined) return;
+      // Decoys only ever wait: startDecoy sends nothing.
+      const event =
+        next.kind === 'send' ? await send(job, job.user!, next) : await waitForReport(claim, next.deadlineMs);
+      if (event === undefined) return;
+      step = nextStep(step.run, event, world());
+    }
+  }
+
+  /** Performs one effect; false when a save found the run superseded. */
+  async function perform(claim: Claim, record: DeliveryRecord, effect: DeliveryEffect): Promise<boolean> {
+    const { job } = claim;
+    switch (effect.kind) {
+      case 'save':
+        if (superseded(claim, await load(job.flowId))) return false;
+        await store.set(deliveryKey(job.flowId), encodeDelivery(record), liveFor(job));
+        claim.saved = true;
+        return true;
+      case 'index-message':
+        await store.set(messageKey(effect.channel, effect.messageId), `${job.flowId}:${job.n}`, liveFor(job));
+        return true;
+      case 'audit': {
+        const { event, ...rest } = effect.entry;
+        deps.audit.record({
+          event,
+          user: job.user?.username,
+          ip: job.ip,
+          rule: job.rule,
+          destination: job.destination,
+          flow: auditFlowId(job.flowId),
+          ...rest,
+        });
+        return true;
+      }
+      case 'fallback-metric':
+        deps.metrics?.fallback(effect.from, effect.to, effect.reason);
+        return true;
+      case 'log':
+        deps.log[effect.level](effect.fields, effect.message);
+        return true;
+    }
+  }
+
+  /** Hands the code to a channel, telling metrics and channel health how it went. */
+  async function send(
+    job: DeliveryJob,
+    user: User,
+    { channel: name, ttlMs }: { channel: string; ttlMs: number },
+  ): Promise<DeliveryEvent> {
+    // The machine sends only on channels it found in deps.channels.
+    const channel = deps.channels.get(name)!;
+    const began = performance.now();
+    const seconds = () => (performance.now() - began) / 1000;
+    try {
+      const { messageId } = await channel.send({
+        username: user.username,
+        phone: user.phone,
+        maskedPhone: user.phone && job.destination,
+        code: job.code,
+        ttlMs,
+        host: job.host,
+        locale: job.locale,
+      });
+      deps.metrics?.providerLatency(name, seconds(), 'ok');
+      deps.health?.succeeded(name);
+      return { kind: 'sent', messageId };
+    } catch (error) {
+      deps.health?.failed(name, error);
+      const failure = error instanceof ChannelError ? error.kind : 'rejected';
+      deps.metrics?.providerLatency(name, seconds(), failure === 'timeout' ? 'timeout' : 'fail');
+      return { kind: 'send-failed', failure, error };
+    }
   }
 
   const sleep = (ms: number, flowId: string) =>
@@ -103,125 +197,21 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       wakers.set(flowId, done);
     });
 
-  /** Waits for the current send's report, re-reading the Store; real time, so a paused clock can't stall it. */
-  async function waitForReport(job: DeliveryJob, deadlineMs: number): Promise<WaitOutcome> {
+  /**
+   * Waits for the current send's report, re-reading the Store (another instance may have taken
+   * it); undefined when the run is to stop. Real time, so a paused clock can't stall it.
+   */
+  async function waitForReport(claim: Claim, deadlineMs: number): Promise<DeliveryEvent | undefined> {
     const until = Date.now() + deadlineMs;
     for (;;) {
-      const record = await load(job.flowId);
-      if (closed || !record || record.n > job.n) return 'superseded';
-      if (record.ph === 'delivered') return 'delivered';
-      if (record.ph === 'undelivered') return 'undelivered';
+      const stored = await load(claim.job.flowId);
+      if (closed || superseded(claim, stored)) return undefined;
+      if (stored?.phase === 'delivered' || stored?.phase === 'undelivered')
+        return { kind: 'reported', status: stored.phase };
       const left = until - Date.now();
-      if (left <= 0) return 'deadline';
-      await sleep(Math.min(pollMs, left), job.flowId);
+      if (left <= 0) return { kind: 'deadline' };
+      await sleep(Math.min(pollMs, left), claim.job.flowId);
     }
-  }
-
-  async function run(job: DeliveryJob): Promise<void> {
-    const previous = await load(job.flowId);
-    const record: DeliveryRecord = {
-      n: job.n,
-      cs: job.channels,
-      i: 0,
-      ph: 'sending',
-      f: previous?.f ?? 0,
-      at: clock.now(),
-      e: job.expiresAt,
-      u: job.user?.username,
-    };
-    if (job.user === undefined) return runDecoy(job, record);
-    if (!(await save(job, record))) return; // from here on, an older job for this flow sees it is superseded
-    const user = job.user;
-    const audit = {
-      user: user.username,
-      ip: job.ip,
-      rule: job.rule,
-      destination: job.destination,
-      flow: auditFlowId(job.flowId),
-    };
-    for (let i = 0; i < job.channels.length; i++) {
-      const name = job.channels[i]!;
-      const channel = deps.channels.get(name);
-      const ttlMs = job.expiresAt - clock.now();
-      if (!channel || ttlMs <= 0 || closed) continue;
-      Object.assign(record, { i, ph: 'sending', mid: undefined, at: clock.now() });
-      if (!(await save(job, record))) return; // a newer code took over
-      let messageId: string | undefined;
-      const began = performance.now();
-      try {
-        ({ messageId } = await channel.send({
-          username: user.username,
-          phone: user.phone,
-          maskedPhone: user.phone && job.destination,
-          code: job.code,
-          ttlMs,
-          host: job.host,
-          locale: job.locale,
-        }));
-        deps.metrics?.providerLatency(name, (performance.now() - began) / 1000, 'ok');
-        deps.health?.succeeded(name);
-      } catch (err) {
-        deps.health?.failed(name, err);
-        const kind = err instanceof ChannelError ? err.kind : 'rejected';
-        deps.metrics?.providerLatency(
-          name,
-          (performance.now() - began) / 1000,
-          kind === 'timeout' ? 'timeout' : 'fail',
-        );
-        deps.metrics?.fallback(name, job.channels[i + 1] ?? 'none', `send_failed_${kind}`);
-        deps.log.warn(
-          { err, channel: name, user: user.username, kind },
-          'code delivery failed; trying the next channel',
-        );
-        deps.audit.record({ event: 'code_send_failed', ...audit, outcome: 'fail', channel: name, reason: kind });
-        Object.assign(record, { from: name, f: record.f + 1 });
-        continue;
-      }
-      deps.audit.record({ event: 'code_sent', ...audit, outcome: 'ok', channel: name, messageId });
-      if (channel.deliveryDeadlineMs !== undefined && messageId !== undefined) {
-        // Indexed before the record names it, so an early webhook finds its flow.
-        await store.set(
-          messageKey(name, messageId),
-          `${job.flowId}:${job.n}`,
-          Math.max(1, job.expiresAt - clock.now()),
-        );
-      }
-      Object.assign(record, { ph: 'sent', mid: messageId, at: clock.now() });
-      if (!(await save(job, record))) return;
-      if (channel.deliveryDeadlineMs === undefined || messageId === undefined) return;
-      const outcome = await waitForReport(job, channel.deliveryDeadlineMs);
-      if (outcome === 'delivered' || outcome === 'superseded') return;
-      // The last channel missing its deadline is no failure: its message may still arrive.
-      const hasNext = job.channels.slice(i + 1).some((c) => deps.channels.has(c));
-      if (outcome === 'deadline' && !hasNext) return;
-      const reason =
-        outcome === 'deadline'
-          ? `no delivery report within ${channel.deliveryDeadlineMs} ms`
-          : 'provider reported the message undelivered';
-      deps.log.info({ channel: name, user: user.username, reason }, 'code not delivered; trying the next channel');
-      deps.audit.record({ event: 'code_fallback', ...audit, outcome: 'fail', channel: name, messageId, reason });
-      deps.metrics?.fallback(name, job.channels[i + 1] ?? 'none', outcome === 'deadline' ? 'no_report' : 'undelivered');
-      Object.assign(record, { from: name, f: record.f + 1 });
-    }
-    if (closed) return;
-    Object.assign(record, { ph: 'failed', at: clock.now() });
-    if (!(await save(job, record))) return;
-    deps.audit.record({ event: 'code_undelivered', ...audit, outcome: 'fail', reason: 'every channel failed' });
-  }
-
-  /** Unknown identities: the same record a real send leaves, so the status poll tells nothing apart. */
-  async function runDecoy(job: DeliveryJob, record: DeliveryRecord): Promise<void> {
-    const name = job.channels.find((c) => deps.channels.has(c));
-    const channel = name === undefined ? undefined : deps.channels.get(name);
-    Object.assign(record, { i: Math.max(0, job.channels.indexOf(name ?? '')), ph: 'sent', mid: undefined });
-    await save(job, record);
-    if (channel?.deliveryDeadlineMs === undefined) return;
-    // A real delivery report takes a moment; the decoy's must not be predictable either.
-    await sleep(deps.decoyDelayMs?.() ?? randomInt(500, 2000), job.flowId);
-    const current = await load(job.flowId);
-    if (closed || !current || current.n > job.n) return;
-    Object.assign(record, { ph: 'delivered', at: clock.now() });
-    await save(job, record);
   }
 
   return {
@@ -241,15 +231,16 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       if (owner === undefined) return 'unknown';
       const cut = owner.lastIndexOf(':');
       const flowId = owner.slice(0, cut);
-      const record = await load(flowId);
-      if (!record || record.n !== Number(owner.slice(cut + 1)) || record.cs[record.i] !== channel) return 'stale';
-      const outcome = applyReport(record, messageId, status, clock.now());
+      const stored = await load(flowId);
+      if (!stored || stored.codeNumber !== Number(owner.slice(cut + 1)) || stored.channels[stored.current] !== channel)
+        return 'stale';
+      const { outcome, record } = applyReport(stored, messageId, status, clock.now());
       if (outcome !== 'applied') return outcome;
-      await store.set(deliveryKey(flowId), JSON.stringify(record), Math.max(1, record.e - clock.now()));
+      await store.set(deliveryKey(flowId), encodeDelivery(record), Math.max(1, record.expiresAt - clock.now()));
       wakers.get(flowId)?.();
       deps.audit.record({
         event: 'delivery_status',
-        user: record.u,
+        user: record.username,
         ip: source.ip,
         flow: auditFlowId(flowId),
         outcome: 'ok',

@@ -28,12 +28,12 @@ export function runServe(configPath: string): Promise<number> {
     announceServing();
     let watcher: FileWatcher | undefined;
     const reloader = createReloader({
-      load: async () => (await loadGate(configPath, process.env)).gate,
+      load: async () => (await loadGate(configPath, process.env, { startedWith: loaded.config })).gate,
       apply: (next) => {
-        gate.reload(next);
+        const kept = gate.reload(next);
         watcher?.update(next.config);
+        return kept;
       },
-      current: gate.config,
       log: gate.log,
       metrics: gate.metrics,
     });

@@ -17,6 +17,7 @@ import { formatPath, loadYaml } from '../shared/yaml-file.js';
 import { compileConfig } from './compile-config.js';
 import type { PolicySource } from './policy-files.js';
 import { errorCode, loadPolicyFiles } from './policy-files.js';
+import { keepStartupSettings } from './restart-only.js';
 import { channelSchemas, configSchema } from './schema.js';
 import type { GateConfig, LoadedGate } from './types.js';
 
@@ -32,17 +33,26 @@ export interface LoadGateResult {
 export interface LoadGateOptions {
   /** Folder that relative paths resolve against; default the config file's folder (cwd when embedded). */
   baseDir?: string;
+  /**
+   * On a reload, the config the gate started with: users and policies are checked against its
+   * channels and session lifetime, which stay in use until a restart, not the file's.
+   */
+  startedWith?: GateConfig;
 }
 
 /** Loads a config file from disk. Throws ConfigError carrying every problem when anything is wrong. */
-export async function loadGate(configPath: string, env: NodeJS.ProcessEnv): Promise<LoadGateResult> {
+export async function loadGate(
+  configPath: string,
+  env: NodeJS.ProcessEnv,
+  options: LoadGateOptions = {},
+): Promise<LoadGateResult> {
   let text: string;
   try {
     text = await readFile(configPath, 'utf8');
   } catch (cause) {
     throw new ConfigError([problem(configPath, `cannot read config file: ${errorCode(cause)}`)]);
   }
-  return loadGateFromText(configPath, text, env);
+  return loadGateFromText(configPath, text, env, options);
 }
 
 /** Loads a config given as text; `file` is how it is named in messages (EMBEDDED for the demo). */
@@ -57,7 +67,9 @@ export async function loadGateFromText(
   const loaded = loadYaml(file, text, configSchema, env);
   const config = loaded.value ? compileConfig(loaded.value, { source, baseDir }) : undefined;
   // Even with a broken config, check the users and policies it points at, so one run shows everything.
-  const refs: Refs = config ? refsOf(config) : salvageRefs(loaded.data, baseDir);
+  const refs: Refs = config
+    ? refsOf(options.startedWith ? keepStartupSettings(options.startedWith, config).config : config)
+    : salvageRefs(loaded.data, baseDir);
   const policySources: PolicySource[] = refs.policySources.map((absolute, i) => ({
     absolute,
     written: stringAt(loaded.data, ['policies', i]) ?? absolute,
@@ -76,6 +88,15 @@ export async function loadGateFromText(
   ]);
   const problems = [...loaded.problems, ...users.problems, ...policies.problems];
   if (!config || !users.directory || !policies.policy || problems.some((p) => p.severity === 'error')) {
+    const added = config && options.startedWith ? addedChannels(options.startedWith, config) : [];
+    // "channel sms is not configured" reads as wrong while the file configures it: say why.
+    if (added.length > 0)
+      problems.push(
+        loaded.problemAt(
+          ['channels'],
+          `channels added since the start (${added.join(', ')}) are not running: users and policies can name them after a restart`,
+        ),
+      );
     throw new ConfigError(problems);
   }
   return { gate: { config, directory: users.directory, policy: policies.policy }, warnings: problems };
@@ -95,6 +116,10 @@ async function readUsers(
     return { directory: undefined, problems: [config.problemAt(['directory', 'file'], message)] };
   }
   return loadUsersFile(display(absolute), text, options);
+}
+
+function addedChannels(started: GateConfig, next: GateConfig): string[] {
+  return Object.keys(next.channels).filter((name) => !(name in started.channels));
 }
 
 interface Refs {

@@ -29,7 +29,10 @@ export interface Dialect {
    * alone, and nginx closes a kept-alive connection whose body it did not read: they get none.
    */
   relaysBody: boolean;
-  /** Reads only headers the proxy sets on every auth request. `tail` is what follows the endpoint's path (Envoy appends the original path there). */
+  /**
+   * Reads only headers the proxy sets on every auth request. `tail` is what follows the
+   * endpoint's path (Envoy appends the original path there).
+   */
   read(req: IncomingMessage, tail: string): DialectRead;
 }
 

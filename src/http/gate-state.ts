@@ -6,6 +6,8 @@ import type { AddressMatcher } from '../shared/net/cidr.js';
 import { createAddressMatcher } from '../shared/net/cidr.js';
 import type { AppMatcher } from './app-matcher.js';
 import { createAppMatcher } from './app-matcher.js';
+import type { HeaderRewriter } from './forward/upstream-headers.js';
+import { createHeaderRewriter } from './forward/upstream-headers.js';
 
 export interface GateState {
   config: GateConfig;
@@ -13,12 +15,16 @@ export interface GateState {
   directory: Directory;
   findApp: AppMatcher;
   isTrusted: AddressMatcher;
+  /** Sets and strips identity_headers on what goes upstream. */
+  rewriter: HeaderRewriter;
 }
 
-export function createGateState(loaded: LoadedGate): GateState {
+/** `gateCookies`: the gate's cookie names, kept from the upstream (the session's, so fixed at start-up). */
+export function createGateState(loaded: LoadedGate, gateCookies: readonly string[]): GateState {
   return {
     ...loaded,
     findApp: createAppMatcher(loaded.config.apps),
     isTrusted: createAddressMatcher(loaded.config.server.trustedProxies),
+    rewriter: createHeaderRewriter(loaded.config.identityHeaders, gateCookies),
   };
 }

@@ -19,7 +19,8 @@ import { REQUEST_ID_HEADER } from './request-id.js';
 export interface HandlerDeps {
   admit: Admit;
   upstreams: Upstreams;
-  rewriter: HeaderRewriter;
+  /** The rewriter of the set in use (identity_headers reload). */
+  rewriter: () => HeaderRewriter;
   /** The gate's pages: Koa's callback. */
   gateApp: (req: IncomingMessage, res: ServerResponse) => void;
   handoffs: WeakMap<IncomingMessage, Handoff>;
@@ -58,7 +59,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     req.headers[REQUEST_ID_HEADER] = admission.requestId;
     res.setHeader(REQUEST_ID_HEADER, admission.requestId);
     if (admission.kind === 'forward') {
-      forUpstream(deps.rewriter, req, admission);
+      forUpstream(deps.rewriter(), req, admission);
       return deps.upstreams.web(admission.rc.app!, req, res);
     }
     if (admission.kind === 'gate-route') pointAtRulePath(req, admission.rc);
@@ -79,7 +80,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       req.headers[REQUEST_ID_HEADER] = admission.requestId;
       switch (admission.kind) {
         case 'forward':
-          forUpstream(deps.rewriter, req, admission);
+          forUpstream(deps.rewriter(), req, admission);
           return deps.upstreams.ws(admission.rc.app!, req, socket, head);
         case 'verdict': {
           const [status, text] = UPGRADE_REFUSALS[admission.verdict.kind];

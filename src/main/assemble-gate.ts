@@ -17,6 +17,7 @@ import { createChannelHealth, rulesWithoutChannel } from '../channels/channel-he
 import type { Deliveries } from '../channels/delivery.js';
 import { createDeliveries } from '../channels/delivery.js';
 import { configSecrets } from '../config/config-secrets.js';
+import { keepStartupSettings } from '../config/restart-only.js';
 import type { LoadedGate } from '../config/types.js';
 import { createPasswordCheck } from '../directory/password-check.js';
 import type { Admit } from '../http/admission.js';
@@ -75,8 +76,11 @@ export interface GateOptions {
 
 export interface AssembledGate {
   state(): GateState;
-  /** Swaps in a newly loaded policy/directory set; in-flight requests keep the set they started with. */
-  reload(loaded: LoadedGate): void;
+  /**
+   * Swaps in a newly loaded set; in-flight requests keep the set they started with. Restart-only
+   * settings keep their start-up values; returns those the new set changes (config/restart-only.ts).
+   */
+  reload(loaded: LoadedGate): string[];
   clock: Clock;
   log: Logger;
   store: Store;
@@ -107,7 +111,9 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.log, { destination: options.logOut, secrets: configSecrets(config) });
   const metrics = options.metrics ?? createGateMetrics();
-  let state: GateState = createGateState(loaded);
+  const signer = createSigner(config.session.secrets);
+  const cookies = createGateCookies(config.session, signer, config.server.pathPrefix);
+  let state: GateState = createGateState(loaded, cookies.names);
   const current = () => state;
 
   // Files first: a broken template or SMS text must fail the start before anything (a Redis
@@ -118,7 +124,6 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     consoleOut: options.consoleOut,
   });
   const store = options.store ?? createStore(config.store, clock, log, metrics.storeEviction);
-  const signer = createSigner(config.session.secrets);
   const audit = withAuditMetrics(
     createAuditLog(config.audit, {
       clock,
@@ -174,7 +179,6 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     totp,
     passwords: createPasswordCheck(),
   });
-  const cookies = createGateCookies(config.session, signer, config.server.pathPrefix);
   const devices = createTrustedDevices({ store, signer, clock });
   const resumes = createResumes({ store, lifetimeMs: FLOW_LIFETIME });
   const respond = createResponder({
@@ -220,7 +224,11 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
   return {
     state: current,
     reload(next) {
-      state = createGateState(next);
+      // The one place a reload comes in: what was built from a restart-only setting is still in
+      // use, so the live config keeps that setting's start-up value for every reader.
+      const { config: applied, kept } = keepStartupSettings(config, next.config);
+      state = createGateState({ ...next, config: applied }, cookies.names);
+      return kept;
     },
     clock,
     log,

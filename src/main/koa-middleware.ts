@@ -8,7 +8,6 @@ import { loadGate } from '../config/load-gate.js';
 import type { LoadedGate } from '../config/types.js';
 import { handoffFor } from '../http/admission.js';
 import type { Identity } from '../http/forward/upstream-headers.js';
-import { createHeaderRewriter } from '../http/forward/upstream-headers.js';
 import { forUpstream, pointAtRulePath } from '../http/handler.js';
 import { targetOf } from '../http/request-context.js';
 import { REQUEST_ID_HEADER } from '../http/request-id.js';
@@ -31,7 +30,8 @@ export interface OtpGateState {
 export interface OtpGateMiddleware extends Middleware {
   /** Resolves once the store and channels passed their start-up checks; rejects when they did not. */
   ready: Promise<AssembledGate>;
-  reload(loaded: LoadedGate): Promise<void>;
+  /** Resolves with the restart-only settings the new set changes: they keep their start-up values. */
+  reload(loaded: LoadedGate): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -43,18 +43,11 @@ export function otpGate(options: OtpGateOptions): OtpGateMiddleware {
   })();
   // Don't let an early failure become an unhandled rejection; requests and `ready` still see it.
   ready.catch(() => {});
-  const parts = ready.then((core) => {
-    const { config } = core.state();
-    return {
-      core,
-      gateCallback: core.gateApp.callback(),
-      rewriter: createHeaderRewriter(config.identityHeaders, core.cookies.names),
-    };
-  });
+  const parts = ready.then((core) => ({ core, gateCallback: core.gateApp.callback() }));
   parts.catch(() => {});
 
   const middleware: Middleware = async function otpGateMiddleware(ctx, next) {
-    const { core, gateCallback, rewriter } = await parts;
+    const { core, gateCallback } = await parts;
     const { req, res } = ctx;
     if (core.ops(req, res)) {
       ctx.respond = false;
@@ -69,7 +62,7 @@ export function otpGate(options: OtpGateOptions): OtpGateMiddleware {
     req.headers[REQUEST_ID_HEADER] = admission.requestId;
     ctx.set('X-Request-Id', admission.requestId);
     if (admission.kind === 'forward') {
-      forUpstream(rewriter, req, admission);
+      forUpstream(core.state().rewriter, req, admission);
       const gateState: OtpGateState = {
         identity: admission.verdict.identity,
         rule: admission.verdict.rule.name,
@@ -87,7 +80,7 @@ export function otpGate(options: OtpGateOptions): OtpGateMiddleware {
   return Object.assign(middleware, {
     ready,
     async reload(loaded: LoadedGate) {
-      (await parts).core.reload(loaded);
+      return (await parts).core.reload(loaded);
     },
     async close() {
       const core = await ready.catch(() => undefined);

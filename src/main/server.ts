@@ -8,7 +8,6 @@ import type { Challenges } from '../challenge/challenges.js';
 import type { ChannelHealth } from '../channels/channel-health.js';
 import type { GateConfig, LoadedGate } from '../config/types.js';
 import { httpServerOptions } from '../http/connection-limits.js';
-import { createHeaderRewriter } from '../http/forward/upstream-headers.js';
 import { createUpstreams } from '../http/forward/upstreams.js';
 import { createHandlers } from '../http/handler.js';
 import { createDrainer } from '../ops/drain.js';
@@ -39,8 +38,8 @@ export interface RunningGate {
   log: Logger;
   /** The configuration in use now (after any reload). */
   config(): GateConfig;
-  /** Swaps in a newly loaded policy/directory set without dropping connections. */
-  reload(loaded: LoadedGate): void;
+  /** Swaps in a newly loaded set without dropping connections; returns the restart-only settings it changes. */
+  reload(loaded: LoadedGate): string[];
   /** Graceful: stop accepting, let requests and WebSockets finish up to the deadline, then close. */
   shutdown(timeoutMs?: number): Promise<void>;
   /** Immediate: drops open connections (tests). */
@@ -60,7 +59,7 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
   const handlers = createHandlers({
     admit: core.admit,
     upstreams,
-    rewriter: createHeaderRewriter(config.identityHeaders, core.cookies.names),
+    rewriter: () => core.state().rewriter,
     gateApp: gateCallback,
     handoffs,
     ops: core.ops,

@@ -1,7 +1,9 @@
 // Reloads config, users and policies as one unit: validate first with the same loader as start-up,
 // swap only on success. A failed reload keeps the last good set, logs every problem as
 // file:line:col and sets otp_gate_config_reload_success to 0 until a later reload succeeds.
-import type { GateConfig, LoadedGate } from '../config/types.js';
+// Restart-only settings (config/restart-only.ts) keep their start-up values; each one the new
+// set changes is named in a warning.
+import type { LoadedGate } from '../config/types.js';
 import type { Logger } from '../shared/log.js';
 import { ConfigError, formatProblem } from '../shared/problem.js';
 import type { GateMetrics } from './metrics.js';
@@ -10,8 +12,8 @@ export type ReloadTrigger = 'sighup' | 'file-change' | 'api';
 
 export interface ReloadDeps {
   load: () => Promise<LoadedGate>;
-  apply: (loaded: LoadedGate) => void;
-  current: () => GateConfig;
+  /** Puts the set in use; returns the restart-only settings it changes, which keep their start-up values. */
+  apply: (loaded: LoadedGate) => readonly string[];
   log: Logger;
   metrics: GateMetrics;
   now?: () => number;
@@ -30,9 +32,9 @@ export function createReloader(deps: ReloadDeps): Reloader {
   async function once(trigger: ReloadTrigger): Promise<boolean> {
     try {
       const next = await deps.load();
-      for (const note of needsRestart(deps.current(), next.config))
-        deps.log.warn({ trigger }, `reload: ${note} changed; that takes effect only after a restart`);
-      deps.apply(next);
+      for (const setting of deps.apply(next)) {
+        deps.log.warn({ trigger, setting }, `reload: ${setting} changed; that takes effect only after a restart`);
+      }
       deps.metrics.reload(true, trigger, now());
       deps.log.info({ trigger, rules: next.policy.rules.length }, 'configuration reloaded');
       return true;
@@ -67,32 +69,4 @@ export function createReloader(deps: ReloadDeps): Reloader {
       return again.done;
     },
   };
-}
-
-/** Options read once at start-up: reloading them changes nothing until the process restarts. */
-export function needsRestart(before: GateConfig, after: GateConfig): string[] {
-  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  const notes: string[] = [];
-  if (before.server.host !== after.server.host || before.server.port !== after.server.port) notes.push('server.listen');
-  if (before.server.pathPrefix !== after.server.pathPrefix) notes.push('server.path_prefix');
-  if (!same(before.server.workers, after.server.workers)) notes.push('server.workers');
-  for (const [option, key] of [
-    ['headers_timeout', 'headersTimeout'],
-    ['request_timeout', 'requestTimeout'],
-    ['keep_alive_timeout', 'keepAliveTimeout'],
-    ['max_connections', 'maxConnections'],
-  ] as const) {
-    if (before.server[key] !== after.server[key]) notes.push(`server.${option}`);
-  }
-  if (!same(before.store, after.store)) notes.push('store');
-  if (!same(before.channels, after.channels)) notes.push('channels');
-  if (!same(before.metrics, after.metrics)) notes.push('metrics');
-  if (!same(before.session, after.session)) notes.push('session');
-  if (!same(before.otp, after.otp)) notes.push('otp');
-  if (before.audit.file !== after.audit.file) notes.push('audit.file');
-  if (before.templatesDir !== after.templatesDir) notes.push('templates.dir');
-  if (!same(before.pages, after.pages)) notes.push('pages');
-  if (!same(before.totp, after.totp)) notes.push('totp');
-  if (before.log.level !== after.log.level) notes.push('log.level');
-  return notes;
 }

@@ -25,6 +25,7 @@ import { createLoginPageLimit } from './middleware/login-page-limit.js';
 import { createSecurityHeaders } from './middleware/security-headers.js';
 import { createVerdictResponder } from './middleware/verdict-responder.js';
 import type { GateKoaState, Responder } from './respond.js';
+import { registerCodeRoutes } from './routes/code-routes.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
 import { registerLogoutRoutes } from './routes/logout-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
@@ -64,6 +65,7 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
 
   const router = new Router({ prefix: pathPrefix() });
   registerLoginRoutes(router, { ...deps, context });
+  registerCodeRoutes(router, { ...deps, context });
   registerLogoutRoutes(router, { ...deps, context });
   registerStatusRoutes(router, { ...deps, texts: (ctx) => deps.respond.texts(ctx) });
   registerTotpRoutes(router, { ...deps, context });

@@ -22,7 +22,7 @@ export function createResumes(deps: { store: Store; lifetimeMs: number }): Resum
   return {
     async keep(flowId, target, body) {
       await guardStore('keeping a form post across sign-in', () =>
-        deps.store.set(key(flowId), JSON.stringify({ t: target, b: body }), deps.lifetimeMs),
+        deps.store.set(key(flowId), toStored({ target, body }), deps.lifetimeMs),
       );
     },
 
@@ -33,10 +33,27 @@ export function createResumes(deps: { store: Store; lifetimeMs: number }): Resum
         return value;
       });
       if (raw === undefined) return undefined;
-      const kept = JSON.parse(raw) as { t: string; b: string };
-      if (kept.t !== target) return undefined;
+      const kept = fromStored(raw);
+      if (kept.target !== target) return undefined;
       // Repeated names and their order are kept, as the app would have received them.
-      return { fields: [...new URLSearchParams(kept.b)].map(([name, value]) => ({ name, value })) };
+      return { fields: [...new URLSearchParams(kept.body)].map(([name, value]) => ({ name, value })) };
     },
   };
+}
+
+interface KeptPost {
+  target: string;
+  /** The url-encoded body. */
+  body: string;
+}
+
+// Stored as { t: target, b: body }: short keys, which every release sharing the store reads; only
+// these two functions use them.
+function toStored(kept: KeptPost): string {
+  return JSON.stringify({ t: kept.target, b: kept.body });
+}
+
+function fromStored(raw: string): KeptPost {
+  const r = JSON.parse(raw) as { t: string; b: string };
+  return { target: r.t, body: r.b };
 }

@@ -7,7 +7,7 @@ import type { SessionConfig } from '../config/types.js';
 import type { Factor } from '../policy/types.js';
 import type { Clock } from '../shared/clock.js';
 import type { Store } from '../store/store.js';
-import { StoreError } from '../store/store.js';
+import { guardStore } from '../store/store.js';
 import type { Signer } from './signer.js';
 import { randomId } from './signer.js';
 
@@ -34,11 +34,19 @@ export interface Proof {
   deviceTrustedAt?: number;
 }
 
-interface SessionRecord {
+/**
+ * A session as the Store holds it. The keys stay short: every live session is one value in Redis,
+ * and during a rolling upgrade the instances still on the older release read these same keys.
+ * Only toStored and fromStored use them.
+ */
+interface StoredSession {
+  /** user */
   u: string;
+  /** createdAt */
   c: number;
+  /** seenAt */
   s: number;
-  /** Proof: factors, when, method, device trusted at. Absent in records from before factors existed. */
+  /** The proof: factors, at, method, deviceTrustedAt. Absent in records from before factors existed. */
   f?: Factor[];
   a?: number;
   m?: string;
@@ -76,8 +84,7 @@ const key = (id: string) => `session:${id}`;
 const userKey = (user: string) => `sessions-of:${user}`;
 
 interface Verified {
-  id: string;
-  record: SessionRecord;
+  session: Session;
   /** clock.now() when the store last vouched for it. */
   at: number;
 }
@@ -105,43 +112,44 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
   const forget = (match: (v: Verified) => boolean) => {
     for (const [cookie, v] of verified.entries()) if (match(v)) verified.delete(cookie);
   };
-  const isOver = (record: SessionRecord, now: number) =>
-    now - record.c >= config.lifetime || now - record.s >= config.idleTimeout;
+  /** A store that fails may have lost revocations: nothing verified before is trusted. */
+  const distrustCache = (err: unknown): never => {
+    verified.clear();
+    throw err;
+  };
+  const isOver = (session: Session, now: number) =>
+    now - session.createdAt >= config.lifetime || now - session.seenAt >= config.idleTimeout;
 
   function cached(cookie: string | undefined): Session | undefined {
     if (!cookie) return undefined;
     const now = clock.now();
     const hit = freshlyVerified(cookie, now);
     if (hit === undefined) return undefined;
-    return !isOver(hit.record, now) && now - hit.record.s < touchEvery ? toSession(hit.id, hit.record) : undefined;
+    return !isOver(hit.session, now) && now - hit.session.seenAt < touchEvery ? hit.session : undefined;
   }
 
-  function ttlFor(record: SessionRecord, now: number): number {
-    return Math.min(config.idleTimeout, record.c + config.lifetime - now);
+  function ttlFor(session: Session, now: number): number {
+    return Math.min(config.idleTimeout, session.createdAt + config.lifetime - now);
   }
 
   return {
     async create(user, proof = CODE_PROOF) {
       const now = clock.now();
       const id = randomId();
-      const record: SessionRecord = {
-        u: user,
-        c: now,
-        s: now,
-        f: [...proof.factors],
-        a: now,
-        m: proof.method,
-        ...(proof.deviceTrustedAt === undefined ? {} : { d: proof.deviceTrustedAt }),
+      const session: Session = {
+        id,
+        user,
+        createdAt: now,
+        seenAt: now,
+        proof: { ...proof, factors: [...proof.factors], at: now },
       };
-      try {
+      await guardStore('creating session', async () => {
         // Index first: a session that exists is always findable by its user (a stale index
         // entry is pruned when listed; a missing one would hide a session from revocation).
         await store.setAdd(userKey(user), id, config.lifetime);
-        await store.set(key(id), JSON.stringify(record), ttlFor(record, now));
-      } catch (err) {
-        throw new StoreError('creating session', err);
-      }
-      return { session: toSession(id, record), cookie: signer.sign(PURPOSE, id) };
+        await store.set(key(id), toStored(session), ttlFor(session, now));
+      });
+      return { session, cookie: signer.sign(PURPOSE, id) };
     },
 
     cached,
@@ -152,124 +160,112 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
       if (fresh !== undefined) return fresh;
       const now = clock.now();
       const hit = freshlyVerified(cookie, now);
-      if (hit !== undefined && isOver(hit.record, now)) {
+      if (hit !== undefined && isOver(hit.session, now)) {
         verified.delete(cookie);
         return undefined;
       }
-      const id = hit?.id ?? signer.unsign(PURPOSE, cookie);
+      const id = hit?.session.id ?? signer.unsign(PURPOSE, cookie);
       if (id === undefined) return undefined;
-      let raw: string | undefined;
-      try {
-        raw = await store.get(key(id));
-      } catch (err) {
-        // A store that fails may have lost revocations: trust nothing cached from before.
-        verified.clear();
-        throw new StoreError('loading session', err);
-      }
-      const record = raw === undefined ? undefined : parseRecord(raw);
-      if (record === undefined || isOver(record, now)) {
+      const raw = await guardStore('loading session', () => store.get(key(id))).catch(distrustCache);
+      const session = fromStored(id, raw);
+      if (session === undefined || isOver(session, now)) {
         verified.delete(cookie);
         return undefined;
       }
-      if (now - record.s >= touchEvery) {
-        const touched: SessionRecord = { ...record, s: now };
-        let kept: boolean;
-        try {
-          // Only where the record still exists: a revocation on another instance between our
-          // read and this write must not bring the session back.
-          kept = await store.replace(key(id), JSON.stringify(touched), ttlFor(touched, now));
-        } catch (err) {
-          verified.clear();
-          throw new StoreError('touching session', err);
-        }
+      if (now - session.seenAt >= touchEvery) {
+        const touched: Session = { ...session, seenAt: now };
+        // Only where the record still exists: a revocation on another instance between our
+        // read and this write must not bring the session back.
+        const kept = await guardStore('touching session', () =>
+          store.replace(key(id), toStored(touched), ttlFor(touched, now)),
+        ).catch(distrustCache);
         if (!kept) return undefined;
-        remember(cookie, { id, record: touched, at: now });
-        return toSession(id, touched);
+        remember(cookie, { session: touched, at: now });
+        return touched;
       }
-      remember(cookie, { id, record, at: now });
-      return toSession(id, record);
+      remember(cookie, { session, at: now });
+      return session;
     },
 
     async revoke(id) {
-      forget((v) => v.id === id);
-      try {
+      forget((v) => v.session.id === id);
+      await guardStore('revoking session', async () => {
         const raw = await store.get(key(id));
         await store.delete(key(id));
-        const user = raw === undefined ? undefined : parseRecord(raw)?.u;
+        const user = fromStored(id, raw)?.user;
         if (user !== undefined) await store.setRemove(userKey(user), id);
-      } catch (err) {
-        throw new StoreError('revoking session', err);
-      }
+      });
     },
 
     async find(id) {
-      let raw: string | undefined;
-      try {
-        raw = await store.get(key(id));
-      } catch (err) {
-        throw new StoreError('finding session', err);
-      }
-      const record = raw === undefined ? undefined : parseRecord(raw);
-      return record && toSession(id, record);
+      const raw = await guardStore('finding session', () => store.get(key(id)));
+      return fromStored(id, raw);
     },
 
     async list(user) {
-      try {
+      return guardStore('listing sessions', async () => {
         const ids = await store.setMembers(userKey(user));
         const found = await Promise.all(ids.map(async (id) => ({ id, raw: await store.get(key(id)) })));
         const sessions: Session[] = [];
         const gone: string[] = [];
         for (const { id, raw } of found) {
-          const record = raw === undefined ? undefined : parseRecord(raw);
-          if (record && record.u === user) sessions.push(toSession(id, record));
+          const session = fromStored(id, raw);
+          if (session?.user === user) sessions.push(session);
           else gone.push(id);
         }
         if (gone.length > 0) await store.setRemove(userKey(user), ...gone);
         return sessions.sort((a, b) => a.createdAt - b.createdAt);
-      } catch (err) {
-        throw new StoreError('listing sessions', err);
-      }
+      });
     },
 
     async revokeUser(user) {
-      forget((v) => v.record.u === user);
-      let ids: string[];
-      try {
-        ids = await store.setMembers(userKey(user));
-      } catch (err) {
-        throw new StoreError('listing sessions to revoke', err);
-      }
+      forget((v) => v.session.user === user);
+      const ids = await guardStore('listing sessions to revoke', () => store.setMembers(userKey(user)));
       let count = 0;
-      for (const id of ids) {
-        try {
-          if (await store.delete(key(id))) count += 1;
-          await store.setRemove(userKey(user), id);
-        } catch (err) {
-          throw new StoreError(`revoking sessions (${count} of ${ids.length} done)`, err);
-        }
-      }
+      await guardStore(
+        () => `revoking sessions (${count} of ${ids.length} done)`,
+        async () => {
+          for (const id of ids) {
+            if (await store.delete(key(id))) count += 1;
+            await store.setRemove(userKey(user), id);
+          }
+        },
+      );
       return count;
     },
   };
 }
 
-function toSession(id: string, record: SessionRecord): Session {
-  const proof: Proof = {
-    // Records written before factors existed were one-time-code logins made at creation.
-    factors: record.f ?? ['otp'],
-    at: record.a ?? record.c,
-    method: record.m ?? 'code',
-    ...(record.d === undefined ? {} : { deviceTrustedAt: record.d }),
+function toStored(session: Session): string {
+  const { user, createdAt, seenAt, proof } = session;
+  const stored: StoredSession = {
+    u: user,
+    c: createdAt,
+    s: seenAt,
+    f: [...proof.factors],
+    a: proof.at,
+    m: proof.method,
+    ...(proof.deviceTrustedAt === undefined ? {} : { d: proof.deviceTrustedAt }),
   };
-  return { id, user: record.u, createdAt: record.c, seenAt: record.s, proof };
+  return JSON.stringify(stored);
 }
 
-function parseRecord(raw: string): SessionRecord | undefined {
+/** The session a stored value holds; undefined when absent or unreadable (no session: fail closed). */
+function fromStored(id: string, raw: string | undefined): Session | undefined {
+  if (raw === undefined) return undefined;
+  let r: Partial<StoredSession>;
   try {
-    const r = JSON.parse(raw) as Partial<SessionRecord>;
-    if (typeof r.u === 'string' && typeof r.c === 'number' && typeof r.s === 'number') return r as SessionRecord;
+    r = JSON.parse(raw) as Partial<StoredSession>;
   } catch {
-    // A record we cannot read is no session: fail closed.
+    return undefined;
   }
-  return undefined;
+  if (typeof r.u !== 'string' || typeof r.c !== 'number' || typeof r.s !== 'number') return undefined;
+  const proof: Proof = {
+    // Records written before factors existed were one-time-code logins made at creation.
+    factors: r.f ?? ['otp'],
+    at: r.a ?? r.c,
+    method: r.m ?? 'code',
+    ...(r.d === undefined ? {} : { deviceTrustedAt: r.d }),
+  };
+  return { id, user: r.u, createdAt: r.c, seenAt: r.s, proof };
 }

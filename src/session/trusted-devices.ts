@@ -36,7 +36,7 @@ export function createTrustedDevices(deps: { store: Store; signer: Signer; clock
       await guardStore('trusting a browser', async () => {
         // Index first, as for sessions: a trust that exists is always revocable by its user.
         await store.setAdd(userKey(user), id, lifetimeMs);
-        await store.set(key(id), JSON.stringify({ u: user, t: clock.now() }), lifetimeMs);
+        await store.set(key(id), toStored({ user, trustedAt: clock.now() }), lifetimeMs);
       });
       return signer.sign(PURPOSE, id);
     },
@@ -45,8 +45,7 @@ export function createTrustedDevices(deps: { store: Store; signer: Signer; clock
       const id = cookie === undefined ? undefined : signer.unsign(PURPOSE, cookie);
       if (id === undefined) return undefined;
       const raw = await guardStore('loading a trusted browser', () => store.get(key(id)));
-      const record = raw === undefined ? undefined : parse(raw);
-      return record && { id, user: record.u, trustedAt: record.t };
+      return raw === undefined ? undefined : fromStored(id, raw);
     },
 
     async revokeUser(user) {
@@ -61,10 +60,16 @@ export function createTrustedDevices(deps: { store: Store; signer: Signer; clock
   };
 }
 
-function parse(raw: string): { u: string; t: number } | undefined {
+// Stored as { u: user, t: trustedAt }: short keys, as for sessions, which every release sharing the
+// store reads; only these two functions use them.
+function toStored(device: Omit<TrustedDevice, 'id'>): string {
+  return JSON.stringify({ u: device.user, t: device.trustedAt });
+}
+
+function fromStored(id: string, raw: string): TrustedDevice | undefined {
   try {
     const r = JSON.parse(raw) as { u?: unknown; t?: unknown };
-    if (typeof r.u === 'string' && typeof r.t === 'number') return { u: r.u, t: r.t };
+    if (typeof r.u === 'string' && typeof r.t === 'number') return { id, user: r.u, trustedAt: r.t };
   } catch {
     // An unreadable record trusts nobody.
   }

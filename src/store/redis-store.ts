@@ -4,7 +4,7 @@
 import type { Logger } from '../shared/log.js';
 import type { RedisClient } from './redis-client.js';
 import type { Store } from './store.js';
-import { StoreError } from './store.js';
+import { guardStore, StoreError } from './store.js';
 
 /** INCR, and give the counter its TTL only when it has none: a fixed window from the first hit. */
 export const INCREMENT_LUA = `
@@ -35,13 +35,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const k = (key: string) => keyPrefix + key;
   const connection = watchConnection(client, log);
 
-  async function run<T>(doing: string, op: () => Promise<T>): Promise<T> {
-    try {
-      return await op();
-    } catch (err) {
-      throw new StoreError(`redis: ${doing}`, err);
-    }
-  }
+  const run = <T>(command: string, op: () => Promise<T>) => guardStore(`redis: ${command}`, op);
 
   return {
     get: (key) => run('GET', async () => (await client.get(k(key))) ?? undefined),

@@ -38,11 +38,15 @@ export class StoreError extends Error {
   }
 }
 
-/** Runs one store operation, wrapping a failure as a StoreError that says what was being done. */
-export async function guardStore<T>(doing: string, op: () => Promise<T>): Promise<T> {
+/**
+ * Runs store work, wrapping any failure as a StoreError that says what was being done; the failure
+ * stays its cause (a backend's own StoreError too, so both what and which command are told).
+ * `doing` may be a function, asked only on failure, for work that reports progress ("3 of 5 done").
+ */
+export async function guardStore<T>(doing: string | (() => string), op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (err) {
-    throw new StoreError(doing, err);
+    throw new StoreError(typeof doing === 'string' ? doing : doing(), err);
   }
 }

@@ -46,10 +46,11 @@ const enrolmentKey = (user: string) => `totp:${user}`;
 const pendingKey = (sessionId: string) => `totp-pending:${sessionId}`;
 const usedKey = (user: string, counter: number) => `totp-used:${user}:${counter}`;
 
-interface PendingRecord {
-  u: string;
-  /** The secret, sealed for u. */
-  s: string;
+/** A secret shown to a session and not confirmed yet. */
+interface Pending {
+  user: string;
+  /** The secret, sealed for user. */
+  sealed: string;
 }
 
 export function createTotpEnrolments(deps: {
@@ -71,9 +72,9 @@ export function createTotpEnrolments(deps: {
   /** The session's pending secret, only for the user it was begun for. */
   async function pendingOf(sessionId: string, user: string): Promise<{ sealed: string; secret: string } | undefined> {
     const raw = await guardStore('loading a pending authenticator secret', () => store.get(pendingKey(sessionId)));
-    const pending = raw === undefined ? undefined : parsePending(raw);
-    const secret = pending?.u === user ? box.open(pending.s, user) : undefined;
-    return pending && secret !== undefined ? { sealed: pending.s, secret } : undefined;
+    const pending = raw === undefined ? undefined : fromStored(raw);
+    const secret = pending?.user === user ? box.open(pending.sealed, user) : undefined;
+    return pending && secret !== undefined ? { sealed: pending.sealed, secret } : undefined;
   }
 
   const shown = (user: string, secret: string) => ({
@@ -97,9 +98,9 @@ export function createTotpEnrolments(deps: {
 
     async begin(sessionId, user) {
       const secret = newTotpSecret();
-      const record: PendingRecord = { u: user, s: box.seal(secret, user) };
+      const stored = toStored({ user, sealed: box.seal(secret, user) });
       await guardStore('saving a pending authenticator secret', () =>
-        store.set(pendingKey(sessionId), JSON.stringify(record), PENDING_TTL_MS),
+        store.set(pendingKey(sessionId), stored, PENDING_TTL_MS),
       );
       return shown(user, secret);
     },
@@ -136,10 +137,16 @@ export function createTotpEnrolments(deps: {
   };
 }
 
-function parsePending(raw: string): PendingRecord | undefined {
+// Stored as { u: user, s: sealed }: short keys, which every release sharing the store reads; only
+// these two functions use them.
+function toStored(pending: Pending): string {
+  return JSON.stringify({ u: pending.user, s: pending.sealed });
+}
+
+function fromStored(raw: string): Pending | undefined {
   try {
-    const r = JSON.parse(raw) as Partial<PendingRecord>;
-    if (typeof r.u === 'string' && typeof r.s === 'string') return r as PendingRecord;
+    const r = JSON.parse(raw) as { u?: unknown; s?: unknown };
+    if (typeof r.u === 'string' && typeof r.s === 'string') return { user: r.u, sealed: r.s };
   } catch {
     // Unreadable: nothing pending.
   }

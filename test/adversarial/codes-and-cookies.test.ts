@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
-import { browser, hiddenField, identify, signIn, submitCode } from '../helpers/browser.js';
+import { browser, hiddenField, identify, sessionCookieValue, signIn, submitCode } from '../helpers/browser.js';
 import { useGate } from '../helpers/gate.js';
 import { FUZZ } from './fuzz-runs.js';
 
@@ -21,11 +21,6 @@ ${Array.from({ length: 15 }, (_, i) => `  known${i}:\n    name: Known ${i}\n    
 `;
 const env = useGate({ users: USERS });
 
-const sessionCookie = (res: request.Response) =>
-  (res.headers['set-cookie'] as unknown as string[])
-    .find((c) => c.startsWith('otp_gate='))!
-    .split(';')[0]!
-    .slice('otp_gate='.length);
 const api = (cookie: string) =>
   request(env.gate.url).get('/page').set('Accept', 'application/json').set('Cookie', `otp_gate=${cookie}`);
 
@@ -41,7 +36,7 @@ describe('one code, many tries at once', () => {
 
 describe('forged cookies', () => {
   it('any change to a valid cookie makes it no cookie', async () => {
-    const cookie = sessionCookie(await signIn(env.gate, browser(env.gate), 'alice'));
+    const cookie = sessionCookieValue(await signIn(env.gate, browser(env.gate), 'alice'));
     await fc.assert(
       fc.asyncProperty(fc.nat({ max: cookie.length - 1 }), fc.constantFrom(...'ABCabc019-_.'), async (at, ch) => {
         fc.pre(cookie[at] !== ch);
@@ -54,7 +49,7 @@ describe('forged cookies', () => {
   });
 
   it('a cookie cannot be moved to another user by editing it', async () => {
-    const alice = sessionCookie(await signIn(env.gate, browser(env.gate), 'alice'));
+    const alice = sessionCookieValue(await signIn(env.gate, browser(env.gate), 'alice'));
     const res = await api(alice).expect(200);
     expect(res.body.headers['remote-user']).toBe('alice');
     const [id] = alice.split('.');
@@ -63,7 +58,7 @@ describe('forged cookies', () => {
 
   it('a cookie is dead after logout, even replayed from elsewhere', async () => {
     const agent = browser(env.gate);
-    const cookie = sessionCookie(await signIn(env.gate, agent, 'alice'));
+    const cookie = sessionCookieValue(await signIn(env.gate, agent, 'alice'));
     const page = await agent.get('/_gate/logout').expect(200);
     await agent
       .post('/_gate/logout')
@@ -74,10 +69,10 @@ describe('forged cookies', () => {
   });
 
   it('a session cookie planted before login is not the one after it', async () => {
-    const attacker = sessionCookie(await signIn(env.gate, browser(env.gate), 'bob'));
+    const attacker = sessionCookieValue(await signIn(env.gate, browser(env.gate), 'bob'));
     const victim = browser(env.gate);
     victim.jar.setCookie(`otp_gate=${attacker}; Path=/`, new URL(env.gate.url).hostname, '/');
-    const after = sessionCookie(await signIn(env.gate, victim, 'alice'));
+    const after = sessionCookieValue(await signIn(env.gate, victim, 'alice'));
     expect(after).not.toBe(attacker);
     const res = await api(after).expect(200);
     expect(res.body.headers['remote-user']).toBe('alice');

@@ -12,8 +12,7 @@ import { browser, identify, signIn, submitCode } from '../helpers/browser.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate, useGatePerTest } from '../helpers/gate.js';
 import { redisStoreSection } from '../helpers/redis-gate.js';
-import type { TestRedis } from '../helpers/redis-server.js';
-import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
+import { REDIS_INSTALL, REDIS_SERVER, useRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
 import { codeFor } from '../helpers/totp-codes.js';
 import type { TestUpstream } from '../helpers/upstream.js';
@@ -117,15 +116,11 @@ describe('limits as a weapon, on the memory store', () =>
   scenarios((n) => (n === undefined ? '' : `store:\n  type: memory\n  max_entries: ${n}\n`)));
 
 describeWithBinary('limits as a weapon, on Redis', REDIS_SERVER, REDIS_INSTALL, (binary) => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis(binary);
-  });
+  const redis = useRedis(binary);
   afterEach(async () => {
     // Each scenario starts with no counters, as on the memory store.
     await redis.command('FLUSHALL');
   });
-  afterAll(() => redis?.stop());
   scenarios(() => redisStoreSection(redis.url));
 });
 

@@ -16,8 +16,7 @@ import { signTwilio, TW, twilioChannelConfig } from '../helpers/fake-twilio.js';
 import { signMeta, WA, whatsAppChannelConfig, whatsAppStatusBody } from '../helpers/fake-whatsapp.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate, TEST_SECRET } from '../helpers/gate.js';
-import type { TestRedis } from '../helpers/redis-server.js';
-import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
+import { REDIS_INSTALL, REDIS_SERVER, useRedis } from '../helpers/redis-server.js';
 import { serveWorkspace } from '../helpers/serve-process.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
 import type { TestUpstream } from '../helpers/upstream.js';
@@ -63,13 +62,7 @@ async function serveOutput(config: string, until: RegExp, timeoutMs = 15_000): P
 }
 
 describeWithBinary('no secret in the output when Redis refuses the gate', REDIS_SERVER, REDIS_INSTALL, (binary) => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis(binary, ['--requirepass', REDIS_PASSWORD]);
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedis(binary, ['--requirepass', REDIS_PASSWORD]);
 
   const store = (lines: string) =>
     `store:\n  type: redis\n${lines

@@ -22,6 +22,7 @@ import type { ServeProcess } from '../helpers/serve-process.js';
 import { serveWorkspace, startServe } from '../helpers/serve-process.js';
 import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const META_DOWN = { status: 503, body: { error: { message: 'Service temporarily unavailable', code: 2 } } };
@@ -69,13 +70,6 @@ describe('a provider down at start', () => {
   const start = (channels: string) => gates.start({ channels, channelRetryMs: { first: 50, max: 200 } });
   const channelUp = async (g: TestGate) =>
     /^otp_gate_channel_up\{channel="whatsapp"\} (\d)$/m.exec((await request(g.gate.metricsUrl!).get('')).text)?.[1];
-  const until = async (what: string, ok: () => boolean | Promise<boolean>) => {
-    for (let i = 0; i < 100; i++) {
-      if (await ok()) return;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  };
 
   it('starts with the channel down, says so on /readyz and in the metric, and sends codes by SMS meanwhile', async () => {
     wa.checkAnswer = META_DOWN;
@@ -97,7 +91,11 @@ describe('a provider down at start', () => {
     const g = await start(wa.config() + tw.config());
     expect(g.gate.health.isUp('whatsapp')).toBe(false);
     wa.checkAnswer = undefined;
-    await until('WhatsApp back up', async () => g.gate.health.isUp('whatsapp') && (await channelUp(g)) === '1');
+    await waitFor(
+      'WhatsApp back up',
+      async () => g.gate.health.isUp('whatsapp') && (await channelUp(g)) === '1',
+      2_000,
+    );
     const { html } = await identify(browser(g), 'bob');
     expect(html).toContain('WhatsApp');
   });
@@ -107,6 +105,7 @@ describe('a provider down at start', () => {
     const gate = await start(wa.config() + tw.config());
     expect((await request(gate.url).get('/_gate/readyz').expect(200)).body.channels.whatsapp).toBe('down: auth');
     const checks = wa.requests.filter((r) => r.method === 'GET').length;
+    // Longer than the retry pauses (50 to 200 ms), which are real timers in channel-health, not the clock.
     await new Promise((r) => setTimeout(r, 300));
     expect(wa.requests.filter((r) => r.method === 'GET').length).toBe(checks);
   });

@@ -4,23 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { freePort } from '../helpers/redis-server.js';
-import { cli, REPO, workspace } from './run-cli.js';
+import { cli, CONFIG, REPO, workspace } from './run-cli.js';
 
 const CLI = join(REPO, 'src', 'cli.ts');
 
-const GOOD = `server:
-  listen: "127.0.0.1:0"
-apps:
-  - host: wiki.example.com
-    upstream: "http://127.0.0.1:9"
-session:
-  secrets: ["\${SESSION_SECRET}"]
-directory:
-  file: users.yaml
-policies: [policies/]
-channels:
-  console: {}
-`;
+const GOOD = `server:\n  listen: "127.0.0.1:0"\n${CONFIG}`;
 
 describe('otp-gate check', () => {
   it('accepts a good configuration and summarises it', async () => {

@@ -1,12 +1,11 @@
 // Runs the otp-gate command line the way a person does (tsx, a real process) in a folder of
 // config, users and policy files, for tests that assert what the commands print.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { DEFAULT_POLICY, DEFAULT_USERS, TEST_SECRET } from '../helpers/gate.js';
+import { configText, SECRET_FROM_ENV } from '../helpers/config-text.js';
+import { gateFolder, TEST_SECRET } from '../helpers/gate.js';
 
 const run = promisify(execFile);
 export const REPO = join(import.meta.dirname, '..', '..');
@@ -40,25 +39,9 @@ export async function cli(
   }
 }
 
-export const CONFIG = `apps:
-  - host: wiki.example.com
-    upstream: "http://127.0.0.1:9"
-session:
-  secrets: ["\${SESSION_SECRET}"]
-directory:
-  file: users.yaml
-policies: [policies/]
-channels:
-  console: {}
-`;
+export const CONFIG = `${configText({ upstream: 'http://127.0.0.1:9', secret: SECRET_FROM_ENV })}channels:\n  console: {}\n`;
 
 /** A temp folder with config.yaml, users.yaml, policies/main.yaml and any other files given. */
 export function workspace(files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'otp-gate-policy-cli-'));
-  const all = { 'config.yaml': CONFIG, 'users.yaml': DEFAULT_USERS, 'policies/main.yaml': DEFAULT_POLICY, ...files };
-  for (const [name, text] of Object.entries(all)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
+  return gateFolder({ 'config.yaml': CONFIG, ...files });
 }

@@ -1,9 +1,5 @@
 // `otp-gate sessions list|revoke` against the configured Redis, and `check` on `workers`.
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -15,57 +11,29 @@ import { createTrustedDevices } from '../../src/session/trusted-devices.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { Store } from '../../src/store/store.js';
-import { DEFAULT_POLICY, DEFAULT_USERS, TEST_SECRET } from '../helpers/gate.js';
-import type { TestRedis } from '../helpers/redis-server.js';
-import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
+import { configText, SECRET_FROM_ENV } from '../helpers/config-text.js';
+import { TEST_SECRET } from '../helpers/gate.js';
+import { redisStoreSection } from '../helpers/redis-gate.js';
+import { REDIS_INSTALL, REDIS_SERVER, useRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
+import { cli as runCli, REPO, workspace } from './run-cli.js';
 
-const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli.ts');
-const TSX = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
-
-async function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(TSX, [CLI, ...args], {
-      env: { ...process.env, SESSION_SECRET: TEST_SECRET, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+/** A workspace whose config has `extra` appended and `server` lines under server:; returns the config's path. */
+function workspaceConfig(extra: string, server = ''): string {
+  const config = configText({
+    server: `  listen: "127.0.0.1:0"${server && `\n${server}`}`,
+    upstream: 'http://127.0.0.1:9',
+    secret: SECRET_FROM_ENV,
+  });
+  return join(workspace({ 'config.yaml': config + extra }), 'config.yaml');
 }
 
-/** A config file; `extra` is appended (top-level sections), `server` goes under server:. Returns its path. */
-function workspace(extra: string, server = ''): string {
-  const dir = mkdtempSync(join(tmpdir(), 'otp-gate-sessions-cli-'));
-  mkdirSync(join(dir, 'policies'));
-  writeFileSync(join(dir, 'users.yaml'), DEFAULT_USERS);
-  writeFileSync(join(dir, 'policies', 'main.yaml'), DEFAULT_POLICY);
-  const config = [
-    'server:',
-    '  listen: "127.0.0.1:0"',
-    ...(server ? [server] : []),
-    'apps:',
-    '  - host: wiki.example.com',
-    '    upstream: "http://127.0.0.1:9"',
-    'session:',
-    '  secrets: ["${SESSION_SECRET}"]',
-    'directory:',
-    '  file: users.yaml',
-    'policies: [policies/]',
-    extra,
-  ].join('\n');
-  writeFileSync(join(dir, 'config.yaml'), config);
-  return join(dir, 'config.yaml');
-}
+/** `otp-gate ARGS` from the repository's folder. */
+const cli = (args: string[]) => runCli(args, REPO);
 
 describe('otp-gate check on workers', () => {
   it('reports workers on the memory store at its line and column, and starts nothing', async () => {
-    const config = workspace('', '  workers: 4');
+    const config = workspaceConfig('', '  workers: 4');
     const res = await cli(['check', '--config', config]);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('config.yaml:3:12: workers: 4 needs store type "redis"');
@@ -73,26 +41,25 @@ describe('otp-gate check on workers', () => {
   });
 
   it('refuses the sessions command on the memory store, which only the gate process can see', async () => {
-    const res = await cli(['sessions', 'list', '--config', workspace(''), '--user', 'alice']);
+    const res = await cli(['sessions', 'list', '--config', workspaceConfig(''), '--user', 'alice']);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('only a redis store can be managed');
   });
 
   it('explains its usage when asked to revoke by both user and id', async () => {
-    const res = await cli(['sessions', 'revoke', '--config', workspace(''), '--user', 'alice', '--id', 'x']);
+    const res = await cli(['sessions', 'revoke', '--config', workspaceConfig(''), '--user', 'alice', '--id', 'x']);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('exactly one of --user NAME or --id ID');
   });
 });
 
 describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) => {
-  let redis: TestRedis;
+  const redis = useRedis(binary);
   let config: string;
   let store: Store;
   let sessions: Sessions;
   beforeAll(async () => {
-    redis = await startRedis(binary);
-    config = workspace(`store:\n  type: redis\n  url: "${redis.url}"\n  key_prefix: "cli:"\n`);
+    config = workspaceConfig(redisStoreSection(redis.url));
     // The gate's side: sessions written through the same config, as a running gate would.
     const { gate } = await loadGate(config, { SESSION_SECRET: TEST_SECRET });
     store = createStore(gate.config.store);
@@ -106,7 +73,6 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
   });
   afterAll(async () => {
     await store?.close();
-    await redis?.stop();
   });
 
   it("lists a user's sessions with their ids in full", async () => {
@@ -157,7 +123,7 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
   });
 
   it("fails with the store's reason, not a stack trace, when Redis is down", async () => {
-    const down = workspace('store:\n  type: redis\n  url: "redis://127.0.0.1:9"\n');
+    const down = workspaceConfig('store:\n  type: redis\n  url: "redis://127.0.0.1:9"\n');
     const res = await cli(['sessions', 'list', '--config', down, '--user', 'alice']);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/^sessions: store: redis: not connected/);

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { TestRedis } from '../helpers/redis-server.js';
-import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
+import { REDIS_INSTALL, REDIS_SERVER, useRedis } from '../helpers/redis-server.js';
 import { serveWorkspace } from '../helpers/serve-process.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
 
@@ -74,11 +73,7 @@ describe('serve on a busy port, memory store', () => {
 });
 
 describeWithBinary('serve on a busy port, redis store', REDIS_SERVER, REDIS_INSTALL, (binary) => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis(binary);
-  });
-  afterAll(() => redis.stop());
+  const redis = useRedis(binary);
   const store = () => `store:\n  type: redis\n  url: "${redis.url}"\n`;
 
   it('closes its Redis connections and exits 1 naming server.listen', async () => {

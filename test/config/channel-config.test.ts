@@ -2,11 +2,7 @@
 // channel timings to the code lifetime.
 import { describe, expect, it } from 'vitest';
 
-import { compileConfig } from '../../src/config/compile-config.js';
-import { configSchema } from '../../src/config/schema.js';
-import { formatProblem } from '../../src/shared/problem.js';
-import { loadYaml } from '../../src/shared/yaml-file.js';
-import { MINIMAL_CONFIG } from '../helpers/config-text.js';
+import { compileConfigText, configProblems, MINIMAL_CONFIG } from '../helpers/config-text.js';
 
 const BASE = MINIMAL_CONFIG;
 const SID = `AC${'0'.repeat(32)}`;
@@ -17,13 +13,8 @@ const WHATSAPP = `  whatsapp:
     verify_token: v
 `;
 
-const load = (text: string) => loadYaml('gate.yaml', text, configSchema, {});
-const lines = (text: string) => load(text).problems.map(formatProblem);
-const compile = (text: string) => {
-  const out = load(text);
-  expect(out.problems.map(formatProblem)).toEqual([]);
-  return compileConfig(out.value!, { source: '/etc/gate.yaml', baseDir: '/etc' });
-};
+const lines = (text: string) => configProblems(text);
+const compile = (text: string) => compileConfigText(text);
 
 describe('channel config', () => {
   it('a whatsapp channel gets the Graph API defaults and a 15 s delivery deadline', () => {

@@ -5,33 +5,19 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
-import { compileConfig } from '../../src/config/compile-config.js';
-import { configSchema } from '../../src/config/schema.js';
-import { formatProblem } from '../../src/shared/problem.js';
-import { loadYaml } from '../../src/shared/yaml-file.js';
+import {
+  compileConfigText,
+  CONFIG_SECRET,
+  configProblems,
+  configText,
+  SECRET_FROM_ENV,
+} from '../helpers/config-text.js';
 
-const SECRET = 'a-very-long-session-secret-for-tests-only-0123456789';
-const ENV = { SESSION_SECRET: SECRET };
-const MINIMAL = [
-  'apps:',
-  '  - host: wiki.example.com',
-  '    upstream: "http://10.0.0.5:8080"',
-  'session:',
-  '  secrets: ["${SESSION_SECRET}"]',
-  'directory:',
-  '  file: users.yaml',
-  'policies: [policies/]',
-  '',
-].join('\n');
+const ENV = { SESSION_SECRET: CONFIG_SECRET };
+const MINIMAL = configText({ secret: SECRET_FROM_ENV });
 
-const load = (text: string, env: NodeJS.ProcessEnv = ENV) => loadYaml('gate.yaml', text, configSchema, env);
-const lines = (text: string, env: NodeJS.ProcessEnv = ENV) => load(text, env).problems.map(formatProblem);
-const compile = (text: string, env: NodeJS.ProcessEnv = ENV) => {
-  const out = load(text, env);
-  expect(out.problems.map(formatProblem)).toEqual([]);
-  if (!out.value) throw new Error('no value');
-  return compileConfig(out.value, { source: '/etc/otp-gate/gate.yaml', baseDir: '/etc/otp-gate' });
-};
+const lines = (text: string, env: NodeJS.ProcessEnv = ENV) => configProblems(text, env);
+const compile = (text: string, env: NodeJS.ProcessEnv = ENV) => compileConfigText(text, env);
 
 describe('config schema', () => {
   it('a minimal config gets every default', () => {
@@ -60,7 +46,7 @@ describe('config schema', () => {
       cookieName: 'otp_gate',
       domain: undefined,
       secure: true,
-      secrets: [SECRET],
+      secrets: [CONFIG_SECRET],
       lifetime: 12 * 3_600_000,
       idleTimeout: 3_600_000,
       verifiedCache: 500,

@@ -8,23 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { EMBEDDED, loadGate, loadGateFromText } from '../../src/config/load-gate.js';
 import { ConfigError, formatProblem } from '../../src/shared/problem.js';
+import { CONFIG_SECRET, configText, SECRET_FROM_ENV } from '../helpers/config-text.js';
 
-const SECRET = 'a-very-long-session-secret-for-tests-only-0123456789';
-const ENV = { SESSION_SECRET: SECRET };
+const ENV = { SESSION_SECRET: CONFIG_SECRET };
 
-const CONFIG = [
-  'apps:',
-  '  - host: wiki.example.com',
-  '    upstream: "http://10.0.0.5:8080"',
-  'session:',
-  '  secrets: ["${SESSION_SECRET}"]',
-  'directory:',
-  '  file: users.yaml',
-  '  default_country: IT',
-  'policies:',
-  '  - policies/',
-  '',
-].join('\n');
+const CONFIG = configText({ secret: SECRET_FROM_ENV, directory: '  default_country: IT' });
 const USERS = 'users:\n  alice:\n    name: Alice\n    phone: "+39 333 000 0001"\n    groups: [admins]\n';
 const POLICY_A = 'rules:\n  - name: health\n    paths: ["/health"]\n    action: bypass\n';
 const POLICY_B = 'rules:\n  - name: admins\n    action: challenge\n    groups: [admins]\n';
@@ -98,7 +86,7 @@ describe('loadGate', () => {
     const dir = await fixture({ 'gate.yaml': CONFIG, 'users.yaml': USERS });
     const lines = await problemsOf(loadGate(path.join(dir, 'gate.yaml'), ENV));
     expect(lines.map(strip(dir))).toEqual([
-      'gate.yaml:10:5: policy file or folder "policies/" not found (policies[0])',
+      'gate.yaml:9:12: policy file or folder "policies/" not found (policies[0])',
     ]);
   });
 
@@ -106,7 +94,7 @@ describe('loadGate', () => {
     const dir = await fixture({ 'gate.yaml': CONFIG, 'users.yaml': USERS, 'policies/README.md': '# notes\n' });
     const lines = await problemsOf(loadGate(path.join(dir, 'gate.yaml'), ENV));
     expect(lines.map(strip(dir))).toEqual([
-      'gate.yaml:10:5: folder "policies/" holds no .yaml or .yml policy files (policies[0])',
+      'gate.yaml:9:12: folder "policies/" holds no .yaml or .yml policy files (policies[0])',
     ]);
   });
 
@@ -168,7 +156,7 @@ describe('loadGate', () => {
     const { gate } = await loadGate(fileURLToPath(new URL('../../demo/config.yaml', import.meta.url)), {
       DEMO_LISTEN: '127.0.0.1:0',
       DEMO_UPSTREAM: 'http://127.0.0.1:9',
-      DEMO_SESSION_SECRET: SECRET,
+      DEMO_SESSION_SECRET: CONFIG_SECRET,
     });
     expect(gate.config.server.port).toBe(0);
     expect(gate.config.session.secure).toBe(false);

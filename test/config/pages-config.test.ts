@@ -1,21 +1,15 @@
 // The `pages:` section: language default and brand, validated and compiled.
 import { describe, expect, it } from 'vitest';
 
-import { compileConfig } from '../../src/config/compile-config.js';
-import { configSchema } from '../../src/config/schema.js';
-import { formatProblem } from '../../src/shared/problem.js';
-import { loadYaml } from '../../src/shared/yaml-file.js';
-import { MINIMAL_CONFIG } from '../helpers/config-text.js';
+import { compileConfigText, configProblems, MINIMAL_CONFIG } from '../helpers/config-text.js';
 
 const BASE = MINIMAL_CONFIG;
-const load = (pages: string) => loadYaml('gate.yaml', `${BASE}pages:\n${pages}\n`, configSchema, {});
-const problems = (pages: string) => load(pages).problems.map(formatProblem);
+const withPages = (pages: string) => `${BASE}pages:\n${pages}\n`;
+const problems = (pages: string) => configProblems(withPages(pages));
 
 describe('pages config', () => {
   it("defaults to English and the otp-gate brand without logo or colour, and the sign-in page's budgets", () => {
-    const out = loadYaml('gate.yaml', BASE, configSchema, {});
-    const config = compileConfig(out.value!, { source: '/etc/gate.yaml', baseDir: '/etc' });
-    expect(config.pages).toEqual({
+    expect(compileConfigText(BASE).pages).toEqual({
       defaultLocale: 'en',
       brand: { name: 'otp-gate', logoUrl: undefined, accentColor: undefined },
       loginPagesPerMinute: { address: 120, network: 600 },
@@ -23,12 +17,12 @@ describe('pages config', () => {
   });
 
   it("compiles a default locale, brand name, logo, accent colour and the sign-in page's budgets", () => {
-    const out = load(
-      '  default_locale: zh-CN\n  brand: { name: ACME, logo_url: "https://cdn.acme.test/logo.svg", accent_color: "#0a7a3d" }\n' +
-        '  max_login_pages_per_address_per_minute: 30\n  max_login_pages_per_network_per_minute: 90',
+    const config = compileConfigText(
+      withPages(
+        '  default_locale: zh-CN\n  brand: { name: ACME, logo_url: "https://cdn.acme.test/logo.svg", accent_color: "#0a7a3d" }\n' +
+          '  max_login_pages_per_address_per_minute: 30\n  max_login_pages_per_network_per_minute: 90',
+      ),
     );
-    expect(out.problems).toEqual([]);
-    const config = compileConfig(out.value!, { source: '/etc/gate.yaml', baseDir: '/etc' });
     expect(config.pages).toEqual({
       defaultLocale: 'zh-CN',
       brand: { name: 'ACME', logoUrl: 'https://cdn.acme.test/logo.svg', accentColor: '#0a7a3d' },

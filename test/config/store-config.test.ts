@@ -2,34 +2,25 @@
 // passwords from the environment, and every mistake named at its file:line:col.
 import { describe, expect, it } from 'vitest';
 
-import { compileConfig } from '../../src/config/compile-config.js';
-import { configSchema } from '../../src/config/schema.js';
-import { formatProblem } from '../../src/shared/problem.js';
-import { loadYaml } from '../../src/shared/yaml-file.js';
 import { connectionOptions } from '../../src/store/redis-client.js';
+import {
+  compileConfigText,
+  CONFIG_SECRET,
+  configProblems,
+  configText,
+  SECRET_FROM_ENV,
+} from '../helpers/config-text.js';
 
-const SECRET = 'a-very-long-session-secret-for-tests-only-0123456789';
-const ENV = { SESSION_SECRET: SECRET, REDIS_PASSWORD: 'pw-from-env-0123', SENTINEL_PASSWORD: 'sentinel-pw-4567' };
-// Eight lines, so what a test appends starts on line 9.
-const MINIMAL = [
-  'apps:',
-  '  - host: wiki.example.com',
-  '    upstream: "http://10.0.0.5:8080"',
-  'session:',
-  '  secrets: ["${SESSION_SECRET}"]',
-  'directory:',
-  '  file: users.yaml',
-  'policies: [policies/]',
-  '',
-].join('\n');
-
-const load = (text: string) => loadYaml('gate.yaml', MINIMAL + text, configSchema, ENV);
-const problems = (text: string) => load(text).problems.map(formatProblem);
-const compile = (text: string) => {
-  const out = load(text);
-  expect(out.problems.map(formatProblem)).toEqual([]);
-  return compileConfig(out.value!, { source: '/etc/otp-gate/gate.yaml', baseDir: '/etc/otp-gate' });
+const ENV = {
+  SESSION_SECRET: CONFIG_SECRET,
+  REDIS_PASSWORD: 'pw-from-env-0123',
+  SENTINEL_PASSWORD: 'sentinel-pw-4567',
 };
+// Eight lines, so what a test appends starts on line 9.
+const MINIMAL = configText({ secret: SECRET_FROM_ENV });
+
+const problems = (text: string) => configProblems(MINIMAL + text, ENV);
+const compile = (text: string) => compileConfigText(MINIMAL + text, ENV);
 
 describe('the redis store config', () => {
   it('compiles a URL with its defaults', () => {
@@ -172,15 +163,11 @@ describe('the redis store config', () => {
   });
 
   it('names a missing password variable without showing any secret', () => {
-    const out = loadYaml(
-      'gate.yaml',
-      `${MINIMAL}store:\n  type: redis\n  url: redis://r:6379\n  password: "\${REDIS_PASSWORD}"\n`,
-      configSchema,
-      { SESSION_SECRET: SECRET },
-    );
-    expect(out.problems.map(formatProblem)).toEqual([
-      'gate.yaml:12:13: environment variable REDIS_PASSWORD is not set (store.password)',
-    ]);
+    expect(
+      configProblems(`${MINIMAL}store:\n  type: redis\n  url: redis://r:6379\n  password: "\${REDIS_PASSWORD}"\n`, {
+        SESSION_SECRET: CONFIG_SECRET,
+      }),
+    ).toEqual(['gate.yaml:12:13: environment variable REDIS_PASSWORD is not set (store.password)']);
   });
 
   it.each([

@@ -1,27 +1,17 @@
 // The `totp:` section: absent by default, keys from the environment, problems at file:line:col.
 import { describe, expect, it } from 'vitest';
 
-import { compileConfig } from '../../src/config/compile-config.js';
-import { configSchema } from '../../src/config/schema.js';
-import { formatProblem } from '../../src/shared/problem.js';
-import { loadYaml } from '../../src/shared/yaml-file.js';
-import { MINIMAL_CONFIG } from '../helpers/config-text.js';
+import { compileConfigText, configProblems, MINIMAL_CONFIG } from '../helpers/config-text.js';
 
 const KEY = 'a-totp-key-for-tests-only-0123456789-0123456789';
 const BASE = MINIMAL_CONFIG;
-const load = (totp: string, env: NodeJS.ProcessEnv = { TOTP_KEY: KEY }) =>
-  loadYaml('gate.yaml', `${BASE}totp:\n${totp}\n`, configSchema, env);
-const problems = (totp: string, env?: NodeJS.ProcessEnv) => load(totp, env).problems.map(formatProblem);
-const compiled = (totp: string) => {
-  const out = load(totp);
-  expect(out.problems.map(formatProblem)).toEqual([]);
-  return compileConfig(out.value!, { source: '/etc/gate.yaml', baseDir: '/etc' }).totp;
-};
+const withTotp = (totp: string) => `${BASE}totp:\n${totp}\n`;
+const problems = (totp: string, env: NodeJS.ProcessEnv = { TOTP_KEY: KEY }) => configProblems(withTotp(totp), env);
+const compiled = (totp: string) => compileConfigText(withTotp(totp), { TOTP_KEY: KEY }).totp;
 
 describe('totp config', () => {
   it('is off when the section is absent', () => {
-    const out = loadYaml('gate.yaml', BASE, configSchema, {});
-    expect(compileConfig(out.value!, { source: '/etc/gate.yaml', baseDir: '/etc' }).totp).toBeUndefined();
+    expect(compileConfigText(BASE).totp).toBeUndefined();
   });
 
   it('defaults the issuer to otp-gate and reauth_within to 5 minutes', () => {

@@ -4,7 +4,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { browser, signIn } from '../helpers/browser.js';
+import { browser, sessionCookie, signIn } from '../helpers/browser.js';
 import { itRefusesClientClaims } from '../helpers/client-header-table.js';
 import type { FrontProxy } from '../helpers/front-proxy.js';
 import { startCaddy } from '../helpers/front-proxy.js';
@@ -22,8 +22,7 @@ describeWithBinary('Caddy forward_auth in front of the gate', CADDY, 'the Debian
     const viaCaddy = { ...env.gate, url: caddy.url };
     const res = await signIn(viaCaddy, browser(viaCaddy), 'alice', '/docs/');
     expect(res.status, caddy.logs()).toBe(303);
-    const raw = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!;
-    cookie = raw.slice(0, raw.indexOf(';'));
+    cookie = sessionCookie(res);
   });
   afterAll(async () => {
     await caddy?.stop();
@@ -66,10 +65,9 @@ describeWithBinary('Caddy forward_auth in front of the gate', CADDY, 'the Debian
       'bob',
       '/docs/',
     );
-    const raw = (bob.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!;
     await request(caddy.url)
       .get('/admin/')
-      .set('Cookie', raw.slice(0, raw.indexOf(';')))
+      .set('Cookie', sessionCookie(bob))
       .set('Accept', 'application/json')
       .expect(403);
   });

@@ -8,7 +8,7 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-import { browser, signIn } from '../helpers/browser.js';
+import { browser, sessionCookie, signIn } from '../helpers/browser.js';
 import type { HeaderLines } from '../helpers/client-header-table.js';
 import { CLAIMED, clientHeaderCases, sendLines } from '../helpers/client-header-table.js';
 import { DOCS } from '../helpers/front-proxy.js';
@@ -16,11 +16,8 @@ import { TEST_SECRET, useGate } from '../helpers/gate.js';
 
 const TRUSTING = 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]';
 
-async function sessionCookie(env: ReturnType<typeof useGate>): Promise<string> {
-  const res = await signIn(env.gate, browser(env.gate), 'bob');
-  const raw = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!;
-  return raw.slice(0, raw.indexOf(';'));
-}
+const bobsCookie = async (env: ReturnType<typeof useGate>) =>
+  sessionCookie(await signIn(env.gate, browser(env.gate), 'bob'));
 
 /** What Traefik and Caddy send. */
 const traefik = (uri: string, extra: Record<string, string> = {}) => ({
@@ -36,7 +33,7 @@ describe('forward-auth for a cookie verified moments ago', () => {
   const env = useGate({ server: TRUSTING, session: `secrets: ["${TEST_SECRET}"]\nverified_cache: 5s` });
 
   it('is answered before the request handler returns; the first, which asks the store, later', async () => {
-    const cookie = await sessionCookie(env);
+    const cookie = await bobsCookie(env);
     // Listeners run in order within one emit: this one sees the response as the gate's handler left it.
     const endedOnReturn: boolean[] = [];
     const observe = (_req: unknown, res: { writableEnded: boolean }) => endedOnReturn.push(res.writableEnded);
@@ -66,7 +63,7 @@ describe('forward-auth from a trusted proxy', () => {
   };
 
   it('allows a signed-in user with identity headers, and never lets it be cached by accident', async () => {
-    const cookie = await sessionCookie(env);
+    const cookie = await bobsCookie(env);
     const res = await auth(traefik('/docs/page?x=1'), cookie).expect(200);
     expect(res.headers['remote-user']).toBe('bob');
     expect(res.headers['remote-name']).toBe('Bob Example');
@@ -76,7 +73,7 @@ describe('forward-auth from a trusted proxy', () => {
   });
 
   it("reads nginx's X-Original-URL and X-Original-Method", async () => {
-    const cookie = await sessionCookie(env);
+    const cookie = await bobsCookie(env);
     const res = await auth(
       { 'X-Original-URL': 'https://wiki.apps.test/docs/', 'X-Original-Method': 'POST' },
       cookie,
@@ -111,17 +108,17 @@ describe('forward-auth from a trusted proxy', () => {
   });
 
   it('denies a deny rule even with a session', async () => {
-    const cookie = await sessionCookie(env);
+    const cookie = await bobsCookie(env);
     await auth(traefik('/blocked/x'), cookie).expect(403);
   });
 
   it('denies a signed-in user the rule does not admit', async () => {
-    const cookie = await sessionCookie(env);
+    const cookie = await bobsCookie(env);
     await auth(traefik('/admin/'), cookie).expect(403);
   });
 
   it('decides on the normalised path, like the proxy: /public/../admin/ is /admin/', async () => {
-    const cookie = await sessionCookie(env);
+    const cookie = await bobsCookie(env);
     await auth(traefik('/public/../admin/'), cookie).expect(403);
     await auth(traefik('/public/%2e%2e/admin/')).expect((res) => expect([401, 403]).toContain(res.status));
   });
@@ -204,7 +201,7 @@ describe('forward-auth endpoints per front proxy', () => {
   const env = useGate({ server: TRUSTING });
   let cookie: string;
   beforeAll(async () => {
-    cookie = await sessionCookie(env);
+    cookie = await bobsCookie(env);
   });
 
   it('refuses the bare /_gate/auth, naming the endpoints to use instead', async () => {
@@ -286,9 +283,7 @@ describe('Traefik ForwardAuth as documented, with the table of headers a client 
   const passed = new Set(middleware.authRequestHeaders.map((h) => h.toLowerCase()));
   let cookie: string;
   beforeAll(async () => {
-    const res = await signIn(env.gate, browser(env.gate), 'alice');
-    const raw = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!;
-    cookie = raw.slice(0, raw.indexOf(';'));
+    cookie = sessionCookie(await signIn(env.gate, browser(env.gate), 'alice'));
   });
 
   it.each(clientHeaderCases('wiki.apps.test'))('$set on $rule, session: $session → $status', async (c) => {
@@ -329,7 +324,7 @@ describe('forward-auth from a caller that is not a trusted proxy', () => {
   });
 
   it('refuses a signed-in user too', async () => {
-    const cookie = await sessionCookie(env);
+    const cookie = await bobsCookie(env);
     await request(env.gate.url).get('/_gate/auth/traefik').set(traefik('/docs/')).set('Cookie', cookie).expect(403);
   });
 });

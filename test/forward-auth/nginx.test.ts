@@ -4,7 +4,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { browser, signIn } from '../helpers/browser.js';
+import { browser, sessionCookie, signIn } from '../helpers/browser.js';
 import { itRefusesClientClaims } from '../helpers/client-header-table.js';
 import type { FrontProxy } from '../helpers/front-proxy.js';
 import { startNginx } from '../helpers/front-proxy.js';
@@ -28,8 +28,7 @@ describeWithBinary('nginx auth_request in front of the gate', NGINX, 'the Debian
       const agent = browser({ ...env.gate, url: nginx.url });
       const res = await signIn({ ...env.gate, url: nginx.url }, agent, 'alice', '/docs/');
       expect(res.status, nginx.logs()).toBe(303);
-      const raw = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!;
-      cookie = raw.slice(0, raw.indexOf(';'));
+      cookie = sessionCookie(res);
     });
     afterAll(async () => {
       await nginx?.stop();

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 
-import { browser, signIn } from '../helpers/browser.js';
+import { browser, sessionCookie, signIn } from '../helpers/browser.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
 import { startGateProcess } from '../helpers/gate-process.js';
@@ -24,9 +24,7 @@ beforeAll(async () => {
     upstream: upstream.url,
     server: 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]',
   });
-  const res = await signIn(gate, browser(gate), 'alice');
-  const raw = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!;
-  cookie = raw.slice(0, raw.indexOf(';'));
+  cookie = sessionCookie(await signIn(gate, browser(gate), 'alice'));
 });
 afterAll(async () => {
   await gate?.close();

@@ -10,6 +10,7 @@ import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
 import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
+import { waitFor } from '../helpers/wait.js';
 
 let wa: FakeWhatsApp;
 let upstream: TestUpstream;
@@ -30,14 +31,8 @@ afterAll(async () => {
 type AuditLine = Record<string, string | undefined>;
 const lines = (): AuditLine[] => gate.audit.map((l) => JSON.parse(l) as AuditLine);
 
-async function until<T>(find: () => T | undefined): Promise<T> {
-  for (let i = 0; i < 250; i++) {
-    const found = find();
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`not found; audit so far:\n${gate.audit.join('\n')}`);
-}
+const until = <T>(find: () => T | undefined) =>
+  waitFor(() => `the next step; the audit so far:\n${gate.audit.join('\n')}`, find);
 
 it('ties challenge_started, code_sent, delivery_status and login together by flow and user, and the delivery lines by message id', async () => {
   const agent = browser(gate);

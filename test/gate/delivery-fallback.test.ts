@@ -3,6 +3,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createManualClock } from '../../src/shared/clock.js';
 import type { Agent } from '../helpers/browser.js';
 import { browser, hiddenField, identify, submitCode } from '../helpers/browser.js';
 import type { FakeTwilio } from '../helpers/fake-twilio.js';
@@ -13,10 +14,13 @@ import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
 import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
+import { waitFor } from '../helpers/wait.js';
 
 const USERS = `users:\n${Array.from({ length: 16 }, (_, i) => `  u${i}:\n    phone: "+39 333 000 00${String(i).padStart(2, '0')}"`).join('\n')}\n`;
 const digits = (i: number) => `3933300000${String(i).padStart(2, '0')}`;
 const PUBLIC = 'http://gate.test';
+// Moves the gate's cooldowns; the delivery deadlines and channel checks run on real timers.
+const clock = createManualClock(Date.now());
 
 let wa: FakeWhatsApp;
 let tw: FakeTwilio;
@@ -27,6 +31,7 @@ beforeAll(async () => {
   [wa, tw, upstream] = await Promise.all([startFakeWhatsApp(), startFakeTwilio(), startUpstream()]);
   gate = await startTestGate({
     upstream: upstream.url,
+    clock,
     users: USERS,
     server: `listen: "127.0.0.1:0"\ninsecure_http: true\npublic_url: "${PUBLIC}"`,
     otp: 'resend_after: 200ms\nmax_sends_per_hour: 1000\nmax_sends_per_address_per_hour: 1000\nmax_sends_per_destination_per_hour: 1000\nmax_sends_per_prefix_per_hour: 1000',
@@ -38,16 +43,6 @@ afterAll(async () => {
   await gate?.close();
   await Promise.all([wa?.close(), tw?.close(), upstream?.close()]);
 });
-
-async function waitFor<T>(what: string, find: () => T | undefined, timeoutMs = 5_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const whatsappTo = (i: number) => waitFor(`WhatsApp to u${i}`, () => wa.sent.find((m) => m.to === digits(i)));
 const smsTo = (i: number, timeoutMs?: number) =>
@@ -87,7 +82,8 @@ describe('delivery over WhatsApp, then SMS', () => {
       state: 'delivered',
       channels: [{ name: 'sms', label: 'SMS' }],
     });
-    await new Promise((r) => setTimeout(r, 500)); // past the 300 ms deadline
+    // The delivery has ended (a fallback would happen inside it, at the 300 ms deadline): no SMS follows.
+    await gate.gate.challenges.idle();
     expect(tw.sent.some((m) => m.to === `+${digits(0)}`)).toBe(false);
     expect((await submitCode(agent, csrf, message.code)).status).toBe(303);
   });
@@ -174,7 +170,7 @@ describe('delivery over WhatsApp, then SMS', () => {
     const first = await whatsappTo(9);
     await postWhatsAppStatus(first.id, 'delivered').expect(200); // no automatic fallback: the person asks
     expect(html).toContain('name="channel" value="sms"');
-    await new Promise((r) => setTimeout(r, 250)); // the resend cooldown
+    clock.advance(250); // past the 200 ms resend cooldown
     const res = await agent
       .post('/_gate/resend')
       .type('form')

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { createSigner } from '../../src/session/signer.js';
 import { createTrustedDevices } from '../../src/session/trusted-devices.js';
 import { createManualClock } from '../../src/shared/clock.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
+import type { Store } from '../../src/store/store.js';
 import type { Agent } from '../helpers/browser.js';
 import { browser, hiddenField, identify, signIn, submitCode } from '../helpers/browser.js';
 import { adminRule, PASSWORD, PASSWORD_HASH } from '../helpers/factors.js';
@@ -37,8 +39,21 @@ users:
   bob: { name: Bob Example, phone: "+1 202 555 0102", groups: [admins], password: "${HASH}" }
   carol: { name: Carol Example, phone: "+1 202 555 0103", password: "${HASH}" }
 `;
+/** The gate's memory store, counting reads of trusted-browser records. */
+function countingStore(): { store: Store; deviceReads: () => number } {
+  const inner = createMemoryStore({ maxEntries: 10_000, clock });
+  let reads = 0;
+  const get: Store['get'] = (key) => {
+    if (key.startsWith('device:')) reads += 1;
+    return inner.get(key);
+  };
+  return { store: { ...inner, get }, deviceReads: () => reads };
+}
+
+const { store, deviceReads } = countingStore();
 const env = useGate({
   clock,
+  store,
   policy: POLICY,
   users: USERS,
   otp: 'max_sends_per_hour: 1000\nmax_sends_per_address_per_hour: 1000\nmax_sends_per_destination_per_hour: 1000\nmax_sends_per_prefix_per_hour: 1000\nlockout_after: 4\nresend_after: 1s',
@@ -92,7 +107,7 @@ describe('password first factor', () => {
     const { status, html } = await identify(browser(env.gate), 'alice', '/admin/x', { password: 'wrong' });
     expect(status).toBe(400);
     expect(html).toContain('That username and password do not match');
-    await new Promise((r) => setTimeout(r, 50));
+    await env.gate.gate.challenges.idle();
     expect(env.gate.inbox.codesFor('alice')).toHaveLength(before);
   });
 
@@ -293,5 +308,25 @@ describe('trusted browsers', () => {
       .send({ identifier: 'alice', password: PASSWORD, rd: '/vault/y', csrf: hiddenField(login.text, 'csrf') })
       .expect(303);
     expect(res.headers.location).toBe('/_gate/code');
+  });
+
+  it('is read once when a password sign-in goes on to a code', async () => {
+    const agent = browser(env.gate);
+    await signInWithPassword(agent, 'bob', '/vault/x', PASSWORD, { trust: '1' });
+    // Signed out, the browser is known by its trust alone: skipping the code and the shared-cap
+    // exemption both ask about it.
+    await agent
+      .post('/_gate/logout')
+      .type('form')
+      .send({ csrf: hiddenField((await agent.get('/_gate/logout')).text, 'csrf') });
+    const login = await agent.get('/_gate/login?rd=%2Fvault%2Fy').expect(200);
+    const before = deviceReads();
+    const res = await agent
+      .post('/_gate/login')
+      .type('form')
+      .send({ identifier: 'alice', password: PASSWORD, rd: '/vault/y', csrf: hiddenField(login.text, 'csrf') })
+      .expect(303);
+    expect(res.headers.location).toBe('/_gate/code');
+    expect(deviceReads() - before).toBe(1);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
-import { browser, signIn } from '../helpers/browser.js';
+import { browser, sessionCookie, signIn } from '../helpers/browser.js';
 import { useGate } from '../helpers/gate.js';
 
 /** A store that works until told to fail, like a backend that goes away under a running gate. */
@@ -29,9 +29,7 @@ const env = useGate({ store });
 describe('when the store fails', () => {
   it('refuses a protected request with a valid cookie instead of passing it', async () => {
     const res = await signIn(env.gate, browser(env.gate), 'alice');
-    const cookie = (res.headers['set-cookie'] as unknown as string[])
-      .find((c) => c.startsWith('otp_gate='))!
-      .split(';')[0]!;
+    const cookie = sessionCookie(res);
     state.broken = true;
     try {
       const before = env.upstream.seen.length;

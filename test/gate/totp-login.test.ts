@@ -93,7 +93,7 @@ describe('a rule that lists the app first', () => {
     expect(status).toBe(303);
     expect(html).toContain('Open your authenticator app');
     expect(html).not.toContain('We sent');
-    await new Promise((r) => setTimeout(r, 50));
+    await gate.gate.challenges.idle();
     expect(gate.inbox.lines.length).toBe(sentBefore);
   });
 

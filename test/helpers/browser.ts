@@ -1,4 +1,5 @@
 // Walks the challenge flow the way a browser does, over real HTTP with a cookie jar.
+import type { Response } from 'supertest';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 
@@ -63,3 +64,13 @@ export async function signIn(
   const code = await gate.inbox.code(username, before + 1);
   return submitCode(agent, csrf, code, extra.verify);
 }
+
+/** The value of the session cookie a response sets. */
+export function sessionCookieValue(res: Response): string {
+  const line = (res.headers['set-cookie'] as unknown as string[] | undefined)?.find((c) => c.startsWith('otp_gate='));
+  if (!line) throw new Error(`no session cookie in a ${res.status} answer`);
+  return line.split(';')[0]!.slice('otp_gate='.length);
+}
+
+/** The session cookie a response sets, as a Cookie header sends it back: `otp_gate=…`. */
+export const sessionCookie = (res: Response): string => `otp_gate=${sessionCookieValue(res)}`;

@@ -4,6 +4,7 @@ import type { Response } from 'supertest';
 import request from 'supertest';
 
 import { hiddenField } from './browser.js';
+import type { TestGate } from './gate.js';
 
 export class CookieJar {
   readonly cookies = new Map<string, string>();
@@ -47,4 +48,19 @@ export async function askForCode(jar: CookieJar, base: string, identifier: strin
   if (posted.status !== 303) throw new Error(`login post answered ${posted.status}: ${posted.text}`);
   const page = await jar.get(base, '/_gate/code');
   return hiddenField(page.text, 'csrf');
+}
+
+/** Signs a user in with a new code, asked for on `start` and typed on `finish` (by default the same gate). */
+export async function signInWithJar(
+  jar: CookieJar,
+  start: TestGate,
+  user: string,
+  finish: TestGate = start,
+): Promise<CookieJar> {
+  const before = start.inbox.codesFor(user).length;
+  const csrf = await askForCode(jar, start.url, user);
+  const code = await start.inbox.code(user, before + 1);
+  const res = await jar.post(finish.url, '/_gate/verify', { csrf, code });
+  if (res.status !== 303) throw new Error(`verify answered ${res.status}: ${res.text}`);
+  return jar;
 }

@@ -2,7 +2,7 @@
 // through the same loader `serve` uses; codes read from the console channel's output.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 
@@ -82,11 +82,22 @@ export interface TestGate {
   close(): Promise<void>;
 }
 
-export async function startTestGate(options: TestGateOptions): Promise<TestGate> {
+/** A temp folder with users.yaml and policies/main.yaml (the defaults above) and any other files given. */
+export function gateFolder(files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'otp-gate-test-'));
-  mkdirSync(join(dir, 'policies'));
-  writeFileSync(join(dir, 'users.yaml'), options.users ?? DEFAULT_USERS);
-  writeFileSync(join(dir, 'policies', 'main.yaml'), options.policy ?? DEFAULT_POLICY);
+  const all = { 'users.yaml': DEFAULT_USERS, 'policies/main.yaml': DEFAULT_POLICY, ...files };
+  for (const [name, text] of Object.entries(all)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+export async function startTestGate(options: TestGateOptions): Promise<TestGate> {
+  const dir = gateFolder({
+    'users.yaml': options.users ?? DEFAULT_USERS,
+    'policies/main.yaml': options.policy ?? DEFAULT_POLICY,
+  });
   const config = `
 server:
 ${indent(options.server ?? 'listen: "127.0.0.1:0"\ninsecure_http: true')}

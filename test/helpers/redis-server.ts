@@ -7,6 +7,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { afterAll, beforeAll } from 'vitest';
+
 import { findBinary } from './system-binary.js';
 
 export const REDIS_SERVER = findBinary(['/usr/bin/redis-server', '/usr/local/bin/redis-server']);
@@ -110,6 +112,38 @@ export async function startRedis(
       await kill();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A private redis-server for the enclosing suite, started before its tests and stopped after them.
+ * Usable inside tests and later hooks; called before the suite's other hooks, it stops after those
+ * have closed their clients.
+ */
+export function useRedis(binary: string, extraArgs: readonly string[] = []): TestRedis {
+  let redis: TestRedis | undefined;
+  beforeAll(async () => {
+    redis = await startRedis(binary, extraArgs);
+  });
+  afterAll(() => redis?.stop());
+  const started = () => {
+    if (!redis) throw new Error('the test Redis is not started yet: use it inside tests and hooks');
+    return redis;
+  };
+  return {
+    get port() {
+      return started().port;
+    },
+    get url() {
+      return started().url;
+    },
+    kill: () => started().kill(),
+    start: () => started().start(),
+    pause: () => started().pause(),
+    // Also from an afterAll that runs when the start failed.
+    resume: () => redis?.resume(),
+    command: (...args) => started().command(...args),
+    stop: async () => redis?.stop(),
   };
 }
 

@@ -2,11 +2,10 @@
 // temp folder), with everything it prints kept, so tests can signal it and read its logs.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { DEFAULT_POLICY, DEFAULT_USERS, TEST_SECRET } from './gate.js';
+import { configText } from './config-text.js';
+import { DEFAULT_POLICY, gateFolder, TEST_SECRET } from './gate.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -22,39 +21,21 @@ export function serveWorkspace(options: {
   policy?: string;
   server?: string;
 }): ServeWorkspace {
-  const dir = mkdtempSync(join(tmpdir(), 'otp-gate-serve-'));
-  mkdirSync(join(dir, 'policies'));
-  writeFileSync(join(dir, 'users.yaml'), DEFAULT_USERS);
-  const policyFile = join(dir, 'policies', 'main.yaml');
-  writeFileSync(policyFile, options.policy ?? DEFAULT_POLICY);
-  const config = join(dir, 'config.yaml');
-  writeFileSync(
-    config,
-    `server:
-  listen: "127.0.0.1:0"
-  insecure_http: true
-${(options.server ?? '')
-  .split('\n')
-  .map((l) => `  ${l}`)
-  .join('\n')}
-apps:
-  - host: 127.0.0.1
-    upstream: "${options.upstream}"
-session:
-  secrets: ["${TEST_SECRET}"]
-directory:
-  file: users.yaml
-policies: [policies/]
-channels:
+  const server = [
+    '  listen: "127.0.0.1:0"',
+    '  insecure_http: true',
+    ...(options.server ?? '').split('\n').map((l) => `  ${l}`),
+  ].join('\n');
+  const config = `${configText({ server, host: '127.0.0.1', upstream: options.upstream, secret: TEST_SECRET })}channels:
   console: {}
 audit:
   file: "off"
 metrics:
   listen: "127.0.0.1:0"
 ${options.extra ?? ''}
-`,
-  );
-  return { dir, config, policyFile };
+`;
+  const dir = gateFolder({ 'config.yaml': config, 'policies/main.yaml': options.policy ?? DEFAULT_POLICY });
+  return { dir, config: join(dir, 'config.yaml'), policyFile: join(dir, 'policies', 'main.yaml') };
 }
 
 export interface ServeProcess {

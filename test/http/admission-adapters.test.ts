@@ -15,7 +15,7 @@ import type { OtpGateMiddleware } from '../../src/index.js';
 import { otpGate } from '../../src/index.js';
 import { createLogger } from '../../src/shared/log.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
-import { browser, signIn } from '../helpers/browser.js';
+import { browser, sessionCookie, signIn } from '../helpers/browser.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
 
@@ -134,9 +134,7 @@ beforeAll(async () => {
     apps: `- host: 127.0.0.1\n  upstream: "${upstream}"\n- host: ${APP}\n  upstream: "${upstream}"`,
   });
   for (const user of ['alice', 'bob'] as const) {
-    const res = await signIn(proxied, browser(proxied), user);
-    const set = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('otp_gate='))!;
-    cookies[user] = set.slice(0, set.indexOf(';'));
+    cookies[user] = sessionCookie(await signIn(proxied, browser(proxied), user));
   }
 
   middleware = otpGate({

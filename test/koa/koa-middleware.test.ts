@@ -1,9 +1,7 @@
 // otpGate() inside someone's own Koa app: the same policy, sessions and pages as the proxy; a
 // passing request reaches the app's own middleware with the identity in ctx.state.otpGate.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 
@@ -15,31 +13,23 @@ import type { OtpGateMiddleware, OtpGateState } from '../../src/index.js';
 import { otpGate } from '../../src/index.js';
 import { createLogger } from '../../src/shared/log.js';
 import { browser, signIn } from '../helpers/browser.js';
+import { configText } from '../helpers/config-text.js';
 import type { TestGate } from '../helpers/gate.js';
-import { CodeInbox, DEFAULT_POLICY, DEFAULT_USERS, TEST_SECRET } from '../helpers/gate.js';
+import { CodeInbox, gateFolder, TEST_SECRET } from '../helpers/gate.js';
 
 let server: http.Server;
 let gate: OtpGateMiddleware;
 let asTestGate: TestGate;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'otp-gate-koa-'));
-  mkdirSync(join(dir, 'policies'));
-  writeFileSync(join(dir, 'users.yaml'), DEFAULT_USERS);
-  writeFileSync(join(dir, 'policies', 'main.yaml'), DEFAULT_POLICY);
-  writeFileSync(
-    join(dir, 'config.yaml'),
-    `
-server: { insecure_http: true }
-apps:
-  - host: 127.0.0.1
-    upstream: "http://127.0.0.1:9"   # not used as middleware
-session: { secrets: ["${TEST_SECRET}"] }
-directory: { file: users.yaml }
-policies: [policies/]
-audit: { file: "off" }
-`,
-  );
+  // The app's upstream is not used: the gate is middleware here.
+  const config = configText({
+    server: '  insecure_http: true',
+    host: '127.0.0.1',
+    upstream: 'http://127.0.0.1:9',
+    secret: TEST_SECRET,
+  });
+  const dir = gateFolder({ 'config.yaml': `${config}audit: { file: "off" }\n` });
   const consoleOut = new PassThrough();
   const inbox = new CodeInbox(consoleOut);
   gate = otpGate({ config: join(dir, 'config.yaml'), consoleOut, log: createLogger({ level: 'silent' }) });

@@ -3,14 +3,10 @@ import { PassThrough } from 'node:stream';
 
 import { describe, expect, it } from 'vitest';
 
-import { compileConfig } from '../../src/config/compile-config.js';
 import { configSecrets } from '../../src/config/config-secrets.js';
-import { configSchema } from '../../src/config/schema.js';
 import { createLogger } from '../../src/shared/log.js';
-import { formatProblem } from '../../src/shared/problem.js';
 import { describeError, safeError } from '../../src/shared/safe-error.js';
-import { loadYaml } from '../../src/shared/yaml-file.js';
-import { MINIMAL_CONFIG } from '../helpers/config-text.js';
+import { compileConfigText, MINIMAL_CONFIG } from '../helpers/config-text.js';
 
 /** What ioredis throws for a refused AUTH: the command, password included, hangs on the error. */
 function replyError(password: string): Error {
@@ -97,11 +93,7 @@ channels:
     headers: { authorization: "Bearer header-key-42", content-type: application/json }
     body: { from: "Gate", text: "{{text}}" }
 `;
-    const loaded = loadYaml('gate.yaml', text, configSchema, {});
-    expect(loaded.problems.map(formatProblem)).toEqual([]);
-    const secrets = configSecrets(
-      compileConfig(loaded.value!, { source: '/etc/otp-gate/gate.yaml', baseDir: '/etc/otp-gate' }),
-    );
+    const secrets = configSecrets(compileConfigText(text));
     expect(secrets).toEqual(
       expect.arrayContaining([
         'a-very-long-session-secret-for-tests-only-0123456789',

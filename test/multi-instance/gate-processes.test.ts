@@ -1,20 +1,19 @@
 // Real gate processes on one Redis: `serve` with `server.workers: 2` (a primary and two workers
 // on one port) beside a second, single-process gate. They behave as one gate.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { configText, SECRET_FROM_ENV } from '../helpers/config-text.js';
 import { askForCode, CookieJar } from '../helpers/cookie-jar.js';
-import { DEFAULT_POLICY, DEFAULT_USERS, TEST_SECRET } from '../helpers/gate.js';
+import { gateFolder, TEST_SECRET } from '../helpers/gate.js';
 import type { RedisGateProcess } from '../helpers/redis-gate-process.js';
 import { startRedisGateProcess } from '../helpers/redis-gate-process.js';
-import type { TestRedis } from '../helpers/redis-server.js';
-import { freePort, REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
+import { freePort, REDIS_INSTALL, REDIS_SERVER, useRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
 import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
@@ -31,44 +30,34 @@ function writeConfig(
   upstream: string,
 ): string {
   const file = join(dir, name);
+  const server = `  listen: "127.0.0.1:${port}"\n  insecure_http: true\n  workers: ${workers}`;
   writeFileSync(
     file,
-    [
-      'server:',
-      `  listen: "127.0.0.1:${port}"`,
-      '  insecure_http: true',
-      `  workers: ${workers}`,
-      'apps:',
-      '  - host: 127.0.0.1',
-      `    upstream: "${upstream}"`,
-      'session:',
-      '  secrets: ["${SESSION_SECRET}"]',
-      'store:',
-      '  type: redis',
-      `  url: "${redisUrl}"`,
-      'directory:',
-      '  file: users.yaml',
-      'policies: [policies/]',
-      'otp:',
-      '  max_sends_per_hour: 1000',
-      '  max_sends_per_address_per_hour: 1000',
-      'channels:',
-      '  console: {}',
-      'audit:',
-      '  file: "off"',
-      'log:',
-      '  level: warn',
-      // Several gates on one machine: the metrics listener (issue 5) would want the same port.
-      'metrics:',
-      '  listen: "off"',
-      '',
-    ].join('\n'),
+    configText({ server, host: '127.0.0.1', upstream, secret: SECRET_FROM_ENV }) +
+      [
+        'store:',
+        '  type: redis',
+        `  url: "${redisUrl}"`,
+        'otp:',
+        '  max_sends_per_hour: 1000',
+        '  max_sends_per_address_per_hour: 1000',
+        'channels:',
+        '  console: {}',
+        'audit:',
+        '  file: "off"',
+        'log:',
+        '  level: warn',
+        // Several gates on one machine: the metrics listener (issue 5) would want the same port.
+        'metrics:',
+        '  listen: "off"',
+        '',
+      ].join('\n'),
   );
   return file;
 }
 
 describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (binary) => {
-  let redis: TestRedis;
+  const redis = useRedis(binary);
   let upstream: TestUpstream;
   let clustered: RedisGateProcess;
   let single: RedisGateProcess;
@@ -76,12 +65,8 @@ describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (
   let singleUrl: string;
   let clusteredConfig: string;
   beforeAll(async () => {
-    redis = await startRedis(binary);
     upstream = await startUpstream();
-    const dir = mkdtempSync(join(tmpdir(), 'otp-gate-processes-'));
-    mkdirSync(join(dir, 'policies'));
-    writeFileSync(join(dir, 'users.yaml'), DEFAULT_USERS);
-    writeFileSync(join(dir, 'policies', 'main.yaml'), DEFAULT_POLICY);
+    const dir = gateFolder();
     const [p1, p2] = [await freePort(), await freePort()];
     clusteredUrl = `http://127.0.0.1:${p1}`;
     singleUrl = `http://127.0.0.1:${p2}`;
@@ -99,7 +84,6 @@ describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (
   afterAll(async () => {
     await Promise.all([clustered?.stop(), single?.stop()]);
     await upstream?.close();
-    await redis?.stop();
   }, 40_000);
 
   it('runs two workers under one primary, sharing the port', async () => {
@@ -178,11 +162,14 @@ describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (
 
 describe('a gate whose Redis is unreachable at start', () => {
   it('refuses to start, says why, and exits instead of waiting for ever', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'otp-gate-no-redis-'));
-    mkdirSync(join(dir, 'policies'));
-    writeFileSync(join(dir, 'users.yaml'), DEFAULT_USERS);
-    writeFileSync(join(dir, 'policies', 'main.yaml'), DEFAULT_POLICY);
-    const config = writeConfig(dir, 'gate.yaml', await freePort(), 1, 'redis://127.0.0.1:9', 'http://127.0.0.1:9');
+    const config = writeConfig(
+      gateFolder(),
+      'gate.yaml',
+      await freePort(),
+      1,
+      'redis://127.0.0.1:9',
+      'http://127.0.0.1:9',
+    );
     const started = Date.now();
     const result = await run(
       process.execPath,

@@ -3,7 +3,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
-import { browser, identify, signIn, submitCode } from '../helpers/browser.js';
+import { browser, identify, sessionCookie, signIn, submitCode } from '../helpers/browser.js';
 import { useGate } from '../helpers/gate.js';
 
 describe('metrics', () => {
@@ -17,9 +17,7 @@ describe('metrics', () => {
     await submitCode(agent, wrong.csrf, '000000');
     const res = await signIn(env.gate, browser(env.gate), 'alice', '/docs/');
     expect(res.status).toBe(303);
-    const cookie = (res.headers['set-cookie'] as unknown as string[])
-      .find((c) => c.startsWith('otp_gate='))!
-      .split(';')[0]!;
+    const cookie = sessionCookie(res);
     await request(env.gate.url).get('/docs/').set('Cookie', cookie).expect(200);
 
     const metricsUrl = env.gate.gate.metricsUrl!;

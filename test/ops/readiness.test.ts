@@ -3,6 +3,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
+import { createManualClock } from '../../src/shared/clock.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
 import { useGate } from '../helpers/gate.js';
@@ -17,10 +18,12 @@ const flaky: Store = {
   },
 };
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Readiness answers are reused for a second of the gate's clock: moving it by hand starts a fresh check.
+const clock = createManualClock(Date.now());
+const nextCheck = () => clock.advance(1_100);
 
 describe('readiness', () => {
-  const env = useGate({ store: flaky });
+  const env = useGate({ store: flaky, clock });
 
   it('is ready with a reachable store and a configured channel', async () => {
     const res = await request(env.gate.url).get('/_gate/readyz').expect(200);
@@ -33,7 +36,7 @@ describe('readiness', () => {
 
   it('is not ready while the store fails, and says why; healthz stays 200', async () => {
     mode = 'down';
-    await pause(1_100);
+    nextCheck();
     const res = await request(env.gate.url).get('/_gate/readyz').expect(503);
     expect(res.body.checks.store).toBe('unreachable');
     // The reason (it may name internal addresses) goes to the log, not to whoever asks.
@@ -43,7 +46,7 @@ describe('readiness', () => {
 
   it('is not ready, within about a second, while the store hangs', async () => {
     mode = 'hang';
-    await pause(1_100);
+    nextCheck();
     const started = Date.now();
     const res = await request(env.gate.url).get('/_gate/readyz').expect(503);
     expect(res.body.checks.store).toContain('no answer within');
@@ -52,7 +55,7 @@ describe('readiness', () => {
 
   it('is ready again once the store recovers', async () => {
     mode = 'ok';
-    await pause(1_100);
+    nextCheck();
     await request(env.gate.url).get('/_gate/readyz').expect(200);
   });
 });

@@ -10,6 +10,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 
 import type { ServeProcess } from '../helpers/serve-process.js';
 import { serveWorkspace, startServe } from '../helpers/serve-process.js';
+import { waitFor } from '../helpers/wait.js';
 
 const POLICY = `
 rules:
@@ -77,7 +78,7 @@ describe('graceful shutdown', () => {
 
     arrived = 0;
     const inFlight = Array.from({ length: 30 }, (_, i) => get(`${gate.url}/work/${i}`));
-    while (arrived < 30) await new Promise((r) => setTimeout(r, 20));
+    await waitFor('30 requests at the upstream', () => arrived >= 30, 15_000);
     const signalledAt = Date.now();
     gate.child.kill('SIGTERM');
     await gate.waitFor(/draining/);

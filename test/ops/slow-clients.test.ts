@@ -9,6 +9,7 @@ import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
 import { rawGet } from '../helpers/raw-http.js';
 import { startUpstream } from '../helpers/upstream.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface SlowClients {
   /** How many of the sockets the gate (or the network) has closed. */
@@ -53,15 +54,12 @@ async function slowClients(url: string, count: number): Promise<SlowClients> {
   };
 }
 
-async function until(done: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How many connections the gate's server holds open now. */
+const openConnections = (gate: TestGate) =>
+  new Promise<number>((resolve, reject) =>
+    gate.gate.server.getConnections((err, n) => (err ? reject(err) : resolve(n))),
+  );
 
 let cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -87,6 +85,7 @@ describe('slow clients', () => {
     const gate = await gateWith('');
     const slow = await slowClients(gate.url, 300);
     cleanup.push(() => slow.destroy());
+    // Real sockets dripping for a second (five drips): long enough to tie up a server that waits on them.
     await sleep(1_000);
     expect((await rawGet(gate.url, '/page', ['Accept: application/json'])).status).toBe(401);
     // They were all still open while it answered (the default headers_timeout is 30 s).
@@ -97,7 +96,7 @@ describe('slow clients', () => {
     const gate = await gateWith('headers_timeout: 1s');
     const slow = await slowClients(gate.url, 300);
     cleanup.push(() => slow.destroy());
-    await until(() => slow.closed() === 300, 'all 300 slow connections were closed');
+    await waitFor('all 300 slow connections to be closed', () => slow.closed() === 300, 30_000);
     expect(slow.timedOut()).toBe(300);
     expect((await rawGet(gate.url, '/page', ['Accept: application/json'])).status).toBe(401);
   });
@@ -106,11 +105,11 @@ describe('slow clients', () => {
     const gate = await gateWith('max_connections: 50');
     const slow = await slowClients(gate.url, 50);
     cleanup.push(() => slow.destroy());
-    await sleep(500);
+    await waitFor('the gate to hold the 50 connections', async () => (await openConnections(gate)) === 50);
     expect((await rawGet(gate.url, '/page', ['Accept: application/json'])).status).toBe(0);
     slow.destroy();
-    await until(() => slow.closed() === 50, 'the slow connections were closed');
-    await sleep(200);
+    await waitFor('the slow connections to be closed', () => slow.closed() === 50, 30_000);
+    await waitFor('the gate to let the connections go', async () => (await openConnections(gate)) === 0);
     expect((await rawGet(gate.url, '/page', ['Accept: application/json'])).status).toBe(401);
   });
 });

@@ -8,6 +8,7 @@ import { createSigner } from '../../src/session/signer.js';
 import { createManualClock } from '../../src/shared/clock.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
+import { StoreError } from '../../src/store/store.js';
 import { TEST_SECRET } from '../helpers/gate.js';
 
 const CONFIG: SessionConfig = {
@@ -96,6 +97,18 @@ describe('sessions', () => {
     expect(await sessions.resolve(cookie)).toBeUndefined();
     expect(await sessions.find(session.id)).toBeUndefined();
   });
+
+  it("says how far revoking a user's sessions got when the store fails midway", async () => {
+    let deletes = 0;
+    const { sessions } = make((store) => ({
+      ...store,
+      delete: (k: string) => (++deletes === 3 ? Promise.reject(new Error('connection lost')) : store.delete(k)),
+    }));
+    for (let i = 0; i < 3; i++) await sessions.create('alice');
+    const error = await sessions.revokeUser('alice').catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).message).toBe('store: revoking sessions (2 of 3 done)');
+  });
 });
 
 describe('the verified-cookie cache', () => {
@@ -161,5 +174,59 @@ describe('the verified-cookie cache', () => {
     await sessions.resolve(cookie);
     clock.advance(CONFIG.idleTimeout);
     expect(await sessions.resolve(cookie)).toBeUndefined();
+  });
+});
+
+// The stored form is shared with instances of other releases (a rolling upgrade, one Redis): its
+// short keys are pinned here as literals, not taken from the code under test.
+describe('the stored session record', () => {
+  const signer = createSigner([TEST_SECRET]);
+
+  it('reads a session written by an earlier release', async () => {
+    const { clock, store, sessions } = make();
+    const created = clock.now() - 60_000;
+    const stored = {
+      u: 'alice',
+      c: created,
+      s: created,
+      f: ['password', 'otp'],
+      a: created,
+      m: 'whatsapp',
+      d: created - 86_400_000,
+    };
+    await store.set('session:old-id', JSON.stringify(stored), CONFIG.idleTimeout);
+    expect(await sessions.resolve(signer.sign('session', 'old-id'))).toEqual({
+      id: 'old-id',
+      user: 'alice',
+      createdAt: created,
+      seenAt: created,
+      proof: { factors: ['password', 'otp'], at: created, method: 'whatsapp', deviceTrustedAt: created - 86_400_000 },
+    });
+  });
+
+  it('reads a record from before factors existed as a code login made at its creation', async () => {
+    const { clock, store, sessions } = make();
+    const created = clock.now() - 60_000;
+    await store.set('session:older-id', JSON.stringify({ u: 'alice', c: created, s: created }), CONFIG.idleTimeout);
+    expect((await sessions.find('older-id'))?.proof).toEqual({ factors: ['otp'], at: created, method: 'code' });
+  });
+
+  it('writes the form an instance of an earlier release reads', async () => {
+    const { clock, store, sessions } = make();
+    const { session } = await sessions.create('alice', {
+      factors: ['password', 'otp'],
+      method: 'device',
+      deviceTrustedAt: clock.now() - 5_000,
+    });
+    const now = clock.now();
+    expect(JSON.parse((await store.get(`session:${session.id}`))!)).toEqual({
+      u: 'alice',
+      c: now,
+      s: now,
+      f: ['password', 'otp'],
+      a: now,
+      m: 'device',
+      d: now - 5_000,
+    });
   });
 });

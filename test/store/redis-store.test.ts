@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from '../../src/store/create-store.js';
 import type { Store } from '../../src/store/store.js';
 import { StoreError } from '../../src/store/store.js';
-import type { TestRedis } from '../helpers/redis-server.js';
-import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
+import { REDIS_INSTALL, REDIS_SERVER, useRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
 import { redisStoreConfig } from './redis-config.js';
 
+// Real waits: a real redis-server killed, restarted or frozen, and ioredis noticing it on its own.
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** How long an operation takes to settle, and how. */
@@ -25,16 +25,14 @@ async function timed<T>(op: () => Promise<T>): Promise<{ ms: number; error: unkn
 
 describeWithBinary('the redis store', REDIS_SERVER, REDIS_INSTALL, (binary) => {
   describe('on a healthy server', () => {
-    let redis: TestRedis;
+    const redis = useRedis(binary);
     let store: Store;
     beforeAll(async () => {
-      redis = await startRedis(binary);
       store = createStore(redisStoreConfig(redis.url, { keyPrefix: 'gate-a:' }));
       await store.check();
     });
     afterAll(async () => {
       await store?.close();
-      await redis?.stop();
     });
 
     it('writes every key under the configured prefix', async () => {
@@ -67,11 +65,7 @@ describeWithBinary('the redis store', REDIS_SERVER, REDIS_INSTALL, (binary) => {
   });
 
   describe('with a password', () => {
-    let redis: TestRedis;
-    beforeAll(async () => {
-      redis = await startRedis(binary, ['--requirepass', 'correct-horse-battery']);
-    });
-    afterAll(async () => redis?.stop());
+    const redis = useRedis(binary, ['--requirepass', 'correct-horse-battery']);
 
     it('authenticates with the configured password, which wins over one in the URL', async () => {
       const url = `redis://:wrong-one@127.0.0.1:${redis.port}`;
@@ -99,17 +93,15 @@ describeWithBinary('the redis store', REDIS_SERVER, REDIS_INSTALL, (binary) => {
   });
 
   describe('when Redis goes away', () => {
-    let redis: TestRedis;
+    const redis = useRedis(binary);
     let store: Store;
     beforeAll(async () => {
-      redis = await startRedis(binary);
       store = createStore(redisStoreConfig(redis.url, { commandTimeout: 1_000 }));
       await store.check();
     });
     afterAll(async () => {
-      redis?.resume();
+      redis.resume();
       await store?.close();
-      await redis?.stop();
     });
 
     it('fails at once while Redis is down, instead of queueing, and works again within 5 s of its return', async () => {

@@ -11,22 +11,20 @@ import { afterAll, beforeAll } from 'vitest';
 import { createStore } from '../../src/store/create-store.js';
 import type { Store } from '../../src/store/store.js';
 import type { TestRedis } from '../helpers/redis-server.js';
-import { freePort, REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
+import { freePort, REDIS_INSTALL, REDIS_SERVER, startRedis, useRedis } from '../helpers/redis-server.js';
 import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
+import { waitFor } from '../helpers/wait.js';
 import { redisStoreConfig } from './redis-config.js';
-import { storeContract } from './store-contract.js';
+import { realWait, storeContract } from './store-contract.js';
 
 const run = promisify(execFile);
 const REDIS_CLI = findBinary(['/usr/bin/redis-cli', '/usr/local/bin/redis-cli']);
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const realTime = { elapse: (ms: number) => sleep(ms) };
 
 describeWithBinary('redis store through Sentinel', REDIS_SERVER, REDIS_INSTALL, (binary) => {
-  let primary: TestRedis;
+  const primary = useRedis(binary);
   let sentinel: TestRedis;
   let store: Store;
   beforeAll(async () => {
-    primary = await startRedis(binary);
     // Sentinel rewrites its config file, so it gets one of its own.
     const conf = join(mkdtempSync(join(tmpdir(), 'otp-gate-sentinel-')), 'sentinel.conf');
     writeFileSync(conf, `sentinel monitor gate-primary 127.0.0.1 ${primary.port} 1\n`);
@@ -47,9 +45,8 @@ describeWithBinary('redis store through Sentinel', REDIS_SERVER, REDIS_INSTALL, 
   afterAll(async () => {
     await store?.close();
     await sentinel?.stop();
-    await primary?.stop();
   });
-  storeContract('redis store (Sentinel)', () => ({ store, ...realTime }));
+  storeContract('redis store (Sentinel)', () => ({ store, elapse: realWait }));
 });
 
 describeWithBinary('redis store on a cluster', REDIS_CLI && REDIS_SERVER, REDIS_INSTALL, (binary) => {
@@ -74,13 +71,12 @@ describeWithBinary('redis store on a cluster', REDIS_CLI && REDIS_SERVER, REDIS_
       '0',
       '--cluster-yes',
     ]);
-    const deadline = Date.now() + 15_000;
-    while (
-      !(await run(REDIS_CLI!, ['-p', String(nodes[0]!.port), 'cluster', 'info'])).stdout.includes('cluster_state:ok')
-    ) {
-      if (Date.now() > deadline) throw new Error('the test cluster did not become ready');
-      await sleep(100);
-    }
+    await waitFor(
+      'the test cluster to be ready',
+      async () =>
+        (await run(REDIS_CLI!, ['-p', String(nodes[0]!.port), 'cluster', 'info'])).stdout.includes('cluster_state:ok'),
+      15_000,
+    );
     store = createStore(
       redisStoreConfig('', { address: { kind: 'cluster', nodes: [{ host: '127.0.0.1', port: nodes[0]!.port }] } }),
     );
@@ -90,5 +86,5 @@ describeWithBinary('redis store on a cluster', REDIS_CLI && REDIS_SERVER, REDIS_
     await store?.close();
     await Promise.all(nodes.map((n) => n.stop()));
   });
-  storeContract('redis store (Cluster)', () => ({ store, ...realTime }));
+  storeContract('redis store (Cluster)', () => ({ store, elapse: realWait }));
 });

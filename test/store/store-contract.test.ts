@@ -6,11 +6,10 @@ import { createManualClock } from '../../src/shared/clock.js';
 import { createStore } from '../../src/store/create-store.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
-import type { TestRedis } from '../helpers/redis-server.js';
-import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
+import { REDIS_INSTALL, REDIS_SERVER, useRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
 import { redisStoreConfig } from './redis-config.js';
-import { storeContract } from './store-contract.js';
+import { realWait, storeContract } from './store-contract.js';
 
 storeContract('memory store', () => {
   const clock = createManualClock();
@@ -21,19 +20,14 @@ storeContract('memory store', () => {
 });
 
 describeWithBinary('redis store', REDIS_SERVER, REDIS_INSTALL, (binary) => {
-  let redis: TestRedis;
+  const redis = useRedis(binary);
   let store: Store;
   beforeAll(async () => {
-    redis = await startRedis(binary);
     store = createStore(redisStoreConfig(redis.url));
     await store.check();
   });
   afterAll(async () => {
     await store?.close();
-    await redis?.stop();
   });
-  storeContract('redis store', () => ({
-    store,
-    elapse: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-  }));
+  storeContract('redis store', () => ({ store, elapse: realWait }));
 });

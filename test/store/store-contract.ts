@@ -10,6 +10,9 @@ export interface StoreUnderTest {
   elapse(ms: number): Promise<void>;
 }
 
+/** `elapse` for a real server: Redis expires keys by its own clock, so only a real wait lets a TTL pass. */
+export const realWait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** Short enough for a real server's expiry to be waited out, long enough to read back first. */
 const TTL = 500;
 

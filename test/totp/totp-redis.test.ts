@@ -7,8 +7,7 @@ import type { Store } from '../../src/store/store.js';
 import { createSecretBox } from '../../src/totp/secret-box.js';
 import { TOTP_PERIOD_MS } from '../../src/totp/totp.js';
 import { createTotpEnrolments } from '../../src/totp/totp-enrolments.js';
-import type { TestRedis } from '../helpers/redis-server.js';
-import { REDIS_INSTALL, REDIS_SERVER, startRedis } from '../helpers/redis-server.js';
+import { REDIS_INSTALL, REDIS_SERVER, useRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
 import { codeFor } from '../helpers/totp-codes.js';
 import { redisStoreConfig } from '../store/redis-config.js';
@@ -16,16 +15,14 @@ import { redisStoreConfig } from '../store/redis-config.js';
 const KEY = 'totp-test-key-0123456789-0123456789';
 
 describeWithBinary('totp on the redis store', REDIS_SERVER, REDIS_INSTALL, (binary) => {
-  let redis: TestRedis;
+  const redis = useRedis(binary);
   const stores: Store[] = [];
   beforeAll(async () => {
-    redis = await startRedis(binary);
     for (let i = 0; i < 2; i += 1) stores.push(createStore(redisStoreConfig(redis.url)));
     for (const store of stores) await store.check();
   });
   afterAll(async () => {
     for (const store of stores) await store.close();
-    await redis?.stop();
   });
 
   it('accepts one code exactly once when two instances verify it at the same time', async () => {
