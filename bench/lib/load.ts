@@ -22,12 +22,13 @@ export interface LoadResult {
 }
 
 export interface LoadOptions {
+  /** "[<id>]" in it becomes a new id in every request: URLs that never repeat. */
   url: string;
   headers?: Record<string, string>;
   connections: number;
   seconds: number;
-  /** The server process to charge CPU time to. */
-  pid?: number;
+  /** The server process to charge CPU time to, or every process that serves it (nginx and the gate). */
+  pid?: number | readonly number[];
 }
 
 interface AutocannonJson {
@@ -40,7 +41,9 @@ interface AutocannonJson {
 
 export async function load(options: LoadOptions): Promise<LoadResult> {
   const headerArgs = Object.entries(options.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
-  const before = options.pid === undefined ? 0 : cpuSeconds(options.pid);
+  const pids = options.pid === undefined ? [] : [options.pid].flat();
+  const used = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const before = used();
   const { stdout } = await run(
     process.execPath,
     [
@@ -51,11 +54,12 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
       '-d',
       String(options.seconds),
       ...headerArgs,
+      ...(options.url.includes('[<id>]') ? ['-I'] : []),
       options.url,
     ],
     { maxBuffer: 64 * 1024 * 1024 },
   );
-  const used = options.pid === undefined ? undefined : cpuSeconds(options.pid) - before;
+  const spent = pids.length === 0 ? undefined : used() - before;
   const result = JSON.parse(stdout) as AutocannonJson;
   return {
     rps: result.requests.average,
@@ -64,6 +68,6 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     cpuMicrosPerRequest:
-      used === undefined || result.requests.total === 0 ? undefined : (used / result.requests.total) * 1e6,
+      spent === undefined || result.requests.total === 0 ? undefined : (spent / result.requests.total) * 1e6,
   };
 }

@@ -33,13 +33,14 @@ export interface Child {
 
 /**
  * Starts an entry (TypeScript through `node --import tsx`, JavaScript as is) and resolves once
- * `ready` matches a line it prints.
+ * `ready` matches a line it prints, within `readyWithinMs`.
  */
 export async function startChild(
   entry: string,
   args: string[],
   ready: RegExp,
   nodeArgs: string[] = [],
+  readyWithinMs = 20_000,
 ): Promise<{ child: Child; match: RegExpExecArray }> {
   const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const proc = spawn(process.execPath, [...nodeArgs, ...loader, entry, ...args], {
@@ -57,7 +58,7 @@ export async function startChild(
   });
   proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${entry} did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${entry} did not start:\n${output}`)), readyWithinMs);
     listeners.push((line) => {
       output += `${line}\n`;
       const m = ready.exec(line);

@@ -44,6 +44,9 @@ otp:
   max_sends_per_destination_per_hour: 1000000
   max_sends_per_prefix_per_hour: 100000000
   max_sends_per_hour_total: 100000000
+pages:
+  max_login_pages_per_address_per_minute: 100000000
+  max_login_pages_per_network_per_minute: 100000000
 channels:
   console: {}
 log:

@@ -1,5 +1,6 @@
-// Memory with N live sessions: starts a gate on the memory store from CONFIG, creates N sessions
-// through its own session layer, and prints RSS before and after as JSON. Usage: session-memory.ts CONFIG N
+// Memory with N live sessions: starts a gate on the store CONFIG names (memory or Redis), creates N
+// sessions through its own session layer, and prints its RSS before and after as JSON.
+// Usage: session-memory.ts CONFIG N
 import { loadGate } from '../../src/config/load-gate.js';
 import { startGate } from '../../src/main/server.js';
 import { createLogger } from '../../src/shared/log.js';
@@ -16,7 +17,11 @@ const settle = async () => {
   return process.memoryUsage().rss;
 };
 const idle = await settle();
-for (let i = 0; i < count; i++) await gate.sessions.create(`user${i % 1000}`);
+// One session each for as many people: each also gets its own index of sessions (the larger case).
+// A few hundred at a time, so a Redis store is not waited on one round trip after another.
+for (let i = 0; i < count; i += 500) {
+  await Promise.all(Array.from({ length: Math.min(500, count - i) }, (_, j) => gate.sessions.create(`person${i + j}`)));
+}
 const loaded100k = await settle();
 console.log(JSON.stringify({ idle, withSessions: loaded100k, count }));
 await gate.close();

@@ -5,6 +5,8 @@ export interface OutgoingCode {
   username: string;
   /** E.164 destination, when the user has a phone. */
   phone: string | undefined;
+  /** That phone as the gate's pages show it ("+39 ••• ••• 0001"), masked once per code. */
+  maskedPhone: string | undefined;
   /** The code itself: only the channel sees it in clear. */
   code: string;
   /** How long the code still lives, ms: channels keep message time-to-live at or below it. */

@@ -2,14 +2,13 @@
 // This is a delivery channel, not a log: it is the only place a code is ever written.
 import type { Writable } from 'node:stream';
 
-import { maskPhone } from '../directory/users-file.js';
 import type { Channel } from './channel.js';
 
 export function createConsoleChannel(name: string, out: Writable = process.stdout): Channel {
   return {
     name,
     async send(message) {
-      const to = message.phone ? maskPhone(message.phone) : 'no phone';
+      const to = message.maskedPhone ?? 'no phone';
       out.write(
         `[otp-gate console channel] code for ${message.username} (${to}) on ${message.host}: ${message.code}\n`,
       );

@@ -32,7 +32,7 @@ export interface DeliveryJob {
   host: string;
   ip: string;
   rule: string;
-  /** Masked destination, for the audit trail. */
+  /** Masked destination, for the audit trail (and the channel message: masked once per code). */
   destination: string;
   expiresAt: number;
   locale?: string | undefined;
@@ -169,6 +169,7 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       const { messageId } = await channel.send({
         username: user.username,
         phone: user.phone,
+        maskedPhone: user.phone && job.destination,
         code: job.code,
         ttlMs,
         host: job.host,

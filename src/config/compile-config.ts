@@ -93,6 +93,10 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
         logoUrl: raw.pages.brand.logo_url,
         accentColor: raw.pages.brand.accent_color,
       },
+      loginPagesPerMinute: {
+        address: raw.pages.max_login_pages_per_address_per_minute,
+        network: raw.pages.max_login_pages_per_network_per_minute,
+      },
     },
     totp: raw.totp && { issuer: raw.totp.issuer, keys: raw.totp.keys, reauthWithin: ms(raw.totp.reauth_within) },
     policySources: raw.policies.map(resolve),

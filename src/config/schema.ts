@@ -208,8 +208,10 @@ const storeSchema = z.discriminatedUnion('type', [
       .number()
       .int()
       .min(100)
-      .default(10_000)
-      .describe('Most records kept in memory, in each of its four partitions (lockouts, limits, people, flows).'),
+      .default(250_000)
+      .describe(
+        'Most records kept in memory, in each of its four partitions (lockouts, limits, people, flows). The default holds 100,000 sessions of as many people; past it the oldest are signed out, with a warning in the log.',
+      ),
   }),
   z
     .strictObject({
@@ -428,8 +430,24 @@ const pagesSchema = z
           .describe('Buttons, links and focus outlines; pick one with at least 4.5:1 contrast to white.'),
       })
       .prefault({}),
+    max_login_pages_per_address_per_minute: z
+      .number()
+      .int()
+      .min(1)
+      .default(120)
+      .describe(
+        'Times a client address may open the sign-in page per minute, per gate process; past it the answer is a short "too many" page (429).',
+      ),
+    max_login_pages_per_network_per_minute: z
+      .number()
+      .int()
+      .min(1)
+      .default(600)
+      .describe('The same for all addresses of a client network (otp.network_bits_*) together.'),
   })
-  .describe('What people see on the challenge pages: language default and branding.');
+  .describe(
+    'What people see on the challenge pages: language default, branding, and how often the sign-in page is shown.',
+  );
 
 const totpSchema = z
   .strictObject({

@@ -209,6 +209,8 @@ export interface IdentityHeadersConfig {
 export interface PagesConfig {
   defaultLocale: string;
   brand: { name: string; logoUrl: string | undefined; accentColor: string | undefined };
+  /** Sign-in page views per minute a client address, and a client network, may have (per process). */
+  loginPagesPerMinute: { address: number; network: number };
 }
 
 /** Authenticator apps (`totp:`). */

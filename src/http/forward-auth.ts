@@ -16,25 +16,33 @@ import type { GateState } from './gate-state.js';
 import type { RequestContext } from './request-context.js';
 import { chooseRequestId, REQUEST_ID_HEADER } from './request-id.js';
 
-export type ForwardAuthAnswer = { requestId: string } & (
-  | { status: 200; headers: Record<string, string>; verdict: Verdict; rc: RequestContext }
-  | { status: 302; location: string; verdict: Verdict; rc: RequestContext }
-  | {
-      status: 401 | 403 | 503;
-      error: string;
-      message: string;
-      verdict?: Verdict;
-      rc?: RequestContext;
-      location?: string;
-    }
-);
+export type ForwardAuthAnswer = { requestId: string } &
+  /** `identity`: the identity headers as name, value pairs in one flat list (written once, as they are). */
+  (
+    | { status: 200; identity: readonly string[]; verdict: Verdict; rc: RequestContext }
+    | { status: 302; location: string; verdict: Verdict; rc: RequestContext }
+    /** `bodyless`: a policy's answer to a proxy that reads the status alone (Dialect.relaysBody). */
+    | {
+        status: 401 | 403 | 503;
+        error: string;
+        message: string;
+        verdict?: Verdict;
+        rc?: RequestContext;
+        location?: string;
+        bodyless?: true;
+      }
+  );
 
-/** Answers one front proxy's question; `dialect` undefined is the bare endpoint, which names the others. */
+/**
+ * Answers one front proxy's question; `dialect` undefined is the bare endpoint, which names the
+ * others. At once when admission needs no store (a cookie verified moments ago: the hot path),
+ * else a promise of the answer.
+ */
 export type ForwardAuth = (
   req: IncomingMessage,
   dialect: Dialect | undefined,
   tail: string,
-) => Promise<ForwardAuthAnswer>;
+) => ForwardAuthAnswer | Promise<ForwardAuthAnswer>;
 
 export interface ForwardAuthDeps {
   state: () => GateState;
@@ -43,37 +51,21 @@ export interface ForwardAuthDeps {
 }
 
 export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
-  return async function forwardAuth(req, dialect, tail) {
-    const state = deps.state();
-    const prefix = state.config.server.pathPrefix;
-    const peer = canonicalAddress(req.socket.remoteAddress ?? '') ?? '0.0.0.0';
-    // A question admission never sees is still counted, as a request the gate could not read.
-    const refuse = (
-      message: string,
-      rc?: RequestContext,
-      requestId = chooseRequestId(req.headers[REQUEST_ID_HEADER], state.isTrusted(peer)),
-    ): ForwardAuthAnswer => {
-      deps.metrics?.decision('bad_request', 'forward_auth');
-      return { status: 403, error: 'forbidden', message, requestId, ...(rc ? { rc } : {}) };
-    };
-    if (!dialect)
-      return refuse(
-        `name the front proxy: ${Object.keys(DIALECTS)
-          .map((d) => `${prefix}/auth/${d}`)
-          .join(', ')}`,
-      );
-    if (!state.isTrusted(peer))
-      return refuse(`the caller ${peer} is not in server.trusted_proxies, so its headers are not believed`);
-    const read = readFrontProxy(dialect, req, tail);
-    if (!read.ok) return refuse(`cannot read the original request: ${read.reason}`);
+  /** A question admission never sees is still counted, as a request the gate could not read. */
+  function refuse(message: string, requestId: string, rc?: RequestContext): ForwardAuthAnswer {
+    deps.metrics?.decision('bad_request', 'forward_auth');
+    return { status: 403, error: 'forbidden', message, requestId, ...(rc ? { rc } : {}) };
+  }
 
-    const admission: Admission = await deps.admit({
-      target: { ...read.target, peer, forwardedFor: req.headers['x-forwarded-for'], encrypted: false },
-      cookie: req.headers.cookie,
-      requestId: req.headers[REQUEST_ID_HEADER],
-      via: 'forward_auth',
-    });
+  function answer(
+    req: IncomingMessage,
+    dialect: Dialect,
+    origin: string,
+    state: GateState,
+    admission: Admission,
+  ): ForwardAuthAnswer {
     const { requestId } = admission;
+    const prefix = state.config.server.pathPrefix;
     switch (admission.kind) {
       case 'bad-request':
         // Counted by admission already.
@@ -86,21 +78,22 @@ export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
       case 'gate-route':
         return refuse(
           `${prefix}/ must be routed to the gate itself, not through forward-auth`,
-          admission.rc,
           requestId,
+          admission.rc,
         );
       case 'unknown-host':
-        return refuse(`no app is configured for host ${admission.rc.facts.host}`, admission.rc, requestId);
+        return refuse(`no app is configured for host ${admission.rc.facts.host}`, requestId, admission.rc);
       case 'forward':
         return {
           status: 200,
-          headers: identityHeaders(state.config.identityHeaders, admission.verdict),
+          identity: identityHeaders(state.config.identityHeaders, admission.verdict),
           verdict: admission.verdict,
           rc: admission.rc,
           requestId,
         };
     }
     const { rc, verdict } = admission;
+    const bodyless = dialect.relaysBody ? {} : { bodyless: true as const };
     switch (verdict.kind) {
       case 'deny':
         return {
@@ -112,6 +105,7 @@ export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
           verdict,
           rc,
           requestId,
+          ...bodyless,
         };
       case 'unavailable':
         return {
@@ -129,7 +123,7 @@ export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
         if (dialect.login === 'redirect' && navigation) return { status: 302, location: login, verdict, rc, requestId };
         // nginx and HAProxy can only pass a 401 on; their snippets turn this Location into the
         // redirect (error_page 401 → return 302 $otp_login). Admission validated the origin's host.
-        const location = dialect.login === 'location-on-401' && navigation ? `${read.origin}${login}` : undefined;
+        const location = dialect.login === 'location-on-401' && navigation ? `${origin}${login}` : undefined;
         return {
           status: 401,
           error: 'unauthenticated',
@@ -137,18 +131,62 @@ export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
           verdict,
           rc,
           requestId,
+          ...bodyless,
           ...(location ? { location } : {}),
         };
       }
     }
+  }
+
+  return function forwardAuth(req, dialect, tail) {
+    const state = deps.state();
+    const peer = canonicalAddress(req.socket.remoteAddress ?? '') ?? '0.0.0.0';
+    const trusted = state.isTrusted(peer);
+    if (!dialect)
+      return refuse(
+        `name the front proxy: ${Object.keys(DIALECTS)
+          .map((d) => `${state.config.server.pathPrefix}/auth/${d}`)
+          .join(', ')}`,
+        idOf(req, trusted),
+      );
+    if (!trusted)
+      return refuse(
+        `the caller ${peer} is not in server.trusted_proxies, so its headers are not believed`,
+        idOf(req, trusted),
+      );
+    const read = readFrontProxy(dialect, req, tail);
+    if (!read.ok) return refuse(`cannot read the original request: ${read.reason}`, idOf(req, trusted));
+
+    const { host, url, method, forwardedProto } = read.target;
+    const admission = deps.admit({
+      target: {
+        host,
+        url,
+        method,
+        forwardedProto,
+        peer,
+        forwardedFor: req.headers['x-forwarded-for'],
+        encrypted: false,
+      },
+      cookie: req.headers.cookie,
+      requestId: req.headers[REQUEST_ID_HEADER],
+      via: 'forward_auth',
+    });
+    // Awaiting only a real promise keeps a verified cookie's answer free of a microtask hop.
+    return admission instanceof Promise
+      ? admission.then((a) => answer(req, dialect, read.origin, state, a))
+      : answer(req, dialect, read.origin, state, admission);
   };
 }
 
-function identityHeaders(config: IdentityHeadersConfig, verdict: ForwardVerdict): Record<string, string> {
+const idOf = (req: IncomingMessage, peerTrusted: boolean) =>
+  chooseRequestId(req.headers[REQUEST_ID_HEADER], peerTrusted);
+
+function identityHeaders(config: IdentityHeadersConfig, verdict: ForwardVerdict): readonly string[] {
   const identity = verdict.identity;
   // Present but empty for a bypass: Caddy 2.6's copy_headers would otherwise hand the upstream
   // its unreplaced placeholder text; nginx drops empty values, so nothing reaches the app there.
-  if (!identity) return { [config.user]: '', [config.name]: '', [config.groups]: '' };
+  if (!identity) return [config.user, '', config.name, '', config.groups, ''];
   const name = /^[\x20-\x7e]*$/.test(identity.name) ? identity.name : encodeURIComponent(identity.name);
-  return { [config.user]: identity.user, [config.name]: name, [config.groups]: identity.groups.join(',') };
+  return [config.user, identity.user, config.name, name, config.groups, identity.groups.join(',')];
 }

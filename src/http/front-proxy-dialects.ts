@@ -25,6 +25,11 @@ export interface Dialect {
    */
   login: 'redirect' | 'location-on-401';
   /**
+   * Whether the proxy hands a refusal's body on to the client. nginx and HAProxy act on the status
+   * alone, and nginx closes a kept-alive connection whose body it did not read: they get none.
+   */
+  relaysBody: boolean;
+  /**
    * Reads only headers the proxy sets on every auth request. `tail` is what follows the
    * endpoint's path (Envoy appends the original path there).
    */
@@ -91,12 +96,14 @@ const originalUrlDialect = (name: DialectName): Dialect => ({
   name,
   refuses: FORWARDED_TARGET,
   login: 'location-on-401',
+  relaysBody: false,
   read: readOriginalUrl,
 });
 const forwardedDialect = (name: DialectName): Dialect => ({
   name,
   refuses: ORIGINAL,
   login: 'redirect',
+  relaysBody: true,
   read: readForwarded,
 });
 
@@ -104,7 +111,13 @@ export const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
   nginx: originalUrlDialect('nginx'),
   caddy: forwardedDialect('caddy'),
   traefik: forwardedDialect('traefik'),
-  envoy: { name: 'envoy', refuses: [...ORIGINAL, ...FORWARDED_TARGET], login: 'redirect', read: readEnvoy },
+  envoy: {
+    name: 'envoy',
+    refuses: [...ORIGINAL, ...FORWARDED_TARGET],
+    login: 'redirect',
+    relaysBody: true,
+    read: readEnvoy,
+  },
   haproxy: originalUrlDialect('haproxy'),
 };
 

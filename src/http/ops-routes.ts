@@ -8,7 +8,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { ReadinessReport } from '../ops/readiness.js';
 import type { Logger } from '../shared/log.js';
 import { canonicalAddress } from '../shared/net/cidr.js';
-import type { ForwardAuth } from './forward-auth.js';
+import type { ForwardAuth, ForwardAuthAnswer } from './forward-auth.js';
 import type { Dialect } from './front-proxy-dialects.js';
 import { DIALECTS } from './front-proxy-dialects.js';
 import type { GateState } from './gate-state.js';
@@ -26,7 +26,8 @@ export interface OpsRouteDeps {
 export type OpsRoutes = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
-  type Route = (req: IncomingMessage, res: ServerResponse, tail: string) => Promise<void>;
+  /** Answers at once, or returns the promise of its answer. */
+  type Route = (req: IncomingMessage, res: ServerResponse, tail: string) => void | Promise<void>;
   let prefix = '';
   let routes = new Map<string, Route>();
   let envoyPrefix = '';
@@ -44,7 +45,7 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
       ...[...authRoutes].map(([name, route]): [string, Route] => [`${p}/auth${name}`, route]),
     ]);
 
-  async function healthz(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+  function healthz(_req: IncomingMessage, res: ServerResponse): void {
     json(res, 200, { status: 'ok' });
   }
 
@@ -59,19 +60,31 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
   }
 
   function auth(dialect: Dialect | undefined): Route {
-    return (req, res, tail) => answerAuth(req, res, dialect, tail);
+    return (req, res, tail) => {
+      const answer = deps.forwardAuth(req, dialect, tail);
+      return answer instanceof Promise ? answer.then((a) => sendAuth(req, res, a)) : sendAuth(req, res, answer);
+    };
   }
 
-  async function answerAuth(
-    req: IncomingMessage,
-    res: ServerResponse,
-    dialect: Dialect | undefined,
-    tail: string,
-  ): Promise<void> {
-    const answer = await deps.forwardAuth(req, dialect, tail);
+  /**
+   * Every header in one writeHead, as a flat list of name, value pairs, with a Content-Length: nginx
+   * reads no body of an auth_request answer, so one sent chunked (or any body at all) costs it the
+   * kept-alive connection.
+   */
+  function sendAuth(req: IncomingMessage, res: ServerResponse, answer: ForwardAuthAnswer): void {
     const { requestId } = answer;
-    res.setHeader(REQUEST_ID_HEADER, requestId);
-    res.setHeader('cache-control', 'no-store');
+    if (answer.status === 200)
+      return void res
+        .writeHead(200, [
+          REQUEST_ID_HEADER,
+          requestId,
+          'cache-control',
+          'no-store',
+          'content-length',
+          '0',
+          ...answer.identity,
+        ])
+        .end();
     if (answer.verdict?.kind === 'deny' && answer.rc) {
       const rc = answer.rc;
       deps.audit.record({
@@ -84,23 +97,29 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
         path: rc.facts.path,
       });
     }
-    switch (answer.status) {
-      case 200:
-        res.writeHead(200, answer.headers);
-        return void res.end();
-      case 302:
-        res.writeHead(302, { location: answer.location, 'content-type': 'text/plain' });
-        return void res.end('sign in first\n');
-      default:
-        if (!answer.verdict || answer.verdict.kind === 'unavailable')
-          deps.log.warn(
-            { requestId, peer: canonicalAddress(req.socket.remoteAddress ?? ''), reason: answer.message },
-            'forward-auth refused',
-          );
-        if (answer.status === 401) res.setHeader('www-authenticate', 'OTP-Gate');
-        if (answer.status === 401 && answer.location) res.setHeader('location', answer.location);
-        json(res, answer.status, { error: answer.error, message: answer.message });
+    if (answer.status === 302) {
+      return send(res, 302, 'text/plain', 'sign in first\n', [
+        REQUEST_ID_HEADER,
+        requestId,
+        'location',
+        answer.location,
+      ]);
     }
+    if (!answer.verdict || answer.verdict.kind === 'unavailable')
+      deps.log.warn(
+        { requestId, peer: canonicalAddress(req.socket.remoteAddress ?? ''), reason: answer.message },
+        'forward-auth refused',
+      );
+    const headers = [
+      REQUEST_ID_HEADER,
+      requestId,
+      ...(answer.status === 401
+        ? ['www-authenticate', 'OTP-Gate', ...(answer.location ? ['location', answer.location] : [])]
+        : []),
+    ];
+    if (answer.bodyless)
+      return void res.writeHead(answer.status, ['content-length', '0', 'cache-control', 'no-store', ...headers]).end();
+    json(res, answer.status, { error: answer.error, message: answer.message }, headers);
   }
 
   return function opsRoutes(req, res) {
@@ -114,17 +133,35 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
     const forAuth = route !== undefined && isAuth.has(route);
     // Front proxies may ask with the original method (nginx subrequests, Envoy do); health checks are reads.
     if (!route || (!forAuth && req.method !== 'GET' && req.method !== 'HEAD')) return false;
-    route(req, res, tail).catch((err: unknown) => {
+    const failed = (err: unknown) => {
       deps.log.error({ err, path: url }, 'operational endpoint failed');
       // A failure in forward-auth must never read as "allowed".
       if (!res.headersSent) json(res, forAuth ? 403 : 500, { error: 'internal_error' });
       else res.destroy();
-    });
+    };
+    try {
+      route(req, res, tail)?.catch(failed);
+    } catch (err) {
+      failed(err);
+    }
     return true;
   };
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(body));
+function json(res: ServerResponse, status: number, body: unknown, headers: readonly string[] = []): void {
+  send(res, status, 'application/json', JSON.stringify(body), headers);
+}
+
+/** `headers`: more name, value pairs, written with these in one writeHead. Never cached by anyone. */
+function send(res: ServerResponse, status: number, type: string, body: string, headers: readonly string[]): void {
+  res.writeHead(status, [
+    'content-type',
+    type,
+    'content-length',
+    String(Buffer.byteLength(body)),
+    'cache-control',
+    'no-store',
+    ...headers,
+  ]);
+  res.end(body);
 }

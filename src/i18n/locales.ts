@@ -18,8 +18,6 @@ export interface Translator {
   /** The text as written, placeholders unfilled (for scripts that fill them in the browser). */
   raw(key: string): string;
   has(key: string): boolean;
-  /** Every key with its raw text. */
-  entries(): ReadonlyMap<string, string>;
 }
 
 export interface Locales {
@@ -101,6 +99,5 @@ function createTranslator(
     has: (key) => merged.has(key),
     t: (key, params) => fillText(raw(key), params),
     plural: (key, count, params) => fillText(raw(count === 1 ? `${key}_one` : `${key}_other`), { ...params, count }),
-    entries: () => merged,
   };
 }

@@ -21,6 +21,7 @@ import type { GateCookies } from './cookies.js';
 import { GateError, text } from './gate-error.js';
 import { createErrorBoundary } from './middleware/error-boundary.js';
 import { createLocaleSelector } from './middleware/locale.js';
+import { createLoginPageLimit } from './middleware/login-page-limit.js';
 import { createSecurityHeaders } from './middleware/security-headers.js';
 import { createVerdictResponder } from './middleware/verdict-responder.js';
 import type { GateKoaState, Responder } from './respond.js';
@@ -76,6 +77,7 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
   app.use(createLocaleSelector(deps));
   app.use(createErrorBoundary(deps));
   app.use(createSecurityHeaders({ logoUrl: deps.state().config.pages.brand.logoUrl }));
+  app.use(createLoginPageLimit({ ...deps, context: (ctx) => deps.handoff(ctx).rc }));
   app.use(
     createVerdictResponder({
       ...deps,

@@ -4,7 +4,6 @@ import type { Context } from 'koa';
 
 import type { PagesConfig } from '../config/types.js';
 import type { Locales, Translator } from '../i18n/locales.js';
-import { fillText } from '../i18n/locales.js';
 import type { GatePage, Text } from './gate-error.js';
 import type { PageName as TemplatePage, Templates, TemplateValues } from './templates.js';
 
@@ -71,13 +70,11 @@ export function createResponder(deps: ResponderDeps): Responder {
       ),
       ...values,
     };
-    // Every text of the locale, its {placeholders} filled from the page's values, as {{section.key}}.
-    const all: TemplateValues = {};
-    for (const [key, raw] of tr.entries()) all[key] = fillText(raw, page);
     ctx.status = status;
     ctx.type = 'text/html; charset=utf-8';
     ctx.vary('Accept-Language');
-    ctx.body = deps.templates().render(name, { ...all, ...page });
+    // The locale's texts as {{section.key}}, their {placeholders} filled from the page's values.
+    ctx.body = deps.templates().render(name, page, tr);
   };
 
   return {
@@ -110,16 +107,14 @@ export function createResponder(deps: ResponderDeps): Responder {
 
 /** One entry per locale, each named in its own language, linking to `href` with `lang` set. */
 function languageSwitch(locales: Locales, current: string, href: string): TemplateValues[] {
+  // Parsed, not pasted: "//elsewhere/" must not become a link off the gate.
+  const url = new URL(href, 'http://gate.invalid');
+  url.searchParams.delete('lang');
+  const base = `${url.pathname}${url.search ? `${url.search}&` : '?'}lang=`;
   return locales.available.map((code) => ({
     code,
     name: locales.get(code).t('language.name'),
-    href: withLang(href, code),
+    href: base + encodeURIComponent(code),
     current: code === current,
   }));
-}
-
-function withLang(href: string, code: string): string {
-  const url = new URL(href, 'http://gate.invalid');
-  url.searchParams.set('lang', code);
-  return url.pathname + url.search;
 }

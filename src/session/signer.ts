@@ -1,7 +1,9 @@
 // HMAC-SHA256 signatures over short values with a rotating key list: the first key signs,
 // every key verifies. A purpose string separates uses, so a CSRF token can never pass as a
 // session cookie and the other way round.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+import { randomText } from '../shared/random-text.js';
 
 export interface Signer {
   /** `value.signature`, both base64url. */
@@ -46,5 +48,5 @@ export function createSigner(secrets: readonly string[]): Signer {
 
 /** An unguessable id: 144 bits from the CSPRNG, base64url (OWASP asks for at least 64). */
 export function randomId(): string {
-  return randomBytes(18).toString('base64url');
+  return randomText(18, 'base64url');
 }

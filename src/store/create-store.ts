@@ -16,7 +16,7 @@ export function createStore(
 ): Store {
   switch (config.type) {
     case 'memory':
-      return createMemoryStore({ maxEntries: config.maxEntries, clock, onEvict });
+      return createMemoryStore({ maxEntries: config.maxEntries, clock, onEvict, log });
     case 'redis':
       // Redis keeps its own time for expiry: the injected clock is for the memory store's tests.
       return createRedisStore({

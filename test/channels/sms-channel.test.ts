@@ -25,7 +25,14 @@ const directory = createDirectory(
 const texts = loadSmsTexts(SHIPPED_TEMPLATES_DIR, SHIPPED_TEMPLATES_DIR);
 const sms = (config: SmsChannelConfig) =>
   createSmsChannel('sms', config, { texts, directory: () => directory, log: createLogger({ level: 'silent' }) });
-const message = { username: 'alice', phone: '+393330000001', code: '482913', ttlMs: 300_000, host: 'wiki.example.com' };
+const message = {
+  username: 'alice',
+  phone: '+393330000001',
+  maskedPhone: '+39 ••• ••• 0001',
+  code: '482913',
+  ttlMs: 300_000,
+  host: 'wiki.example.com',
+};
 
 let tw: FakeTwilio;
 let gateway: FakeServer;

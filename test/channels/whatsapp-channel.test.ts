@@ -36,7 +36,14 @@ const config = (over: Partial<WhatsAppChannelConfig> = {}): WhatsAppChannelConfi
 });
 const channel = (over?: Partial<WhatsAppChannelConfig>) =>
   createWhatsAppChannel('whatsapp', config(over), createLogger({ level: 'info' }, { destination: logOut }));
-const message = { username: 'alice', phone: '+393330000001', code: '482913', ttlMs: 300_000, host: 'wiki.example.com' };
+const message = {
+  username: 'alice',
+  phone: '+393330000001',
+  maskedPhone: '+39 ••• ••• 0001',
+  code: '482913',
+  ttlMs: 300_000,
+  host: 'wiki.example.com',
+};
 
 async function failure(promise: Promise<unknown>): Promise<ChannelError> {
   const err = await promise.then(

@@ -51,7 +51,7 @@ describe('config schema', () => {
       idleTimeout: 3_600_000,
       verifiedCache: 500,
     });
-    expect(config.store).toEqual({ type: 'memory', maxEntries: 10_000 });
+    expect(config.store).toEqual({ type: 'memory', maxEntries: 250_000 });
     expect(config.otp).toEqual({
       length: 6,
       ttl: 300_000,

@@ -8,22 +8,25 @@ const withPages = (pages: string) => `${BASE}pages:\n${pages}\n`;
 const problems = (pages: string) => configProblems(withPages(pages));
 
 describe('pages config', () => {
-  it('defaults to English and the otp-gate brand without logo or colour', () => {
+  it("defaults to English and the otp-gate brand without logo or colour, and the sign-in page's budgets", () => {
     expect(compileConfigText(BASE).pages).toEqual({
       defaultLocale: 'en',
       brand: { name: 'otp-gate', logoUrl: undefined, accentColor: undefined },
+      loginPagesPerMinute: { address: 120, network: 600 },
     });
   });
 
-  it('compiles a default locale, brand name, logo and accent colour', () => {
+  it("compiles a default locale, brand name, logo, accent colour and the sign-in page's budgets", () => {
     const config = compileConfigText(
       withPages(
-        '  default_locale: zh-CN\n  brand: { name: ACME, logo_url: "https://cdn.acme.test/logo.svg", accent_color: "#0a7a3d" }',
+        '  default_locale: zh-CN\n  brand: { name: ACME, logo_url: "https://cdn.acme.test/logo.svg", accent_color: "#0a7a3d" }\n' +
+          '  max_login_pages_per_address_per_minute: 30\n  max_login_pages_per_network_per_minute: 90',
       ),
     );
     expect(config.pages).toEqual({
       defaultLocale: 'zh-CN',
       brand: { name: 'ACME', logoUrl: 'https://cdn.acme.test/logo.svg', accentColor: '#0a7a3d' },
+      loginPagesPerMinute: { address: 30, network: 90 },
     });
   });
 

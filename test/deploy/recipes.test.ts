@@ -156,6 +156,9 @@ describe('the Kubernetes manifests', () => {
     expect(annotations['nginx.ingress.kubernetes.io/auth-response-headers']).toBe(
       'Remote-User,Remote-Name,Remote-Groups',
     );
+    // Kept-alive connections, idle ones closed before the gate's own 5 s keep_alive_timeout does.
+    expect(Number(annotations['nginx.ingress.kubernetes.io/auth-keepalive'])).toBeGreaterThan(0);
+    expect(Number(annotations['nginx.ingress.kubernetes.io/auth-keepalive-timeout'])).toBeLessThan(5);
     const pages = all.find((d) => d.kind === 'Ingress' && d.metadata.name === 'wiki-gate-pages')!;
     expect(pages.spec.rules[0].http.paths[0].path).toBe('/_gate');
   });

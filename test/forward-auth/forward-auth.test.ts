@@ -12,7 +12,7 @@ import { browser, sessionCookie, signIn } from '../helpers/browser.js';
 import type { HeaderLines } from '../helpers/client-header-table.js';
 import { CLAIMED, clientHeaderCases, sendLines } from '../helpers/client-header-table.js';
 import { DOCS } from '../helpers/front-proxy.js';
-import { useGate } from '../helpers/gate.js';
+import { TEST_SECRET, useGate } from '../helpers/gate.js';
 
 const TRUSTING = 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]';
 
@@ -26,6 +26,30 @@ const traefik = (uri: string, extra: Record<string, string> = {}) => ({
   'X-Forwarded-Host': 'wiki.apps.test',
   'X-Forwarded-Uri': uri,
   ...extra,
+});
+
+describe('forward-auth for a cookie verified moments ago', () => {
+  // Long enough that the second question surely comes within it, on a busy machine too.
+  const env = useGate({ server: TRUSTING, session: `secrets: ["${TEST_SECRET}"]\nverified_cache: 5s` });
+
+  it('is answered before the request handler returns; the first, which asks the store, later', async () => {
+    const cookie = await bobsCookie(env);
+    // Listeners run in order within one emit: this one sees the response as the gate's handler left it.
+    const endedOnReturn: boolean[] = [];
+    const observe = (_req: unknown, res: { writableEnded: boolean }) => endedOnReturn.push(res.writableEnded);
+    env.gate.gate.server.on('request', observe);
+    try {
+      for (const path of ['/docs/a', '/docs/b']) {
+        await request(env.gate.url)
+          .get('/_gate/auth/nginx')
+          .set({ 'X-Original-URL': `https://wiki.apps.test${path}`, 'X-Original-Method': 'GET', Cookie: cookie })
+          .expect(200);
+      }
+    } finally {
+      env.gate.gate.server.off('request', observe);
+    }
+    expect(endedOnReturn).toEqual([false, true]);
+  });
 });
 
 describe('forward-auth from a trusted proxy', () => {

@@ -87,18 +87,37 @@ describeWithBinary('nginx auth_request in front of the gate', NGINX, 'the Debian
     });
 
     it(
-      cached ? 'asks the gate once for repeated requests within the cache time' : 'asks the gate for every request',
+      cached
+        ? 'asks the gate twice for repeated requests within the cache time, then keeps the answer'
+        : 'asks the gate for every request',
       async () => {
         const path = `/docs/repeat-${cached}`;
         const before = await counter(env.gate.gate, 'otp_gate_requests_total', { via: 'forward_auth' });
         for (let i = 0; i < 5; i++) await request(nginx.url).get(path).set('Cookie', cookie).expect(200);
         const asked = (await counter(env.gate.gate, 'otp_gate_requests_total', { via: 'forward_auth' })) - before;
-        expect(asked).toBe(cached ? 1 : 5);
+        expect(asked).toBe(cached ? 2 : 5);
       },
     );
 
+    it('keeps one connection to the gate open across its auth requests, allowed or not', async () => {
+      let opened = 0;
+      const count = () => opened++;
+      env.gate.gate.server.on('connection', count);
+      try {
+        for (let i = 0; i < 5; i++) {
+          await request(nginx.url).get(`/docs/kept-${cached}-${i}`).set('Cookie', cookie).expect(200);
+          await request(nginx.url).get(`/docs/kept-${cached}-${i}`).set('Accept', 'application/json').expect(401);
+        }
+      } finally {
+        env.gate.gate.server.off('connection', count);
+      }
+      // Nothing new, or the one the previous test's connection was replaced by.
+      expect(opened).toBeLessThanOrEqual(1);
+    });
+
     it('never serves a cached allow to another session or a request without one', async () => {
-      await request(nginx.url).get('/docs/shared').set('Cookie', cookie).expect(200);
+      // Twice: the cached snippet keeps a URL's answer from its second time on.
+      for (let i = 0; i < 2; i++) await request(nginx.url).get('/docs/shared').set('Cookie', cookie).expect(200);
       await request(nginx.url).get('/docs/shared').set('Accept', 'application/json').expect(401);
       await request(nginx.url)
         .get('/docs/shared')

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
 import { SHIPPED_TEMPLATES_DIR } from '../../src/config/compile-config.js';
+import { loadLocales } from '../../src/i18n/locales.js';
 import { compileTemplate, loadTemplates } from '../../src/pages/templates.js';
 import { useGate } from '../helpers/gate.js';
 
@@ -38,6 +39,39 @@ describe('templates', () => {
 
   it('read dotted names (page texts by key)', () => {
     expect(compileTemplate('<h1>{{login.heading}}</h1>')({ 'login.heading': 'Accedi' })).toBe('<h1>Accedi</h1>');
+  });
+
+  it("fill a page's texts from its locale, placeholders from the page's values, and let a value the page gives win", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otp-gate-texts-'));
+    writeFileSync(
+      join(dir, 'en.yaml'),
+      'login:\n  heading: "Sign <in>"\n  intro: "Hello {brand}"\ngreeting: "from the file"\n',
+    );
+    writeFileSync(
+      join(dir, 'login.html'),
+      '<h1>{{login.heading}}</h1><p>{{login.intro}}</p>{{#login.heading}}<i>shown</i>{{/login.heading}}<b>{{greeting}}</b>',
+    );
+    writeFileSync(join(dir, 'layout.html'), '{{{content}}}');
+    const tr = loadLocales({ own: dir, shipped: dir }, 'en').get('en');
+    const render = (values: Record<string, string>) =>
+      loadTemplates(dir, SHIPPED_TEMPLATES_DIR).render('login', values, tr);
+    expect(render({ brand: 'ACME' })).toBe('<h1>Sign &lt;in&gt;</h1><p>Hello ACME</p><i>shown</i><b>from the file</b>');
+    expect(render({ brand: 'B', greeting: 'from the page' })).toBe(
+      '<h1>Sign &lt;in&gt;</h1><p>Hello B</p><i>shown</i><b>from the page</b>',
+    );
+  });
+
+  it("read a locale's texts once per page, however often the page is shown", () => {
+    const tr = loadLocales({ own: '/nonexistent', shipped: join(SHIPPED_TEMPLATES_DIR, 'locales') }, 'en').get('it');
+    let reads = 0;
+    const counting = { ...tr, raw: (key: string) => (reads++, tr.raw(key)) };
+    const templates = loadTemplates(SHIPPED_TEMPLATES_DIR, SHIPPED_TEMPLATES_DIR);
+    const values = { nonce: 'N', csrf: 't', rd: '/', action: '/_gate/login', brand: 'b', lang: 'it' };
+    const first = templates.render('login', values, counting);
+    const afterFirst = reads;
+    expect(templates.render('login', values, counting)).toBe(first);
+    expect(first).toContain('Accedi');
+    expect(reads - afterFirst).toBe(0);
   });
 
   it('name the file when a section is not closed', () => {

@@ -15,6 +15,8 @@ const APP_EXAMPLE = '10.0.0.5:8080';
 export interface FrontProxy {
   url: string;
   port: number;
+  /** The proxy's main process (nginx's master; its worker is a child). */
+  pid: number;
   dir: string;
   logs(): string;
   stop(): Promise<void>;
@@ -40,17 +42,26 @@ function swap(snippet: string, gate: string, app: string): string {
   return snippet.replaceAll(GATE_EXAMPLE, hostPort(gate)).replaceAll(APP_EXAMPLE, hostPort(app));
 }
 
+export interface NginxOptions {
+  /** Rewrites the site once its addresses are swapped (the bench: auth_request off, a Unix socket). */
+  site?: (text: string) => string;
+  /** No access log, and errors from warn up only: what a bench measures. */
+  quiet?: boolean;
+}
+
 export async function startNginx(
   binary: string,
   snippetFile: string,
   gateUrl: string,
   appUrl: string,
+  options: NginxOptions = {},
 ): Promise<FrontProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'otp-gate-nginx-'));
   const port = await freePort();
-  const site = swap(readFileSync(join(DOCS, snippetFile), 'utf8'), gateUrl, appUrl)
+  const swapped = swap(readFileSync(join(DOCS, snippetFile), 'utf8'), gateUrl, appUrl)
     .replace('listen 80;', `listen 127.0.0.1:${port};`)
     .replace('/var/cache/nginx/otp-gate', join(dir, 'auth-cache'));
+  const site = options.site ? options.site(swapped) : swapped;
   writeFileSync(join(dir, 'site.conf'), site);
   // Started as root (containers), nginx would hand its workers to "nobody", who can't write the temp folder.
   const user = process.getuid?.() === 0 ? 'user root;' : '';
@@ -60,10 +71,10 @@ export async function startNginx(
 ${user}
 worker_processes 1;
 pid ${dir}/nginx.pid;
-error_log ${dir}/error.log info;
+error_log ${dir}/error.log ${options.quiet ? 'warn' : 'info'};
 events { worker_connections 1024; }
 http {
-  access_log ${dir}/access.log;
+  access_log ${options.quiet ? 'off' : `${dir}/access.log`};
   client_body_temp_path ${dir}/client-body;
   proxy_temp_path ${dir}/proxy;
   fastcgi_temp_path ${dir}/fastcgi;
@@ -117,6 +128,7 @@ async function running(
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    pid: child.pid!,
     dir,
     logs,
     stop: () =>

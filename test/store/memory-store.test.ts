@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { createManualClock } from '../../src/shared/clock.js';
-import { createMemoryStore } from '../../src/store/memory-store.js';
+import { createMemoryStore, EVICTION_WARNING_EVERY_MS } from '../../src/store/memory-store.js';
 
 const make = (maxEntries = 100) => {
   const clock = createManualClock();
@@ -73,5 +73,31 @@ describe('the memory store', () => {
     clock.advance(1_000);
     await store.get('fails:z');
     expect(evicted).toEqual(['flows', 'lockouts']);
+  });
+
+  it('warns when a partition starts pushing entries out, then once per ten minutes while it goes on, with the count', async () => {
+    const clock = createManualClock();
+    const warnings: object[] = [];
+    const store = createMemoryStore({
+      maxEntries: 2,
+      clock,
+      log: { warn: (fields: object) => void warnings.push(fields) },
+    });
+    for (const k of ['session:a', 'session:b', 'challenge:1', 'challenge:2']) await store.set(k, '1', 3_600_000);
+    expect(warnings).toEqual([]);
+    for (const k of ['challenge:3', 'challenge:4', 'challenge:5']) await store.set(k, '1', 3_600_000);
+    expect(warnings).toEqual([{ partition: 'flows', maxEntries: 2, evictedSinceLastWarning: 1 }]);
+    clock.advance(EVICTION_WARNING_EVERY_MS);
+    await store.set('challenge:6', '1', 3_600_000);
+    expect(warnings).toEqual([
+      { partition: 'flows', maxEntries: 2, evictedSinceLastWarning: 1 },
+      { partition: 'flows', maxEntries: 2, evictedSinceLastWarning: 3 },
+    ]);
+  });
+
+  it('takes no room up front: a bound of millions costs nothing until used', () => {
+    const before = process.memoryUsage().arrayBuffers;
+    createMemoryStore({ maxEntries: 5_000_000 });
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1024 * 1024);
   });
 });

@@ -1,10 +1,9 @@
 // Headers on every response the gate itself writes: no framing, no sniffing, no caching of
 // pages that carry CSRF tokens, and a CSP that allows only the page's own nonce'd style, the
 // gate's own script files, and images from the gate (or the brand logo's origin).
-import { randomBytes } from 'node:crypto';
-
 import type { Middleware } from 'koa';
 
+import { randomText } from '../../shared/random-text.js';
 import type { GateKoaState } from '../respond.js';
 
 /** img-src for a configured logo: its origin when it is an absolute http(s) URL. */
@@ -20,7 +19,7 @@ export function logoImageSource(logoUrl: string | undefined): string {
 export function createSecurityHeaders(options: { logoUrl?: string | undefined } = {}): Middleware<GateKoaState> {
   const imgSrc = `'self' data:${logoImageSource(options.logoUrl)}`;
   return async function securityHeaders(ctx, next) {
-    const nonce = randomBytes(16).toString('base64');
+    const nonce = randomText(16, 'base64');
     ctx.state.nonce = nonce;
     ctx.set({
       // Scripts only as files from the gate itself (the code page's status poll), never inline.
