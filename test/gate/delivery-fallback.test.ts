@@ -43,7 +43,9 @@ afterAll(async () => {
   await Promise.all([wa?.close(), tw?.close(), upstream?.close()]);
 });
 
-const whatsappTo = (i: number) => waitFor(`WhatsApp to u${i}`, () => wa.sent.find((m) => m.to === digits(i)));
+/** The WhatsApp message to u<i>, once the gate has noted sending it: a status report before that finds no message. */
+const whatsappTo = (i: number) =>
+  waitFor(`WhatsApp to u${i}`, () => wa.sent.find((m) => m.to === digits(i) && gate.audit.some((l) => l.includes('"code_sent"') && l.includes(m.id))));
 const smsTo = (i: number, timeoutMs?: number) => waitFor(`SMS to u${i}`, () => tw.sent.find((m) => m.to === `+${digits(i)}`), timeoutMs);
 const status = async (agent: Agent) => (await agent.get('/_gate/code/status').set('Accept', 'application/json').expect(200)).body as Record<string, unknown>;
 
