@@ -37,7 +37,12 @@ const until = <T>(find: () => T | undefined) =>
 it('ties challenge_started, code_sent, delivery_status and login together by flow and user, and the delivery lines by message id', async () => {
   const agent = browser(gate);
   const { csrf } = await identify(agent, 'alice');
-  const message = await until(() => wa.sent.find((m) => m.to === '393330000001'));
+  // Once the gate has noted the send: a status report before that would find no message.
+  const message = await until(() =>
+    wa.sent.find(
+      (m) => m.to === '393330000001' && gate.audit.some((l) => l.includes('"code_sent"') && l.includes(m.id)),
+    ),
+  );
   const body = whatsAppStatusBody(message.id, 'delivered');
   await request(gate.url)
     .post('/_gate/webhooks/whatsapp')

@@ -44,7 +44,11 @@ afterAll(async () => {
   await Promise.all([wa?.close(), tw?.close(), upstream?.close()]);
 });
 
-const whatsappTo = (i: number) => waitFor(`WhatsApp to u${i}`, () => wa.sent.find((m) => m.to === digits(i)));
+/** The WhatsApp message to u<i>, once the gate has noted sending it: a status report before that finds no message. */
+const whatsappTo = (i: number) =>
+  waitFor(`WhatsApp to u${i}`, () =>
+    wa.sent.find((m) => m.to === digits(i) && gate.audit.some((l) => l.includes('"code_sent"') && l.includes(m.id))),
+  );
 const smsTo = (i: number, timeoutMs?: number) =>
   waitFor(`SMS to u${i}`, () => tw.sent.find((m) => m.to === `+${digits(i)}`), timeoutMs);
 const status = async (agent: Agent) =>
