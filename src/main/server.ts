@@ -135,7 +135,11 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
     metrics: core.metrics,
     log,
     config: () => core.state().config,
-    reload: core.reload,
+    reload(loaded) {
+      const kept = core.reload(loaded);
+      upstreams.retain(core.state().config.apps);
+      return kept;
+    },
     shutdown(timeoutMs = core.state().config.server.shutdownTimeout) {
       closing ??= (async () => {
         const { cut } = await drainer.drain(timeoutMs);

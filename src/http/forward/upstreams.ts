@@ -19,6 +19,8 @@ export interface Upstreams {
   ws(app: AppConfig, req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Tells every open WebSocket the gate is going away (close frame 1001) and ends it. */
   goAway(): void;
+  /** After a reload: closes the pools of upstreams no app uses any more, once their requests finish. */
+  retain(apps: readonly AppConfig[]): void;
   close(): void;
 }
 
@@ -66,8 +68,9 @@ export function createUpstreams(apps: readonly AppConfig[], events: UpstreamEven
     return { pool, basePath: url.pathname.replace(/\/$/, '') };
   }
 
+  const keyOf = (app: AppConfig) => `${app.upstream} ${app.timeout}`;
   const upstreamFor = (app: AppConfig) => {
-    const key = `${app.upstream} ${app.timeout}`;
+    const key = keyOf(app);
     let upstream = upstreams.get(key);
     if (!upstream) upstreams.set(key, (upstream = build(app)));
     return upstream;
@@ -94,6 +97,14 @@ export function createUpstreams(apps: readonly AppConfig[], events: UpstreamEven
     },
     goAway() {
       for (const tunnel of tunnels) tunnel.goAway();
+    },
+    retain(apps) {
+      const inUse = new Set(apps.map(keyOf));
+      for (const [key, { pool }] of upstreams) {
+        if (inUse.has(key)) continue;
+        upstreams.delete(key);
+        void pool.close();
+      }
     },
     close() {
       for (const tunnel of tunnels) tunnel.destroy();
