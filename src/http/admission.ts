@@ -3,6 +3,8 @@
 // metric. The proxy, WebSocket upgrades, the Koa middleware and the forward-auth dialects are thin
 // adapters that build a RequestTarget from what they hold and translate the outcome back out.
 import type { DecisionVia, GateMetrics } from '../ops/metrics.js';
+import type { MaybePromise } from '../shared/maybe-promise.js';
+import { andThen } from '../shared/maybe-promise.js';
 import { canonicalAddress } from '../shared/net/cidr.js';
 import type { Authorize, Verdict } from './authorize.js';
 import type { GateState } from './gate-state.js';
@@ -34,7 +36,7 @@ export interface AdmissionInput {
 }
 
 /** An outcome at once when nothing needs the store (the signed-in hot path), else a promise of one. */
-export type Admit = (input: AdmissionInput) => Admission | Promise<Admission>;
+export type Admit = (input: AdmissionInput) => MaybePromise<Admission>;
 
 export interface AdmissionDeps {
   state: () => GateState;
@@ -69,8 +71,7 @@ export function createAdmission(deps: AdmissionDeps): Admit {
         ? { kind: 'forward', rc, verdict, requestId }
         : { kind: 'verdict', rc, verdict, requestId };
     };
-    // Awaiting only a real promise keeps a signed-in request free of a microtask hop.
-    return answer instanceof Promise ? answer.then(judged) : judged(answer);
+    return andThen(answer, judged);
   };
 }
 

@@ -7,6 +7,8 @@ import type { IncomingMessage } from 'node:http';
 import type { IdentityHeadersConfig } from '../config/types.js';
 import type { GateMetrics } from '../ops/metrics.js';
 import { encodePath } from '../policy/normalise-path.js';
+import type { MaybePromise } from '../shared/maybe-promise.js';
+import { andThen } from '../shared/maybe-promise.js';
 import { canonicalAddress } from '../shared/net/cidr.js';
 import type { Admission, Admit, ForwardVerdict } from './admission.js';
 import type { Verdict } from './authorize.js';
@@ -42,7 +44,7 @@ export type ForwardAuth = (
   req: IncomingMessage,
   dialect: Dialect | undefined,
   tail: string,
-) => ForwardAuthAnswer | Promise<ForwardAuthAnswer>;
+) => MaybePromise<ForwardAuthAnswer>;
 
 export interface ForwardAuthDeps {
   state: () => GateState;
@@ -172,10 +174,7 @@ export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
       requestId: req.headers[REQUEST_ID_HEADER],
       via: 'forward_auth',
     });
-    // Awaiting only a real promise keeps a verified cookie's answer free of a microtask hop.
-    return admission instanceof Promise
-      ? admission.then((a) => answer(req, dialect, read.origin, state, a))
-      : answer(req, dialect, read.origin, state, admission);
+    return andThen(admission, (a) => answer(req, dialect, read.origin, state, a));
   };
 }
 

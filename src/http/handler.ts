@@ -6,6 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 import { encodePath } from '../policy/normalise-path.js';
+import type { MaybePromise } from '../shared/maybe-promise.js';
+import { andThen } from '../shared/maybe-promise.js';
 import type { Admission, Admit, ForwardVerdict } from './admission.js';
 import { handoffFor } from './admission.js';
 import type { HeaderRewriter } from './forward/upstream-headers.js';
@@ -52,7 +54,7 @@ export function forUpstream(
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
-  const admitted = (req: IncomingMessage, via: 'proxy' | 'websocket'): Admission | Promise<Admission> =>
+  const admitted = (req: IncomingMessage, via: 'proxy' | 'websocket'): MaybePromise<Admission> =>
     deps.admit({ target: targetOf(req), cookie: req.headers.cookie, requestId: req.headers[REQUEST_ID_HEADER], via });
 
   function answer(req: IncomingMessage, res: ServerResponse, admission: Admission): void {
@@ -71,9 +73,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   return {
     async request(req, res) {
       if (deps.ops?.(req, res)) return;
-      const admission = admitted(req, 'proxy');
-      // Awaiting only a real promise keeps a signed-in request free of a microtask hop.
-      answer(req, res, admission instanceof Promise ? await admission : admission);
+      return andThen(admitted(req, 'proxy'), (admission) => answer(req, res, admission));
     },
 
     async upgrade(req, socket, head) {

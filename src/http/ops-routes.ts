@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ReadinessReport } from '../ops/readiness.js';
 import type { Logger } from '../shared/log.js';
+import { andThen } from '../shared/maybe-promise.js';
 import { canonicalAddress } from '../shared/net/cidr.js';
 import type { ForwardAuth, ForwardAuthAnswer } from './forward-auth.js';
 import type { Dialect } from './front-proxy-dialects.js';
@@ -61,8 +62,7 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
 
   function auth(dialect: Dialect | undefined): Route {
     return (req, res, tail) => {
-      const answer = deps.forwardAuth(req, dialect, tail);
-      return answer instanceof Promise ? answer.then((a) => sendAuth(req, res, a)) : sendAuth(req, res, answer);
+      return andThen(deps.forwardAuth(req, dialect, tail), (answer) => sendAuth(req, res, answer));
     };
   }
 
