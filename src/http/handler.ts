@@ -5,10 +5,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
+import type { DecisionVia } from '../ops/metrics.js';
 import { encodePath } from '../policy/normalise-path.js';
 import type { MaybePromise } from '../shared/maybe-promise.js';
 import { andThen } from '../shared/maybe-promise.js';
-import type { Admission, Admit, ForwardVerdict } from './admission.js';
+import type { Admission, AdmissionInput, Admit, ForwardVerdict } from './admission.js';
 import { handoffFor } from './admission.js';
 import type { HeaderRewriter } from './forward/upstream-headers.js';
 import type { Upstreams } from './forward/upstreams.js';
@@ -36,7 +37,7 @@ export interface Handlers {
 }
 
 /** Points the request at the path the rule saw and, going upstream, rewrites its headers. */
-export function pointAtRulePath(req: IncomingMessage, rc: RequestContext): void {
+function pointAtRulePath(req: IncomingMessage, rc: RequestContext): void {
   req.url = encodePath(rc.facts.path) + rc.query;
 }
 
@@ -53,9 +54,26 @@ export function forUpstream(
   );
 }
 
+/** What a raw Node request brings to admission. */
+export function admissionInput(req: IncomingMessage, via: DecisionVia): AdmissionInput {
+  return { target: targetOf(req), cookie: req.headers.cookie, requestId: req.headers[REQUEST_ID_HEADER], via };
+}
+
+/** Hands a request the gate answers itself to its pages (Koa), with what admission learned. */
+export function toPages(
+  pages: Pick<HandlerDeps, 'handoffs' | 'gateApp'>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  admission: Exclude<Admission, { kind: 'forward' }>,
+): void {
+  if (admission.kind === 'gate-route') pointAtRulePath(req, admission.rc);
+  pages.handoffs.set(req, handoffFor(admission));
+  pages.gateApp(req, res);
+}
+
 export function createHandlers(deps: HandlerDeps): Handlers {
   const admitted = (req: IncomingMessage, via: 'proxy' | 'websocket'): MaybePromise<Admission> =>
-    deps.admit({ target: targetOf(req), cookie: req.headers.cookie, requestId: req.headers[REQUEST_ID_HEADER], via });
+    deps.admit(admissionInput(req, via));
 
   function answer(req: IncomingMessage, res: ServerResponse, admission: Admission): void {
     req.headers[REQUEST_ID_HEADER] = admission.requestId;
@@ -65,9 +83,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return deps.upstreams.web(admission.rc.app!, req, res);
     }
     res.setHeader(REQUEST_ID_HEADER, admission.requestId);
-    if (admission.kind === 'gate-route') pointAtRulePath(req, admission.rc);
-    deps.handoffs.set(req, handoffFor(admission));
-    deps.gateApp(req, res);
+    toPages(deps, req, res, admission);
   }
 
   return {

@@ -6,10 +6,8 @@ import type { Middleware } from 'koa';
 
 import { loadGate } from '../config/load-gate.js';
 import type { LoadedGate } from '../config/types.js';
-import { handoffFor } from '../http/admission.js';
 import type { Identity } from '../http/forward/upstream-headers.js';
-import { forUpstream, pointAtRulePath } from '../http/handler.js';
-import { targetOf } from '../http/request-context.js';
+import { admissionInput, forUpstream, toPages } from '../http/handler.js';
 import { REQUEST_ID_HEADER } from '../http/request-id.js';
 import type { AssembledGate, GateOptions } from './assemble-gate.js';
 import { assembleGate } from './assemble-gate.js';
@@ -53,12 +51,7 @@ export function otpGate(options: OtpGateOptions): OtpGateMiddleware {
       ctx.respond = false;
       return;
     }
-    const admission = await core.admit({
-      target: targetOf(req),
-      cookie: req.headers.cookie,
-      requestId: req.headers[REQUEST_ID_HEADER],
-      via: 'middleware',
-    });
+    const admission = await core.admit(admissionInput(req, 'middleware'));
     req.headers[REQUEST_ID_HEADER] = admission.requestId;
     ctx.set('X-Request-Id', admission.requestId);
     if (admission.kind === 'forward') {
@@ -71,10 +64,8 @@ export function otpGate(options: OtpGateOptions): OtpGateMiddleware {
       ctx.state.otpGate = gateState;
       return next();
     }
-    if (admission.kind === 'gate-route') pointAtRulePath(req, admission.rc);
-    core.handoffs.set(req, handoffFor(admission));
     ctx.respond = false;
-    gateCallback(req, res);
+    toPages({ handoffs: core.handoffs, gateApp: gateCallback }, req, res, admission);
   };
 
   return Object.assign(middleware, {
