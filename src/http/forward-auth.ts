@@ -12,6 +12,7 @@ import { andThen } from '../shared/maybe-promise.js';
 import { canonicalAddress } from '../shared/net/cidr.js';
 import type { Admission, Admit, ForwardVerdict } from './admission.js';
 import type { Verdict } from './authorize.js';
+import { asHeaderValue } from './forward/upstream-headers.js';
 import type { Dialect } from './front-proxy-dialects.js';
 import { DIALECTS, readFrontProxy } from './front-proxy-dialects.js';
 import type { GateState } from './gate-state.js';
@@ -186,6 +187,12 @@ function identityHeaders(config: IdentityHeadersConfig, verdict: ForwardVerdict)
   // Present but empty for a bypass: Caddy 2.6's copy_headers would otherwise hand the upstream
   // its unreplaced placeholder text; nginx drops empty values, so nothing reaches the app there.
   if (!identity) return [config.user, '', config.name, '', config.groups, ''];
-  const name = /^[\x20-\x7e]*$/.test(identity.name) ? identity.name : encodeURIComponent(identity.name);
-  return [config.user, identity.user, config.name, name, config.groups, identity.groups.join(',')];
+  return [
+    config.user,
+    identity.user,
+    config.name,
+    asHeaderValue(identity.name),
+    config.groups,
+    identity.groups.join(','),
+  ];
 }

@@ -145,6 +145,6 @@ export function withoutCookies(header: string, names: readonly string[]): string
 }
 
 /** Header values are Latin-1; display names may not be. Percent-encode what would not survive. */
-function asHeaderValue(value: string): string {
+export function asHeaderValue(value: string): string {
   return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
 }
