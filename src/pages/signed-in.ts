@@ -61,7 +61,9 @@ export function createSignedIn(deps: SignedInDeps): SignedIn {
       assertSameOrigin(ctx);
       const form = await readForm(ctx, deps.state().config.server.maxFormBytes);
       const found = await keepingInput({ action, csrf: form.csrf ?? '' }, () => proven(ctx));
-      if (found) assertCsrf(deps.signer, form, binding(purpose, found));
+      // An expired form starts again from the account page, where every self-service page is linked.
+      if (found)
+        assertCsrf(deps.signer, form, binding(purpose, found), `${deps.state().config.server.pathPrefix}/account`);
       return { session: found, form };
     },
     binding,
