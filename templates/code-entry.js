@@ -1,5 +1,5 @@
 // Code entry on the code page, as an enhancement: the page works the same without it. Counts down
-// to when a new code may be asked for; fills the code from the SMS where the browser supports
+// to when a new code may be asked for, then unlocks its buttons; fills the code from the SMS where the browser supports
 // WebOTP (the SMS ends with "@host #code"); submits when the last digit is typed or pasted.
 // Served by the gate from its own origin (CSP script-src 'self').
 (function () {
@@ -56,6 +56,9 @@
     var left = Math.ceil((until - Date.now()) / 1000);
     if (left <= 0) {
       hint.textContent = hint.getAttribute('data-ready');
+      // The buttons the page locked for the countdown (without JavaScript a reload unlocks them).
+      var locked = document.querySelectorAll('button[data-locked]');
+      for (var i = 0; i < locked.length; i++) locked[i].disabled = false;
       return;
     }
     var text = hint.getAttribute(left === 1 ? 'data-wait-one' : 'data-wait-other') || '';

@@ -79,6 +79,12 @@ export function flatten(
 
 const PLACEHOLDER = /\{([a-zA-Z_][a-zA-Z0-9_]*)\}/g;
 
+/** A span of time in words, rounded up: seconds under a minute ("45 seconds", never "0 minutes"), else minutes. */
+export function durationText(tr: Translator, ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  return seconds < 60 ? tr.plural('time.seconds', seconds) : tr.plural('time.minutes', Math.ceil(seconds / 60));
+}
+
 export function fillText(text: string, params: TextParams = {}): string {
   return text.replace(PLACEHOLDER, (whole, name: string) => {
     const v = params[name];

@@ -84,6 +84,8 @@ export function codePageDeliveryValues(view: DeliveryView, prefix: string, tr: T
     // The authenticator app is not sent anything: it is used, not asked for.
     other_channels: view.channels.map((c) => ({
       name: c.name,
+      // Switching to the app sends nothing, so no send limit locks it.
+      sends: c.name !== TOTP,
       label: c.name === TOTP ? tr.t('code.use_app') : tr.t('code.resend_via', { channel: c.label }),
     })),
   };

@@ -8,7 +8,7 @@ import { useGate } from '../helpers/gate.js';
 const clock = createManualClock(Date.now());
 const USERS = `
 users:
-${Array.from({ length: 12 }, (_, i) => `  user${i}:\n    name: User ${i}\n    phone: "+39 333 000 01${String(i).padStart(2, '0')}"\n    groups: [staff]`).join('\n')}
+${Array.from({ length: 15 }, (_, i) => `  user${i}:\n    name: User ${i}\n    phone: "+39 333 000 01${String(i).padStart(2, '0')}"\n    groups: [staff]`).join('\n')}
 `;
 
 const env = useGate({
@@ -62,7 +62,20 @@ describe('one-time codes', () => {
     for (let i = 0; i < 5; i++) await submitCode(agent, csrf, wrong(code));
     const res = await submitCode(agent, csrf, code);
     expect(res.status).toBe(400);
-    expect(res.text).toContain('too many wrong tries');
+    expect(res.text).toContain('Too many wrong tries for this code. Ask for a new code.');
+  });
+
+  it('offer only a new code after the last wrong try, not a field that cannot succeed', async () => {
+    const agent = browser(env.gate);
+    const { csrf } = await identify(agent, 'user12');
+    const code = await env.gate.inbox.code('user12');
+    for (let i = 0; i < 4; i++) await submitCode(agent, csrf, wrong(code));
+    const res = await submitCode(agent, csrf, wrong(code));
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Too many wrong tries for this code. Ask for a new code.');
+    expect(res.text).not.toContain('0 tries left');
+    expect(res.text).not.toContain('id="verify-form"');
+    expect(res.text).toMatch(/<button type="submit" id="resend"/);
   });
 
   it('cannot be resent before the cooldown', async () => {
@@ -108,6 +121,30 @@ describe('one-time codes', () => {
     const res = await agent.post('/_gate/resend').type('form').send({ csrf });
     expect(res.status).toBe(429);
     expect(res.text).toContain('Too many codes');
+  });
+
+  it('say at the hourly cap when a new code can be asked for, with the button locked and the code field untouched', async () => {
+    clock.advance(HOUR - (clock.now() % HOUR) + 1_000);
+    const agent = browser(env.gate);
+    const { csrf } = await identify(agent, 'user13');
+    for (let i = 0; i < 2; i++) {
+      clock.advance(31_000);
+      await agent.post('/_gate/resend').type('form').send({ csrf }).expect(303);
+    }
+    clock.advance(31_000);
+    const res = await agent.post('/_gate/resend').type('form').send({ csrf }).expect(429);
+    expect(res.text).toMatch(
+      /<p class="error" role="alert" id="resend-refusal">Too many codes were requested\. Try again in \d+ minutes\.<\/p>/,
+    );
+    expect(res.text).not.toContain('You can ask for a new code now');
+    expect(res.text).toMatch(/<button type="submit" class="secondary" id="resend" disabled data-locked>/);
+    expect(res.text).not.toContain('aria-invalid="true"');
+  });
+
+  it('lock the resend button during its countdown', async () => {
+    const { html } = await identify(browser(env.gate), 'user14');
+    expect(html).toContain('You can ask for a new code in 30 seconds.');
+    expect(html).toMatch(/<button type="submit" class="secondary" id="resend" disabled data-locked>/);
   });
 
   it('keep counting failures across new codes and lock the person out', async () => {

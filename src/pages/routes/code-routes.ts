@@ -50,10 +50,9 @@ async function resend(
   });
   if (!result) return renderLogin(deps, ctx, { flowId, rd: '/', error: tr.t('code.expired') });
   if (!result.ok) {
-    const error = refusalText(tr, result.refusal);
     const view = await deps.challenges.view(flowId);
-    if (view) return renderCode(deps, ctx, { flowId, view, status: 429, error });
-    return renderLogin(deps, ctx, { flowId, rd: '/', status: 429, error });
+    if (view) return renderCode(deps, ctx, { flowId, view, status: 429, refused: result.refusal });
+    return renderLogin(deps, ctx, { flowId, rd: '/', status: 429, error: refusalText(tr, result.refusal) });
   }
   seeOther(ctx, `${prefixOf(deps)}/code`);
 }
@@ -85,13 +84,15 @@ async function verify(
       return signIn(deps, ctx, { user: result.user, proof, rule: result.rule, returnTo: result.returnTo, flowId });
     }
     case 'wrong':
+      // The last wrong try: no "0 tries left" beside a field that can no longer succeed.
+      if (result.triesLeft === 0) return codePageAgain(deps, ctx, { flowId, rd: form.rd, dead: true });
       return codePageAgain(deps, ctx, {
         flowId,
         rd: form.rd,
         error: deps.respond.texts(ctx).plural('code.wrong', result.triesLeft, { tries: result.triesLeft }),
       });
     case 'code-dead':
-      return codePageAgain(deps, ctx, { flowId, rd: form.rd, error: deps.respond.texts(ctx).t('code.dead') });
+      return codePageAgain(deps, ctx, { flowId, rd: form.rd, dead: true });
     case 'expired':
       throw codeExpired(signInAgain(deps, form.rd));
     case 'locked':
@@ -99,13 +100,13 @@ async function verify(
   }
 }
 
-/** The code page again with what was wrong with the code, while the challenge lives. */
+/** The code page again with what was wrong with the code (or that it has no tries left), while the challenge lives. */
 async function codePageAgain(
   deps: LoginRouteDeps,
   ctx: Context,
-  { flowId, rd, error }: { flowId: string; rd: string | undefined; error: string },
+  { flowId, rd, error, dead }: { flowId: string; rd: string | undefined; error?: string; dead?: boolean },
 ): Promise<void> {
   const view = await deps.challenges.view(flowId);
   if (!view) throw codeExpired(signInAgain(deps, rd));
-  await renderCode(deps, ctx, { flowId, view, status: 400, error });
+  await renderCode(deps, ctx, { flowId, view, status: 400, error, dead });
 }

@@ -1,6 +1,7 @@
 // What the sign-in flow says when it cannot go on: a lockout, a code that expired, a send refused.
 import type { Refusal } from '../../challenge/limits.js';
 import type { Translator } from '../../i18n/locales.js';
+import { durationText } from '../../i18n/locales.js';
 import { GateError, text } from '../gate-error.js';
 
 /** Too many wrong passwords or codes: wait, then sign in again from the start. */
@@ -10,7 +11,7 @@ export function lockedOut(tr: Translator, retryAfterMs: number, prefix: string):
     'locked_out',
     {
       heading: text('errors.locked_out_heading'),
-      text: text('errors.locked_out_text', { wait: minutes(tr, retryAfterMs) }),
+      text: text('errors.locked_out_text', { wait: durationText(tr, retryAfterMs) }),
       link: { href: `${prefix}/login`, text: text('errors.back_to_sign_in') },
     },
     { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) },
@@ -27,7 +28,7 @@ export function codeExpired(signInAgain: string): GateError {
 }
 
 export function refusalText(tr: Translator, refusal: Refusal): string {
-  const wait = minutes(tr, refusal.retryAfterMs);
+  const wait = durationText(tr, refusal.retryAfterMs);
   switch (refusal.reason) {
     case 'cooldown': {
       const seconds = Math.ceil(refusal.retryAfterMs / 1000);
@@ -44,8 +45,4 @@ export function refusalText(tr: Translator, refusal: Refusal): string {
     case 'global-hourly-limit':
       return tr.t('refusal.global_limit', { wait });
   }
-}
-
-function minutes(tr: Translator, ms: number): string {
-  return tr.plural('time.minutes', Math.max(1, Math.ceil(ms / 60_000)));
 }

@@ -5,10 +5,12 @@ import type { Context } from 'koa';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { auditFlowId } from '../../audit/audit-log.js';
 import type { Challenges, ChallengeView } from '../../challenge/challenges.js';
+import type { Refusal } from '../../challenge/limits.js';
 import type { Deliveries } from '../../channels/delivery.js';
 import type { User } from '../../directory/types.js';
 import type { GateState } from '../../http/gate-state.js';
 import type { RequestContext } from '../../http/request-context.js';
+import { durationText } from '../../i18n/locales.js';
 import type { LoginRule, TrustedSignIn } from '../../policy/login-rule.js';
 import { asksPassword, honoursTrust, loginRule, trustedSignIn } from '../../policy/login-rule.js';
 import { TOTP } from '../../policy/types.js';
@@ -22,6 +24,7 @@ import { codePageDeliveryValues, deliveryView } from '../delivery-view.js';
 import { assertCsrf, assertSameOrigin, csrfToken, readForm } from '../form.js';
 import type { Responder } from '../respond.js';
 import { safeReturnTo } from '../return-to.js';
+import { refusalText } from './flow-errors.js';
 
 export interface LoginRouteDeps {
   state: () => GateState;
@@ -217,19 +220,31 @@ export interface CodePage {
   flowId: string;
   view: ChallengeView;
   status?: number;
+  /** What was wrong with the code typed. */
   error?: string;
+  /** The code has no tries left: the page offers only a new code, not a field that cannot succeed. */
+  dead?: boolean;
+  /** Why a new code was not sent: said beside the resend button, never against the code field. */
+  refused?: Refusal;
 }
 
 export async function renderCode(
   deps: LoginRouteDeps,
   ctx: Context,
-  { flowId, view, status = 200, error }: CodePage,
+  { flowId, view, status = 200, error, dead = false, refused }: CodePage,
 ): Promise<void> {
   const prefix = prefixOf(deps);
   const otp = deps.state().config.otp;
   const app = view.channel === TOTP;
-  const wait = app ? 0 : Math.ceil((view.resendAt - deps.clock.now()) / 1000);
   const tr = deps.respond.texts(ctx);
+  // A refused resend waits as long as its refusal says; a countdown only for the short cooldown,
+  // a longer limit is said once in words and its button stays locked until the page is reloaded.
+  const cooldown = Math.max(
+    view.resendAt - deps.clock.now(),
+    refused?.reason === 'cooldown' ? refused.retryAfterMs : 0,
+  );
+  const wait = app ? 0 : Math.ceil(cooldown / 1000);
+  const limited = refused !== undefined && refused.reason !== 'cooldown';
   const delivery = await deliveryView(deps.deliveries, flowId, view, deps.clock.now(), tr);
   const trustDays =
     view.trustDeviceMs === undefined ? undefined : Math.max(1, Math.round(view.trustDeviceMs / 86_400_000));
@@ -244,7 +259,7 @@ export async function renderCode(
       destination: view.destination,
       ...codePageDeliveryValues(delivery, prefix, tr),
       length: app ? TOTP_DIGITS : otp.length,
-      ttl_minutes: Math.round(otp.ttl / 60_000),
+      validity: durationText(tr, otp.ttl),
       csrf: csrfToken(deps.signer, flowId),
       verify_action: `${prefix}/verify`,
       resend_action: `${prefix}/resend`,
@@ -254,6 +269,10 @@ export async function renderCode(
       seconds: wait > 0 ? wait : undefined,
       // The countdown script fills {seconds} itself; the page says the same without it.
       resend_wait: wait > 0 ? tr.plural('code.resend_wait', wait, { seconds: wait }) : undefined,
+      resend_locked: wait > 0 || limited,
+      limited,
+      refusal: refused && refusalText(tr, refused),
+      dead,
       resend_wait_one: tr.raw('code.resend_wait_one'),
       resend_wait_other: tr.raw('code.resend_wait_other'),
       error,
