@@ -98,7 +98,7 @@ const claimAll = (store: Store, now: number) =>
 
 describe('a fallback deadline in the store', () => {
   it('is taken over by another instance when the sender stopped mid-wait: one SMS, the same code', async () => {
-    const { clock, store, job, a, b } = setup(60_000);
+    const { clock, job, a, b } = setup(60_000);
     a.deliveries.start(job);
     await waitFor('the WhatsApp send', () => a.audit.some((e) => e.event === 'code_sent'));
     a.deliveries.close();
