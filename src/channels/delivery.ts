@@ -271,9 +271,15 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
     const stored = code && (await load(code.flowId));
     const step = code && deadlineReached(stored, code.n, world());
     const job = code && stored && step && (await durable.restore(code.flowId, code.n, stored));
-    if (!code) return void (await deps.log.warn({ flow: 'delivery' }, 'unreadable fallback deadline dropped'));
-    if (step && !job) deps.log.warn({ flow: 'delivery' }, 'a fallback deadline could not be taken over');
-    if (!step || !job) return durable.forget(code.flowId, code.n);
+    // Nothing left to do (delivered, used, superseded), or nothing to do it with: the entry goes.
+    if (!step || !job) {
+      if (step)
+        deps.log.warn(
+          { flow: 'delivery' },
+          'a fallback deadline could not be taken over: its person is no longer in the users file, or the session secret that sealed its code is no longer configured',
+        );
+      return durable.forgetMember(member);
+    }
     deps.log.info(
       { flow: 'delivery', user: job.user?.username, channel: stored?.channels[stored.current] },
       'taking over a fallback deadline its sender did not act on',

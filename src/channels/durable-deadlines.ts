@@ -22,6 +22,8 @@ export interface DurableDeadlines {
   claimOwn(job: Pick<DeliveryJob, 'flowId' | 'n'>, at: number): Promise<boolean>;
   /** The code's deadline and sealed code leave the Store: acted on, delivered, used or superseded. */
   forget(flowId: string, n: number): Promise<void>;
+  /** The same, for a member as the schedule names it (one that names no code is dropped too). */
+  forgetMember(member: string): Promise<void>;
   /** Which code a member claimed from the schedule names. */
   codeOf(member: string): { flowId: string; n: number } | undefined;
   /** The job to carry on a claimed deadline with, from the code's record; undefined when nothing is left to do it with. */
@@ -43,6 +45,11 @@ export interface DurableDeadlineDeps {
 export function createDurableDeadlines(deps: DurableDeadlineDeps): DurableDeadlines {
   const { store, schedule, seal } = deps;
 
+  async function forgetMember(member: string): Promise<void> {
+    await schedule.remove(member);
+    await store.delete(pendingFallbackKey(member));
+  }
+
   return {
     async schedule(job, at, first, ttlMs) {
       const member = deadlineMember(job.flowId, job.n);
@@ -63,11 +70,8 @@ export function createDurableDeadlines(deps: DurableDeadlineDeps): DurableDeadli
 
     claimOwn: (job, at) => schedule.claimOwn(deadlineMember(job.flowId, job.n), at),
 
-    async forget(flowId, n) {
-      const member = deadlineMember(flowId, n);
-      await schedule.remove(member);
-      await store.delete(pendingFallbackKey(member));
-    },
+    forget: (flowId, n) => forgetMember(deadlineMember(flowId, n)),
+    forgetMember,
 
     codeOf: parseDeadlineMember,
 

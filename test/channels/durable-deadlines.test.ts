@@ -42,7 +42,7 @@ const closers: Array<() => void> = [];
 afterEach(() => closers.splice(0).forEach((close) => close()));
 
 /** One gate instance's delivery runner on the shared store, with WhatsApp (deadline `deadlineMs`, real time) then SMS. */
-function instance(store: Store, clock: ReturnType<typeof createManualClock>, deadlineMs: number) {
+function instance(store: Store, clock: ReturnType<typeof createManualClock>, deadlineMs: number, secret = SECRET) {
   const whatsapp = recordingChannel('whatsapp', deadlineMs);
   const sms = recordingChannel('sms', undefined);
   const audit: AuditEvent[] = [];
@@ -60,7 +60,7 @@ function instance(store: Store, clock: ReturnType<typeof createManualClock>, dea
     durable: createDurableDeadlines({
       store,
       schedule: createDeadlineSchedule({ store, key: DEADLINES_KEY, clock, pollMs: 10, leaseMs: LEASE_MS, log }),
-      seal: createSecretBox([SECRET], 'delivery code'),
+      seal: createSecretBox([secret], 'delivery code'),
       findUser: (username) => (username === 'alice' ? ALICE : undefined),
     }),
   });
@@ -171,5 +171,21 @@ describe('a fallback deadline in the store', () => {
     await b.deliveries.idle();
     expect(await claimAll(store, clock.now() + LEASE_MS)).toEqual([]);
     expect(b.sms.sent).toEqual([]);
+  });
+
+  it('is dropped, sending nothing, by an instance whose secrets do not open the sealed code', async () => {
+    const setUp = setup(60_000);
+    const { clock, store, job, a } = setUp;
+    // Only an instance with other secrets is left to take the deadline over.
+    setUp.b.deliveries.close();
+    a.deliveries.start(job);
+    await waitFor('the WhatsApp send', () => a.audit.some((e) => e.event === 'code_sent'));
+    a.deliveries.close();
+    const b = instance(store, clock, 60_000, 'another-session-secret-of-at-least-32-chars');
+    clock.advance(overdue(60_000));
+    await waitFor('the deadline dropped', async () => (await store.get(pendingFallbackKey('flow-1:1'))) === undefined);
+    await b.deliveries.idle();
+    expect(b.sms.sent).toEqual([]);
+    expect(await claimAll(store, clock.now() + LEASE_MS)).toEqual([]);
   });
 });
