@@ -28,7 +28,7 @@ const DELIVERY_TIMEOUT_MS = 4_000;
 const ALICE_WHATSAPP = '393330000001';
 const ALICE_SMS = '+393330000001';
 /** Starting gate processes takes seconds each on a loaded machine. */
-const GATE_TEST_MS = 90_000;
+const GATE_TEST_MS = 180_000;
 const POLICY = 'rules:\n  - name: everyone\n    action: challenge\n    channels: [whatsapp, sms]\n';
 
 describeWithBinary('a fallback deadline on Redis, with gate processes', REDIS_SERVER, REDIS_INSTALL, (binary) => {
@@ -83,7 +83,11 @@ describeWithBinary('a fallback deadline on Redis, with gate processes', REDIS_SE
           '',
         ].join('\n'),
     );
-    const gate = await startRedisGateProcess(file, { serving: 1, env: { SESSION_SECRET: TEST_SECRET } });
+    const gate = await startRedisGateProcess(file, {
+      serving: 1,
+      env: { SESSION_SECRET: TEST_SECRET },
+      startTimeoutMs: 60_000,
+    });
     gates.push(gate);
     return { gate, url: `http://127.0.0.1:${listen}` };
   }
