@@ -49,8 +49,11 @@ export type DeliveryEffect =
 /** What the run waits on next; its outcome is the next event. */
 export type DeliveryWait =
   | { kind: 'send'; channel: string; ttlMs: number }
-  /** For the current message's report, until the deadline (real time). */
-  | { kind: 'report'; deadlineMs: number };
+  /**
+   * For the current message's report, until the deadline (real time). `fallback`: a missed
+   * deadline would move the code to another channel, so the deadline must outlive this instance.
+   */
+  | { kind: 'report'; deadlineMs: number; fallback: boolean };
 
 export interface DeliveryStep {
   run: DeliveryRun;
@@ -87,7 +90,7 @@ export function startDecoy(
   return {
     run: { record, decoy: true },
     effects: [SAVE],
-    next: reports ? { kind: 'report', deadlineMs: delayMs } : undefined,
+    next: reports ? { kind: 'report', deadlineMs: delayMs, fallback: false } : undefined,
   };
 }
 
@@ -100,6 +103,33 @@ export function nextStep(run: DeliveryRun, event: DeliveryEvent, world: Delivery
     case 'reported':
     case 'deadline':
       return run.decoy ? decoyDelivered(run, world) : waited(run, event, world);
+  }
+}
+
+/**
+ * A deadline of code `codeNumber` claimed from the store's schedule, read against the record as the
+ * store holds it now (its sender may be gone): the run that carries on from there, or undefined
+ * when nothing is left to do (the flow ended, a newer code took over, the code was delivered or
+ * every channel failed). A record still `sending` had its sender stop mid-send: that send is made
+ * again (a second message with the same code rather than none).
+ */
+export function deadlineReached(
+  stored: DeliveryRecord | undefined,
+  codeNumber: number,
+  world: DeliveryWorld,
+): DeliveryStep | undefined {
+  if (stored === undefined || stored.codeNumber !== codeNumber) return undefined;
+  const run: DeliveryRun = { record: stored, decoy: false };
+  switch (stored.phase) {
+    case 'sent':
+      return nextStep(run, { kind: 'deadline' }, world);
+    case 'undelivered':
+      return nextStep(run, { kind: 'reported', status: 'undelivered' }, world);
+    case 'sending':
+      return tryChannelFrom(stored.current, run, [], world);
+    case 'delivered':
+    case 'failed':
+      return undefined;
   }
 }
 
@@ -125,6 +155,9 @@ function firstRecord(code: NewCode, previous: DeliveryRecord | undefined, world:
   };
 }
 
+/** Whether a channel this instance has comes after the current one. */
+const hasNextChannel = (record: DeliveryRecord, world: DeliveryWorld) =>
+  record.channels.slice(record.current + 1).some((c) => world.channels.has(c));
 const currentChannel = (record: DeliveryRecord) => record.channels[record.current] ?? '';
 /** The channel after the current one, as the fallback metric names it. */
 const following = (record: DeliveryRecord) => record.channels[record.current + 1] ?? 'none';
@@ -141,7 +174,11 @@ function sent(run: DeliveryRun, messageId: string | undefined, world: DeliveryWo
     return { run: { ...run, record }, effects: [...effects, SAVE] };
   // Indexed before the record names it, so an early webhook finds its flow.
   effects.push({ kind: 'index-message', channel, messageId }, SAVE);
-  return { run: { ...run, record }, effects, next: { kind: 'report', deadlineMs } };
+  return {
+    run: { ...run, record },
+    effects,
+    next: { kind: 'report', deadlineMs, fallback: hasNextChannel(record, world) },
+  };
 }
 
 function sendFailed(run: DeliveryRun, failure: ChannelFailure, error: unknown, world: DeliveryWorld): DeliveryStep {
@@ -172,8 +209,7 @@ function waited(
   const channel = currentChannel(record);
   const late = event.kind === 'deadline';
   // The last channel missing its deadline is no failure: its message may still arrive.
-  if (late && !record.channels.slice(record.current + 1).some((c) => world.channels.has(c)))
-    return { run, effects: [] };
+  if (late && !hasNextChannel(record, world)) return { run, effects: [] };
   const reason = late
     ? `no delivery report within ${world.channels.get(channel)?.deliveryDeadlineMs} ms`
     : 'provider reported the message undelivered';

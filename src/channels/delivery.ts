@@ -1,8 +1,10 @@
 // Sends one code through a rule's channels in order and moves on when a send fails or no
 // `delivered` report arrives within the channel's deadline (a WhatsApp message can stay `sent`
 // forever, so a timer drives the fallback, not only `failed`). The state lives in the Store, so
-// a webhook taken by any instance counts; the code itself stays in this process's memory only
-// for as long as the fallback may need it: a fallback re-sends the same live code.
+// a webhook taken by any instance counts. A deadline that would move the code on is also put in
+// the Store's schedule with the code sealed beside it (deadline-schedule.ts, pending-fallback.ts):
+// this instance's timer acts on it first, and another instance takes over when this one is gone;
+// one claim decides, so exactly one of them acts. A fallback re-sends the same live code.
 // delivery-machine.ts decides each step; this file performs its effects and waits.
 import { randomInt } from 'node:crypto';
 
@@ -16,10 +18,11 @@ import type { ChannelRecorder } from './channel.js';
 import type { Channel } from './channel.js';
 import { ChannelError } from './channel.js';
 import type { ChannelHealth } from './channel-health.js';
-import type { DeliveryEffect, DeliveryEvent, DeliveryWorld } from './delivery-machine.js';
-import { isSuperseded, nextStep, startDecoy, startDelivery } from './delivery-machine.js';
+import type { DeliveryEffect, DeliveryEvent, DeliveryStep, DeliveryWait, DeliveryWorld } from './delivery-machine.js';
+import { deadlineReached, isSuperseded, nextStep, startDecoy, startDelivery } from './delivery-machine.js';
 import type { DeliveryRecord, ReportedStatus, ReportOutcome } from './delivery-state.js';
 import { applyReport, decodeDelivery, deliveryKey, encodeDelivery, messageKey } from './delivery-state.js';
+import type { DurableDeadlines } from './durable-deadlines.js';
 
 export interface DeliveryJob {
   flowId: string;
@@ -74,6 +77,8 @@ export interface DeliveryDeps {
   metrics?: ChannelRecorder | undefined;
   /** Told how each send went, so an outage marks its channel down and a success brings it back. */
   health?: Pick<ChannelHealth, 'succeeded' | 'failed'> | undefined;
+  /** Fallback deadlines in the Store, so another instance falls back when this one is gone; local timers only without. */
+  durable?: DurableDeadlines | undefined;
 }
 
 /** A run's claim on its flow's record. */
@@ -81,6 +86,8 @@ interface Claim {
   job: DeliveryJob;
   /** Whether the run has saved the record: its absence then means the flow ended. */
   saved: boolean;
+  /** Whether the code is in the Store's schedule (with its pending fallback): the run removes it when over. */
+  scheduled: boolean;
 }
 
 export function createDeliveries(deps: DeliveryDeps): Deliveries {
@@ -104,18 +111,23 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
   async function run(job: DeliveryJob): Promise<void> {
     const code = { codeNumber: job.n, channels: job.channels, expiresAt: job.expiresAt, username: job.user?.username };
     const previous = await load(job.flowId);
-    let step =
+    const step =
       job.user === undefined
         ? startDecoy(code, previous, deps.decoyDelayMs?.() ?? randomInt(500, 2000), world())
         : startDelivery(code, previous, world());
-    const claim: Claim = { job, saved: false };
+    await drive({ job, saved: false, scheduled: false }, step);
+  }
+
+  /** Performs each step's effects and waits on what it names, until the machine says the run is over. */
+  async function drive(claim: Claim, first: DeliveryStep): Promise<void> {
+    let step = first;
     for (;;) {
       for (const effect of step.effects) if (!(await perform(claim, step.run.record, effect))) return;
       const { next } = step;
-      if (next === undefined) return;
+      if (next === undefined) return await unschedule(claim);
       // Decoys only ever wait: startDecoy sends nothing.
       const event =
-        next.kind === 'send' ? await send(job, job.user!, next) : await waitForReport(claim, next.deadlineMs);
+        next.kind === 'send' ? await send(claim.job, claim.job.user!, next) : await waitForReport(claim, next);
       if (event === undefined) return;
       step = nextStep(step.run, event, world());
     }
@@ -198,10 +210,44 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
     });
 
   /**
-   * Waits for the current send's report, re-reading the Store (another instance may have taken
-   * it); undefined when the run is to stop. Real time, so a paused clock can't stall it.
+   * Waits for the current send's report; undefined when the run is to stop. A deadline that must
+   * outlive this instance is scheduled in the Store first, and claimed back before acting on it:
+   * when another instance holds it (it took over), this run stops.
    */
-  async function waitForReport(claim: Claim, deadlineMs: number): Promise<DeliveryEvent | undefined> {
+  async function waitForReport(
+    claim: Claim,
+    wait: Extract<DeliveryWait, { kind: 'report' }>,
+  ): Promise<DeliveryEvent | undefined> {
+    const { durable } = deps;
+    if (!durable || !wait.fallback) {
+      // A wait whose deadline moves nothing on (the last channel) needs no deadline in the Store.
+      await unschedule(claim);
+      return waitLocally(claim, wait.deadlineMs);
+    }
+    const { job } = claim;
+    const at = clock.now() + wait.deadlineMs;
+    await durable.schedule(job, at, !claim.scheduled, liveFor(job));
+    claim.scheduled = true;
+    const event = await waitLocally(claim, wait.deadlineMs);
+    if (event === undefined || (event.kind === 'reported' && event.status === 'delivered')) return event;
+    if (!(await durable.claimOwn(job, at))) return undefined;
+    // A report may have landed between the last look and the claim.
+    const stored = await load(job.flowId);
+    if (superseded(claim, stored)) return undefined;
+    return stored?.phase === 'delivered' ? { kind: 'reported', status: 'delivered' } : event;
+  }
+
+  /** The run is over: its deadline and sealed code leave the Store. */
+  async function unschedule(claim: Claim): Promise<void> {
+    if (claim.scheduled) await deps.durable?.forget(claim.job.flowId, claim.job.n);
+    claim.scheduled = false;
+  }
+
+  /**
+   * Waits for the report on this instance, re-reading the Store (another instance may have taken
+   * it). Real time, so a paused clock can't stall it.
+   */
+  async function waitLocally(claim: Claim, deadlineMs: number): Promise<DeliveryEvent | undefined> {
     const until = Date.now() + deadlineMs;
     for (;;) {
       const stored = await load(claim.job.flowId);
@@ -214,16 +260,51 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
     }
   }
 
+  /**
+   * A deadline another instance scheduled and did not act on (or this one, before a restart):
+   * carries on that delivery here, as the machine decides from the record the Store holds.
+   */
+  async function takeOver(durable: DurableDeadlines, member: string): Promise<void> {
+    // Shutting down: the deadline stays for an instance that is not.
+    if (closed) return;
+    const code = durable.codeOf(member);
+    const stored = code && (await load(code.flowId));
+    const step = code && deadlineReached(stored, code.n, world());
+    const job = code && stored && step && (await durable.restore(code.flowId, code.n, stored));
+    // Nothing left to do (delivered, used, superseded), or nothing to do it with: the entry goes.
+    if (!step || !job) {
+      if (step)
+        deps.log.warn(
+          { flow: 'delivery' },
+          'a fallback deadline could not be taken over: its person is no longer in the users file, or the session secret that sealed its code is no longer configured',
+        );
+      return durable.forgetMember(member);
+    }
+    deps.log.info(
+      { flow: 'delivery', user: job.user?.username, channel: stored?.channels[stored.current] },
+      'taking over a fallback deadline its sender did not act on',
+    );
+    await drive({ job, saved: true, scheduled: true }, step);
+  }
+
+  /** Runs delivery work in the background, so idle() waits for it and a crash is logged. */
+  function track(work: () => Promise<void>): void {
+    // After the response is written: a known identity's answer must not wait on delivery work
+    // that an unknown one never does (timing would tell them apart).
+    const task = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(work)
+      .catch((err: unknown) => deps.log.error({ err, flow: 'delivery' }, 'code delivery crashed'));
+    pending.add(task);
+    void task.finally(() => pending.delete(task));
+  }
+
+  const { durable } = deps;
+  durable?.poll((member) => track(() => takeOver(durable, member)));
+
   return {
     start(job) {
       wakers.get(job.flowId)?.();
-      // After the response is written: a known identity's answer must not wait on delivery work
-      // that an unknown one never does (timing would tell them apart).
-      const task = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => run(job))
-        .catch((err: unknown) => deps.log.error({ err, flow: 'delivery' }, 'code delivery crashed'));
-      pending.add(task);
-      void task.finally(() => pending.delete(task));
+      track(() => run(job));
     },
 
     async report(channel, messageId, status, source) {
@@ -237,6 +318,8 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       const { outcome, record } = applyReport(stored, messageId, status, clock.now());
       if (outcome !== 'applied') return outcome;
       await store.set(deliveryKey(flowId), encodeDelivery(record), Math.max(1, record.expiresAt - clock.now()));
+      // Delivered in time: no instance needs to act on its deadline.
+      if (record.phase === 'delivered') await durable?.forget(flowId, record.codeNumber);
       wakers.get(flowId)?.();
       deps.audit.record({
         event: 'delivery_status',
@@ -254,7 +337,9 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
     state: load,
 
     async forget(flowId) {
+      const stored = durable && (await load(flowId));
       await store.delete(deliveryKey(flowId));
+      if (stored) await durable?.forget(flowId, stored.codeNumber);
       wakers.get(flowId)?.();
     },
 
@@ -264,6 +349,8 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
 
     close() {
       closed = true;
+      // What is scheduled stays in the Store: another instance (or this one restarted) acts on it.
+      durable?.close();
       for (const wake of [...wakers.values()]) wake();
     },
   };

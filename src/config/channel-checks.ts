@@ -5,6 +5,40 @@ import type { z } from 'zod';
 import { parseDuration } from '../shared/duration.js';
 
 const DEFAULT_TTL_MS = 5 * 60_000;
+/** The schema's defaults for fallback.lease and a channel's timeout. */
+const DEFAULT_LEASE_MS = 30_000;
+const DEFAULT_SEND_TIMEOUT_MS = 10_000;
+
+/** A duration option of a section, parsed; undefined when absent or not a duration (reported on the option itself). */
+function durationOf(section: unknown, option: string): number | undefined {
+  const v = section !== null && typeof section === 'object' ? (section as Record<string, unknown>)[option] : undefined;
+  return typeof v === 'string' ? parseDuration(v) : undefined;
+}
+
+/**
+ * A claimed fallback deadline is taken over once its lease runs out: a lease shorter than a send
+ * may take would let a second instance send the same code while the first is still sending it.
+ */
+export function checkFallbackLease(
+  channels: Record<string, unknown>,
+  fallback: Record<string, unknown>,
+  ctx: z.RefinementCtx,
+): void {
+  const lease = 'lease' in fallback ? durationOf(fallback, 'lease') : DEFAULT_LEASE_MS;
+  if (lease === undefined) return;
+  for (const [channel, section] of Object.entries(channels)) {
+    // The console channel prints: it has no timeout.
+    if (channel === 'console' || section === null || typeof section !== 'object') continue;
+    const timeout = 'timeout' in section ? durationOf(section, 'timeout') : DEFAULT_SEND_TIMEOUT_MS;
+    if (timeout === undefined || lease > timeout) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['fallback', 'lease'],
+      input: fallback.lease,
+      message: `must be longer than channels.${channel}.timeout (${timeout} ms), or a second instance may send a code while the first is still sending it`,
+    });
+  }
+}
 
 export function checkChannelTimes(
   channels: Record<string, unknown>,

@@ -103,6 +103,7 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
     policySources: raw.policies.map(resolve),
     directoryFile: resolve(raw.directory.file),
     defaultCountry: raw.directory.default_country?.toUpperCase(),
+    fallback: { pollInterval: ms(raw.fallback.poll_interval), lease: ms(raw.fallback.lease) },
   };
 }
 

@@ -8,7 +8,7 @@ import { z } from 'zod';
 
 import { DURATION_PATTERN, parseDuration } from '../shared/duration.js';
 import { parseNetworks } from '../shared/net/ip-networks.js';
-import { checkChannelTimes } from './channel-checks.js';
+import { checkChannelTimes, checkFallbackLease } from './channel-checks.js';
 import { channelSchemasFor } from './channel-schemas.js';
 import { httpUrlRules, REDIS_URL, urlText } from './url-checks.js';
 
@@ -472,6 +472,23 @@ const accountSchema = z
   })
   .describe('The self-service account page (<path_prefix>/account) of a signed-in person.');
 
+const fallbackSchema = z
+  .strictObject({
+    poll_interval: durationSchema({ max: { ms: 60_000, text: '1m' } })
+      .default('500ms')
+      .describe(
+        'How often each instance looks in the store for fallback deadlines their sender did not act on (it stopped, restarted or stalled): such a fallback happens within this, plus 1 s, after its deadline.',
+      ),
+    lease: durationSchema({ max: { ms: TEN_MINUTES_MS, text: '10m' } })
+      .default('30s')
+      .describe(
+        "How long an instance that claimed a deadline has to act on it before another may take it over: longer than any channel's timeout.",
+      ),
+  })
+  .describe(
+    'Fallback deadlines kept in the store (a WhatsApp code not delivered in time goes by SMS), so that exactly one instance acts on each, even when the one that sent the code is gone.',
+  );
+
 export const configSchema = z
   .strictObject({
     server: serverSchema.prefault({}),
@@ -506,6 +523,7 @@ export const configSchema = z
     pages: pagesSchema.prefault({}),
     totp: totpSchema.optional(),
     account: accountSchema.prefault({}),
+    fallback: fallbackSchema.prefault({}),
   })
   .superRefine(crossChecks, { when: () => true })
   .meta({ title: 'otp-gate configuration' });
@@ -520,6 +538,7 @@ function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
     return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {};
   };
   checkChannelTimes(section('channels'), section('otp'), ctx);
+  checkFallbackLease(section('channels'), section('fallback'), ctx);
   if (section('session').secure === false && section('server').insecure_http !== true) {
     ctx.addIssue({
       code: 'custom',

@@ -250,6 +250,15 @@ export interface GateConfig {
   directoryFile: string;
   /** Default region for phone numbers written without "+", e.g. "IT"; undefined = international only. */
   defaultCountry: string | undefined;
+  fallback: FallbackConfig;
+}
+
+/** Fallback deadlines kept in the store (channels/deadline-schedule.ts). */
+export interface FallbackConfig {
+  /** How often each instance polls for deadlines nobody acted on, ms. */
+  pollInterval: number;
+  /** How long a claim holds before another instance may take the deadline over, ms. */
+  lease: number;
 }
 
 /** Everything the gate runs on: the config plus what it points at, loaded and compiled. */

@@ -14,8 +14,11 @@ import { createChallenges } from '../challenge/challenges.js';
 import type { Channel } from '../channels/channel.js';
 import type { ChannelHealth } from '../channels/channel-health.js';
 import { createChannelHealth, rulesWithoutChannel } from '../channels/channel-health.js';
+import { createDeadlineSchedule } from '../channels/deadline-schedule.js';
 import type { Deliveries } from '../channels/delivery.js';
 import { createDeliveries } from '../channels/delivery.js';
+import { createDurableDeadlines } from '../channels/durable-deadlines.js';
+import { DEADLINES_KEY } from '../channels/pending-fallback.js';
 import { configSecrets } from '../config/config-secrets.js';
 import { keepStartupSettings } from '../config/restart-only.js';
 import type { LoadedGate } from '../config/types.js';
@@ -160,7 +163,21 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     clock,
     config: config.session,
   });
-  const deliveries = createDeliveries({ store, channels, clock, audit, log, metrics, health });
+  const durable = createDurableDeadlines({
+    store,
+    schedule: createDeadlineSchedule({
+      store,
+      key: DEADLINES_KEY,
+      clock,
+      pollMs: config.fallback.pollInterval,
+      leaseMs: config.fallback.lease,
+      log,
+    }),
+    // Every instance shares session.secrets: any of them opens a code another sealed.
+    seal: createSecretBox(config.session.secrets, 'delivery code'),
+    findUser: (username) => state.directory.find(username),
+  });
+  const deliveries = createDeliveries({ store, channels, clock, audit, log, metrics, health, durable });
   const totp =
     config.totp &&
     createTotpEnrolments({ store, box: createSecretBox(config.totp.keys), clock, issuer: config.totp.issuer });

@@ -9,7 +9,7 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
-import type { Store } from './store.js';
+import type { ScheduleClaim, Store } from './store.js';
 
 interface Entry {
   /** A plain value, or the members of a set. */
@@ -96,7 +96,10 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     return entry;
   }
 
+  const schedules = createSchedules();
+
   return {
+    ...schedules,
     async get(key) {
       const value = live(key)?.value;
       return typeof value === 'string' ? value : undefined;
@@ -139,7 +142,45 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     async check() {},
     async close() {
       cache.clear();
+      schedules.clear();
     },
+  };
+}
+
+/**
+ * Schedules live beside the partitions, never pushed out for room: a lost fallback deadline
+ * would leave a code undelivered. They hold one member per delivery waiting on a report, and
+ * each member leaves once acted on, so live sign-ins bound them.
+ */
+function createSchedules(): Pick<Store, 'scheduleAdd' | 'scheduleClaim' | 'scheduleRemove'> & { clear(): void } {
+  const schedules = new Map<string, Map<string, number>>();
+  return {
+    async scheduleAdd(key, member, at) {
+      const schedule = schedules.get(key) ?? new Map<string, number>();
+      schedules.set(key, schedule.set(member, at));
+    },
+    async scheduleClaim(key, claim: ScheduleClaim) {
+      const schedule = schedules.get(key);
+      if (!schedule) return [];
+      const due = (m: string) => (schedule.get(m) ?? Infinity) <= claim.dueBy;
+      const claimed =
+        'member' in claim
+          ? [claim.member].filter(due)
+          : [...schedule]
+              .filter(([, at]) => at <= claim.dueBy)
+              .sort((a, b) => a[1] - b[1])
+              .slice(0, claim.limit)
+              .map(([m]) => m);
+      for (const m of claimed) schedule.set(m, claim.leaseUntil);
+      return claimed;
+    },
+    async scheduleRemove(key, member) {
+      const schedule = schedules.get(key);
+      const removed = schedule?.delete(member) ?? false;
+      if (schedule?.size === 0) schedules.delete(key);
+      return removed;
+    },
+    clear: () => schedules.clear(),
   };
 }
 

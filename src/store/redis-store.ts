@@ -18,6 +18,23 @@ redis.call('SADD', KEYS[1], ARGV[1])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1`;
 
+/**
+ * Claims due members of a schedule (a sorted set scored by due time): ARGV[1] due by, ARGV[2]
+ * lease until, ARGV[3] the most to claim, ARGV[4] one member alone (optional). Each claimed
+ * member is re-scored to the lease's end in the same script, so two instances polling at once
+ * never both get it.
+ */
+export const SCHEDULE_CLAIM_LUA = `
+local members
+if ARGV[4] then
+  local at = redis.call('ZSCORE', KEYS[1], ARGV[4])
+  if at and tonumber(at) <= tonumber(ARGV[1]) then members = {ARGV[4]} else members = {} end
+else
+  members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+end
+for _, m in ipairs(members) do redis.call('ZADD', KEYS[1], 'XX', ARGV[2], m) end
+return members`;
+
 export interface RedisStoreOptions {
   client: RedisClient;
   /** Put before every key, so several gates (or other software) can share one Redis. */
@@ -56,6 +73,17 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       run('SREM', async () => {
         if (members.length > 0) await client.srem(k(key), ...members);
       }),
+    scheduleAdd: (key, member, at) =>
+      run('ZADD', async () => {
+        await client.zadd(k(key), at, member);
+      }),
+    scheduleClaim: (key, claim) =>
+      run('ZADD (claim)', async () => {
+        const which = 'member' in claim ? [1, claim.member] : [claim.limit];
+        const args = [claim.dueBy, claim.leaseUntil, ...which];
+        return (await client.eval(SCHEDULE_CLAIM_LUA, 1, k(key), ...args)) as string[];
+      }),
+    scheduleRemove: (key, member) => run('ZREM', async () => (await client.zrem(k(key), member)) === 1),
 
     async check() {
       // Start-up waits for the first connection; afterwards (readiness probes) a lost

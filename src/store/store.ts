@@ -25,10 +25,34 @@ export interface Store {
   setMembers(key: string): Promise<string[]>;
   /** Removes members from a set. */
   setRemove(key: string, ...members: string[]): Promise<void>;
+  /**
+   * Puts a member in a schedule (a set ordered by time) to fall due at `at`, ms since the epoch;
+   * a member already there moves to `at`, whether it was due, claimed or neither. A schedule
+   * has no TTL: its members leave by scheduleRemove.
+   */
+  scheduleAdd(key: string, member: string, at: number): Promise<void>;
+  /**
+   * Atomically claims due members: each one scheduled at or before `claim.dueBy` moves to
+   * `claim.leaseUntil`, so no other caller claims it again until then (a claimer that dies before
+   * removing it leaves it to be claimed after its lease). With `member`, that member alone (the
+   * instance that scheduled it claims it with `dueBy` set to the time it scheduled, which fails
+   * once someone else holds it), or at most `limit`, earliest first. The members claimed.
+   */
+  scheduleClaim(key: string, claim: ScheduleClaim): Promise<string[]>;
+  /** Removes a member from a schedule; true only for the caller that actually removed it. */
+  scheduleRemove(key: string, member: string): Promise<boolean>;
   /** A round trip proving the backend answers; throws with context when it does not. */
   check(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Which members of a schedule a claim takes, and until when it holds them (ms since the epoch). */
+export type ScheduleClaim = {
+  /** Members scheduled at or before this time are due. */
+  dueBy: number;
+  /** Claimed members move here: later than dueBy. */
+  leaseUntil: number;
+} & ({ /** This member only. */ member: string } | { /** The most members claimed at once. */ limit: number });
 
 /** Wraps a backend failure with what the gate was doing, so logs say more than "ECONNREFUSED". */
 export class StoreError extends Error {

@@ -1,6 +1,7 @@
 // Encrypts authenticator secrets at rest (AES-256-GCM), so a copy of the store (a Redis dump, a
 // backup) does not let anyone make a person's codes. Keys rotate like session.secrets: the first
-// encrypts, every one decrypts.
+// encrypts, every one decrypts. A purpose other than the default derives keys of its own from the
+// same texts (a code sealed for a pending fallback, under session.secrets).
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 export interface SecretBox {
@@ -13,9 +14,10 @@ export interface SecretBox {
 const VERSION = 'v1';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-/** Fixed, so the same configured text always gives the same key; distinct from any other use of that text. */
-const KEY_INFO = 'otp-gate totp secret-box v1 key';
-const ID_INFO = 'otp-gate totp secret-box v1 key id';
+/** Fixed per purpose, so the same configured text always gives the same key; distinct from any other use of that text. */
+const keyInfo = (purpose: string) => `otp-gate ${purpose} v1 key`;
+const idInfo = (purpose: string) => `otp-gate ${purpose} v1 key id`;
+const TOTP_PURPOSE = 'totp secret-box';
 
 interface BoxKey {
   /** Names the key in each ciphertext, so opening tries one key; derived apart from the key itself. */
@@ -23,13 +25,13 @@ interface BoxKey {
   key: Buffer;
 }
 
-function deriveKey(text: string): BoxKey {
+function deriveKey(text: string, purpose: string): BoxKey {
   const derive = (info: string, bytes: number) => Buffer.from(hkdfSync('sha256', text, '', info, bytes));
-  return { id: derive(ID_INFO, 6).toString('base64url'), key: derive(KEY_INFO, 32) };
+  return { id: derive(idInfo(purpose), 6).toString('base64url'), key: derive(keyInfo(purpose), 32) };
 }
 
-export function createSecretBox(keyTexts: readonly string[]): SecretBox {
-  const keys = keyTexts.map(deriveKey);
+export function createSecretBox(keyTexts: readonly string[], purpose = TOTP_PURPOSE): SecretBox {
+  const keys = keyTexts.map((text) => deriveKey(text, purpose));
   const sealing = keys[0];
   if (!sealing) throw new Error('totp: at least one key is needed to encrypt authenticator secrets');
 

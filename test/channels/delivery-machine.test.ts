@@ -3,7 +3,13 @@
 import { describe, expect, it } from 'vitest';
 
 import type { DeliveryEvent, DeliveryRun, DeliveryWorld, NewCode } from '../../src/channels/delivery-machine.js';
-import { isSuperseded, nextStep, startDecoy, startDelivery } from '../../src/channels/delivery-machine.js';
+import {
+  deadlineReached,
+  isSuperseded,
+  nextStep,
+  startDecoy,
+  startDelivery,
+} from '../../src/channels/delivery-machine.js';
 import type { DeliveryRecord } from '../../src/channels/delivery-state.js';
 import { createManualClock } from '../../src/shared/clock.js';
 
@@ -117,7 +123,16 @@ describe('a send the provider accepted', () => {
 
   it("waits for the message's report until the channel's deadline", () => {
     const { run, world } = sendingOnWhatsApp();
-    expect(nextStep(run, SENT, world()).next).toEqual({ kind: 'report', deadlineMs: WHATSAPP_DEADLINE });
+    expect(nextStep(run, SENT, world()).next).toEqual({
+      kind: 'report',
+      deadlineMs: WHATSAPP_DEADLINE,
+      fallback: true,
+    });
+  });
+
+  it('asks for a deadline that outlives the instance only when missing it would move the code on', () => {
+    const { run, world } = sendingOnWhatsApp({ channels: ['whatsapp'] });
+    expect(nextStep(run, SENT, world()).next).toMatchObject({ kind: 'report', fallback: false });
   });
 
   it('is stamped with the time the provider accepted it', () => {
@@ -284,7 +299,7 @@ describe('a decoy', () => {
   });
 
   it('waits its random delay as if for a report', () => {
-    expect(decoy(setup()).next).toEqual({ kind: 'report', deadlineMs: 1_234 });
+    expect(decoy(setup()).next).toEqual({ kind: 'report', deadlineMs: 1_234, fallback: false });
   });
 
   it('waits for nothing on a channel that reports nothing', () => {
@@ -320,5 +335,35 @@ describe('a run', () => {
 
   it('stops once its saved record is gone: the flow ended', () => {
     expect(isSuperseded(undefined, 1, true)).toBe(true);
+  });
+});
+
+describe('a deadline claimed from the schedule (perhaps on another instance)', () => {
+  it('moves the code on when its record still waits for a report', () => {
+    const { run, world } = waitingOnWhatsApp();
+    const step = deadlineReached(run.record, 1, world());
+    expect(step?.next).toEqual({ kind: 'send', channel: 'sms', ttlMs: TTL });
+    expect(audits(step!.effects)).toEqual(['code_fallback']);
+  });
+
+  it('moves the code on when its message was reported undelivered meanwhile', () => {
+    const { run, world } = waitingOnWhatsApp();
+    const step = deadlineReached({ ...run.record, phase: 'undelivered' }, 1, world());
+    expect(step?.next).toMatchObject({ kind: 'send', channel: 'sms' });
+  });
+
+  it('sends again on the channel whose send its claimer never finished', () => {
+    const { run, world } = sendingOnSms();
+    const step = deadlineReached(run.record, 1, world());
+    expect(step?.next).toMatchObject({ kind: 'send', channel: 'sms' });
+    expect(step?.run.record).toMatchObject({ current: 1, phase: 'sending' });
+  });
+
+  it('means nothing once the code was delivered, failed, superseded or used', () => {
+    const { run, world } = waitingOnWhatsApp();
+    expect(deadlineReached({ ...run.record, phase: 'delivered' }, 1, world())).toBeUndefined();
+    expect(deadlineReached({ ...run.record, phase: 'failed' }, 1, world())).toBeUndefined();
+    expect(deadlineReached({ ...run.record, codeNumber: 2 }, 1, world())).toBeUndefined();
+    expect(deadlineReached(undefined, 1, world())).toBeUndefined();
   });
 });

@@ -116,4 +116,23 @@ describe('channel config', () => {
       expect.stringContaining('longer than otp.ttl'),
     ]);
   });
+
+  it('fallback deadlines are polled every 500 ms with a 30 s lease unless set', () => {
+    expect(compile(BASE).fallback).toEqual({ pollInterval: 500, lease: 30_000 });
+    expect(compile(`${BASE}fallback:\n  poll_interval: 100ms\n  lease: 1m\n`).fallback).toEqual({
+      pollInterval: 100,
+      lease: 60_000,
+    });
+  });
+
+  it("a fallback lease no longer than a channel's send timeout is refused, naming the channel", () => {
+    expect(lines(`${BASE}channels:\n${WHATSAPP}    timeout: 20s\nfallback:\n  lease: 20s\n`)).toEqual([
+      expect.stringContaining(
+        'must be longer than channels.whatsapp.timeout (20000 ms), or a second instance may send a code while the first is still sending it (fallback.lease)',
+      ),
+    ]);
+    expect(lines(`${BASE}channels:\n${WHATSAPP}    timeout: 40s\n`)).toEqual([
+      expect.stringContaining('channels.whatsapp.timeout (40000 ms)'),
+    ]);
+  });
 });

@@ -19,7 +19,12 @@ export interface RedisGateProcess {
 
 export async function startRedisGateProcess(
   configPath: string,
-  options: { serving: number; env?: Record<string, string> },
+  options: {
+    serving: number;
+    env?: Record<string, string>;
+    /** How long to wait for them to serve, ms (default 30 s). */
+    startTimeoutMs?: number;
+  },
 ): Promise<RedisGateProcess> {
   const child = spawn(
     process.execPath,
@@ -44,7 +49,7 @@ export async function startRedisGateProcess(
   try {
     await until(
       () => (output.match(/otp-gate serving /g) ?? []).length >= options.serving,
-      30_000,
+      options.startTimeoutMs ?? 30_000,
       `fewer than ${options.serving} processes started serving`,
     );
   } catch (err) {

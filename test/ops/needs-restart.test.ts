@@ -40,6 +40,7 @@ describe('a reload', () => {
     ['pages', withSection('pages:\n  default_locale: it\n')],
     ['totp', withSection('totp:\n  keys: ["a-very-long-totp-key-for-tests-only-0123456789ab"]\n')],
     ['log.level', withSection('log:\n  level: debug\n')],
+    ['fallback', withSection('fallback:\n  poll_interval: 2s\n')],
   ])('keeps %s as it started, and names it', (setting, edited) => {
     const { config: applied, kept } = keepStartupSettings(STARTED, edited);
     expect(kept).toEqual([setting]);

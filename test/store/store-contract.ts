@@ -112,6 +112,77 @@ export function storeContract(name: string, make: () => StoreUnderTest): void {
       expect(await store.setMembers(key)).toEqual([]);
     });
 
+    describe('a schedule', () => {
+      const T = Date.UTC(2026, 0, 1);
+      const claimDue = (store: Store, key: string, now: number) =>
+        store.scheduleClaim(key, { dueBy: now, leaseUntil: now + 1_000, limit: 10 });
+
+      it('hands out due members only, earliest first, and none before they are due', async () => {
+        const { store } = make();
+        const key = fresh('schedule');
+        await store.scheduleAdd(key, 'late', T + 200);
+        await store.scheduleAdd(key, 'early', T + 100);
+        expect(await claimDue(store, key, T + 50)).toEqual([]);
+        expect(await claimDue(store, key, T + 300)).toEqual(['early', 'late']);
+      });
+
+      it('gives each due member to exactly one of many concurrent claimers', async () => {
+        const { store } = make();
+        const key = fresh('schedule-race');
+        await Promise.all(['a', 'b', 'c'].map((m) => store.scheduleAdd(key, m, T)));
+        const claims = await Promise.all(Array.from({ length: 20 }, () => claimDue(store, key, T + 1)));
+        expect(claims.flat().sort()).toEqual(['a', 'b', 'c']);
+      });
+
+      it('hands a claimed member out again once its lease has run out (its claimer died)', async () => {
+        const { store } = make();
+        const key = fresh('schedule-lease');
+        await store.scheduleAdd(key, 'm', T);
+        expect(await claimDue(store, key, T)).toEqual(['m']);
+        expect(await claimDue(store, key, T + 999)).toEqual([]);
+        expect(await claimDue(store, key, T + 1_000)).toEqual(['m']);
+      });
+
+      it('claims at most the limit at once', async () => {
+        const { store } = make();
+        const key = fresh('schedule-limit');
+        await Promise.all(['a', 'b', 'c'].map((m, i) => store.scheduleAdd(key, m, T + i)));
+        expect(await store.scheduleClaim(key, { dueBy: T + 5, leaseUntil: T + 10, limit: 2 })).toEqual(['a', 'b']);
+      });
+
+      it('lets the scheduler claim its own member by the time it set, until someone else holds it', async () => {
+        const { store } = make();
+        const key = fresh('schedule-own');
+        await store.scheduleAdd(key, 'mine', T + 500);
+        await store.scheduleAdd(key, 'other', T + 500);
+        const own = (member: string, leaseUntil: number) =>
+          store.scheduleClaim(key, { dueBy: T + 500, leaseUntil, member });
+        expect(await own('mine', T + 1_000)).toEqual(['mine']);
+        expect(await claimDue(store, key, T + 900)).toEqual(['other']);
+        expect(await own('other', T + 1_000)).toEqual([]);
+        expect(await own('absent', T + 1_000)).toEqual([]);
+      });
+
+      it('moves a member scheduled again, lease or not', async () => {
+        const { store } = make();
+        const key = fresh('schedule-move');
+        await store.scheduleAdd(key, 'm', T);
+        expect(await claimDue(store, key, T)).toEqual(['m']);
+        await store.scheduleAdd(key, 'm', T + 5_000);
+        expect(await claimDue(store, key, T + 4_999)).toEqual([]);
+        expect(await claimDue(store, key, T + 5_000)).toEqual(['m']);
+      });
+
+      it('removes a member once: true for exactly one of concurrent removers, and never claimed after', async () => {
+        const { store } = make();
+        const key = fresh('schedule-remove');
+        await store.scheduleAdd(key, 'm', T);
+        const removed = await Promise.all(Array.from({ length: 10 }, () => store.scheduleRemove(key, 'm')));
+        expect(removed.filter(Boolean)).toHaveLength(1);
+        expect(await claimDue(store, key, T + 10_000)).toEqual([]);
+      });
+    });
+
     it('passes its health check', async () => {
       const { store } = make();
       await expect(store.check()).resolves.toBeUndefined();
