@@ -32,6 +32,7 @@ export const RESTART_ONLY: readonly RestartOnly[] = [
   { name: 'pages', section: 'pages' },
   { name: 'totp', section: 'totp' },
   { name: 'log.level', section: 'log', fields: ['level'] },
+  { name: 'delivery_figures', section: 'deliveryFigures' },
 ];
 
 export interface KeptSettings {

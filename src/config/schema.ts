@@ -464,6 +464,21 @@ const totpSchema = z
   })
   .describe('Authenticator apps (TOTP, RFC 6238) as a channel named "totp", with their enrolment page.');
 
+const deliveryFiguresSchema = z
+  .strictObject({
+    min_samples: z
+      .number()
+      .min(1)
+      .default(20)
+      .describe(
+        'Fewest recent sends (weighted by age) a number prefix, a country or a channel needs before its figures are used; the page then says how long codes usually take, and an auto delivery_timeout follows them.',
+      ),
+    half_life: durationSchema()
+      .default('2d')
+      .describe("Age at which a day's deliveries count half: older days fade, and after 8 days they are dropped."),
+  })
+  .describe('What the gate learns from every delivery: time to "delivered", share delivered, share typed in.');
+
 export const configSchema = z
   .strictObject({
     server: serverSchema.prefault({}),
@@ -497,6 +512,7 @@ export const configSchema = z
       .prefault({}),
     pages: pagesSchema.prefault({}),
     totp: totpSchema.optional(),
+    delivery_figures: deliveryFiguresSchema.prefault({}),
   })
   .superRefine(crossChecks, { when: () => true })
   .meta({ title: 'otp-gate configuration' });

@@ -16,6 +16,7 @@ import type { ChannelHealth } from '../channels/channel-health.js';
 import { createChannelHealth, rulesWithoutChannel } from '../channels/channel-health.js';
 import type { Deliveries } from '../channels/delivery.js';
 import { createDeliveries } from '../channels/delivery.js';
+import { createDeliveryLearning } from '../channels/delivery-learning.js';
 import { configSecrets } from '../config/config-secrets.js';
 import { keepStartupSettings } from '../config/restart-only.js';
 import type { LoadedGate } from '../config/types.js';
@@ -160,7 +161,14 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     clock,
     config: config.session,
   });
-  const deliveries = createDeliveries({ store, channels, clock, audit, log, metrics, health });
+  const learning = createDeliveryLearning({
+    store,
+    clock,
+    log,
+    metrics,
+    settings: { minSamples: config.deliveryFigures.minSamples, halfLifeMs: config.deliveryFigures.halfLife },
+  });
+  const deliveries = createDeliveries({ store, channels, clock, audit, log, metrics, health, learning });
   const totp =
     config.totp &&
     createTotpEnrolments({ store, box: createSecretBox(config.totp.keys), clock, issuer: config.totp.issuer });
