@@ -186,7 +186,8 @@ function waited(
     ? `no delivery report within ${run.deadlineMs ?? world.channels.get(channel)?.deliveryDeadlineMs} ms`
     : 'provider reported the message undelivered';
   return moveOn(
-    run,
+    // The report was saved into the stored record, not this run's: carry what it unlocks along.
+    late ? run : { ...run, record: { ...record, failureReported: true } },
     [
       {
         kind: 'log',
