@@ -32,6 +32,8 @@ export interface Channel {
   readonly deliveryDeadlineMs?: number | undefined;
   /** Set when the deadline is learned (`delivery_timeout: auto`): deliveryDeadlineMs is then where it starts. */
   readonly deliveryDeadlineAuto?: AutoDeadline | undefined;
+  /** The message is in front of the person once sent (the console): its send counts as delivered. */
+  readonly deliveredOnSend?: boolean | undefined;
   /** Hands the code to the provider; throws ChannelError when it refuses or cannot be reached. */
   send(message: OutgoingCode): Promise<SendResult>;
   /** Start-up check of credentials and reachability. */

@@ -176,6 +176,11 @@ export interface FiguresReader {
   figures(channel: string, to: Destination): Promise<Figures | undefined>;
 }
 
+/** A reader that can be told this instance just counted something, so its own next read sees it. */
+export interface CachedFiguresReader extends FiguresReader {
+  forget(channel: string, scope: string): void;
+}
+
 export interface FiguresReaderDeps {
   store: Store;
   clock: Clock;
@@ -211,7 +216,7 @@ export async function readCounts(
   return days.reduce((sum, { day, weight }) => addDay(sum, day, weight), emptyCounts());
 }
 
-export function createFiguresReader(deps: FiguresReaderDeps): FiguresReader {
+export function createFiguresReader(deps: FiguresReaderDeps): CachedFiguresReader {
   const settings = deps.settings ?? DEFAULT_FIGURES_SETTINGS;
   // Promises, so concurrent page views of one scope share one read.
   const cache = new LRUCache<string, Promise<Counts>>({
@@ -232,6 +237,7 @@ export function createFiguresReader(deps: FiguresReaderDeps): FiguresReader {
     return hit;
   };
   return {
+    forget: (channel, scope) => cache.delete(`${channel} ${scope}`),
     async figures(channel, to) {
       const all = await Promise.all(scopesOf(to).map((scope) => counts(channel, scope)));
       const [overall, country, prefix] = [all[0], to.country ? all[1] : undefined, to.prefix ? all.at(-1) : undefined];

@@ -30,7 +30,9 @@ export interface FiguresRecorder {
 
 export interface SentCode {
   channel: string;
-  messageId: string;
+  /** Undefined for a channel whose send is its delivery (`deliveredInMs` then says how long it took). */
+  messageId: string | undefined;
+  deliveredInMs?: number | undefined;
   phone: string | undefined;
   flowId: string;
   codeNumber: number;
@@ -93,6 +95,8 @@ export function createDeliveryLearning(deps: DeliveryLearningDeps): DeliveryLear
       ...scopes.flatMap((scope) => fields.map((f) => store.increment(counterKey(day, channel, scope, f), ttl))),
       ...scopes.map((scope) => store.setAdd(scopesKey(day), `${channel} ${scope}`, ttl)),
     ]);
+    // This instance sees its own counts at once; the others within their cache time.
+    for (const scope of scopes) reader.forget(channel, scope);
   }
 
   /** Runs learning work; a failure is logged, never passed on. */
@@ -113,11 +117,16 @@ export function createDeliveryLearning(deps: DeliveryLearningDeps): DeliveryLear
         const note: MessageNote = { t: clock.now(), c: to.country, p: to.prefix };
         const flow: FlowNote = { ...note, ch: code.channel, n: code.codeNumber };
         const ttl = Math.max(1, code.ttlMs);
+        const delivered = code.deliveredInMs;
         await Promise.all([
-          store.set(messageNoteKey(code.channel, code.messageId), JSON.stringify(note), ttl),
+          code.messageId === undefined
+            ? undefined
+            : store.set(messageNoteKey(code.channel, code.messageId), JSON.stringify(note), ttl),
           store.set(flowNoteKey(code.flowId), JSON.stringify(flow), ttl),
-          count(code.channel, to, ['sent']),
+          count(code.channel, to, delivered === undefined ? ['sent'] : ['sent', 'delivered', latencyBucket(delivered)]),
         ]);
+        if (delivered !== undefined)
+          deps.metrics?.deliveryReported(code.channel, to.country ?? 'unknown', 'delivered', delivered / 1000);
       });
     },
 

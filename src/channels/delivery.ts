@@ -196,6 +196,16 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       });
       deps.metrics?.providerLatency(name, seconds(), 'ok');
       deps.health?.succeeded(name);
+      if (channel.deliveredOnSend)
+        await deps.learning?.sent({
+          channel: name,
+          messageId: undefined,
+          deliveredInMs: seconds() * 1000,
+          phone: user.phone,
+          flowId: job.flowId,
+          codeNumber: job.n,
+          ttlMs: liveFor(job),
+        });
       return { kind: 'sent', messageId, deadlineMs: await learnedDeadline(channel, user.phone) };
     } catch (error) {
       deps.health?.failed(name, error);

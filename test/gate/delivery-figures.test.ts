@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFiguresReader } from '../../src/channels/delivery-figures.js';
 import { createManualClock } from '../../src/shared/clock.js';
 import type { Agent } from '../helpers/browser.js';
-import { browser, hiddenField, identify, submitCode } from '../helpers/browser.js';
+import { browser, hiddenField, identify, signIn, submitCode } from '../helpers/browser.js';
 import type { FakeTwilio } from '../helpers/fake-twilio.js';
 import { startFakeTwilio } from '../helpers/fake-twilio.js';
 import type { FakeWhatsApp } from '../helpers/fake-whatsapp.js';
@@ -176,6 +176,28 @@ describe('an auto delivery deadline', () => {
     await waitFor('an SMS to u2', () => fakes.tw.sent.find((m) => m.to === `+${digits(2)}`));
     // Two deliveries in the (0, 500 ms] bucket: p90 450 ms, plus 100 ms.
     expect(gate.audit.some((l) => l.includes('"code_fallback"') && l.includes('within 550 ms'))).toBe(true);
+  });
+});
+
+describe('the console channel, as the demo runs it', () => {
+  let upstream: TestUpstream;
+  let gate: TestGate;
+
+  beforeAll(async () => {
+    upstream = await startUpstream();
+    gate = await startTestGate({ upstream: upstream.url, extraConfig: 'delivery_figures:\n  min_samples: 3\n' });
+  });
+  afterAll(async () => {
+    await gate?.close();
+    await upstream?.close();
+  });
+
+  it('tells the learned arrival time after a few sign-ins, a code printed counting as delivered', async () => {
+    const { html: before } = await identify(browser(gate), 'alice');
+    expect(before).toContain('say yet how long codes take');
+    for (let i = 0; i < 3; i++) expect((await signIn(gate, browser(gate), 'alice')).status).toBe(303);
+    const { html } = await identify(browser(gate), 'alice');
+    expect(html).toContain('usually arrives in 1 second and');
   });
 });
 
