@@ -54,7 +54,8 @@
   var until = Date.now() + wait * 1000;
   function tick() {
     var left = Math.ceil((until - Date.now()) / 1000);
-    if (left <= 0) {
+    // code-status.js sets data-wait to 0 when a failure report lifted the wait.
+    if (left <= 0 || hint.getAttribute('data-wait') === '0') {
       hint.textContent = hint.getAttribute('data-ready');
       // The buttons the page locked for the countdown (without JavaScript a reload unlocks them).
       var locked = document.querySelectorAll('button[data-locked]');

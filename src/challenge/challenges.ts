@@ -8,6 +8,8 @@ import { auditFlowId } from '../audit/audit-log.js';
 import type { Channel } from '../channels/channel.js';
 import type { ChannelHealth } from '../channels/channel-health.js';
 import type { Deliveries } from '../channels/delivery.js';
+import { destinationOf } from '../channels/delivery-figures.js';
+import { resendUnlocked } from '../channels/delivery-state.js';
 import type { OtpConfig } from '../config/types.js';
 import type { Directory, User } from '../directory/types.js';
 import type { Factor } from '../policy/types.js';
@@ -36,7 +38,10 @@ export interface ChallengeView {
   channel: string;
   sentAt: number;
   expiresAt: number;
+  /** When a new code may be asked for: at once when the provider reported this one failed. */
   resendAt: number;
+  /** The destination's country ("IT"), for the arrival time the page tells; the same for decoys. */
+  country: string | undefined;
   returnTo: string;
   rule: string;
   /** The channels this challenge may use, in order (the person may pick another of them); "totp" is the authenticator app. */
@@ -153,6 +158,8 @@ interface DestinationKeys {
   digest: string;
   /** Leading digits of the destination number, for the per-prefix limit; absent without a number. */
   prefix?: string | undefined;
+  /** The number's country, for the delivery figures. */
+  country?: string | undefined;
 }
 
 /**
@@ -174,6 +181,7 @@ interface StoredChallenge {
   cs: string[];
   dk: string;
   px?: string;
+  cc?: string;
   pf?: Factor[];
   tp?: 1;
   td?: number;
@@ -195,6 +203,7 @@ function toStored(c: Challenge): string {
     cs: c.channels,
     dk: c.to.digest,
     ...(c.to.prefix === undefined ? {} : { px: c.to.prefix }),
+    ...(c.to.country === undefined ? {} : { cc: c.to.country }),
     ...(c.proven.length > 0 ? { pf: c.proven } : {}),
     ...(c.totpAllowed ? { tp: 1 as const } : {}),
     ...(c.trustDeviceMs === undefined ? {} : { td: c.trustDeviceMs }),
@@ -217,7 +226,7 @@ function fromStored(raw: string): Challenge {
     returnTo: r.rd,
     rule: r.r,
     channels: r.cs,
-    to: { digest: r.dk, prefix: r.px },
+    to: { digest: r.dk, prefix: r.px, country: r.cc },
     proven: r.pf ?? [],
     totpAllowed: r.tp === 1,
     trustDeviceMs: r.td,
@@ -305,7 +314,11 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
   /** Where the code goes, as limit keys: a digest of the number and its prefix. */
   function destinationKeys(who: string, number: string | undefined): DestinationKeys {
     if (number === undefined) return { digest: identityKey(`nophone:${who}`) };
-    return { digest: identityKey(`to:${number}`), prefix: numberPrefix(number, config.prefixDigits) };
+    return {
+      digest: identityKey(`to:${number}`),
+      prefix: numberPrefix(number, config.prefixDigits),
+      country: destinationOf(number).country,
+    };
   }
 
   /**
@@ -317,14 +330,16 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     return identityKey(user ? `user:${user.username}` : `unknown:${canonical}`);
   }
 
-  function toView(c: Challenge): ChallengeView {
+  /** `unlocked`: the provider reported the code failed, so the cooldown is over. */
+  function toView(c: Challenge, unlocked = false): ChallengeView {
     const { destination, channel, sentAt, expiresAt, returnTo, rule, trustDeviceMs } = c;
     return {
       destination,
       channel,
       sentAt,
       expiresAt,
-      resendAt: sentAt + config.resendAfter,
+      resendAt: unlocked ? Math.min(sentAt + config.resendAfter, clock.now()) : sentAt + config.resendAfter,
+      country: c.to.country,
       returnTo,
       rule,
       channels: c.totpAllowed ? [...c.channels, TOTP] : c.channels,
@@ -363,6 +378,12 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     const { codeNumber: n, channels, rule, destination, expiresAt } = challenge;
     deps.deliveries.start({ flowId, n, channels, user, code, host, ip, rule, destination, expiresAt, locale });
     return toView(challenge);
+  }
+
+  /** Whether a failure report lifted the cooldown of the flow's current code. */
+  async function unlocked(flowId: string, challenge: Challenge): Promise<boolean> {
+    if (challenge.channel === TOTP) return false;
+    return resendUnlocked(await deps.deliveries.state(flowId), challenge.codeNumber);
   }
 
   async function load(flowId: string): Promise<Challenge | undefined> {
@@ -477,7 +498,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
         : await checkSendLimits({
             identity,
             ip: input.ip,
-            lastSentAt: challenge.sentAt,
+            lastSentAt: (await unlocked(input.flowId, challenge)) ? undefined : challenge.sentAt,
             to,
             decoy: username === undefined,
             sharedExempt,
@@ -513,7 +534,8 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
 
     async view(flowId) {
       const challenge = await load(flowId);
-      return challenge && challenge.expiresAt > clock.now() ? toView(challenge) : undefined;
+      if (!challenge || challenge.expiresAt <= clock.now()) return undefined;
+      return toView(challenge, await unlocked(flowId, challenge));
     },
 
     async verify(input) {
@@ -545,8 +567,9 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
           const user = deps.directory().find(username!);
           if (!consumed || !user) return { kind: 'expired' };
           await lockout.clear(identity);
-          await guardStore('ending delivery', () => deps.deliveries.forget(input.flowId));
           const { returnTo, channel: method, trustDeviceMs } = challenge;
+          const verifiedCode = method === TOTP ? undefined : challenge.codeNumber;
+          await guardStore('ending delivery', () => deps.deliveries.forget(input.flowId, verifiedCode));
           return { kind: 'login', user, returnTo, rule, factors: [...challenge.proven, 'otp'], method, trustDeviceMs };
         }
       }

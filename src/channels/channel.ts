@@ -1,4 +1,5 @@
 // The small contract every delivery channel implements; a channel knows nothing of Koa or sessions.
+import type { AutoDeadline } from '../config/types.js';
 
 export interface OutgoingCode {
   /** Username the code is for. */
@@ -29,6 +30,10 @@ export interface Channel {
    * when the channel reports no delivery status (a send that succeeds is final).
    */
   readonly deliveryDeadlineMs?: number | undefined;
+  /** Set when the deadline is learned (`delivery_timeout: auto`): deliveryDeadlineMs is then where it starts. */
+  readonly deliveryDeadlineAuto?: AutoDeadline | undefined;
+  /** The message is in front of the person once sent (the console): its send counts as delivered. */
+  readonly deliveredOnSend?: boolean | undefined;
   /** Hands the code to the provider; throws ChannelError when it refuses or cannot be reached. */
   send(message: OutgoingCode): Promise<SendResult>;
   /** Start-up check of credentials and reachability. */

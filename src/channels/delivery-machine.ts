@@ -18,6 +18,8 @@ export interface DeliveryRun {
   record: DeliveryRecord;
   /** An unknown identity's: nothing is sent, the record only looks like a real one's. */
   decoy: boolean;
+  /** How long the current send waits for its report, ms. */
+  deadlineMs?: number | undefined;
 }
 
 /** What a transition looks at besides the run, read afresh for each one. */
@@ -31,7 +33,8 @@ export interface DeliveryWorld {
 
 /** The outcome of what the run waited on. */
 export type DeliveryEvent =
-  | { kind: 'sent'; messageId: string | undefined }
+  /** `deadlineMs`: a learned deadline (`delivery_timeout: auto`) instead of the channel's fixed one. */
+  | { kind: 'sent'; messageId: string | undefined; deadlineMs?: number | undefined }
   | { kind: 'send-failed'; failure: ChannelFailure; error: unknown }
   | { kind: 'reported'; status: 'delivered' | 'undelivered' }
   | { kind: 'deadline' };
@@ -97,7 +100,7 @@ export function startDecoy(
 export function nextStep(run: DeliveryRun, event: DeliveryEvent, world: DeliveryWorld): DeliveryStep {
   switch (event.kind) {
     case 'sent':
-      return sent(run, event.messageId, world);
+      return sent(run, event, world);
     case 'send-failed':
       return sendFailed(run, event.failure, event.error, world);
     case 'reported':
@@ -162,9 +165,14 @@ const currentChannel = (record: DeliveryRecord) => record.channels[record.curren
 /** The channel after the current one, as the fallback metric names it. */
 const following = (record: DeliveryRecord) => record.channels[record.current + 1] ?? 'none';
 
-function sent(run: DeliveryRun, messageId: string | undefined, world: DeliveryWorld): DeliveryStep {
+function sent(
+  run: DeliveryRun,
+  { messageId, deadlineMs: learned }: Extract<DeliveryEvent, { kind: 'sent' }>,
+  world: DeliveryWorld,
+): DeliveryStep {
   const channel = currentChannel(run.record);
-  const deadlineMs = world.channels.get(channel)?.deliveryDeadlineMs;
+  const fixed = world.channels.get(channel)?.deliveryDeadlineMs;
+  const deadlineMs = fixed === undefined ? undefined : (learned ?? fixed);
   const effects: DeliveryEffect[] = [
     { kind: 'audit', entry: { event: 'code_sent', outcome: 'ok', channel, messageId } },
   ];
@@ -175,7 +183,7 @@ function sent(run: DeliveryRun, messageId: string | undefined, world: DeliveryWo
   // Indexed before the record names it, so an early webhook finds its flow.
   effects.push({ kind: 'index-message', channel, messageId }, SAVE);
   return {
-    run: { ...run, record },
+    run: { ...run, record, deadlineMs },
     effects,
     next: { kind: 'report', deadlineMs, fallback: hasNextChannel(record, world) },
   };
@@ -184,7 +192,7 @@ function sent(run: DeliveryRun, messageId: string | undefined, world: DeliveryWo
 function sendFailed(run: DeliveryRun, failure: ChannelFailure, error: unknown, world: DeliveryWorld): DeliveryStep {
   const channel = currentChannel(run.record);
   return moveOn(
-    run,
+    { ...run, record: { ...run.record, failureReported: true } },
     [
       { kind: 'fallback-metric', from: channel, to: following(run.record), reason: `send_failed_${failure}` },
       {
@@ -211,10 +219,11 @@ function waited(
   // The last channel missing its deadline is no failure: its message may still arrive.
   if (late && !hasNextChannel(record, world)) return { run, effects: [] };
   const reason = late
-    ? `no delivery report within ${world.channels.get(channel)?.deliveryDeadlineMs} ms`
+    ? `no delivery report within ${run.deadlineMs ?? world.channels.get(channel)?.deliveryDeadlineMs} ms`
     : 'provider reported the message undelivered';
   return moveOn(
-    run,
+    // The report was saved into the stored record, not this run's: carry what it unlocks along.
+    late ? run : { ...run, record: { ...record, failureReported: true } },
     [
       {
         kind: 'log',

@@ -33,6 +33,8 @@ export interface DeliveryRecord {
   expiresAt: number;
   /** Whom the code is for (username), so a provider's report can be audited by name; absent for decoys. */
   username?: string | undefined;
+  /** A provider said this code failed (a report, or a refused send): the person need not wait to ask again. */
+  failureReported?: boolean | undefined;
 }
 
 /** Provider statuses reduced to what the fallback acts on. */
@@ -54,6 +56,7 @@ interface StoredDelivery {
   at: number;
   e: number;
   u?: string | undefined;
+  fr?: 1 | undefined;
 }
 
 export function encodeDelivery(r: DeliveryRecord): string {
@@ -68,6 +71,7 @@ export function encodeDelivery(r: DeliveryRecord): string {
     at: r.changedAt,
     e: r.expiresAt,
     u: r.username,
+    fr: r.failureReported ? 1 : undefined,
   };
   return JSON.stringify(stored);
 }
@@ -92,6 +96,7 @@ export function decodeDelivery(raw: string | undefined): DeliveryRecord | undefi
     changedAt: s.at,
     expiresAt: s.e,
     username: s.u,
+    failureReported: s.fr === 1 ? true : undefined,
   };
 }
 
@@ -115,8 +120,22 @@ export function applyReport(
   if (status === 'accepted') return unchanged(record.phase === 'sent' ? 'duplicate' : 'applied');
   return {
     outcome: 'applied',
-    record: { ...record, phase: status === 'delivered' ? 'delivered' : 'undelivered', changedAt: now },
+    record: {
+      ...record,
+      phase: status === 'delivered' ? 'delivered' : 'undelivered',
+      changedAt: now,
+      ...(status === 'failed' ? { failureReported: true } : {}),
+    },
   };
+}
+
+/**
+ * Whether code `codeNumber` may be replaced at once, without waiting out the resend cooldown: a
+ * provider reported it failed, or every channel did. A deadline passing is no failure (the code
+ * may still arrive), so it unlocks nothing.
+ */
+export function resendUnlocked(record: DeliveryRecord | undefined, codeNumber: number): boolean {
+  return record?.codeNumber === codeNumber && (record.failureReported === true || record.phase === 'failed');
 }
 
 /** What the code page shows: channel in use, and whether the code moved to another channel. */

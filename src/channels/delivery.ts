@@ -18,6 +18,10 @@ import type { ChannelRecorder } from './channel.js';
 import type { Channel } from './channel.js';
 import { ChannelError } from './channel.js';
 import type { ChannelHealth } from './channel-health.js';
+import { autoDeadlineMs } from './delivery-deadline.js';
+import type { Destination, Figures } from './delivery-figures.js';
+import { destinationOf } from './delivery-figures.js';
+import type { DeliveryLearning } from './delivery-learning.js';
 import type { DeliveryEffect, DeliveryEvent, DeliveryStep, DeliveryWait, DeliveryWorld } from './delivery-machine.js';
 import { deadlineReached, isSuperseded, nextStep, startDecoy, startDelivery } from './delivery-machine.js';
 import type { DeliveryRecord, ReportedStatus, ReportOutcome } from './delivery-state.js';
@@ -55,8 +59,13 @@ export interface Deliveries {
     source: { ip: string; raw: string },
   ): Promise<ReportOutcome | 'unknown'>;
   state(flowId: string): Promise<DeliveryRecord | undefined>;
-  /** The code was used or the flow ended: stop waiting and forget the record. */
-  forget(flowId: string): Promise<void>;
+  /**
+   * The code was used or the flow ended: stop waiting and forget the record. `verifiedCode`: the
+   * number of the sent code the person typed in, which the delivery figures count.
+   */
+  forget(flowId: string, verifiedCode?: number): Promise<void>;
+  /** What the gate has learned about `channel` to `to` (undefined: too few samples, or not learning). */
+  figures(channel: string, to: Destination): Promise<Figures | undefined>;
   /** Resolves when every delivery started so far has finished (tests, shutdown). */
   idle(): Promise<void>;
   /** Stops all waiting (shutdown); no further channel is tried. */
@@ -79,6 +88,8 @@ export interface DeliveryDeps {
   health?: Pick<ChannelHealth, 'succeeded' | 'failed'> | undefined;
   /** Fallback deadlines in the Store, so another instance falls back when this one is gone; local timers only without. */
   durable?: DurableDeadlines | undefined;
+  /** Learns from each send, report and verified code; gives `auto` deadlines and the page's ETA. */
+  learning?: DeliveryLearning | undefined;
 }
 
 /** A run's claim on its flow's record. */
@@ -144,6 +155,14 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
         return true;
       case 'index-message':
         await store.set(messageKey(effect.channel, effect.messageId), `${job.flowId}:${job.n}`, liveFor(job));
+        await deps.learning?.sent({
+          channel: effect.channel,
+          messageId: effect.messageId,
+          phone: job.user?.phone,
+          flowId: job.flowId,
+          codeNumber: job.n,
+          ttlMs: liveFor(job),
+        });
         return true;
       case 'audit': {
         const { event, ...rest } = effect.entry;
@@ -189,13 +208,35 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       });
       deps.metrics?.providerLatency(name, seconds(), 'ok');
       deps.health?.succeeded(name);
-      return { kind: 'sent', messageId };
+      if (channel.deliveredOnSend)
+        await deps.learning?.sent({
+          channel: name,
+          messageId: undefined,
+          deliveredInMs: seconds() * 1000,
+          phone: user.phone,
+          flowId: job.flowId,
+          codeNumber: job.n,
+          ttlMs: liveFor(job),
+        });
+      return { kind: 'sent', messageId, deadlineMs: await learnedDeadline(channel, user.phone) };
     } catch (error) {
       deps.health?.failed(name, error);
       const failure = error instanceof ChannelError ? error.kind : 'rejected';
       deps.metrics?.providerLatency(name, seconds(), failure === 'timeout' ? 'timeout' : 'fail');
       return { kind: 'send-failed', failure, error };
     }
+  }
+
+  /** A channel with `delivery_timeout: auto`: its deadline from the figures to this number. */
+  async function learnedDeadline(channel: Channel, phone: string | undefined): Promise<number | undefined> {
+    const bounds = channel.deliveryDeadlineAuto;
+    if (bounds === undefined || channel.deliveryDeadlineMs === undefined || deps.learning === undefined)
+      return undefined;
+    const figures = await deps.learning.figures(channel.name, destinationOf(phone)).catch((err: unknown) => {
+      deps.log.warn({ err, channel: channel.name }, 'delivery figures unreadable; the deadline starts where it was');
+      return undefined;
+    });
+    return autoDeadlineMs(figures, bounds, channel.deliveryDeadlineMs);
   }
 
   const sleep = (ms: number, flowId: string) =>
@@ -308,6 +349,8 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
     },
 
     async report(channel, messageId, status, source) {
+      // Before the flow is looked up: a late report, after the flow moved on, still teaches.
+      await deps.learning?.reported(channel, messageId, status);
       const owner = await store.get(messageKey(channel, messageId));
       if (owner === undefined) return 'unknown';
       const cut = owner.lastIndexOf(':');
@@ -336,12 +379,15 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
 
     state: load,
 
-    async forget(flowId) {
+    async forget(flowId, verifiedCode) {
       const stored = durable && (await load(flowId));
       await store.delete(deliveryKey(flowId));
       if (stored) await durable?.forget(flowId, stored.codeNumber);
       wakers.get(flowId)?.();
+      if (verifiedCode !== undefined) await deps.learning?.verified(flowId, verifiedCode);
     },
+
+    figures: async (channel, to) => deps.learning?.figures(channel, to),
 
     async idle() {
       while (pending.size > 0) await Promise.all([...pending]);

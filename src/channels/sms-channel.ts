@@ -3,7 +3,7 @@
 // users file, so a typo'd or hostile number range never costs money (SMS pumping).
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
-import type { SmsChannelConfig } from '../config/types.js';
+import type { AutoDeadline, SmsChannelConfig } from '../config/types.js';
 import type { Directory } from '../directory/types.js';
 import type { Logger } from '../shared/log.js';
 import type { Channel, SendResult } from './channel.js';
@@ -15,6 +15,7 @@ import { createTwilioSms } from './twilio-sms.js';
 export interface SmsProvider {
   /** Set when the provider reports delivery (Twilio with a status callback). */
   readonly deliveryDeadlineMs: number | undefined;
+  readonly deliveryDeadlineAuto?: AutoDeadline | undefined;
   send(input: { to: string; text: string; code: string; ttlMs: number }): Promise<SendResult>;
   check(): Promise<void>;
 }
@@ -40,6 +41,7 @@ export function createSmsChannel(name: string, config: SmsChannelConfig, deps: S
   return {
     name,
     deliveryDeadlineMs: provider.deliveryDeadlineMs,
+    deliveryDeadlineAuto: provider.deliveryDeadlineAuto,
     async send(message) {
       if (!message.phone)
         throw new ChannelError(name, 'sending a code: the user has no phone number', { kind: 'unreachable-recipient' });

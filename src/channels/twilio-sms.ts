@@ -49,6 +49,7 @@ export function createTwilioSms(channel: string, config: TwilioSmsConfig, log: L
 
   return {
     deliveryDeadlineMs: config.statusCallbackUrl ? config.deliveryTimeout : undefined,
+    deliveryDeadlineAuto: config.statusCallbackUrl ? config.deliveryTimeoutAuto : undefined,
     async send({ to, text, ttlMs }) {
       const form = new URLSearchParams({ To: to, Body: text, ValidityPeriod: String(validityPeriod(ttlMs)) });
       if (config.messagingServiceSid) form.set('MessagingServiceSid', config.messagingServiceSid);

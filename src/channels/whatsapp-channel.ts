@@ -69,6 +69,7 @@ export function createWhatsAppChannel(name: string, config: WhatsAppChannelConfi
   return {
     name,
     deliveryDeadlineMs: config.deliveryTimeout,
+    deliveryDeadlineAuto: config.deliveryTimeoutAuto,
     async send(message) {
       if (!message.phone)
         throw new ChannelError(name, 'sending a code: the user has no phone number', { kind: 'unreachable-recipient' });

@@ -5,8 +5,10 @@ export interface OptionSpec {
   /** The long name, without dashes. */
   name: string;
   short?: string;
-  /** What its value stands for (FILE, URL). */
+  /** What its value stands for (FILE, URL); unused for a flag. */
   value: string;
+  /** Takes no value: present or not ("true" when given). */
+  flag?: boolean;
   help: string;
   default?: string;
   /** An environment variable that, when set, replaces the default. */
@@ -124,6 +126,28 @@ export const COMMANDS: readonly CommandSpec[] = [
           { name: 'id', value: 'ID', help: 'end this one session (write --id=ID: ids may start with "-")' },
         ],
         examples: ['otp-gate sessions revoke --config config.yaml --user alice'],
+      },
+    ],
+  },
+  {
+    name: 'delivery',
+    summary: 'what the gate has learned from its code deliveries',
+    usage: ['otp-gate delivery stats --config FILE [--json]'],
+    about: 'Reads the delivery figures the gates share in their store (docs/delivery-figures.md).',
+    options: [],
+    examples: ['otp-gate delivery stats --config config.yaml'],
+    subcommands: [
+      {
+        name: 'delivery stats',
+        summary: 'time to "delivered" (p50, p90) and counts per channel and country',
+        usage: ['otp-gate delivery stats --config FILE [--json]'],
+        about:
+          'One line per channel overall, per destination country and per number prefix that had a code in the last 8 days: ' +
+          'sends, the share delivered and typed in, and the median and 90th-percentile time from send to "delivered". ' +
+          "Counts are weighted by age (delivery_figures.half_life), as the gate uses them. Only a redis store's figures are " +
+          "readable from here; a memory store's live inside the gate (see its /metrics).",
+        options: [CONFIG, { name: 'json', value: '', flag: true, help: 'print JSON instead of a table' }],
+        examples: ['otp-gate delivery stats --config config.yaml --json'],
       },
     ],
   },

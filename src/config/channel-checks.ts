@@ -53,6 +53,20 @@ export function checkChannelTimes(
       section !== null && typeof section === 'object' ? (section as Record<string, unknown>)[option] : undefined;
     return typeof v === 'string' ? parseDuration(v) : undefined;
   };
+  /** The longest a delivery deadline may be: the fixed one, or an `auto` one's max (default 60s). */
+  const longestDeadline = (channel: string): { ms: number | undefined; path: string[] } => {
+    const section = channels[channel];
+    const v =
+      section !== null && typeof section === 'object'
+        ? (section as Record<string, unknown>).delivery_timeout
+        : undefined;
+    if (v === 'auto') return { ms: 60_000, path: [] };
+    if (v !== null && typeof v === 'object') {
+      const max = (v as Record<string, unknown>).max;
+      return { ms: typeof max === 'string' ? parseDuration(max) : 60_000, path: ['max'] };
+    }
+    return { ms: read(channel, 'delivery_timeout'), path: [] };
+  };
   const messageTtl = read('whatsapp', 'message_ttl');
   if (messageTtl !== undefined && messageTtl > ttl) {
     ctx.addIssue({
@@ -64,11 +78,11 @@ export function checkChannelTimes(
     });
   }
   for (const channel of ['whatsapp', 'sms']) {
-    const deadline = read(channel, 'delivery_timeout');
+    const { ms: deadline, path } = longestDeadline(channel);
     if (deadline !== undefined && deadline >= ttl) {
       ctx.addIssue({
         code: 'custom',
-        path: ['channels', channel, 'delivery_timeout'],
+        path: ['channels', channel, 'delivery_timeout', ...path],
         input: deadline,
         message: 'must be shorter than otp.ttl, or the code expires before the next channel is tried',
       });

@@ -5,6 +5,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 
+import { parseDuration } from '../shared/duration.js';
 import type { durationSchema as DurationSchema } from './schema.js';
 import { httpUrlRules, urlText } from './url-checks.js';
 
@@ -25,6 +26,25 @@ const countryList = z
   );
 
 export function channelSchemasFor(durationSchema: typeof DurationSchema) {
+  // A fixed deadline as before, or `auto`: learned from the channel's deliveries (docs/delivery-figures.md).
+  const autoDeadline = z
+    .strictObject({
+      auto: z.literal(true).describe('Learn the deadline: the p90 time to "delivered" plus the margin.'),
+      min: durationSchema().default('10s').describe('Never wait less than this.'),
+      max: durationSchema().default('60s').describe('Never wait longer than this.'),
+      margin: durationSchema().default('5s').describe('Added to the learned p90.'),
+    })
+    .refine((v) => (parseDuration(v.min) ?? 0) <= (parseDuration(v.max) ?? 0), {
+      error: 'min must not be longer than max',
+      path: ['min'],
+    });
+  const deliveryTimeout = () =>
+    z
+      .union([durationSchema(), z.literal('auto'), autoDeadline])
+      .default('15s')
+      .describe(
+        'Without a "delivered" report by then, the next channel is tried: a duration, or auto (the learned p90 plus a margin, 10s to 60s), or { auto: true, min, max, margin }.',
+      );
   const whatsapp = z
     .strictObject({
       api_base_url: httpUrl('https://graph.facebook.com')
@@ -64,9 +84,7 @@ export function channelSchemasFor(durationSchema: typeof DurationSchema) {
           'The time-to-live set on the template (message_send_ttl_seconds, 30s to 15m); must not exceed otp.ttl.',
         ),
       timeout: durationSchema().default('10s').describe('How long to wait for the API to answer a send.'),
-      delivery_timeout: durationSchema()
-        .default('15s')
-        .describe('Without a "delivered" report by then, the next channel is tried.'),
+      delivery_timeout: deliveryTimeout(),
     })
     .describe('WhatsApp Business Cloud API: an authentication-template message with the code.');
 
@@ -96,9 +114,7 @@ export function channelSchemasFor(durationSchema: typeof DurationSchema) {
         .default(true)
         .describe('Ask for delivery reports at server.public_url (needed for the delivery deadline).'),
       timeout: durationSchema().default('10s').describe('How long to wait for the API to answer a send.'),
-      delivery_timeout: durationSchema()
-        .default('15s')
-        .describe('Without a "delivered" report by then, the next channel is tried.'),
+      delivery_timeout: deliveryTimeout(),
       allowed_countries: countryList,
     })
     .refine((v) => (v.from === undefined) !== (v.messaging_service_sid === undefined), {

@@ -2,7 +2,7 @@
 // base URLs without trailing slash, the Twilio status callback URL built from server.public_url).
 import type { ChannelCompileContext } from './compile-config.js';
 import type { RawConfig } from './schema.js';
-import type { JsonValue, SmsChannelConfig, WhatsAppChannelConfig } from './types.js';
+import type { AutoDeadline, JsonValue, SmsChannelConfig, WhatsAppChannelConfig } from './types.js';
 
 type Ms = (text: string) => number;
 type RawChannels = RawConfig['channels'];
@@ -25,7 +25,7 @@ export function compileWhatsApp(raw: NonNullable<RawChannels['whatsapp']>, ms: M
     template: { name: raw.template.name, language: raw.template.language, languages: raw.template.languages },
     messageTtl: raw.message_ttl === undefined ? undefined : ms(raw.message_ttl),
     timeout: ms(raw.timeout),
-    deliveryTimeout: ms(raw.delivery_timeout),
+    ...compileDeliveryTimeout(raw.delivery_timeout, ms),
   };
 }
 
@@ -42,7 +42,7 @@ export function compileSms(raw: NonNullable<RawChannels['sms']>, ctx: ChannelCom
       statusCallbackUrl:
         raw.status_callback && ctx.publicUrl ? `${ctx.publicUrl}${ctx.pathPrefix}${TWILIO_WEBHOOK_PATH}` : undefined,
       timeout: ms(raw.timeout),
-      deliveryTimeout: ms(raw.delivery_timeout),
+      ...compileDeliveryTimeout(raw.delivery_timeout, ms),
       allowedCountries: raw.allowed_countries,
     };
   }
@@ -58,5 +58,26 @@ export function compileSms(raw: NonNullable<RawChannels['sms']>, ctx: ChannelCom
     messageIdField: raw.message_id_field,
     timeout: ms(raw.timeout),
     allowedCountries: raw.allowed_countries,
+  };
+}
+
+/** Until figures are learned, an `auto` deadline starts where the fixed default is, within its bounds. */
+export const AUTO_DEADLINE_START_MS = 15_000;
+
+type RawDeliveryTimeout = NonNullable<RawChannels['whatsapp']>['delivery_timeout'];
+
+/** A fixed deadline, or `auto` with its bounds (the shorthand takes the defaults). */
+export function compileDeliveryTimeout(
+  raw: RawDeliveryTimeout,
+  ms: Ms,
+): { deliveryTimeout: number; deliveryTimeoutAuto: AutoDeadline | undefined } {
+  if (typeof raw === 'string' && raw !== 'auto') return { deliveryTimeout: ms(raw), deliveryTimeoutAuto: undefined };
+  const auto =
+    raw === 'auto'
+      ? { minMs: 10_000, maxMs: 60_000, marginMs: 5_000 }
+      : { minMs: ms(raw.min), maxMs: ms(raw.max), marginMs: ms(raw.margin) };
+  return {
+    deliveryTimeout: Math.min(auto.maxMs, Math.max(auto.minMs, AUTO_DEADLINE_START_MS)),
+    deliveryTimeoutAuto: auto,
   };
 }

@@ -33,6 +33,7 @@ export const RESTART_ONLY: readonly RestartOnly[] = [
   { name: 'totp', section: 'totp' },
   { name: 'log.level', section: 'log', fields: ['level'] },
   { name: 'fallback', section: 'fallback' },
+  { name: 'delivery_figures', section: 'deliveryFigures' },
 ];
 
 export interface KeptSettings {

@@ -488,6 +488,20 @@ const fallbackSchema = z
   .describe(
     'Fallback deadlines kept in the store (a WhatsApp code not delivered in time goes by SMS), so that exactly one instance acts on each, even when the one that sent the code is gone.',
   );
+const deliveryFiguresSchema = z
+  .strictObject({
+    min_samples: z
+      .number()
+      .min(1)
+      .default(20)
+      .describe(
+        'Fewest recent sends (weighted by age) a number prefix, a country or a channel needs before its figures are used; the page then says how long codes usually take, and an auto delivery_timeout follows them.',
+      ),
+    half_life: durationSchema()
+      .default('2d')
+      .describe("Age at which a day's deliveries count half: older days fade, and after 8 days they are dropped."),
+  })
+  .describe('What the gate learns from every delivery: time to "delivered", share delivered, share typed in.');
 
 export const configSchema = z
   .strictObject({
@@ -524,6 +538,7 @@ export const configSchema = z
     totp: totpSchema.optional(),
     account: accountSchema.prefault({}),
     fallback: fallbackSchema.prefault({}),
+    delivery_figures: deliveryFiguresSchema.prefault({}),
   })
   .superRefine(crossChecks, { when: () => true })
   .meta({ title: 'otp-gate configuration' });

@@ -151,8 +151,17 @@ export interface WhatsAppChannelConfig {
   messageTtl: number | undefined;
   /** HTTP timeout of one API call, ms. */
   timeout: number;
-  /** Without a `delivered` report by then the next channel is tried, ms. */
+  /** Without a `delivered` report by then the next channel is tried, ms (with `auto`: until figures are learned). */
   deliveryTimeout: number;
+  /** `delivery_timeout: auto`: the deadline follows the learned p90, within these bounds. */
+  deliveryTimeoutAuto?: AutoDeadline | undefined;
+}
+
+/** A learned delivery deadline: p90 plus `marginMs`, never under `minMs` nor over `maxMs`. */
+export interface AutoDeadline {
+  minMs: number;
+  maxMs: number;
+  marginMs: number;
 }
 
 export interface TwilioSmsConfig {
@@ -167,6 +176,7 @@ export interface TwilioSmsConfig {
   statusCallbackUrl: string | undefined;
   timeout: number;
   deliveryTimeout: number;
+  deliveryTimeoutAuto?: AutoDeadline | undefined;
   /** ISO country codes SMS may go to; undefined = the countries of the users file's numbers. */
   allowedCountries: string[] | undefined;
 }
@@ -223,6 +233,14 @@ export interface TotpConfig {
   reauthWithin: number;
 }
 
+/** What the gate learns from deliveries (`delivery_figures:`), docs/delivery-figures.md. */
+export interface DeliveryFiguresConfig {
+  /** Fewest age-weighted samples a scope (prefix, country, channel) needs before its figures are used. */
+  minSamples: number;
+  /** Age at which a day's deliveries count half, ms. */
+  halfLife: number;
+}
+
 export interface GateConfig {
   /** Absolute path of the config file, or "<embedded>" for the demo defaults. */
   source: string;
@@ -244,6 +262,7 @@ export interface GateConfig {
   totp: TotpConfig | undefined;
   /** The self-service account page: changes there need a sign-in at most `reauthWithin` ms old. */
   account: { reauthWithin: number };
+  deliveryFigures: DeliveryFiguresConfig;
   /** Absolute paths of policy files and folders (as configured, resolved). */
   policySources: string[];
   /** Absolute path of the users file. */

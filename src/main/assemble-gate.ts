@@ -17,6 +17,7 @@ import { createChannelHealth, rulesWithoutChannel } from '../channels/channel-he
 import { createDeadlineSchedule } from '../channels/deadline-schedule.js';
 import type { Deliveries } from '../channels/delivery.js';
 import { createDeliveries } from '../channels/delivery.js';
+import { createDeliveryLearning } from '../channels/delivery-learning.js';
 import { createDurableDeadlines } from '../channels/durable-deadlines.js';
 import { DEADLINES_KEY } from '../channels/pending-fallback.js';
 import { configSecrets } from '../config/config-secrets.js';
@@ -177,7 +178,14 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     seal: createSecretBox(config.session.secrets, 'delivery code'),
     findUser: (username) => state.directory.find(username),
   });
-  const deliveries = createDeliveries({ store, channels, clock, audit, log, metrics, health, durable });
+  const learning = createDeliveryLearning({
+    store,
+    clock,
+    log,
+    metrics,
+    settings: { minSamples: config.deliveryFigures.minSamples, halfLifeMs: config.deliveryFigures.halfLife },
+  });
+  const deliveries = createDeliveries({ store, channels, clock, audit, log, metrics, health, durable, learning });
   const totp =
     config.totp &&
     createTotpEnrolments({ store, box: createSecretBox(config.totp.keys), clock, issuer: config.totp.issuer });

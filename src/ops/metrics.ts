@@ -4,12 +4,13 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { ChannelRecorder } from '../channels/channel.js';
+import type { FiguresRecorder } from '../channels/delivery-learning.js';
 
 /** What a request came to: the proxy path and forward-auth share these labels. */
 export type DecisionLabel = 'forward' | 'bypass' | 'challenge' | 'deny' | 'unavailable' | 'bad_request';
 export type DecisionVia = 'proxy' | 'websocket' | 'forward_auth' | 'middleware';
 
-export interface GateMetrics extends ChannelRecorder {
+export interface GateMetrics extends ChannelRecorder, FiguresRecorder {
   readonly registry: Registry;
   decision(decision: DecisionLabel, via: DecisionVia): void;
   codeSent(channel: string, outcome: 'ok' | 'fail' | 'refused'): void;
@@ -109,6 +110,26 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
     labelNames: ['trigger', 'outcome'],
     registers,
   });
+  // The delivery figures as this instance saw them (the shared, decayed ones: `otp-gate delivery stats`).
+  const deliveryTime = new Histogram({
+    name: 'otp_gate_delivery_seconds',
+    help: 'Time from the provider accepting a code to its "delivered" report, by channel and destination country.',
+    labelNames: ['channel', 'country'],
+    buckets: [0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 120, 300],
+    registers,
+  });
+  const deliveryReports = new Counter({
+    name: 'otp_gate_delivery_reports_total',
+    help: 'Final delivery reports (delivered, failed) by channel and destination country, each message counted once.',
+    labelNames: ['channel', 'country', 'status'],
+    registers,
+  });
+  const codesVerified = new Counter({
+    name: 'otp_gate_codes_verified_total',
+    help: 'Sent codes typed in correctly, by the channel that carried them and destination country.',
+    labelNames: ['channel', 'country'],
+    registers,
+  });
   let countSessions: () => number = () => 0;
   new Gauge({
     name: 'otp_gate_active_sessions',
@@ -143,5 +164,10 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
     },
     storeEviction: (partition) => evictions.inc({ partition }),
     upstreamFailure: (failure) => upstreamFailures.inc({ failure }),
+    deliveryReported(channel, country, status, seconds) {
+      deliveryReports.inc({ channel, country, status });
+      if (seconds !== undefined) deliveryTime.observe({ channel, country }, seconds);
+    },
+    codeVerified: (channel, country) => codesVerified.inc({ channel, country }),
   };
 }

@@ -25,6 +25,8 @@ const PARTITION_OF: Record<string, StorePartition> = {
   fails: 'lockouts',
   'totp-used': 'lockouts',
   sends: 'limits',
+  // Delivery figures: written only for codes really sent, so they are no flood's to push out.
+  dfig: 'limits',
   attempts: 'limits',
   session: 'people',
   'sessions-of': 'people',

@@ -118,3 +118,16 @@ describe('mistakes', () => {
     }
   });
 });
+
+describe('flags', () => {
+  it('reads a flag as present, and its absence as absent', () => {
+    const on = read('delivery', 'stats', '--config', 'c.yaml', '--json');
+    const off = read('delivery', 'stats', '--config', 'c.yaml');
+    expect(on.kind === 'run' && on.values.json).toBe('true');
+    expect(off.kind === 'run' && off.values.json).toBeUndefined();
+  });
+
+  it('refuses a value given to a flag', () => {
+    expect(problemOf('delivery', 'stats', '--config', 'c.yaml', '--json=yes')).toBe('--json takes no value');
+  });
+});

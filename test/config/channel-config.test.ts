@@ -111,6 +111,31 @@ describe('channel config', () => {
     ]);
   });
 
+  it('delivery_timeout: auto learns the deadline within the default bounds, starting at 15s', () => {
+    expect(compile(`${BASE}channels:\n${WHATSAPP}    delivery_timeout: auto\n`).channels.whatsapp).toMatchObject({
+      deliveryTimeout: 15_000,
+      deliveryTimeoutAuto: { minMs: 10_000, maxMs: 60_000, marginMs: 5_000 },
+    });
+  });
+
+  it('delivery_timeout takes its own bounds, and starts within them', () => {
+    const yaml = `${BASE}channels:\n${WHATSAPP}    delivery_timeout: { auto: true, min: 2s, max: 8s, margin: 1s }\n`;
+    expect(compile(yaml).channels.whatsapp).toMatchObject({
+      deliveryTimeout: 8000,
+      deliveryTimeoutAuto: { minMs: 2000, maxMs: 8000, marginMs: 1000 },
+    });
+  });
+
+  it('an auto delivery deadline whose bounds are upside down, or whose max outlives the code, is refused', () => {
+    const out = lines(
+      `${BASE}otp:\n  ttl: 1m\nchannels:\n${WHATSAPP}    delivery_timeout: { auto: true, min: 3m, max: 2m }\n`,
+    );
+    expect(out.some((l) => l.includes('min must not be longer than max'))).toBe(true);
+    expect(out.some((l) => l.includes('must be shorter than otp.ttl') && l.includes('delivery_timeout.max'))).toBe(
+      true,
+    );
+  });
+
   it('a template time-to-live longer than the code is refused', () => {
     expect(lines(`${BASE}channels:\n${WHATSAPP}    message_ttl: 10m\n`)).toEqual([
       expect.stringContaining('longer than otp.ttl'),

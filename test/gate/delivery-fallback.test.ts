@@ -299,6 +299,7 @@ describe('the code page', () => {
     await identify(agent, 'nobody-here');
     const body = await status(agent);
     expect(Object.keys(body).sort()).toEqual([
+      'arrival',
       'channel',
       'channel_label',
       'channels',

@@ -10,7 +10,6 @@ import type { Deliveries } from '../../channels/delivery.js';
 import type { User } from '../../directory/types.js';
 import type { GateState } from '../../http/gate-state.js';
 import type { RequestContext } from '../../http/request-context.js';
-import { durationText } from '../../i18n/locales.js';
 import type { LoginRule, TrustedSignIn } from '../../policy/login-rule.js';
 import { asksPassword, honoursTrust, loginRule, trustedSignIn } from '../../policy/login-rule.js';
 import { TOTP } from '../../policy/types.js';
@@ -259,7 +258,6 @@ export async function renderCode(
       destination: view.destination,
       ...codePageDeliveryValues(delivery, prefix, tr),
       length: app ? TOTP_DIGITS : otp.length,
-      validity: durationText(tr, otp.ttl),
       csrf: csrfToken(deps.signer, flowId),
       verify_action: `${prefix}/verify`,
       resend_action: `${prefix}/resend`,
