@@ -17,6 +17,9 @@ export interface EmailChannelDeps {
   log: Logger;
 }
 
+/** Node's codes for a certificate or handshake the client refused: the server or `ca` needs an operator. */
+const TLS_FAILURE = /^(?:CERT_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_|HOSTNAME_MISMATCH|ERR_TLS_|ERR_SSL_)/;
+
 /** What nodemailer's errors carry (smtp-connection's _formatError). */
 interface SmtpError {
   code?: unknown;
@@ -39,12 +42,13 @@ export function smtpFailure(err: unknown): { kind: ChannelFailure; what: string;
   const said = reply ? `: the server said "${reply}"` : '';
   const temporary = responseCode !== undefined && responseCode < 500;
   const command = typeof e.command === 'string' ? e.command : '';
+  const system = typeof e.originalCode === 'string' ? e.originalCode : undefined;
+  if (code === 'ETLS' || (system !== undefined && TLS_FAILURE.test(system)))
+    return { kind: 'misconfigured', what: `TLS with the server failed${said || detail(err)}`, responseCode };
   switch (code) {
     case 'EAUTH':
     case 'ENOAUTH':
       return { kind: 'auth', what: `the server refused the login${said}`, responseCode };
-    case 'ETLS':
-      return { kind: 'misconfigured', what: `TLS with the server failed${said || detail(err)}`, responseCode };
     case 'ETIMEDOUT':
       return { kind: 'timeout', what: 'the server did not answer in time', responseCode };
     case 'EENVELOPE':
@@ -60,8 +64,7 @@ export function smtpFailure(err: unknown): { kind: ChannelFailure; what: string;
     return temporary
       ? { kind: 'unavailable', what: `the server is unavailable${said}`, responseCode }
       : { kind: 'rejected', what: `the server refused the message${said}`, responseCode };
-  const system = typeof e.originalCode === 'string' ? ` (${e.originalCode})` : '';
-  return { kind: 'network', what: `cannot reach the server${system}`, responseCode };
+  return { kind: 'network', what: `cannot reach the server${system ? ` (${system})` : ''}`, responseCode };
 }
 
 /** The server's reply, one line, without addresses, at most 160 characters. */
