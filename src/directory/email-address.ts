@@ -22,6 +22,6 @@ export function normaliseEmail(input: string): string | undefined {
  */
 export function maskEmail(address: string): string {
   const at = address.lastIndexOf('@');
-  const first = [...address.slice(0, Math.max(0, at))][0] ?? '';
-  return `${first}•••${address.slice(at)}`;
+  const first = [...address][0] ?? '';
+  return at < 0 ? `${first}•••` : `${first}•••${address.slice(at)}`;
 }
