@@ -8,13 +8,13 @@ import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import type { OutgoingCode } from '../../src/channels/channel.js';
-import { ChannelError } from '../../src/channels/channel.js';
 import { createEmailChannel } from '../../src/channels/email-channel.js';
 import { createEmailTexts } from '../../src/channels/email-text.js';
 import { messageLocales } from '../../src/channels/message-locale.js';
 import { SHIPPED_TEMPLATES_DIR } from '../../src/config/compile-config.js';
 import type { EmailChannelConfig } from '../../src/config/types.js';
 import { createLogger } from '../../src/shared/log.js';
+import { channelFailure } from '../helpers/channel-failure.js';
 import { compileConfigText, MINIMAL_CONFIG } from '../helpers/config-text.js';
 import type { SmtpTls, TestSmtpServer } from '../helpers/smtp-server.js';
 import { closedPort, SMTP_LOGIN, smtpChannelConfig, startSmtpServer } from '../helpers/smtp-server.js';
@@ -48,15 +48,6 @@ function channelFor(config: EmailChannelConfig) {
   logs.on('data', (c: Buffer) => lines.push(c.toString()));
   const log = createLogger({ level: 'debug' }, { destination: logs });
   return { channel: createEmailChannel('email', config, { texts, log }), lines };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ChannelError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ChannelError);
-  return err as ChannelError;
 }
 
 describe('a code e-mail through STARTTLS with a login', () => {
@@ -118,7 +109,7 @@ describe('a code e-mail through STARTTLS with a login', () => {
       ...config,
       auth: { user: SMTP_LOGIN.user, password: 'wrong-password-77' },
     });
-    const err = await failureOf(channel.send(message));
+    const err = await channelFailure(channel.send(message));
     expect(err.kind).toBe('auth');
     expect(err.providerCode).toBe('535');
     expect(lines.join('')).toContain('"alert":"smtp_login_refused"');
@@ -128,7 +119,7 @@ describe('a code e-mail through STARTTLS with a login', () => {
   it('names a refused recipient as unreachable without writing the address into the error', async () => {
     server.refuse.add('gone@example.org');
     const { channel } = channelFor(emailConfig(server.port, 'starttls', { login: true }));
-    const err = await failureOf(channel.send({ ...message, email: 'gone@example.org' }));
+    const err = await channelFailure(channel.send({ ...message, email: 'gone@example.org' }));
     expect(err.kind).toBe('unreachable-recipient');
     expect(err.providerCode).toBe('550');
     expect(err.message).not.toContain('gone@');
@@ -137,7 +128,7 @@ describe('a code e-mail through STARTTLS with a login', () => {
   it('refuses a user without an e-mail address before talking to the server', async () => {
     const { channel } = channelFor(emailConfig(server.port, 'starttls', { login: true }));
     const before = server.logins.length;
-    const err = await failureOf(channel.send({ ...message, email: undefined }));
+    const err = await channelFailure(channel.send({ ...message, email: undefined }));
     expect(err.kind).toBe('unreachable-recipient');
     expect(server.logins.length).toBe(before);
   });
@@ -168,7 +159,7 @@ describe('TLS modes', () => {
 
   it('starttls: a server that does not offer STARTTLS gets nothing, and the config is blamed', async () => {
     const server = await start('none');
-    const err = await failureOf(channelFor(emailConfig(server.port, 'starttls')).channel.send(message));
+    const err = await channelFailure(channelFor(emailConfig(server.port, 'starttls')).channel.send(message));
     expect(err.kind).toBe('misconfigured');
     expect(server.received).toEqual([]);
   });
@@ -182,7 +173,7 @@ describe('TLS modes', () => {
   it('a server certificate nobody vouches for is a TLS failure, not a send', async () => {
     const server = await start('starttls');
     const config = { ...emailConfig(server.port, 'starttls'), ca: undefined };
-    const err = await failureOf(channelFor(config).channel.send(message));
+    const err = await channelFailure(channelFor(config).channel.send(message));
     expect(err.kind).toBe('misconfigured');
     expect(err.message).toMatch(/TLS with the server failed: self[- ]signed certificate/);
     expect(server.received).toEqual([]);
@@ -193,8 +184,8 @@ describe('an SMTP server that is down', () => {
   it('is a network failure for a send and for the start-up check, naming host and port', async () => {
     const port = await closedPort();
     const { channel } = channelFor(emailConfig(port, 'starttls'));
-    expect((await failureOf(channel.send(message))).kind).toBe('network');
-    const err = await failureOf(channel.check());
+    expect((await channelFailure(channel.send(message))).kind).toBe('network');
+    const err = await channelFailure(channel.check());
     expect(err.kind).toBe('network');
     expect(err.message).toBe(
       `channel email: checking the SMTP server 127.0.0.1:${port}: cannot reach the server (ECONNREFUSED)`,
