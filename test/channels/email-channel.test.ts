@@ -82,7 +82,7 @@ describe('a code e-mail through STARTTLS with a login', () => {
 
   it.each([
     ['it', '482913 è il tuo codice di accesso per wiki.example.com', 'Scade tra 5 min'],
-    ['zh-CN', '482913 是您登录 wiki.example.com 的验证码', '5 分钟内有效'],
+    ['zh-CN', '482913是您登录wiki.example.com的验证码', '5分钟内有效'],
     ['en-GB', '482913 is your sign-in code for wiki.example.com', 'It expires in 5 min'],
   ])('is written in the language of the page (%s)', async (locale, subject, expiry) => {
     const { channel } = channelFor(emailConfig(server.port, 'starttls', { login: true }));
