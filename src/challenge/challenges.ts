@@ -20,7 +20,7 @@ import type { Logger } from '../shared/log.js';
 import { networkKey } from '../shared/net/network-key.js';
 import type { Store } from '../store/store.js';
 import { guardStore } from '../store/store.js';
-import { decoyNumber, describeDestination } from './destination.js';
+import { decoyEmail, decoyNumber, describeDestination, describeEmailDestination } from './destination.js';
 import type { Refusal } from './limits.js';
 import {
   checkCooldown,
@@ -135,6 +135,8 @@ interface Challenge {
   sentAt: number;
   /** The destination as the page shows it (masked). */
   destination: string;
+  /** The masked e-mail address, shown instead while the current channel sends e-mail; set when the rule has one. */
+  emailDestination?: string | undefined;
   /** Where the current code went: a channel name, or "totp" (the person's app). */
   channel: string;
   returnTo: string;
@@ -175,6 +177,7 @@ interface StoredChallenge {
   e: number;
   t: number;
   d: string;
+  de?: string;
   ch: string;
   rd: string;
   r: string;
@@ -197,6 +200,7 @@ function toStored(c: Challenge): string {
     e: c.expiresAt,
     t: c.sentAt,
     d: c.destination,
+    ...(c.emailDestination === undefined ? {} : { de: c.emailDestination }),
     ch: c.channel,
     rd: c.returnTo,
     r: c.rule,
@@ -222,6 +226,7 @@ function fromStored(raw: string): Challenge {
     expiresAt: r.e,
     sentAt: r.t,
     destination: r.d,
+    emailDestination: r.de,
     channel: r.ch,
     returnTo: r.rd,
     rule: r.r,
@@ -330,11 +335,18 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     return identityKey(user ? `user:${user.username}` : `unknown:${canonical}`);
   }
 
+  const reachesEmail = (channel: string) => deps.channels.get(channel)?.reaches === 'email';
+
+  /** Where the page says the current code went: the e-mail address while it goes by e-mail. */
+  function shownDestination(c: Challenge): string {
+    return reachesEmail(c.channel) && c.emailDestination !== undefined ? c.emailDestination : c.destination;
+  }
+
   /** `unlocked`: the provider reported the code failed, so the cooldown is over. */
   function toView(c: Challenge, unlocked = false): ChallengeView {
-    const { destination, channel, sentAt, expiresAt, returnTo, rule, trustDeviceMs } = c;
+    const { channel, sentAt, expiresAt, returnTo, rule, trustDeviceMs } = c;
     return {
-      destination,
+      destination: shownDestination(c),
       channel,
       sentAt,
       expiresAt,
@@ -375,7 +387,8 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     challenge.codeDigest = codeDigest(flowId, challenge.codeNumber, code).toString('base64url');
     await save();
     // After the response: the same path for known and unknown identities (decoys send nothing).
-    const { codeNumber: n, channels, rule, destination, expiresAt } = challenge;
+    const { codeNumber: n, channels, rule, expiresAt } = challenge;
+    const destination = shownDestination(challenge);
     deps.deliveries.start({ flowId, n, channels, user, code, host, ip, rule, destination, expiresAt, locale });
     return toView(challenge);
   }
@@ -459,6 +472,12 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const now = clock.now();
       // A user without a phone (app only) is shown a decoy, like an unknown identity.
       const destination = describeDestination(number ?? decoy);
+      // Worked out for known and unknown identities alike; a user without an address is shown a decoy too.
+      const emailDestination = ordered.some(reachesEmail)
+        ? describeEmailDestination(
+            user?.email ?? decoyEmail(input.identifier, directory, (s) => signer.digest('decoy-email', s)),
+          )
+        : undefined;
       const challenge: Challenge = {
         identity,
         username: user?.username,
@@ -468,6 +487,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
         // Nothing is sent when the app comes first, so asking for a sent code instead need not wait.
         sentAt: appFirst ? now - config.resendAfter : now,
         destination,
+        emailDestination,
         channel: channels[0] ?? 'console',
         returnTo: input.returnTo,
         rule: input.rule,
@@ -483,7 +503,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
         ...auditBase,
         outcome: 'ok',
         channel: challenge.channel,
-        destination,
+        destination: shownDestination(challenge),
       });
       return { ok: true, view: await issue(input.flowId, challenge, user, input.host, input.ip, input.locale) };
     },

@@ -1,10 +1,11 @@
 // What the code page says about where a code went. For identities the directory does not know,
-// a decoy that looks like a real masked number, stable per identifier, so the page never tells
-// a registered person from an unknown one.
+// a decoy that looks like a real masked number (or e-mail address), stable per identifier, so the
+// page never tells a registered person from an unknown one.
 import type { CountryCode } from 'libphonenumber-js';
 import { getExampleNumber } from 'libphonenumber-js';
 import examples from 'libphonenumber-js/mobile/examples';
 
+import { maskEmail, normaliseEmail } from '../directory/email-address.js';
 import type { Directory } from '../directory/types.js';
 import { maskPhone } from '../directory/users-file.js';
 
@@ -54,4 +55,41 @@ export function decoyNumber(
 
 function exampleNumber(country: string | undefined): string {
   return (country && getExampleNumber(country as CountryCode, examples)?.number) || FALLBACK_TEMPLATE;
+}
+
+/** The masked address the page shows when the code goes by e-mail ("a•••@example.com"). */
+export function describeEmailDestination(address: string): string {
+  return maskEmail(address);
+}
+
+const domainsByDirectory = new WeakMap<Directory, readonly string[]>();
+
+/** The domain of every address in the directory, once per loaded directory. */
+function directoryDomains(directory: Directory): readonly string[] {
+  let domains = domainsByDirectory.get(directory);
+  if (!domains) {
+    domains = directory
+      .all()
+      .flatMap((u) => (u.email === undefined ? [] : [u.email.slice(u.email.lastIndexOf('@') + 1)]));
+    domainsByDirectory.set(directory, domains);
+  }
+  return domains;
+}
+
+/** Shown for an unknown name when no one in the directory has an e-mail address. */
+const FALLBACK_DOMAIN = 'example.com';
+
+/**
+ * The address an unknown identity "sends to": the typed address when it is one, else one that
+ * starts like the identifier (as mailboxes often match login names) at the domain of a user
+ * picked by the identifier, so unknown names show the directory's own mix of domains. Only its
+ * masked form is ever shown.
+ */
+export function decoyEmail(identifier: string, directory: Directory, digest: (s: string) => Buffer): string {
+  const typed = normaliseEmail(identifier);
+  if (typed !== undefined) return typed;
+  const name = identifier.trim().toLowerCase();
+  const domains = directoryDomains(directory);
+  const domain = domains.length > 0 ? domains[digest(name).readUInt32BE(0) % domains.length]! : FALLBACK_DOMAIN;
+  return `${[...name][0] ?? 'x'}x@${domain}`;
 }

@@ -8,6 +8,8 @@ export interface OutgoingCode {
   phone: string | undefined;
   /** That phone as the gate's pages show it ("+39 ••• ••• 0001"), masked once per code. */
   maskedPhone: string | undefined;
+  /** The user's e-mail address, when they have one (the `email` channel sends there). */
+  email?: string | undefined;
   /** The code itself: only the channel sees it in clear. */
   code: string;
   /** How long the code still lives, ms: channels keep message time-to-live at or below it. */
@@ -25,6 +27,8 @@ export interface SendResult {
 
 export interface Channel {
   readonly name: string;
+  /** Where the channel sends: the person's phone (when absent) or their e-mail address; the page names that destination. */
+  readonly reaches?: 'phone' | 'email';
   /**
    * How long to wait for a `delivered` report before the next channel is tried, ms; undefined
    * when the channel reports no delivery status (a send that succeeds is final).

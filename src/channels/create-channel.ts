@@ -7,6 +7,9 @@ import type { Locales } from '../i18n/locales.js';
 import type { Logger } from '../shared/log.js';
 import type { Channel } from './channel.js';
 import { createConsoleChannel } from './console-channel.js';
+import { createEmailChannel } from './email-channel.js';
+import { createEmailTexts } from './email-text.js';
+import { messageLocales } from './message-locale.js';
 import { createSmsChannel } from './sms-channel.js';
 import { loadSmsTexts } from './sms-text.js';
 import { createWhatsAppChannel } from './whatsapp-channel.js';
@@ -17,10 +20,10 @@ export interface ChannelDeps {
   log: Logger;
   /** The current user directory (the SMS allow-list defaults to its numbers' countries). */
   directory: () => Directory;
-  /** Operator's templates folder and the shipped one, for SMS texts. */
+  /** Operator's templates folder and the shipped one, for SMS and e-mail texts. */
   templatesDir: string;
   shippedTemplatesDir: string;
-  /** The locale files, for SMS texts. */
+  /** The locale files, for SMS and e-mail texts. */
   locales?: Locales;
 }
 
@@ -34,6 +37,11 @@ export function createChannel(name: string, config: ChannelConfig, deps: Channel
       return createSmsChannel(name, config, {
         texts: loadSmsTexts(deps.templatesDir, deps.shippedTemplatesDir, deps.locales),
         directory: deps.directory,
+        log: deps.log,
+      });
+    case 'email':
+      return createEmailChannel(name, config, {
+        texts: createEmailTexts(messageLocales(deps.templatesDir, deps.shippedTemplatesDir, deps.locales)),
         log: deps.log,
       });
   }

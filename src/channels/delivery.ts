@@ -11,6 +11,7 @@ import { randomInt } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
 import { auditFlowId } from '../audit/audit-log.js';
 import type { User } from '../directory/types.js';
+import { maskPhone } from '../directory/users-file.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
 import type { Store } from '../store/store.js';
@@ -39,7 +40,7 @@ export interface DeliveryJob {
   host: string;
   ip: string;
   rule: string;
-  /** Masked destination, for the audit trail (and the channel message: masked once per code). */
+  /** Masked destination (phone or e-mail address, as the page shows it), for the audit trail. */
   destination: string;
   expiresAt: number;
   locale?: string | undefined;
@@ -200,7 +201,8 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       const { messageId } = await channel.send({
         username: user.username,
         phone: user.phone,
-        maskedPhone: user.phone && job.destination,
+        maskedPhone: user.phone && maskPhone(user.phone),
+        email: user.email,
         code: job.code,
         ttlMs,
         host: job.host,

@@ -6,15 +6,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Locales } from '../i18n/locales.js';
-import { fillText, loadLocales } from '../i18n/locales.js';
-import { matchLocale } from '../i18n/negotiate.js';
+import { fillText } from '../i18n/locales.js';
+import { messageLocale, messageLocales } from './message-locale.js';
 
 export interface SmsTexts {
   render(input: { code: string; host: string; ttlMs: number; locale: string | undefined }): string;
 }
 
 export function loadSmsTexts(dir: string, fallbackDir: string, locales?: Locales): SmsTexts {
-  const texts = locales ?? loadLocales({ own: join(dir, 'locales'), shipped: join(fallbackDir, 'locales') }, 'en');
+  const texts = messageLocales(dir, fallbackDir, locales);
   const cache = new Map<string, string | undefined>();
   /** An operator's sms.<tag>.txt, in the older {{name}} form. */
   const own = (locale: string): string | undefined => {
@@ -33,7 +33,7 @@ export function loadSmsTexts(dir: string, fallbackDir: string, locales?: Locales
   };
   return {
     render({ code, host, ttlMs, locale }) {
-      const tag = (locale && matchLocale(locale, texts.available)) || texts.defaultLocale;
+      const tag = messageLocale(texts, locale);
       const template = own(tag) ?? texts.get(tag).raw('sms.text');
       const body = fillText(template, { code, host, minutes: Math.max(1, Math.round(ttlMs / 60_000)) });
       return `${body}\n\n@${host} #${code}`;

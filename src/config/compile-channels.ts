@@ -1,8 +1,10 @@
-// Compiles the whatsapp and sms channel sections to their runtime configs (durations in ms,
+// Compiles the whatsapp, sms and email channel sections to their runtime configs (durations in ms,
 // base URLs without trailing slash, the Twilio status callback URL built from server.public_url).
+import { normaliseEmail } from '../directory/email-address.js';
 import type { ChannelCompileContext } from './compile-config.js';
+import { DEFAULT_SMTP_PORT } from './email-channel-schema.js';
 import type { RawConfig } from './schema.js';
-import type { AutoDeadline, JsonValue, SmsChannelConfig, WhatsAppChannelConfig } from './types.js';
+import type { AutoDeadline, EmailChannelConfig, JsonValue, SmsChannelConfig, WhatsAppChannelConfig } from './types.js';
 
 type Ms = (text: string) => number;
 type RawChannels = RawConfig['channels'];
@@ -79,5 +81,20 @@ export function compileDeliveryTimeout(
   return {
     deliveryTimeout: Math.min(auto.maxMs, Math.max(auto.minMs, AUTO_DEADLINE_START_MS)),
     deliveryTimeoutAuto: auto,
+  };
+}
+
+export function compileEmail(raw: NonNullable<RawChannels['email']>, ms: Ms): EmailChannelConfig {
+  return {
+    type: 'email',
+    host: raw.host,
+    port: raw.port ?? DEFAULT_SMTP_PORT[raw.tls],
+    tls: raw.tls,
+    ca: raw.ca,
+    auth: raw.auth,
+    // The schema accepted only addresses normaliseEmail takes.
+    from: { address: normaliseEmail(raw.from)!, name: raw.from_name },
+    dkim: raw.dkim && { domain: raw.dkim.domain, selector: raw.dkim.selector, privateKey: raw.dkim.private_key },
+    timeout: ms(raw.timeout),
   };
 }

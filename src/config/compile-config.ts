@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { parseDuration } from '../shared/duration.js';
-import { compileSms, compileWhatsApp } from './compile-channels.js';
+import { compileEmail, compileSms, compileWhatsApp } from './compile-channels.js';
 import type { RawAppConfig, RawConfig } from './schema.js';
 import { channelSchemas, splitListen } from './schema.js';
 import type { AppConfig, ChannelConfig, GateConfig, HostPort, RedisAddress, StoreConfig } from './types.js';
@@ -178,6 +178,7 @@ const channelCompilers: {
   console: () => ({ type: 'console' }),
   whatsapp: (raw) => compileWhatsApp(raw, ms),
   sms: (raw, ctx) => compileSms(raw, ctx, ms),
+  email: (raw) => compileEmail(raw, ms),
 };
 
 function compileChannels(raw: RawConfig['channels'], ctx: ChannelCompileContext): Record<string, ChannelConfig> {

@@ -32,6 +32,8 @@ function channelSecrets(channel: ChannelConfig): string[] {
       return [];
     case 'whatsapp':
       return [channel.accessToken, channel.appSecret, channel.verifyToken];
+    case 'email':
+      return [channel.auth?.password, channel.dkim?.privateKey].filter((s): s is string => s !== undefined);
     case 'sms':
       if (channel.provider === 'twilio') return [channel.authToken];
       return [

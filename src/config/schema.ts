@@ -10,6 +10,7 @@ import { DURATION_PATTERN, parseDuration } from '../shared/duration.js';
 import { parseNetworks } from '../shared/net/ip-networks.js';
 import { checkChannelTimes, checkFallbackLease } from './channel-checks.js';
 import { channelSchemasFor } from './channel-schemas.js';
+import { emailChannelSchemaFor } from './email-channel-schema.js';
 import { httpUrlRules, REDIS_URL, urlText } from './url-checks.js';
 
 const TEN_MINUTES_MS = 10 * 60_000;
@@ -377,6 +378,7 @@ export const channelSchemas = {
   console: z.strictObject({}).describe("Prints codes to the gate's output: for development only."),
   whatsapp: whatsappChannelSchema,
   sms: smsChannelSchema,
+  email: emailChannelSchemaFor(durationSchema),
 } as const;
 
 const channelsSchema = z

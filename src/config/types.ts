@@ -200,7 +200,22 @@ export interface HttpSmsConfig {
 
 export type SmsChannelConfig = TwilioSmsConfig | HttpSmsConfig;
 
-export type ChannelConfig = ConsoleChannelConfig | WhatsAppChannelConfig | SmsChannelConfig;
+export interface EmailChannelConfig {
+  type: 'email';
+  host: string;
+  port: number;
+  /** implicit: TLS from the start; starttls: STARTTLS required; opportunistic: STARTTLS when offered. */
+  tls: 'implicit' | 'starttls' | 'opportunistic';
+  /** PEM certificates trusted besides the system's. */
+  ca: string | undefined;
+  auth: { user: string; password: string } | undefined;
+  from: { address: string; name: string | undefined };
+  dkim: { domain: string; selector: string; privateKey: string } | undefined;
+  /** Connection, greeting and per-answer timeout, ms. */
+  timeout: number;
+}
+
+export type ChannelConfig = ConsoleChannelConfig | WhatsAppChannelConfig | SmsChannelConfig | EmailChannelConfig;
 
 export interface AuditConfig {
   /** "-" for stdout, "off", or a file path. */

@@ -7,6 +7,8 @@ export interface User {
   name: string;
   /** E.164, e.g. "+393331234567"; undefined when the user has no phone (TOTP-only later). */
   phone: string | undefined;
+  /** Where the "email" channel sends codes; domain in lower case. Undefined when the user has none. */
+  email?: string | undefined;
   groups: string[];
   /** Preferred channels in order, or empty for the rule's order. */
   channels: string[];

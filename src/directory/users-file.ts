@@ -6,6 +6,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
 import type { Problem } from '../shared/problem.js';
 import { formatPath, loadYaml } from '../shared/yaml-file.js';
+import { maskEmail, normaliseEmail } from './email-address.js';
 import { parsePasswordHash } from './password-hash.js';
 import type { Directory, User } from './types.js';
 import { usersFileSchema } from './users-schema.js';
@@ -91,6 +92,13 @@ export function loadUsersFile(file: string, text: string, options: UsersFileOpti
       }
     });
     const user: User = { username, name: raw.name ?? key, phone, groups: raw.groups, channels: raw.channels };
+    if (raw.email !== undefined) {
+      user.email = normaliseEmail(raw.email);
+      if (user.email === undefined)
+        problems.push(
+          loaded.problemAt(['users', key, 'email'], `e-mail address ${maskEmail(raw.email.trim())} is not valid`),
+        );
+    }
     if (raw.password !== undefined) {
       const hash = parsePasswordHash(raw.password);
       if (!hash.ok) problems.push(loaded.problemAt(['users', key, 'password'], `password ${hash.problem}`));

@@ -1,5 +1,5 @@
 // The users file as written: `users:` keyed by username, each with a name, phone, groups,
-// preferred channels and a password hash. users-file.ts normalises it into a Directory.
+// e-mail address, preferred channels and a password hash. users-file.ts normalises it into a Directory.
 import { z } from 'zod';
 
 /** Letters, digits and . _ @ - : what people type as their login name. */
@@ -15,6 +15,7 @@ const userSchema = z.strictObject({
     .min(1)
     .optional()
     .describe('Phone number, international ("+39 …") or national with directory.default_country.'),
+  email: z.string().min(1).optional().describe('E-mail address, where the "email" channel sends codes.'),
   groups: z.array(z.string().min(1)).default([]).describe('Groups the person belongs to.'),
   channels: z
     .array(z.string().min(1))

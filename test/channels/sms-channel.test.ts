@@ -2,7 +2,6 @@
 // with its origin-bound last line, and the country allow-list.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ChannelError } from '../../src/channels/channel.js';
 import { allowedCountries, createSmsChannel } from '../../src/channels/sms-channel.js';
 import { loadSmsTexts } from '../../src/channels/sms-text.js';
 import { validityPeriod } from '../../src/channels/twilio-sms.js';
@@ -10,6 +9,7 @@ import { SHIPPED_TEMPLATES_DIR } from '../../src/config/compile-config.js';
 import type { HttpSmsConfig, SmsChannelConfig, TwilioSmsConfig } from '../../src/config/types.js';
 import { createDirectory } from '../../src/directory/users-file.js';
 import { createLogger } from '../../src/shared/log.js';
+import { channelFailure } from '../helpers/channel-failure.js';
 import type { FakeServer } from '../helpers/fake-provider.js';
 import { startFakeServer } from '../helpers/fake-provider.js';
 import type { FakeTwilio } from '../helpers/fake-twilio.js';
@@ -76,15 +76,6 @@ const http = (over: Partial<HttpSmsConfig> = {}): HttpSmsConfig => ({
   ...over,
 });
 
-async function failure(promise: Promise<unknown>): Promise<ChannelError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ChannelError);
-  return err as ChannelError;
-}
-
 describe('SMS text', () => {
   it('is written in the page language of the person who asked', () => {
     expect(texts.render({ code: '482913', host: 'wiki.example.com', ttlMs: 300_000, locale: 'it' })).toContain(
@@ -141,19 +132,19 @@ describe('Twilio', () => {
     [30000, 400, 'rejected'],
   ] as const)('maps error %d to %s', async (code, status, kind) => {
     tw.mode = { kind: 'error', code, http: status };
-    expect((await failure(sms(twilio()).send(message))).kind).toBe(kind);
+    expect((await channelFailure(sms(twilio()).send(message))).kind).toBe(kind);
     tw.mode = { kind: 'ok' };
   });
 
   it('times out when Twilio does not answer', async () => {
     tw.mode = { kind: 'hang' };
-    expect((await failure(sms(twilio({ timeout: 200 })).send(message))).kind).toBe('timeout');
+    expect((await channelFailure(sms(twilio({ timeout: 200 })).send(message))).kind).toBe('timeout');
     tw.mode = { kind: 'ok' };
   });
 
   it('reports bad credentials at start-up', async () => {
     await expect(sms(twilio()).check()).resolves.toBeUndefined();
-    expect((await failure(sms(twilio({ authToken: 'wrong' })).check())).kind).toBe('auth');
+    expect((await channelFailure(sms(twilio({ authToken: 'wrong' })).check())).kind).toBe('auth');
   });
 });
 
@@ -198,16 +189,16 @@ describe('the generic HTTP provider', () => {
 
   it('fails when the success field does not match, or the status is not a success', async () => {
     answer = { status: 200, body: { messages: [{ status: '4' }] } };
-    const err = await failure(sms(http()).send(message));
+    const err = await channelFailure(sms(http()).send(message));
     expect(err.kind).toBe('rejected');
     expect(err.message).toContain('messages.0.status');
     answer = { status: 429 };
-    expect((await failure(sms(http()).send(message))).kind).toBe('rate-limited');
+    expect((await channelFailure(sms(http()).send(message))).kind).toBe('rate-limited');
   });
 
   it('times out', async () => {
     answer = { status: 200, hang: true };
-    expect((await failure(sms(http({ timeout: 200 })).send(message))).kind).toBe('timeout');
+    expect((await channelFailure(sms(http({ timeout: 200 })).send(message))).kind).toBe('timeout');
     answer = { status: 200 };
   });
 });
@@ -219,7 +210,9 @@ describe('the SMS country allow-list', () => {
 
   it('refuses a number outside the configured list without calling the provider', async () => {
     const before = tw.requests.length;
-    const err = await failure(sms(twilio({ allowedCountries: ['IT'] })).send({ ...message, phone: '+12025550102' }));
+    const err = await channelFailure(
+      sms(twilio({ allowedCountries: ['IT'] })).send({ ...message, phone: '+12025550102' }),
+    );
     expect(err.kind).toBe('not-allowed');
     expect(err.message).toContain('US');
     expect(err.message).not.toContain('2025550102');
@@ -227,6 +220,6 @@ describe('the SMS country allow-list', () => {
   });
 
   it('refuses a country no user lives in, by default', async () => {
-    expect((await failure(sms(twilio()).send({ ...message, phone: '+447400123456' }))).kind).toBe('not-allowed');
+    expect((await channelFailure(sms(twilio()).send({ ...message, phone: '+447400123456' }))).kind).toBe('not-allowed');
   });
 });

@@ -3,10 +3,10 @@ import { PassThrough } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ChannelError } from '../../src/channels/channel.js';
 import { createWhatsAppChannel } from '../../src/channels/whatsapp-channel.js';
 import type { WhatsAppChannelConfig } from '../../src/config/types.js';
 import { createLogger } from '../../src/shared/log.js';
+import { channelFailure } from '../helpers/channel-failure.js';
 import type { FakeWhatsApp } from '../helpers/fake-whatsapp.js';
 import { startFakeWhatsApp, WA } from '../helpers/fake-whatsapp.js';
 
@@ -45,15 +45,6 @@ const message = {
   host: 'wiki.example.com',
 };
 
-async function failure(promise: Promise<unknown>): Promise<ChannelError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ChannelError);
-  return err as ChannelError;
-}
-
 describe('the WhatsApp channel', () => {
   it('sends the authentication template with the code in the body and the copy-code button', async () => {
     wa.mode = { kind: 'ok' };
@@ -79,7 +70,7 @@ describe('the WhatsApp channel', () => {
     [132001, 'rejected'],
   ] as const)('maps error %d to %s', async (code, kind) => {
     wa.mode = { kind: 'error', code };
-    const err = await failure(channel().send(message));
+    const err = await channelFailure(channel().send(message));
     expect(err.kind).toBe(kind);
     expect(err.providerCode).toBe(String(code));
     expect(err.message).not.toContain('482913');
@@ -88,7 +79,7 @@ describe('the WhatsApp channel', () => {
   });
 
   it('raises an alert in the logs when the token is invalid (190), without the token', async () => {
-    const err = await failure(channel({ accessToken: 'expired-token' }).send(message));
+    const err = await channelFailure(channel({ accessToken: 'expired-token' }).send(message));
     expect(err.kind).toBe('auth');
     const alert = logLines.find((l) => l.includes('whatsapp_token_invalid'));
     expect(alert).toBeDefined();
@@ -99,7 +90,7 @@ describe('the WhatsApp channel', () => {
   it('gives up after its timeout when the API does not answer', async () => {
     wa.mode = { kind: 'hang' };
     const started = performance.now();
-    const err = await failure(channel({ timeout: 200 }).send(message));
+    const err = await channelFailure(channel({ timeout: 200 }).send(message));
     expect(err.kind).toBe('timeout');
     expect(performance.now() - started).toBeLessThan(1_000);
     wa.mode = { kind: 'ok' };
@@ -107,12 +98,12 @@ describe('the WhatsApp channel', () => {
 
   it('refuses a user without a phone number before calling the API', async () => {
     const before = wa.requests.length;
-    expect((await failure(channel().send({ ...message, phone: undefined }))).kind).toBe('unreachable-recipient');
+    expect((await channelFailure(channel().send({ ...message, phone: undefined }))).kind).toBe('unreachable-recipient');
     expect(wa.requests.length).toBe(before);
   });
 
   it('checks the token at start-up', async () => {
     await expect(channel().check()).resolves.toBeUndefined();
-    expect((await failure(channel({ accessToken: 'bad' }).check())).kind).toBe('auth');
+    expect((await channelFailure(channel({ accessToken: 'bad' }).check())).kind).toBe('auth');
   });
 });

@@ -161,3 +161,47 @@ describe('channel config', () => {
     ]);
   });
 });
+
+describe('email channel config', () => {
+  const EMAIL = '  email:\n    host: smtp.example.com\n    from: Sign-In@Example.COM\n';
+
+  it('defaults to STARTTLS on port 587 with a 10 s timeout, the sender domain in lower case', () => {
+    expect(compile(`${BASE}channels:\n${EMAIL}`).channels.email).toEqual({
+      type: 'email',
+      host: 'smtp.example.com',
+      port: 587,
+      tls: 'starttls',
+      ca: undefined,
+      auth: undefined,
+      from: { address: 'Sign-In@example.com', name: undefined },
+      dkim: undefined,
+      timeout: 10_000,
+    });
+  });
+
+  it.each([
+    ['implicit', 465],
+    ['opportunistic', 25],
+  ])('tls: %s listens on port %i unless a port is given', (tls, port) => {
+    expect(compile(`${BASE}channels:\n${EMAIL}    tls: ${tls}\n`).channels.email).toMatchObject({ port });
+    expect(compile(`${BASE}channels:\n${EMAIL}    tls: ${tls}\n    port: 2525\n`).channels.email).toMatchObject({
+      port: 2525,
+    });
+  });
+
+  it('refuses a login over opportunistic TLS, where the password could go in clear', () => {
+    expect(lines(`${BASE}channels:\n${EMAIL}    tls: opportunistic\n    auth: { user: u, password: p }\n`)).toEqual([
+      expect.stringMatching(
+        /^gate\.yaml:\d+:\d+: auth needs tls: implicit or starttls; with opportunistic the password could cross the network in clear \(channels\.email\.auth\)$/,
+      ),
+    ]);
+  });
+
+  it('refuses a sender that is not a plain address and a DKIM key that is not a private key, at their lines', () => {
+    const text = `${BASE}channels:\n  email:\n    host: smtp.example.com\n    from: "Gate <gate@example.com>"\n    dkim: { domain: example.com, selector: otp, private_key: not-a-key }\n`;
+    expect(lines(text)).toEqual([
+      'gate.yaml:12:11: expected from as a plain e-mail address, like "sign-in@example.com", got "Gate <gate@example.com>" (channels.email.from)',
+      'gate.yaml:13:62: expected an RSA or Ed25519 private key in PEM form, got a value not shown here (channels.email.dkim.private_key)',
+    ]);
+  });
+});

@@ -1,4 +1,5 @@
 // Errors reduced to safe fields, and log lines scrubbed of configured secrets wherever they sit.
+import { generateKeyPairSync } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 
 import { describe, expect, it } from 'vitest';
@@ -104,5 +105,20 @@ channels:
     );
     expect(secrets).not.toContain('application/json');
     expect(secrets).not.toContain('{{text}}');
+  });
+
+  it('lists the SMTP password and the DKIM private key of the email channel', () => {
+    const key = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const text = `${MINIMAL_CONFIG}channels:
+  email:
+    host: smtp.example.com
+    auth: { user: gate, password: smtp-password-31 }
+    from: sign-in@example.com
+    dkim:
+      domain: example.com
+      selector: otp
+      private_key: ${JSON.stringify(key)}
+`;
+    expect(configSecrets(compileConfigText(text))).toEqual(expect.arrayContaining(['smtp-password-31', key]));
   });
 });
