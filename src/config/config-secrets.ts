@@ -12,6 +12,7 @@ export function configSecrets(config: GateConfig): string[] {
   const all = [
     ...config.session.secrets,
     ...(config.totp?.keys ?? []),
+    ...(config.assertions?.keys.map((k) => k.privateKey) ?? []),
     ...storeSecrets(config.store),
     ...Object.values(config.channels).flatMap(channelSecrets),
   ];

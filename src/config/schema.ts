@@ -8,6 +8,7 @@ import { z } from 'zod';
 
 import { DURATION_PATTERN, parseDuration } from '../shared/duration.js';
 import { parseNetworks } from '../shared/net/ip-networks.js';
+import { assertionSchemasFor, checkAssertionSetup } from './assertion-schemas.js';
 import { checkChannelTimes } from './channel-checks.js';
 import { channelSchemasFor } from './channel-schemas.js';
 import { httpUrlRules, REDIS_URL, urlText } from './url-checks.js';
@@ -70,6 +71,11 @@ const secretText = z
   .min(32, { error: 'must be at least 32 characters long; generate one with: openssl rand -base64 48' });
 
 const headerName = z.string().regex(TOKEN, { error: 'expected an HTTP header name like "Remote-User"' });
+
+const { assertions: assertionsSchema, appAssertion: appAssertionSchema } = assertionSchemasFor(
+  durationSchema,
+  headerName,
+);
 
 export const DEFAULT_STRIP_HEADERS = [
   'X-Forwarded-User',
@@ -158,6 +164,7 @@ const appSchema = z.strictObject({
     .describe('Only requests under this path belong to the app.'),
   upstream: urlText(httpUrlRules('http://10.0.0.5:8080')).describe('Where requests are forwarded.'),
   timeout: durationSchema().default('30s').describe("How long to wait for the upstream's response headers."),
+  assertion: appAssertionSchema.optional(),
 });
 
 const appsSchema = z
@@ -497,6 +504,7 @@ export const configSchema = z
       .prefault({}),
     pages: pagesSchema.prefault({}),
     totp: totpSchema.optional(),
+    assertions: assertionsSchema.optional(),
   })
   .superRefine(crossChecks, { when: () => true })
   .meta({ title: 'otp-gate configuration' });
@@ -520,6 +528,13 @@ function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
     });
   }
   checkServerTimeouts(section('server'), ctx);
+  const root = value as Record<string, unknown> | null;
+  checkAssertionSetup(
+    root?.apps,
+    root?.assertions === undefined ? undefined : section('assertions'),
+    section('server').public_url,
+    ctx,
+  );
   const workers = section('server').workers;
   if (workers !== undefined && workers !== 1 && section('store').type !== 'redis') {
     ctx.addIssue({

@@ -124,7 +124,7 @@ export function loadYaml<S extends z.ZodType>(
 }
 
 /** Option names whose values are never repeated in a message. */
-const SENSITIVE = /secret|token|password|passwd|credential|api_key|phone/i;
+const SENSITIVE = /secret|token|password|passwd|credential|api_key|private_key|phone/i;
 
 /** "session.secrets[0]", "users.alice.phone", 'users["a.b"]'. */
 export function formatPath(path: readonly PathSegment[]): string {
