@@ -83,7 +83,8 @@ function oneActiveKey(keys: ReadonlyArray<{ kid: string; status: string }>, ctx:
     if (active !== undefined)
       ctx.addIssue({
         code: 'custom',
-        path: [i, 'status'],
+        // The key, not its status: an unwritten status is active by default and has no line of its own.
+        path: [i],
         input: k.status,
         message: `keys[${active}] is already active: one key signs; mark the other "next" or "retired"`,
       });

@@ -2,9 +2,9 @@
 import type { GateConfig, LoadedGate } from '../config/types.js';
 import type { Directory } from '../directory/types.js';
 import type { CompiledPolicy } from '../policy/types.js';
+import type { Clock } from '../shared/clock.js';
 import type { AddressMatcher } from '../shared/net/cidr.js';
 import { createAddressMatcher } from '../shared/net/cidr.js';
-import type { Clock } from '../shared/clock.js';
 import type { AppMatcher } from './app-matcher.js';
 import { createAppMatcher } from './app-matcher.js';
 import type { Assertions } from './assertions.js';

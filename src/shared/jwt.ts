@@ -33,7 +33,7 @@ export function readSigningKey(
   const curve = key.asymmetricKeyDetails?.namedCurve;
   if (key.asymmetricKeyType !== shape.type || (shape.curve !== undefined && curve !== shape.curve)) {
     const got = [key.asymmetricKeyType, curve].filter(Boolean).join(' ');
-    return { ok: false, reason: `is a ${got} key; ${algorithm} needs ${shape.words}` };
+    return { ok: false, reason: `is a key of type ${got}; ${algorithm} needs ${shape.words}` };
   }
   return { ok: true, key };
 }
