@@ -104,6 +104,7 @@ export function checkAssertionSetup(
   apps: unknown,
   assertions: Record<string, unknown> | undefined,
   publicUrl: unknown,
+  identityHeaders: Record<string, unknown>,
   ctx: Z.RefinementCtx,
 ): void {
   if (!Array.isArray(apps)) return;
@@ -111,6 +112,7 @@ export function checkAssertionSetup(
     app !== null && typeof app === 'object' && (app as Record<string, unknown>).assertion !== undefined ? [i] : [],
   );
   if (wanting.length === 0) return;
+  for (const i of wanting) checkHeaderName(apps[i] as Record<string, unknown>, i, identityHeaders, ctx);
   if (!assertions) {
     for (const i of wanting)
       ctx.addIssue({
@@ -127,5 +129,33 @@ export function checkAssertionSetup(
       path: ['assertions'],
       input: undefined,
       message: 'the "iss" claim needs a URL: set assertions.issuer or server.public_url',
+    });
+}
+
+/** Headers the gate sets or the request needs: an assertion written over one of them would lose one or the other. */
+const TAKEN = ['Host', 'Cookie'];
+const IDENTITY_DEFAULTS = { user: 'Remote-User', name: 'Remote-Name', groups: 'Remote-Groups' };
+
+function checkHeaderName(
+  app: Record<string, unknown>,
+  i: number,
+  identityHeaders: Record<string, unknown>,
+  ctx: Z.RefinementCtx,
+): void {
+  const header = (app.assertion as Record<string, unknown> | null)?.header;
+  if (typeof header !== 'string') return;
+  const taken = [
+    ...TAKEN,
+    ...Object.entries(IDENTITY_DEFAULTS).map(([k, d]) =>
+      typeof identityHeaders[k] === 'string' ? identityHeaders[k] : d,
+    ),
+  ];
+  const clash = taken.find((t) => t.toLowerCase() === header.toLowerCase());
+  if (clash)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['apps', i, 'assertion', 'header'],
+      input: header,
+      message: `"${clash}" already carries something else; name another header, like "Remote-Assertion"`,
     });
 }

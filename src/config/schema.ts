@@ -533,6 +533,7 @@ function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
     root?.apps,
     root?.assertions === undefined ? undefined : section('assertions'),
     section('server').public_url,
+    section('identity_headers'),
     ctx,
   );
   const workers = section('server').workers;

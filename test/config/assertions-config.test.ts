@@ -76,4 +76,12 @@ describe('assertions config', () => {
       expect.stringMatching(/^gate\.yaml:\d+:\d+: the "iss" claim needs a URL.*\(assertions\)$/),
     ]);
   });
+
+  it('names an assertion header that is already an identity header', () => {
+    expect(configProblems(withAssertion('{ header: remote-user }') + assertionsSection([k1]))).toEqual([
+      expect.stringMatching(
+        /^gate\.yaml:6:\d+: "Remote-User" already carries something else.*\(apps\[0\]\.assertion\.header\)$/,
+      ),
+    ]);
+  });
 });
