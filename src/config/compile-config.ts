@@ -7,7 +7,15 @@ import { parseDuration } from '../shared/duration.js';
 import { compileEmail, compileSms, compileWhatsApp } from './compile-channels.js';
 import type { RawAppConfig, RawConfig } from './schema.js';
 import { channelSchemas, splitListen } from './schema.js';
-import type { AppConfig, ChannelConfig, GateConfig, HostPort, RedisAddress, StoreConfig } from './types.js';
+import type {
+  AppConfig,
+  AssertionsConfig,
+  ChannelConfig,
+  GateConfig,
+  HostPort,
+  RedisAddress,
+  StoreConfig,
+} from './types.js';
 
 /** The shipped templates: src/config/ (tsx) and dist/config/ (compiled) are both two levels down. */
 export const SHIPPED_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
@@ -101,6 +109,7 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
     totp: raw.totp && { issuer: raw.totp.issuer, keys: raw.totp.keys, reauthWithin: ms(raw.totp.reauth_within) },
     account: { reauthWithin: ms(raw.account.reauth_within) },
     deliveryFigures: { minSamples: raw.delivery_figures.min_samples, halfLife: ms(raw.delivery_figures.half_life) },
+    assertions: raw.assertions && compileAssertions(raw.assertions, raw.server.public_url),
     policySources: raw.policies.map(resolve),
     directoryFile: resolve(raw.directory.file),
     defaultCountry: raw.directory.default_country?.toUpperCase(),
@@ -114,6 +123,24 @@ function compileApp(app: RawAppConfig): AppConfig {
     pathPrefix: app.path_prefix === '/' ? '/' : trimSlash(app.path_prefix),
     upstream: app.upstream,
     timeout: ms(app.timeout),
+    assertion: app.assertion && {
+      mode: app.assertion.mode,
+      header: app.assertion.header,
+      // Two apps on one host differ by path prefix, so the prefix is part of the default audience.
+      audience:
+        app.assertion.audience ??
+        `${app.host.toLowerCase()}${app.path_prefix === '/' ? '' : trimSlash(app.path_prefix)}`,
+    },
+  };
+}
+
+function compileAssertions(raw: NonNullable<RawConfig['assertions']>, publicUrl: string | undefined): AssertionsConfig {
+  const issuer = (raw.issuer ?? publicUrl)?.replace(/\/+$/, '');
+  if (issuer === undefined) throw new Error('config: assertions passed validation without an issuer or public_url');
+  return {
+    issuer,
+    lifetime: ms(raw.lifetime),
+    keys: raw.keys.map((k) => ({ kid: k.kid, algorithm: k.algorithm, privateKey: k.private_key, status: k.status })),
   };
 }
 

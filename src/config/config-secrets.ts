@@ -1,6 +1,25 @@
 // Every secret value a compiled config holds, for the logger to scrub from its lines. Listed by
 // option, not guessed by pattern: a new secret option is added here beside its schema.
+import type { SecretOptionPath } from '../shared/secret-files.js';
 import type { ChannelConfig, GateConfig, StoreConfig } from './types.js';
+
+/**
+ * The secret options as the config file names them: each also takes a `<name>_file` twin
+ * (`app_secret_file: /run/secrets/whatsapp`), and a list option a list of files. Every string
+ * option takes `${file:/path}` too.
+ */
+export const SECRET_OPTIONS: readonly SecretOptionPath[] = [
+  ['session', 'secrets'],
+  ['totp', 'keys'],
+  ['store', 'url'],
+  ['store', 'password'],
+  ['store', 'sentinel', 'password'],
+  ['channels', 'whatsapp', 'access_token'],
+  ['channels', 'whatsapp', 'app_secret'],
+  ['channels', 'whatsapp', 'verify_token'],
+  ['channels', 'sms', 'auth_token'],
+  ['assertions', 'keys', '*', 'private_key'],
+];
 
 /** Shorter values are left alone: scrubbing "1" or "abc" from every line would hide more than it guards. */
 const MIN_SECRET_LENGTH = 6;
@@ -12,6 +31,7 @@ export function configSecrets(config: GateConfig): string[] {
   const all = [
     ...config.session.secrets,
     ...(config.totp?.keys ?? []),
+    ...(config.assertions?.keys.map((k) => k.privateKey) ?? []),
     ...storeSecrets(config.store),
     ...Object.values(config.channels).flatMap(channelSecrets),
   ];

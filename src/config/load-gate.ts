@@ -15,6 +15,7 @@ import { ConfigError } from '../shared/problem.js';
 import type { LoadedYaml } from '../shared/yaml-file.js';
 import { formatPath, loadYaml } from '../shared/yaml-file.js';
 import { compileConfig } from './compile-config.js';
+import { SECRET_OPTIONS } from './config-secrets.js';
 import type { PolicySource } from './policy-files.js';
 import { errorCode, loadPolicyFiles } from './policy-files.js';
 import { keepStartupSettings } from './restart-only.js';
@@ -64,7 +65,7 @@ export async function loadGateFromText(
 ): Promise<LoadGateResult> {
   const source = file === EMBEDDED ? EMBEDDED : path.resolve(file);
   const baseDir = options.baseDir ?? (file === EMBEDDED ? process.cwd() : path.dirname(source));
-  const loaded = loadYaml(file, text, configSchema, env);
+  const loaded = loadYaml(file, text, configSchema, env, { baseDir, secretOptions: SECRET_OPTIONS });
   const config = loaded.value ? compileConfig(loaded.value, { source, baseDir }) : undefined;
   // Even with a broken config, check the users and policies it points at, so one run shows everything.
   const refs: Refs = config

@@ -8,6 +8,7 @@ import { z } from 'zod';
 
 import { DURATION_PATTERN, parseDuration } from '../shared/duration.js';
 import { parseNetworks } from '../shared/net/ip-networks.js';
+import { assertionSchemasFor, checkAssertionSetup } from './assertion-schemas.js';
 import { checkChannelTimes, checkFallbackLease } from './channel-checks.js';
 import { channelSchemasFor } from './channel-schemas.js';
 import { emailChannelSchemaFor } from './email-channel-schema.js';
@@ -71,6 +72,11 @@ const secretText = z
   .min(32, { error: 'must be at least 32 characters long; generate one with: openssl rand -base64 48' });
 
 const headerName = z.string().regex(TOKEN, { error: 'expected an HTTP header name like "Remote-User"' });
+
+const { assertions: assertionsSchema, appAssertion: appAssertionSchema } = assertionSchemasFor(
+  durationSchema,
+  headerName,
+);
 
 export const DEFAULT_STRIP_HEADERS = [
   'X-Forwarded-User',
@@ -159,6 +165,7 @@ const appSchema = z.strictObject({
     .describe('Only requests under this path belong to the app.'),
   upstream: urlText(httpUrlRules('http://10.0.0.5:8080')).describe('Where requests are forwarded.'),
   timeout: durationSchema().default('30s').describe("How long to wait for the upstream's response headers."),
+  assertion: appAssertionSchema.optional(),
 });
 
 const appsSchema = z
@@ -541,6 +548,7 @@ export const configSchema = z
     account: accountSchema.prefault({}),
     fallback: fallbackSchema.prefault({}),
     delivery_figures: deliveryFiguresSchema.prefault({}),
+    assertions: assertionsSchema.optional(),
   })
   .superRefine(crossChecks, { when: () => true })
   .meta({ title: 'otp-gate configuration' });
@@ -565,6 +573,14 @@ function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
     });
   }
   checkServerTimeouts(section('server'), ctx);
+  const root = value as Record<string, unknown> | null;
+  checkAssertionSetup(
+    root?.apps,
+    root?.assertions === undefined ? undefined : section('assertions'),
+    section('server').public_url,
+    section('identity_headers'),
+    ctx,
+  );
   const workers = section('server').workers;
   if (workers !== undefined && workers !== 1 && section('store').type !== 'redis') {
     ctx.addIssue({

@@ -3,6 +3,7 @@
 // (durations in milliseconds, hosts lower-cased, paths resolved against the config file).
 import type { Directory } from '../directory/types.js';
 import type { CompiledPolicy } from '../policy/types.js';
+import type { JwtAlgorithm } from '../shared/jwt.js';
 import type { LogConfig } from '../shared/log.js';
 
 export interface ServerConfig {
@@ -49,6 +50,37 @@ export interface AppConfig {
   upstream: string;
   /** Time to wait for the upstream's response headers, ms (504 after). */
   timeout: number;
+  /** The signed JWT this app is sent; undefined for the identity headers alone. */
+  assertion?: AppAssertionConfig | undefined;
+}
+
+/** An app's `assertion:`: how it gets the signed JWT of who is calling. */
+export interface AppAssertionConfig {
+  /** "beside" the identity headers, or "instead" of them. */
+  mode: 'beside' | 'instead';
+  /** Header carrying it, as written; "Authorization" carries "Bearer <jwt>". */
+  header: string;
+  /** The "aud" claim: as configured, else the app's host and path prefix. */
+  audience: string;
+}
+
+/** One key of `assertions.keys`. */
+export interface AssertionKeyConfig {
+  kid: string;
+  algorithm: JwtAlgorithm;
+  /** PEM text. */
+  privateKey: string;
+  /** active signs and is published; next is published only; retired is neither. */
+  status: 'active' | 'next' | 'retired';
+}
+
+/** The `assertions:` section: who signs the JWTs sent upstream, and for how long they hold. */
+export interface AssertionsConfig {
+  /** The "iss" claim: assertions.issuer, else server.public_url. */
+  issuer: string;
+  /** How long one JWT is valid, ms. */
+  lifetime: number;
+  keys: AssertionKeyConfig[];
 }
 
 export interface SessionConfig {
@@ -278,6 +310,8 @@ export interface GateConfig {
   /** The self-service account page: changes there need a sign-in at most `reauthWithin` ms old. */
   account: { reauthWithin: number };
   deliveryFigures: DeliveryFiguresConfig;
+  /** Signing keys for apps' assertions; undefined when the section is absent. */
+  assertions: AssertionsConfig | undefined;
   /** Absolute paths of policy files and folders (as configured, resolved). */
   policySources: string[];
   /** Absolute path of the users file. */

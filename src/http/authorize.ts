@@ -13,7 +13,8 @@ import type { GateState } from './gate-state.js';
 import type { RequestContext } from './request-context.js';
 
 export type Verdict =
-  | { kind: 'forward'; rule: CompiledRule; identity: Identity | undefined }
+  /** `session`: the one that proved the identity (absent for a bypass), for the app's assertion. */
+  | { kind: 'forward'; rule: CompiledRule; identity: Identity | undefined; session?: Session }
   | { kind: 'deny'; rule: CompiledRule | undefined; user?: string }
   | { kind: 'challenge'; rule: CompiledRule }
   | { kind: 'unavailable'; error: unknown };
@@ -31,7 +32,12 @@ export function createAuthorizer(deps: { state: () => GateState; sessions: Sessi
     if (!session || !user) return { kind: 'challenge', rule };
     if (shortfall(rule, proofFacts(session, deps.clock.now())) !== undefined) return { kind: 'challenge', rule };
     if (!admits(rule, { user: user.username, groups: user.groups })) return { kind: 'deny', rule, user: user.username };
-    return { kind: 'forward', rule, identity: { user: user.username, name: user.name, groups: user.groups } };
+    return {
+      kind: 'forward',
+      rule,
+      identity: { user: user.username, name: user.name, groups: user.groups },
+      session,
+    };
   }
 
   return (rc, cookieHeader) => {

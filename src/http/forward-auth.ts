@@ -11,6 +11,7 @@ import type { MaybePromise } from '../shared/maybe-promise.js';
 import { andThen } from '../shared/maybe-promise.js';
 import { canonicalAddress } from '../shared/net/cidr.js';
 import type { Admission, Admit, ForwardVerdict } from './admission.js';
+import type { UpstreamAssertion } from './assertions.js';
 import type { Verdict } from './authorize.js';
 import { asHeaderValue } from './forward/upstream-headers.js';
 import type { Dialect } from './front-proxy-dialects.js';
@@ -89,7 +90,11 @@ export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
       case 'forward':
         return {
           status: 200,
-          identity: identityHeaders(state.config.identityHeaders, admission.verdict),
+          identity: identityHeaders(
+            state.config.identityHeaders,
+            admission.verdict,
+            admission.rc.app && state.assertions.forApp(admission.rc.app, admission.verdict),
+          ),
           verdict: admission.verdict,
           rc: admission.rc,
           requestId,
@@ -182,17 +187,16 @@ export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
 const idOf = (req: IncomingMessage, peerTrusted: boolean) =>
   chooseRequestId(req.headers[REQUEST_ID_HEADER], peerTrusted);
 
-function identityHeaders(config: IdentityHeadersConfig, verdict: ForwardVerdict): readonly string[] {
-  const identity = verdict.identity;
-  // Present but empty for a bypass: Caddy 2.6's copy_headers would otherwise hand the upstream
-  // its unreplaced placeholder text; nginx drops empty values, so nothing reaches the app there.
-  if (!identity) return [config.user, '', config.name, '', config.groups, ''];
-  return [
-    config.user,
-    identity.user,
-    config.name,
-    asHeaderValue(identity.name),
-    config.groups,
-    identity.groups.join(','),
-  ];
+function identityHeaders(
+  config: IdentityHeadersConfig,
+  verdict: ForwardVerdict,
+  assertion: UpstreamAssertion | undefined,
+): readonly string[] {
+  const identity = assertion?.instead ? undefined : verdict.identity;
+  // Present but empty for a bypass (or an app taking the assertion instead): Caddy 2.6's copy_headers
+  // would otherwise hand the upstream its unreplaced placeholder text; nginx drops empty values.
+  const headers = identity
+    ? [config.user, identity.user, config.name, asHeaderValue(identity.name), config.groups, identity.groups.join(',')]
+    : [config.user, '', config.name, '', config.groups, ''];
+  return assertion ? [...headers, assertion.header, assertion.value ?? ''] : headers;
 }

@@ -11,6 +11,7 @@ import type { MaybePromise } from '../shared/maybe-promise.js';
 import { andThen } from '../shared/maybe-promise.js';
 import type { Admission, AdmissionInput, Admit, ForwardVerdict } from './admission.js';
 import { handoffFor } from './admission.js';
+import type { Assertions } from './assertions.js';
 import type { HeaderRewriter } from './forward/upstream-headers.js';
 import type { Upstreams } from './forward/upstreams.js';
 import type { Handoff } from './handoff.js';
@@ -22,8 +23,8 @@ import { REQUEST_ID_HEADER } from './request-id.js';
 export interface HandlerDeps {
   admit: Admit;
   upstreams: Upstreams;
-  /** The rewriter of the set in use (identity_headers reload). */
-  rewriter: () => HeaderRewriter;
+  /** The header rewriter and assertions of the set in use (they change on reload). */
+  upstreamSide: () => UpstreamSide;
   /** The gate's pages: Koa's callback. */
   gateApp: (req: IncomingMessage, res: ServerResponse) => void;
   handoffs: WeakMap<IncomingMessage, Handoff>;
@@ -41,8 +42,14 @@ function pointAtRulePath(req: IncomingMessage, rc: RequestContext): void {
   req.url = encodePath(rc.facts.path) + rc.query;
 }
 
+/** What turns a passing request's headers into the upstream's: parts of the GateState in use. */
+export interface UpstreamSide {
+  rewriter: HeaderRewriter;
+  assertions: Assertions;
+}
+
 export function forUpstream(
-  rewriter: HeaderRewriter,
+  { rewriter, assertions }: UpstreamSide,
   req: IncomingMessage,
   { rc, verdict }: { rc: RequestContext; verdict: ForwardVerdict },
 ): void {
@@ -51,6 +58,7 @@ export function forUpstream(
     req.headers,
     { clientIp: rc.facts.ip, peerIp: rc.peerIp, peerTrusted: rc.peerTrusted, proto: rc.proto },
     verdict.identity,
+    rc.app && assertions.forApp(rc.app, verdict),
   );
 }
 
@@ -79,7 +87,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     req.headers[REQUEST_ID_HEADER] = admission.requestId;
     if (admission.kind === 'forward') {
       // The upstream side echoes the id with the app's headers: one writeHead, no header object.
-      forUpstream(deps.rewriter(), req, admission);
+      forUpstream(deps.upstreamSide(), req, admission);
       return deps.upstreams.web(admission.rc.app!, req, res);
     }
     res.setHeader(REQUEST_ID_HEADER, admission.requestId);
@@ -97,7 +105,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       req.headers[REQUEST_ID_HEADER] = admission.requestId;
       switch (admission.kind) {
         case 'forward':
-          forUpstream(deps.rewriter(), req, admission);
+          forUpstream(deps.upstreamSide(), req, admission);
           return deps.upstreams.ws(admission.rc.app!, req, socket, head);
         case 'verdict': {
           const [status, text] = UPGRADE_REFUSALS[admission.verdict.kind];

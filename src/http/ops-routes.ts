@@ -1,5 +1,6 @@
 // The gate's operational endpoints, answered on any Host and before anything else runs:
-// /healthz (the process is alive), /readyz (fit for traffic) and /auth/<front proxy> (forward-auth).
+// /healthz (the process is alive), /readyz (fit for traffic), /auth/<front proxy> (forward-auth) and
+// /.well-known/jwks.json (the keys apps verify assertions with).
 // They are matched on the raw target exactly (Envoy's by prefix: it appends the original path),
 // so nothing here depends on host or path normalisation.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -23,6 +24,8 @@ export interface OpsRouteDeps {
   log: Logger;
 }
 
+const JWKS_MAX_AGE_S = 300;
+
 /** Returns true when it has taken the request. */
 export type OpsRoutes = (req: IncomingMessage, res: ServerResponse) => boolean;
 
@@ -43,11 +46,29 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
     new Map<string, Route>([
       [`${p}/healthz`, healthz],
       [`${p}/readyz`, readyz],
+      [`${p}/.well-known/jwks.json`, jwks],
       ...[...authRoutes].map(([name, route]): [string, Route] => [`${p}/auth${name}`, route]),
     ]);
 
   function healthz(_req: IncomingMessage, res: ServerResponse): void {
     json(res, 200, { status: 'ok' });
+  }
+
+  /**
+   * Public keys, cached by verifiers for five minutes: publish a key as "next" at least that long
+   * before it signs, and a retired key is gone from every verifier within that time.
+   */
+  function jwks(_req: IncomingMessage, res: ServerResponse): void {
+    const body = deps.state().assertions.jwks;
+    res.writeHead(200, [
+      'content-type',
+      'application/jwk-set+json',
+      'content-length',
+      String(Buffer.byteLength(body)),
+      'cache-control',
+      `public, max-age=${JWKS_MAX_AGE_S}`,
+    ]);
+    res.end(body);
   }
 
   async function readyz(_req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -117,7 +117,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
   const metrics = options.metrics ?? createGateMetrics();
   const signer = createSigner(config.session.secrets);
   const cookies = createGateCookies(config.session, signer, config.server.pathPrefix);
-  let state: GateState = createGateState(loaded, cookies.names);
+  let state: GateState = createGateState(loaded, cookies.names, clock);
   const current = () => state;
 
   // Files first: a broken template or SMS text must fail the start before anything (a Redis
@@ -252,7 +252,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
       // The one place a reload comes in: what was built from a restart-only setting is still in
       // use, so the live config keeps that setting's start-up value for every reader.
       const { config: applied, kept } = keepStartupSettings(config, next.config);
-      state = createGateState({ ...next, config: applied }, cookies.names);
+      state = createGateState({ ...next, config: applied }, cookies.names, clock);
       return kept;
     },
     clock,

@@ -55,7 +55,7 @@ export function otpGate(options: OtpGateOptions): OtpGateMiddleware {
     req.headers[REQUEST_ID_HEADER] = admission.requestId;
     ctx.set('X-Request-Id', admission.requestId);
     if (admission.kind === 'forward') {
-      forUpstream(core.state().rewriter, req, admission);
+      forUpstream(core.state(), req, admission);
       const gateState: OtpGateState = {
         identity: admission.verdict.identity,
         rule: admission.verdict.rule.name,

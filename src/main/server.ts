@@ -71,7 +71,7 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
   const handlers = createHandlers({
     admit: core.admit,
     upstreams,
-    rewriter: () => core.state().rewriter,
+    upstreamSide: () => core.state(),
     gateApp: gateCallback,
     handoffs,
     ops: core.ops,

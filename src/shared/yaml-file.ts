@@ -1,11 +1,15 @@
 // Loads one YAML file against a zod schema: syntax errors, ${ENV} substitution and schema
 // issues all come back as Problems pointing at the file, line and column they are about.
+import path from 'node:path';
+
 import type { Document, Node, Scalar } from 'yaml';
 import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 
 import { substituteEnv } from './env-substitution.js';
 import type { Problem } from './problem.js';
+import type { SecretOptionPath } from './secret-files.js';
+import { applyFileTwins } from './secret-files.js';
 import type { PathSegment } from './zod-issues.js';
 import { DEFAULT_MESSAGE, issueReports } from './zod-issues.js';
 
@@ -22,6 +26,10 @@ export interface LoadYamlOptions {
    * must stay a phone number rather than become an integer. Default "core".
    */
   yamlSchema?: 'core' | 'failsafe';
+  /** Where relative `${file:...}` and `_file` paths start; the folder of `file` by default. */
+  baseDir?: string;
+  /** Options that also take a `<name>_file` twin naming a file that holds the value. */
+  secretOptions?: readonly SecretOptionPath[];
 }
 
 export interface LoadedYaml<T> {
@@ -90,10 +98,14 @@ export function loadYaml<S extends z.ZodType>(
 
   // A value whose variable is missing is already reported; its schema issues would only repeat it.
   const unset = new Set<Node>();
-  const substituted = substituteEnv(doc, env, options.yamlSchema !== 'failsafe', (node, message) => {
+  const unusable = (node: Node, message: string) => {
     unset.add(node);
     problems.push(at(position(node.range?.[0] ?? 0), locator.pathOf(node), message));
-  });
+  };
+  const baseDir = options.baseDir ?? path.dirname(path.resolve(file));
+  const substituted = substituteEnv(doc, env, options.yamlSchema !== 'failsafe', unusable, baseDir);
+  for (const [node, names] of applyFileTwins(doc, options.secretOptions ?? [], baseDir, unusable))
+    substituted.set(node, names);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });

@@ -4,6 +4,7 @@
 import { expect } from 'vitest';
 
 import { compileConfig } from '../../src/config/compile-config.js';
+import { SECRET_OPTIONS } from '../../src/config/config-secrets.js';
 import { configSchema } from '../../src/config/schema.js';
 import type { GateConfig } from '../../src/config/types.js';
 import { formatProblem } from '../../src/shared/problem.js';
@@ -46,11 +47,11 @@ export const MINIMAL_CONFIG = configText();
 
 /** The problems in config text read as gate.yaml, each as `otp-gate check` prints it. */
 export const configProblems = (text: string, env: NodeJS.ProcessEnv = {}): string[] =>
-  loadYaml('gate.yaml', text, configSchema, env).problems.map(formatProblem);
+  loadYaml('gate.yaml', text, configSchema, env, { secretOptions: SECRET_OPTIONS }).problems.map(formatProblem);
 
 /** Compiles config text, which must have no problem, as /etc/otp-gate/gate.yaml. */
 export function compileConfigText(text: string, env: NodeJS.ProcessEnv = {}): GateConfig {
-  const out = loadYaml('gate.yaml', text, configSchema, env);
+  const out = loadYaml('gate.yaml', text, configSchema, env, { secretOptions: SECRET_OPTIONS });
   expect(out.problems.map(formatProblem)).toEqual([]);
   return compileConfig(out.value!, { source: '/etc/otp-gate/gate.yaml', baseDir: '/etc/otp-gate' });
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { configSecrets } from '../../src/config/config-secrets.js';
 import { createLogger } from '../../src/shared/log.js';
 import { describeError, safeError } from '../../src/shared/safe-error.js';
+import { assertionsSection, testKey } from '../helpers/assertion-keys.js';
 import { compileConfigText, MINIMAL_CONFIG } from '../helpers/config-text.js';
 
 /** What ioredis throws for a refused AUTH: the command, password included, hangs on the error. */
@@ -120,5 +121,14 @@ channels:
       private_key: ${JSON.stringify(key)}
 `;
     expect(configSecrets(compileConfigText(text))).toEqual(expect.arrayContaining(['smtp-password-31', key]));
+  });
+
+  it('lists the private keys of assertions', () => {
+    const key = testKey('k');
+    expect(
+      configSecrets(
+        compileConfigText(MINIMAL_CONFIG + assertionsSection([key], '  issuer: "https://gate.example.com"')),
+      ),
+    ).toContain(key.pem);
   });
 });

@@ -3,7 +3,8 @@
 // the gate's own cookies taken out so the upstream never sees a session token.
 import type { IncomingHttpHeaders } from 'node:http';
 
-import type { IdentityHeadersConfig } from '../../config/types.js';
+import type { AppConfig, IdentityHeadersConfig } from '../../config/types.js';
+import type { UpstreamAssertion } from '../assertions.js';
 
 export interface Identity {
   user: string;
@@ -48,7 +49,12 @@ export interface HeaderRewriter {
    * The headers to send upstream, as a new object: deleting from Node's own header object would
    * turn it into a slow dictionary that http-proxy then copies on every request.
    */
-  forUpstream(headers: IncomingHttpHeaders, facts: ForwardFacts, identity: Identity | undefined): IncomingHttpHeaders;
+  forUpstream(
+    headers: IncomingHttpHeaders,
+    facts: ForwardFacts,
+    identity: Identity | undefined,
+    assertion?: UpstreamAssertion,
+  ): IncomingHttpHeaders;
 }
 
 export interface ForwardFacts {
@@ -64,8 +70,19 @@ type Fate = 'keep' | 'drop' | 'forwarding' | 'cookie';
 /** Header names seen are few; a client sending thousands of new ones only stops the memo growing. */
 const MAX_REMEMBERED_NAMES = 1024;
 
-export function createHeaderRewriter(config: IdentityHeadersConfig, gateCookies: readonly string[]): HeaderRewriter {
-  const identityNames = [config.user, config.name, config.groups].map(squash);
+/** Every app's assertion header is the gate's to set: never passed on from a client, whichever app. */
+const DEFAULT_ASSERTION_HEADER = 'Remote-Assertion';
+
+export function createHeaderRewriter(
+  config: IdentityHeadersConfig,
+  gateCookies: readonly string[],
+  apps: readonly AppConfig[] = [],
+): HeaderRewriter {
+  // Authorization is the app's own unless the app takes its assertion there: dropped per app below.
+  const assertionNames = [DEFAULT_ASSERTION_HEADER, ...apps.map((a) => a.assertion?.header ?? '')].filter(
+    (h) => h !== '' && h.toLowerCase() !== 'authorization',
+  );
+  const identityNames = [config.user, config.name, config.groups, ...assertionNames].map(squash);
   const stripExact = new Set(config.strip.map(squash));
   const forwarding = new Set<string>(FORWARDING_HEADERS);
   const overrides = new Set<string>(METHOD_OVERRIDES);
@@ -91,9 +108,11 @@ export function createHeaderRewriter(config: IdentityHeadersConfig, gateCookies:
   ) as [string, string, string];
 
   return {
-    forUpstream(headers, facts, identity) {
+    forUpstream(headers, facts, identity, assertion) {
       const out: IncomingHttpHeaders = {};
+      const ownHeader = assertion?.header;
       for (const name in headers) {
+        if (name === ownHeader) continue;
         switch (rememberedFate(name)) {
           case 'keep':
             out[name] = headers[name];
@@ -121,11 +140,12 @@ export function createHeaderRewriter(config: IdentityHeadersConfig, gateCookies:
         out['x-forwarded-proto'] ??= facts.proto;
         if (headers.host !== undefined) out['x-forwarded-host'] ??= headers.host;
       }
-      if (identity) {
+      if (identity && !assertion?.instead) {
         out[userHeader] = identity.user;
         out[nameHeader] = asHeaderValue(identity.name);
         out[groupsHeader] = identity.groups.join(',');
       }
+      if (assertion?.value !== undefined) out[assertion.header] = assertion.value;
       return out;
     },
   };
