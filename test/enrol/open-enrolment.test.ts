@@ -123,6 +123,27 @@ describe('an enrolled person', () => {
   });
 });
 
+it('a browser an enrolled person trusted signs them in again with no code, as "Continue as" their name', async () => {
+  const agent = browser(gate);
+  const digits = '393335551234';
+  const { csrf } = await identify(agent, `+${digits}`, '/guest/t');
+  const verified = await submitCode(agent, csrf, await codeTo(digits), { trust: '1' });
+  await agent
+    .post('/_gate/welcome')
+    .type('form')
+    .send({ csrf: hiddenField(verified.text, 'csrf'), name: 'Lia' });
+  const sentBefore = wa.sent.length;
+  const login = await agent.get('/_gate/login?rd=%2Fguest%2Ft').expect(200);
+  expect(login.text).toContain('Continue as Lia');
+  const continued = await agent
+    .post('/_gate/login/device')
+    .type('form')
+    .send({ csrf: hiddenField(login.text, 'csrf'), rd: '/guest/t' });
+  expect(continued.status).toBe(303);
+  expect((await upstreamHeaders(sessionCookie(continued), '/guest/t'))['remote-user']).toBe(`+${digits}`);
+  expect(wa.sent.length).toBe(sentBefore);
+});
+
 describe('a number the rule does not let enrol', () => {
   it('sees the code page an unknown name sees, and no code is sent', async () => {
     const sentBefore = wa.sent.length;
