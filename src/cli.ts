@@ -16,6 +16,7 @@ import { policyDiffArgs, runPolicyDiff } from './cli/policy-diff.js';
 import { runPolicyTest } from './cli/policy-test.js';
 import { runServe } from './cli/serve.js';
 import { runSessions, sessionsArgs } from './cli/sessions.js';
+import { runUsers, usersArgs } from './cli/users.js';
 import { describeError } from './shared/safe-error.js';
 
 type Run = Extract<CommandLine, { kind: 'run' }>;
@@ -30,6 +31,9 @@ const RUNNERS: Record<string, (line: Run) => Promise<number>> = {
   'sessions list': ({ values }) => runSessions(sessionsArgs('list', values)),
   'sessions revoke': ({ values }) => runSessions(sessionsArgs('revoke', values)),
   'delivery stats': ({ values }) => runDeliveryStats({ config: values.config!, json: values.json === 'true' }),
+  'users list': ({ values, operands }) => runUsers(usersArgs('list', values, operands)),
+  'users remove': ({ values, operands }) => runUsers(usersArgs('remove', values, operands)),
+  'users promote': ({ values, operands }) => runUsers(usersArgs('promote', values, operands)),
   'policy-test': ({ values, operands }) => runPolicyTest({ config: values.config!, cases: operands[0]! }),
   'policy-diff': ({ values }) => runPolicyDiff(policyDiffArgs(values)),
   'hash-password': () => runHashPassword(),

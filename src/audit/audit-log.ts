@@ -5,6 +5,7 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 import type { AuditConfig } from '../config/types.js';
+import { loggableUser } from '../directory/enrolled-id.js';
 import type { Clock } from '../shared/clock.js';
 
 export type AuditEventName =
@@ -74,7 +75,9 @@ export function createAuditLog(
   const owned = out !== process.stdout && out !== deps.out;
   return {
     record(event) {
-      const line = JSON.stringify({ time: new Date(deps.clock.now()).toISOString(), audit: true, ...event });
+      // An enrolled person is named by their number, which the trail never holds in full.
+      const named = event.user === undefined ? event : { ...event, user: loggableUser(event.user) };
+      const line = JSON.stringify({ time: new Date(deps.clock.now()).toISOString(), audit: true, ...named });
       out.write(line + '\n');
     },
     close: () =>

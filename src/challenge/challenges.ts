@@ -11,8 +11,10 @@ import type { Deliveries } from '../channels/delivery.js';
 import { destinationOf } from '../channels/delivery-figures.js';
 import { resendUnlocked } from '../channels/delivery-state.js';
 import type { OtpConfig } from '../config/types.js';
+import { isEnrolledId } from '../directory/enrolled-id.js';
 import type { Directory, User } from '../directory/types.js';
-import type { Factor } from '../policy/types.js';
+import { mayEnrol } from '../policy/enrol.js';
+import type { EnrolRule, Factor } from '../policy/types.js';
 import { TOTP } from '../policy/types.js';
 import type { Signer } from '../session/signer.js';
 import type { Clock } from '../shared/clock.js';
@@ -21,6 +23,8 @@ import { networkKey } from '../shared/net/network-key.js';
 import type { Store } from '../store/store.js';
 import { guardStore } from '../store/store.js';
 import { decoyEmail, decoyNumber, describeDestination, describeEmailDestination } from './destination.js';
+import type { EnrolledPeople } from './enrolled-people.js';
+import { enrolledUser } from './enrolled-people.js';
 import type { Refusal } from './limits.js';
 import {
   checkCooldown,
@@ -61,6 +65,8 @@ export type VerifyResult =
       factors: Factor[];
       method: string;
       trustDeviceMs: number | undefined;
+      /** For an enrolled person (open enrolment): whether this was their first sign-in. */
+      enrolment?: { first: boolean };
     }
   | { kind: 'wrong'; triesLeft: number }
   | { kind: 'expired' }
@@ -88,6 +94,8 @@ export interface StartInput {
    * fills them cannot lock out people who have signed in here before (issue 25).
    */
   knownBrowser?: string | undefined;
+  /** The rule's open enrolment: a number it admits that nobody knows yet gets a real code. */
+  enrol?: EnrolRule | undefined;
 }
 
 export type PasswordResult = { kind: 'ok'; user: User } | { kind: 'wrong' } | { kind: 'locked'; retryAfterMs: number };
@@ -153,6 +161,8 @@ interface Challenge {
   trustDeviceMs: number | undefined;
   /** The browser has signed in as this person before: the shared caps do not apply. */
   sharedExempt: boolean;
+  /** Open enrolment: the groups the rule enrols this number into (set when the rule lets it enrol). */
+  enrolGroups: string[] | undefined;
 }
 
 interface DestinationKeys {
@@ -189,6 +199,7 @@ interface StoredChallenge {
   tp?: 1;
   td?: number;
   sx?: 1;
+  eg?: string[];
 }
 
 function toStored(c: Challenge): string {
@@ -212,6 +223,7 @@ function toStored(c: Challenge): string {
     ...(c.totpAllowed ? { tp: 1 as const } : {}),
     ...(c.trustDeviceMs === undefined ? {} : { td: c.trustDeviceMs }),
     ...(c.sharedExempt ? { sx: 1 as const } : {}),
+    ...(c.enrolGroups === undefined ? {} : { eg: c.enrolGroups }),
   };
   return JSON.stringify(stored);
 }
@@ -236,6 +248,7 @@ function fromStored(raw: string): Challenge {
     totpAllowed: r.tp === 1,
     trustDeviceMs: r.td,
     sharedExempt: r.sx === 1,
+    enrolGroups: r.eg,
   };
 }
 
@@ -252,6 +265,8 @@ export interface ChallengeDeps {
   /** Present when TOTP is configured. */
   totp?: TotpVerifier | undefined;
   passwords: PasswordVerifier;
+  /** People enrolled by phone (open enrolment), looked up beside the directory. */
+  people: Pick<EnrolledPeople, 'find' | 'signedIn'>;
   deliveries: Deliveries;
   audit: AuditLog;
   log: Logger;
@@ -342,6 +357,36 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     return reachesEmail(c.channel) && c.emailDestination !== undefined ? c.emailDestination : c.destination;
   }
 
+  /**
+   * Who signs in with a typed identifier: a users-file user, else an enrolled person, else a number
+   * the rule lets enrol (a newcomer), else nobody (a decoy). The store is asked for every typed
+   * number, known or not, so the answer takes as long whoever it names.
+   */
+  async function whoSignsIn(
+    identifier: string,
+    enrol: EnrolRule | undefined,
+  ): Promise<{ user: User | undefined; typed: string | undefined; enrolGroups: string[] | undefined }> {
+    const { user: known, phone: typed } = deps.directory().lookup(identifier);
+    const person = typed === undefined ? undefined : await deps.people.find(typed);
+    if (known) return { user: known, typed, enrolGroups: undefined };
+    const enrolGroups =
+      typed !== undefined && enrol !== undefined && mayEnrol(enrol, typed) ? [...enrol.groups] : undefined;
+    if (person) return { user: enrolledUser(person), typed, enrolGroups };
+    if (enrolGroups)
+      return { user: enrolledUser({ number: typed!, name: undefined, groups: enrolGroups }), typed, enrolGroups };
+    return { user: undefined, typed, enrolGroups: undefined };
+  }
+
+  /** The person a challenge is for, as now: a promotion to the users file or a removal since the code was sent counts. */
+  async function personOf(c: Pick<Challenge, 'username' | 'enrolGroups'>): Promise<User | undefined> {
+    if (c.username === undefined) return undefined;
+    const known = deps.directory().find(c.username);
+    if (known || !isEnrolledId(c.username)) return known;
+    const person = await deps.people.find(c.username);
+    if (person) return enrolledUser(person);
+    return c.enrolGroups && enrolledUser({ number: c.username, name: undefined, groups: c.enrolGroups });
+  }
+
   /** `unlocked`: the provider reported the code failed, so the cooldown is over. */
   function toView(c: Challenge, unlocked = false): ChallengeView {
     const { channel, sentAt, expiresAt, returnTo, rule, trustDeviceMs } = c;
@@ -426,8 +471,9 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const directory = deps.directory();
       // The same work for known and unknown identities (results unused for real users), so the
       // answer takes as long either way. Unknown ones count against the number they typed, or a
-      // stable decoy number.
-      const { user, phone: typed } = directory.lookup(input.identifier);
+      // stable decoy number. A number the rule lets enrol is a person like any other: the same
+      // limits, and the shared caps that guard the bill (issue 21: no cheaper pumping path).
+      const { user, typed, enrolGroups } = await whoSignsIn(input.identifier, input.enrol);
       const decoy = decoyNumber(
         input.identifier,
         typed,
@@ -497,6 +543,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
         totpAllowed: channels.includes(TOTP),
         trustDeviceMs: input.trustDeviceMs,
         sharedExempt,
+        enrolGroups,
       };
       deps.audit.record({
         event: 'challenge_started',
@@ -548,7 +595,7 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
           challenge.channel = input.channel;
         } else if (challenge.channel === TOTP) challenge.channel = challenge.channels[0] ?? 'console';
       }
-      const user = username === undefined ? undefined : deps.directory().find(username);
+      const user = await personOf(challenge);
       return { ok: true, view: await issue(input.flowId, challenge, user, input.host, input.ip, input.locale) };
     },
 
@@ -584,13 +631,18 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
         case 'accept': {
           // Single use: only the request that removes the record wins, however many raced here.
           const consumed = await guardStore('consuming code', () => store.delete(challengeKey(input.flowId)));
-          const user = deps.directory().find(username!);
-          if (!consumed || !user) return { kind: 'expired' };
+          const found = await personOf(challenge);
+          if (!consumed || !found) return { kind: 'expired' };
           await lockout.clear(identity);
           const { returnTo, channel: method, trustDeviceMs } = challenge;
           const verifiedCode = method === TOTP ? undefined : challenge.codeNumber;
           await guardStore('ending delivery', () => deps.deliveries.forget(input.flowId, verifiedCode));
-          return { kind: 'login', user, returnTo, rule, factors: [...challenge.proven, 'otp'], method, trustDeviceMs };
+          const factors: Factor[] = [...challenge.proven, 'otp'];
+          const login = { kind: 'login' as const, returnTo, rule, factors, method, trustDeviceMs };
+          if (!isEnrolledId(found.username)) return { ...login, user: found };
+          // An enrolled person's sign-in is recorded (first and last, and the groups this rule enrols into).
+          const { person, first } = await deps.people.signedIn(found.username, challenge.enrolGroups ?? []);
+          return { ...login, user: enrolledUser(person), enrolment: { first } };
         }
       }
     },

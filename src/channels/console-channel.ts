@@ -2,6 +2,7 @@
 // This is a delivery channel, not a log: it is the only place a code is ever written.
 import type { Writable } from 'node:stream';
 
+import { loggableUser } from '../directory/enrolled-id.js';
 import type { Channel } from './channel.js';
 
 export function createConsoleChannel(name: string, out: Writable = process.stdout): Channel {
@@ -12,7 +13,7 @@ export function createConsoleChannel(name: string, out: Writable = process.stdou
     async send(message) {
       const to = message.maskedPhone ?? 'no phone';
       out.write(
-        `[otp-gate console channel] code for ${message.username} (${to}) on ${message.host}: ${message.code}\n`,
+        `[otp-gate console channel] code for ${loggableUser(message.username)} (${to}) on ${message.host}: ${message.code}\n`,
       );
       return { messageId: undefined };
     },

@@ -3,6 +3,7 @@
 // what to wait on next. delivery.ts performs them (channels, Store, audit, metrics); nothing here
 // does I/O, reads a clock or sees the code itself.
 import type { AuditEvent } from '../audit/audit-log.js';
+import { loggableUser } from '../directory/enrolled-id.js';
 import type { Channel, ChannelFailure } from './channel.js';
 import type { DeliveryRecord } from './delivery-state.js';
 
@@ -198,7 +199,7 @@ function sendFailed(run: DeliveryRun, failure: ChannelFailure, error: unknown, w
       {
         kind: 'log',
         level: 'warn',
-        fields: { err: error, channel, user: run.record.username, kind: failure },
+        fields: { err: error, channel, user: loggableUser(run.record.username), kind: failure },
         message: 'code delivery failed; trying the next channel',
       },
       { kind: 'audit', entry: { event: 'code_send_failed', outcome: 'fail', channel, reason: failure } },
@@ -228,7 +229,7 @@ function waited(
       {
         kind: 'log',
         level: 'info',
-        fields: { channel, user: record.username, reason },
+        fields: { channel, user: loggableUser(record.username), reason },
         message: 'code not delivered; trying the next channel',
       },
       {

@@ -152,6 +152,63 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
   },
   {
+    name: 'users',
+    summary: 'list, remove or promote people enrolled by phone (redis store)',
+    usage: [
+      'otp-gate users list --config FILE [--json] [--show-numbers]',
+      'otp-gate users remove --config FILE NUMBER',
+      'otp-gate users promote --config FILE --id NAME NUMBER',
+    ],
+    about:
+      'People a rule with `enrol:` let in, kept in the store the gates share, so only on a redis store. ' +
+      'Users in the users file are not listed here: that file is where they are managed.',
+    options: [],
+    examples: ['otp-gate users list --config config.yaml'],
+    subcommands: [
+      {
+        name: 'users list',
+        summary: 'list enrolled people',
+        usage: ['otp-gate users list --config FILE [--json] [--show-numbers]'],
+        about:
+          'Prints one line per person: the number (masked), the name they gave, their groups, their first and last sign-in, ' +
+          'and the users-file user the number belongs to once promoted.',
+        options: [
+          CONFIG,
+          { name: 'json', value: '', flag: true, help: 'print a JSON array instead of a table' },
+          {
+            name: 'show-numbers',
+            value: '',
+            flag: true,
+            help: 'print numbers in full (personal data: the terminal keeps what it shows)',
+          },
+        ],
+        examples: ['otp-gate users list --config config.yaml --json'],
+      },
+      {
+        name: 'users remove',
+        summary: 'forget an enrolled person and end their sessions',
+        usage: ['otp-gate users remove --config FILE NUMBER'],
+        about:
+          'Ends every session of the person and forgets every browser they trusted, on every gate instance at its next request. ' +
+          'They may enrol again where a rule lets their number enrol. For a number promoted to the users file, only the enrolment is forgotten.',
+        options: [CONFIG],
+        operands: ['NUMBER'],
+        examples: ['otp-gate users remove --config config.yaml "+39 333 123 4567"'],
+      },
+      {
+        name: 'users promote',
+        summary: 'print the users-file entry for an enrolled person',
+        usage: ['otp-gate users promote --config FILE --id NAME NUMBER'],
+        about:
+          'Prints the lines to add under `users:` in the users file, with the name and groups the person has; the file itself is ' +
+          'never rewritten, so its comments stay. Once the gates reload it, the number signs in as that user.',
+        options: [CONFIG, { name: 'id', value: 'NAME', help: 'the username to give the person', required: true }],
+        operands: ['NUMBER'],
+        examples: ['otp-gate users promote --config config.yaml --id giulia "+39 333 123 4567"'],
+      },
+    ],
+  },
+  {
     name: 'policy-test',
     summary: 'check the decisions a cases file expects',
     usage: ['otp-gate policy-test --config FILE CASES.yaml'],

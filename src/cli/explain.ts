@@ -1,10 +1,13 @@
 // `otp-gate explain`: which rule decides a request and why the ones before it did not — using
 // the very policy engine the gate serves with.
 import { loadGate } from '../config/load-gate.js';
+import { normalisePhone } from '../directory/users-file.js';
 import { createAppMatcher } from '../http/app-matcher.js';
 import { explain } from '../policy/decide.js';
+import { mayEnrol } from '../policy/enrol.js';
 import { formatExplain } from '../policy/format-explain.js';
 import { normaliseHost, normalisePath } from '../policy/normalise-path.js';
+import type { Decision } from '../policy/types.js';
 import { canonicalAddress } from '../shared/net/cidr.js';
 import { EXIT, reportingConfigErrors } from './output.js';
 
@@ -44,16 +47,26 @@ export function runExplain(args: ExplainArgs): Promise<number> {
       );
       return EXIT.ok;
     }
+    const result = explain(gate.policy, facts);
     let subject;
     if (args.user !== undefined) {
       const user = gate.directory.find(args.user);
-      if (!user) {
-        process.stderr.write(`explain: --user "${args.user}" is not in the users file\n`);
+      const phone = user ? undefined : normalisePhone(args.user, gate.config.defaultCountry);
+      if (!user && phone === undefined) {
+        process.stderr.write(`explain: --user "${args.user}" is not in the users file, nor a phone number\n`);
         return EXIT.usage;
       }
-      subject = { user: user.username, groups: user.groups };
+      // A number nobody has in the users file is explained as a newcomer enrolling here.
+      subject = user ? { user: user.username, groups: user.groups } : newcomer(phone!, result.decision);
     }
-    process.stdout.write(formatExplain(explain(gate.policy, facts), facts, subject) + '\n');
+    process.stdout.write(formatExplain(result, facts, subject) + '\n');
     return EXIT.ok;
   }, 'nothing was explained');
+}
+
+/** A number signing in for the first time: the groups the deciding rule enrols it into, when it may enrol there. */
+function newcomer(phone: string, decision: Decision) {
+  const enrol = decision.action === 'challenge' ? decision.rule.enrol : undefined;
+  const admitted = enrol !== undefined && mayEnrol(enrol, phone);
+  return { user: phone, groups: admitted ? [...enrol.groups] : [], enrolled: true, mayEnrol: admitted };
 }

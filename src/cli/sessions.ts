@@ -1,16 +1,13 @@
 // `otp-gate sessions list|revoke`: an admin's view of who is signed in, against the store the
 // gates share. Revoking here ends the session on every instance at its next request.
-import { loadGate } from '../config/load-gate.js';
 import type { Session, Sessions } from '../session/sessions.js';
 import { createSessions } from '../session/sessions.js';
 import { createSigner } from '../session/signer.js';
 import type { TrustedDevices } from '../session/trusted-devices.js';
 import { createTrustedDevices } from '../session/trusted-devices.js';
 import { systemClock } from '../shared/clock.js';
-import { describeError } from '../shared/safe-error.js';
-import { createStore } from '../store/create-store.js';
-import { StoreError } from '../store/store.js';
-import { EXIT, reportingConfigErrors, UsageError } from './output.js';
+import { EXIT, formatTable, UsageError } from './output.js';
+import { withSharedStore } from './shared-store.js';
 
 export interface SessionsArgs {
   action: 'list' | 'revoke';
@@ -19,30 +16,12 @@ export interface SessionsArgs {
   id: string | undefined;
 }
 
-export async function runSessions(args: SessionsArgs): Promise<number> {
-  return reportingConfigErrors(async () => {
-    const { gate } = await loadGate(args.config, process.env);
-    const { config } = gate;
-    if (config.store.type !== 'redis') {
-      process.stderr.write(
-        'sessions: the configured store is "memory", which lives inside the gate process; only a redis store can be managed from here\n',
-      );
-      return EXIT.failed;
-    }
-    const store = createStore(config.store, systemClock);
-    try {
-      await store.check();
-      const signer = createSigner(config.session.secrets);
-      const sessions = createSessions({ store, signer, clock: systemClock, config: config.session });
-      return await act(sessions, createTrustedDevices({ store, signer, clock: systemClock }), args);
-    } catch (err) {
-      if (!(err instanceof StoreError)) throw err;
-      process.stderr.write(`sessions: ${describeError(err)}\n`);
-      return EXIT.failed;
-    } finally {
-      await store.close();
-    }
-  }, 'no session was touched');
+export function runSessions(args: SessionsArgs): Promise<number> {
+  return withSharedStore('sessions', args.config, 'no session was touched', async (store, { config }) => {
+    const signer = createSigner(config.session.secrets);
+    const sessions = createSessions({ store, signer, clock: systemClock, config: config.session });
+    return act(sessions, createTrustedDevices({ store, signer, clock: systemClock }), args);
+  });
 }
 
 /** The run's arguments from the command line's options (--config and list's --user it has required). */
@@ -91,12 +70,5 @@ export function formatSessions(sessions: readonly Session[]): string {
     new Date(s.createdAt).toISOString(),
     new Date(s.seenAt).toISOString(),
   ]);
-  const header = ['ID', 'USER', 'CREATED', 'LAST SEEN'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd() + '\n';
-  return [header, ...rows].map(line).join('');
+  return formatTable(['ID', 'USER', 'CREATED', 'LAST SEEN'], rows);
 }

@@ -120,6 +120,8 @@ function invalidPhoneMessage(input: string, defaultCountry: string | undefined):
   return `${which} is not a valid number`;
 }
 
+const E164 = /^\+\d+$/;
+
 /** A Directory over already-validated users; lookups by username (any case) or any phone spelling. */
 export function createDirectory(users: readonly User[], defaultCountry: string | undefined): Directory {
   const byName = new Map(users.map((u) => [u.username, u]));
@@ -133,7 +135,9 @@ export function createDirectory(users: readonly User[], defaultCountry: string |
   return {
     find(identifier) {
       const text = identifier.trim();
-      // A username skips the number parsing (sessions name their user on every request).
+      // A username skips the number parsing (sessions name their user on every request), and so
+      // does a number already in E.164, its own canonical spelling (an enrolled person's session).
+      if (E164.test(text)) return byPhone.get(text);
       return byName.get(text.toLowerCase()) ?? (/\d/.test(text) ? byPhoneText(text).user : undefined);
     },
     lookup(identifier) {

@@ -5,7 +5,7 @@ import { parseCookie } from 'cookie';
 import { admits, decide } from '../policy/decide.js';
 import type { ProofFacts } from '../policy/proof.js';
 import { shortfall } from '../policy/proof.js';
-import type { CompiledRule } from '../policy/types.js';
+import type { CompiledRule, Subject } from '../policy/types.js';
 import type { Session, Sessions } from '../session/sessions.js';
 import type { Clock } from '../shared/clock.js';
 import type { Identity } from './forward/upstream-headers.js';
@@ -27,15 +27,14 @@ export type Authorize = (rc: RequestContext, cookieHeader: string | undefined) =
 
 export function createAuthorizer(deps: { state: () => GateState; sessions: Sessions; clock: Clock }): Authorize {
   function judge(state: GateState, rule: CompiledRule, session: Session | undefined): Verdict {
-    // The directory is the source of truth for who exists now: a removed user's session ends.
-    const user = session && state.directory.find(session.user);
-    if (!session || !user) return { kind: 'challenge', rule };
+    const subject = session && subjectOf(state, session);
+    if (!session || !subject) return { kind: 'challenge', rule };
     if (shortfall(rule, proofFacts(session, deps.clock.now())) !== undefined) return { kind: 'challenge', rule };
-    if (!admits(rule, { user: user.username, groups: user.groups })) return { kind: 'deny', rule, user: user.username };
+    if (!admits(rule, subject)) return { kind: 'deny', rule, user: subject.user };
     return {
       kind: 'forward',
       rule,
-      identity: { user: user.username, name: user.name, groups: user.groups },
+      identity: { user: subject.user, name: subject.name, groups: subject.groups },
       session,
     };
   }
@@ -54,6 +53,18 @@ export function createAuthorizer(deps: { state: () => GateState; sessions: Sessi
       (error: unknown): Verdict => ({ kind: 'unavailable', error }),
     );
   };
+}
+
+/**
+ * Who a session is now. The directory is the source of truth for who exists: a removed user's
+ * session ends, and an enrolled person's number promoted to the users file is that user from then
+ * on. Otherwise an enrolled person is who their session says (removing them revokes it).
+ */
+function subjectOf(state: GateState, session: Session): (Subject & { name: string }) | undefined {
+  const user = state.directory.find(session.user);
+  if (user) return { user: user.username, name: user.name, groups: user.groups };
+  const { enrolled } = session;
+  return enrolled && { user: session.user, name: enrolled.name, groups: enrolled.groups, enrolled: true };
 }
 
 export function sessionCookie(cookieHeader: string | undefined, name: string): string | undefined {

@@ -11,6 +11,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import type { Challenges } from '../challenge/challenges.js';
 import { createChallenges } from '../challenge/challenges.js';
+import { createEnrolledPeople } from '../challenge/enrolled-people.js';
 import type { Channel } from '../channels/channel.js';
 import type { ChannelHealth } from '../channels/channel-health.js';
 import { createChannelHealth, rulesWithoutChannel } from '../channels/channel-health.js';
@@ -46,6 +47,7 @@ import { createGateCookies, FLOW_LIFETIME } from '../pages/cookies.js';
 import type { GateKoaState } from '../pages/respond.js';
 import { createResponder } from '../pages/respond.js';
 import { TOTP } from '../policy/types.js';
+import { createPendingSignIns } from '../session/pending-sign-ins.js';
 import { createResumes } from '../session/resumes.js';
 import type { Sessions } from '../session/sessions.js';
 import { createSessions } from '../session/sessions.js';
@@ -189,7 +191,9 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
   const totp =
     config.totp &&
     createTotpEnrolments({ store, box: createSecretBox(config.totp.keys), clock, issuer: config.totp.issuer });
+  const people = createEnrolledPeople({ store, clock });
   const challenges = createChallenges({
+    people,
     store,
     signer,
     clock,
@@ -219,6 +223,8 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     deliveries,
     sessions,
     devices,
+    people,
+    pending: createPendingSignIns({ store, lifetimeMs: FLOW_LIFETIME }),
     resumes,
     totp,
     cookies,

@@ -44,8 +44,8 @@ export function withSessionTracking(
   // Spread first: methods added to Sessions later pass through untouched.
   return {
     ...sessions,
-    async create(user, proof) {
-      const created = await sessions.create(user, proof);
+    async create(user, proof, enrolled) {
+      const created = await sessions.create(user, proof, enrolled);
       seen.set(created.session.id, { createdAt: created.session.createdAt, seenAt: created.session.seenAt });
       return created;
     },

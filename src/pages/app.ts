@@ -6,10 +6,12 @@ import Koa from 'koa';
 
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Challenges } from '../challenge/challenges.js';
+import type { EnrolledPeople } from '../challenge/enrolled-people.js';
 import type { Deliveries } from '../channels/delivery.js';
 import type { GateState } from '../http/gate-state.js';
 import type { Handoff } from '../http/handoff.js';
 import type { Locales } from '../i18n/locales.js';
+import type { PendingSignIns } from '../session/pending-sign-ins.js';
 import type { Resumes } from '../session/resumes.js';
 import type { Sessions } from '../session/sessions.js';
 import type { Signer } from '../session/signer.js';
@@ -32,6 +34,7 @@ import { registerLogoutRoutes } from './routes/logout-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
 import { registerTotpRoutes, totpAccountSection } from './routes/totp-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
+import { registerWelcomeRoutes } from './routes/welcome-routes.js';
 import { createSignedIn } from './signed-in.js';
 
 export interface GateAppDeps {
@@ -42,6 +45,10 @@ export interface GateAppDeps {
   /** Authenticator apps, when the config has a `totp:` section. */
   totp?: TotpEnrolments | undefined;
   devices: TrustedDevices;
+  /** People enrolled by phone (open enrolment). */
+  people: EnrolledPeople;
+  /** Sign-ins held while a newly enrolled person gives their name. */
+  pending: PendingSignIns;
   resumes: Resumes;
   cookies: GateCookies;
   signer: Signer;
@@ -69,6 +76,7 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
   const router = new Router({ prefix: pathPrefix() });
   registerLoginRoutes(router, { ...deps, context });
   registerCodeRoutes(router, { ...deps, context });
+  registerWelcomeRoutes(router, { ...deps, context });
   registerLogoutRoutes(router, { ...deps, context });
   registerStatusRoutes(router, { ...deps, texts: (ctx) => deps.respond.texts(ctx) });
   registerTotpRoutes(router, { ...deps, context, signedIn });

@@ -5,9 +5,11 @@ import { formatDuration, parseDuration } from '../shared/duration.js';
 import type { Problem } from '../shared/problem.js';
 import type { Condition } from './conditions.js';
 import { hostCondition, methodCondition, networkCondition, pathCondition } from './conditions.js';
+import { compileEnrol } from './enrol.js';
 import type { LintEntry } from './lint.js';
 import { lintPolicy } from './lint.js';
 import type { CompiledPolicy, CompiledRule, Factor, MissReason, RawRule, RequestFacts, RuleOrigin } from './types.js';
+import { TOTP } from './types.js';
 
 export interface RuleSource {
   raw: RawRule;
@@ -110,10 +112,17 @@ function compileRule(source: RuleSource, index: number, n: number, ctx: CompileC
 
 type ChallengeParts = Pick<
   CompiledRule,
-  'users' | 'groups' | 'channels' | 'sessionLifetime' | 'factors' | 'maxSessionAge' | 'trustedDevice'
+  'users' | 'groups' | 'channels' | 'sessionLifetime' | 'factors' | 'maxSessionAge' | 'trustedDevice' | 'enrol'
 >;
 
-const CHALLENGE_ONLY = ['channels', 'session_lifetime', 'factors', 'max_session_age', 'trusted_device'] as const;
+const CHALLENGE_ONLY = [
+  'channels',
+  'session_lifetime',
+  'factors',
+  'max_session_age',
+  'trusted_device',
+  'enrol',
+] as const;
 
 function compileChallenge(raw: RawRule, ctx: CompileContext, report: Report): ChallengeParts {
   if (raw.action !== 'challenge') {
@@ -135,13 +144,14 @@ function compileChallenge(raw: RawRule, ctx: CompileContext, report: Report): Ch
       factors: [],
       maxSessionAge: undefined,
       trustedDevice: undefined,
+      enrol: undefined,
     };
   }
   for (const option of ['users', 'groups'] as const) {
     if (raw[option]?.length === 0)
       report(option, `${option}: [] admits nobody; leave ${option} out to admit any known user`);
   }
-  return {
+  const parts: ChallengeParts = {
     users: raw.users && new Set(raw.users.map((u) => u.toLowerCase())),
     groups: raw.groups && new Set(raw.groups),
     channels: compileChannels(raw.channels, ctx, report),
@@ -149,7 +159,25 @@ function compileChallenge(raw: RawRule, ctx: CompileContext, report: Report): Ch
     factors: compileFactors(raw.factors, report),
     maxSessionAge: positiveDuration(raw.max_session_age, 'max_session_age', report),
     trustedDevice: positiveDuration(raw.trusted_device, 'trusted_device', report),
+    enrol: compileEnrol(raw.enrol, report),
   };
+  if (parts.enrol) checkEnrolment(parts, report);
+  return parts;
+}
+
+/** An enrolling rule must be able to send a code and let the people it enrols through. */
+function checkEnrolment(parts: ChallengeParts, report: Report): void {
+  if (parts.factors.includes('password'))
+    report('enrol', 'enrol cannot be combined with factors ["password", "otp"]: enrolled people have no password');
+  if (parts.channels.length > 0 && parts.channels.every((c) => c === TOTP))
+    report('enrol', 'enrol needs a channel that sends a code (WhatsApp or SMS): a new number has no authenticator app');
+  const { groups } = parts.enrol!;
+  const restricted = parts.users !== undefined || parts.groups !== undefined;
+  if (restricted && !groups.some((g) => parts.groups?.has(g)))
+    report(
+      'enrol.groups',
+      'the rule admits none of the groups it enrols into, so everyone it enrols would be denied: list one of them in groups',
+    );
 }
 
 /** Always ends with the one-time code, asked last: a password alone is not what this gate is for. */

@@ -45,13 +45,24 @@ function decisionFor(rule: CompiledRule): Decision {
 /**
  * Whether a challenge rule lets this signed-in person through: any known user when the rule
  * names neither users nor groups, else a listed user (case-insensitive) or a member of a listed group.
+ * An enrolled person is never "any known user": only a listed user or group, or a group the rule
+ * itself enrols into, lets them through, so adding open enrolment widens no existing rule.
  */
 export function admits(rule: CompiledRule, subject: Subject): boolean {
   const { users, groups } = rule;
+  if (subject.enrolled === true) return (rule.enrol !== undefined && inGroups(rule.enrol.groups, subject)) || named();
   if (users === undefined && groups === undefined) return true;
-  if (users !== undefined && (users.has(subject.user) || users.has(subject.user.toLowerCase()))) return true;
-  if (groups !== undefined) {
-    for (let i = 0; i < subject.groups.length; i++) if (groups.has(subject.groups[i]!)) return true;
+  return named();
+
+  function named(): boolean {
+    if (users !== undefined && (users.has(subject.user) || users.has(subject.user.toLowerCase()))) return true;
+    if (groups !== undefined) {
+      for (let i = 0; i < subject.groups.length; i++) if (groups.has(subject.groups[i]!)) return true;
+    }
+    return false;
   }
-  return false;
+}
+
+function inGroups(groups: readonly string[], subject: Subject): boolean {
+  return groups.some((g) => subject.groups.includes(g));
 }

@@ -3,6 +3,7 @@
 // decisions come from the one engine (decide/admits via outcomeOf); this only reads them.
 import { formatDuration } from '../shared/duration.js';
 import { decide } from './decide.js';
+import { enrolText } from './enrol.js';
 import type { Outcome, Visitor } from './outcome.js';
 import { outcomeOf } from './outcome.js';
 import type { CompiledPolicy, CompiledRule, Decision, RequestFacts } from './types.js';
@@ -66,6 +67,7 @@ const ACTION_WORDS = {
 
 function compareChallenges(was: CompiledRule, now: CompiledRule, change: DecisionChange): void {
   compareAdmits(was, now, change);
+  compareEnrol(was, now, change);
   if (was.sessionLifetime !== now.sessionLifetime) {
     const text = `session lifetime ${formatDuration(now.sessionLifetime)} (was ${formatDuration(was.sessionLifetime)})`;
     (now.sessionLifetime > was.sessionLifetime ? change.opens : change.closes).push(text);
@@ -92,6 +94,16 @@ function compareAdmits(was: CompiledRule, now: CompiledRule, change: DecisionCha
     if (added.length > 0) change.opens.push(`now admits ${kind} [${added.join(', ')}]`);
     if (removed.length > 0) change.closes.push(`no longer admits ${kind} [${removed.join(', ')}]`);
   }
+}
+
+/** Open enrolment added is an opening, removed a closing; changed is said as it now reads. */
+function compareEnrol(was: CompiledRule, now: CompiledRule, change: DecisionChange): void {
+  const before = was.enrol && enrolText(was.enrol);
+  const after = now.enrol && enrolText(now.enrol);
+  if (before === after) return;
+  if (before === undefined) change.opens.push(`now ${after!}`);
+  else if (after === undefined) change.closes.push(`no longer ${before}`);
+  else change.other.push(`now ${after} (was: ${before})`);
 }
 
 function who(rule: CompiledRule): string {

@@ -2,6 +2,7 @@
 // and why, the decision, and, given a user, whether that person would get through.
 import { formatDuration } from '../shared/duration.js';
 import { admits } from './decide.js';
+import { enrolText } from './enrol.js';
 import { describedProof, shortfall, SHORTFALL_TEXT } from './proof.js';
 import type { CompiledRule, Decision, Factor, RequestFacts, Subject, TraceStep } from './types.js';
 
@@ -10,6 +11,8 @@ export interface ExplainSubject extends Subject {
   sessionAgeMs?: number;
   /** What that session proved; a one-time code when absent. */
   factors?: readonly Factor[];
+  /** For a phone number not in the users file: whether the deciding rule lets it enrol. */
+  mayEnrol?: boolean;
 }
 
 export function formatExplain(
@@ -72,15 +75,23 @@ export function admitsText(rule: CompiledRule): string {
   const parts: string[] = [];
   if (rule.users) parts.push(`users [${[...rule.users].join(', ')}]`);
   if (rule.groups) parts.push(`groups [${[...rule.groups].join(', ')}]`);
-  return parts.length ? `admits ${parts.join(' or ')}` : 'admits any known user';
+  const known = parts.length ? `admits ${parts.join(' or ')}` : 'admits any known user';
+  return rule.enrol ? `${known}; ${enrolText(rule.enrol)}` : known;
 }
 
 function subjectLines(decision: Decision, subject: ExplainSubject): string[] {
-  const who = `user ${JSON.stringify(subject.user)} (groups [${subject.groups.join(', ')}])`;
+  const kind = subject.enrolled === true ? 'enrolled person' : 'user';
+  const who = `${kind} ${JSON.stringify(subject.user)} (groups [${subject.groups.join(', ')}])`;
   if (decision.action === 'bypass') return [`${who}: no sign-in needed`];
   if (decision.action === 'deny') return [`${who}: denied, like everyone`];
   const rule = decision.rule;
   const lines: string[] = [];
+  if (subject.mayEnrol !== undefined)
+    lines.push(
+      subject.mayEnrol
+        ? `${who}: may enrol here with a code sent to that number`
+        : `${who}: may not enrol here: answered like an unknown name, and no code is sent`,
+    );
   // The same order as serving: a session that falls short is challenged before admission is asked.
   if (subject.sessionAgeMs !== undefined) {
     const age = formatDuration(subject.sessionAgeMs);

@@ -6,7 +6,7 @@ import { decide } from './decide.js';
 import { normaliseHost, normalisePath } from './normalise-path.js';
 import type { CompiledPolicy, CompiledRule } from './types.js';
 
-export type LoginRule = Pick<CompiledRule, 'name' | 'channels' | 'factors' | 'trustedDevice'>;
+export type LoginRule = Pick<CompiledRule, 'name' | 'channels' | 'factors' | 'trustedDevice' | 'enrol'>;
 
 /** The rule name a sign-in that no challenge rule judges is recorded under. */
 export const FALLBACK_LOGIN_RULE = '(login)';
@@ -29,7 +29,13 @@ export function loginRule(policy: CompiledPolicy, login: LoginRequest): LoginRul
     const decision = decide(policy, { host, path: path.path, method: 'GET', ip: login.ip });
     if (decision.action === 'challenge') return decision.rule;
   }
-  return { name: FALLBACK_LOGIN_RULE, channels: login.channels, factors: ['otp'], trustedDevice: undefined };
+  return {
+    name: FALLBACK_LOGIN_RULE,
+    channels: login.channels,
+    factors: ['otp'],
+    trustedDevice: undefined,
+    enrol: undefined,
+  };
 }
 
 /** The sign-in form asks for the password (before any code). */

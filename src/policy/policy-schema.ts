@@ -60,6 +60,18 @@ export const ruleSchema = z.strictObject({
   trusted_device: optionalDuration(
     'challenge only: offer "trust this browser" for this long (e.g. "30d"); a browser trusted within it skips the one-time code here. Absent = never offered, never honoured.',
   ),
+  enrol: z
+    .strictObject({
+      countries: list('Countries whose numbers may enrol, as ISO 3166 codes: ["IT", "CN"].'),
+      prefixes: list(
+        'Number prefixes that may enrol, "+" and digits: ["+3933"]. A number matching either list may enrol.',
+      ),
+      groups: list('Groups an enrolled person is in: what rules admit them by.'),
+    })
+    .optional()
+    .describe(
+      'challenge only: open enrolment by phone. Anyone who proves a number from these countries or prefixes signs in as that number (E.164), without a users-file entry, and is kept in the store with the groups listed.',
+    ),
 });
 
 export const policyFileSchema = z

@@ -26,6 +26,26 @@ export interface RawRule {
   max_session_age?: string;
   /** challenge only: offer "trust this browser" for this long, and honour browsers trusted within it. Absent = never. */
   trusted_device?: string;
+  /** challenge only: open enrolment — anyone who proves a phone number in these countries or prefixes signs in as that number. */
+  enrol?: RawEnrol;
+}
+
+/** `enrol:` as written: where a number must be from (either list may match), and the groups the person gets. */
+export interface RawEnrol {
+  /** ISO 3166-1 alpha-2 region codes, e.g. ["IT", "CN"]. */
+  countries?: string[];
+  /** E.164 leading digits, e.g. ["+3933"]. */
+  prefixes?: string[];
+  groups?: string[];
+}
+
+/** A rule's open enrolment, compiled: which numbers may enrol, and the groups they are given. */
+export interface EnrolRule {
+  /** Upper-case region codes. */
+  countries: ReadonlySet<string>;
+  /** "+" and digits. */
+  prefixes: readonly string[];
+  groups: readonly string[];
 }
 
 /** What a person proves: something they know, and a one-time code (sent, or from an authenticator app). */
@@ -56,6 +76,8 @@ export interface CompiledRule {
   maxSessionAge: number | undefined;
   /** ms a trusted browser is honoured (and offered for) under this rule; undefined = never. */
   trustedDevice: number | undefined;
+  /** Open enrolment by phone (challenge rules with `enrol:`); undefined = only known people sign in. */
+  enrol: EnrolRule | undefined;
   /** Compiled matchers; each returns why it missed, or undefined on a hit. */
   match(facts: RequestFacts): MissReason | undefined;
   /** The same matchers without building a MissReason: what decide() uses on the hot path. */
@@ -101,6 +123,11 @@ export interface TraceStep {
 export interface Subject {
   user: string;
   groups: readonly string[];
+  /**
+   * An enrolled person (open enrolment, not in the users file): admitted only where a rule names
+   * them, one of their groups, or enrols into one of their groups, never as "any known user".
+   */
+  enrolled?: boolean;
 }
 
 /** The channel name under which the authenticator app appears in rules and on the code page. */

@@ -20,6 +20,17 @@ export interface Session {
   seenAt: number;
   /** What the person proved to get this session. */
   proof: Proof;
+  /**
+   * For an enrolled person (open enrolment; `user` is their number): their name and groups as of
+   * sign-in, so the hot path needs no store read for who they are. Removing them revokes this session.
+   */
+  enrolled?: EnrolledIdentity;
+}
+
+/** Who an enrolled person is, as their session carries it. */
+export interface EnrolledIdentity {
+  name: string;
+  groups: readonly string[];
 }
 
 /** What was proven at sign-in, recorded in the session so rules can ask for more (step-up). */
@@ -51,11 +62,17 @@ interface StoredSession {
   a?: number;
   m?: string;
   d?: number;
+  /** enrolled: name and groups. */
+  e?: { n: string; g: string[] };
 }
 
 export interface Sessions {
   /** Creates a session for a user and returns it with the cookie value to set. */
-  create(user: string, proof?: Omit<Proof, 'at'>): Promise<{ session: Session; cookie: string }>;
+  create(
+    user: string,
+    proof?: Omit<Proof, 'at'>,
+    enrolled?: EnrolledIdentity,
+  ): Promise<{ session: Session; cookie: string }>;
   /**
    * The live session a cookie value names, or undefined when the cookie is absent, tampered,
    * expired, idle too long or revoked. Throws StoreError when the store fails (fail closed).
@@ -133,7 +150,7 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
   }
 
   return {
-    async create(user, proof = CODE_PROOF) {
+    async create(user, proof = CODE_PROOF, enrolled) {
       const now = clock.now();
       const id = randomId();
       const session: Session = {
@@ -142,6 +159,7 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
         createdAt: now,
         seenAt: now,
         proof: { ...proof, factors: [...proof.factors], at: now },
+        ...(enrolled === undefined ? {} : { enrolled }),
       };
       await guardStore('creating session', async () => {
         // Index first: a session that exists is always findable by its user (a stale index
@@ -237,7 +255,7 @@ export function createSessions(deps: { store: Store; signer: Signer; clock: Cloc
 }
 
 function toStored(session: Session): string {
-  const { user, createdAt, seenAt, proof } = session;
+  const { user, createdAt, seenAt, proof, enrolled } = session;
   const stored: StoredSession = {
     u: user,
     c: createdAt,
@@ -246,6 +264,7 @@ function toStored(session: Session): string {
     a: proof.at,
     m: proof.method,
     ...(proof.deviceTrustedAt === undefined ? {} : { d: proof.deviceTrustedAt }),
+    ...(enrolled === undefined ? {} : { e: { n: enrolled.name, g: [...enrolled.groups] } }),
   };
   return JSON.stringify(stored);
 }
@@ -267,5 +286,7 @@ function fromStored(id: string, raw: string | undefined): Session | undefined {
     method: r.m ?? 'code',
     ...(r.d === undefined ? {} : { deviceTrustedAt: r.d }),
   };
-  return { id, user: r.u, createdAt: r.c, seenAt: r.s, proof };
+  const session: Session = { id, user: r.u, createdAt: r.c, seenAt: r.s, proof };
+  if (r.e !== undefined) session.enrolled = { name: r.e.n, groups: r.e.g };
+  return session;
 }

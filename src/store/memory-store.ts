@@ -34,6 +34,8 @@ const PARTITION_OF: Record<string, StorePartition> = {
   'devices-of': 'people',
   totp: 'people',
   'totp-pending': 'people',
+  person: 'people',
+  people: 'people',
 };
 
 export function partitionOf(key: string): StorePartition {

@@ -6,6 +6,7 @@ import { keepingInput } from '../store-unavailable.js';
 import { codeExpired, lockedOut, refusalText } from './flow-errors.js';
 import type { LoginRouteDeps } from './login-flow.js';
 import { flowForm, prefixOf, renderCode, renderLogin, seeOther, signIn, signInAgain } from './login-flow.js';
+import { askName } from './welcome-routes.js';
 
 export function registerCodeRoutes(router: Router, deps: LoginRouteDeps): void {
   router.get('/code', (ctx) => showCode(deps, ctx));
@@ -81,7 +82,10 @@ async function verify(
         );
       }
       const proof = { factors: result.factors, method: result.method };
-      return signIn(deps, ctx, { user: result.user, proof, rule: result.rule, returnTo: result.returnTo, flowId });
+      const { user, rule, returnTo } = result;
+      // A person enrolled just now is asked, once, what to call them before the session is made.
+      if (result.enrolment?.first) return askName(deps, ctx, flowId, { user: user.username, proof, rule, returnTo });
+      return signIn(deps, ctx, { user, proof, rule, returnTo, flowId });
     }
     case 'wrong':
       // The last wrong try: no "0 tries left" beside a field that can no longer succeed.

@@ -5,14 +5,18 @@ import type { Context } from 'koa';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { auditFlowId } from '../../audit/audit-log.js';
 import type { Challenges, ChallengeView } from '../../challenge/challenges.js';
+import type { EnrolledPeople } from '../../challenge/enrolled-people.js';
+import { enrolledUser } from '../../challenge/enrolled-people.js';
 import type { Refusal } from '../../challenge/limits.js';
 import type { Deliveries } from '../../channels/delivery.js';
+import { isEnrolledId } from '../../directory/enrolled-id.js';
 import type { User } from '../../directory/types.js';
 import type { GateState } from '../../http/gate-state.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { LoginRule, TrustedSignIn } from '../../policy/login-rule.js';
 import { asksPassword, honoursTrust, loginRule, trustedSignIn } from '../../policy/login-rule.js';
 import { TOTP } from '../../policy/types.js';
+import type { PendingSignIns } from '../../session/pending-sign-ins.js';
 import type { Resumes } from '../../session/resumes.js';
 import type { Proof, Sessions } from '../../session/sessions.js';
 import type { Signer } from '../../session/signer.js';
@@ -32,6 +36,10 @@ export interface LoginRouteDeps {
   deliveries: Deliveries;
   sessions: Sessions;
   devices: TrustedDevices;
+  /** People enrolled by phone (open enrolment): users beside the users file. */
+  people: Pick<EnrolledPeople, 'find' | 'rename'>;
+  /** Sign-ins held while a newly enrolled person gives their name. */
+  pending: PendingSignIns;
   /** Form posts kept across a sign-in, to be made again after it. */
   resumes: Resumes;
   cookies: GateCookies;
@@ -129,9 +137,17 @@ export async function trustedBrowser(
   // No store lookup for a browser the rule would not let sign in this way.
   if (trustedSignIn(rule) !== way) return undefined;
   const device = await browserOf(deps, ctx).device();
-  const user = device && deps.state().directory.find(device.user);
+  const user = device && (await userNamed(deps, device.user));
   if (!device || !user || !honoursTrust(rule, deps.clock.now() - device.trustedAt)) return undefined;
   return { device, user };
+}
+
+/** A user as now: from the users file, else an enrolled person still in the store. */
+export async function userNamed(deps: LoginRouteDeps, name: string): Promise<User | undefined> {
+  const known = deps.state().directory.find(name);
+  if (known || !isEnrolledId(name)) return known;
+  const person = await deps.people.find(name);
+  return person && enrolledUser(person);
 }
 
 /** What a sign-in through a trusted browser proves: the factors it stood in for, and since when it is trusted. */
@@ -156,7 +172,9 @@ export async function signIn(
 ): Promise<void> {
   const previous = await deps.sessions.resolve(deps.cookies.session(ctx));
   if (previous) await deps.sessions.revoke(previous.id);
-  const { cookie } = await deps.sessions.create(user.username, proof);
+  // An enrolled person's session carries who they are; a users-file user's is looked up per request.
+  const enrolled = isEnrolledId(user.username) ? { name: user.name, groups: user.groups } : undefined;
+  const { cookie } = await deps.sessions.create(user.username, proof, enrolled);
   deps.cookies.setSession(ctx, cookie);
   deps.cookies.clearFlow(ctx);
   deps.audit.record({

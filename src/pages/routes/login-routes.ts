@@ -104,6 +104,7 @@ async function identify(
     proven,
     trustDeviceMs: rule.trustedDevice,
     knownBrowser: await knownBrowser(deps, ctx),
+    enrol: rule.enrol,
   });
   if (!result.ok)
     return renderLogin(deps, ctx, { flowId, rd, status: 429, error: refusalText(tr, result.refusal), identifier });

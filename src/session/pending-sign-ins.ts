@@ -1,0 +1,46 @@
+// A sign-in whose code was right, held for a moment while a person enrolled by phone (issue 21)
+// says what to call them: the session is made once the name is known, so it carries the name
+// from its first request. Kept with the login flow, taken once.
+import type { Store } from '../store/store.js';
+import { guardStore } from '../store/store.js';
+import type { Proof } from './sessions.js';
+
+export interface PendingSignIn {
+  /** The person's number (E.164). */
+  user: string;
+  proof: Omit<Proof, 'at'>;
+  rule: string;
+  returnTo: string;
+}
+
+export interface PendingSignIns {
+  hold(flowId: string, pending: PendingSignIn): Promise<void>;
+  /** The held sign-in, once; undefined when none (already taken, or expired). */
+  take(flowId: string): Promise<PendingSignIn | undefined>;
+  /** Whether one is held, without taking it (to show the page again). */
+  has(flowId: string): Promise<boolean>;
+}
+
+const key = (flowId: string) => `pending-sign-in:${flowId}`;
+
+export function createPendingSignIns(deps: { store: Store; lifetimeMs: number }): PendingSignIns {
+  const { store } = deps;
+  return {
+    async hold(flowId, pending) {
+      await guardStore('holding a sign-in for a name', () =>
+        store.set(key(flowId), JSON.stringify(pending), deps.lifetimeMs),
+      );
+    },
+    async take(flowId) {
+      return guardStore('taking a held sign-in', async () => {
+        const raw = await store.get(key(flowId));
+        // Only the request that removes it signs in, however many raced here.
+        if (raw === undefined || !(await store.delete(key(flowId)))) return undefined;
+        return JSON.parse(raw) as PendingSignIn;
+      });
+    },
+    async has(flowId) {
+      return (await guardStore('loading a held sign-in', () => store.get(key(flowId)))) !== undefined;
+    },
+  };
+}
