@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 import { parseDuration } from '../shared/duration.js';
 import { compileSms, compileWhatsApp } from './compile-channels.js';
+import { compilePumpingBreaker, compileRouting, compileSpend } from './compile-delivery-rules.js';
 import type { RawAppConfig, RawConfig } from './schema.js';
 import { channelSchemas, splitListen } from './schema.js';
 import type { AppConfig, ChannelConfig, GateConfig, HostPort, RedisAddress, StoreConfig } from './types.js';
@@ -102,6 +103,9 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
     policySources: raw.policies.map(resolve),
     directoryFile: resolve(raw.directory.file),
     defaultCountry: raw.directory.default_country?.toUpperCase(),
+    routing: raw.routing && compileRouting(raw.routing),
+    spend: raw.spend && compileSpend(raw.spend),
+    pumpingBreaker: raw.pumping_breaker && compilePumpingBreaker(raw.pumping_breaker, raw.otp.prefix_digits, ms),
   };
 }
 

@@ -10,6 +10,12 @@ import { DURATION_PATTERN, parseDuration } from '../shared/duration.js';
 import { parseNetworks } from '../shared/net/ip-networks.js';
 import { checkChannelTimes } from './channel-checks.js';
 import { channelSchemasFor } from './channel-schemas.js';
+import {
+  checkDeliveryRuleChannels,
+  pumpingBreakerSchema,
+  routingSchema,
+  spendSchema,
+} from './delivery-rules-schema.js';
 import { httpUrlRules, REDIS_URL, urlText } from './url-checks.js';
 
 const TEN_MINUTES_MS = 10 * 60_000;
@@ -497,6 +503,9 @@ export const configSchema = z
       .prefault({}),
     pages: pagesSchema.prefault({}),
     totp: totpSchema.optional(),
+    routing: routingSchema.optional(),
+    spend: spendSchema.optional(),
+    pumping_breaker: pumpingBreakerSchema(durationSchema).optional(),
   })
   .superRefine(crossChecks, { when: () => true })
   .meta({ title: 'otp-gate configuration' });
@@ -520,6 +529,10 @@ function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
     });
   }
   checkServerTimeouts(section('server'), ctx);
+  checkDeliveryRuleChannels(
+    { routing: section('routing'), spend: section('spend'), channels: section('channels') },
+    ctx,
+  );
   const workers = section('server').workers;
   if (workers !== undefined && workers !== 1 && section('store').type !== 'redis') {
     ctx.addIssue({

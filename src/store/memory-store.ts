@@ -25,6 +25,11 @@ const PARTITION_OF: Record<string, StorePartition> = {
   fails: 'lockouts',
   'totp-used': 'lockouts',
   sends: 'limits',
+  // Money spent and the pumping breaker's counts and pauses: only real sends make them, so a
+  // flood cannot fill their partition, and losing one would reopen a budget or a paused prefix.
+  spend: 'lockouts',
+  pump: 'lockouts',
+  paused: 'lockouts',
   attempts: 'limits',
   session: 'people',
   'sessions-of': 'people',
@@ -96,6 +101,14 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     return entry;
   }
 
+  /** Adds to a counter, keeping the window its first add set. */
+  function add(key: string, amount: number, ttlMs: number): Promise<number> {
+    const entry = live(key);
+    const total = (entry === undefined || typeof entry.value !== 'string' ? 0 : Number(entry.value)) + amount;
+    cache.set(key, { value: String(total), expiresAt: entry?.expiresAt ?? clock.now() + ttlMs });
+    return Promise.resolve(total);
+  }
+
   return {
     async get(key) {
       const value = live(key)?.value;
@@ -109,12 +122,8 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       cache.delete(key);
       return existed;
     },
-    async increment(key, ttlMs) {
-      const entry = live(key);
-      const count = entry === undefined || typeof entry.value !== 'string' ? 1 : Number(entry.value) + 1;
-      cache.set(key, { value: String(count), expiresAt: entry?.expiresAt ?? clock.now() + ttlMs });
-      return count;
-    },
+    increment: (key, ttlMs) => add(key, 1, ttlMs),
+    incrementBy: async (key, amount, ttlMs) => add(key, Math.trunc(amount), ttlMs),
     async replace(key, value, ttlMs) {
       if (live(key) === undefined) return false;
       cache.set(key, { value, expiresAt: clock.now() + ttlMs });
