@@ -7,8 +7,12 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { auditFlowId } from '../audit/audit-log.js';
 import type { Channel } from '../channels/channel.js';
 import type { ChannelHealth } from '../channels/channel-health.js';
-import type { Deliveries } from '../channels/delivery.js';
-import type { OtpConfig } from '../config/types.js';
+import type { Deliveries, Destination } from '../channels/delivery.js';
+import type { PumpingBreaker } from '../channels/pumping-breaker.js';
+import type { Figures } from '../channels/routing.js';
+import { countryOf } from '../channels/sms-channel.js';
+import type { SpendLedger } from '../channels/spend-ledger.js';
+import type { OtpConfig, RoutingConfig } from '../config/types.js';
 import type { Directory, User } from '../directory/types.js';
 import type { Factor } from '../policy/types.js';
 import { TOTP } from '../policy/types.js';
@@ -29,6 +33,7 @@ import {
   numberPrefix,
 } from './limits.js';
 import { createLockout } from './lockout.js';
+import { createSendingGuards } from './sending-guards.js';
 
 /** What the code page may show about a challenge: nothing that tells a real user from a decoy. */
 export interface ChallengeView {
@@ -153,6 +158,8 @@ interface DestinationKeys {
   digest: string;
   /** Leading digits of the destination number, for the per-prefix limit; absent without a number. */
   prefix?: string | undefined;
+  /** The destination number's country, for prices; absent without a number. */
+  country?: string | undefined;
 }
 
 /**
@@ -174,6 +181,7 @@ interface StoredChallenge {
   cs: string[];
   dk: string;
   px?: string;
+  co?: string;
   pf?: Factor[];
   tp?: 1;
   td?: number;
@@ -195,6 +203,7 @@ function toStored(c: Challenge): string {
     cs: c.channels,
     dk: c.to.digest,
     ...(c.to.prefix === undefined ? {} : { px: c.to.prefix }),
+    ...(c.to.country === undefined ? {} : { co: c.to.country }),
     ...(c.proven.length > 0 ? { pf: c.proven } : {}),
     ...(c.totpAllowed ? { tp: 1 as const } : {}),
     ...(c.trustDeviceMs === undefined ? {} : { td: c.trustDeviceMs }),
@@ -217,7 +226,7 @@ function fromStored(raw: string): Challenge {
     returnTo: r.rd,
     rule: r.r,
     channels: r.cs,
-    to: { digest: r.dk, prefix: r.px },
+    to: { digest: r.dk, prefix: r.px, country: r.co },
     proven: r.pf ?? [],
     totpAllowed: r.tp === 1,
     trustDeviceMs: r.td,
@@ -241,6 +250,17 @@ export interface ChallengeDeps {
   deliveries: Deliveries;
   audit: AuditLog;
   log: Logger;
+  /** Channel order per destination; each rule's own order when absent or undefined. */
+  routing?: (() => RoutingConfig | undefined) | undefined;
+  /**
+   * What was measured about each channel to a destination, for `routing.auto` (the figures
+   * delivery statistics keep); without it auto routing keeps the configured order.
+   */
+  figures?: ((channels: readonly string[], where: Destination) => Promise<ReadonlyMap<string, Figures>>) | undefined;
+  /** Prices and budgets; nothing is counted when absent. */
+  spend?: SpendLedger | undefined;
+  /** The pumping breaker; no prefix is ever paused when absent. */
+  breaker?: PumpingBreaker | undefined;
 }
 
 const challengeKey = (flowId: string) => `challenge:${flowId}`;
@@ -248,6 +268,7 @@ const challengeKey = (flowId: string) => `challenge:${flowId}`;
 export function createChallenges(deps: ChallengeDeps): Challenges {
   const { store, signer, clock, config } = deps;
   const lockout = createLockout(deps);
+  const { routed, judgeSending } = createSendingGuards(deps);
 
   const identityKey = (identity: string) => signer.digest('identity', identity).toString('base64url').slice(0, 22);
   const codeDigest = (flowId: string, n: number, code: string) => signer.digest('code', `${flowId}:${n}:${code}`);
@@ -305,7 +326,11 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
   /** Where the code goes, as limit keys: a digest of the number and its prefix. */
   function destinationKeys(who: string, number: string | undefined): DestinationKeys {
     if (number === undefined) return { digest: identityKey(`nophone:${who}`) };
-    return { digest: identityKey(`to:${number}`), prefix: numberPrefix(number, config.prefixDigits) };
+    return {
+      digest: identityKey(`to:${number}`),
+      prefix: numberPrefix(number, config.prefixDigits),
+      country: countryOf(number),
+    };
   }
 
   /**
@@ -361,7 +386,8 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     await save();
     // After the response: the same path for known and unknown identities (decoys send nothing).
     const { codeNumber: n, channels, rule, destination, expiresAt } = challenge;
-    deps.deliveries.start({ flowId, n, channels, user, code, host, ip, rule, destination, expiresAt, locale });
+    const where = { country: challenge.to.country, prefix: challenge.to.prefix };
+    deps.deliveries.start({ flowId, n, channels, user, code, host, ip, rule, destination, expiresAt, locale, where });
     return toView(challenge);
   }
 
@@ -405,29 +431,35 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const number = user ? user.phone : decoy;
       const to = destinationKeys(user?.username ?? input.identifier, number);
       const ordered = orderChannels(
-        input.channels,
+        await routed(input.channels, number, to),
         user?.channels ?? [],
         deps.channels,
         deps.totp !== undefined,
         deps.health?.isUp,
       );
       const sharedExempt = user !== undefined && input.knownBrowser === user.username;
-      let channels = ordered;
+      const judged = ordered[0] === TOTP ? undefined : await judgeSending(ordered, to, input.ip);
+      let channels = judged?.kind === 'send' ? judged.channels : ordered;
       let refusal =
-        ordered[0] === TOTP
-          ? lockRefusal(await lockout.lockedFor(identity))
-          : await checkSendLimits({
-              identity,
-              ip: input.ip,
-              lastSentAt: undefined,
-              to,
-              decoy: user === undefined,
-              sharedExempt,
-            });
-      if (refusal && isSharedCap(refusal) && ordered.includes(TOTP)) {
-        // The bill's cap is reached, but the authenticator app sends nothing: it comes first.
+        judged?.kind === 'held'
+          ? judged.refusal
+          : channels[0] === TOTP
+            ? lockRefusal(await lockout.lockedFor(identity))
+            : await checkSendLimits({
+                identity,
+                ip: input.ip,
+                lastSentAt: undefined,
+                to,
+                decoy: user === undefined,
+                sharedExempt,
+              });
+      const appMayStandIn =
+        judged?.kind === 'held' ? judged.appMayStandIn : refusal !== undefined && isSharedCap(refusal);
+      if (refusal && appMayStandIn && ordered.includes(TOTP)) {
+        // Codes may not go (the bill's cap, a budget, a paused prefix), but the authenticator
+        // app sends nothing: it comes first.
         channels = [TOTP, ...ordered.filter((c) => c !== TOTP)];
-        refusal = undefined;
+        refusal = judged?.kind === 'held' ? lockRefusal(await lockout.lockedFor(identity)) : undefined;
       }
       const appFirst = channels[0] === TOTP;
       const auditBase = { user: user?.username, ip: input.ip, rule: input.rule, flow: auditFlowId(input.flowId) };
@@ -472,16 +504,24 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       if (!challenge) return undefined;
       const { identity, username, to, sharedExempt } = challenge;
       const toApp = input.channel === TOTP && challenge.totpAllowed;
+      // The person picked a channel: it goes first, the rest keep their order behind it.
+      const picked = input.channel !== undefined && challenge.channels.includes(input.channel);
+      const order = picked
+        ? [input.channel!, ...challenge.channels.filter((c) => c !== input.channel)]
+        : challenge.channels;
+      const judged = toApp ? undefined : await judgeSending(order, to, input.ip);
       const refusal = toApp
         ? lockRefusal(await lockout.lockedFor(identity))
-        : await checkSendLimits({
-            identity,
-            ip: input.ip,
-            lastSentAt: challenge.sentAt,
-            to,
-            decoy: username === undefined,
-            sharedExempt,
-          });
+        : judged?.kind === 'held'
+          ? judged.refusal
+          : await checkSendLimits({
+              identity,
+              ip: input.ip,
+              lastSentAt: challenge.sentAt,
+              to,
+              decoy: username === undefined,
+              sharedExempt,
+            });
       if (refusal) {
         deps.audit.record({
           event: 'send_refused',
@@ -501,11 +541,8 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       else {
         // Only a code actually sent restarts the resend cooldown.
         challenge.sentAt = now;
-        if (input.channel !== undefined && challenge.channels.includes(input.channel)) {
-          // The person picked a channel: it goes first, the rest keep their order behind it.
-          challenge.channels = [input.channel, ...challenge.channels.filter((c) => c !== input.channel)];
-          challenge.channel = input.channel;
-        } else if (challenge.channel === TOTP) challenge.channel = challenge.channels[0] ?? 'console';
+        challenge.channels = judged?.kind === 'send' ? judged.channels : order;
+        challenge.channel = challenge.channels[0] ?? 'console';
       }
       const user = username === undefined ? undefined : deps.directory().find(username);
       return { ok: true, view: await issue(input.flowId, challenge, user, input.host, input.ip, input.locale) };
@@ -545,6 +582,10 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
           const user = deps.directory().find(username!);
           if (!consumed || !user) return { kind: 'expired' };
           await lockout.clear(identity);
+          if (challenge.channel !== TOTP && challenge.to.prefix !== undefined)
+            await deps.breaker
+              ?.verified(challenge.to.prefix)
+              .catch((err: unknown) => deps.log.warn({ err }, 'pumping breaker: counting a verified code failed'));
           await guardStore('ending delivery', () => deps.deliveries.forget(input.flowId));
           const { returnTo, channel: method, trustDeviceMs } = challenge;
           return { kind: 'login', user, returnTo, rule, factors: [...challenge.proven, 'otp'], method, trustDeviceMs };

@@ -20,6 +20,8 @@ import type { DeliveryEffect, DeliveryEvent, DeliveryWorld } from './delivery-ma
 import { isSuperseded, nextStep, startDecoy, startDelivery } from './delivery-machine.js';
 import type { DeliveryRecord, ReportedStatus, ReportOutcome } from './delivery-state.js';
 import { applyReport, decodeDelivery, deliveryKey, encodeDelivery, messageKey } from './delivery-state.js';
+import type { PumpingBreaker } from './pumping-breaker.js';
+import type { SpendLedger } from './spend-ledger.js';
 
 export interface DeliveryJob {
   flowId: string;
@@ -36,6 +38,14 @@ export interface DeliveryJob {
   destination: string;
   expiresAt: number;
   locale?: string | undefined;
+  /** The destination's country and number prefix, for prices and the pumping breaker. */
+  where?: Destination | undefined;
+}
+
+/** Where a code goes, as spend and the pumping breaker count it. */
+export interface Destination {
+  country?: string | undefined;
+  prefix?: string | undefined;
 }
 
 export interface Deliveries {
@@ -74,6 +84,10 @@ export interface DeliveryDeps {
   metrics?: ChannelRecorder | undefined;
   /** Told how each send went, so an outage marks its channel down and a success brings it back. */
   health?: Pick<ChannelHealth, 'succeeded' | 'failed'> | undefined;
+  /** Reserves each message's price; a channel the budget no longer covers is skipped. */
+  spend?: Pick<SpendLedger, 'reserve' | 'refund'> | undefined;
+  /** Counts each message sent per number prefix. */
+  breaker?: Pick<PumpingBreaker, 'sent'> | undefined;
 }
 
 /** A run's claim on its flow's record. */
@@ -163,6 +177,13 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
   ): Promise<DeliveryEvent> {
     // The machine sends only on channels it found in deps.channels.
     const channel = deps.channels.get(name)!;
+    const { country, prefix } = job.where ?? {};
+    const passed = await deps.spend?.reserve(name, country, job.ip);
+    if (passed !== undefined) {
+      const budget = passed === 'day' ? 'daily' : 'monthly';
+      const error = new ChannelError(name, `the ${budget} budget does not cover this message`, { kind: 'not-allowed' });
+      return { kind: 'send-failed', failure: 'not-allowed', error };
+    }
     const began = performance.now();
     const seconds = () => (performance.now() - began) / 1000;
     try {
@@ -177,8 +198,16 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       });
       deps.metrics?.providerLatency(name, seconds(), 'ok');
       deps.health?.succeeded(name);
+      if (prefix !== undefined)
+        await deps.breaker
+          ?.sent(prefix, job.ip)
+          .catch((err: unknown) => deps.log.warn({ err, channel: name }, 'pumping breaker: counting a send failed'));
       return { kind: 'sent', messageId };
     } catch (error) {
+      // Refused by the provider: the message costs nothing.
+      await deps.spend
+        ?.refund(name, country)
+        .catch((err: unknown) => deps.log.warn({ err, channel: name }, 'spend: taking back a refused message failed'));
       deps.health?.failed(name, error);
       const failure = error instanceof ChannelError ? error.kind : 'rejected';
       deps.metrics?.providerLatency(name, seconds(), failure === 'timeout' ? 'timeout' : 'fail');

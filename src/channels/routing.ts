@@ -27,7 +27,10 @@ export function routeFor(
   if (phone !== undefined) {
     const prefix = Object.keys(routes)
       .filter((key) => key.startsWith('+') && phone.startsWith(key))
-      .reduce<string | undefined>((best, key) => (best === undefined || key.length > best.length ? key : best), undefined);
+      .reduce<string | undefined>(
+        (best, key) => (best === undefined || key.length > best.length ? key : best),
+        undefined,
+      );
     if (prefix !== undefined) return routes[prefix];
   }
   return (country !== undefined ? routes[country] : undefined) ?? routes.default;

@@ -7,13 +7,20 @@ import type { SpendConfig } from '../config/types.js';
 import type { Clock } from '../shared/clock.js';
 import type { Store } from '../store/store.js';
 import { guardStore } from '../store/store.js';
-import type { Spent, SpendWindow } from './spend-rules.js';
+import type { SpendWindow,Spent } from './spend-rules.js';
 import { budgetPassed, priceOf, spendWindows } from './spend-rules.js';
 
 /** What metrics are told about spend. */
 export interface SpendRecorder {
   /** A budget was reached, counted once per window by the instance that noticed first. */
   budgetReached(window: SpendWindow): void;
+}
+
+/** Money spent and budgets in the current UTC day and month, in the currency's units. */
+export interface SpendFigures {
+  currency: string;
+  spent: Record<SpendWindow, number>;
+  budget: Partial<Record<SpendWindow, number>>;
 }
 
 export interface SpendLedger {
@@ -30,6 +37,8 @@ export interface SpendLedger {
   refund(channel: string, country: string | undefined): Promise<void>;
   /** Audits (and counts) that a budget was reached, once per window however many notice. */
   reached(window: SpendWindow, ip: string): Promise<void>;
+  /** Spent and budgets in currency units, for metrics and readiness; undefined when spend is off. */
+  figures(): Promise<SpendFigures | undefined>;
 }
 
 export interface SpendLedgerDeps {
@@ -87,6 +96,21 @@ export function createSpendLedger(deps: SpendLedgerDeps): SpendLedger {
       const spend = deps.config();
       const price = spend === undefined ? 0 : priceOf(spend, channel, country);
       if (price > 0) await add(-price);
+    },
+
+    async figures() {
+      const spend = deps.config();
+      if (spend === undefined) return undefined;
+      const spent = await ledger.spent();
+      const units = (micros: number) => micros / MICROS;
+      return {
+        currency: spend.currency,
+        spent: { day: units(spent.day), month: units(spent.month) },
+        budget: {
+          ...(spend.dailyBudget === undefined ? {} : { day: units(spend.dailyBudget) }),
+          ...(spend.monthlyBudget === undefined ? {} : { month: units(spend.monthlyBudget) }),
+        },
+      };
     },
 
     async reached(window, ip) {

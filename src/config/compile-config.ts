@@ -105,7 +105,7 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
     defaultCountry: raw.directory.default_country?.toUpperCase(),
     routing: raw.routing && compileRouting(raw.routing),
     spend: raw.spend && compileSpend(raw.spend),
-    pumpingBreaker: raw.pumping_breaker && compilePumpingBreaker(raw.pumping_breaker, raw.otp.prefix_digits, ms),
+    pumpingBreaker: raw.pumping_breaker && compilePumpingBreaker(raw.pumping_breaker, ms),
   };
 }
 

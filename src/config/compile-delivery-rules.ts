@@ -33,7 +33,6 @@ export function compileSpend(raw: NonNullable<RawConfig['spend']>): SpendConfig 
 
 export function compilePumpingBreaker(
   raw: NonNullable<RawConfig['pumping_breaker']>,
-  prefixDigits: number,
   ms: (text: string) => number,
 ): PumpingBreakerConfig {
   return {
@@ -41,6 +40,5 @@ export function compilePumpingBreaker(
     minSent: raw.min_sent,
     minVerifiedShare: raw.min_verified_share,
     pauseForMs: ms(raw.pause_for),
-    prefixDigits,
   };
 }

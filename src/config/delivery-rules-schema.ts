@@ -41,7 +41,9 @@ const autoSchema = z
       .gt(0)
       .max(1)
       .default(0.05)
-      .describe('Verified shares this close (one step) count as equal; the faster channel (lower p90) then goes first.'),
+      .describe(
+        'Verified shares this close (one step) count as equal; the faster channel (lower p90) then goes first.',
+      ),
   })
   .describe(
     'Order the routed channels by what the gate measured: the higher share of codes verified first, then the lower p90 delivery time.',
@@ -78,21 +80,19 @@ export const routingSchema = z
 
 const price = z.number().min(0).describe('Price of one message.');
 
-const priceTable = z
-  .record(z.string(), price)
-  .superRefine((raw, ctx) => {
-    for (const key of Object.keys(raw)) {
-      const wrong = destinationKey(key, false);
-      if (wrong) ctx.addIssue({ code: 'custom', path: [key], input: key, message: wrong });
-    }
-    if (raw.default === undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['default'],
-        input: raw,
-        message: 'a price table needs a "default" price for countries it does not name',
-      });
-  });
+const priceTable = z.record(z.string(), price).superRefine((raw, ctx) => {
+  for (const key of Object.keys(raw)) {
+    const wrong = destinationKey(key, false);
+    if (wrong) ctx.addIssue({ code: 'custom', path: [key], input: key, message: wrong });
+  }
+  if (raw.default === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['default'],
+      input: raw,
+      message: 'a price table needs a "default" price for countries it does not name',
+    });
+});
 
 export const spendSchema = z
   .strictObject({
@@ -135,7 +135,9 @@ export function pumpingBreakerSchema(durationSchema: typeof DurationSchema) {
         .max(1)
         .default(0.2)
         .describe('Below this share of sent codes verified, the prefix is paused.'),
-      pause_for: durationSchema().default('6h').describe('How long a paused prefix stays paused (or until `otp-gate delivery resume`).'),
+      pause_for: durationSchema()
+        .default('6h')
+        .describe('How long a paused prefix stays paused (or until `otp-gate delivery resume`).'),
     })
     .describe(
       'SMS pumping circuit breaker: a number prefix (otp.prefix_digits) whose codes stop being verified gets no more codes for a while.',

@@ -280,8 +280,6 @@ export interface PumpingBreakerConfig {
   minSent: number;
   minVerifiedShare: number;
   pauseForMs: number;
-  /** Digits of a number (country code included) that name its prefix: otp.prefix_digits. */
-  prefixDigits: number;
 }
 
 /** Everything the gate runs on: the config plus what it points at, loaded and compiled. */

@@ -16,6 +16,8 @@ import type { ChannelHealth } from '../channels/channel-health.js';
 import { createChannelHealth, rulesWithoutChannel } from '../channels/channel-health.js';
 import type { Deliveries } from '../channels/delivery.js';
 import { createDeliveries } from '../channels/delivery.js';
+import { createPumpingBreaker } from '../channels/pumping-breaker.js';
+import { createSpendLedger } from '../channels/spend-ledger.js';
 import { configSecrets } from '../config/config-secrets.js';
 import { keepStartupSettings } from '../config/restart-only.js';
 import type { LoadedGate } from '../config/types.js';
@@ -160,7 +162,11 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     clock,
     config: config.session,
   });
-  const deliveries = createDeliveries({ store, channels, clock, audit, log, metrics, health });
+  // Routing, spend and the breaker read the live config, so a reload changes them at once.
+  const spend = createSpendLedger({ store, clock, audit, metrics, config: () => state.config.spend });
+  const breaker = createPumpingBreaker({ store, clock, audit, metrics, config: () => state.config.pumpingBreaker });
+  metrics.deliveryGuards({ spend: spend.figures, pausedPrefixes: async () => (await breaker.paused()).length });
+  const deliveries = createDeliveries({ store, channels, clock, audit, log, metrics, health, spend, breaker });
   const totp =
     config.totp &&
     createTotpEnrolments({ store, box: createSecretBox(config.totp.keys), clock, issuer: config.totp.issuer });
@@ -178,6 +184,9 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     log,
     totp,
     passwords: createPasswordCheck(),
+    routing: () => state.config.routing,
+    spend,
+    breaker,
   });
   const devices = createTrustedDevices({ store, signer, clock });
   const resumes = createResumes({ store, lifetimeMs: FLOW_LIFETIME });
@@ -212,6 +221,8 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     clock,
     channels: () => health.status(),
     configLoaded: () => state !== undefined,
+    spend: spend.figures,
+    pausedPrefixes: async () => (state.config.pumpingBreaker ? (await breaker.paused()).length : undefined),
   });
   const ops = createOpsRoutes({
     state: current,
