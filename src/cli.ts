@@ -6,6 +6,7 @@ import { runCheck } from './cli/check.js';
 import type { CommandLine } from './cli/command-line.js';
 import { readCommandLine } from './cli/command-line.js';
 import type { CommandSpec } from './cli/commands.js';
+import { deliveryPausesArgs, runDeliveryPauses } from './cli/delivery-pauses.js';
 import { runDemo } from './cli/demo.js';
 import { runExplain } from './cli/explain.js';
 import { runHashPassword } from './cli/hash-password.js';
@@ -28,6 +29,8 @@ const RUNNERS: Record<string, (line: Run) => Promise<number>> = {
   demo: ({ values }) => runDemo(portNumber(values.port!)),
   'sessions list': ({ values }) => runSessions(sessionsArgs('list', values)),
   'sessions revoke': ({ values }) => runSessions(sessionsArgs('revoke', values)),
+  'delivery paused': ({ values, operands }) => runDeliveryPauses(deliveryPausesArgs('paused', values, operands)),
+  'delivery resume': ({ values, operands }) => runDeliveryPauses(deliveryPausesArgs('resume', values, operands)),
   'policy-test': ({ values, operands }) => runPolicyTest({ config: values.config!, cases: operands[0]! }),
   'policy-diff': ({ values }) => runPolicyDiff(policyDiffArgs(values)),
   'hash-password': () => runHashPassword(),

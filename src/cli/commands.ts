@@ -1,3 +1,5 @@
+import { deliveryPauseCommands } from './delivery-pauses.js';
+
 // The otp-gate commands as data: what each does, its options with their defaults, and an example.
 // The general usage, each command's help and the option parser all read this one table.
 
@@ -126,6 +128,15 @@ export const COMMANDS: readonly CommandSpec[] = [
         examples: ['otp-gate sessions revoke --config config.yaml --user alice'],
       },
     ],
+  },
+  {
+    name: 'delivery',
+    summary: 'codes by number prefix: what the pumping breaker paused (redis store)',
+    usage: ['otp-gate delivery paused --config FILE', 'otp-gate delivery resume --config FILE PREFIX'],
+    about: 'Works on the store the gates share, so only on a redis store.',
+    options: [],
+    examples: ['otp-gate delivery paused --config config.yaml'],
+    subcommands: deliveryPauseCommands(CONFIG),
   },
   {
     name: 'policy-test',

@@ -7,10 +7,8 @@ import { createSigner } from '../session/signer.js';
 import type { TrustedDevices } from '../session/trusted-devices.js';
 import { createTrustedDevices } from '../session/trusted-devices.js';
 import { systemClock } from '../shared/clock.js';
-import { describeError } from '../shared/safe-error.js';
-import { createStore } from '../store/create-store.js';
-import { StoreError } from '../store/store.js';
 import { EXIT, reportingConfigErrors, UsageError } from './output.js';
+import { withSharedStore } from './shared-store.js';
 
 export interface SessionsArgs {
   action: 'list' | 'revoke';
@@ -23,25 +21,11 @@ export async function runSessions(args: SessionsArgs): Promise<number> {
   return reportingConfigErrors(async () => {
     const { gate } = await loadGate(args.config, process.env);
     const { config } = gate;
-    if (config.store.type !== 'redis') {
-      process.stderr.write(
-        'sessions: the configured store is "memory", which lives inside the gate process; only a redis store can be managed from here\n',
-      );
-      return EXIT.failed;
-    }
-    const store = createStore(config.store, systemClock);
-    try {
-      await store.check();
+    return withSharedStore(config, 'sessions', (store) => {
       const signer = createSigner(config.session.secrets);
       const sessions = createSessions({ store, signer, clock: systemClock, config: config.session });
-      return await act(sessions, createTrustedDevices({ store, signer, clock: systemClock }), args);
-    } catch (err) {
-      if (!(err instanceof StoreError)) throw err;
-      process.stderr.write(`sessions: ${describeError(err)}\n`);
-      return EXIT.failed;
-    } finally {
-      await store.close();
-    }
+      return act(sessions, createTrustedDevices({ store, signer, clock: systemClock }), args);
+    });
   }, 'no session was touched');
 }
 
