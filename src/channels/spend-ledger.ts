@@ -7,7 +7,7 @@ import type { SpendConfig } from '../config/types.js';
 import type { Clock } from '../shared/clock.js';
 import type { Store } from '../store/store.js';
 import { guardStore } from '../store/store.js';
-import type { SpendWindow,Spent } from './spend-rules.js';
+import type { SpendWindow, Spent } from './spend-rules.js';
 import { budgetPassed, priceOf, spendWindows } from './spend-rules.js';
 
 /** What metrics are told about spend. */

@@ -10,16 +10,8 @@ import type { CommandSpec, OptionSpec } from './commands.js';
 import { EXIT, reportingConfigErrors, UsageError } from './output.js';
 import { withSharedStore } from './shared-store.js';
 
-const CONFIG: OptionSpec = {
-  name: 'config',
-  short: 'c',
-  value: 'FILE',
-  help: "the gate's config file",
-  required: true,
-};
-
-/** The `delivery paused` and `delivery resume` rows of the command table. */
-export const DELIVERY_PAUSE_COMMANDS: readonly CommandSpec[] = [
+/** The `delivery paused` and `delivery resume` rows of the command table, given its --config option. */
+export const deliveryPauseCommands = (CONFIG: OptionSpec): CommandSpec[] => [
   {
     name: 'delivery paused',
     summary: 'list the number prefixes the pumping breaker paused',
