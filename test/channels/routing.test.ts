@@ -40,7 +40,12 @@ describe('routeChannels', () => {
     { rule: ['whatsapp', 'sms'], route: ['sms', 'whatsapp'], expected: ['sms', 'whatsapp'], why: 'reorders' },
     { rule: ['whatsapp', 'sms'], route: ['sms'], expected: ['sms'], why: 'leaves out what the route does not list' },
     { rule: ['sms'], route: ['whatsapp', 'sms'], expected: ['sms'], why: 'uses only channels the rule allows' },
-    { rule: ['sms'], route: ['whatsapp'], expected: ['sms'], why: "keeps the rule's channels when the route names none" },
+    {
+      rule: ['sms'],
+      route: ['whatsapp'],
+      expected: ['sms'],
+      why: "keeps the rule's channels when the route names none",
+    },
     { rule: ['whatsapp', 'sms'], route: undefined, expected: ['whatsapp', 'sms'], why: 'no route: the rule order' },
     {
       rule: ['totp', 'whatsapp', 'sms'],
