@@ -69,6 +69,11 @@ export const routingSchema = z
   })
   .meta({
     type: 'object',
+    properties: {
+      auto: Object.fromEntries(
+        Object.entries(z.toJSONSchema(autoSchema, { io: 'input' })).filter(([k]) => k !== '$schema'),
+      ),
+    },
     propertyNames: { pattern: '^(default|auto|[A-Z]{2}|\\+\\d{1,14})$' },
     additionalProperties: { type: 'array', items: { type: 'string' }, minItems: 1 },
   })

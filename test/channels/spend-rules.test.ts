@@ -22,11 +22,11 @@ describe('spendWindows', () => {
 
 describe('priceOf', () => {
   it.each([
-    ['sms', 'IT', 80_000, "the country's own price"],
-    ['sms', 'FR', 50_000, "the channel's default"],
-    ['sms', undefined, 50_000, 'the default without a country'],
-    ['console', 'IT', 0, 'free for a channel without prices'],
-  ])('%s to %s costs %d: %s', (channel, country, price) => {
+    ['sms', 'IT', 80_000], // the country's own price
+    ['sms', 'FR', 50_000], // the channel's default
+    ['sms', undefined, 50_000], // the default without a country
+    ['console', 'IT', 0], // free: a channel without prices
+  ] as const)('%s to %s costs %d', (channel, country, price) => {
     expect(priceOf(spend('refuse', 1), channel, country)).toBe(price);
   });
 });
