@@ -160,7 +160,11 @@ export function checkDeliveryRuleChannels(
   const configured = new Set(Object.keys(sections.channels).length > 0 ? Object.keys(sections.channels) : ['console']);
   const unknown = (name: unknown) => typeof name === 'string' && !configured.has(name);
   const known = [...configured].join(', ');
-  for (const [key, list] of Object.entries(sections.routing)) {
+  // Parsed, the section is { auto, routes }; where parsing failed, as written.
+  const { routes } = sections.routing;
+  const written =
+    routes !== null && typeof routes === 'object' ? (routes as Record<string, unknown>) : sections.routing;
+  for (const [key, list] of Object.entries(written)) {
     if (key === 'auto' || !Array.isArray(list)) continue;
     list.forEach((name: unknown, i) => {
       if (unknown(name))
