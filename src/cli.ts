@@ -7,6 +7,7 @@ import type { CommandLine } from './cli/command-line.js';
 import { readCommandLine } from './cli/command-line.js';
 import type { CommandSpec } from './cli/commands.js';
 import { runDeliveryStats } from './cli/delivery.js';
+import { deliveryPausesArgs, runDeliveryPauses } from './cli/delivery-pauses.js';
 import { runDemo } from './cli/demo.js';
 import { runExplain } from './cli/explain.js';
 import { runHashPassword } from './cli/hash-password.js';
@@ -34,6 +35,8 @@ const RUNNERS: Record<string, (line: Run) => Promise<number>> = {
   'users list': ({ values, operands }) => runUsers(usersArgs('list', values, operands)),
   'users remove': ({ values, operands }) => runUsers(usersArgs('remove', values, operands)),
   'users promote': ({ values, operands }) => runUsers(usersArgs('promote', values, operands)),
+  'delivery paused': ({ values, operands }) => runDeliveryPauses(deliveryPausesArgs('paused', values, operands)),
+  'delivery resume': ({ values, operands }) => runDeliveryPauses(deliveryPausesArgs('resume', values, operands)),
   'policy-test': ({ values, operands }) => runPolicyTest({ config: values.config!, cases: operands[0]! }),
   'policy-diff': ({ values }) => runPolicyDiff(policyDiffArgs(values)),
   'hash-password': () => runHashPassword(),

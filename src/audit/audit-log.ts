@@ -29,7 +29,11 @@ export type AuditEventName =
   /** An authenticator app was set up (ok) or its confirming code was wrong (fail). */
   | 'totp_enrolled'
   /** An authenticator app was removed. */
-  | 'totp_removed';
+  | 'totp_removed'
+  /** A daily or monthly spend budget was reached (`reason` says which); once per window. */
+  | 'budget_reached'
+  /** The pumping breaker paused a number prefix (`reason` says what it counted). */
+  | 'prefix_paused';
 
 export interface AuditEvent {
   event: AuditEventName;

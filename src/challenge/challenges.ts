@@ -7,10 +7,13 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { auditFlowId } from '../audit/audit-log.js';
 import type { Channel } from '../channels/channel.js';
 import type { ChannelHealth } from '../channels/channel-health.js';
-import type { Deliveries } from '../channels/delivery.js';
+import type { Deliveries, Destination } from '../channels/delivery.js';
+import type { Figures } from '../channels/delivery-figures.js';
 import { destinationOf } from '../channels/delivery-figures.js';
 import { resendUnlocked } from '../channels/delivery-state.js';
-import type { OtpConfig } from '../config/types.js';
+import type { PumpingBreaker } from '../channels/pumping-breaker.js';
+import type { SpendLedger } from '../channels/spend-ledger.js';
+import type { OtpConfig, RoutingConfig } from '../config/types.js';
 import { isEnrolledId } from '../directory/enrolled-id.js';
 import type { Directory, User } from '../directory/types.js';
 import { mayEnrol } from '../policy/enrol.js';
@@ -35,6 +38,7 @@ import {
   numberPrefix,
 } from './limits.js';
 import { createLockout } from './lockout.js';
+import { createSendingGuards } from './sending-guards.js';
 
 /** What the code page may show about a challenge: nothing that tells a real user from a decoy. */
 export interface ChallengeView {
@@ -170,7 +174,7 @@ interface DestinationKeys {
   digest: string;
   /** Leading digits of the destination number, for the per-prefix limit; absent without a number. */
   prefix?: string | undefined;
-  /** The number's country, for the delivery figures. */
+  /** The destination number's country, for the delivery figures and prices; absent without a number. */
   country?: string | undefined;
 }
 
@@ -270,6 +274,17 @@ export interface ChallengeDeps {
   deliveries: Deliveries;
   audit: AuditLog;
   log: Logger;
+  /** Channel order per destination; each rule's own order when absent or undefined. */
+  routing?: (() => RoutingConfig | undefined) | undefined;
+  /**
+   * What was measured about each channel to a destination, for `routing.auto` (the figures
+   * delivery statistics keep); without it auto routing keeps the configured order.
+   */
+  figures?: ((channels: readonly string[], where: Destination) => Promise<ReadonlyMap<string, Figures>>) | undefined;
+  /** Prices and budgets; nothing is counted when absent. */
+  spend?: SpendLedger | undefined;
+  /** The pumping breaker; no prefix is ever paused when absent. */
+  breaker?: PumpingBreaker | undefined;
 }
 
 const challengeKey = (flowId: string) => `challenge:${flowId}`;
@@ -277,6 +292,7 @@ const challengeKey = (flowId: string) => `challenge:${flowId}`;
 export function createChallenges(deps: ChallengeDeps): Challenges {
   const { store, signer, clock, config } = deps;
   const lockout = createLockout(deps);
+  const { routed, judgeSending } = createSendingGuards(deps);
 
   const identityKey = (identity: string) => signer.digest('identity', identity).toString('base64url').slice(0, 22);
   const codeDigest = (flowId: string, n: number, code: string) => signer.digest('code', `${flowId}:${n}:${code}`);
@@ -434,7 +450,8 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     // After the response: the same path for known and unknown identities (decoys send nothing).
     const { codeNumber: n, channels, rule, expiresAt } = challenge;
     const destination = shownDestination(challenge);
-    deps.deliveries.start({ flowId, n, channels, user, code, host, ip, rule, destination, expiresAt, locale });
+    const where = { country: challenge.to.country, prefix: challenge.to.prefix };
+    deps.deliveries.start({ flowId, n, channels, user, code, host, ip, rule, destination, expiresAt, locale, where });
     return toView(challenge);
   }
 
@@ -485,29 +502,35 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const number = user ? user.phone : decoy;
       const to = destinationKeys(user?.username ?? input.identifier, number);
       const ordered = orderChannels(
-        input.channels,
+        await routed(input.channels, number, to),
         user?.channels ?? [],
         deps.channels,
         deps.totp !== undefined,
         deps.health?.isUp,
       );
       const sharedExempt = user !== undefined && input.knownBrowser === user.username;
-      let channels = ordered;
+      const judged = ordered[0] === TOTP ? undefined : await judgeSending(ordered, to, input.ip);
+      let channels = judged?.kind === 'send' ? judged.channels : ordered;
       let refusal =
-        ordered[0] === TOTP
-          ? lockRefusal(await lockout.lockedFor(identity))
-          : await checkSendLimits({
-              identity,
-              ip: input.ip,
-              lastSentAt: undefined,
-              to,
-              decoy: user === undefined,
-              sharedExempt,
-            });
-      if (refusal && isSharedCap(refusal) && ordered.includes(TOTP)) {
-        // The bill's cap is reached, but the authenticator app sends nothing: it comes first.
+        judged?.kind === 'held'
+          ? judged.refusal
+          : channels[0] === TOTP
+            ? lockRefusal(await lockout.lockedFor(identity))
+            : await checkSendLimits({
+                identity,
+                ip: input.ip,
+                lastSentAt: undefined,
+                to,
+                decoy: user === undefined,
+                sharedExempt,
+              });
+      const appMayStandIn =
+        judged?.kind === 'held' ? judged.appMayStandIn : refusal !== undefined && isSharedCap(refusal);
+      if (refusal && appMayStandIn && ordered.includes(TOTP)) {
+        // Codes may not go (the bill's cap, a budget, a paused prefix), but the authenticator
+        // app sends nothing: it comes first.
         channels = [TOTP, ...ordered.filter((c) => c !== TOTP)];
-        refusal = undefined;
+        refusal = judged?.kind === 'held' ? lockRefusal(await lockout.lockedFor(identity)) : undefined;
       }
       const appFirst = channels[0] === TOTP;
       const auditBase = { user: user?.username, ip: input.ip, rule: input.rule, flow: auditFlowId(input.flowId) };
@@ -560,16 +583,24 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       if (!challenge) return undefined;
       const { identity, username, to, sharedExempt } = challenge;
       const toApp = input.channel === TOTP && challenge.totpAllowed;
+      // The person picked a channel: it goes first, the rest keep their order behind it.
+      const picked = input.channel !== undefined && challenge.channels.includes(input.channel);
+      const order = picked
+        ? [input.channel!, ...challenge.channels.filter((c) => c !== input.channel)]
+        : challenge.channels;
+      const judged = toApp ? undefined : await judgeSending(order, to, input.ip);
       const refusal = toApp
         ? lockRefusal(await lockout.lockedFor(identity))
-        : await checkSendLimits({
-            identity,
-            ip: input.ip,
-            lastSentAt: (await unlocked(input.flowId, challenge)) ? undefined : challenge.sentAt,
-            to,
-            decoy: username === undefined,
-            sharedExempt,
-          });
+        : judged?.kind === 'held'
+          ? judged.refusal
+          : await checkSendLimits({
+              identity,
+              ip: input.ip,
+              lastSentAt: (await unlocked(input.flowId, challenge)) ? undefined : challenge.sentAt,
+              to,
+              decoy: username === undefined,
+              sharedExempt,
+            });
       if (refusal) {
         deps.audit.record({
           event: 'send_refused',
@@ -589,11 +620,8 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       else {
         // Only a code actually sent restarts the resend cooldown.
         challenge.sentAt = now;
-        if (input.channel !== undefined && challenge.channels.includes(input.channel)) {
-          // The person picked a channel: it goes first, the rest keep their order behind it.
-          challenge.channels = [input.channel, ...challenge.channels.filter((c) => c !== input.channel)];
-          challenge.channel = input.channel;
-        } else if (challenge.channel === TOTP) challenge.channel = challenge.channels[0] ?? 'console';
+        challenge.channels = judged?.kind === 'send' ? judged.channels : order;
+        challenge.channel = challenge.channels[0] ?? 'console';
       }
       const user = await personOf(challenge);
       return { ok: true, view: await issue(input.flowId, challenge, user, input.host, input.ip, input.locale) };
@@ -634,6 +662,10 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
           const found = await personOf(challenge);
           if (!consumed || !found) return { kind: 'expired' };
           await lockout.clear(identity);
+          if (challenge.channel !== TOTP && challenge.to.prefix !== undefined)
+            await deps.breaker
+              ?.verified(challenge.to.prefix)
+              .catch((err: unknown) => deps.log.warn({ err }, 'pumping breaker: counting a verified code failed'));
           const { returnTo, channel: method, trustDeviceMs } = challenge;
           const verifiedCode = method === TOTP ? undefined : challenge.codeNumber;
           await guardStore('ending delivery', () => deps.deliveries.forget(input.flowId, verifiedCode));

@@ -14,7 +14,11 @@ export type Refusal =
   | { reason: 'locked-out'; retryAfterMs: number }
   | { reason: 'destination-hourly-limit'; retryAfterMs: number }
   | { reason: 'prefix-hourly-limit'; retryAfterMs: number }
-  | { reason: 'global-hourly-limit'; retryAfterMs: number };
+  | { reason: 'global-hourly-limit'; retryAfterMs: number }
+  /** The pumping breaker paused codes to the destination's number prefix. */
+  | { reason: 'prefix-paused'; retryAfterMs: number }
+  /** The spend budget no longer covers a code by any of the challenge's channels. */
+  | { reason: 'budget-spent'; retryAfterMs: number };
 
 /** Start of the fixed one-hour window containing `now`, used to name per-hour counters. */
 export function hourWindow(now: number): { id: number; endsAt: number } {

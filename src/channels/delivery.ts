@@ -28,6 +28,8 @@ import { deadlineReached, isSuperseded, nextStep, startDecoy, startDelivery } fr
 import type { DeliveryRecord, ReportedStatus, ReportOutcome } from './delivery-state.js';
 import { applyReport, decodeDelivery, deliveryKey, encodeDelivery, messageKey } from './delivery-state.js';
 import type { DurableDeadlines } from './durable-deadlines.js';
+import type { PumpingBreaker } from './pumping-breaker.js';
+import type { SpendLedger } from './spend-ledger.js';
 
 export interface DeliveryJob {
   flowId: string;
@@ -44,7 +46,12 @@ export interface DeliveryJob {
   destination: string;
   expiresAt: number;
   locale?: string | undefined;
+  /** The destination's country and number prefix, for prices and the pumping breaker. */
+  where?: Destination | undefined;
 }
+
+/** Where a code goes, as the figures, spend and the pumping breaker count it. */
+export type { Destination };
 
 export interface Deliveries {
   /** Starts delivering in the background; a newer job for the same flow supersedes an older one. */
@@ -91,6 +98,10 @@ export interface DeliveryDeps {
   durable?: DurableDeadlines | undefined;
   /** Learns from each send, report and verified code; gives `auto` deadlines and the page's ETA. */
   learning?: DeliveryLearning | undefined;
+  /** Reserves each message's price; a channel the budget no longer covers is skipped. */
+  spend?: Pick<SpendLedger, 'reserve' | 'refund'> | undefined;
+  /** Counts each message sent per number prefix. */
+  breaker?: Pick<PumpingBreaker, 'sent'> | undefined;
 }
 
 /** A run's claim on its flow's record. */
@@ -195,6 +206,13 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
   ): Promise<DeliveryEvent> {
     // The machine sends only on channels it found in deps.channels.
     const channel = deps.channels.get(name)!;
+    const { country, prefix } = job.where ?? {};
+    const passed = await deps.spend?.reserve(name, country, job.ip);
+    if (passed !== undefined) {
+      const budget = passed === 'day' ? 'daily' : 'monthly';
+      const error = new ChannelError(name, `the ${budget} budget does not cover this message`, { kind: 'not-allowed' });
+      return { kind: 'send-failed', failure: 'not-allowed', error };
+    }
     const began = performance.now();
     const seconds = () => (performance.now() - began) / 1000;
     try {
@@ -220,8 +238,16 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
           codeNumber: job.n,
           ttlMs: liveFor(job),
         });
+      if (prefix !== undefined)
+        await deps.breaker
+          ?.sent(prefix, job.ip)
+          .catch((err: unknown) => deps.log.warn({ err, channel: name }, 'pumping breaker: counting a send failed'));
       return { kind: 'sent', messageId, deadlineMs: await learnedDeadline(channel, user.phone) };
     } catch (error) {
+      // Refused by the provider: the message costs nothing.
+      await deps.spend
+        ?.refund(name, country)
+        .catch((err: unknown) => deps.log.warn({ err, channel: name }, 'spend: taking back a refused message failed'));
       deps.health?.failed(name, error);
       const failure = error instanceof ChannelError ? error.kind : 'rejected';
       deps.metrics?.providerLatency(name, seconds(), failure === 'timeout' ? 'timeout' : 'fail');

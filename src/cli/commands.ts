@@ -1,3 +1,5 @@
+import { deliveryPauseCommands } from './delivery-pauses.js';
+
 // The otp-gate commands as data: what each does, its options with their defaults, and an example.
 // The general usage, each command's help and the option parser all read this one table.
 
@@ -131,11 +133,17 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'delivery',
-    summary: 'what the gate has learned from its code deliveries',
-    usage: ['otp-gate delivery stats --config FILE [--json]'],
-    about: 'Reads the delivery figures the gates share in their store (docs/delivery-figures.md).',
+    summary: 'what the gate learned from its code deliveries; number prefixes the pumping breaker paused',
+    usage: [
+      'otp-gate delivery stats --config FILE [--json]',
+      'otp-gate delivery paused --config FILE',
+      'otp-gate delivery resume --config FILE PREFIX',
+    ],
+    about:
+      'Reads the delivery figures the gates share in their store (docs/delivery-figures.md), and lists or lifts the ' +
+      "pumping breaker's pauses (docs/routing-and-spend.md). Only a redis store is reachable from here.",
     options: [],
-    examples: ['otp-gate delivery stats --config config.yaml'],
+    examples: ['otp-gate delivery stats --config config.yaml', 'otp-gate delivery paused --config config.yaml'],
     subcommands: [
       {
         name: 'delivery stats',
@@ -149,6 +157,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         options: [CONFIG, { name: 'json', value: '', flag: true, help: 'print JSON instead of a table' }],
         examples: ['otp-gate delivery stats --config config.yaml --json'],
       },
+      ...deliveryPauseCommands(CONFIG),
     ],
   },
   {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 import { parseDuration } from '../shared/duration.js';
 import { compileEmail, compileSms, compileWhatsApp } from './compile-channels.js';
+import { compilePumpingBreaker, compileRouting, compileSpend } from './compile-delivery-rules.js';
 import type { RawAppConfig, RawConfig } from './schema.js';
 import { channelSchemas, splitListen } from './schema.js';
 import type {
@@ -114,6 +115,9 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
     directoryFile: resolve(raw.directory.file),
     defaultCountry: raw.directory.default_country?.toUpperCase(),
     fallback: { pollInterval: ms(raw.fallback.poll_interval), lease: ms(raw.fallback.lease) },
+    routing: raw.routing && compileRouting(raw.routing),
+    spend: raw.spend && compileSpend(raw.spend),
+    pumpingBreaker: raw.pumping_breaker && compilePumpingBreaker(raw.pumping_breaker, ms),
   };
 }
 

@@ -11,6 +11,12 @@ import { parseNetworks } from '../shared/net/ip-networks.js';
 import { assertionSchemasFor, checkAssertionSetup } from './assertion-schemas.js';
 import { checkChannelTimes, checkFallbackLease } from './channel-checks.js';
 import { channelSchemasFor } from './channel-schemas.js';
+import {
+  checkDeliveryRuleChannels,
+  pumpingBreakerSchema,
+  routingSchema,
+  spendSchema,
+} from './delivery-rules-schema.js';
 import { emailChannelSchemaFor } from './email-channel-schema.js';
 import { httpUrlRules, REDIS_URL, urlText } from './url-checks.js';
 
@@ -549,6 +555,9 @@ export const configSchema = z
     fallback: fallbackSchema.prefault({}),
     delivery_figures: deliveryFiguresSchema.prefault({}),
     assertions: assertionsSchema.optional(),
+    routing: routingSchema.optional(),
+    spend: spendSchema.optional(),
+    pumping_breaker: pumpingBreakerSchema(durationSchema).optional(),
   })
   .superRefine(crossChecks, { when: () => true })
   .meta({ title: 'otp-gate configuration' });
@@ -579,6 +588,10 @@ function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
     root?.assertions === undefined ? undefined : section('assertions'),
     section('server').public_url,
     section('identity_headers'),
+    ctx,
+  );
+  checkDeliveryRuleChannels(
+    { routing: section('routing'), spend: section('spend'), channels: section('channels') },
     ctx,
   );
   const workers = section('server').workers;

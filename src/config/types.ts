@@ -319,6 +319,38 @@ export interface GateConfig {
   /** Default region for phone numbers written without "+", e.g. "IT"; undefined = international only. */
   defaultCountry: string | undefined;
   fallback: FallbackConfig;
+  /** Channel order per destination; undefined when `routing:` is absent (each rule's own order). */
+  routing: RoutingConfig | undefined;
+  /** Prices and budgets; undefined when `spend:` is absent (nothing is counted). */
+  spend: SpendConfig | undefined;
+  /** The SMS pumping breaker; undefined when `pumping_breaker:` is absent (off). */
+  pumpingBreaker: PumpingBreakerConfig | undefined;
+}
+
+/** `routing:`: channel order per destination country or number prefix. */
+export interface RoutingConfig {
+  /** Channel lists by "default", country ("CN") or number prefix ("+3933"). */
+  routes: Readonly<Record<string, readonly string[]>>;
+  /** Reorder by measured figures; undefined keeps the configured order. */
+  auto: { minSamples: number; verifiedStep: number } | undefined;
+}
+
+/** `spend:`; amounts in millionths of the currency, so the store counts whole numbers. */
+export interface SpendConfig {
+  currency: string;
+  /** Price per message by channel, then by country or "default"; channels absent are free. */
+  prices: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  dailyBudget: number | undefined;
+  monthlyBudget: number | undefined;
+  whenSpent: 'next_channel' | 'totp_only' | 'refuse';
+}
+
+/** `pumping_breaker:`. */
+export interface PumpingBreakerConfig {
+  windowMs: number;
+  minSent: number;
+  minVerifiedShare: number;
+  pauseForMs: number;
 }
 
 /** Fallback deadlines kept in the store (channels/deadline-schedule.ts). */

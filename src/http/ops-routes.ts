@@ -78,6 +78,8 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
       status: report.ready ? 'ready' : 'not ready',
       checks: report.checks,
       channels: report.channels,
+      ...(report.spend ? { spend: report.spend } : {}),
+      ...(report.pausedPrefixes === undefined ? {} : { pausedPrefixes: report.pausedPrefixes }),
     });
   }
 

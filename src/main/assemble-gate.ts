@@ -18,9 +18,12 @@ import { createChannelHealth, rulesWithoutChannel } from '../channels/channel-he
 import { createDeadlineSchedule } from '../channels/deadline-schedule.js';
 import type { Deliveries } from '../channels/delivery.js';
 import { createDeliveries } from '../channels/delivery.js';
+import type { Figures } from '../channels/delivery-figures.js';
 import { createDeliveryLearning } from '../channels/delivery-learning.js';
 import { createDurableDeadlines } from '../channels/durable-deadlines.js';
 import { DEADLINES_KEY } from '../channels/pending-fallback.js';
+import { createPumpingBreaker } from '../channels/pumping-breaker.js';
+import { createSpendLedger } from '../channels/spend-ledger.js';
 import { configSecrets } from '../config/config-secrets.js';
 import { keepStartupSettings } from '../config/restart-only.js';
 import type { LoadedGate } from '../config/types.js';
@@ -187,7 +190,23 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     metrics,
     settings: { minSamples: config.deliveryFigures.minSamples, halfLifeMs: config.deliveryFigures.halfLife },
   });
-  const deliveries = createDeliveries({ store, channels, clock, audit, log, metrics, health, durable, learning });
+  // Routing, spend and the breaker read the live config, so a reload changes them at once.
+  const spend = createSpendLedger({ store, clock, audit, metrics, config: () => state.config.spend });
+  const breaker = createPumpingBreaker({ store, clock, audit, metrics, config: () => state.config.pumpingBreaker });
+  metrics.deliveryGuards({ spend: spend.figures, pausedPrefixes: async () => (await breaker.paused()).length });
+  const deliveries = createDeliveries({
+    store,
+    channels,
+    clock,
+    audit,
+    log,
+    metrics,
+    health,
+    durable,
+    learning,
+    spend,
+    breaker,
+  });
   const totp =
     config.totp &&
     createTotpEnrolments({ store, box: createSecretBox(config.totp.keys), clock, issuer: config.totp.issuer });
@@ -207,6 +226,16 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     log,
     totp,
     passwords: createPasswordCheck(),
+    routing: () => state.config.routing,
+    // routing.auto orders channels by what the delivery figures learned for this destination.
+    figures: async (names, where) => {
+      const measured = await Promise.all(
+        names.map(async (name) => [name, await deliveries.figures(name, where)] as const),
+      );
+      return new Map(measured.filter((entry): entry is readonly [string, Figures] => entry[1] !== undefined));
+    },
+    spend,
+    breaker,
   });
   const devices = createTrustedDevices({ store, signer, clock });
   const resumes = createResumes({ store, lifetimeMs: FLOW_LIFETIME });
@@ -243,6 +272,8 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     clock,
     channels: () => health.status(),
     configLoaded: () => state !== undefined,
+    spend: spend.figures,
+    pausedPrefixes: async () => (state.config.pumpingBreaker ? (await breaker.paused()).length : undefined),
   });
   const ops = createOpsRoutes({
     state: current,

@@ -5,12 +5,15 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 import type { ChannelRecorder } from '../channels/channel.js';
 import type { FiguresRecorder } from '../channels/delivery-learning.js';
+import type { BreakerRecorder } from '../channels/pumping-breaker.js';
+import type { SpendFigures, SpendRecorder } from '../channels/spend-ledger.js';
+import type { SpendWindow } from '../channels/spend-rules.js';
 
 /** What a request came to: the proxy path and forward-auth share these labels. */
 export type DecisionLabel = 'forward' | 'bypass' | 'challenge' | 'deny' | 'unavailable' | 'bad_request';
 export type DecisionVia = 'proxy' | 'websocket' | 'forward_auth' | 'middleware';
 
-export interface GateMetrics extends ChannelRecorder, FiguresRecorder {
+export interface GateMetrics extends ChannelRecorder, FiguresRecorder, SpendRecorder, BreakerRecorder {
   readonly registry: Registry;
   decision(decision: DecisionLabel, via: DecisionVia): void;
   codeSent(channel: string, outcome: 'ok' | 'fail' | 'refused'): void;
@@ -24,6 +27,8 @@ export interface GateMetrics extends ChannelRecorder, FiguresRecorder {
   storeEviction(partition: string): void;
   /** An upstream gave no answer (unreachable, timeout) or broke off one already under way (cut). */
   upstreamFailure(failure: 'unreachable' | 'timeout' | 'cut'): void;
+  /** Registers what reads spend and paused prefixes from the store when Prometheus scrapes. */
+  deliveryGuards(read: { spend: () => Promise<SpendFigures | undefined>; pausedPrefixes: () => Promise<number> }): void;
 }
 
 export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): GateMetrics {
@@ -139,6 +144,50 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
       this.set(countSessions());
     },
   });
+  let guards: Parameters<GateMetrics['deliveryGuards']>[0] | undefined;
+  new Gauge({
+    name: 'otp_gate_spend',
+    help: 'Money spent on codes in the current UTC day and month (spend: in config), in its currency.',
+    labelNames: ['window', 'currency'],
+    registers,
+    async collect() {
+      const figures = await guards?.spend().catch(() => undefined);
+      if (figures === undefined) return;
+      for (const window of ['day', 'month'] as const)
+        this.set({ window, currency: figures.currency }, figures.spent[window]);
+    },
+  });
+  new Gauge({
+    name: 'otp_gate_spend_budget',
+    help: 'The configured spend budget per UTC day and month, in its currency.',
+    labelNames: ['window', 'currency'],
+    registers,
+    async collect() {
+      const figures = await guards?.spend().catch(() => undefined);
+      for (const [window, budget] of Object.entries(figures?.budget ?? {}))
+        this.set({ window, currency: figures!.currency }, budget);
+    },
+  });
+  const budgetsReached = new Counter({
+    name: 'otp_gate_budget_reached_total',
+    help: 'Spend budgets reached (once per UTC day or month, by the instance that noticed first).',
+    labelNames: ['window'],
+    registers,
+  });
+  const prefixPauses = new Counter({
+    name: 'otp_gate_prefix_pauses_total',
+    help: 'Number prefixes the pumping breaker paused because their codes stopped being verified: alert on any increase.',
+    registers,
+  });
+  new Gauge({
+    name: 'otp_gate_paused_prefixes',
+    help: 'Number prefixes paused now by the pumping breaker (see `otp-gate delivery paused`).',
+    registers,
+    async collect() {
+      const paused = await guards?.pausedPrefixes().catch(() => undefined);
+      if (paused !== undefined) this.set(paused);
+    },
+  });
   reloadOk.set(1);
 
   return {
@@ -169,5 +218,10 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
       if (seconds !== undefined) deliveryTime.observe({ channel, country }, seconds);
     },
     codeVerified: (channel, country) => codesVerified.inc({ channel, country }),
+    budgetReached: (window: SpendWindow) => budgetsReached.inc({ window }),
+    prefixPaused: () => prefixPauses.inc(),
+    deliveryGuards(read) {
+      guards = read;
+    },
   };
 }

@@ -5,6 +5,7 @@
 // of rotation would mend nothing. Results are shared for a moment so a load balancer polling many
 // times a second costs one store round trip, not many.
 import type { ChannelStatus } from '../channels/channel-health.js';
+import type { SpendFigures } from '../channels/spend-ledger.js';
 import type { Clock } from '../shared/clock.js';
 import { describeError } from '../shared/safe-error.js';
 import type { Store } from '../store/store.js';
@@ -16,6 +17,13 @@ export interface ReadinessReport {
   channels: Record<string, string>;
   /** Why the store check failed, for the log only: it can name internal addresses. */
   storeError?: string;
+  /**
+   * Spend per window when `spend:` is configured: "3.2 of 20 EUR", with " (budget reached)" once
+   * spent. A spent budget does not make the gate unready: every instance shares it.
+   */
+  spend?: Record<string, string>;
+  /** How many number prefixes the pumping breaker has paused, when it is on. */
+  pausedPrefixes?: number;
 }
 
 export interface ReadinessDeps {
@@ -28,6 +36,10 @@ export interface ReadinessDeps {
   timeoutMs?: number;
   /** How long one answer is reused, ms. */
   cacheMs?: number;
+  /** Spend and budgets; absent or undefined when spend is not configured. */
+  spend?: (() => Promise<SpendFigures | undefined>) | undefined;
+  /** Prefixes paused now; absent or undefined when the breaker is off. */
+  pausedPrefixes?: (() => Promise<number | undefined>) | undefined;
 }
 
 export function createReadiness(deps: ReadinessDeps): () => Promise<ReadinessReport> {
@@ -45,7 +57,14 @@ export function createReadiness(deps: ReadinessDeps): () => Promise<ReadinessRep
     const config = deps.configLoaded() ? 'ok' : 'not loaded';
     const ready = store === 'ok' && channels !== 'no channel configured' && config === 'ok';
     const each = Object.fromEntries(statuses.map(([name, s]) => [name, s.up ? 'up' : `down: ${s.kind ?? 'unknown'}`]));
-    return { ready, checks: { config, store, channels }, channels: each, ...(storeError ? { storeError } : {}) };
+    const report: ReadinessReport = { ready, checks: { config, store, channels }, channels: each };
+    if (storeError) report.storeError = storeError;
+    // What the store cannot tell now is left out: the store check already says why.
+    const spend = storeError ? undefined : await deps.spend?.().catch(() => undefined);
+    if (spend) report.spend = describeSpend(spend);
+    const paused = storeError ? undefined : await deps.pausedPrefixes?.().catch(() => undefined);
+    if (paused !== undefined) report.pausedPrefixes = paused;
+    return report;
   }
 
   return () => {
@@ -53,6 +72,19 @@ export function createReadiness(deps: ReadinessDeps): () => Promise<ReadinessRep
     if (!last || now - last.at >= cacheMs) last = { at: now, report: evaluate() };
     return last.report;
   };
+}
+
+function describeSpend(figures: SpendFigures): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const window of ['day', 'month'] as const) {
+    const budget = figures.budget[window];
+    const spent = figures.spent[window];
+    out[window] =
+      budget === undefined
+        ? `${spent} ${figures.currency}`
+        : `${spent} of ${budget} ${figures.currency}${spent >= budget ? ' (budget reached)' : ''}`;
+  }
+  return out;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -27,6 +27,11 @@ const PARTITION_OF: Record<string, StorePartition> = {
   sends: 'limits',
   // Delivery figures: written only for codes really sent, so they are no flood's to push out.
   dfig: 'limits',
+  // Money spent and the pumping breaker's counts and pauses: only real sends make them, so a
+  // flood cannot fill their partition, and losing one would reopen a budget or a paused prefix.
+  spend: 'lockouts',
+  pump: 'lockouts',
+  paused: 'lockouts',
   attempts: 'limits',
   session: 'people',
   'sessions-of': 'people',
@@ -101,6 +106,13 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
   }
 
   const schedules = createSchedules();
+  /** Adds to a counter, keeping the window its first add set. */
+  function add(key: string, amount: number, ttlMs: number): Promise<number> {
+    const entry = live(key);
+    const total = (entry === undefined || typeof entry.value !== 'string' ? 0 : Number(entry.value)) + amount;
+    cache.set(key, { value: String(total), expiresAt: entry?.expiresAt ?? clock.now() + ttlMs });
+    return Promise.resolve(total);
+  }
 
   return {
     ...schedules,
@@ -116,12 +128,8 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       cache.delete(key);
       return existed;
     },
-    async increment(key, ttlMs) {
-      const entry = live(key);
-      const count = entry === undefined || typeof entry.value !== 'string' ? 1 : Number(entry.value) + 1;
-      cache.set(key, { value: String(count), expiresAt: entry?.expiresAt ?? clock.now() + ttlMs });
-      return count;
-    },
+    increment: (key, ttlMs) => add(key, 1, ttlMs),
+    incrementBy: async (key, amount, ttlMs) => add(key, Math.trunc(amount), ttlMs),
     async replace(key, value, ttlMs) {
       if (live(key) === undefined) return false;
       cache.set(key, { value, expiresAt: clock.now() + ttlMs });

@@ -12,6 +12,12 @@ local n = redis.call('INCR', KEYS[1])
 if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
+/** INCRBY, with the TTL given as INCREMENT_LUA gives it. */
+export const INCREMENT_BY_LUA = `
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`;
+
 /** SADD, and keep the set at least ARGV[2] ms longer (never shorten what a longer member needs). */
 export const SET_ADD_LUA = `
 redis.call('SADD', KEYS[1], ARGV[1])
@@ -62,6 +68,8 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       }),
     delete: (key) => run('DEL', async () => (await client.del(k(key))) === 1),
     increment: (key, ttlMs) => run('INCR', async () => Number(await client.eval(INCREMENT_LUA, 1, k(key), px(ttlMs)))),
+    incrementBy: (key, amount, ttlMs) =>
+      run('INCRBY', async () => Number(await client.eval(INCREMENT_BY_LUA, 1, k(key), px(ttlMs), Math.trunc(amount)))),
     replace: (key, value, ttlMs) =>
       run('SET XX', async () => (await client.set(k(key), value, 'PX', px(ttlMs), 'XX')) === 'OK'),
     setAdd: (key, member, ttlMs) =>

@@ -15,6 +15,11 @@ export interface Store {
    */
   increment(key: string, ttlMs: number): Promise<number>;
   /**
+   * Atomically adds a whole `amount` (negative to take back) and returns the new total; the TTL
+   * as for increment (set when the counter is created). For sums, such as money spent.
+   */
+  incrementBy(key: string, amount: number, ttlMs: number): Promise<number>;
+  /**
    * Sets a value only where the key still exists (keeping a record alive without bringing back
    * one that was deleted meanwhile, e.g. a session revoked on another instance). True when set.
    */

@@ -56,6 +56,15 @@ export function storeContract(name: string, make: () => StoreUnderTest): void {
       expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     });
 
+    it('adds concurrent amounts, negative ones too, without losing any', async () => {
+      const { store } = make();
+      const key = fresh('incrby');
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.incrementBy(key, i % 2 === 0 ? 75_000 : -25_000, 10_000)),
+      );
+      expect(await store.incrementBy(key, 0, 10_000)).toBe(500_000);
+    });
+
     it('keeps the window set by the first increment (later increments do not extend it)', async () => {
       const { store, elapse } = make();
       const key = fresh('window');

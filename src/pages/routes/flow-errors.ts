@@ -44,5 +44,9 @@ export function refusalText(tr: Translator, refusal: Refusal): string {
       return tr.t('refusal.locked_out', { wait });
     case 'global-hourly-limit':
       return tr.t('refusal.global_limit', { wait });
+    case 'prefix-paused':
+      return tr.t('refusal.prefix_paused', { wait });
+    case 'budget-spent':
+      return tr.t('refusal.budget_spent');
   }
 }
