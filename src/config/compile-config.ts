@@ -99,6 +99,13 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
       },
     },
     totp: raw.totp && { issuer: raw.totp.issuer, keys: raw.totp.keys, reauthWithin: ms(raw.totp.reauth_within) },
+    webauthn: raw.webauthn && {
+      rpId: raw.webauthn.rp_id.toLowerCase(),
+      rpName: raw.webauthn.rp_name ?? raw.pages.brand.name,
+      attestation: raw.webauthn.attestation,
+      timeout: ms(raw.webauthn.timeout),
+      reauthWithin: ms(raw.webauthn.reauth_within),
+    },
     policySources: raw.policies.map(resolve),
     directoryFile: resolve(raw.directory.file),
     defaultCountry: raw.directory.default_country?.toUpperCase(),

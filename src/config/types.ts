@@ -223,6 +223,19 @@ export interface TotpConfig {
   reauthWithin: number;
 }
 
+/** Passkeys and security keys (`webauthn:`). */
+export interface WebauthnConfig {
+  /** The relying party ID: a domain every app host is, or is below. */
+  rpId: string;
+  /** Shown by the browser when a passkey is added. */
+  rpName: string;
+  attestation: 'none' | 'direct';
+  /** How long the browser waits for the person, ms. */
+  timeout: number;
+  /** Adding and removing need a sign-in (proof) at most this old, ms. */
+  reauthWithin: number;
+}
+
 export interface GateConfig {
   /** Absolute path of the config file, or "<embedded>" for the demo defaults. */
   source: string;
@@ -242,6 +255,8 @@ export interface GateConfig {
   pages: PagesConfig;
   /** Authenticator apps; undefined when the section is absent (no "totp" channel). */
   totp: TotpConfig | undefined;
+  /** Passkeys and security keys; undefined when the section is absent (no "webauthn" factor or channel). */
+  webauthn: WebauthnConfig | undefined;
   /** Absolute paths of policy files and folders (as configured, resolved). */
   policySources: string[];
   /** Absolute path of the users file. */
