@@ -489,11 +489,16 @@ const webauthnSchema = z
     timeout: durationSchema({ max: { ms: 600_000, text: '10m' } })
       .default('2m')
       .describe('How long the browser waits for the person to touch their key or use their passkey.'),
-    reauth_within: durationSchema()
-      .default('5m')
-      .describe('Adding or removing a passkey or security key needs a sign-in at most this long ago.'),
   })
   .describe('Passkeys and security keys (WebAuthn) as a factor rules can ask for, and a channel named "webauthn".');
+
+const accountSchema = z
+  .strictObject({
+    reauth_within: durationSchema()
+      .default('5m')
+      .describe('Adding or removing a factor or a token on the account page needs a sign-in at most this long ago.'),
+  })
+  .describe('The self-service account page (<path_prefix>/account) of a signed-in person.');
 
 export const configSchema = z
   .strictObject({
@@ -529,6 +534,8 @@ export const configSchema = z
     pages: pagesSchema.prefault({}),
     totp: totpSchema.optional(),
     webauthn: webauthnSchema.optional(),
+
+    account: accountSchema.prefault({}),
   })
   .superRefine(crossChecks, { when: () => true })
   .meta({ title: 'otp-gate configuration' });

@@ -232,8 +232,6 @@ export interface WebauthnConfig {
   attestation: 'none' | 'direct';
   /** How long the browser waits for the person, ms. */
   timeout: number;
-  /** Adding and removing need a sign-in (proof) at most this old, ms. */
-  reauthWithin: number;
 }
 
 export interface GateConfig {
@@ -257,6 +255,8 @@ export interface GateConfig {
   totp: TotpConfig | undefined;
   /** Passkeys and security keys; undefined when the section is absent (no "webauthn" factor or channel). */
   webauthn: WebauthnConfig | undefined;
+  /** The self-service account page: changes there need a sign-in at most `reauthWithin` ms old. */
+  account: { reauthWithin: number };
   /** Absolute paths of policy files and folders (as configured, resolved). */
   policySources: string[];
   /** Absolute path of the users file. */

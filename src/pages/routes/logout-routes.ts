@@ -34,8 +34,8 @@ export function registerLogoutRoutes(router: Router, deps: LogoutRouteDeps): voi
       user: session.user,
       action: `${deps.state().config.server.pathPrefix}/logout`,
       csrf: csrfToken(deps.signer, `logout:${session.id}`),
-      // The one page that knows who is signed in: the way to the authenticator setup, where there is one.
-      totp_href: deps.state().config.totp ? `${deps.state().config.server.pathPrefix}/totp` : undefined,
+      // Where people look for their account once signed in.
+      account_href: `${deps.state().config.server.pathPrefix}/account`,
     });
   });
 
