@@ -28,7 +28,13 @@ export type AuditEventName =
   /** An authenticator app was set up (ok) or its confirming code was wrong (fail). */
   | 'totp_enrolled'
   /** An authenticator app was removed. */
-  | 'totp_removed';
+  | 'totp_removed'
+  /** A passkey or security key was added (ok) or its answer refused (fail, with the reason). */
+  | 'webauthn_added'
+  /** A passkey or security key was removed: by its owner, or by an admin (sessions revoke --credentials). */
+  | 'webauthn_removed'
+  /** A sign-in answer whose sign counter did not move forward: the key may have been cloned. Refused. */
+  | 'webauthn_cloned';
 
 export interface AuditEvent {
   event: AuditEventName;

@@ -55,6 +55,9 @@ import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/store.js';
 import { createSecretBox } from '../totp/secret-box.js';
 import { createTotpEnrolments } from '../totp/totp-enrolments.js';
+import { createCeremonies } from '../webauthn/ceremonies.js';
+import { createWebauthnCredentials } from '../webauthn/credentials.js';
+import { createPendingSignIns } from '../webauthn/pending-sign-ins.js';
 import { loadGateFiles } from './gate-files.js';
 
 export interface GateOptions {
@@ -179,6 +182,13 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     totp,
     passwords: createPasswordCheck(),
   });
+  const webauthnConfig = config.webauthn;
+  const webauthn = webauthnConfig && {
+    credentials: createWebauthnCredentials(store),
+    // The RP ID is read at each ceremony: a reload that changes it applies at once.
+    ceremonies: createCeremonies({ store, config: () => state.config.webauthn ?? webauthnConfig }),
+    pending: createPendingSignIns({ store, lifetimeMs: FLOW_LIFETIME }),
+  };
   const devices = createTrustedDevices({ store, signer, clock });
   const resumes = createResumes({ store, lifetimeMs: FLOW_LIFETIME });
   const respond = createResponder({
@@ -196,6 +206,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     devices,
     resumes,
     totp,
+    webauthn,
     cookies,
     signer,
     respond,

@@ -27,10 +27,13 @@ import { createVerdictResponder } from './middleware/verdict-responder.js';
 import type { GateKoaState, Responder } from './respond.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerCodeRoutes } from './routes/code-routes.js';
+import type { WebauthnParts } from './routes/login-flow.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
 import { registerLogoutRoutes } from './routes/logout-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
 import { registerTotpRoutes, totpAccountSection } from './routes/totp-routes.js';
+import { registerWebauthnAccountRoutes, webauthnAccountSection } from './routes/webauthn-account-routes.js';
+import { registerWebauthnRoutes } from './routes/webauthn-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import { createSignedIn } from './signed-in.js';
 
@@ -41,6 +44,8 @@ export interface GateAppDeps {
   sessions: Sessions;
   /** Authenticator apps, when the config has a `totp:` section. */
   totp?: TotpEnrolments | undefined;
+  /** Passkeys and security keys, when the config has a `webauthn:` section. */
+  webauthn?: WebauthnParts | undefined;
   devices: TrustedDevices;
   resumes: Resumes;
   cookies: GateCookies;
@@ -72,7 +77,14 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
   registerLogoutRoutes(router, { ...deps, context });
   registerStatusRoutes(router, { ...deps, texts: (ctx) => deps.respond.texts(ctx) });
   registerTotpRoutes(router, { ...deps, context, signedIn });
-  registerAccountRoutes(router, { ...deps, context, signedIn, sections: [totpAccountSection(deps)] });
+  registerWebauthnRoutes(router, { ...deps, context });
+  registerWebauthnAccountRoutes(router, { ...deps, context, signedIn });
+  registerAccountRoutes(router, {
+    ...deps,
+    context,
+    signedIn,
+    sections: [totpAccountSection(deps), webauthnAccountSection({ ...deps, context, signedIn })],
+  });
   registerWebhookRoutes(router, { ...deps, context });
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
