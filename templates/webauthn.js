@@ -107,18 +107,24 @@
   var forms = document.querySelectorAll('form[data-webauthn]');
   Array.prototype.forEach.call(forms, function (form) {
     var conditional;
+    // The autofill request, settled (a browser takes one request at a time).
+    var autofill = Promise.resolve();
     form.addEventListener('submit', function (event) {
       if (form.elements.response.value) return;
       event.preventDefault();
       if (conditional) conditional.abort();
-      ceremony(form).then(
-        function (credential) {
-          send(form, credential);
-        },
-        function () {
-          failed(form);
-        },
-      );
+      autofill
+        .then(function () {
+          return ceremony(form);
+        })
+        .then(
+          function (credential) {
+            send(form, credential);
+          },
+          function () {
+            failed(form);
+          },
+        );
     });
     // Passkeys offered as autofill in the name field, where the browser can (conditional mediation).
     var field = form.getAttribute('data-conditional');
@@ -126,7 +132,7 @@
     PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
       if (!available || !document.getElementById(field)) return;
       conditional = new AbortController();
-      ceremony(form, 'conditional', conditional.signal).then(
+      autofill = ceremony(form, 'conditional', conditional.signal).then(
         function (credential) {
           send(form, credential);
         },
