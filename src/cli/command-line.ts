@@ -75,7 +75,10 @@ function readOptions(spec: CommandSpec, args: readonly string[], env: NodeJS.Pro
   // Not repeated: an argument to a command that reads a secret from standard input may be that secret.
   if (spec.secretArguments && args.length > 0) return mistake(`takes no arguments: ${spec.secretArguments}`);
   const declared = Object.fromEntries(
-    spec.options.map((o) => [o.name, { type: 'string' as const, ...(o.short ? { short: o.short } : {}) }]),
+    spec.options.map((o) => [
+      o.name,
+      { type: o.flag ? ('boolean' as const) : ('string' as const), ...(o.short ? { short: o.short } : {}) },
+    ]),
   );
   // Not strict: every token is checked here, so the messages are ours and name what was expected.
   const { tokens } = parseArgs({
@@ -99,6 +102,11 @@ function readOptions(spec: CommandSpec, args: readonly string[], env: NodeJS.Pro
           spec.options.map((o) => `--${o.name}`),
         ),
       );
+    if (option.flag) {
+      if (token.inlineValue) return mistake(`${token.rawName} takes no value`);
+      values[option.name] = 'yes';
+      continue;
+    }
     // As node's strict parser: "--config --url" is a forgotten value, not a file named "--url".
     if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-'))) {
       return mistake(

@@ -59,7 +59,7 @@ export function usageReminder(spec: CommandSpec | undefined): string {
 }
 
 function optionColumn(o: OptionSpec): string {
-  return `${o.short ? `-${o.short}, ` : '    '}--${o.name} ${o.value}`;
+  return `${o.short ? `-${o.short}, ` : '    '}--${o.name}${o.flag ? '' : ` ${o.value}`}`;
 }
 
 function optionHelp(o: OptionSpec): string {

@@ -10,6 +10,8 @@ import { systemClock } from '../shared/clock.js';
 import { describeError } from '../shared/safe-error.js';
 import { createStore } from '../store/create-store.js';
 import { StoreError } from '../store/store.js';
+import type { WebauthnCredentials } from '../webauthn/credentials.js';
+import { createWebauthnCredentials } from '../webauthn/credentials.js';
 import { EXIT, reportingConfigErrors, UsageError } from './output.js';
 
 export interface SessionsArgs {
@@ -17,6 +19,8 @@ export interface SessionsArgs {
   config: string;
   user: string | undefined;
   id: string | undefined;
+  /** With user: also remove their passkeys and security keys. */
+  credentials: boolean;
 }
 
 export async function runSessions(args: SessionsArgs): Promise<number> {
@@ -34,7 +38,14 @@ export async function runSessions(args: SessionsArgs): Promise<number> {
       await store.check();
       const signer = createSigner(config.session.secrets);
       const sessions = createSessions({ store, signer, clock: systemClock, config: config.session });
-      return await act(sessions, createTrustedDevices({ store, signer, clock: systemClock }), args);
+      return await act(
+        {
+          sessions,
+          devices: createTrustedDevices({ store, signer, clock: systemClock }),
+          credentials: createWebauthnCredentials(store),
+        },
+        args,
+      );
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;
       process.stderr.write(`sessions: ${describeError(err)}\n`);
@@ -53,10 +64,18 @@ export function sessionsArgs(
   const { config, user, id } = values;
   if (action === 'revoke' && (user === undefined) === (id === undefined))
     throw new UsageError('give exactly one of --user NAME or --id ID');
-  return { action, config: config!, user, id };
+  const credentials = values.credentials === 'yes';
+  if (credentials && user === undefined) throw new UsageError('--credentials goes with --user NAME');
+  return { action, config: config!, user, id, credentials };
 }
 
-async function act(sessions: Sessions, devices: TrustedDevices, args: SessionsArgs): Promise<number> {
+interface Managed {
+  sessions: Sessions;
+  devices: TrustedDevices;
+  credentials: WebauthnCredentials;
+}
+
+async function act({ sessions, devices, credentials }: Managed, args: SessionsArgs): Promise<number> {
   if (args.action === 'list') {
     const list = await sessions.list(args.user!);
     if (list.length === 0) {
@@ -70,7 +89,10 @@ async function act(sessions: Sessions, devices: TrustedDevices, args: SessionsAr
     const count = await sessions.revokeUser(args.user);
     // A trusted browser would otherwise sign the person straight back in.
     const browsers = await devices.revokeUser(args.user);
-    process.stdout.write(`revoked ${count} session(s) and ${browsers} trusted browser(s) of ${args.user}\n`);
+    const keys = args.credentials
+      ? `, and removed ${await credentials.removeAll(args.user)} passkey(s)/security key(s)`
+      : '';
+    process.stdout.write(`revoked ${count} session(s) and ${browsers} trusted browser(s) of ${args.user}${keys}\n`);
     return EXIT.ok;
   }
   const session = await sessions.find(args.id!);
