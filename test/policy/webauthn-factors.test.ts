@@ -2,6 +2,7 @@
 // does with them, and which proofs satisfy them (step-up from a code to a key).
 import { describe, expect, it } from 'vitest';
 
+import type { CompileContext } from '../../src/policy/compile-policy.js';
 import {
   offersWebauthn,
   possessionOf,
@@ -13,7 +14,7 @@ import { isProven, shortfall } from '../../src/policy/proof.js';
 import type { Factor } from '../../src/policy/types.js';
 import { challenge, CTX, policy, problems } from './builders.js';
 
-const WITH_WEBAUTHN = { ...CTX, channels: [...CTX.channels, 'webauthn'] };
+const WITH_WEBAUTHN: CompileContext = { ...CTX, channels: [...CTX.channels, 'webauthn'] };
 const rule = (raw: Parameters<typeof challenge>[0]) => policy([challenge(raw)], WITH_WEBAUTHN).rules[0]!;
 const messages = (raw: Parameters<typeof challenge>[0], ctx = WITH_WEBAUTHN) =>
   problems([challenge(raw)], ctx).map((p) => `${p.severity} ${p.path}: ${p.message}`);
