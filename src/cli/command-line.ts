@@ -104,7 +104,7 @@ function readOptions(spec: CommandSpec, args: readonly string[], env: NodeJS.Pro
       );
     if (option.flag) {
       if (token.inlineValue) return mistake(`${token.rawName} takes no value`);
-      values[option.name] = 'yes';
+      values[option.name] = 'true';
       continue;
     }
     // As node's strict parser: "--config --url" is a forgotten value, not a file named "--url".

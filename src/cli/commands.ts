@@ -12,7 +12,7 @@ export interface OptionSpec {
   /** An environment variable that, when set, replaces the default. */
   env?: string;
   required?: boolean;
-  /** Takes no value: given means yes ("yes" in the parsed values). `value` is then unused. */
+  /** Takes no value: given means yes ("true" in the parsed values). `value` is then unused. */
   flag?: boolean;
 }
 

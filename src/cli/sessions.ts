@@ -64,7 +64,7 @@ export function sessionsArgs(
   const { config, user, id } = values;
   if (action === 'revoke' && (user === undefined) === (id === undefined))
     throw new UsageError('give exactly one of --user NAME or --id ID');
-  const credentials = values.credentials === 'yes';
+  const credentials = values.credentials === 'true';
   if (credentials && user === undefined) throw new UsageError('--credentials goes with --user NAME');
   return { action, config: config!, user, id, credentials };
 }
