@@ -33,7 +33,13 @@ export type AuditEventName =
   /** A daily or monthly spend budget was reached (`reason` says which); once per window. */
   | 'budget_reached'
   /** The pumping breaker paused a number prefix (`reason` says what it counted). */
-  | 'prefix_paused';
+  | 'prefix_paused'
+  /** A passkey or security key was added (ok) or its answer refused (fail, with the reason). */
+  | 'webauthn_added'
+  /** A passkey or security key was removed: by its owner, or by an admin (sessions revoke --credentials). */
+  | 'webauthn_removed'
+  /** A sign-in answer whose sign counter did not move forward: the key may have been cloned. Refused. */
+  | 'webauthn_cloned';
 
 export interface AuditEvent {
   event: AuditEventName;

@@ -101,7 +101,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "list or end users' sessions (redis store)",
     usage: [
       'otp-gate sessions list --config FILE --user NAME',
-      'otp-gate sessions revoke --config FILE (--user NAME | --id=ID)',
+      'otp-gate sessions revoke --config FILE (--user NAME [--credentials] | --id=ID)',
     ],
     about:
       'Works on the store the gates share, so only on a redis store. A revoked session ends on every gate instance at its next request.',
@@ -119,13 +119,19 @@ export const COMMANDS: readonly CommandSpec[] = [
       {
         name: 'sessions revoke',
         summary: "end a user's sessions, or one session",
-        usage: ['otp-gate sessions revoke --config FILE (--user NAME | --id=ID)'],
+        usage: ['otp-gate sessions revoke --config FILE (--user NAME [--credentials] | --id=ID)'],
         about:
-          'Give exactly one of --user and --id. Ending every session of a user also forgets every browser they trusted.',
+          'Give exactly one of --user and --id. Ending every session of a user also forgets every browser they trusted; with --credentials, also their passkeys and security keys (a lost or stolen key).',
         options: [
           CONFIG,
           { name: 'user', value: 'NAME', help: 'end every session of this user' },
           { name: 'id', value: 'ID', help: 'end this one session (write --id=ID: ids may start with "-")' },
+          {
+            name: 'credentials',
+            value: '',
+            flag: true,
+            help: "with --user: also remove the user's passkeys and security keys",
+          },
         ],
         examples: ['otp-gate sessions revoke --config config.yaml --user alice'],
       },

@@ -6,6 +6,8 @@ import { createSigner } from '../session/signer.js';
 import type { TrustedDevices } from '../session/trusted-devices.js';
 import { createTrustedDevices } from '../session/trusted-devices.js';
 import { systemClock } from '../shared/clock.js';
+import type { WebauthnCredentials } from '../webauthn/credentials.js';
+import { createWebauthnCredentials } from '../webauthn/credentials.js';
 import { EXIT, formatTable, UsageError } from './output.js';
 import { withSharedStore } from './shared-store.js';
 
@@ -14,13 +16,22 @@ export interface SessionsArgs {
   config: string;
   user: string | undefined;
   id: string | undefined;
+  /** With user: also remove their passkeys and security keys. */
+  credentials: boolean;
 }
 
 export function runSessions(args: SessionsArgs): Promise<number> {
   return withSharedStore('sessions', args.config, 'no session was touched', async (store, { config }) => {
     const signer = createSigner(config.session.secrets);
     const sessions = createSessions({ store, signer, clock: systemClock, config: config.session });
-    return act(sessions, createTrustedDevices({ store, signer, clock: systemClock }), args);
+    return act(
+      {
+        sessions,
+        devices: createTrustedDevices({ store, signer, clock: systemClock }),
+        credentials: createWebauthnCredentials(store),
+      },
+      args,
+    );
   });
 }
 
@@ -32,10 +43,18 @@ export function sessionsArgs(
   const { config, user, id } = values;
   if (action === 'revoke' && (user === undefined) === (id === undefined))
     throw new UsageError('give exactly one of --user NAME or --id ID');
-  return { action, config: config!, user, id };
+  const credentials = values.credentials === 'true';
+  if (credentials && user === undefined) throw new UsageError('--credentials goes with --user NAME');
+  return { action, config: config!, user, id, credentials };
 }
 
-async function act(sessions: Sessions, devices: TrustedDevices, args: SessionsArgs): Promise<number> {
+interface Managed {
+  sessions: Sessions;
+  devices: TrustedDevices;
+  credentials: WebauthnCredentials;
+}
+
+async function act({ sessions, devices, credentials }: Managed, args: SessionsArgs): Promise<number> {
   if (args.action === 'list') {
     const list = await sessions.list(args.user!);
     if (list.length === 0) {
@@ -49,7 +68,10 @@ async function act(sessions: Sessions, devices: TrustedDevices, args: SessionsAr
     const count = await sessions.revokeUser(args.user);
     // A trusted browser would otherwise sign the person straight back in.
     const browsers = await devices.revokeUser(args.user);
-    process.stdout.write(`revoked ${count} session(s) and ${browsers} trusted browser(s) of ${args.user}\n`);
+    const keys = args.credentials
+      ? `, and removed ${await credentials.removeAll(args.user)} passkey(s)/security key(s)`
+      : '';
+    process.stdout.write(`revoked ${count} session(s) and ${browsers} trusted browser(s) of ${args.user}${keys}\n`);
     return EXIT.ok;
   }
   const session = await sessions.find(args.id!);

@@ -108,6 +108,12 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
       },
     },
     totp: raw.totp && { issuer: raw.totp.issuer, keys: raw.totp.keys, reauthWithin: ms(raw.totp.reauth_within) },
+    webauthn: raw.webauthn && {
+      rpId: raw.webauthn.rp_id.toLowerCase(),
+      rpName: raw.webauthn.rp_name ?? raw.pages.brand.name,
+      attestation: raw.webauthn.attestation,
+      timeout: ms(raw.webauthn.timeout),
+    },
     account: { reauthWithin: ms(raw.account.reauth_within) },
     deliveryFigures: { minSamples: raw.delivery_figures.min_samples, halfLife: ms(raw.delivery_figures.half_life) },
     assertions: raw.assertions && compileAssertions(raw.assertions, raw.server.public_url),

@@ -8,7 +8,7 @@ import { isSupportedCountry } from 'libphonenumber-js';
 
 import type { Directory } from '../directory/types.js';
 import { loadUsersFile } from '../directory/users-file.js';
-import { TOTP } from '../policy/types.js';
+import { TOTP, WEBAUTHN } from '../policy/types.js';
 import { parseDuration } from '../shared/duration.js';
 import type { Problem } from '../shared/problem.js';
 import { ConfigError } from '../shared/problem.js';
@@ -136,7 +136,10 @@ function refsOf(config: GateConfig): Refs {
     directoryFile: config.directoryFile,
     defaultCountry: config.defaultCountry,
     policySources: config.policySources,
-    channelNames: withTotp(Object.keys(config.channels), config.totp !== undefined),
+    channelNames: withFactorChannels(Object.keys(config.channels), {
+      totp: config.totp !== undefined,
+      webauthn: config.webauthn !== undefined,
+    }),
     defaultLifetimeMs: config.session.lifetime,
   };
 }
@@ -154,19 +157,22 @@ function salvageRefs(data: unknown, baseDir: string): Refs {
     policySources: Array.isArray(policies)
       ? policies.filter((p): p is string => typeof p === 'string' && p !== '').map((p) => path.resolve(baseDir, p))
       : [],
-    channelNames: withTotp(
+    channelNames: withFactorChannels(
       channels && typeof channels === 'object'
         ? Object.keys(channels).filter((c) => c in channelSchemas)
         : Object.keys(channelSchemas),
-      valueAt(data, ['totp']) !== undefined,
+      { totp: valueAt(data, ['totp']) !== undefined, webauthn: valueAt(data, ['webauthn']) !== undefined },
     ),
     defaultLifetimeMs: lifetime ?? 12 * 3_600_000,
   };
 }
 
-/** With a totp: section, rules and users may name "totp" (the authenticator app) like a channel. */
-function withTotp(channels: string[], configured: boolean): string[] {
-  return configured ? [...channels, TOTP] : channels;
+/**
+ * With a totp: section, rules and users may name "totp" (the authenticator app) like a channel;
+ * with a webauthn: section, "webauthn" (passkeys and security keys).
+ */
+function withFactorChannels(channels: string[], configured: { totp: boolean; webauthn: boolean }): string[] {
+  return [...channels, ...(configured.totp ? [TOTP] : []), ...(configured.webauthn ? [WEBAUTHN] : [])];
 }
 
 function valueAt(data: unknown, at: readonly (string | number)[]): unknown {

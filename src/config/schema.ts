@@ -19,6 +19,7 @@ import {
 } from './delivery-rules-schema.js';
 import { emailChannelSchemaFor } from './email-channel-schema.js';
 import { httpUrlRules, REDIS_URL, urlText } from './url-checks.js';
+import { rpIdOutsiders, sharedDomain } from './webauthn-checks.js';
 
 const TEN_MINUTES_MS = 10 * 60_000;
 
@@ -479,6 +480,33 @@ const totpSchema = z
   })
   .describe('Authenticator apps (TOTP, RFC 6238) as a channel named "totp", with their enrolment page.');
 
+const webauthnSchema = z
+  .strictObject({
+    rp_id: z
+      .string()
+      .regex(new RegExp(`^${HOST_NAME}$`), { error: 'expected a domain like "example.com" (no scheme, no port)' })
+      .refine((v) => isIP(v) === 0, { error: 'an IP address cannot be an RP ID; use a domain like "example.com"' })
+      .describe(
+        'The relying party ID passkeys are bound to: a domain that every app host (and public_url) is, or is below, e.g. "example.com".',
+      ),
+    rp_name: z
+      .string()
+      .min(1)
+      .max(60)
+      .optional()
+      .describe('The name the browser shows when adding a passkey; pages.brand.name when absent.'),
+    attestation: z
+      .enum(['none', 'direct'])
+      .default('none')
+      .describe(
+        '"none" (the default) asks no proof of the authenticator\'s make; "direct" asks for it and records its format in the audit.',
+      ),
+    timeout: durationSchema({ max: { ms: 600_000, text: '10m' } })
+      .default('2m')
+      .describe('How long the browser waits for the person to touch their key or use their passkey.'),
+  })
+  .describe('Passkeys and security keys (WebAuthn) as a factor rules can ask for, and a channel named "webauthn".');
+
 const accountSchema = z
   .strictObject({
     reauth_within: durationSchema()
@@ -551,6 +579,8 @@ export const configSchema = z
       .prefault({}),
     pages: pagesSchema.prefault({}),
     totp: totpSchema.optional(),
+    webauthn: webauthnSchema.optional(),
+
     account: accountSchema.prefault({}),
     fallback: fallbackSchema.prefault({}),
     delivery_figures: deliveryFiguresSchema.prefault({}),
@@ -594,6 +624,7 @@ function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
     { routing: section('routing'), spend: section('spend'), channels: section('channels') },
     ctx,
   );
+  checkRpId(value, section('webauthn').rp_id, ctx);
   const workers = section('server').workers;
   if (workers !== undefined && workers !== 1 && section('store').type !== 'redis') {
     ctx.addIssue({
@@ -603,6 +634,28 @@ function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
       message: `workers: ${String(workers)} needs store type "redis": with the memory store each worker would have its own sessions and codes`,
     });
   }
+}
+
+/** The RP ID covers every app host and public_url's host, or passkeys could not be used there. */
+function checkRpId(value: unknown, rpId: unknown, ctx: z.RefinementCtx): void {
+  if (typeof rpId !== 'string') return;
+  const config = value as { apps?: unknown; server?: { public_url?: unknown } };
+  const hosts = (Array.isArray(config.apps) ? config.apps : []).flatMap((app: unknown, i) => {
+    const host = (app as { host?: unknown } | null)?.host;
+    return typeof host === 'string' ? [{ host, option: `apps[${i}].host` }] : [];
+  });
+  const publicUrl = config.server?.public_url;
+  if (typeof publicUrl === 'string' && URL.canParse(publicUrl))
+    hosts.push({ host: new URL(publicUrl).hostname, option: 'server.public_url' });
+  const outside = rpIdOutsiders(rpId, hosts);
+  if (outside.length === 0) return;
+  const shared = sharedDomain(hosts.map((h) => h.host));
+  ctx.addIssue({
+    code: 'custom',
+    path: ['webauthn', 'rp_id'],
+    input: rpId,
+    message: `"${rpId}" does not cover ${outside.join(', ')}: browsers refuse passkeys for a host that is not the RP ID or below it${shared ? `; "${shared}" covers every host` : ''}`,
+  });
 }
 
 /** Node refuses a headers timeout longer than the request timeout, which includes the headers. */

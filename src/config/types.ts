@@ -288,6 +288,17 @@ export interface DeliveryFiguresConfig {
   halfLife: number;
 }
 
+/** Passkeys and security keys (`webauthn:`). */
+export interface WebauthnConfig {
+  /** The relying party ID: a domain every app host is, or is below. */
+  rpId: string;
+  /** Shown by the browser when a passkey is added. */
+  rpName: string;
+  attestation: 'none' | 'direct';
+  /** How long the browser waits for the person, ms. */
+  timeout: number;
+}
+
 export interface GateConfig {
   /** Absolute path of the config file, or "<embedded>" for the demo defaults. */
   source: string;
@@ -307,6 +318,8 @@ export interface GateConfig {
   pages: PagesConfig;
   /** Authenticator apps; undefined when the section is absent (no "totp" channel). */
   totp: TotpConfig | undefined;
+  /** Passkeys and security keys; undefined when the section is absent (no "webauthn" factor or channel). */
+  webauthn: WebauthnConfig | undefined;
   /** The self-service account page: changes there need a sign-in at most `reauthWithin` ms old. */
   account: { reauthWithin: number };
   deliveryFigures: DeliveryFiguresConfig;

@@ -88,9 +88,12 @@ export function createAssertions(config: AssertionsConfig | undefined, clock: Cl
   };
 }
 
-/** RFC 8176 names for what was proven: a password is "pwd", a one-time code "otp" (+ "sms" by text), two or more "mfa". */
+/**
+ * RFC 8176 names for what was proven: a password is "pwd", a one-time code "otp" (+ "sms" by
+ * text), a passkey or security key "hwk" (proof of a key the authenticator keeps), two or more "mfa".
+ */
 export function amrOf(proof: Pick<Proof, 'factors' | 'method'>): string[] {
-  const names: Record<Factor, string> = { password: 'pwd', otp: 'otp' };
+  const names: Record<Factor, string> = { password: 'pwd', otp: 'otp', webauthn: 'hwk', passkey: 'hwk' };
   const amr = proof.factors.map((f) => names[f]);
   if (proof.method === 'sms') amr.push('sms');
   if (proof.factors.length >= 2) amr.push('mfa');

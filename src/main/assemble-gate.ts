@@ -50,7 +50,7 @@ import { createGateCookies, FLOW_LIFETIME } from '../pages/cookies.js';
 import type { GateKoaState } from '../pages/respond.js';
 import { createResponder } from '../pages/respond.js';
 import { TOTP } from '../policy/types.js';
-import { createPendingSignIns } from '../session/pending-sign-ins.js';
+import { createHeldSignIns } from '../session/held-sign-ins.js';
 import { createResumes } from '../session/resumes.js';
 import type { Sessions } from '../session/sessions.js';
 import { createSessions } from '../session/sessions.js';
@@ -64,6 +64,9 @@ import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/store.js';
 import { createSecretBox } from '../totp/secret-box.js';
 import { createTotpEnrolments } from '../totp/totp-enrolments.js';
+import { createCeremonies } from '../webauthn/ceremonies.js';
+import { createWebauthnCredentials } from '../webauthn/credentials.js';
+import { createPendingSignIns } from '../webauthn/pending-sign-ins.js';
 import { loadGateFiles } from './gate-files.js';
 
 export interface GateOptions {
@@ -237,6 +240,13 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     spend,
     breaker,
   });
+  const webauthnConfig = config.webauthn;
+  const webauthn = webauthnConfig && {
+    credentials: createWebauthnCredentials(store),
+    // The RP ID is read at each ceremony: a reload that changes it applies at once.
+    ceremonies: createCeremonies({ store, config: () => state.config.webauthn ?? webauthnConfig }),
+    pending: createPendingSignIns({ store, lifetimeMs: FLOW_LIFETIME }),
+  };
   const devices = createTrustedDevices({ store, signer, clock });
   const resumes = createResumes({ store, lifetimeMs: FLOW_LIFETIME });
   const respond = createResponder({
@@ -253,9 +263,10 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     sessions,
     devices,
     people,
-    pending: createPendingSignIns({ store, lifetimeMs: FLOW_LIFETIME }),
+    held: createHeldSignIns({ store, lifetimeMs: FLOW_LIFETIME }),
     resumes,
     totp,
+    webauthn,
     cookies,
     signer,
     respond,

@@ -11,7 +11,7 @@ import type { Deliveries } from '../channels/delivery.js';
 import type { GateState } from '../http/gate-state.js';
 import type { Handoff } from '../http/handoff.js';
 import type { Locales } from '../i18n/locales.js';
-import type { PendingSignIns } from '../session/pending-sign-ins.js';
+import type { HeldSignIns } from '../session/held-sign-ins.js';
 import type { Resumes } from '../session/resumes.js';
 import type { Sessions } from '../session/sessions.js';
 import type { Signer } from '../session/signer.js';
@@ -29,10 +29,13 @@ import { createVerdictResponder } from './middleware/verdict-responder.js';
 import type { GateKoaState, Responder } from './respond.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerCodeRoutes } from './routes/code-routes.js';
+import type { WebauthnParts } from './routes/login-flow.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
 import { registerLogoutRoutes } from './routes/logout-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
 import { registerTotpRoutes, totpAccountSection } from './routes/totp-routes.js';
+import { registerWebauthnAccountRoutes, webauthnAccountSection } from './routes/webauthn-account-routes.js';
+import { registerWebauthnRoutes } from './routes/webauthn-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import { registerWelcomeRoutes } from './routes/welcome-routes.js';
 import { createSignedIn } from './signed-in.js';
@@ -44,11 +47,13 @@ export interface GateAppDeps {
   sessions: Sessions;
   /** Authenticator apps, when the config has a `totp:` section. */
   totp?: TotpEnrolments | undefined;
+  /** Passkeys and security keys, when the config has a `webauthn:` section. */
+  webauthn?: WebauthnParts | undefined;
   devices: TrustedDevices;
   /** People enrolled by phone (open enrolment). */
   people: EnrolledPeople;
   /** Sign-ins held while a newly enrolled person gives their name. */
-  pending: PendingSignIns;
+  held: HeldSignIns;
   resumes: Resumes;
   cookies: GateCookies;
   signer: Signer;
@@ -80,7 +85,14 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
   registerLogoutRoutes(router, { ...deps, context });
   registerStatusRoutes(router, { ...deps, texts: (ctx) => deps.respond.texts(ctx) });
   registerTotpRoutes(router, { ...deps, context, signedIn });
-  registerAccountRoutes(router, { ...deps, context, signedIn, sections: [totpAccountSection(deps)] });
+  registerWebauthnRoutes(router, { ...deps, context });
+  registerWebauthnAccountRoutes(router, { ...deps, context, signedIn });
+  registerAccountRoutes(router, {
+    ...deps,
+    context,
+    signedIn,
+    sections: [totpAccountSection(deps), webauthnAccountSection({ ...deps, context, signedIn })],
+  });
   registerWebhookRoutes(router, { ...deps, context });
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };

@@ -8,8 +8,17 @@ import { hostCondition, methodCondition, networkCondition, pathCondition } from 
 import { compileEnrol } from './enrol.js';
 import type { LintEntry } from './lint.js';
 import { lintPolicy } from './lint.js';
-import type { CompiledPolicy, CompiledRule, Factor, MissReason, RawRule, RequestFacts, RuleOrigin } from './types.js';
-import { TOTP } from './types.js';
+import type {
+  CompiledPolicy,
+  CompiledRule,
+  Factor,
+  MissReason,
+  PossessionFactor,
+  RawRule,
+  RequestFacts,
+  RuleOrigin,
+} from './types.js';
+import { TOTP, WEBAUTHN } from './types.js';
 
 export interface RuleSource {
   raw: RawRule;
@@ -119,6 +128,7 @@ const CHALLENGE_ONLY = [
   'channels',
   'session_lifetime',
   'factors',
+  'require',
   'max_session_age',
   'trusted_device',
   'enrol',
@@ -156,7 +166,7 @@ function compileChallenge(raw: RawRule, ctx: CompileContext, report: Report): Ch
     groups: raw.groups && new Set(raw.groups),
     channels: compileChannels(raw.channels, ctx, report),
     sessionLifetime: compileLifetime(raw.session_lifetime, ctx, report),
-    factors: compileFactors(raw.factors, report),
+    factors: compileFactors(raw, ctx, report),
     maxSessionAge: positiveDuration(raw.max_session_age, 'max_session_age', report),
     trustedDevice: positiveDuration(raw.trusted_device, 'trusted_device', report),
     enrol: compileEnrol(raw.enrol, report),
@@ -180,13 +190,39 @@ function checkEnrolment(parts: ChallengeParts, report: Report): void {
     );
 }
 
-/** Always ends with the one-time code, asked last: a password alone is not what this gate is for. */
-function compileFactors(listed: Factor[] | undefined, report: Report): readonly Factor[] {
-  if (listed === undefined) return ['otp'];
-  if (!listed.includes('otp'))
-    report('factors', 'factors must include "otp": a password alone is not a second factor; write ["password", "otp"]');
+const POSSESSION: readonly PossessionFactor[] = ['otp', 'webauthn', 'passkey'];
+
+/**
+ * A password (optional) then exactly one thing the person has, asked last: a password alone is
+ * not what this gate is for. `require: phishing_resistant` turns a code into a passkey or key.
+ */
+function compileFactors(raw: RawRule, ctx: CompileContext, report: Report): readonly Factor[] {
+  const listed = raw.factors ?? ['otp'];
+  const had = POSSESSION.filter((f) => listed.includes(f));
+  if (had.length === 0)
+    report(
+      'factors',
+      'factors must include "otp", "webauthn" or "passkey": a password alone is not a second factor; write ["password", "otp"]',
+    );
+  if (had.length > 1)
+    report('factors', `factors lists ${had.join(' and ')}: a rule asks for one of "otp", "webauthn" or "passkey"`);
   if (new Set(listed).size !== listed.length) report('factors', 'a factor is listed twice', 'warning');
-  return listed.includes('password') ? ['password', 'otp'] : ['otp'];
+  const password = listed.includes('password');
+  if (password && had[0] === 'passkey')
+    report('factors', '"passkey" signs in without a password; write ["password", "webauthn"] for both');
+  const possession = raw.require === 'phishing_resistant' && had[0] !== 'passkey' ? 'webauthn' : (had[0] ?? 'otp');
+  if (possession !== 'otp' && !ctx.channels.includes(WEBAUTHN))
+    report(
+      raw.factors?.includes(possession) ? 'factors' : 'require',
+      `${possession === 'passkey' ? 'a passkey' : 'a passkey or security key'} needs the webauthn: section in the config`,
+    );
+  if (possession !== 'otp' && raw.trusted_device !== undefined)
+    report(
+      'trusted_device',
+      'a trusted browser stands in for a code only, never for a passkey or security key: this rule will not honour it',
+      'warning',
+    );
+  return password ? ['password', possession] : [possession];
 }
 
 function positiveDuration(text: string | undefined, option: string, report: Report): number | undefined {

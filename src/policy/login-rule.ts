@@ -4,7 +4,8 @@
 // Pure: the sign-in routes call it with the request's facts.
 import { decide } from './decide.js';
 import { normaliseHost, normalisePath } from './normalise-path.js';
-import type { CompiledPolicy, CompiledRule } from './types.js';
+import type { CompiledPolicy, CompiledRule, PossessionFactor } from './types.js';
+import { WEBAUTHN } from './types.js';
 
 export type LoginRule = Pick<CompiledRule, 'name' | 'channels' | 'factors' | 'trustedDevice' | 'enrol'>;
 
@@ -49,13 +50,43 @@ export function asksPassword(rule: LoginRule): boolean {
  */
 export type TrustedSignIn = 'continue-as' | 'after-password';
 
-/** How a browser this rule honours signs in; undefined when the rule honours none (no trusted_device). */
+/**
+ * How a browser this rule honours signs in; undefined when the rule honours none (no
+ * trusted_device, or it asks for a passkey or security key, for which a cookie never stands in).
+ */
 export function trustedSignIn(rule: LoginRule): TrustedSignIn | undefined {
-  if (rule.trustedDevice === undefined) return undefined;
+  if (rule.trustedDevice === undefined || possessionOf(rule) !== 'otp') return undefined;
   return asksPassword(rule) ? 'after-password' : 'continue-as';
 }
 
 /** Whether the rule honours a browser trusted `trustedAgeMs` ago: within its trusted_device. */
 export function honoursTrust(rule: LoginRule, trustedAgeMs: number): boolean {
   return rule.trustedDevice !== undefined && trustedAgeMs < rule.trustedDevice;
+}
+
+/** What the rule asks the person to show they have, after any password: its last factor. */
+export function possessionOf(rule: LoginRule): PossessionFactor {
+  const last = rule.factors[rule.factors.length - 1];
+  return last === undefined || last === 'password' ? 'otp' : last;
+}
+
+/**
+ * Whether a passkey or security key signs in here: the rule asks for one, or takes one in place
+ * of a code (it lists the "webauthn" channel).
+ */
+export function offersWebauthn(rule: LoginRule): boolean {
+  return possessionOf(rule) !== 'otp' || rule.channels.includes(WEBAUTHN);
+}
+
+/** Whether a code may be sent: the rule asks for a code, not for a passkey or security key. */
+export function takesCodes(rule: LoginRule): boolean {
+  return possessionOf(rule) === 'otp';
+}
+
+/**
+ * User verification (fingerprint, face, PIN on the authenticator): required where the passkey is
+ * the only factor (passwordless), preferred where it follows something else.
+ */
+export function userVerification(rule: LoginRule): 'required' | 'preferred' {
+  return possessionOf(rule) === 'passkey' ? 'required' : 'preferred';
 }

@@ -20,7 +20,7 @@ export const optionalDuration = (description: string) =>
     .describe(description);
 
 /** What a person proves, as rules and test cases list it. */
-export const factorsSchema = z.array(z.enum(['password', 'otp'])).min(1);
+export const factorsSchema = z.array(z.enum(['password', 'otp', 'webauthn', 'passkey'])).min(1);
 
 export const ruleSchema = z.strictObject({
   name: z.string().min(1).optional().describe('Shown by explain and in audit lines; "<file>#<n>" when absent.'),
@@ -52,7 +52,13 @@ export const ruleSchema = z.strictObject({
   factors: factorsSchema
     .optional()
     .describe(
-      'challenge only: what a person must prove: ["otp"] (a one-time code, the default) or ["password", "otp"] (password first, then a code).',
+      'challenge only: what a person must prove: ["otp"] (a one-time code, the default), ["password", "otp"] (password first, then a code), ["webauthn"] or ["password", "webauthn"] (a passkey or security key instead of a code: phishing-resistant), or ["passkey"] (a passkey with fingerprint, face or PIN alone: passwordless).',
+    ),
+  require: z
+    .enum(['phishing_resistant'])
+    .optional()
+    .describe(
+      'challenge only: "phishing_resistant" asks for a passkey or security key (webauthn) where the rule would take a code; a session signed in with a code is asked again (step-up).',
     ),
   max_session_age: optionalDuration(
     'challenge only: step-up. A session whose factors were proven longer ago than this is asked again (keeping the request), e.g. "10m". Absent = only the session lifetime.',

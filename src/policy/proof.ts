@@ -20,10 +20,28 @@ export type Shortfall = 'lifetime' | 'stale' | 'factors' | 'device';
 export function shortfall(rule: CompiledRule, proof: ProofFacts): Shortfall | undefined {
   if (proof.sessionAgeMs >= rule.sessionLifetime) return 'lifetime';
   if (rule.maxSessionAge !== undefined && proof.provenAgeMs >= rule.maxSessionAge) return 'stale';
-  for (let i = 0; i < rule.factors.length; i++) if (!proof.factors.includes(rule.factors[i]!)) return 'factors';
+  for (let i = 0; i < rule.factors.length; i++) if (!isProven(rule.factors[i]!, proof.factors)) return 'factors';
   if (proof.deviceAgeMs !== undefined && (rule.trustedDevice === undefined || proof.deviceAgeMs >= rule.trustedDevice))
     return 'device';
   return undefined;
+}
+
+/**
+ * What stands in for what: a passkey or security key shows possession at least as well as a code
+ * (and cannot be phished), and a passkey with user verification is also a security key sign-in.
+ * A password is only ever proven by the password.
+ */
+const PROVEN_BY: Record<Factor, readonly Factor[]> = {
+  password: ['password'],
+  otp: ['otp', 'webauthn', 'passkey'],
+  webauthn: ['webauthn', 'passkey'],
+  passkey: ['passkey'],
+};
+
+export function isProven(required: Factor, proven: readonly Factor[]): boolean {
+  const by = PROVEN_BY[required];
+  for (let i = 0; i < proven.length; i++) if (by.includes(proven[i]!)) return true;
+  return false;
 }
 
 /**

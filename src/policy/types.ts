@@ -22,6 +22,8 @@ export interface RawRule {
   session_lifetime?: string;
   /** challenge only: what must be proven. Absent = ["otp"] (a one-time code). */
   factors?: Factor[];
+  /** challenge only: "phishing_resistant" = the second factor must be a passkey or security key (WebAuthn). */
+  require?: 'phishing_resistant';
   /** challenge only: step-up — a session whose factors were proven longer ago is challenged again. */
   max_session_age?: string;
   /** challenge only: offer "trust this browser" for this long, and honour browsers trusted within it. Absent = never. */
@@ -48,8 +50,15 @@ export interface EnrolRule {
   groups: readonly string[];
 }
 
-/** What a person proves: something they know, and a one-time code (sent, or from an authenticator app). */
-export type Factor = 'password' | 'otp';
+/**
+ * What a person proves: something they know (password); something they have, shown by a one-time
+ * code (sent, or from an authenticator app) or by a passkey or security key (webauthn); or a
+ * passkey with user verification (fingerprint, face, PIN) on its own (passkey, passwordless).
+ */
+export type Factor = 'password' | 'otp' | 'webauthn' | 'passkey';
+
+/** The factor that shows something a person has: every rule asks for exactly one. */
+export type PossessionFactor = Exclude<Factor, 'password'>;
 
 /** Where a rule came from, for explain and error messages. */
 export interface RuleOrigin {
@@ -70,7 +79,7 @@ export interface CompiledRule {
   channels: readonly string[];
   /** ms */
   sessionLifetime: number;
-  /** What must be proven, in the order it is asked: ["otp"] or ["password", "otp"]. */
+  /** What must be proven, in the order it is asked: ["otp"], ["password", "otp"], ["webauthn"], ["password", "webauthn"] or ["passkey"]. */
   factors: readonly Factor[];
   /** ms since the factors were proven after which the person is asked again; undefined = session lifetime only. */
   maxSessionAge: number | undefined;
@@ -132,3 +141,6 @@ export interface Subject {
 
 /** The channel name under which the authenticator app appears in rules and on the code page. */
 export const TOTP = 'totp';
+
+/** The channel name under which passkeys and security keys appear in rules (and users' preferences). */
+export const WEBAUTHN = 'webauthn';

@@ -11,6 +11,7 @@ import { createTrustedDevices } from '../../src/session/trusted-devices.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { Store } from '../../src/store/store.js';
+import { createWebauthnCredentials } from '../../src/webauthn/credentials.js';
 import { configText, SECRET_FROM_ENV } from '../helpers/config-text.js';
 import { TEST_SECRET } from '../helpers/gate.js';
 import { redisStoreSection } from '../helpers/redis-gate.js';
@@ -120,6 +121,34 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
     expect(res.stdout).toContain('and 1 trusted browser(s) of carol');
     expect(await devices.resolve(carol)).toBeUndefined();
     expect(await devices.resolve(bob)).toMatchObject({ user: 'bob' });
+  });
+
+  it("with --credentials also removes the user's passkeys and security keys, leaving others'", async () => {
+    const keys = createWebauthnCredentials(store);
+    const key = (id: string) => ({
+      id,
+      publicKey: 'cHVibGlj',
+      counter: 0,
+      transports: [],
+      name: id,
+      createdAt: 0,
+      lastUsedAt: undefined,
+    });
+    await keys.add('dave', key('dave-phone'));
+    await keys.add('dave', key('dave-usb'));
+    await keys.add('bob', key('bob-phone'));
+    const res = await cli(['sessions', 'revoke', '--config', config, '--user', 'dave', '--credentials']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('and removed 2 passkey(s)/security key(s)');
+    expect(await keys.list('dave')).toEqual([]);
+    expect(await keys.owner('dave-usb')).toBeUndefined();
+    expect((await keys.list('bob')).map((k) => k.id)).toEqual(['bob-phone']);
+  });
+
+  it('refuses --credentials without --user', async () => {
+    const res = await cli(['sessions', 'revoke', '--config', config, '--id=x', '--credentials']);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toContain('--credentials goes with --user NAME');
   });
 
   it("fails with the store's reason, not a stack trace, when Redis is down", async () => {

@@ -14,7 +14,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['policy', 'directory', 'i18n'], // pure engine, the users file, locale texts
   ['config'], // schema → compile → load
   ['store', 'audit'],
-  ['session', 'totp', 'channels'],
+  ['session', 'totp', 'webauthn', 'channels'],
   ['challenge'], // a sign-in attempt: sends over channels, keeps state in the store
   ['ops'], // metrics, readiness, reload, drain
   ['http'], // front door: admission and its adapters, forwarding upstream

@@ -14,20 +14,25 @@ import type { User } from '../../directory/types.js';
 import type { GateState } from '../../http/gate-state.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { LoginRule, TrustedSignIn } from '../../policy/login-rule.js';
-import { asksPassword, honoursTrust, loginRule, trustedSignIn } from '../../policy/login-rule.js';
+import { asksPassword, honoursTrust, loginRule, possessionOf, trustedSignIn } from '../../policy/login-rule.js';
+import type { Factor } from '../../policy/types.js';
 import { TOTP } from '../../policy/types.js';
-import type { PendingSignIns } from '../../session/pending-sign-ins.js';
+import type { HeldSignIns } from '../../session/held-sign-ins.js';
 import type { Resumes } from '../../session/resumes.js';
 import type { Proof, Sessions } from '../../session/sessions.js';
 import type { Signer } from '../../session/signer.js';
 import type { TrustedDevice, TrustedDevices } from '../../session/trusted-devices.js';
 import type { Clock } from '../../shared/clock.js';
+import type { Ceremonies } from '../../webauthn/ceremonies.js';
+import type { WebauthnCredentials } from '../../webauthn/credentials.js';
+import type { PendingSignIns } from '../../webauthn/pending-sign-ins.js';
 import type { GateCookies } from '../cookies.js';
 import { codePageDeliveryValues, deliveryView } from '../delivery-view.js';
 import { assertCsrf, assertSameOrigin, csrfToken, readForm } from '../form.js';
 import type { Responder } from '../respond.js';
 import { safeReturnTo } from '../return-to.js';
 import { refusalText } from './flow-errors.js';
+import { WEBAUTHN_SCRIPT_PATH } from './status-routes.js';
 
 export interface LoginRouteDeps {
   state: () => GateState;
@@ -39,7 +44,7 @@ export interface LoginRouteDeps {
   /** People enrolled by phone (open enrolment): users beside the users file. */
   people: Pick<EnrolledPeople, 'find' | 'rename'>;
   /** Sign-ins held while a newly enrolled person gives their name. */
-  pending: PendingSignIns;
+  held: HeldSignIns;
   /** Form posts kept across a sign-in, to be made again after it. */
   resumes: Resumes;
   cookies: GateCookies;
@@ -49,6 +54,15 @@ export interface LoginRouteDeps {
   clock: Clock;
   /** The request's resolved facts (client address etc.), set before Koa runs. */
   context: (ctx: Context) => RequestContext;
+  /** Passkeys and security keys, when the config has a `webauthn:` section. */
+  webauthn?: WebauthnParts | undefined;
+}
+
+/** What the passkey pages work with. */
+export interface WebauthnParts {
+  credentials: WebauthnCredentials;
+  ceremonies: Ceremonies;
+  pending: PendingSignIns;
 }
 
 /** Authenticator apps show six digits (the gate's otpauth:// URIs say so), whatever otp.length is. */
@@ -78,6 +92,8 @@ export async function flowForm(
 export function signInAgain(deps: LoginRouteDeps, rd: string | undefined): string {
   return `${prefixOf(deps)}/login?rd=${encodeURIComponent(safeReturnTo(rd, deps.state().findApp))}`;
 }
+/** The CSRF token of the flow's forms. */
+export const csrfFor = (deps: LoginRouteDeps, flowId: string): string => csrfToken(deps.signer, flowId);
 
 /** The rule a sign-in for `rd` answers to, from this request's host and address. */
 export function ruleFor(deps: LoginRouteDeps, ctx: Context, rd: string): LoginRule {
@@ -197,6 +213,42 @@ export async function signIn(
   seeOther(ctx, target);
 }
 
+export interface CodeStart {
+  flowId: string;
+  rd: string;
+  identifier: string;
+  rule: LoginRule;
+  /** Factors proven before the code (a password). */
+  proven: Factor[];
+}
+
+/** A code sent over the rule's channels, then the code page; a refusal (limits) back on the sign-in page. */
+export async function sendCode(
+  deps: LoginRouteDeps,
+  ctx: Context,
+  { flowId, rd, identifier, rule, proven }: CodeStart,
+): Promise<void> {
+  const rc = deps.context(ctx);
+  const tr = deps.respond.texts(ctx);
+  const result = await deps.challenges.start({
+    flowId,
+    identifier,
+    ip: rc.facts.ip,
+    host: rc.facts.host,
+    returnTo: rd,
+    rule: rule.name,
+    channels: rule.channels,
+    locale: tr.locale,
+    proven,
+    trustDeviceMs: rule.trustedDevice,
+    knownBrowser: await knownBrowser(deps, ctx),
+    enrol: rule.enrol,
+  });
+  if (!result.ok)
+    return renderLogin(deps, ctx, { flowId, rd, status: 429, error: refusalText(tr, result.refusal), identifier });
+  seeOther(ctx, `${prefixOf(deps)}/code`);
+}
+
 export interface LoginPage {
   flowId: string;
   /** Where the person goes after signing in, already made safe. */
@@ -227,7 +279,17 @@ export async function renderLogin(
       error,
       identifier: identifier ?? (await browserOf(deps, ctx).sessionUser()),
       password: asksPassword(rule),
+      // A rule that asks for a passkey or security key sends no code: the page says so.
+      keys: possessionOf(rule) !== 'otp',
       device_name: device?.user.name,
+      // A passwordless rule: a passkey signs in without a name (a button, and autofill in the name field).
+      ...(deps.webauthn && possessionOf(rule) === 'passkey'
+        ? {
+            passkey_action: `${prefix}/webauthn/verify`,
+            passkey_options: `${prefix}/webauthn/options`,
+            webauthn_script: `${prefix}${WEBAUTHN_SCRIPT_PATH}`,
+          }
+        : {}),
     },
     { switchHref: `${prefix}/login?rd=${encodeURIComponent(rd)}` },
   );

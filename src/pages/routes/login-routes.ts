@@ -5,20 +5,21 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 
-import { asksPassword } from '../../policy/login-rule.js';
+import type { LoginRule } from '../../policy/login-rule.js';
+import { asksPassword, offersWebauthn, takesCodes } from '../../policy/login-rule.js';
 import type { Proof } from '../../session/sessions.js';
 import { safeReturnTo } from '../return-to.js';
 import { keepingInput } from '../store-unavailable.js';
-import { lockedOut, refusalText } from './flow-errors.js';
+import { lockedOut } from './flow-errors.js';
 import type { LoginRouteDeps } from './login-flow.js';
 import {
   deviceProof,
   flowForm,
-  knownBrowser,
   prefixOf,
   renderLogin,
   ruleFor,
   seeOther,
+  sendCode,
   signIn,
   trustedBrowser,
 } from './login-flow.js';
@@ -92,23 +93,27 @@ async function identify(
     }
     proven.push('password');
   }
-  const result = await deps.challenges.start({
-    flowId,
-    identifier,
-    ip: rc.facts.ip,
-    host: rc.facts.host,
-    returnTo: rd,
-    rule: rule.name,
-    channels: rule.channels,
-    locale: tr.locale,
-    proven,
-    trustDeviceMs: rule.trustedDevice,
-    knownBrowser: await knownBrowser(deps, ctx),
-    enrol: rule.enrol,
-  });
-  if (!result.ok)
-    return renderLogin(deps, ctx, { flowId, rd, status: 429, error: refusalText(tr, result.refusal), identifier });
-  seeOther(ctx, `${prefixOf(deps)}/code`);
+  if (await offersPasskey(deps, rule, identifier)) {
+    await deps.webauthn!.pending.save(flowId, {
+      user: deps.state().directory.lookup(identifier).user?.username,
+      identifier,
+      returnTo: rd,
+      proven,
+    });
+    return seeOther(ctx, `${prefixOf(deps)}/webauthn`);
+  }
+  await sendCode(deps, ctx, { flowId, rd, identifier, rule, proven });
+}
+
+/**
+ * A passkey or security key comes first where the rule takes one and the person has one; where
+ * the rule asks for one, always (someone without one is told how to add one).
+ */
+async function offersPasskey(deps: LoginRouteDeps, rule: LoginRule, identifier: string): Promise<boolean> {
+  if (!deps.webauthn || !offersWebauthn(rule)) return false;
+  if (!takesCodes(rule)) return true;
+  const user = deps.state().directory.lookup(identifier).user;
+  return user !== undefined && (await deps.webauthn.credentials.list(user.username)).length > 0;
 }
 
 /** "Continue as …" on a trusted browser: no code, where the rule honours the trust. */

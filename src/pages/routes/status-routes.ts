@@ -29,10 +29,12 @@ export const STATUS_SCRIPT_PATH = '/assets/code-status.js';
 export const ENTRY_SCRIPT_PATH = '/assets/code-entry.js';
 /** Re-submits a form post kept across a sign-in (see session/resumes.ts). */
 export const RESUME_SCRIPT_PATH = '/assets/resume.js';
+/** Runs the passkey and security key ceremonies in the browser (navigator.credentials). */
+export const WEBAUTHN_SCRIPT_PATH = '/assets/webauthn.js';
 
 export function registerStatusRoutes(router: Router, deps: StatusRouteDeps): void {
   const scripts = new Map(
-    [STATUS_SCRIPT_PATH, ENTRY_SCRIPT_PATH, RESUME_SCRIPT_PATH].map((path) => [
+    [STATUS_SCRIPT_PATH, ENTRY_SCRIPT_PATH, RESUME_SCRIPT_PATH, WEBAUTHN_SCRIPT_PATH].map((path) => [
       path,
       readFileSync(join(SHIPPED_TEMPLATES_DIR, path.slice('/assets/'.length)), 'utf8'),
     ]),

@@ -5,7 +5,7 @@ import type { Store } from '../store/store.js';
 import { guardStore } from '../store/store.js';
 import type { Proof } from './sessions.js';
 
-export interface PendingSignIn {
+export interface HeldSignIn {
   /** The person's number (E.164). */
   user: string;
   proof: Omit<Proof, 'at'>;
@@ -13,17 +13,17 @@ export interface PendingSignIn {
   returnTo: string;
 }
 
-export interface PendingSignIns {
-  hold(flowId: string, pending: PendingSignIn): Promise<void>;
+export interface HeldSignIns {
+  hold(flowId: string, pending: HeldSignIn): Promise<void>;
   /** The held sign-in, once; undefined when none (already taken, or expired). */
-  take(flowId: string): Promise<PendingSignIn | undefined>;
+  take(flowId: string): Promise<HeldSignIn | undefined>;
   /** Whether one is held, without taking it (to show the page again). */
   has(flowId: string): Promise<boolean>;
 }
 
 const key = (flowId: string) => `pending-sign-in:${flowId}`;
 
-export function createPendingSignIns(deps: { store: Store; lifetimeMs: number }): PendingSignIns {
+export function createHeldSignIns(deps: { store: Store; lifetimeMs: number }): HeldSignIns {
   const { store } = deps;
   return {
     async hold(flowId, pending) {
@@ -36,7 +36,7 @@ export function createPendingSignIns(deps: { store: Store; lifetimeMs: number })
         const raw = await store.get(key(flowId));
         // Only the request that removes it signs in, however many raced here.
         if (raw === undefined || !(await store.delete(key(flowId)))) return undefined;
-        return JSON.parse(raw) as PendingSignIn;
+        return JSON.parse(raw) as HeldSignIn;
       });
     },
     async has(flowId) {
