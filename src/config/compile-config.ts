@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { parseDuration } from '../shared/duration.js';
+import { appName } from './app-name.js';
 import { compileSms, compileWhatsApp } from './compile-channels.js';
 import type { RawAppConfig, RawConfig } from './schema.js';
 import { channelSchemas, splitListen } from './schema.js';
@@ -111,6 +112,8 @@ function compileApp(app: RawAppConfig): AppConfig {
     pathPrefix: app.path_prefix === '/' ? '/' : trimSlash(app.path_prefix),
     upstream: app.upstream,
     timeout: ms(app.timeout),
+    name: appName(app),
+    passAuthorization: app.pass_authorization,
   };
 }
 

@@ -110,10 +110,18 @@ function compileRule(source: RuleSource, index: number, n: number, ctx: CompileC
 
 type ChallengeParts = Pick<
   CompiledRule,
-  'users' | 'groups' | 'channels' | 'sessionLifetime' | 'factors' | 'maxSessionAge' | 'trustedDevice'
+  'users' | 'groups' | 'channels' | 'sessionLifetime' | 'factors' | 'maxSessionAge' | 'trustedDevice' | 'tokens' | 'basic'
 >;
 
-const CHALLENGE_ONLY = ['channels', 'session_lifetime', 'factors', 'max_session_age', 'trusted_device'] as const;
+const CHALLENGE_ONLY = [
+  'channels',
+  'session_lifetime',
+  'factors',
+  'max_session_age',
+  'trusted_device',
+  'tokens',
+  'basic',
+] as const;
 
 function compileChallenge(raw: RawRule, ctx: CompileContext, report: Report): ChallengeParts {
   if (raw.action !== 'challenge') {
@@ -135,6 +143,8 @@ function compileChallenge(raw: RawRule, ctx: CompileContext, report: Report): Ch
       factors: [],
       maxSessionAge: undefined,
       trustedDevice: undefined,
+      tokens: undefined,
+      basic: false,
     };
   }
   for (const option of ['users', 'groups'] as const) {
@@ -149,6 +159,8 @@ function compileChallenge(raw: RawRule, ctx: CompileContext, report: Report): Ch
     factors: compileFactors(raw.factors, report),
     maxSessionAge: positiveDuration(raw.max_session_age, 'max_session_age', report),
     trustedDevice: positiveDuration(raw.trusted_device, 'trusted_device', report),
+    tokens: raw.tokens && new Set(raw.tokens),
+    basic: raw.basic ?? false,
   };
 }
 

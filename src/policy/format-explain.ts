@@ -2,7 +2,9 @@
 // and why, the decision, and, given a user, whether that person would get through.
 import { formatDuration } from '../shared/duration.js';
 import { admits } from './decide.js';
+import type { TokenVisit } from './outcome.js';
 import { describedProof, shortfall, SHORTFALL_TEXT } from './proof.js';
+import { describeBearer, TOKEN_SHORTFALL_TEXT, tokenShortfall } from './token-admission.js';
 import type { CompiledRule, Decision, Factor, RequestFacts, Subject, TraceStep } from './types.js';
 
 export interface ExplainSubject extends Subject {
@@ -10,6 +12,8 @@ export interface ExplainSubject extends Subject {
   sessionAgeMs?: number;
   /** What that session proved; a one-time code when absent. */
   factors?: readonly Factor[];
+  /** Present when the request carries a token rather than a session cookie. */
+  token?: TokenVisit;
 }
 
 export function formatExplain(
@@ -72,14 +76,21 @@ export function admitsText(rule: CompiledRule): string {
   const parts: string[] = [];
   if (rule.users) parts.push(`users [${[...rule.users].join(', ')}]`);
   if (rule.groups) parts.push(`groups [${[...rule.groups].join(', ')}]`);
-  return parts.length ? `admits ${parts.join(' or ')}` : 'admits any known user';
+  const people = parts.length ? `admits ${parts.join(' or ')}` : 'admits any known user';
+  const tokens = rule.tokens ? ` or service tokens [${[...rule.tokens].join(', ')}]` : '';
+  return `${people}${tokens}${rule.basic ? '; tokens may come as Basic' : ''}`;
 }
 
 function subjectLines(decision: Decision, subject: ExplainSubject): string[] {
-  const who = `user ${JSON.stringify(subject.user)} (groups [${subject.groups.join(', ')}])`;
+  const bearer = subject.token && { ...subject.token, name: subject.user, groups: subject.groups };
+  const who = bearer ? describeBearer(bearer) : `user ${JSON.stringify(subject.user)} (groups [${subject.groups.join(', ')}])`;
   if (decision.action === 'bypass') return [`${who}: no sign-in needed`];
   if (decision.action === 'deny') return [`${who}: denied, like everyone`];
   const rule = decision.rule;
+  if (bearer) {
+    const short = tokenShortfall(rule, bearer);
+    return [short === undefined ? `${who}: admitted` : `${who}: refused (403): ${TOKEN_SHORTFALL_TEXT[short]}`];
+  }
   const lines: string[] = [];
   // The same order as serving: a session that falls short is challenged before admission is asked.
   if (subject.sessionAgeMs !== undefined) {

@@ -60,6 +60,15 @@ export const ruleSchema = z.strictObject({
   trusted_device: optionalDuration(
     'challenge only: offer "trust this browser" for this long (e.g. "30d"); a browser trusted within it skips the one-time code here. Absent = never offered, never honoured.',
   ),
+  tokens: list(
+    'challenge only: service tokens (by name, from `otp-gate tokens create`) this rule admits, sent as "Authorization: Bearer". A service token whose groups include one in `groups` is admitted too.',
+  ),
+  basic: z
+    .boolean()
+    .optional()
+    .describe(
+      'challenge only: let CLI clients (git, curl -u, WebDAV) send a token as a Basic password: the username and one of their personal tokens, never the account password. Default false.',
+    ),
 });
 
 export const policyFileSchema = z

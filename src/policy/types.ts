@@ -26,6 +26,10 @@ export interface RawRule {
   max_session_age?: string;
   /** challenge only: offer "trust this browser" for this long, and honour browsers trusted within it. Absent = never. */
   trusted_device?: string;
+  /** challenge only: service tokens (by name) this rule admits besides the people it admits. */
+  tokens?: string[];
+  /** challenge only: accept a personal token as a Basic password (git, curl -u, WebDAV). */
+  basic?: boolean;
 }
 
 /** What a person proves: something they know, and a one-time code (sent, or from an authenticator app). */
@@ -56,6 +60,10 @@ export interface CompiledRule {
   maxSessionAge: number | undefined;
   /** ms a trusted browser is honoured (and offered for) under this rule; undefined = never. */
   trustedDevice: number | undefined;
+  /** Service tokens named in `tokens:`; undefined = none by name (a listed group may still admit one). */
+  tokens: ReadonlySet<string> | undefined;
+  /** Whether a token may come as a Basic password here. */
+  basic: boolean;
   /** Compiled matchers; each returns why it missed, or undefined on a hit. */
   match(facts: RequestFacts): MissReason | undefined;
   /** The same matchers without building a MissReason: what decide() uses on the hot path. */
