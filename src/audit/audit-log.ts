@@ -28,7 +28,14 @@ export type AuditEventName =
   /** An authenticator app was set up (ok) or its confirming code was wrong (fail). */
   | 'totp_enrolled'
   /** An authenticator app was removed. */
-  | 'totp_removed';
+  | 'totp_removed'
+  /** An access token was checked against the store and let a request through (at most once per session.verified_cache per instance). */
+  | 'token_used'
+  /** A request with an access token was refused (401, 403, 429). */
+  | 'token_refused'
+  /** An access token was made (CLI or account page) or revoked. */
+  | 'token_created'
+  | 'token_revoked';
 
 export interface AuditEvent {
   event: AuditEventName;
@@ -47,6 +54,11 @@ export interface AuditEvent {
   flow?: string | undefined;
   /** The provider's message id, on events about one sent message. */
   messageId?: string | undefined;
+  /** An access token's public id (never its secret) and name, on token events. */
+  tokenId?: string | undefined;
+  token?: string | undefined;
+  /** The app (by name) a token event was about. */
+  app?: string | undefined;
 }
 
 /**

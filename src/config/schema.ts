@@ -170,7 +170,7 @@ const appSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe(
-      'Forward the Authorization header even when the gate read a token from it (for an app that checks its own). Off by default: the gate\'s token never reaches the app. Other Authorization headers are always forwarded.',
+      "Forward the Authorization header even when the gate read a token from it (for an app that checks its own). Off by default: the gate's token never reaches the app. Other Authorization headers are always forwarded.",
     ),
 });
 

@@ -30,6 +30,7 @@ import { createGateState } from '../http/gate-state.js';
 import type { Handoff } from '../http/handoff.js';
 import type { OpsRoutes } from '../http/ops-routes.js';
 import { createOpsRoutes } from '../http/ops-routes.js';
+import { createTokenObserver } from '../http/token-observer.js';
 import { withAuditMetrics } from '../ops/audit-metrics.js';
 import type { GateMetrics } from '../ops/metrics.js';
 import { createGateMetrics } from '../ops/metrics.js';
@@ -46,6 +47,8 @@ import { createResumes } from '../session/resumes.js';
 import type { Sessions } from '../session/sessions.js';
 import { createSessions } from '../session/sessions.js';
 import { createSigner } from '../session/signer.js';
+import type { Tokens } from '../session/tokens.js';
+import { createTokens } from '../session/tokens.js';
 import { createTrustedDevices } from '../session/trusted-devices.js';
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
@@ -85,6 +88,8 @@ export interface AssembledGate {
   log: Logger;
   store: Store;
   sessions: Sessions;
+  /** Access tokens: service tokens and people's personal ones. */
+  tokens: Tokens;
   challenges: Challenges;
   channels: ReadonlyMap<string, Channel>;
   /** Which channels can send now (a provider away marks its channel down until it is back). */
@@ -205,7 +210,14 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     locales: () => locales,
     handoff: (ctx: Context) => handoffs.get(ctx.req) ?? {},
   });
-  const authorize = createAuthorizer({ state: current, sessions, clock });
+  const tokens = createTokens({ store, clock, verifiedCacheMs: config.session.verifiedCache });
+  const authorize = createAuthorizer({
+    state: current,
+    sessions,
+    clock,
+    tokens,
+    onToken: createTokenObserver({ audit, metrics }),
+  });
   const admit = createAdmission({ state: current, authorize, metrics });
   const readiness = createReadiness({
     store,
@@ -234,6 +246,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     log,
     store,
     sessions,
+    tokens,
     challenges,
     channels,
     health,

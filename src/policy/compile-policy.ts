@@ -110,7 +110,15 @@ function compileRule(source: RuleSource, index: number, n: number, ctx: CompileC
 
 type ChallengeParts = Pick<
   CompiledRule,
-  'users' | 'groups' | 'channels' | 'sessionLifetime' | 'factors' | 'maxSessionAge' | 'trustedDevice' | 'tokens' | 'basic'
+  | 'users'
+  | 'groups'
+  | 'channels'
+  | 'sessionLifetime'
+  | 'factors'
+  | 'maxSessionAge'
+  | 'trustedDevice'
+  | 'tokens'
+  | 'basic'
 >;
 
 const CHALLENGE_ONLY = [

@@ -83,7 +83,9 @@ export function admitsText(rule: CompiledRule): string {
 
 function subjectLines(decision: Decision, subject: ExplainSubject): string[] {
   const bearer = subject.token && { ...subject.token, name: subject.user, groups: subject.groups };
-  const who = bearer ? describeBearer(bearer) : `user ${JSON.stringify(subject.user)} (groups [${subject.groups.join(', ')}])`;
+  const who = bearer
+    ? describeBearer(bearer)
+    : `user ${JSON.stringify(subject.user)} (groups [${subject.groups.join(', ')}])`;
   if (decision.action === 'bypass') return [`${who}: no sign-in needed`];
   if (decision.action === 'deny') return [`${who}: denied, like everyone`];
   const rule = decision.rule;

@@ -47,6 +47,7 @@ export const TOKEN_SHORTFALL_TEXT: Record<TokenShortfall, string> = {
 
 /** "service token \"monitor\" (groups [readers])" or "personal token of alice (groups [staff])". */
 export function describeBearer(bearer: TokenBearer): string {
-  const who = bearer.kind === 'service' ? `service token ${JSON.stringify(bearer.name)}` : `personal token of ${bearer.name}`;
+  const who =
+    bearer.kind === 'service' ? `service token ${JSON.stringify(bearer.name)}` : `personal token of ${bearer.name}`;
   return `${who} (groups [${bearer.groups.join(', ')}]) sent as ${bearer.basic ? 'Basic' : 'Bearer'}`;
 }

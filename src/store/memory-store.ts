@@ -32,6 +32,9 @@ const PARTITION_OF: Record<string, StorePartition> = {
   'devices-of': 'people',
   totp: 'people',
   'totp-pending': 'people',
+  token: 'people',
+  'tokens-of': 'people',
+  'token-fails': 'limits',
 };
 
 export function partitionOf(key: string): StorePartition {
