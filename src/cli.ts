@@ -15,6 +15,7 @@ import { policyDiffArgs, runPolicyDiff } from './cli/policy-diff.js';
 import { runPolicyTest } from './cli/policy-test.js';
 import { runServe } from './cli/serve.js';
 import { runSessions, sessionsArgs } from './cli/sessions.js';
+import { runTokens, tokensArgs } from './cli/tokens.js';
 import { describeError } from './shared/safe-error.js';
 
 type Run = Extract<CommandLine, { kind: 'run' }>;
@@ -28,6 +29,9 @@ const RUNNERS: Record<string, (line: Run) => Promise<number>> = {
   demo: ({ values }) => runDemo(portNumber(values.port!)),
   'sessions list': ({ values }) => runSessions(sessionsArgs('list', values)),
   'sessions revoke': ({ values }) => runSessions(sessionsArgs('revoke', values)),
+  'tokens create': ({ values, operands }) => runTokens(tokensArgs('create', values, operands)),
+  'tokens list': ({ values, operands }) => runTokens(tokensArgs('list', values, operands)),
+  'tokens revoke': ({ values, operands }) => runTokens(tokensArgs('revoke', values, operands)),
   'policy-test': ({ values, operands }) => runPolicyTest({ config: values.config!, cases: operands[0]! }),
   'policy-diff': ({ values }) => runPolicyDiff(policyDiffArgs(values)),
   'hash-password': () => runHashPassword(),

@@ -45,3 +45,14 @@ export async function exitingIfStartFails<T>(starting: Promise<T>): Promise<T> {
     throw err;
   }
 }
+
+/** Columns padded to their widest cell, two spaces apart, one line per row after the header. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd() + '\n';
+  return [header, ...rows].map(line).join('');
+}

@@ -1,16 +1,16 @@
 // `otp-gate sessions list|revoke`: an admin's view of who is signed in, against the store the
-// gates share. Revoking here ends the session on every instance at its next request.
-import { loadGate } from '../config/load-gate.js';
+// gates share. Revoking here ends the session on every instance at its next request; revoking a
+// user also ends their trusted browsers and personal tokens.
 import type { Session, Sessions } from '../session/sessions.js';
 import { createSessions } from '../session/sessions.js';
 import { createSigner } from '../session/signer.js';
+import type { Tokens } from '../session/tokens.js';
+import { createTokens } from '../session/tokens.js';
 import type { TrustedDevices } from '../session/trusted-devices.js';
 import { createTrustedDevices } from '../session/trusted-devices.js';
 import { systemClock } from '../shared/clock.js';
-import { describeError } from '../shared/safe-error.js';
-import { createStore } from '../store/create-store.js';
-import { StoreError } from '../store/store.js';
-import { EXIT, reportingConfigErrors, UsageError } from './output.js';
+import { EXIT, formatTable, UsageError } from './output.js';
+import { withSharedStore } from './shared-store.js';
 
 export interface SessionsArgs {
   action: 'list' | 'revoke';
@@ -20,29 +20,12 @@ export interface SessionsArgs {
 }
 
 export async function runSessions(args: SessionsArgs): Promise<number> {
-  return reportingConfigErrors(async () => {
-    const { gate } = await loadGate(args.config, process.env);
-    const { config } = gate;
-    if (config.store.type !== 'redis') {
-      process.stderr.write(
-        'sessions: the configured store is "memory", which lives inside the gate process; only a redis store can be managed from here\n',
-      );
-      return EXIT.failed;
-    }
-    const store = createStore(config.store, systemClock);
-    try {
-      await store.check();
-      const signer = createSigner(config.session.secrets);
-      const sessions = createSessions({ store, signer, clock: systemClock, config: config.session });
-      return await act(sessions, createTrustedDevices({ store, signer, clock: systemClock }), args);
-    } catch (err) {
-      if (!(err instanceof StoreError)) throw err;
-      process.stderr.write(`sessions: ${describeError(err)}\n`);
-      return EXIT.failed;
-    } finally {
-      await store.close();
-    }
-  }, 'no session was touched');
+  return withSharedStore(args.config, 'sessions', 'no session was touched', (store, { config }) => {
+    const signer = createSigner(config.session.secrets);
+    const sessions = createSessions({ store, signer, clock: systemClock, config: config.session });
+    const tokens = createTokens({ store, clock: systemClock, verifiedCacheMs: 0 });
+    return act(sessions, createTrustedDevices({ store, signer, clock: systemClock }), tokens, args);
+  });
 }
 
 /** The run's arguments from the command line's options (--config and list's --user it has required). */
@@ -56,7 +39,7 @@ export function sessionsArgs(
   return { action, config: config!, user, id };
 }
 
-async function act(sessions: Sessions, devices: TrustedDevices, args: SessionsArgs): Promise<number> {
+async function act(sessions: Sessions, devices: TrustedDevices, tokens: Tokens, args: SessionsArgs): Promise<number> {
   if (args.action === 'list') {
     const list = await sessions.list(args.user!);
     if (list.length === 0) {
@@ -70,7 +53,11 @@ async function act(sessions: Sessions, devices: TrustedDevices, args: SessionsAr
     const count = await sessions.revokeUser(args.user);
     // A trusted browser would otherwise sign the person straight back in.
     const browsers = await devices.revokeUser(args.user);
-    process.stdout.write(`revoked ${count} session(s) and ${browsers} trusted browser(s) of ${args.user}\n`);
+    // And their personal tokens: a script of theirs would otherwise keep acting as them.
+    const personal = await tokens.revokeUser(args.user);
+    process.stdout.write(
+      `revoked ${count} session(s), ${browsers} trusted browser(s) and ${personal} personal token(s) of ${args.user}\n`,
+    );
     return EXIT.ok;
   }
   const session = await sessions.find(args.id!);
@@ -91,12 +78,5 @@ export function formatSessions(sessions: readonly Session[]): string {
     new Date(s.createdAt).toISOString(),
     new Date(s.seenAt).toISOString(),
   ]);
-  const header = ['ID', 'USER', 'CREATED', 'LAST SEEN'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd() + '\n';
-  return [header, ...rows].map(line).join('');
+  return formatTable(['ID', 'USER', 'CREATED', 'LAST SEEN'], rows);
 }

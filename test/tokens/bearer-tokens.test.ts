@@ -182,3 +182,35 @@ describe('access tokens', () => {
     expect(env.gate.audit.join('\n')).not.toContain(text.slice(-43));
   });
 });
+
+describe('access tokens over forward-auth', () => {
+  const env = useGate({
+    policy: POLICY,
+    server: 'listen: "127.0.0.1:0"\ninsecure_http: true\ntrusted_proxies: ["127.0.0.1/32"]',
+  });
+  /** What nginx's auth_request sends: the original URL, and the client's own headers. */
+  const ask = (path: string, authorization: string) =>
+    fetch(`${env.gate.url}/_gate/auth/nginx`, {
+      headers: { 'x-original-url': `http://127.0.0.1${path}`, 'x-original-method': 'GET', authorization },
+    });
+
+  it('answers 200 with the token identity when nginx passes a Bearer token', async () => {
+    const { text } = await env.gate.gate.tokens.create({
+      kind: 'service',
+      name: 'monitor',
+      user: undefined,
+      apps: [WIKI],
+      groups: [],
+      lifetimeMs: 3_600_000,
+    });
+    const res = await ask('/api/health', `Bearer ${text}`);
+    expect([res.status, res.headers.get('remote-user')]).toEqual([200, 'monitor']);
+  });
+
+  it('answers 401 with a Bearer challenge and no login location for a bad token', async () => {
+    const res = await ask('/page', `Bearer otpg_0123456789abcdef_${'y'.repeat(43)}`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('location')).toBeNull();
+    expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+});
