@@ -3,7 +3,7 @@
 // sessions) so that both gates refuse it within session.verified_cache. Forward-auth too.
 import { join } from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import { cli, REPO } from '../cli/run-cli.js';
 import { useRedisGates } from '../helpers/redis-gate.js';
