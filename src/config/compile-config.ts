@@ -100,6 +100,7 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
       },
     },
     totp: raw.totp && { issuer: raw.totp.issuer, keys: raw.totp.keys, reauthWithin: ms(raw.totp.reauth_within) },
+    account: { reauthWithin: ms(raw.account.reauth_within) },
     policySources: raw.policies.map(resolve),
     directoryFile: resolve(raw.directory.file),
     defaultCountry: raw.directory.default_country?.toUpperCase(),

@@ -492,6 +492,14 @@ const totpSchema = z
   })
   .describe('Authenticator apps (TOTP, RFC 6238) as a channel named "totp", with their enrolment page.');
 
+const accountSchema = z
+  .strictObject({
+    reauth_within: durationSchema()
+      .default('5m')
+      .describe('Adding or removing a factor or a token on the account page needs a sign-in at most this long ago.'),
+  })
+  .describe('The self-service account page (<path_prefix>/account) of a signed-in person.');
+
 export const configSchema = z
   .strictObject({
     server: serverSchema.prefault({}),
@@ -525,6 +533,7 @@ export const configSchema = z
       .prefault({}),
     pages: pagesSchema.prefault({}),
     totp: totpSchema.optional(),
+    account: accountSchema.prefault({}),
   })
   .superRefine(crossChecks, { when: () => true })
   .meta({ title: 'otp-gate configuration' });

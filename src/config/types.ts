@@ -246,6 +246,8 @@ export interface GateConfig {
   pages: PagesConfig;
   /** Authenticator apps; undefined when the section is absent (no "totp" channel). */
   totp: TotpConfig | undefined;
+  /** The self-service account page: changes there need a sign-in at most `reauthWithin` ms old. */
+  account: { reauthWithin: number };
   /** Absolute paths of policy files and folders (as configured, resolved). */
   policySources: string[];
   /** Absolute path of the users file. */

@@ -25,12 +25,14 @@ import { createLoginPageLimit } from './middleware/login-page-limit.js';
 import { createSecurityHeaders } from './middleware/security-headers.js';
 import { createVerdictResponder } from './middleware/verdict-responder.js';
 import type { GateKoaState, Responder } from './respond.js';
+import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerCodeRoutes } from './routes/code-routes.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
 import { registerLogoutRoutes } from './routes/logout-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
-import { registerTotpRoutes } from './routes/totp-routes.js';
+import { registerTotpRoutes, totpAccountSection } from './routes/totp-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
+import { createSignedIn } from './signed-in.js';
 
 export interface GateAppDeps {
   state: () => GateState;
@@ -63,12 +65,14 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
     return rc;
   };
 
+  const signedIn = createSignedIn(deps);
   const router = new Router({ prefix: pathPrefix() });
   registerLoginRoutes(router, { ...deps, context });
   registerCodeRoutes(router, { ...deps, context });
   registerLogoutRoutes(router, { ...deps, context });
   registerStatusRoutes(router, { ...deps, texts: (ctx) => deps.respond.texts(ctx) });
-  registerTotpRoutes(router, { ...deps, context });
+  registerTotpRoutes(router, { ...deps, context, signedIn });
+  registerAccountRoutes(router, { ...deps, context, signedIn, sections: [totpAccountSection(deps)] });
   registerWebhookRoutes(router, { ...deps, context });
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };

@@ -83,14 +83,17 @@ export function csrfToken(signer: Signer, bindTo: string): string {
   return signer.sign('csrf', bindTo);
 }
 
-export function assertCsrf(signer: Signer, form: Form, bindTo: string | undefined): void {
+/** `startAgain`: the page where what this form was for begins anew (an expired form is a dead end otherwise). */
+export function assertCsrf(signer: Signer, form: Form, bindTo: string | undefined, startAgain: string): void {
   const token = form.csrf;
-  if (!bindTo || !token || signer.unsign('csrf', token) !== bindTo) throw forbiddenForm();
+  if (!bindTo || !token || signer.unsign('csrf', token) !== bindTo) throw forbiddenForm(startAgain);
 }
 
-function forbiddenForm(): GateError {
+/** A cross-site post gets no link: the page that sent it is not one of ours to go back to. */
+function forbiddenForm(startAgain?: string): GateError {
   return new GateError(403, 'csrf', {
     heading: text('errors.csrf_heading'),
     text: text('errors.csrf_text'),
+    ...(startAgain ? { link: { href: startAgain, text: text('errors.start_again') } } : {}),
   });
 }

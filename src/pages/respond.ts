@@ -14,6 +14,9 @@ export interface GateKoaState {
   locale?: string;
 }
 
+/** Every page links it, so browsers do not ask the protected app's /favicon.ico (a 401 there). */
+export const FAVICON_PATH = '/assets/favicon.svg';
+
 /** Browsers navigating ask for text/html; fetch/XHR/API clients get JSON. */
 export function wantsHtml(ctx: Context): boolean {
   const accept = ctx.get('accept');
@@ -62,6 +65,7 @@ export function createResponder(deps: ResponderDeps): Responder {
       logo_url: brand.logoUrl,
       accent_color: brand.accentColor,
       nonce: (ctx.state as GateKoaState).nonce,
+      icon_href: `${deps.pathPrefix()}${FAVICON_PATH}`,
       title: name === 'message' ? undefined : tr.t(`${name}.title`),
       languages: languageSwitch(
         deps.locales(),

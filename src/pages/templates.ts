@@ -14,7 +14,7 @@ export interface TemplateValues {
 }
 type Render = (values: TemplateValues, content?: string) => string;
 
-export const PAGES = ['layout', 'login', 'code', 'message', 'logout', 'resume', 'totp'] as const;
+export const PAGES = ['layout', 'login', 'code', 'message', 'logout', 'resume', 'totp', 'account'] as const;
 export type PageName = (typeof PAGES)[number];
 
 export interface Templates {

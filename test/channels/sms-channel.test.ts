@@ -94,7 +94,7 @@ describe('SMS text', () => {
 
   it('is written in Simplified Chinese for zh-CN pages', () => {
     expect(texts.render({ code: '482913', host: 'wiki.example.com', ttlMs: 300_000, locale: 'zh-CN' })).toContain(
-      '482913 是您登录 wiki.example.com 的验证码',
+      '482913是您登录wiki.example.com的验证码',
     );
   });
 

@@ -153,6 +153,12 @@ describeWithBinary('more factors in a real browser', CHROMIUM, "Debian's chromiu
     await page.getByLabel(tr.t('totp.code_label')).fill(codeFor(secret, clock.now()));
     await page.getByRole('button', { name: tr.t('totp.confirm') }).click();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(tr.t('totp.done_heading'));
+
+    await page.goto(`${gate.url}/_gate/account`);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(tr.t('account.heading'));
+    expect(await page.getByText(tr.t('account.totp_enrolled')).count()).toBe(1);
+    findings.push(...(await axeCheck(page, 'account-en')));
+    await screenshot(page, 'account-en');
   });
 
   it('has no accessibility violations on the password sign-in page', async () => {

@@ -46,6 +46,6 @@ describe('the SMS text', () => {
   it('is in Simplified Chinese when the person picked 简体中文 on the page', async () => {
     await identify(browser(gate).set('Cookie', 'otp_gate_lang=zh-CN').set('Accept-Language', 'en'), 'mei');
     const sms = await smsTo('+393330000032');
-    expect(sms.body).toContain(`${sms.code} 是您登录 127.0.0.1 的验证码`);
+    expect(sms.body).toContain(`${sms.code}是您登录127.0.0.1的验证码`);
   });
 });

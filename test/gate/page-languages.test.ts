@@ -138,4 +138,13 @@ describe('the code page', () => {
     expect(script.headers['content-type']).toContain('text/javascript');
     expect(script.text).toContain("otp: { transport: ['sms'] }");
   });
+
+  it("links the gate's own icon, so the browser does not ask the protected app for /favicon.ico", async () => {
+    const res = await codePage('en');
+    expect(res.text).toContain('<link rel="icon" href="/_gate/assets/favicon.svg" type="image/svg+xml">');
+    const icon = await request(env.gate.url).get('/_gate/assets/favicon.svg').expect(200);
+    expect(icon.headers['content-type']).toBe('image/svg+xml');
+    expect(icon.headers['cache-control']).toBe('public, max-age=86400');
+    expect(String(icon.body)).toContain('<svg');
+  });
 });

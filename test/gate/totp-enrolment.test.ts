@@ -58,9 +58,9 @@ describe('the authenticator setup page', () => {
     expect(res.headers.location).toBe(TO_SIGN_IN);
   });
 
-  it('is linked from the signed-in page (sign out), where people look for their account', async () => {
+  it('is linked from the account page, where people look for it', async () => {
     const agent = await signedIn('ivan');
-    expect((await agent.get('/_gate/logout').expect(200)).text).toContain(
+    expect((await agent.get('/_gate/account').expect(200)).text).toContain(
       `<a href="${PAGE}">Set up or change your authenticator app</a>`,
     );
   });

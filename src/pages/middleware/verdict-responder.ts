@@ -30,6 +30,9 @@ export interface VerdictDeps {
   context: (ctx: Context) => RequestContext | undefined;
 }
 
+/** The URL the request asked for, as a sign-in's destination. */
+const here = (rc: RequestContext | undefined) => (rc ? encodePath(rc.facts.path) + rc.query : '/');
+
 export function createVerdictResponder(deps: VerdictDeps): Middleware<GateKoaState> {
   /** A same-origin form post from a page is kept with the login flow and made again after sign-in (session/resumes.ts). */
   async function keptForAfterSignIn(ctx: Context, target: string): Promise<boolean> {
@@ -109,7 +112,12 @@ export function createVerdictResponder(deps: VerdictDeps): Middleware<GateKoaSta
             ? text('errors.forbidden_user_text', { user: verdict.user })
             : text('errors.forbidden_text'),
           ...(verdict.user
-            ? { link: { href: `${deps.pathPrefix()}/logout`, text: text('errors.forbidden_link') } }
+            ? {
+                link: {
+                  href: `${deps.pathPrefix()}/logout?rd=${encodeURIComponent(here(rc))}`,
+                  text: text('errors.forbidden_link'),
+                },
+              }
             : {}),
         });
       case 'token-refused':
@@ -121,7 +129,7 @@ export function createVerdictResponder(deps: VerdictDeps): Middleware<GateKoaSta
         ctx.body = { error: verdict.error, message: verdict.message };
         return;
       case 'challenge': {
-        const target = rc ? encodePath(rc.facts.path) + rc.query : '/';
+        const target = here(rc);
         const login = `${deps.pathPrefix()}/login?rd=${encodeURIComponent(target)}`;
         if (wantsHtml(ctx) && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
           ctx.redirect(login);

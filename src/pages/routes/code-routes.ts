@@ -5,7 +5,7 @@ import type { Context } from 'koa';
 import { keepingInput } from '../store-unavailable.js';
 import { codeExpired, lockedOut, refusalText } from './flow-errors.js';
 import type { LoginRouteDeps } from './login-flow.js';
-import { flowForm, prefixOf, renderCode, renderLogin, seeOther, signIn } from './login-flow.js';
+import { flowForm, prefixOf, renderCode, renderLogin, seeOther, signIn, signInAgain } from './login-flow.js';
 
 export function registerCodeRoutes(router: Router, deps: LoginRouteDeps): void {
   router.get('/code', (ctx) => showCode(deps, ctx));
@@ -87,12 +87,13 @@ async function verify(
     case 'wrong':
       return codePageAgain(deps, ctx, {
         flowId,
+        rd: form.rd,
         error: deps.respond.texts(ctx).plural('code.wrong', result.triesLeft, { tries: result.triesLeft }),
       });
     case 'code-dead':
-      return codePageAgain(deps, ctx, { flowId, error: deps.respond.texts(ctx).t('code.dead') });
+      return codePageAgain(deps, ctx, { flowId, rd: form.rd, error: deps.respond.texts(ctx).t('code.dead') });
     case 'expired':
-      throw codeExpired(prefixOf(deps));
+      throw codeExpired(signInAgain(deps, form.rd));
     case 'locked':
       throw lockedOut(deps.respond.texts(ctx), result.retryAfterMs, prefixOf(deps));
   }
@@ -102,9 +103,9 @@ async function verify(
 async function codePageAgain(
   deps: LoginRouteDeps,
   ctx: Context,
-  { flowId, error }: { flowId: string; error: string },
+  { flowId, rd, error }: { flowId: string; rd: string | undefined; error: string },
 ): Promise<void> {
   const view = await deps.challenges.view(flowId);
-  if (!view) throw codeExpired(prefixOf(deps));
+  if (!view) throw codeExpired(signInAgain(deps, rd));
   await renderCode(deps, ctx, { flowId, view, status: 400, error });
 }

@@ -17,11 +17,12 @@ export function lockedOut(tr: Translator, retryAfterMs: number, prefix: string):
   );
 }
 
-export function codeExpired(prefix: string): GateError {
+/** `signInAgain`: the sign-in page for where the person was going, so a new code leads there too. */
+export function codeExpired(signInAgain: string): GateError {
   return new GateError(400, 'code_expired', {
     heading: text('errors.code_expired_heading'),
     text: text('errors.code_expired_text'),
-    link: { href: `${prefix}/login`, text: text('errors.code_expired_link') },
+    link: { href: signInAgain, text: text('errors.code_expired_link') },
   });
 }
 

@@ -60,8 +60,13 @@ export async function flowForm(
   assertSameOrigin(ctx);
   const form = await readForm(ctx, deps.state().config.server.maxFormBytes);
   const flowId = deps.cookies.flowId(ctx);
-  assertCsrf(deps.signer, form, flowId);
+  assertCsrf(deps.signer, form, flowId, signInAgain(deps, form.rd));
   return { flowId: flowId!, form };
+}
+
+/** The sign-in page for the destination a form carried (checked again: a form is client input). */
+export function signInAgain(deps: LoginRouteDeps, rd: string | undefined): string {
+  return `${prefixOf(deps)}/login?rd=${encodeURIComponent(safeReturnTo(rd, deps.state().findApp))}`;
 }
 
 /** The rule a sign-in for `rd` answers to, from this request's host and address. */
@@ -244,6 +249,8 @@ export async function renderCode(
       verify_action: `${prefix}/verify`,
       resend_action: `${prefix}/resend`,
       restart_href: `${prefix}/login?rd=${encodeURIComponent(view.returnTo)}`,
+      // Carried by the code forms so that a code expiring meanwhile still leads back there.
+      rd: view.returnTo,
       seconds: wait > 0 ? wait : undefined,
       // The countdown script fills {seconds} itself; the page says the same without it.
       resend_wait: wait > 0 ? tr.plural('code.resend_wait', wait, { seconds: wait }) : undefined,

@@ -12,6 +12,7 @@ import type { GateCookies } from '../cookies.js';
 import { assertCsrf, assertSameOrigin, csrfToken, readForm } from '../form.js';
 import { text } from '../gate-error.js';
 import type { Responder } from '../respond.js';
+import { safeReturnTo } from '../return-to.js';
 import { keepingInput } from '../store-unavailable.js';
 
 export interface LogoutRouteDeps {
@@ -24,18 +25,28 @@ export interface LogoutRouteDeps {
   context: (ctx: Context) => RequestContext;
 }
 
-const signedOut = { heading: text('message.signed_out_heading'), text: text('message.signed_out_text') };
-
 export function registerLogoutRoutes(router: Router, deps: LogoutRouteDeps): void {
+  const prefix = () => deps.state().config.server.pathPrefix;
+  // `rd`: where the person was going when they chose to sign out (e.g. "sign in as someone else"
+  // on a page their account may not open), kept so the next sign-in leads there.
+  const destination = (rd: unknown) => safeReturnTo(rd, deps.state().findApp);
+  const signedOut = (rd: string) => ({
+    heading: text('message.signed_out_heading'),
+    text: text('message.signed_out_text'),
+    link: { href: `${prefix()}/login?rd=${encodeURIComponent(rd)}`, text: text('message.sign_in_again') },
+  });
+
   router.get('/logout', async (ctx) => {
+    const rd = destination(ctx.query.rd);
     const session = await deps.sessions.resolve(deps.cookies.session(ctx));
-    if (!session) return deps.respond.message(ctx, 200, 'signed_out', signedOut);
+    if (!session) return deps.respond.message(ctx, 200, 'signed_out', signedOut(rd));
     deps.respond.page(ctx, 200, 'logout', {
       user: session.user,
-      action: `${deps.state().config.server.pathPrefix}/logout`,
+      rd,
+      action: `${prefix()}/logout`,
       csrf: csrfToken(deps.signer, `logout:${session.id}`),
-      // The one page that knows who is signed in: the way to the authenticator setup, where there is one.
-      totp_href: deps.state().config.totp ? `${deps.state().config.server.pathPrefix}/totp` : undefined,
+      // Where people look for their account once signed in.
+      account_href: `${prefix()}/account`,
     });
   });
 
@@ -43,14 +54,15 @@ export function registerLogoutRoutes(router: Router, deps: LogoutRouteDeps): voi
     assertSameOrigin(ctx);
     const form = await readForm(ctx, deps.state().config.server.maxFormBytes);
     // Until the store has deleted the session it lives on elsewhere: say so rather than "signed out".
-    const retry = { action: `${deps.state().config.server.pathPrefix}/logout`, csrf: form.csrf ?? '' };
+    const rd = destination(form.rd);
+    const retry = { action: `${prefix()}/logout`, csrf: form.csrf ?? '', rd };
     const session = await keepingInput(retry, () => deps.sessions.resolve(deps.cookies.session(ctx)));
     if (session) {
-      assertCsrf(deps.signer, form, `logout:${session.id}`);
+      assertCsrf(deps.signer, form, `logout:${session.id}`, `${prefix()}/logout?rd=${encodeURIComponent(rd)}`);
       await keepingInput(retry, () => deps.sessions.revoke(session.id));
       deps.audit.record({ event: 'logout', user: session.user, ip: deps.context(ctx).facts.ip, outcome: 'ok' });
     }
     deps.cookies.clearSession(ctx);
-    deps.respond.message(ctx, 200, 'signed_out', signedOut);
+    deps.respond.message(ctx, 200, 'signed_out', signedOut(rd));
   });
 }

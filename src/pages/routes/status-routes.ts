@@ -1,7 +1,7 @@
 // The code page's scripts and delivery status: a small JSON endpoint it polls, and the
 // same-origin scripts (CSP allows scripts from the gate itself only, no inline script): the status
-// poll, and code entry (resend countdown, WebOTP autofill, submit on the last digit). Without
-// JavaScript the page works the same: its "Check delivery status" link reloads it.
+// poll, and code entry (resend countdown, WebOTP autofill, submit on the last digit), and the
+// pages' icon. Without JavaScript the page works the same: its "Check delivery status" link reloads it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -15,6 +15,7 @@ import type { Translator } from '../../i18n/locales.js';
 import type { Clock } from '../../shared/clock.js';
 import type { GateCookies } from '../cookies.js';
 import { deliveryView } from '../delivery-view.js';
+import { FAVICON_PATH } from '../respond.js';
 
 export interface StatusRouteDeps {
   challenges: Challenges;
@@ -56,4 +57,11 @@ export function registerStatusRoutes(router: Router, deps: StatusRouteDeps): voi
       ctx.body = script;
     });
   }
+  const favicon = readFileSync(join(SHIPPED_TEMPLATES_DIR, FAVICON_PATH.slice('/assets/'.length)));
+  router.get(FAVICON_PATH, (ctx) => {
+    ctx.type = 'image/svg+xml';
+    // The same bytes for everyone and no token inside: browsers may keep it (the pages stay no-store).
+    ctx.set('Cache-Control', 'public, max-age=86400');
+    ctx.body = favicon;
+  });
 }

@@ -6,49 +6,49 @@ import type { Context } from 'koa';
 import QRCode from 'qrcode';
 
 import type { Session } from '../../session/sessions.js';
-import type { Clock } from '../../shared/clock.js';
 import type { TotpEnrolments } from '../../totp/totp-enrolments.js';
-import type { Form } from '../form.js';
-import { assertCsrf, assertSameOrigin, csrfToken, readForm } from '../form.js';
+import { csrfToken } from '../form.js';
 import { text } from '../gate-error.js';
+import type { SignedIn } from '../signed-in.js';
 import { keepingInput } from '../store-unavailable.js';
+import type { AccountSection } from './account-routes.js';
 import type { LogoutRouteDeps } from './logout-routes.js';
 
-/** What signing out needs (a session's own page with forms), and the enrolments and the time. */
+/** What signing out needs (a session's own page with forms), the enrolments and who is signed in. */
 export interface TotpRouteDeps extends LogoutRouteDeps {
   /** Absent when the config has no `totp:` section: then there are no such pages. */
   totp?: TotpEnrolments | undefined;
-  clock: Clock;
+  signedIn: SignedIn;
 }
 
 /** Set up: the secret in groups of four, as people type it into an app. */
 const grouped = (secret: string) => secret.replace(/(.{4})(?=.)/g, '$1 ');
+
+/** The authenticator app's part of the account page: whether one is set up, and the way to its page. */
+export function totpAccountSection(deps: Pick<TotpRouteDeps, 'totp' | 'state'>): AccountSection {
+  return {
+    name: 'totp',
+    async values(_ctx, session) {
+      if (!deps.totp) return undefined;
+      return {
+        enrolled: await deps.totp.isEnrolled(session.user),
+        href: `${deps.state().config.server.pathPrefix}/totp`,
+      };
+    },
+  };
+}
 
 export function registerTotpRoutes(router: Router, deps: TotpRouteDeps): void {
   const { totp, respond } = deps;
   if (!totp) return;
   const prefix = () => deps.state().config.server.pathPrefix;
   const page = () => `${prefix()}/totp`;
-  const bind = (session: Session) => `totp:${session.id}`;
+  const bind = (session: Session) => deps.signedIn.binding('totp', session);
   const issuer = () => deps.state().config.totp?.issuer ?? '';
-  // A section removed by a reload leaves no window in which anything counts as recent.
-  const isRecent = (session: Session) =>
-    deps.clock.now() - session.proof.at < (deps.state().config.totp?.reauthWithin ?? 0);
-
-  /**
-   * The signed-in session, unless it rests on a trusted browser alone: setting up a factor must
-   * follow proving one, not a cookie that skipped the proof.
-   */
-  async function provenSession(ctx: Context): Promise<Session | undefined> {
-    const session = await deps.sessions.resolve(deps.cookies.session(ctx));
-    return session?.proof.method === 'device' ? undefined : session;
-  }
-
-  /** To the sign-in page and back here: a new sign-in is a new session with a fresh proof. */
-  function toSignIn(ctx: Context): void {
-    ctx.redirect(`${prefix()}/login?rd=${encodeURIComponent(page())}`);
-    ctx.status = 303;
-  }
+  const isRecent = (session: Session) => deps.signedIn.isRecent(session, deps.state().config.totp?.reauthWithin ?? 0);
+  const provenSession = (ctx: Context) => deps.signedIn.proven(ctx);
+  const toSignIn = (ctx: Context) => deps.signedIn.toSignIn(ctx, page());
+  const sessionForm = (ctx: Context, action: string) => deps.signedIn.form(ctx, action, 'totp');
 
   async function renderSetup(
     ctx: Context,
@@ -73,15 +73,6 @@ export function registerTotpRoutes(router: Router, deps: TotpRouteDeps): void {
       },
       { switchHref: page() },
     );
-  }
-
-  /** Every POST here: same origin, a form, a session, and a CSRF token bound to that session. */
-  async function sessionForm(ctx: Context, action: string): Promise<{ session: Session | undefined; form: Form }> {
-    assertSameOrigin(ctx);
-    const form = await readForm(ctx, deps.state().config.server.maxFormBytes);
-    const session = await keepingInput({ action, csrf: form.csrf ?? '' }, () => provenSession(ctx));
-    if (session) assertCsrf(deps.signer, form, bind(session));
-    return { session, form };
   }
 
   const record = (ctx: Context, event: 'totp_enrolled' | 'totp_removed', user: string, outcome: 'ok' | 'fail') =>

@@ -1,0 +1,46 @@
+// The signed-in person's own page: who they are, how they signed in, and one section per thing
+// they manage themselves (authenticator app, and whatever else registers a section). Each section
+// fills its own part of templates/account.html; changes happen on the section's own routes, behind
+// the recent-sign-in guard of signed-in.ts.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+
+import type { Session } from '../../session/sessions.js';
+import { csrfToken } from '../form.js';
+import type { SignedIn } from '../signed-in.js';
+import type { TemplateValues } from '../templates.js';
+import type { LogoutRouteDeps } from './logout-routes.js';
+
+/** One part of the account page, named as its block in templates/account.html. */
+export interface AccountSection {
+  name: string;
+  /** Its values for this person, or undefined to leave it out (e.g. its config section is absent). */
+  values(ctx: Context, session: Session): TemplateValues | undefined | Promise<TemplateValues | undefined>;
+}
+
+export interface AccountRouteDeps extends LogoutRouteDeps {
+  signedIn: SignedIn;
+  sections: readonly AccountSection[];
+}
+
+export function registerAccountRoutes(router: Router, deps: AccountRouteDeps): void {
+  const prefix = () => deps.state().config.server.pathPrefix;
+
+  router.get('/account', async (ctx) => {
+    const session = await deps.signedIn.session(ctx);
+    if (!session) return deps.signedIn.toSignIn(ctx, `${prefix()}/account`);
+    const values: TemplateValues = {
+      user: session.user,
+      method: session.proof.method,
+      reauth_minutes: Math.max(1, Math.round(deps.state().config.account.reauthWithin / 60_000)),
+      // Signing out from here is the same form as the sign-out page's, bound the same way.
+      logout_action: `${prefix()}/logout`,
+      logout_csrf: csrfToken(deps.signer, `logout:${session.id}`),
+    };
+    for (const section of deps.sections) {
+      const own = await section.values(ctx, session);
+      if (own) values[section.name] = [own];
+    }
+    deps.respond.page(ctx, 200, 'account', values);
+  });
+}
