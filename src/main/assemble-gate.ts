@@ -165,6 +165,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     clock,
     config: config.session,
   });
+  const tokens = createTokens({ store, clock, verifiedCacheMs: config.session.verifiedCache });
   const deliveries = createDeliveries({ store, channels, clock, audit, log, metrics, health });
   const totp =
     config.totp &&
@@ -198,6 +199,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     challenges,
     deliveries,
     sessions,
+    tokens,
     devices,
     resumes,
     totp,
@@ -210,7 +212,6 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     locales: () => locales,
     handoff: (ctx: Context) => handoffs.get(ctx.req) ?? {},
   });
-  const tokens = createTokens({ store, clock, verifiedCacheMs: config.session.verifiedCache });
   const authorize = createAuthorizer({
     state: current,
     sessions,

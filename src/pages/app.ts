@@ -13,6 +13,7 @@ import type { Locales } from '../i18n/locales.js';
 import type { Resumes } from '../session/resumes.js';
 import type { Sessions } from '../session/sessions.js';
 import type { Signer } from '../session/signer.js';
+import type { Tokens } from '../session/tokens.js';
 import type { TrustedDevices } from '../session/trusted-devices.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
@@ -30,6 +31,7 @@ import { registerCodeRoutes } from './routes/code-routes.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
 import { registerLogoutRoutes } from './routes/logout-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
+import { registerTokenRoutes, tokensAccountSection } from './routes/token-routes.js';
 import { registerTotpRoutes, totpAccountSection } from './routes/totp-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import { createSignedIn } from './signed-in.js';
@@ -39,6 +41,8 @@ export interface GateAppDeps {
   challenges: Challenges;
   deliveries: Deliveries;
   sessions: Sessions;
+  /** People's personal access tokens (the account page's Tokens section). */
+  tokens: Tokens;
   /** Authenticator apps, when the config has a `totp:` section. */
   totp?: TotpEnrolments | undefined;
   devices: TrustedDevices;
@@ -72,7 +76,9 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
   registerLogoutRoutes(router, { ...deps, context });
   registerStatusRoutes(router, { ...deps, texts: (ctx) => deps.respond.texts(ctx) });
   registerTotpRoutes(router, { ...deps, context, signedIn });
-  registerAccountRoutes(router, { ...deps, context, signedIn, sections: [totpAccountSection(deps)] });
+  const sections = [totpAccountSection(deps), tokensAccountSection(deps)];
+  registerAccountRoutes(router, { ...deps, context, signedIn, sections });
+  registerTokenRoutes(router, { ...deps, context, signedIn, sections });
   registerWebhookRoutes(router, { ...deps, context });
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
