@@ -25,7 +25,16 @@ const RUNNERS: Record<string, (line: Run) => Promise<number>> = {
   serve: ({ values }) => runServe(values.config!),
   check: ({ values }) => runCheck(values.config!),
   explain: ({ values }) =>
-    runExplain({ config: values.config!, url: values.url!, method: values.method!, ip: values.ip!, user: values.user }),
+    runExplain({
+      config: values.config!,
+      url: values.url!,
+      method: values.method!,
+      ip: values.ip!,
+      user: values.user,
+      token: values.token,
+      groups: values.groups,
+      via: values.via,
+    }),
   demo: ({ values }) => runDemo(portNumber(values.port!)),
   'sessions list': ({ values }) => runSessions(sessionsArgs('list', values)),
   'sessions revoke': ({ values }) => runSessions(sessionsArgs('revoke', values)),

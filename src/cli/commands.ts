@@ -64,7 +64,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'explain',
     summary: 'show which rule decides a request, and why',
-    usage: ['otp-gate explain --config FILE --url URL [--method METHOD] [--ip ADDRESS] [--user NAME]'],
+    usage: [
+      'otp-gate explain --config FILE --url URL [--method METHOD] [--ip ADDRESS] [--user NAME] [--via bearer|basic]',
+      'otp-gate explain --config FILE --url URL [--method METHOD] [--ip ADDRESS] --token NAME [--groups G[,G]] [--via bearer|basic]',
+    ],
     about:
       'Decides one request with the policy the gate would serve, and shows each rule as HIT or MISS with why, then what the request needs.',
     options: [
@@ -77,8 +80,18 @@ export const COMMANDS: readonly CommandSpec[] = [
         value: 'NAME',
         help: 'decide it as this user, signed in (a name or phone number from the users file)',
       },
+      { name: 'token', value: 'NAME', help: 'decide it for this service token instead of a person' },
+      { name: 'groups', value: 'G[,G]', help: "the service token's groups" },
+      {
+        name: 'via',
+        value: 'bearer|basic',
+        help: "with --user: as that person's personal token; with --token: how the token is sent",
+      },
     ],
-    examples: ['otp-gate explain --config config.yaml --url https://wiki.example.com/admin/ --user alice'],
+    examples: [
+      'otp-gate explain --config config.yaml --url https://wiki.example.com/admin/ --user alice',
+      'otp-gate explain --config config.yaml --url https://wiki.example.com/api/ --token monitor --groups readers',
+    ],
   },
   {
     name: 'demo',

@@ -3,6 +3,7 @@
 import { loadGate } from '../config/load-gate.js';
 import { createAppMatcher } from '../http/app-matcher.js';
 import { explain } from '../policy/decide.js';
+import type { ExplainSubject } from '../policy/format-explain.js';
 import { formatExplain } from '../policy/format-explain.js';
 import { normaliseHost, normalisePath } from '../policy/normalise-path.js';
 import { canonicalAddress } from '../shared/net/cidr.js';
@@ -14,6 +15,11 @@ export interface ExplainArgs {
   method: string;
   ip: string;
   user: string | undefined;
+  /** A service token by name, with its groups, instead of a person. */
+  token?: string | undefined;
+  groups?: string | undefined;
+  /** "bearer" or "basic": the request carries a token (the user's personal one, or the service token). */
+  via?: string | undefined;
 }
 
 export function runExplain(args: ExplainArgs): Promise<number> {
@@ -44,14 +50,26 @@ export function runExplain(args: ExplainArgs): Promise<number> {
       );
       return EXIT.ok;
     }
-    let subject;
-    if (args.user !== undefined) {
+    if (args.via !== undefined && args.via !== 'bearer' && args.via !== 'basic') {
+      process.stderr.write(`explain: --via "${args.via}" is not bearer or basic\n`);
+      return EXIT.usage;
+    }
+    const basic = args.via === 'basic';
+    let subject: ExplainSubject | undefined;
+    if (args.token !== undefined) {
+      const groups = (args.groups ?? '').split(',').filter(Boolean);
+      subject = { user: args.token, groups, token: { kind: 'service', basic } };
+    } else if (args.user !== undefined) {
       const user = gate.directory.find(args.user);
       if (!user) {
         process.stderr.write(`explain: --user "${args.user}" is not in the users file\n`);
         return EXIT.usage;
       }
-      subject = { user: user.username, groups: user.groups };
+      subject = {
+        user: user.username,
+        groups: user.groups,
+        ...(args.via ? { token: { kind: 'personal' as const, basic } } : {}),
+      };
     }
     process.stdout.write(formatExplain(explain(gate.policy, facts), facts, subject) + '\n');
     return EXIT.ok;
