@@ -197,7 +197,8 @@ const appsSchema = z
       const name = appName(app);
       const first = named.get(name);
       if (first === undefined) named.set(name, i);
-      else
+      // Two unnamed apps share a name only where they share host and path, reported above.
+      else if (app.name !== undefined || apps[first]!.name !== undefined)
         ctx.addIssue({
           code: 'custom',
           path: [i, app.name === undefined ? 'host' : 'name'],
