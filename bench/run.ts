@@ -21,6 +21,7 @@ import type { Child } from './lib/processes.js';
 import { cpuSeconds, ROOT, startChild, startGateServer, startServer } from './lib/processes.js';
 import type { Row } from './lib/report.js';
 import { baselineRow, cpu, failures, fmt, latency, printTable, spread, verdict } from './lib/report.js';
+import { personalToken } from './lib/token-driver.js';
 import type { BenchStore } from './lib/workspace.js';
 import { writeWorkspace } from './lib/workspace.js';
 
@@ -145,6 +146,13 @@ async function proxyAndLogin(upstream: { child: Child; url: string }): Promise<v
       const nginxGet: Contender[] = nginx
         ? [{ name: 'nginx', url: `${nginx.url}/app`, headers: { cookie }, pid: nginx.pid }]
         : [];
+      // The same GET from a script with a personal token: it must cost no more than the cookie.
+      const bearerGet: Contender = {
+        name: 'bearer',
+        url: `${gate.url}/app`,
+        headers: { authorization: `Bearer ${await personalToken(gate.url, cookie)}` },
+        pid: gate.child.process.pid!,
+      };
       // Someone not signed in, on the page every protected URL sends them to.
       const loginPage: Contender = {
         name: 'login page',
@@ -152,7 +160,7 @@ async function proxyAndLogin(upstream: { child: Child; url: string }): Promise<v
         headers: { accept: 'text/html' },
         pid: gate.child.process.pid!,
       };
-      const get = await alternate([bareGet, gateGet, loginPage, ...nginxGet], LOAD);
+      const get = await alternate([bareGet, gateGet, bearerGet, loginPage, ...nginxGet], LOAD);
       const [g, b] = [get.get('gate')!, get.get('bare')!];
       results.authenticatedGet = Object.fromEntries(get);
       const ratio = g.rps / b.rps;
@@ -166,6 +174,16 @@ async function proxyAndLogin(upstream: { child: Child; url: string }): Promise<v
         `${failures(g)}${spread(g)}p99 ${p99Gap >= 0 ? '+' : ''}${fmt(p99Gap, 1)} ms; target ≥ 1.0×, ≤ +1 ms: ${verdict(ratio >= 1 && p99Gap <= 1)}`,
       );
       rows.push(baselineRow('bare http-proxy, same agent', b));
+      const t = get.get('bearer')!;
+      const bearerCost = t.cpuMicrosPerRequest! / g.cpuMicrosPerRequest!;
+      row(
+        'Bearer-token GET via gate',
+        fmt(t.rps),
+        latency(t),
+        cpu(t),
+        `${fmt(t.rps / g.rps, 2)}× cookie GET`,
+        `${failures(t)}${spread(t)}${fmt(bearerCost, 2)}× its CPU; target ≤ 1.0× (±5%): ${verdict(bearerCost <= 1.05)}`,
+      );
       const page = get.get('login page')!;
       const pageCost = page.cpuMicrosPerRequest! / g.cpuMicrosPerRequest!;
       row(

@@ -17,6 +17,7 @@ import { policyDiffArgs, runPolicyDiff } from './cli/policy-diff.js';
 import { runPolicyTest } from './cli/policy-test.js';
 import { runServe } from './cli/serve.js';
 import { runSessions, sessionsArgs } from './cli/sessions.js';
+import { runTokens, tokensArgs } from './cli/tokens.js';
 import { runUsers, usersArgs } from './cli/users.js';
 import { describeError } from './shared/safe-error.js';
 
@@ -27,7 +28,16 @@ const RUNNERS: Record<string, (line: Run) => Promise<number>> = {
   serve: ({ values }) => runServe(values.config!),
   check: ({ values }) => runCheck(values.config!),
   explain: ({ values }) =>
-    runExplain({ config: values.config!, url: values.url!, method: values.method!, ip: values.ip!, user: values.user }),
+    runExplain({
+      config: values.config!,
+      url: values.url!,
+      method: values.method!,
+      ip: values.ip!,
+      user: values.user,
+      token: values.token,
+      groups: values.groups,
+      via: values.via,
+    }),
   demo: ({ values }) => runDemo(portNumber(values.port!)),
   'sessions list': ({ values }) => runSessions(sessionsArgs('list', values)),
   'sessions revoke': ({ values }) => runSessions(sessionsArgs('revoke', values)),
@@ -37,6 +47,9 @@ const RUNNERS: Record<string, (line: Run) => Promise<number>> = {
   'users promote': ({ values, operands }) => runUsers(usersArgs('promote', values, operands)),
   'delivery paused': ({ values, operands }) => runDeliveryPauses(deliveryPausesArgs('paused', values, operands)),
   'delivery resume': ({ values, operands }) => runDeliveryPauses(deliveryPausesArgs('resume', values, operands)),
+  'tokens create': ({ values, operands }) => runTokens(tokensArgs('create', values, operands)),
+  'tokens list': ({ values, operands }) => runTokens(tokensArgs('list', values, operands)),
+  'tokens revoke': ({ values, operands }) => runTokens(tokensArgs('revoke', values, operands)),
   'policy-test': ({ values, operands }) => runPolicyTest({ config: values.config!, cases: operands[0]! }),
   'policy-diff': ({ values }) => runPolicyDiff(policyDiffArgs(values)),
   'hash-password': () => runHashPassword(),

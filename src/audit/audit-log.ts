@@ -39,7 +39,14 @@ export type AuditEventName =
   /** A passkey or security key was removed: by its owner, or by an admin (sessions revoke --credentials). */
   | 'webauthn_removed'
   /** A sign-in answer whose sign counter did not move forward: the key may have been cloned. Refused. */
-  | 'webauthn_cloned';
+  | 'webauthn_cloned'
+  /** An access token was checked against the store and let a request through (at most once per session.verified_cache per instance). */
+  | 'token_used'
+  /** A request with an access token was refused (401, 403, 429). */
+  | 'token_refused'
+  /** An access token was made (CLI or account page) or revoked. */
+  | 'token_created'
+  | 'token_revoked';
 
 export interface AuditEvent {
   event: AuditEventName;
@@ -58,6 +65,11 @@ export interface AuditEvent {
   flow?: string | undefined;
   /** The provider's message id, on events about one sent message. */
   messageId?: string | undefined;
+  /** An access token's public id (never its secret) and name, on token events. */
+  tokenId?: string | undefined;
+  token?: string | undefined;
+  /** The app (by name) a token event was about. */
+  app?: string | undefined;
 }
 
 /**

@@ -68,7 +68,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'explain',
     summary: 'show which rule decides a request, and why',
-    usage: ['otp-gate explain --config FILE --url URL [--method METHOD] [--ip ADDRESS] [--user NAME]'],
+    usage: [
+      'otp-gate explain --config FILE --url URL [--method METHOD] [--ip ADDRESS] [--user NAME] [--via bearer|basic]',
+      'otp-gate explain --config FILE --url URL [--method METHOD] [--ip ADDRESS] --token NAME [--groups G[,G]] [--via bearer|basic]',
+    ],
     about:
       'Decides one request with the policy the gate would serve, and shows each rule as HIT or MISS with why, then what the request needs.',
     options: [
@@ -81,8 +84,18 @@ export const COMMANDS: readonly CommandSpec[] = [
         value: 'NAME',
         help: 'decide it as this user, signed in (a name or phone number from the users file)',
       },
+      { name: 'token', value: 'NAME', help: 'decide it for this service token instead of a person' },
+      { name: 'groups', value: 'G[,G]', help: "the service token's groups" },
+      {
+        name: 'via',
+        value: 'bearer|basic',
+        help: "with --user: as that person's personal token; with --token: how the token is sent",
+      },
     ],
-    examples: ['otp-gate explain --config config.yaml --url https://wiki.example.com/admin/ --user alice'],
+    examples: [
+      'otp-gate explain --config config.yaml --url https://wiki.example.com/admin/ --user alice',
+      'otp-gate explain --config config.yaml --url https://wiki.example.com/api/ --token monitor --groups readers',
+    ],
   },
   {
     name: 'demo',
@@ -121,7 +134,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         summary: "end a user's sessions, or one session",
         usage: ['otp-gate sessions revoke --config FILE (--user NAME [--credentials] | --id=ID)'],
         about:
-          'Give exactly one of --user and --id. Ending every session of a user also forgets every browser they trusted; with --credentials, also their passkeys and security keys (a lost or stolen key).',
+          'Give exactly one of --user and --id. Ending every session of a user also forgets every browser they trusted and revokes their personal tokens; with --credentials, also their passkeys and security keys (a lost or stolen key).',
         options: [
           CONFIG,
           { name: 'user', value: 'NAME', help: 'end every session of this user' },
@@ -220,6 +233,57 @@ export const COMMANDS: readonly CommandSpec[] = [
         options: [CONFIG, { name: 'id', value: 'NAME', help: 'the username to give the person', required: true }],
         operands: ['NUMBER'],
         examples: ['otp-gate users promote --config config.yaml --id giulia "+39 333 123 4567"'],
+      },
+    ],
+  },
+  {
+    name: 'tokens',
+    summary: 'make, list or revoke access tokens for scripts and apps (redis store)',
+    usage: [
+      'otp-gate tokens create --config FILE --name NAME --apps APP[,APP] [--groups G[,G]] [--expires 90d]',
+      'otp-gate tokens list --config FILE [--user NAME]',
+      'otp-gate tokens revoke --config FILE [--user NAME] NAME|ID',
+    ],
+    about:
+      'Service tokens are sent as "Authorization: Bearer <token>"; a rule admits one that it names in tokens: or whose group it lists. ' +
+      'Works on the store the gates share, so only on a redis store. A revoked token stops on every gate instance within session.verified_cache.',
+    options: [],
+    examples: ['otp-gate tokens create --config config.yaml --name monitor --apps wiki --groups readers --expires 90d'],
+    subcommands: [
+      {
+        name: 'tokens create',
+        summary: 'make a service token and print it once',
+        usage: ['otp-gate tokens create --config FILE --name NAME --apps APP[,APP] [--groups G[,G]] [--expires 90d]'],
+        about:
+          'Prints the token alone on stdout (and what was made on stderr); the store keeps only its SHA-256 digest, so it cannot be shown again. ' +
+          'Upstream it acts as Remote-User NAME with Remote-Groups from --groups.',
+        options: [
+          CONFIG,
+          { name: 'name', value: 'NAME', help: 'what rules (tokens: [NAME]) and audit lines call it', required: true },
+          { name: 'apps', value: 'APP[,APP]', help: 'the apps (by name) it opens, and no other', required: true },
+          { name: 'groups', value: 'G[,G]', help: 'its groups, for rules that admit by group' },
+          { name: 'expires', value: 'DURATION', help: 'how long it lasts', default: '90d' },
+        ],
+        examples: ['otp-gate tokens create --config config.yaml --name monitor --apps wiki --groups readers'],
+      },
+      {
+        name: 'tokens list',
+        summary: "list service tokens, or a person's personal tokens",
+        usage: ['otp-gate tokens list --config FILE [--user NAME]'],
+        about:
+          'One line per token: id, name, owner, apps, groups, created, expires. Never a secret: the store has none.',
+        options: [CONFIG, { name: 'user', value: 'NAME', help: "this person's personal tokens instead" }],
+        examples: ['otp-gate tokens list --config config.yaml'],
+      },
+      {
+        name: 'tokens revoke',
+        summary: 'end a token on every instance',
+        usage: ['otp-gate tokens revoke --config FILE [--user NAME] NAME|ID'],
+        about:
+          "Names a service token by name or id; with --user, one of that person's personal tokens. `otp-gate sessions revoke --user` ends all of a person's.",
+        options: [CONFIG, { name: 'user', value: 'NAME', help: "one of this person's personal tokens" }],
+        operands: ['NAME|ID'],
+        examples: ['otp-gate tokens revoke --config config.yaml monitor'],
       },
     ],
   },

@@ -5,6 +5,7 @@ import { normalisePhone } from '../directory/users-file.js';
 import { createAppMatcher } from '../http/app-matcher.js';
 import { explain } from '../policy/decide.js';
 import { mayEnrol } from '../policy/enrol.js';
+import type { ExplainSubject } from '../policy/format-explain.js';
 import { formatExplain } from '../policy/format-explain.js';
 import { normaliseHost, normalisePath } from '../policy/normalise-path.js';
 import type { Decision } from '../policy/types.js';
@@ -17,6 +18,11 @@ export interface ExplainArgs {
   method: string;
   ip: string;
   user: string | undefined;
+  /** A service token by name, with its groups, instead of a person. */
+  token?: string | undefined;
+  groups?: string | undefined;
+  /** "bearer" or "basic": the request carries a token (the user's personal one, or the service token). */
+  via?: string | undefined;
 }
 
 export function runExplain(args: ExplainArgs): Promise<number> {
@@ -48,8 +54,16 @@ export function runExplain(args: ExplainArgs): Promise<number> {
       return EXIT.ok;
     }
     const result = explain(gate.policy, facts);
-    let subject;
-    if (args.user !== undefined) {
+    if (args.via !== undefined && args.via !== 'bearer' && args.via !== 'basic') {
+      process.stderr.write(`explain: --via "${args.via}" is not bearer or basic\n`);
+      return EXIT.usage;
+    }
+    const basic = args.via === 'basic';
+    let subject: ExplainSubject | undefined;
+    if (args.token !== undefined) {
+      const groups = (args.groups ?? '').split(',').filter(Boolean);
+      subject = { user: args.token, groups, token: { kind: 'service', basic } };
+    } else if (args.user !== undefined) {
       const user = gate.directory.find(args.user);
       const phone = user ? undefined : normalisePhone(args.user, gate.config.defaultCountry);
       if (!user && phone === undefined) {
@@ -57,7 +71,13 @@ export function runExplain(args: ExplainArgs): Promise<number> {
         return EXIT.usage;
       }
       // A number nobody has in the users file is explained as a newcomer enrolling here.
-      subject = user ? { user: user.username, groups: user.groups } : newcomer(phone!, result.decision);
+      subject = user
+        ? {
+            user: user.username,
+            groups: user.groups,
+            ...(args.via ? { token: { kind: 'personal' as const, basic } } : {}),
+          }
+        : newcomer(phone!, result.decision);
     }
     process.stdout.write(formatExplain(result, facts, subject) + '\n');
     return EXIT.ok;

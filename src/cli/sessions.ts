@@ -1,8 +1,11 @@
 // `otp-gate sessions list|revoke`: an admin's view of who is signed in, against the store the
-// gates share. Revoking here ends the session on every instance at its next request.
+// gates share. Revoking here ends the session on every instance at its next request; revoking a
+// user also ends their trusted browsers and personal tokens.
 import type { Session, Sessions } from '../session/sessions.js';
 import { createSessions } from '../session/sessions.js';
 import { createSigner } from '../session/signer.js';
+import type { Tokens } from '../session/tokens.js';
+import { createTokens } from '../session/tokens.js';
 import type { TrustedDevices } from '../session/trusted-devices.js';
 import { createTrustedDevices } from '../session/trusted-devices.js';
 import { systemClock } from '../shared/clock.js';
@@ -28,6 +31,7 @@ export function runSessions(args: SessionsArgs): Promise<number> {
       {
         sessions,
         devices: createTrustedDevices({ store, signer, clock: systemClock }),
+        tokens: createTokens({ store, clock: systemClock, verifiedCacheMs: 0 }),
         credentials: createWebauthnCredentials(store),
       },
       args,
@@ -51,10 +55,11 @@ export function sessionsArgs(
 interface Managed {
   sessions: Sessions;
   devices: TrustedDevices;
+  tokens: Tokens;
   credentials: WebauthnCredentials;
 }
 
-async function act({ sessions, devices, credentials }: Managed, args: SessionsArgs): Promise<number> {
+async function act({ sessions, devices, tokens, credentials }: Managed, args: SessionsArgs): Promise<number> {
   if (args.action === 'list') {
     const list = await sessions.list(args.user!);
     if (list.length === 0) {
@@ -68,10 +73,14 @@ async function act({ sessions, devices, credentials }: Managed, args: SessionsAr
     const count = await sessions.revokeUser(args.user);
     // A trusted browser would otherwise sign the person straight back in.
     const browsers = await devices.revokeUser(args.user);
+    // And their personal tokens: a script of theirs would otherwise keep acting as them.
+    const personal = await tokens.revokeUser(args.user);
     const keys = args.credentials
       ? `, and removed ${await credentials.removeAll(args.user)} passkey(s)/security key(s)`
       : '';
-    process.stdout.write(`revoked ${count} session(s) and ${browsers} trusted browser(s) of ${args.user}${keys}\n`);
+    process.stdout.write(
+      `revoked ${count} session(s), ${browsers} trusted browser(s) and ${personal} personal token(s) of ${args.user}${keys}\n`,
+    );
     return EXIT.ok;
   }
   const session = await sessions.find(args.id!);

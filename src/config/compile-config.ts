@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { parseDuration } from '../shared/duration.js';
+import { appName } from './app-name.js';
 import { compileEmail, compileSms, compileWhatsApp } from './compile-channels.js';
 import { compilePumpingBreaker, compileRouting, compileSpend } from './compile-delivery-rules.js';
 import type { RawAppConfig, RawConfig } from './schema.js';
@@ -133,13 +134,13 @@ function compileApp(app: RawAppConfig): AppConfig {
     pathPrefix: app.path_prefix === '/' ? '/' : trimSlash(app.path_prefix),
     upstream: app.upstream,
     timeout: ms(app.timeout),
+    name: appName(app),
+    passAuthorization: app.pass_authorization,
     assertion: app.assertion && {
       mode: app.assertion.mode,
       header: app.assertion.header,
       // Two apps on one host differ by path prefix, so the prefix is part of the default audience.
-      audience:
-        app.assertion.audience ??
-        `${app.host.toLowerCase()}${app.path_prefix === '/' ? '' : trimSlash(app.path_prefix)}`,
+      audience: app.assertion.audience ?? appName(app),
     },
   };
 }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 
 import { DURATION_PATTERN, parseDuration } from '../shared/duration.js';
 import { parseNetworks } from '../shared/net/ip-networks.js';
+import { appName } from './app-name.js';
 import { assertionSchemasFor, checkAssertionSetup } from './assertion-schemas.js';
 import { checkChannelTimes, checkFallbackLease } from './channel-checks.js';
 import { channelSchemasFor } from './channel-schemas.js';
@@ -173,6 +174,19 @@ const appSchema = z.strictObject({
   upstream: urlText(httpUrlRules('http://10.0.0.5:8080')).describe('Where requests are forwarded.'),
   timeout: durationSchema().default('30s').describe("How long to wait for the upstream's response headers."),
   assertion: appAssertionSchema.optional(),
+  name: z
+    .string()
+    .regex(/^[^\s,]+$/, { error: 'expected a name without spaces or commas, like "wiki"' })
+    .optional()
+    .describe(
+      'What access tokens call this app (`otp-gate tokens create --apps wiki`). Absent = the host followed by any path prefix.',
+    ),
+  pass_authorization: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Forward the Authorization header even when the gate read a token from it (for an app that checks its own). Off by default: the gate's token never reaches the app. Other Authorization headers are always forwarded.",
+    ),
 });
 
 const appsSchema = z
@@ -190,6 +204,21 @@ const appsSchema = z
           path: [i, 'host'],
           input: app.host,
           message: `the same host and path prefix as apps[${first}]`,
+        });
+    });
+    // Tokens name the apps they open: one name must mean one app.
+    const named = new Map<string, number>();
+    apps.forEach((app, i) => {
+      const name = appName(app);
+      const first = named.get(name);
+      if (first === undefined) named.set(name, i);
+      // Two unnamed apps share a name only where they share host and path, reported above.
+      else if (app.name !== undefined || apps[first]!.name !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, app.name === undefined ? 'host' : 'name'],
+          input: name,
+          message: `the app name "${name}" is also apps[${first}]'s; give one of them another name`,
         });
     });
   });

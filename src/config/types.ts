@@ -50,6 +50,10 @@ export interface AppConfig {
   upstream: string;
   /** Time to wait for the upstream's response headers, ms (504 after). */
   timeout: number;
+  /** What tokens and `otp-gate tokens create --apps` call it: `name`, else the host (and path prefix). */
+  name: string;
+  /** Forward the client's Authorization header even when the gate read a token from it. */
+  passAuthorization: boolean;
   /** The signed JWT this app is sent; undefined for the identity headers alone. */
   assertion?: AppAssertionConfig | undefined;
 }

@@ -7,6 +7,7 @@ import type { MaybePromise } from '../shared/maybe-promise.js';
 import { andThen } from '../shared/maybe-promise.js';
 import { canonicalAddress } from '../shared/net/cidr.js';
 import type { Authorize, Verdict } from './authorize.js';
+import { tokenInQuery } from './credentials.js';
 import type { GateState } from './gate-state.js';
 import type { Handoff } from './handoff.js';
 import type { RequestContext, RequestTarget } from './request-context.js';
@@ -25,11 +26,16 @@ export type Admission = { requestId: string } & (
   | { kind: 'forward'; rc: RequestContext; verdict: ForwardVerdict }
 );
 
+export const TOKEN_IN_QUERY =
+  'an access token in the URL is refused: send it in an "Authorization: Bearer" header instead';
+
 export type ForwardVerdict = Extract<Verdict, { kind: 'forward' }>;
 
 export interface AdmissionInput {
   target: RequestTarget;
   cookie: string | undefined;
+  /** The Authorization header: an access token (Bearer, or a Basic password) is the gate's to check. */
+  authorization: string | undefined;
   /** The X-Request-Id the request came with: kept only from a trusted proxy. */
   requestId: string | string[] | undefined;
   via: DecisionVia;
@@ -45,7 +51,7 @@ export interface AdmissionDeps {
 }
 
 export function createAdmission(deps: AdmissionDeps): Admit {
-  return function admit({ target, cookie, requestId: claimed, via }) {
+  return function admit({ target, cookie, authorization, requestId: claimed, via }) {
     const state = deps.state();
     const resolved = resolveTarget(target, {
       findApp: state.findApp,
@@ -64,7 +70,12 @@ export function createAdmission(deps: AdmissionDeps): Admit {
       return { kind: known ? 'gate-route' : 'unknown-host', rc, requestId };
     }
     if (!rc.app) return { kind: 'unknown-host', rc, requestId };
-    const answer = deps.authorize(rc, cookie);
+    // A token in a URL ends up in logs, histories and Referer headers: refused, never checked.
+    if (tokenInQuery(rc.query)) {
+      deps.metrics?.decision('bad_request', via);
+      return { kind: 'bad-request', reason: TOKEN_IN_QUERY, requestId };
+    }
+    const answer = deps.authorize(rc, cookie, authorization);
     const judged = (verdict: Verdict): Admission => {
       deps.metrics?.decision(verdictLabel(verdict), via);
       return verdict.kind === 'forward'

@@ -12,6 +12,7 @@ import { andThen } from '../shared/maybe-promise.js';
 import { canonicalAddress } from '../shared/net/cidr.js';
 import type { Admission, Admit, ForwardVerdict } from './admission.js';
 import type { UpstreamAssertion } from './assertions.js';
+import { authenticateHeaders } from './authenticate-header.js';
 import type { Verdict } from './authorize.js';
 import { asHeaderValue } from './forward/upstream-headers.js';
 import type { Dialect } from './front-proxy-dialects.js';
@@ -34,6 +35,8 @@ export type ForwardAuthAnswer = { requestId: string } &
         rc?: RequestContext;
         location?: string;
         bodyless?: true;
+        /** WWW-Authenticate lines other than the gate's own "OTP-Gate" (a token's Bearer, a rule's Basic). */
+        authenticate?: readonly string[];
       }
   );
 
@@ -115,6 +118,17 @@ export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
           requestId,
           ...bodyless,
         };
+      case 'token-refused':
+        // Front proxies relay only 401 and 403 from an auth answer; a 429 becomes a 401 here.
+        return {
+          status: verdict.status === 403 ? 403 : 401,
+          error: verdict.error,
+          message: verdict.message,
+          verdict,
+          rc,
+          requestId,
+          authenticate: authenticateHeaders(verdict, rc.app?.name ?? 'otp-gate'),
+        };
       case 'unavailable':
         return {
           status: 503,
@@ -141,6 +155,7 @@ export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
           requestId,
           ...bodyless,
           ...(location ? { location } : {}),
+          ...(verdict.rule.basic ? { authenticate: authenticateHeaders(verdict, rc.app?.name ?? 'otp-gate') } : {}),
         };
       }
     }
@@ -177,6 +192,7 @@ export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
         encrypted: false,
       },
       cookie: req.headers.cookie,
+      authorization: req.headers.authorization,
       requestId: req.headers[REQUEST_ID_HEADER],
       via: 'forward_auth',
     });

@@ -56,7 +56,13 @@ export function forUpstream(
   pointAtRulePath(req, rc);
   req.headers = rewriter.forUpstream(
     req.headers,
-    { clientIp: rc.facts.ip, peerIp: rc.peerIp, peerTrusted: rc.peerTrusted, proto: rc.proto },
+    {
+      clientIp: rc.facts.ip,
+      peerIp: rc.peerIp,
+      peerTrusted: rc.peerTrusted,
+      proto: rc.proto,
+      dropAuthorization: verdict.token !== undefined && rc.app?.passAuthorization !== true,
+    },
     verdict.identity,
     rc.app && assertions.forApp(rc.app, verdict),
   );
@@ -64,7 +70,13 @@ export function forUpstream(
 
 /** What a raw Node request brings to admission. */
 export function admissionInput(req: IncomingMessage, via: DecisionVia): AdmissionInput {
-  return { target: targetOf(req), cookie: req.headers.cookie, requestId: req.headers[REQUEST_ID_HEADER], via };
+  return {
+    target: targetOf(req),
+    cookie: req.headers.cookie,
+    authorization: req.headers.authorization,
+    requestId: req.headers[REQUEST_ID_HEADER],
+    via,
+  };
 }
 
 /** Hands a request the gate answers itself to its pages (Koa), with what admission learned. */
@@ -108,7 +120,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
           forUpstream(deps.upstreamSide(), req, admission);
           return deps.upstreams.ws(admission.rc.app!, req, socket, head);
         case 'verdict': {
-          const [status, text] = UPGRADE_REFUSALS[admission.verdict.kind];
+          const verdict = admission.verdict;
+          const [status, text] =
+            verdict.kind === 'token-refused' ? TOKEN_REFUSALS[verdict.status] : UPGRADE_REFUSALS[verdict.kind];
           return refuseUpgrade(socket, status, text);
         }
         default:
@@ -122,6 +136,12 @@ const UPGRADE_REFUSALS = {
   challenge: [401, 'Unauthorized'],
   deny: [403, 'Forbidden'],
   unavailable: [503, 'Service Unavailable'],
+} as const;
+
+const TOKEN_REFUSALS = {
+  401: [401, 'Unauthorized'],
+  403: [403, 'Forbidden'],
+  429: [429, 'Too Many Requests'],
 } as const;
 
 function refuseUpgrade(socket: Duplex, status: number, text: string): void {

@@ -136,9 +136,12 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
     const headers = [
       REQUEST_ID_HEADER,
       requestId,
-      ...(answer.status === 401
-        ? ['www-authenticate', 'OTP-Gate', ...(answer.location ? ['location', answer.location] : [])]
-        : []),
+      ...(answer.authenticate
+        ? answer.authenticate.flatMap((line) => ['www-authenticate', line])
+        : answer.status === 401
+          ? ['www-authenticate', 'OTP-Gate']
+          : []),
+      ...(answer.status === 401 && answer.location ? ['location', answer.location] : []),
     ];
     if (answer.bodyless)
       return void res.writeHead(answer.status, ['content-length', '0', 'cache-control', 'no-store', ...headers]).end();

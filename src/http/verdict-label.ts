@@ -4,5 +4,5 @@ import type { Verdict } from './authorize.js';
 
 export function verdictLabel(verdict: Verdict): DecisionLabel {
   if (verdict.kind === 'forward') return verdict.identity ? 'forward' : 'bypass';
-  return verdict.kind;
+  return verdict.kind === 'token-refused' ? 'token_refused' : verdict.kind;
 }

@@ -38,6 +38,7 @@ import { createGateState } from '../http/gate-state.js';
 import type { Handoff } from '../http/handoff.js';
 import type { OpsRoutes } from '../http/ops-routes.js';
 import { createOpsRoutes } from '../http/ops-routes.js';
+import { createTokenObserver } from '../http/token-observer.js';
 import { withAuditMetrics } from '../ops/audit-metrics.js';
 import type { GateMetrics } from '../ops/metrics.js';
 import { createGateMetrics } from '../ops/metrics.js';
@@ -55,6 +56,8 @@ import { createResumes } from '../session/resumes.js';
 import type { Sessions } from '../session/sessions.js';
 import { createSessions } from '../session/sessions.js';
 import { createSigner } from '../session/signer.js';
+import type { Tokens } from '../session/tokens.js';
+import { createTokens } from '../session/tokens.js';
 import { createTrustedDevices } from '../session/trusted-devices.js';
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
@@ -97,6 +100,8 @@ export interface AssembledGate {
   log: Logger;
   store: Store;
   sessions: Sessions;
+  /** Access tokens: service tokens and people's personal ones. */
+  tokens: Tokens;
   challenges: Challenges;
   channels: ReadonlyMap<string, Channel>;
   /** Which channels can send now (a provider away marks its channel down until it is back). */
@@ -197,6 +202,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
   const spend = createSpendLedger({ store, clock, audit, metrics, config: () => state.config.spend });
   const breaker = createPumpingBreaker({ store, clock, audit, metrics, config: () => state.config.pumpingBreaker });
   metrics.deliveryGuards({ spend: spend.figures, pausedPrefixes: async () => (await breaker.paused()).length });
+  const tokens = createTokens({ store, clock, verifiedCacheMs: config.session.verifiedCache });
   const deliveries = createDeliveries({
     store,
     channels,
@@ -261,6 +267,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     challenges,
     deliveries,
     sessions,
+    tokens,
     devices,
     people,
     held: createHeldSignIns({ store, lifetimeMs: FLOW_LIFETIME }),
@@ -276,7 +283,13 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     locales: () => locales,
     handoff: (ctx: Context) => handoffs.get(ctx.req) ?? {},
   });
-  const authorize = createAuthorizer({ state: current, sessions, clock });
+  const authorize = createAuthorizer({
+    state: current,
+    sessions,
+    clock,
+    tokens,
+    onToken: createTokenObserver({ audit, metrics }),
+  });
   const admit = createAdmission({ state: current, authorize, metrics });
   const readiness = createReadiness({
     store,
@@ -307,6 +320,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     log,
     store,
     sessions,
+    tokens,
     challenges,
     channels,
     health,

@@ -16,6 +16,7 @@ import type { GateMetrics } from '../ops/metrics.js';
 import type { MetricsServer } from '../ops/metrics-server.js';
 import { startMetricsServer } from '../ops/metrics-server.js';
 import type { Sessions } from '../session/sessions.js';
+import type { Tokens } from '../session/tokens.js';
 import { listen } from '../shared/listen.js';
 import type { Logger } from '../shared/log.js';
 import type { Store } from '../store/store.js';
@@ -32,6 +33,7 @@ export interface RunningGate {
   metricsUrl: string | undefined;
   store: Store;
   sessions: Sessions;
+  tokens: Tokens;
   challenges: Challenges;
   /** Which channels can send now. */
   health: ChannelHealth;
@@ -130,6 +132,7 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
     metricsUrl: metricsServer?.url,
     store: core.store,
     sessions: core.sessions,
+    tokens: core.tokens,
     challenges: core.challenges,
     health: core.health,
     metrics: core.metrics,

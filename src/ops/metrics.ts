@@ -10,12 +10,22 @@ import type { SpendFigures, SpendRecorder } from '../channels/spend-ledger.js';
 import type { SpendWindow } from '../channels/spend-rules.js';
 
 /** What a request came to: the proxy path and forward-auth share these labels. */
-export type DecisionLabel = 'forward' | 'bypass' | 'challenge' | 'deny' | 'unavailable' | 'bad_request';
+export type DecisionLabel =
+  | 'forward'
+  | 'bypass'
+  | 'challenge'
+  | 'deny'
+  | 'unavailable'
+  | 'bad_request'
+  /** A request with an access token the gate refused (401, 403, 429). */
+  | 'token_refused';
 export type DecisionVia = 'proxy' | 'websocket' | 'forward_auth' | 'middleware';
 
 export interface GateMetrics extends ChannelRecorder, FiguresRecorder, SpendRecorder, BreakerRecorder {
   readonly registry: Registry;
   decision(decision: DecisionLabel, via: DecisionVia): void;
+  /** A request that carried an access token: its kind (service, personal, none when unreadable) and the result. */
+  tokenDecision(kind: string, result: string): void;
   codeSent(channel: string, outcome: 'ok' | 'fail' | 'refused'): void;
   verification(outcome: 'success' | 'wrong' | 'dead' | 'expired' | 'locked'): void;
   lockout(): void;
@@ -47,6 +57,20 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
     collect() {
       for (const [via, counts] of pending) {
         for (const [decision, n] of counts) this.inc({ decision, via }, n);
+        counts.clear();
+      }
+    },
+  });
+  // Counted per request like decisions: a plain number per label pair until Prometheus scrapes.
+  const pendingTokens = new Map<string, Map<string, number>>();
+  new Counter({
+    name: 'otp_gate_token_decisions_total',
+    help: 'Requests that carried an access token, by kind (service, personal, none) and result (ok, malformed, unknown, limited, not_a_token, wrong_app, wrong_user, removed, refused).',
+    labelNames: ['kind', 'result'],
+    registers,
+    collect() {
+      for (const [kind, counts] of pendingTokens) {
+        for (const [result, n] of counts) this.inc({ kind, result }, n);
         counts.clear();
       }
     },
@@ -196,6 +220,11 @@ export function createGateMetrics(options: { defaultMetrics?: boolean } = {}): G
       let counts = pending.get(via);
       if (counts === undefined) pending.set(via, (counts = new Map()));
       counts.set(decision, (counts.get(decision) ?? 0) + 1);
+    },
+    tokenDecision(kind, result) {
+      let counts = pendingTokens.get(kind);
+      if (counts === undefined) pendingTokens.set(kind, (counts = new Map()));
+      counts.set(result, (counts.get(result) ?? 0) + 1);
     },
     codeSent: (channel, outcome) => codes.inc({ channel, outcome }),
     verification: (outcome) => verifications.inc({ outcome }),

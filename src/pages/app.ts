@@ -15,6 +15,7 @@ import type { HeldSignIns } from '../session/held-sign-ins.js';
 import type { Resumes } from '../session/resumes.js';
 import type { Sessions } from '../session/sessions.js';
 import type { Signer } from '../session/signer.js';
+import type { Tokens } from '../session/tokens.js';
 import type { TrustedDevices } from '../session/trusted-devices.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
@@ -33,6 +34,7 @@ import type { WebauthnParts } from './routes/login-flow.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
 import { registerLogoutRoutes } from './routes/logout-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
+import { registerTokenRoutes, tokensAccountSection } from './routes/token-routes.js';
 import { registerTotpRoutes, totpAccountSection } from './routes/totp-routes.js';
 import { registerWebauthnAccountRoutes, webauthnAccountSection } from './routes/webauthn-account-routes.js';
 import { registerWebauthnRoutes } from './routes/webauthn-routes.js';
@@ -45,6 +47,8 @@ export interface GateAppDeps {
   challenges: Challenges;
   deliveries: Deliveries;
   sessions: Sessions;
+  /** People's personal access tokens (the account page's Tokens section). */
+  tokens: Tokens;
   /** Authenticator apps, when the config has a `totp:` section. */
   totp?: TotpEnrolments | undefined;
   /** Passkeys and security keys, when the config has a `webauthn:` section. */
@@ -87,12 +91,13 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
   registerTotpRoutes(router, { ...deps, context, signedIn });
   registerWebauthnRoutes(router, { ...deps, context });
   registerWebauthnAccountRoutes(router, { ...deps, context, signedIn });
-  registerAccountRoutes(router, {
-    ...deps,
-    context,
-    signedIn,
-    sections: [totpAccountSection(deps), webauthnAccountSection({ ...deps, context, signedIn })],
-  });
+  const sections = [
+    totpAccountSection(deps),
+    webauthnAccountSection({ ...deps, context, signedIn }),
+    tokensAccountSection(deps),
+  ];
+  registerAccountRoutes(router, { ...deps, context, signedIn, sections });
+  registerTokenRoutes(router, { ...deps, context, signedIn, sections });
   registerWebhookRoutes(router, { ...deps, context });
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };

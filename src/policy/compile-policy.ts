@@ -121,7 +121,16 @@ function compileRule(source: RuleSource, index: number, n: number, ctx: CompileC
 
 type ChallengeParts = Pick<
   CompiledRule,
-  'users' | 'groups' | 'channels' | 'sessionLifetime' | 'factors' | 'maxSessionAge' | 'trustedDevice' | 'enrol'
+  | 'users'
+  | 'groups'
+  | 'channels'
+  | 'sessionLifetime'
+  | 'factors'
+  | 'maxSessionAge'
+  | 'trustedDevice'
+  | 'enrol'
+  | 'tokens'
+  | 'basic'
 >;
 
 const CHALLENGE_ONLY = [
@@ -132,6 +141,8 @@ const CHALLENGE_ONLY = [
   'max_session_age',
   'trusted_device',
   'enrol',
+  'tokens',
+  'basic',
 ] as const;
 
 function compileChallenge(raw: RawRule, ctx: CompileContext, report: Report): ChallengeParts {
@@ -155,6 +166,8 @@ function compileChallenge(raw: RawRule, ctx: CompileContext, report: Report): Ch
       maxSessionAge: undefined,
       trustedDevice: undefined,
       enrol: undefined,
+      tokens: undefined,
+      basic: false,
     };
   }
   for (const option of ['users', 'groups'] as const) {
@@ -170,6 +183,8 @@ function compileChallenge(raw: RawRule, ctx: CompileContext, report: Report): Ch
     maxSessionAge: positiveDuration(raw.max_session_age, 'max_session_age', report),
     trustedDevice: positiveDuration(raw.trusted_device, 'trusted_device', report),
     enrol: compileEnrol(raw.enrol, report),
+    tokens: raw.tokens && new Set(raw.tokens),
+    basic: raw.basic ?? false,
   };
   if (parts.enrol) checkEnrolment(parts, report);
   return parts;

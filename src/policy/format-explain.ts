@@ -3,7 +3,9 @@
 import { formatDuration } from '../shared/duration.js';
 import { admits } from './decide.js';
 import { enrolText } from './enrol.js';
+import type { TokenVisit } from './outcome.js';
 import { describedProof, shortfall, SHORTFALL_TEXT } from './proof.js';
+import { describeBearer, TOKEN_SHORTFALL_TEXT, tokenShortfall } from './token-admission.js';
 import type { CompiledRule, Decision, Factor, RequestFacts, Subject, TraceStep } from './types.js';
 
 export interface ExplainSubject extends Subject {
@@ -13,6 +15,8 @@ export interface ExplainSubject extends Subject {
   factors?: readonly Factor[];
   /** For a phone number not in the users file: whether the deciding rule lets it enrol. */
   mayEnrol?: boolean;
+  /** Present when the request carries a token rather than a session cookie. */
+  token?: TokenVisit;
 }
 
 export function formatExplain(
@@ -75,16 +79,25 @@ export function admitsText(rule: CompiledRule): string {
   const parts: string[] = [];
   if (rule.users) parts.push(`users [${[...rule.users].join(', ')}]`);
   if (rule.groups) parts.push(`groups [${[...rule.groups].join(', ')}]`);
-  const known = parts.length ? `admits ${parts.join(' or ')}` : 'admits any known user';
+  const people = parts.length ? `admits ${parts.join(' or ')}` : 'admits any known user';
+  const tokens = rule.tokens ? ` or service tokens [${[...rule.tokens].join(', ')}]` : '';
+  const known = `${people}${tokens}${rule.basic ? '; tokens may come as Basic' : ''}`;
   return rule.enrol ? `${known}; ${enrolText(rule.enrol)}` : known;
 }
 
 function subjectLines(decision: Decision, subject: ExplainSubject): string[] {
+  const bearer = subject.token && { ...subject.token, name: subject.user, groups: subject.groups };
   const kind = subject.enrolled === true ? 'enrolled person' : 'user';
-  const who = `${kind} ${JSON.stringify(subject.user)} (groups [${subject.groups.join(', ')}])`;
+  const who = bearer
+    ? describeBearer(bearer)
+    : `${kind} ${JSON.stringify(subject.user)} (groups [${subject.groups.join(', ')}])`;
   if (decision.action === 'bypass') return [`${who}: no sign-in needed`];
   if (decision.action === 'deny') return [`${who}: denied, like everyone`];
   const rule = decision.rule;
+  if (bearer) {
+    const short = tokenShortfall(rule, bearer);
+    return [short === undefined ? `${who}: admitted` : `${who}: refused (403): ${TOKEN_SHORTFALL_TEXT[short]}`];
+  }
   const lines: string[] = [];
   if (subject.mayEnrol !== undefined)
     lines.push(

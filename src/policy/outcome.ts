@@ -3,7 +3,12 @@
 // them). The same order of questions as the gate's authorizer; pure, for policy-test and policy-diff.
 import { admits } from './decide.js';
 import { describedProof, shortfall, SHORTFALL_TEXT } from './proof.js';
+import type { TokenBearer } from './token-admission.js';
+import { TOKEN_SHORTFALL_TEXT, tokenShortfall } from './token-admission.js';
 import type { Decision, Factor, Subject } from './types.js';
+
+/** A visitor who sends a token instead of a cookie: `user` is the service token's name or the person's username. */
+export type TokenVisit = Pick<TokenBearer, 'kind' | 'basic'>;
 
 export type Outcome = 'pass' | 'challenge' | 'deny';
 
@@ -16,6 +21,8 @@ export interface Visitor extends Subject {
   provenAgeMs?: number;
   /** When a trusted browser stood in for the code: ms since it was trusted. */
   deviceAgeMs?: number;
+  /** Present when the request carries a token rather than a session cookie. */
+  token?: TokenVisit;
 }
 
 export interface OutcomeResult {
@@ -31,6 +38,13 @@ export function outcomeOf(decision: Decision, visitor: Visitor | undefined): Out
     return { outcome: 'deny', reason: decision.rule ? 'a deny rule' : 'no rule matched (default deny)' };
   const rule = decision.rule;
   if (visitor === undefined) return { outcome: 'challenge', reason: 'no session: asked for a code' };
+  if (visitor.token) {
+    // A token is never asked to sign in: it passes or is refused.
+    const short = tokenShortfall(rule, { ...visitor.token, name: visitor.user, groups: visitor.groups });
+    return short === undefined
+      ? { outcome: 'pass', reason: 'token admitted' }
+      : { outcome: 'deny', reason: TOKEN_SHORTFALL_TEXT[short] };
+  }
   const short = shortfall(rule, describedProof(visitor));
   if (short !== undefined) return { outcome: 'challenge', reason: SHORTFALL_TEXT[short] };
   if (!admits(rule, visitor)) return { outcome: 'deny', reason: 'signed in but not admitted by the rule' };

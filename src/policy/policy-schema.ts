@@ -78,6 +78,15 @@ export const ruleSchema = z.strictObject({
     .describe(
       'challenge only: open enrolment by phone. Anyone who proves a number from these countries or prefixes signs in as that number (E.164), without a users-file entry, and is kept in the store with the groups listed.',
     ),
+  tokens: list(
+    'challenge only: service tokens (by name, from `otp-gate tokens create`) this rule admits, sent as "Authorization: Bearer". A service token whose groups include one in `groups` is admitted too.',
+  ),
+  basic: z
+    .boolean()
+    .optional()
+    .describe(
+      'challenge only: let CLI clients (git, curl -u, WebDAV) send a token as a Basic password: the username and one of their personal tokens, never the account password. Default false.',
+    ),
 });
 
 export const policyFileSchema = z

@@ -30,6 +30,10 @@ export interface RawRule {
   trusted_device?: string;
   /** challenge only: open enrolment — anyone who proves a phone number in these countries or prefixes signs in as that number. */
   enrol?: RawEnrol;
+  /** challenge only: service tokens (by name) this rule admits besides the people it admits. */
+  tokens?: string[];
+  /** challenge only: accept a personal token as a Basic password (git, curl -u, WebDAV). */
+  basic?: boolean;
 }
 
 /** `enrol:` as written: where a number must be from (either list may match), and the groups the person gets. */
@@ -87,6 +91,10 @@ export interface CompiledRule {
   trustedDevice: number | undefined;
   /** Open enrolment by phone (challenge rules with `enrol:`); undefined = only known people sign in. */
   enrol: EnrolRule | undefined;
+  /** Service tokens named in `tokens:`; undefined = none by name (a listed group may still admit one). */
+  tokens: ReadonlySet<string> | undefined;
+  /** Whether a token may come as a Basic password here. */
+  basic: boolean;
   /** Compiled matchers; each returns why it missed, or undefined on a hit. */
   match(facts: RequestFacts): MissReason | undefined;
   /** The same matchers without building a MissReason: what decide() uses on the hot path. */

@@ -41,6 +41,9 @@ const PARTITION_OF: Record<string, StorePartition> = {
   'totp-pending': 'people',
   person: 'people',
   people: 'people',
+  token: 'people',
+  'tokens-of': 'people',
+  'token-fails': 'limits',
 };
 
 export function partitionOf(key: string): StorePartition {

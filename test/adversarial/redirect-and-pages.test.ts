@@ -10,8 +10,22 @@ import { useGate } from '../helpers/gate.js';
 import { FUZZ } from './fuzz-runs.js';
 
 const apps: AppConfig[] = [
-  { host: 'wiki.example.com', pathPrefix: '/', upstream: 'http://10.0.0.1', timeout: 1000 },
-  { host: '*.apps.example.com', pathPrefix: '/', upstream: 'http://10.0.0.2', timeout: 1000 },
+  {
+    host: 'wiki.example.com',
+    pathPrefix: '/',
+    upstream: 'http://10.0.0.1',
+    timeout: 1000,
+    name: 'wiki',
+    passAuthorization: false,
+  },
+  {
+    host: '*.apps.example.com',
+    pathPrefix: '/',
+    upstream: 'http://10.0.0.2',
+    timeout: 1000,
+    name: 'apps',
+    passAuthorization: false,
+  },
 ];
 const findApp = createAppMatcher(apps);
 const ALLOWED = new Set(['wiki.example.com', 'git.apps.example.com', 'placeholder.invalid']);

@@ -40,7 +40,14 @@ describe('config schema', () => {
     });
     expect(config.metrics).toEqual({ listen: { host: '127.0.0.1', port: 9464 } });
     expect(config.apps).toEqual([
-      { host: 'wiki.example.com', pathPrefix: '/', upstream: 'http://10.0.0.5:8080', timeout: 30_000 },
+      {
+        host: 'wiki.example.com',
+        pathPrefix: '/',
+        upstream: 'http://10.0.0.5:8080',
+        timeout: 30_000,
+        name: 'wiki.example.com',
+        passAuthorization: false,
+      },
     ]);
     expect(config.session).toEqual({
       cookieName: 'otp_gate',

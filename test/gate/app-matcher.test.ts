@@ -8,6 +8,8 @@ const app = (host: string, pathPrefix = '/'): AppConfig => ({
   pathPrefix,
   upstream: `http://${host}`,
   timeout: 1000,
+  name: host + pathPrefix,
+  passAuthorization: false,
 });
 const apps = [
   app('wiki.example.com'),

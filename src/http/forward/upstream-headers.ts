@@ -62,10 +62,12 @@ export interface ForwardFacts {
   peerIp: string;
   peerTrusted: boolean;
   proto: 'http' | 'https';
+  /** The gate read an access token from the Authorization header: it is not the app's to see. */
+  dropAuthorization?: boolean;
 }
 
 /** What becomes of a client-sent header; "forwarding" ones are kept only from a trusted proxy. */
-type Fate = 'keep' | 'drop' | 'forwarding' | 'cookie';
+type Fate = 'keep' | 'drop' | 'forwarding' | 'cookie' | 'authorization';
 
 /** Header names seen are few; a client sending thousands of new ones only stops the memo growing. */
 const MAX_REMEMBERED_NAMES = 1024;
@@ -92,6 +94,7 @@ export function createHeaderRewriter(
     const s = squash(name);
     if (stripExact.has(s) || identityNames.some((id) => s.endsWith(id)) || overrides.has(name)) return 'drop';
     if (forwarding.has(name)) return 'forwarding';
+    if (name === 'authorization') return 'authorization';
     return name === 'cookie' ? 'cookie' : 'keep';
   };
   const fates = new Map<string, Fate>();
@@ -119,6 +122,9 @@ export function createHeaderRewriter(
             break;
           case 'forwarding':
             if (facts.peerTrusted) out[name] = headers[name];
+            break;
+          case 'authorization':
+            if (facts.dropAuthorization !== true) out[name] = headers[name];
             break;
           case 'cookie': {
             const kept = withoutCookies(headers.cookie!, gateCookies);

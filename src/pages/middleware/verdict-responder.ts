@@ -4,10 +4,12 @@ import coBody from 'co-body';
 import type { Context, Middleware } from 'koa';
 
 import type { AuditLog } from '../../audit/audit-log.js';
+import { authenticateHeaders } from '../../http/authenticate-header.js';
 import type { Outcome } from '../../http/handoff.js';
 import type { RequestContext } from '../../http/request-context.js';
 import { encodePath } from '../../policy/normalise-path.js';
 import type { Resumes } from '../../session/resumes.js';
+import { FAILED_CHECK_WINDOW_MS } from '../../session/tokens.js';
 import type { Logger } from '../../shared/log.js';
 import type { GateCookies } from '../cookies.js';
 import { provenSameOrigin } from '../form.js';
@@ -118,6 +120,14 @@ export function createVerdictResponder(deps: VerdictDeps): Middleware<GateKoaSta
               }
             : {}),
         });
+      case 'token-refused':
+        // A script never gets a login page: JSON, and the RFC 6750 challenge (audited by the authorizer).
+        ctx.status = verdict.status;
+        ctx.set('Cache-Control', 'no-store');
+        if (verdict.status === 429) ctx.set('Retry-After', String(Math.ceil(FAILED_CHECK_WINDOW_MS / 1000)));
+        else ctx.set('WWW-Authenticate', authenticateHeaders(verdict, rc?.app?.name ?? 'otp-gate'));
+        ctx.body = { error: verdict.error, message: verdict.message };
+        return;
       case 'challenge': {
         const target = here(rc);
         const login = `${deps.pathPrefix()}/login?rd=${encodeURIComponent(target)}`;
@@ -131,7 +141,7 @@ export function createVerdictResponder(deps: VerdictDeps): Middleware<GateKoaSta
           return;
         }
         ctx.status = 401;
-        ctx.set('WWW-Authenticate', 'OTP-Gate');
+        ctx.set('WWW-Authenticate', authenticateHeaders(verdict, rc?.app?.name ?? 'otp-gate'));
         ctx.body = { error: 'unauthenticated', message: 'Sign in first.', href: login };
       }
     }

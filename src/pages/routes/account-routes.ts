@@ -25,10 +25,19 @@ export interface AccountRouteDeps extends LogoutRouteDeps {
 
 export function registerAccountRoutes(router: Router, deps: AccountRouteDeps): void {
   const prefix = () => deps.state().config.server.pathPrefix;
+  const render = accountPage(deps);
 
   router.get('/account', async (ctx) => {
     const session = await deps.signedIn.session(ctx);
     if (!session) return deps.signedIn.toSignIn(ctx, `${prefix()}/account`);
+    await render(ctx, session);
+  });
+}
+
+/** Renders the account page for a session; a section's own POST uses it to answer with the page (status). */
+export function accountPage(deps: Omit<AccountRouteDeps, 'sessions' | 'cookies' | 'audit' | 'context'>) {
+  const prefix = () => deps.state().config.server.pathPrefix;
+  return async (ctx: Context, session: Session, status = 200): Promise<void> => {
     const values: TemplateValues = {
       user: session.user,
       method: session.proof.method,
@@ -41,6 +50,6 @@ export function registerAccountRoutes(router: Router, deps: AccountRouteDeps): v
       const own = await section.values(ctx, session);
       if (own) values[section.name] = [own];
     }
-    deps.respond.page(ctx, 200, 'account', values);
-  });
+    deps.respond.page(ctx, status, 'account', values);
+  };
 }
