@@ -106,7 +106,7 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
     const b = await sessions.create('alice');
     const res = await cli(['sessions', 'revoke', '--config', config, '--user', 'alice']);
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/revoked [1-9]\d* session\(s\) and 0 trusted browser\(s\) of alice/);
+    expect(res.stdout).toMatch(/revoked [1-9]\d* session\(s\), 0 trusted browser\(s\) and 0 personal token\(s\) of alice/);
     expect(await sessions.resolve(a.cookie)).toBeUndefined();
     expect(await sessions.resolve(b.cookie)).toBeUndefined();
     const listed = await cli(['sessions', 'list', '--config', config, '--user', 'alice']);
@@ -118,7 +118,7 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
     const carol = await devices.trust('carol', 86_400_000);
     const bob = await devices.trust('bob', 86_400_000);
     const res = await cli(['sessions', 'revoke', '--config', config, '--user', 'carol']);
-    expect(res.stdout).toContain('and 1 trusted browser(s) of carol');
+    expect(res.stdout).toContain(', 1 trusted browser(s) and 0 personal token(s) of carol');
     expect(await devices.resolve(carol)).toBeUndefined();
     expect(await devices.resolve(bob)).toMatchObject({ user: 'bob' });
   });

@@ -64,8 +64,8 @@ describe('the stored challenge record', () => {
       cs: ['console'],
       dk: expect.stringMatching(/^[\w-]{22}$/),
       px: '+393330',
-      // Added for prices (issue 23); an earlier release ignores it.
-      co: 'IT',
+      // Added for delivery figures and prices (issue 23); an earlier release ignores it.
+      cc: 'IT',
     });
   });
 });
