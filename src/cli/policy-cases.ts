@@ -57,6 +57,8 @@ export async function loadCasesFile(file: string, env: NodeJS.ProcessEnv, direct
       user: request.user,
       sessionAgeMs: request.session_age === undefined ? 0 : (parseDuration(request.session_age) ?? 0),
       factors: request.factors,
+      token: request.token === undefined ? undefined : { name: request.token, groups: request.groups ?? [] },
+      via: request.via,
       at: { file, ...loaded.locate(['cases', i]) },
     };
     const resolved = resolveRequest(sample, directory);

@@ -27,6 +27,10 @@ export interface SampleRequest {
   sessionAgeMs: number;
   /** What the session proved; a one-time code when absent. */
   factors?: readonly Factor[] | undefined;
+  /** A service token instead of a session: its name and groups. */
+  token?: { name: string; groups: readonly string[] } | undefined;
+  /** How a token is sent; with `user` and no `token`, the user's personal token replaces the session. */
+  via?: 'bearer' | 'basic' | undefined;
   at: Written;
 }
 
@@ -58,7 +62,11 @@ export function resolveRequest(sample: SampleRequest, directory: Directory): Res
   const ip = canonicalAddress(sample.ip);
   if (ip === undefined) return { ok: false, field: 'ip', reason: `"${sample.ip}" is not an IP address` };
   let visitor: Visitor | undefined;
-  if (sample.user !== undefined) {
+  const basic = sample.via === 'basic';
+  if (sample.token !== undefined) {
+    const { name, groups } = sample.token;
+    visitor = { user: name, groups: [...groups], sessionAgeMs: 0, token: { kind: 'service', basic } };
+  } else if (sample.user !== undefined) {
     const user = directory.find(sample.user);
     if (!user) return { ok: false, field: 'user', reason: `user "${sample.user}" is not in the users file` };
     visitor = {
@@ -66,6 +74,7 @@ export function resolveRequest(sample: SampleRequest, directory: Directory): Res
       groups: user.groups,
       sessionAgeMs: sample.sessionAgeMs,
       ...(sample.factors ? { factors: sample.factors } : {}),
+      ...(sample.via ? { token: { kind: 'personal' as const, basic } } : {}),
     };
   }
   return { ok: true, request: { sample, facts: { host, path: path.path, method: sample.method, ip }, visitor } };
@@ -74,10 +83,14 @@ export function resolveRequest(sample: SampleRequest, directory: Directory): Res
 /** "GET https://wiki.example.com/admin/ from 127.0.0.1 as bob (session 20m old)". */
 export function describeRequest(sample: SampleRequest): string {
   const proved = sample.factors ? `, proved ${sample.factors.join(' + ')}` : '';
-  const who =
-    sample.user === undefined
+  const sent = sample.via === 'basic' ? 'as a Basic password' : 'as Bearer';
+  const who = sample.token
+    ? `with service token ${sample.token.name} (groups [${sample.token.groups.join(', ')}]) ${sent}`
+    : sample.user === undefined
       ? 'without a session'
-      : `as ${sample.user} (session ${formatDuration(sample.sessionAgeMs)} old${proved})`;
+      : sample.via
+        ? `as ${sample.user} with a personal token ${sent}`
+        : `as ${sample.user} (session ${formatDuration(sample.sessionAgeMs)} old${proved})`;
   return `${sample.method} ${sample.url} from ${sample.ip} ${who}`;
 }
 
@@ -90,5 +103,7 @@ export function requestKey(sample: SampleRequest): string {
     sample.user ?? null,
     sample.sessionAgeMs,
     sample.factors ?? null,
+    sample.token ?? null,
+    sample.via ?? null,
   ]);
 }

@@ -27,8 +27,29 @@ export const caseRequestSchema = z
     factors: factorsSchema
       .optional()
       .describe('What the user proved when signing in, e.g. [password, otp]; default [otp]. Only with user.'),
+    token: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A service token by name (`otp-gate tokens create --name`) instead of a session; not with user.'),
+    groups: z.array(z.string().min(1)).optional().describe("The service token's groups. Only with token."),
+    via: z
+      .enum(['bearer', 'basic'])
+      .optional()
+      .describe(
+        'How a token is sent: "Authorization: Bearer" or as a Basic password. With token; with user, the user sends a personal token instead of a session cookie.',
+      ),
   })
   .superRefine((request, ctx) => {
+    const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
+    if (request.token !== undefined && request.user !== undefined)
+      issue('token', 'give a token or a user, not both: a service token is nobody from the users file');
+    if (request.groups !== undefined && request.token === undefined)
+      issue('groups', "groups needs a token: a user's groups come from the users file");
+    if (request.via !== undefined && request.token === undefined && request.user === undefined)
+      issue('via', 'via needs a token or a user: it says how their token is sent');
+    if (request.token !== undefined && (request.session_age !== undefined || request.factors !== undefined))
+      issue('token', 'a token has no session: leave out session_age and factors');
     if (request.factors !== undefined && request.user === undefined) {
       ctx.addIssue({
         code: 'custom',

@@ -20,6 +20,34 @@ const FAILING = `cases:
     expect: { action: deny }
 `;
 
+const TOKEN_POLICY = `rules:
+  - name: api
+    paths: ["/api/**"]
+    action: challenge
+    groups: [admins]
+    tokens: [monitor]
+    basic: true
+  - name: admin
+    paths: ["/admin/**"]
+    action: challenge
+    groups: [admins]
+`;
+
+const TOKEN_CASES = `cases:
+  - name: the monitor's service token reaches the API
+    request: { url: "https://wiki.example.com/api/health", token: monitor }
+    expect: { rule: api, outcome: pass }
+  - name: another service token is refused, not asked to sign in
+    request: { url: "https://wiki.example.com/api/health", token: backup, groups: [ops] }
+    expect: { outcome: deny }
+  - name: an admin's personal token as a Basic password
+    request: { url: "https://wiki.example.com/api/x", user: alice, via: basic }
+    expect: { outcome: pass }
+  - name: a personal token sent as Basic where the rule does not allow it
+    request: { url: "https://wiki.example.com/admin/x", user: alice, via: basic }
+    expect: { outcome: deny }
+`;
+
 describe('otp-gate policy-test', () => {
   it('the example cases shipped beside the example policies pass', async () => {
     const res = await cli(
@@ -111,6 +139,22 @@ describe('otp-gate policy-test', () => {
     expect(res.stderr).toContain(
       'cases.yaml:2:61: unknown option "sesion_age" (did you mean "session_age"?) (cases[0].request.sesion_age)',
     );
+  });
+
+  it('runs cases for service tokens and personal tokens, which pass or are refused but are never asked to sign in', async () => {
+    const dir = workspace({ 'policies/main.yaml': TOKEN_POLICY, 'cases.yaml': TOKEN_CASES });
+    const res = await cli(['policy-test', '--config', 'config.yaml', 'cases.yaml'], dir);
+    expect([res.code, res.stdout, res.stderr]).toEqual([0, '4 passed, 0 failed\n', '']);
+  });
+
+  it('a token case that also names a user is refused at its line', async () => {
+    const cases =
+      'cases:\n  - request: { url: "https://wiki.example.com/api/x", token: monitor, user: alice }\n    expect: { outcome: pass }\n';
+    const dir = workspace({ 'policies/main.yaml': TOKEN_POLICY, 'cases.yaml': cases });
+    const res = await cli(['policy-test', '--config', 'config.yaml', 'cases.yaml'], dir);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('cases.yaml:2:');
+    expect(res.stderr).toContain('give a token or a user, not both');
   });
 
   it('a missing cases file is reported and exits 1', async () => {
