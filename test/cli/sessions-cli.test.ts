@@ -106,7 +106,9 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
     const b = await sessions.create('alice');
     const res = await cli(['sessions', 'revoke', '--config', config, '--user', 'alice']);
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/revoked [1-9]\d* session\(s\), 0 trusted browser\(s\) and 0 personal token\(s\) of alice/);
+    expect(res.stdout).toMatch(
+      /revoked [1-9]\d* session\(s\), 0 trusted browser\(s\) and 0 personal token\(s\) of alice/,
+    );
     expect(await sessions.resolve(a.cookie)).toBeUndefined();
     expect(await sessions.resolve(b.cookie)).toBeUndefined();
     const listed = await cli(['sessions', 'list', '--config', config, '--user', 'alice']);

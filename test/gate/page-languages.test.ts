@@ -120,7 +120,9 @@ describe('the code page', () => {
     const res = await codePage('en');
     expect(res.text).toContain('We sent a 6-digit code via the gate console to +39 ••• ••• 0001.');
     // Too few deliveries yet to say how long they take: the page says so rather than guess.
-    expect(res.text).toContain("We can&#39;t say yet how long codes take to arrive here; this one stays valid for 5 minutes.");
+    expect(res.text).toContain(
+      'We can&#39;t say yet how long codes take to arrive here; this one stays valid for 5 minutes.',
+    );
     expect(res.text).toMatch(/id="resend-hint"[^>]*>You can ask for a new code in 30 seconds\.<\/p>/);
   });
 
