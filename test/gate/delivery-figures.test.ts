@@ -109,9 +109,12 @@ describe('delivery figures on the memory store', () => {
     await Promise.all([fakes?.wa.close(), fakes?.tw.close(), fakes?.upstream.close()]);
   });
 
-  it('says honestly that the arrival time is not known yet, and that WhatsApp goes to the phone only', async () => {
+  it('says honestly that the arrival time is not known yet, that WhatsApp goes to the phone only, and from whom', async () => {
     const { html } = await identify(browser(gate), 'u0');
     expect(html).toContain('not to linked devices');
+    expect(html).toContain(
+      'The message comes from our verified WhatsApp business account and has a “Copy code” button.',
+    );
     expect(html).toContain('say yet how long it takes');
     expect(html).not.toContain('usually arrives');
     expect(html).not.toContain('within a minute');
