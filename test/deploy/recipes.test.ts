@@ -154,12 +154,30 @@ describe('the Kubernetes manifests', () => {
     expect(new URL(annotations['nginx.ingress.kubernetes.io/auth-url']!).pathname).toBe('/_gate/auth/nginx');
     expect(annotations['nginx.ingress.kubernetes.io/auth-signin']).toContain('/_gate/login?rd=');
     expect(annotations['nginx.ingress.kubernetes.io/auth-response-headers']).toBe(
-      'Remote-User,Remote-Name,Remote-Groups',
+      'Remote-User,Remote-Name,Remote-Groups,Remote-Assertion',
     );
     // Kept-alive connections, idle ones closed before the gate's own 5 s keep_alive_timeout does.
     expect(Number(annotations['nginx.ingress.kubernetes.io/auth-keepalive'])).toBeGreaterThan(0);
     expect(Number(annotations['nginx.ingress.kubernetes.io/auth-keepalive-timeout'])).toBeLessThan(5);
     const pages = all.find((d) => d.kind === 'Ingress' && d.metadata.name === 'wiki-gate-pages')!;
     expect(pages.spec.rules[0].http.paths[0].path).toBe('/_gate');
+  });
+});
+
+describe('the HAProxy and Envoy forward-auth snippets', () => {
+  const snippet = (file: string) => readFileSync(join(ROOT, 'docs', 'forward-auth', file), 'utf8');
+
+  it("HAProxy removes a client's assertion header and copies the gate's onto the request", () => {
+    const cfg = snippet('haproxy.cfg');
+    expect(cfg).toMatch(/^ {4}http-request del-header Remote-Assertion$/m);
+    expect(cfg).toMatch(/^ {4}http-request del-header X-Remote-Assertion$/m);
+    expect(cfg).toMatch(/lua\.auth-intercept .* remote-user,remote-name,remote-groups,remote-assertion /);
+  });
+
+  it("Envoy removes a client's assertion header and lets the gate's through to the app", () => {
+    const yaml = snippet('envoy.yaml');
+    expect(yaml).toContain('- { remove: remote-assertion }');
+    expect(yaml).toContain('- { remove: x-remote-assertion }');
+    expect(yaml).toMatch(/allowed_upstream_headers:.*\n\s+patterns: \[.*\{ exact: remote-assertion \}\]/);
   });
 });
