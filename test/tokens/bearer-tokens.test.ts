@@ -115,19 +115,14 @@ describe('access tokens', () => {
     expect(res.status).toBe(400);
   });
 
+  /** The status curl -u gets for `credentials` at `path`. */
+  const curlStatus = async (credentials: string, path: string) =>
+    (await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-u', credentials, `${env.gate.url}${path}`]))
+      .stdout;
+
   it('lets curl -u with a username and personal token through a basic rule', async () => {
     const { text } = await personal('bob', 'git');
-    const { stdout } = await run('curl', [
-      '-s',
-      '-o',
-      '/dev/null',
-      '-w',
-      '%{http_code}',
-      '-u',
-      `bob:${text}`,
-      `${env.gate.url}/dav/file`,
-    ]);
-    expect(stdout).toBe('200');
+    expect(await curlStatus(`bob:${text}`, '/dav/file')).toBe('200');
   });
 
   it('refuses curl -u with an account password instead of a token, asking for Basic', async () => {
@@ -147,17 +142,7 @@ describe('access tokens', () => {
 
   it('refuses a token sent as Basic by someone other than its owner', async () => {
     const { text } = await personal('bob', 'stolen');
-    const { stdout } = await run('curl', [
-      '-s',
-      '-o',
-      '/dev/null',
-      '-w',
-      '%{http_code}',
-      '-u',
-      `alice:${text}`,
-      `${env.gate.url}/dav/file`,
-    ]);
-    expect(stdout).toBe('401');
+    expect(await curlStatus(`alice:${text}`, '/dav/file')).toBe('401');
   });
 
   it('asks a client without credentials for Basic on a basic rule', async () => {
