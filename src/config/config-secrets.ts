@@ -18,6 +18,8 @@ export const SECRET_OPTIONS: readonly SecretOptionPath[] = [
   ['channels', 'whatsapp', 'app_secret'],
   ['channels', 'whatsapp', 'verify_token'],
   ['channels', 'sms', 'auth_token'],
+  ['channels', 'email', 'auth', 'password'],
+  ['channels', 'email', 'dkim', 'private_key'],
   ['assertions', 'keys', '*', 'private_key'],
 ];
 

@@ -64,6 +64,14 @@ describe('a _file twin of a secret option', () => {
     });
   });
 
+  it("reads the e-mail channel's SMTP password from its file", () => {
+    const file = secretFile('smtp', 'smtp-password-77\n');
+    const email = `channels:\n  email:\n    host: smtp.example.com\n    auth: { user: gate, password_file: ${file} }\n    from: sign-in@example.com\n`;
+    expect(compileConfigText(MINIMAL_CONFIG + email).channels.email).toMatchObject({
+      auth: { user: 'gate', password: 'smtp-password-77' },
+    });
+  });
+
   it('reads a list option from a list of files', () => {
     const [a, b] = [secretFile('a', `${CONFIG_SECRET}-a\n`), secretFile('b', `${CONFIG_SECRET}-b`)];
     const text = MINIMAL_CONFIG.replace(`  secrets: ["${CONFIG_SECRET}"]`, `  secrets_file: [${a}, ${b}]`);
