@@ -46,13 +46,22 @@ export type AuditEventName =
   | 'token_refused'
   /** An access token was made (CLI or account page) or revoked. */
   | 'token_created'
-  | 'token_revoked';
+  | 'token_revoked'
+  /** An admin ended sessions (`sessions revoke`): a person's, with their trusted browsers and personal tokens, or one. */
+  | 'sessions_revoked'
+  /** An admin forgot an enrolled person (`users remove`). */
+  | 'person_removed'
+  /** An admin lifted the pumping breaker's pause on a number prefix (`delivery resume`). */
+  | 'prefix_resumed';
 
 export interface AuditEvent {
   event: AuditEventName;
   /** Username when known; for unknown identities, undefined (the identity itself is not logged). */
   user?: string | undefined;
+  /** The client's address; `local` for an admin command run on a host (see `by`). */
   ip: string;
+  /** Who acted, on an admin command's event: "cli:" and the operating-system user who ran it. */
+  by?: string | undefined;
   rule?: string | undefined;
   outcome: 'ok' | 'fail' | 'refused';
   channel?: string | undefined;

@@ -162,7 +162,7 @@ describeWithBinary('the pumping breaker on redis, resumed by the CLI', REDIS_SER
   const env = useConsoleGate(() => redisStoreSection(redis.url) + BREAKER);
   const config = () => join(env.gate.dir, 'config.yaml');
 
-  it('lists the paused prefix and resumes it, after which codes go again', async () => {
+  it('lists the paused prefix and resumes it (audited), after which codes go again', async () => {
     await askCodes(env.gate, 0, 1, 2);
     await waitFor('the pause', () => env.gate.audit.find((l) => l.includes('"prefix_paused"')));
     expect((await identify(browser(env.gate), 'u3')).html).toContain(PAUSED_TEXT);
@@ -174,6 +174,7 @@ describeWithBinary('the pumping breaker on redis, resumed by the CLI', REDIS_SER
     const resumed = await cli(['delivery', 'resume', '--config', config(), '+393330'], REPO);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('resumed +393330');
+    expect(resumed.stderr).toMatch(/"event":"prefix_resumed".*"destination":"\+393330…"/);
     expect((await identify(browser(env.gate), 'u3')).status).toBe(303);
     await env.gate.inbox.code('u3');
   }, 120_000);
