@@ -49,7 +49,7 @@ export type AuditEventName =
   | 'token_revoked'
   /** An admin ended sessions (`sessions revoke`): a person's, with their trusted browsers and personal tokens, or one. */
   | 'sessions_revoked'
-  /** An admin forgot an enrolled person (`users remove`). */
+  /** An enrolled person was forgotten: by an admin (`users remove`) or at their own asking (account page, `by: self`). */
   | 'person_removed'
   /** An admin lifted the pumping breaker's pause on a number prefix (`delivery resume`). */
   | 'prefix_resumed';
@@ -60,7 +60,7 @@ export interface AuditEvent {
   user?: string | undefined;
   /** The client's address; `local` for an admin command run on a host (see `by`). */
   ip: string;
-  /** Who acted, on an admin command's event: "cli:" and the operating-system user who ran it. */
+  /** Who acted where it is not the signed-in person: "cli:" and the OS user who ran an admin command; "self" where a person removed themselves. */
   by?: string | undefined;
   rule?: string | undefined;
   outcome: 'ok' | 'fail' | 'refused';
