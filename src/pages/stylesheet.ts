@@ -13,10 +13,8 @@ export interface Stylesheet {
 export const STYLESHEET_PATH = '/assets/gate.css';
 
 export function buildStylesheet(base: string, accentColor: string | undefined): Stylesheet {
-  // The brand's colour wins in both schemes: buttons carry it, with white text on it.
-  const brand = accentColor
-    ? `\n:root { --accent: ${accentColor}; }\n@media (prefers-color-scheme: dark) { :root { --accent: ${accentColor}; } button { color: #fff; } }\n`
-    : '';
+  // Last, so the brand's colour wins in both schemes: buttons carry it, with white text on it.
+  const brand = accentColor ? `\n:root { --accent: ${accentColor}; --on-accent: #fff; }\n` : '';
   const css = base + brand;
   return { css, version: createHash('sha256').update(css).digest('hex').slice(0, 12) };
 }

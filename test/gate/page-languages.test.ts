@@ -93,7 +93,7 @@ describe('branding', () => {
     const res = await request(env.gate.url).get('/_gate/login').expect(200);
     const href = /<link rel="stylesheet" href="([^"]+)">/.exec(res.text)![1]!.replace('&#61;', '=');
     const sheet = await request(env.gate.url).get(href).expect(200);
-    expect(sheet.text).toContain(':root { --accent: #0a7a3d; }');
+    expect(sheet.text).toContain(':root { --accent: #0a7a3d; --on-accent: #fff; }');
   });
 
   it("allows images from the logo's origin in the CSP, and no other", async () => {
