@@ -98,7 +98,8 @@ export async function typeCode(page: Page, language: Language, code: string, jav
   await input.fill(code);
   await Promise.all([
     page.waitForEvent('load'),
-    page.getByRole('button', { name: texts(language.tag).t('code.submit') }).click(),
+    // Exact: in zh-CN "验证" (Verify) is part of every other button's name on the page.
+    page.getByRole('button', { name: texts(language.tag).t('code.submit'), exact: true }).click(),
   ]);
 }
 
