@@ -45,6 +45,7 @@ export const OTP =
   'ttl: 5m\nresend_after: 30s\nlockout_after: 3\nmax_sends_per_hour: 1000\nmax_sends_per_address_per_hour: 1000\nmax_sends_per_destination_per_hour: 1000\nmax_sends_per_prefix_per_hour: 1000';
 
 export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };
 export const LAUNCH_ARGS = [
   '--no-sandbox',
   '--disable-gpu',

@@ -20,6 +20,7 @@ import type { AxeFinding, Language } from './browser-pages.js';
 import {
   AXE_STYLE_RULES,
   axeCheck,
+  DESKTOP,
   LANGUAGES,
   LAUNCH_ARGS,
   PHONE,
@@ -33,7 +34,6 @@ import {
 
 const CHROMIUM = findBinary([process.env.CHROMIUM_PATH ?? '', '/usr/bin/chromium', '/usr/bin/chromium-browser']);
 
-const DESKTOP = { width: 1280, height: 800 };
 const VIEWPORTS = [
   { name: 'phone', size: PHONE },
   { name: 'desktop', size: DESKTOP },

@@ -22,6 +22,7 @@ import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
 import {
   ARTIFACTS,
+  DESKTOP,
   LANGUAGES,
   LAUNCH_ARGS,
   PHONE,
@@ -40,7 +41,6 @@ const UPDATE = process.env.UPDATE_VISUAL === '1';
 const PIXEL_THRESHOLD = 0.1;
 const MAX_DIFFERING = 0.002;
 
-const DESKTOP = { width: 1280, height: 800 };
 const START = Date.parse('2026-03-02T09:00:00Z');
 const OTP =
   'ttl: 5m\nresend_after: 30s\nmax_attempts: 2\nlockout_after: 50\nmax_sends_per_hour: 1000\nmax_sends_per_address_per_hour: 1000\nmax_sends_per_destination_per_hour: 1000\nmax_sends_per_prefix_per_hour: 1000';
