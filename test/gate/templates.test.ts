@@ -101,7 +101,15 @@ describe("an operator's templates folder", () => {
     join(dir, 'login.html'),
     '<h1>Welcome to ACME</h1><form method="post" action="{{action}}"><input type="hidden" name="csrf" value="{{csrf}}"></form>',
   );
+  writeFileSync(join(dir, 'gate.css'), 'body { color: #123456; }\n');
   const env = useGate({ extraConfig: `templates:\n  dir: "${dir}"` });
+
+  it('replaces the stylesheet when it holds a gate.css', async () => {
+    const page = await request(env.gate.url).get('/_gate/logout').set('Accept', 'text/html').expect(200);
+    const href = /<link rel="stylesheet" href="([^"]+)">/.exec(page.text)![1]!.replace('&#61;', '=');
+    const sheet = await request(env.gate.url).get(href).expect(200);
+    expect(sheet.text).toBe('body { color: #123456; }\n');
+  });
 
   it('replaces the pages it holds', async () => {
     const res = await request(env.gate.url).get('/_gate/login').expect(200);
