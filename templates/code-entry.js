@@ -1,6 +1,7 @@
-// Code entry on the code page, as an enhancement: the page works the same without it. Counts down
-// to when a new code may be asked for, then unlocks its buttons; fills the code from the SMS where the browser supports
-// WebOTP (the SMS ends with "@host #code"); submits when the last digit is typed or pasted.
+// Code entry on the code page, as an enhancement: the page works the same without it. Draws one
+// slot a digit over the real input; counts down to when a new code may be asked for, then unlocks
+// its buttons; fills the code from the SMS where the browser supports WebOTP (the SMS ends with
+// "@host #code"); submits when the last digit is typed or pasted.
 // Served by the gate from its own origin (CSP script-src 'self').
 (function () {
   'use strict';
@@ -25,6 +26,47 @@
     }
     submitted = true;
   });
+  // The slots are only drawn: the one <input> under them keeps the value, the caret, paste,
+  // autofill and what screen readers read. Its text is transparent (gate.css, .slots).
+  var box = document.createElement('div');
+  var row = document.createElement('div');
+  var slots = [];
+  box.className = input.getAttribute('aria-invalid') === 'true' ? 'slots invalid' : 'slots';
+  row.className = 'row';
+  row.setAttribute('aria-hidden', 'true');
+  for (var s = 0; s < length; s++) {
+    var slot = document.createElement('div');
+    // A gap in the middle of a long code, as the digits are read out: "123 456".
+    slot.className = length > 4 && s === Math.floor(length / 2) ? 'slot split' : 'slot';
+    slots.push(row.appendChild(slot));
+  }
+  // Moving the input takes its focus (autofocus): give it back.
+  var focused = document.activeElement === input;
+  input.parentNode.insertBefore(box, input);
+  box.appendChild(row);
+  box.appendChild(input);
+  if (focused) input.focus();
+  function draw() {
+    // Only digits reach the slots (and the value: a pasted "123-456" or "G-123456" is six digits).
+    var digits = input.value.replace(/\D/g, '').slice(0, length);
+    if (digits !== input.value) input.value = digits;
+    for (var i = 0; i < length; i++) {
+      slots[i].textContent = digits.charAt(i);
+      slots[i].className =
+        slots[i].className.replace(/ active$/, '') + (i === Math.min(digits.length, length - 1) ? ' active' : '');
+    }
+  }
+  // The slots show where the next digit goes: keep the caret at the end.
+  function toEnd() {
+    var end = input.value.length;
+    if (input.selectionStart !== end || input.selectionEnd !== end) input.setSelectionRange(end, end);
+  }
+  input.addEventListener('input', draw);
+  input.addEventListener('focus', toEnd);
+  input.addEventListener('click', toEnd);
+  input.addEventListener('keyup', toEnd);
+  draw();
+
   // Spaces and dashes are fine (the gate strips them); submit once all digits are there.
   input.addEventListener('input', function () {
     if (input.value.replace(/\D/g, '').length === length) submit();
@@ -40,6 +82,7 @@
       .then(function (otp) {
         if (otp && otp.code && !submitted) {
           input.value = otp.code;
+          draw();
           submit();
         }
       })

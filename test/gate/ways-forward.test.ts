@@ -11,7 +11,7 @@ const env = useGate({ clock });
 const DESTINATION = '/docs/page?x=1';
 /** A link's target as the browser follows it (the page escapes "=" and "&" in attributes). */
 const link = (html: string, text: string) =>
-  new RegExp(`<a href="([^"]*)">${text}</a>`).exec(html)?.[1]?.replace(/&#61;/g, '=').replace(/&amp;/g, '&');
+  new RegExp(`<a href="([^"]*)"[^>]*>${text}</a>`).exec(html)?.[1]?.replace(/&#61;/g, '=').replace(/&amp;/g, '&');
 
 describe('the ways forward', () => {
   it('after a code expired, "Get a new code" leads to signing in for the same destination', async () => {

@@ -1,7 +1,7 @@
 // The typographic rules the Simplified Chinese texts follow, as a Chinese reader expects them
-// (the mainland convention of GB/T 15834 punctuation, as in WeChat's and Alipay's own pages):
-// nothing here judges wording, but every rule a machine can check is checked, so a new text or a
-// helper's translation cannot bring back Latin habits.
+// (the mainland convention of GB/T 15834 punctuation, as in WeChat's and Alipay's own pages),
+// and the few wording rules a machine can check: every rule a machine can check is checked, so a
+// new text or a helper's translation cannot bring back Latin habits.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -39,5 +39,21 @@ describe('the Simplified Chinese texts', () => {
 
   it('end every sentence with a Chinese full stop, not a Latin one', () => {
     expect(offending(/\.$/)).toEqual([]);
+  });
+
+  it('separate two phrases with a Chinese comma, not a middle dot', () => {
+    expect(offending(new RegExp(`[${CJK}] ?·|· ?[${CJK}]`))).toEqual([]);
+  });
+});
+
+// Wording a reader notices when it changes from page to page, as the sign-in pages of large
+// Chinese services keep it: one form of address, one name for a thing.
+describe('the Simplified Chinese wording', () => {
+  it('addresses the reader as 您 throughout, never 你', () => {
+    expect(offending(/你/)).toEqual([]);
+  });
+
+  it('calls a phone number 手机号码 everywhere, never 电话号码', () => {
+    expect(offending(/电话号码/)).toEqual([]);
   });
 });
