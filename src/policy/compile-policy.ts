@@ -252,7 +252,8 @@ function compileChannels(listed: string[] | undefined, ctx: CompileContext, repo
   if (listed === undefined) {
     if (ctx.channels.length === 0)
       report('action', 'no channel is configured, so this challenge could never send a code');
-    return ctx.channels;
+    // Approval from a phone changes the sign-in's steps: only a rule that lists it gets it.
+    return ctx.channels.filter((c) => !APPROVAL_CHANNELS.includes(c));
   }
   const out: string[] = [];
   listed.forEach((name, i) => {
