@@ -53,14 +53,26 @@ export type AuditEventName =
   | 'approval_granted'
   /** The person denied a waiting sign-in. */
   | 'approval_denied'
-  /** An approval was refused (`reason`: expired, not-the-person, wrong-number, unknown-phrase, unknown-sender, stale-session). */
-  | 'approval_refused';
+  /** An approval was refused (`reason`: expired, not-the-person, wrong-number, unknown-phrase, unknown-sender). */
+  | 'approval_refused'
+  /** An admin ended sessions (`sessions revoke`): a person's, with their trusted browsers and personal tokens, or one. */
+  | 'sessions_revoked'
+  /** An enrolled person was forgotten: by an admin (`users remove`) or at their own asking (account page, `by: self`). */
+  | 'person_removed'
+  /** An admin lifted the pumping breaker's pause on a number prefix (`delivery resume`). */
+  | 'prefix_resumed';
 
 export interface AuditEvent {
   event: AuditEventName;
   /** Username when known; for unknown identities, undefined (the identity itself is not logged). */
   user?: string | undefined;
+  /** The client's address; `local` for an admin command run on a host (see `by`). */
   ip: string;
+  /**
+   * Who acted where it is not the signed-in person: "cli:" and the OS user who ran an admin
+   * command; "self" where a person removed themselves.
+   */
+  by?: string | undefined;
   rule?: string | undefined;
   outcome: 'ok' | 'fail' | 'refused';
   channel?: string | undefined;

@@ -12,6 +12,7 @@ import { systemClock } from '../shared/clock.js';
 import type { WebauthnCredentials } from '../webauthn/credentials.js';
 import { createWebauthnCredentials } from '../webauthn/credentials.js';
 import { EXIT, formatTable, UsageError } from './output.js';
+import type { AdminAudit } from './shared-store.js';
 import { withSharedStore } from './shared-store.js';
 
 export interface SessionsArgs {
@@ -24,7 +25,7 @@ export interface SessionsArgs {
 }
 
 export function runSessions(args: SessionsArgs): Promise<number> {
-  return withSharedStore('sessions', args.config, 'no session was touched', async (store, { config }) => {
+  return withSharedStore('sessions', args.config, 'no session was touched', async (store, { config }, audit) => {
     const signer = createSigner(config.session.secrets);
     const sessions = createSessions({ store, signer, clock: systemClock, config: config.session });
     return act(
@@ -33,6 +34,7 @@ export function runSessions(args: SessionsArgs): Promise<number> {
         devices: createTrustedDevices({ store, signer, clock: systemClock }),
         tokens: createTokens({ store, clock: systemClock, verifiedCacheMs: 0 }),
         credentials: createWebauthnCredentials(store),
+        audit,
       },
       args,
     );
@@ -57,9 +59,10 @@ interface Managed {
   devices: TrustedDevices;
   tokens: Tokens;
   credentials: WebauthnCredentials;
+  audit: AdminAudit;
 }
 
-async function act({ sessions, devices, tokens, credentials }: Managed, args: SessionsArgs): Promise<number> {
+async function act({ sessions, devices, tokens, credentials, audit }: Managed, args: SessionsArgs): Promise<number> {
   if (args.action === 'list') {
     const list = await sessions.list(args.user!);
     if (list.length === 0) {
@@ -75,12 +78,15 @@ async function act({ sessions, devices, tokens, credentials }: Managed, args: Se
     const browsers = await devices.revokeUser(args.user);
     // And their personal tokens: a script of theirs would otherwise keep acting as them.
     const personal = await tokens.revokeUser(args.user);
-    const keys = args.credentials
-      ? `, and removed ${await credentials.removeAll(args.user)} passkey(s)/security key(s)`
-      : '';
-    process.stdout.write(
-      `revoked ${count} session(s), ${browsers} trusted browser(s) and ${personal} personal token(s) of ${args.user}${keys}\n`,
-    );
+    const ended = `${count} session(s), ${browsers} trusted browser(s) and ${personal} personal token(s)`;
+    audit({ event: 'sessions_revoked', user: args.user, outcome: 'ok', reason: ended });
+    let keys = '';
+    if (args.credentials) {
+      const removed = await credentials.removeAll(args.user);
+      audit({ event: 'webauthn_removed', user: args.user, outcome: 'ok', reason: `${removed} removed by an admin` });
+      keys = `, and removed ${removed} passkey(s)/security key(s)`;
+    }
+    process.stdout.write(`revoked ${ended} of ${args.user}${keys}\n`);
     return EXIT.ok;
   }
   const session = await sessions.find(args.id!);
@@ -89,6 +95,7 @@ async function act({ sessions, devices, tokens, credentials }: Managed, args: Se
     return EXIT.failed;
   }
   await sessions.revoke(session.id);
+  audit({ event: 'sessions_revoked', user: session.user, outcome: 'ok', reason: 'one session, by its id' });
   process.stdout.write(`revoked session ${session.id} of ${session.user}\n`);
   return EXIT.ok;
 }
