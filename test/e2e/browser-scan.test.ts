@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createManualClock } from '../../src/shared/clock.js';
 import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
+import { SCAN_POLICY } from '../helpers/scan-policy.js';
 import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
 import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
@@ -23,17 +24,6 @@ const jsQR = jsqr as unknown as typeof jsqr.default;
 const CHROMIUM = findBinary([process.env.CHROMIUM_PATH ?? '', '/usr/bin/chromium', '/usr/bin/chromium-browser']);
 const en = LANGUAGES[0];
 const tr = texts('en');
-
-const POLICY = `
-rules:
-  - name: desk
-    paths: ["/desk/**"]
-    action: challenge
-    channels: [scan, console]
-  - name: everyone
-    action: challenge
-    channels: [console]
-`;
 
 describeWithBinary('scanning with a signed-in phone', CHROMIUM, "Debian's chromium package", (executablePath) => {
   const clock = createManualClock(Date.now());
@@ -49,7 +39,7 @@ describeWithBinary('scanning with a signed-in phone', CHROMIUM, "Debian's chromi
       users: USERS,
       otp: OTP,
       clock,
-      policy: POLICY,
+      policy: SCAN_POLICY,
       extraConfig: 'approvals:\n  ttl: 2m\n  prompts_per_minute: 50\n',
     });
     browser = await chromium.launch({ executablePath, args: LAUNCH_ARGS });

@@ -8,20 +8,10 @@ import type { TestGate } from '../helpers/gate.js';
 import { startTestGate } from '../helpers/gate.js';
 import { redisStoreSection } from '../helpers/redis-gate.js';
 import { REDIS_INSTALL, REDIS_SERVER, useRedis } from '../helpers/redis-server.js';
+import { SCAN_POLICY } from '../helpers/scan-policy.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
 import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
-
-const POLICY = `
-rules:
-  - name: desk
-    paths: ["/desk/**"]
-    action: challenge
-    channels: [scan, console]
-  - name: everyone
-    action: challenge
-    channels: [console]
-`;
 
 describeWithBinary('approval from a phone on two instances sharing Redis', REDIS_SERVER, REDIS_INSTALL, (binary) => {
   const redis = useRedis(binary);
@@ -32,8 +22,8 @@ describeWithBinary('approval from a phone on two instances sharing Redis', REDIS
   beforeAll(async () => {
     upstream = await startUpstream();
     const extraConfig = `${redisStoreSection(redis.url)}approvals: {}\n`;
-    a = await startTestGate({ upstream: upstream.url, policy: POLICY, extraConfig });
-    b = await startTestGate({ upstream: upstream.url, policy: POLICY, extraConfig });
+    a = await startTestGate({ upstream: upstream.url, policy: SCAN_POLICY, extraConfig });
+    b = await startTestGate({ upstream: upstream.url, policy: SCAN_POLICY, extraConfig });
   });
   afterAll(async () => {
     await a?.close();
