@@ -47,6 +47,14 @@ export type AuditEventName =
   /** An access token was made (CLI or account page) or revoked. */
   | 'token_created'
   | 'token_revoked'
+  /** A sign-in began waiting for approval from the person's phone (scan, WhatsApp reply, push). */
+  | 'approval_started'
+  /** The person approved a waiting sign-in (channel: how). */
+  | 'approval_granted'
+  /** The person denied a waiting sign-in. */
+  | 'approval_denied'
+  /** An approval was refused (`reason`: expired, not-the-person, wrong-number, unknown-phrase, unknown-sender). */
+  | 'approval_refused'
   /** An admin ended sessions (`sessions revoke`): a person's, with their trusted browsers and personal tokens, or one. */
   | 'sessions_revoked'
   /** An enrolled person was forgotten: by an admin (`users remove`) or at their own asking (account page, `by: self`). */
@@ -60,7 +68,10 @@ export interface AuditEvent {
   user?: string | undefined;
   /** The client's address; `local` for an admin command run on a host (see `by`). */
   ip: string;
-  /** Who acted where it is not the signed-in person: "cli:" and the OS user who ran an admin command; "self" where a person removed themselves. */
+  /**
+   * Who acted where it is not the signed-in person: "cli:" and the OS user who ran an admin
+   * command; "self" where a person removed themselves.
+   */
   by?: string | undefined;
   rule?: string | undefined;
   outcome: 'ok' | 'fail' | 'refused';

@@ -8,7 +8,7 @@ import { isSupportedCountry } from 'libphonenumber-js';
 
 import type { Directory } from '../directory/types.js';
 import { loadUsersFile } from '../directory/users-file.js';
-import { TOTP, WEBAUTHN } from '../policy/types.js';
+import { SCAN, TOTP, WEBAUTHN, WHATSAPP_REPLY } from '../policy/types.js';
 import { parseDuration } from '../shared/duration.js';
 import type { Problem } from '../shared/problem.js';
 import { ConfigError } from '../shared/problem.js';
@@ -139,6 +139,9 @@ function refsOf(config: GateConfig): Refs {
     channelNames: withFactorChannels(Object.keys(config.channels), {
       totp: config.totp !== undefined,
       webauthn: config.webauthn !== undefined,
+      approvals: config.approvals !== undefined,
+      whatsappReply:
+        config.channels.whatsapp?.type === 'whatsapp' && config.channels.whatsapp.businessNumber !== undefined,
     }),
     defaultLifetimeMs: config.session.lifetime,
   };
@@ -161,7 +164,12 @@ function salvageRefs(data: unknown, baseDir: string): Refs {
       channels && typeof channels === 'object'
         ? Object.keys(channels).filter((c) => c in channelSchemas)
         : Object.keys(channelSchemas),
-      { totp: valueAt(data, ['totp']) !== undefined, webauthn: valueAt(data, ['webauthn']) !== undefined },
+      {
+        totp: valueAt(data, ['totp']) !== undefined,
+        webauthn: valueAt(data, ['webauthn']) !== undefined,
+        approvals: valueAt(data, ['approvals']) !== undefined,
+        whatsappReply: valueAt(data, ['channels', 'whatsapp', 'business_number']) !== undefined,
+      },
     ),
     defaultLifetimeMs: lifetime ?? 12 * 3_600_000,
   };
@@ -169,10 +177,20 @@ function salvageRefs(data: unknown, baseDir: string): Refs {
 
 /**
  * With a totp: section, rules and users may name "totp" (the authenticator app) like a channel;
- * with a webauthn: section, "webauthn" (passkeys and security keys).
+ * with a webauthn: section, "webauthn" (passkeys and security keys); with an approvals: section,
+ * "scan", and "whatsapp_reply" when WhatsApp has a business number to write to.
  */
-function withFactorChannels(channels: string[], configured: { totp: boolean; webauthn: boolean }): string[] {
-  return [...channels, ...(configured.totp ? [TOTP] : []), ...(configured.webauthn ? [WEBAUTHN] : [])];
+function withFactorChannels(
+  channels: string[],
+  configured: { totp: boolean; webauthn: boolean; approvals: boolean; whatsappReply: boolean },
+): string[] {
+  return [
+    ...channels,
+    ...(configured.totp ? [TOTP] : []),
+    ...(configured.webauthn ? [WEBAUTHN] : []),
+    ...(configured.approvals ? [SCAN] : []),
+    ...(configured.approvals && configured.whatsappReply ? [WHATSAPP_REPLY] : []),
+  ];
 }
 
 function valueAt(data: unknown, at: readonly (string | number)[]): unknown {

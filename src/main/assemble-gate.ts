@@ -9,9 +9,11 @@ import type { Context } from 'koa';
 
 import type { AuditLog } from '../audit/audit-log.js';
 import { createAuditLog } from '../audit/audit-log.js';
+import { createApprovals } from '../challenge/approvals.js';
 import type { Challenges } from '../challenge/challenges.js';
 import { createChallenges } from '../challenge/challenges.js';
 import { createEnrolledPeople } from '../challenge/enrolled-people.js';
+import { createWhatsAppConversations } from '../challenge/whatsapp-conversations.js';
 import type { Channel } from '../channels/channel.js';
 import type { ChannelHealth } from '../channels/channel-health.js';
 import { createChannelHealth, rulesWithoutChannel } from '../channels/channel-health.js';
@@ -50,6 +52,7 @@ import type { GateCookies } from '../pages/cookies.js';
 import { createGateCookies, FLOW_LIFETIME } from '../pages/cookies.js';
 import type { GateKoaState } from '../pages/respond.js';
 import { createResponder } from '../pages/respond.js';
+import { createWhatsAppSignIns } from '../pages/whatsapp-sign-ins.js';
 import { TOTP } from '../policy/types.js';
 import { createHeldSignIns } from '../session/held-sign-ins.js';
 import { createResumes } from '../session/resumes.js';
@@ -254,6 +257,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     pending: createPendingSignIns({ store, lifetimeMs: FLOW_LIFETIME }),
   };
   const devices = createTrustedDevices({ store, signer, clock });
+  const approvals = createApprovals({ store, signer, clock, config: () => state.config.approvals, audit });
   const resumes = createResumes({ store, lifetimeMs: FLOW_LIFETIME });
   const respond = createResponder({
     templates: () => templates,
@@ -271,6 +275,18 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     devices,
     people,
     held: createHeldSignIns({ store, lifetimeMs: FLOW_LIFETIME }),
+    approvals: { approvals, notifiers: new Map() },
+    whatsappSignIns: createWhatsAppSignIns({
+      state: current,
+      approvals,
+      conversations: createWhatsAppConversations({ store, signer }),
+      people,
+      sessions,
+      devices,
+      audit,
+      locales: () => locales,
+      log,
+    }),
     resumes,
     totp,
     webauthn,

@@ -29,11 +29,13 @@ import { createSecurityHeaders } from './middleware/security-headers.js';
 import { createVerdictResponder } from './middleware/verdict-responder.js';
 import type { GateKoaState, Responder } from './respond.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
+import { registerApproveRoutes } from './routes/approve-routes.js';
 import { registerCodeRoutes } from './routes/code-routes.js';
 import { enrolmentAccountSection, registerEnrolmentRoutes } from './routes/enrolment-account-routes.js';
-import type { WebauthnParts } from './routes/login-flow.js';
+import type { ApprovalParts, WebauthnParts } from './routes/login-flow.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
 import { registerLogoutRoutes } from './routes/logout-routes.js';
+import { registerScanRoutes } from './routes/scan-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
 import { registerTokenRoutes, tokensAccountSection } from './routes/token-routes.js';
 import { registerTotpRoutes, totpAccountSection } from './routes/totp-routes.js';
@@ -42,6 +44,7 @@ import { registerWebauthnRoutes } from './routes/webauthn-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import { registerWelcomeRoutes } from './routes/welcome-routes.js';
 import { createSignedIn } from './signed-in.js';
+import type { WhatsAppSignIns } from './whatsapp-sign-ins.js';
 
 export interface GateAppDeps {
   state: () => GateState;
@@ -59,6 +62,10 @@ export interface GateAppDeps {
   people: EnrolledPeople;
   /** Sign-ins held while a newly enrolled person gives their name. */
   held: HeldSignIns;
+  /** Sign-ins approved from a phone (scan, whatsapp_reply, push). */
+  approvals: ApprovalParts;
+  /** Sign-ins by a message to the business number (whatsapp_reply). */
+  whatsappSignIns: WhatsAppSignIns;
   resumes: Resumes;
   cookies: GateCookies;
   signer: Signer;
@@ -95,6 +102,8 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
   });
   registerTotpRoutes(router, { ...deps, context, signedIn });
   registerWebauthnRoutes(router, { ...deps, context });
+  registerScanRoutes(router, { ...deps, context });
+  registerApproveRoutes(router, { ...deps, context });
   registerWebauthnAccountRoutes(router, { ...deps, context, signedIn });
   const sections = [
     totpAccountSection(deps),

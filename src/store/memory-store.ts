@@ -44,6 +44,8 @@ const PARTITION_OF: Record<string, StorePartition> = {
   token: 'people',
   'tokens-of': 'people',
   'token-fails': 'limits',
+  // Approval prompts per person and minute: a flood of sign-in pages must not reset them.
+  'approval-prompts': 'limits',
 };
 
 export function partitionOf(key: string): StorePartition {

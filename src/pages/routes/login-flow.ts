@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 
 import type { AuditLog } from '../../audit/audit-log.js';
 import { auditFlowId } from '../../audit/audit-log.js';
+import type { ApprovalNotifier, Approvals } from '../../challenge/approvals.js';
 import type { Challenges, ChallengeView } from '../../challenge/challenges.js';
 import type { EnrolledPeople } from '../../challenge/enrolled-people.js';
 import { enrolledUser } from '../../challenge/enrolled-people.js';
@@ -13,6 +14,7 @@ import { isEnrolledId } from '../../directory/enrolled-id.js';
 import type { User } from '../../directory/types.js';
 import type { GateState } from '../../http/gate-state.js';
 import type { RequestContext } from '../../http/request-context.js';
+import type { Translator } from '../../i18n/locales.js';
 import type { LoginRule, TrustedSignIn } from '../../policy/login-rule.js';
 import { asksPassword, honoursTrust, loginRule, possessionOf, trustedSignIn } from '../../policy/login-rule.js';
 import type { Factor } from '../../policy/types.js';
@@ -45,6 +47,8 @@ export interface LoginRouteDeps {
   people: Pick<EnrolledPeople, 'find' | 'rename'>;
   /** Sign-ins held while a newly enrolled person gives their name. */
   held: HeldSignIns;
+  /** Sign-ins approved from a phone (scan, whatsapp_reply, push). */
+  approvals: ApprovalParts;
   /** Form posts kept across a sign-in, to be made again after it. */
   resumes: Resumes;
   cookies: GateCookies;
@@ -63,6 +67,13 @@ export interface WebauthnParts {
   credentials: WebauthnCredentials;
   ceremonies: Ceremonies;
   pending: PendingSignIns;
+}
+
+/** What the approval pages work with. */
+export interface ApprovalParts {
+  approvals: Approvals;
+  /** Channels that alert the person's devices of a new attempt (push), by the channel name rules list. */
+  notifiers: ReadonlyMap<string, ApprovalNotifier>;
 }
 
 /** Authenticator apps show six digits (the gate's otpauth:// URIs say so), whatever otp.length is. */
@@ -295,6 +306,13 @@ export async function renderLogin(
   );
 }
 
+/** "Trust this browser for 30 days", where the rule's trusted_device lets the person ask. */
+export function trustLabel(tr: Translator, trustDeviceMs: number | undefined): string | undefined {
+  if (trustDeviceMs === undefined) return undefined;
+  const days = Math.max(1, Math.round(trustDeviceMs / 86_400_000));
+  return tr.plural('code.trust_browser', days, { days });
+}
+
 export interface CodePage {
   flowId: string;
   view: ChallengeView;
@@ -325,16 +343,13 @@ export async function renderCode(
   const wait = app ? 0 : Math.ceil(cooldown / 1000);
   const limited = refused !== undefined && refused.reason !== 'cooldown';
   const delivery = await deliveryView(deps.deliveries, flowId, view, deps.clock.now(), tr);
-  const trustDays =
-    view.trustDeviceMs === undefined ? undefined : Math.max(1, Math.round(view.trustDeviceMs / 86_400_000));
   deps.respond.page(
     ctx,
     status,
     'code',
     {
       app,
-      trust_label:
-        trustDays === undefined ? undefined : tr.plural('code.trust_browser', trustDays, { days: trustDays }),
+      trust_label: trustLabel(tr, view.trustDeviceMs),
       destination: view.destination,
       ...codePageDeliveryValues(delivery, prefix, tr),
       length: app ? TOTP_DIGITS : otp.length,
