@@ -36,6 +36,8 @@ export interface Responder {
   texts(ctx: Context): Translator;
   page(ctx: Context, status: number, page: PageName, values: TemplateValues, options?: PageOptions): void;
   message(ctx: Context, status: number, code: string, page: GatePage): void;
+  /** What the layout shows around every page: language, brand, the style's nonce, the language switch to `switchHref`. */
+  layout(tr: Translator, name: PageName | 'message', nonce: string, switchHref: string): TemplateValues;
 }
 
 export interface ResponderDeps {
@@ -50,6 +52,20 @@ export function createResponder(deps: ResponderDeps): Responder {
     deps.locales().get((ctx.state as GateKoaState).locale ?? deps.locales().defaultLocale);
   const say = (tr: Translator, t: Text) => tr.t(t.key, t.params);
 
+  const layout = (tr: Translator, name: PageName | 'message', nonce: string, switchHref: string): TemplateValues => {
+    const brand = deps.pages.brand;
+    return {
+      lang: tr.locale,
+      brand: brand.name,
+      logo_url: brand.logoUrl,
+      accent_color: brand.accentColor,
+      nonce,
+      icon_href: `${deps.pathPrefix()}${FAVICON_PATH}`,
+      title: name === 'message' ? undefined : tr.t(`${name}.title`),
+      languages: languageSwitch(deps.locales(), tr.locale, switchHref),
+    };
+  };
+
   const render = (
     ctx: Context,
     status: number,
@@ -58,22 +74,8 @@ export function createResponder(deps: ResponderDeps): Responder {
     options: PageOptions = {},
   ) => {
     const tr = texts(ctx);
-    const brand = deps.pages.brand;
-    const page: TemplateValues = {
-      lang: tr.locale,
-      brand: brand.name,
-      logo_url: brand.logoUrl,
-      accent_color: brand.accentColor,
-      nonce: (ctx.state as GateKoaState).nonce,
-      icon_href: `${deps.pathPrefix()}${FAVICON_PATH}`,
-      title: name === 'message' ? undefined : tr.t(`${name}.title`),
-      languages: languageSwitch(
-        deps.locales(),
-        tr.locale,
-        options.switchHref ?? (ctx.method === 'GET' ? ctx.originalUrl : `${deps.pathPrefix()}/login`),
-      ),
-      ...values,
-    };
+    const switchHref = options.switchHref ?? (ctx.method === 'GET' ? ctx.originalUrl : `${deps.pathPrefix()}/login`);
+    const page: TemplateValues = { ...layout(tr, name, (ctx.state as GateKoaState).nonce, switchHref), ...values };
     ctx.status = status;
     ctx.type = 'text/html; charset=utf-8';
     ctx.vary('Accept-Language');
@@ -83,6 +85,7 @@ export function createResponder(deps: ResponderDeps): Responder {
 
   return {
     texts,
+    layout,
     page: render,
     message(ctx, status, code, page) {
       const tr = texts(ctx);
