@@ -90,7 +90,11 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
   registerCodeRoutes(router, { ...deps, context });
   registerWelcomeRoutes(router, { ...deps, context });
   registerLogoutRoutes(router, { ...deps, context });
-  registerStatusRoutes(router, { ...deps, texts: (ctx) => deps.respond.texts(ctx) });
+  registerStatusRoutes(router, {
+    ...deps,
+    texts: (ctx) => deps.respond.texts(ctx),
+    stylesheet: () => deps.respond.stylesheet(),
+  });
   registerTotpRoutes(router, { ...deps, context, signedIn });
   registerWebauthnRoutes(router, { ...deps, context });
   registerWebauthnAccountRoutes(router, { ...deps, context, signedIn });

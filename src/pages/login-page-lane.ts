@@ -1,8 +1,8 @@
 // The sign-in page for someone not signed in, answered ahead of Koa: every protected URL sends
 // anonymous visitors here, so it must cost no more than a signed-in request. Each page shape (its
 // language, what the rule asks for) is rendered once by the same templates and values as Koa's
-// route, with markers where the request's own parts go (CSRF token, destination, the style's
-// nonce); a request splices those in and writes every header at once. Anything else (a session or
+// route, with markers where the request's own parts go (the CSRF token and the destination); a
+// request splices those in and writes every header at once. Anything else (a session or
 // trusted-browser cookie to look up, a HEAD, a refusal by the page limit) is left to Koa's route.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
@@ -12,14 +12,13 @@ import type { RequestContext } from '../http/request-context.js';
 import { REQUEST_ID_HEADER } from '../http/request-id.js';
 import type { Locales, Translator } from '../i18n/locales.js';
 import { negotiateLocale } from '../i18n/negotiate.js';
-import { asksPassword, possessionOf } from '../policy/login-rule.js';
 import type { LoginRule } from '../policy/login-rule.js';
+import { asksPassword, possessionOf } from '../policy/login-rule.js';
 import type { Signer } from '../session/signer.js';
 import { randomText } from '../shared/random-text.js';
 import type { GateCookies } from './cookies.js';
 import { csrfToken } from './form.js';
 import type { LoginPageCounter } from './middleware/login-page-limit.js';
-import type { GateHeaders } from './middleware/security-headers.js';
 import type { Responder } from './respond.js';
 import { safeReturnTo } from './return-to.js';
 import { loginPageValues, loginSwitchHref, signInRule } from './routes/login-flow.js';
@@ -42,14 +41,15 @@ export interface LoginPageLaneDeps {
   cookies: GateCookies;
   signer: Signer;
   counter: LoginPageCounter;
-  headers: GateHeaders;
+  /** The security headers every gate page carries. */
+  headers: readonly string[];
   /** Passkeys are configured: a passwordless rule's page offers one. */
   webauthn: boolean;
 }
 
 /** The request's parts of a page, in the order of SLOTS. */
-type Parts = [csrf: string, rd: string, nonce: string, rdInQuery: string];
-const SLOTS = 4;
+type Parts = [csrf: string, rd: string, rdInQuery: string];
+const SLOTS = 3;
 
 /** A rendered page cut at its markers: text, slot, text, … text. */
 interface Prepared {
@@ -59,7 +59,10 @@ interface Prepared {
 
 export function createLoginPageLane(deps: LoginPageLaneDeps): LoginPageLane {
   // Alphanumeric, so escaping and URL encoding leave them whole; random, so no template holds one.
-  const markers = Array.from({ length: SLOTS }, (_, i) => `otpgate${randomText(9, 'base64url').replace(/[-_]/g, 'x')}slot${i}end`);
+  const markers = Array.from(
+    { length: SLOTS },
+    (_, i) => `otpgate${randomText(9, 'base64url').replace(/[-_]/g, 'x')}slot${i}end`,
+  );
   const cut = new RegExp(markers.join('|'), 'g');
   /** Per language: one page per prefix and rule shape. Translators live as long as their locales. */
   const prepared = new WeakMap<Translator, Map<string, Prepared>>();
@@ -70,11 +73,11 @@ export function createLoginPageLane(deps: LoginPageLaneDeps): LoginPageLane {
     const key = `${prefix}\0${asksPassword(rule)}\0${possessionOf(rule)}`;
     let page = pages.get(key);
     if (page) return page;
-    const [csrf, rd, nonce, rdInQuery] = markers as Parts;
+    const [csrf, rd, rdInQuery] = markers as Parts;
     const html = deps.templates().render(
       'login',
       {
-        ...deps.respond.layout(tr, 'login', nonce, loginSwitchHref(prefix, rdInQuery)),
+        ...deps.respond.layout(tr, 'login', loginSwitchHref(prefix, rdInQuery)),
         ...loginPageValues(prefix, rule, deps.webauthn, { csrf, rd }),
       },
       tr,
@@ -115,13 +118,13 @@ export function createLoginPageLane(deps: LoginPageLaneDeps): LoginPageLane {
       flowId = flow.id;
       headers.push('Set-Cookie', flow.setCookie);
     }
-    const nonce = randomText(16, 'base64');
     const page = prepare(locales.get(choice.locale), prefix, signInRule(state, rc.facts, rd));
-    const parts: Parts = [csrfToken(deps.signer, flowId), rd, nonce, new URLSearchParams({ rd }).toString().slice(3)];
+    // The switch's href as the responder makes it: rd form-encoded, as URLSearchParams writes it.
+    const parts: Parts = [csrfToken(deps.signer, flowId), rd, new URLSearchParams({ rd }).toString().slice(3)];
     let body = page.texts[0]!;
     for (let i = 0; i < page.slots.length; i++) body += escapeHtml(parts[page.slots[i]!]!) + page.texts[i + 1]!;
     headers.push(
-      ...deps.headers(nonce),
+      ...deps.headers,
       'Content-Type',
       'text/html; charset=utf-8',
       'Vary',

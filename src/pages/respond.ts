@@ -5,11 +5,11 @@ import type { Context } from 'koa';
 import type { PagesConfig } from '../config/types.js';
 import type { Locales, Translator } from '../i18n/locales.js';
 import type { GatePage, Text } from './gate-error.js';
+import type { Stylesheet } from './stylesheet.js';
+import { buildStylesheet, stylesheetHref } from './stylesheet.js';
 import type { PageName as TemplatePage, Templates, TemplateValues } from './templates.js';
 
 export interface GateKoaState {
-  /** Per-response nonce for the page's inline style (CSP). */
-  nonce: string;
   /** The page language, chosen by the locale middleware. */
   locale?: string;
 }
@@ -36,8 +36,10 @@ export interface Responder {
   texts(ctx: Context): Translator;
   page(ctx: Context, status: number, page: PageName, values: TemplateValues, options?: PageOptions): void;
   message(ctx: Context, status: number, code: string, page: GatePage): void;
-  /** What the layout shows around every page: language, brand, the style's nonce, the language switch to `switchHref`. */
-  layout(tr: Translator, name: PageName | 'message', nonce: string, switchHref: string): TemplateValues;
+  /** The pages' stylesheet with the brand colour in it (served at STYLESHEET_PATH). */
+  stylesheet(): Stylesheet;
+  /** What the layout shows around every page: language, brand, stylesheet, the language switch to `switchHref`. */
+  layout(tr: Translator, name: PageName | 'message', switchHref: string): TemplateValues;
 }
 
 export interface ResponderDeps {
@@ -51,15 +53,22 @@ export function createResponder(deps: ResponderDeps): Responder {
   const texts = (ctx: Context) =>
     deps.locales().get((ctx.state as GateKoaState).locale ?? deps.locales().defaultLocale);
   const say = (tr: Translator, t: Text) => tr.t(t.key, t.params);
+  // Built once per loaded set of templates: hashing it on every page would be waste.
+  const sheets = new WeakMap<Templates, Stylesheet>();
+  const stylesheet = () => {
+    const templates = deps.templates();
+    let sheet = sheets.get(templates);
+    if (!sheet) sheets.set(templates, (sheet = buildStylesheet(templates.stylesheet, deps.pages.brand.accentColor)));
+    return sheet;
+  };
 
-  const layout = (tr: Translator, name: PageName | 'message', nonce: string, switchHref: string): TemplateValues => {
+  const layout = (tr: Translator, name: PageName | 'message', switchHref: string): TemplateValues => {
     const brand = deps.pages.brand;
     return {
       lang: tr.locale,
       brand: brand.name,
       logo_url: brand.logoUrl,
-      accent_color: brand.accentColor,
-      nonce,
+      stylesheet_href: stylesheetHref(deps.pathPrefix(), stylesheet()),
       icon_href: `${deps.pathPrefix()}${FAVICON_PATH}`,
       title: name === 'message' ? undefined : tr.t(`${name}.title`),
       languages: languageSwitch(deps.locales(), tr.locale, switchHref),
@@ -75,7 +84,7 @@ export function createResponder(deps: ResponderDeps): Responder {
   ) => {
     const tr = texts(ctx);
     const switchHref = options.switchHref ?? (ctx.method === 'GET' ? ctx.originalUrl : `${deps.pathPrefix()}/login`);
-    const page: TemplateValues = { ...layout(tr, name, (ctx.state as GateKoaState).nonce, switchHref), ...values };
+    const page: TemplateValues = { ...layout(tr, name, switchHref), ...values };
     ctx.status = status;
     ctx.type = 'text/html; charset=utf-8';
     ctx.vary('Accept-Language');
@@ -85,6 +94,7 @@ export function createResponder(deps: ResponderDeps): Responder {
 
   return {
     texts,
+    stylesheet,
     layout,
     page: render,
     message(ctx, status, code, page) {

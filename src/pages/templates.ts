@@ -34,6 +34,8 @@ export interface Templates {
    * page's locale), its {placeholders} filled from the values.
    */
   render(page: Exclude<PageName, 'layout'>, values: TemplateValues, texts?: Translator): string;
+  /** The pages' stylesheet, gate.css, as written (the brand colour is added in stylesheet.ts). */
+  readonly stylesheet: string;
 }
 
 const ESCAPES: Record<string, string> = {
@@ -48,8 +50,8 @@ const ESCAPES: Record<string, string> = {
 export const escapeHtml = (s: string) => s.replace(/[&<>"'`=]/g, (c) => ESCAPES[c]!);
 
 /**
- * Loads every page from `dir`, falling back to `fallbackDir` for pages the operator did not
- * override. Each file is read and parsed once; each page is bound once per locale it is shown in.
+ * Loads every page and the stylesheet (gate.css) from `dir`, falling back to `fallbackDir` for
+ * files the operator did not override. Each file is read and parsed once; each page is bound once per locale it is shown in.
  */
 export function loadTemplates(dir: string, fallbackDir: string): Templates {
   const parsed = new Map<PageName, Node[]>();
@@ -58,12 +60,15 @@ export function loadTemplates(dir: string, fallbackDir: string): Templates {
     const file = existsSync(own) ? own : join(fallbackDir, `${page}.html`);
     parsed.set(page, parseTemplate(readFileSync(file, 'utf8'), file));
   }
+  const ownCss = join(dir, 'gate.css');
+  const stylesheet = readFileSync(existsSync(ownCss) ? ownCss : join(fallbackDir, 'gate.css'), 'utf8');
   const bind = (texts: Translator | undefined) =>
     new Map([...parsed].map(([page, nodes]) => [page, emitter(bindTexts(nodes, texts))]));
   const untranslated = bind(undefined);
   // Translators live as long as their locales: a reload's new ones get pages of their own.
   const byLocale = new WeakMap<Translator, Map<PageName, Render>>();
   return {
+    stylesheet,
     render(page, values, texts) {
       let pages = texts ? byLocale.get(texts) : untranslated;
       if (!pages) byLocale.set(texts!, (pages = bind(texts)));

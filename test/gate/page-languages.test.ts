@@ -89,9 +89,11 @@ describe('branding', () => {
     expect(res.text).not.toContain('<Wiki>');
   });
 
-  it('uses the accent colour', async () => {
+  it('puts the accent colour in the stylesheet the pages link', async () => {
     const res = await request(env.gate.url).get('/_gate/login').expect(200);
-    expect(res.text).toContain(':root { --accent: #0a7a3d; }');
+    const href = /<link rel="stylesheet" href="([^"]+)">/.exec(res.text)![1]!.replace('&#61;', '=');
+    const sheet = await request(env.gate.url).get(href).expect(200);
+    expect(sheet.text).toContain(':root { --accent: #0a7a3d; }');
   });
 
   it("allows images from the logo's origin in the CSP, and no other", async () => {

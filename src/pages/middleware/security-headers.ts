@@ -1,9 +1,8 @@
 // Headers on every response the gate itself writes: no framing, no sniffing, no caching of
-// pages that carry CSRF tokens, and a CSP that allows only the page's own nonce'd style, the
-// gate's own script files, and images from the gate (or the brand logo's origin).
+// pages that carry CSRF tokens, and a CSP that allows only the gate's own stylesheet and script
+// files (nothing inline), and images from the gate (or the brand logo's origin).
 import type { Middleware } from 'koa';
 
-import { randomText } from '../../shared/random-text.js';
 import type { GateKoaState } from '../respond.js';
 
 /** img-src for a configured logo: its origin when it is an absolute http(s) URL. */
@@ -16,15 +15,13 @@ export function logoImageSource(logoUrl: string | undefined): string {
   }
 }
 
-/** The headers as name, value pairs for a page whose inline style carries `nonce`. */
-export type GateHeaders = (nonce: string) => string[];
-
-export function gateHeaders(options: { logoUrl?: string | undefined } = {}): GateHeaders {
+/** The headers as name, value pairs, the same for every page: nothing in them is per request. */
+export function gateHeaders(options: { logoUrl?: string | undefined } = {}): readonly string[] {
   const imgSrc = `'self' data:${logoImageSource(options.logoUrl)}`;
-  return (nonce) => [
-    // Scripts only as files from the gate itself (the code page's status poll), never inline.
+  return [
+    // Styles and scripts only as files from the gate itself, never inline.
     'Content-Security-Policy',
-    `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'self'; connect-src 'self'; img-src ${imgSrc}; frame-ancestors 'none'; base-uri 'none'`,
+    `default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src ${imgSrc}; frame-ancestors 'none'; base-uri 'none'`,
     'X-Frame-Options',
     'DENY',
     'X-Content-Type-Options',
@@ -36,12 +33,9 @@ export function gateHeaders(options: { logoUrl?: string | undefined } = {}): Gat
   ];
 }
 
-export function createSecurityHeaders(headers: GateHeaders): Middleware<GateKoaState> {
+export function createSecurityHeaders(headers: readonly string[]): Middleware<GateKoaState> {
   return async function securityHeaders(ctx, next) {
-    const nonce = randomText(16, 'base64');
-    ctx.state.nonce = nonce;
-    const pairs = headers(nonce);
-    for (let i = 0; i < pairs.length; i += 2) ctx.set(pairs[i]!, pairs[i + 1]!);
+    for (let i = 0; i < headers.length; i += 2) ctx.set(headers[i]!, headers[i + 1]!);
     await next();
   };
 }

@@ -30,8 +30,8 @@ import type { GateCookies } from '../cookies.js';
 import { codePageDeliveryValues, deliveryView } from '../delivery-view.js';
 import { assertCsrf, assertSameOrigin, csrfToken, readForm } from '../form.js';
 import type { Responder } from '../respond.js';
-import type { TemplateValues } from '../templates.js';
 import { safeReturnTo } from '../return-to.js';
+import type { TemplateValues } from '../templates.js';
 import { refusalText } from './flow-errors.js';
 import { WEBAUTHN_SCRIPT_PATH } from './status-routes.js';
 
@@ -291,7 +291,13 @@ export function loginPageValues(
   prefix: string,
   rule: LoginRule,
   webauthn: boolean,
-  shown: { csrf: string; rd: string; error?: string | undefined; identifier?: string | undefined; deviceName?: string | undefined },
+  shown: {
+    csrf: string;
+    rd: string;
+    error?: string | undefined;
+    identifier?: string | undefined;
+    deviceName?: string | undefined;
+  },
 ): TemplateValues {
   return {
     action: `${prefix}/login`,

@@ -1,7 +1,7 @@
 // The code page's scripts and delivery status: a small JSON endpoint it polls, and the
 // same-origin scripts (CSP allows scripts from the gate itself only, no inline script): the status
-// poll, and code entry (resend countdown, WebOTP autofill, submit on the last digit), and the
-// pages' icon. Without JavaScript the page works the same: its "Check delivery status" link reloads it.
+// poll, and code entry (resend countdown, WebOTP autofill, submit on the last digit), the pages'
+// stylesheet and icon. Without JavaScript the page works the same: its "Check delivery status" link reloads it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -16,6 +16,8 @@ import type { Clock } from '../../shared/clock.js';
 import type { GateCookies } from '../cookies.js';
 import { deliveryView } from '../delivery-view.js';
 import { FAVICON_PATH } from '../respond.js';
+import type { Stylesheet } from '../stylesheet.js';
+import { STYLESHEET_PATH } from '../stylesheet.js';
 
 export interface StatusRouteDeps {
   challenges: Challenges;
@@ -23,6 +25,7 @@ export interface StatusRouteDeps {
   cookies: GateCookies;
   clock: Clock;
   texts: (ctx: Context) => Translator;
+  stylesheet: () => Stylesheet;
 }
 
 export const STATUS_SCRIPT_PATH = '/assets/code-status.js';
@@ -59,6 +62,12 @@ export function registerStatusRoutes(router: Router, deps: StatusRouteDeps): voi
       ctx.body = script;
     });
   }
+  router.get(STYLESHEET_PATH, (ctx) => {
+    ctx.type = 'text/css; charset=utf-8';
+    // Pages link it as ?v=<hash of its text>: a changed stylesheet is a new URL, so this one may be kept.
+    ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
+    ctx.body = deps.stylesheet().css;
+  });
   const favicon = readFileSync(join(SHIPPED_TEMPLATES_DIR, FAVICON_PATH.slice('/assets/'.length)));
   router.get(FAVICON_PATH, (ctx) => {
     ctx.type = 'image/svg+xml';
