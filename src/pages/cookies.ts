@@ -62,27 +62,39 @@ export function createGateCookies(config: SessionConfig, signer: Signer, pathPre
     sameSite: 'lax' as const,
     ...(config.domain ? { domain: config.domain } : {}),
   };
-  const read = (ctx: Context, name: string) => {
-    const header = ctx.get('cookie');
-    return header ? parseCookie(header)[name] : undefined;
+  // A request's steps read its cookies several times: the last header parsed is kept.
+  let lastHeader = '';
+  let lastJar: Record<string, string | undefined> = {};
+  const parsed = (header: string | undefined) => {
+    if (!header) return {};
+    if (header !== lastHeader) [lastHeader, lastJar] = [header, parseCookie(header)];
+    return lastJar;
   };
+  const read = (ctx: Context, name: string) => parsed(ctx.get('cookie'))[name];
   const line = (name: string, value: string, path: string, maxAgeMs: number) =>
     stringifySetCookie(name, value, { ...base, path, maxAge: Math.floor(maxAgeMs / 1000) });
+  /** One cookie's Set-Cookie lines: its attributes written (and checked) once, the value per line. */
+  const setter = (name: string, path: string, maxAgeMs: number) => {
+    const attributes = line(name, '', path, maxAgeMs).slice(name.length + 1);
+    return (value: string) => `${name}=${encodeURIComponent(value)}${attributes}`;
+  };
   const append = (ctx: Context, name: string, value: string, path: string, maxAgeMs: number) =>
     ctx.append('Set-Cookie', line(name, value, path, maxAgeMs));
+  const sessionLine = setter(config.cookieName, '/', config.lifetime);
+  const flowLine = setter(flowName, pathPrefix, FLOW_LIFETIME);
+  // Path "/": the gate's pages also appear on the apps' paths (502/504, access denied).
+  const localeCookie = setter(langName, '/', LANG_LIFETIME);
   const verifiedFlow = (value: string | undefined) =>
     value === undefined ? undefined : signer.unsign(FLOW_PURPOSE, value);
   const newFlow = () => {
     const id = randomId();
-    return { id, setCookie: line(flowName, signer.sign(FLOW_PURPOSE, id), pathPrefix, FLOW_LIFETIME) };
+    return { id, setCookie: flowLine(signer.sign(FLOW_PURPOSE, id)) };
   };
-  // Path "/": the gate's pages also appear on the apps' paths (502/504, access denied).
-  const localeCookie = (locale: string) => line(langName, locale, '/', LANG_LIFETIME);
 
   return {
     names: [config.cookieName, flowName, langName, deviceName],
     session: (ctx) => read(ctx, config.cookieName),
-    setSession: (ctx, value) => append(ctx, config.cookieName, value, '/', config.lifetime),
+    setSession: (ctx, value) => ctx.append('Set-Cookie', sessionLine(value)),
     clearSession: (ctx) => append(ctx, config.cookieName, '', '/', 0),
     flowId: (ctx) => verifiedFlow(read(ctx, flowName)),
     startFlow(ctx) {
@@ -97,7 +109,7 @@ export function createGateCookies(config: SessionConfig, signer: Signer, pathPre
     locale: (ctx) => read(ctx, langName),
     setLocale: (ctx, locale) => ctx.append('Set-Cookie', localeCookie(locale)),
     jar(header) {
-      const all = header ? parseCookie(header) : {};
+      const all = parsed(header);
       return { session: all[config.cookieName], flow: all[flowName], device: all[deviceName], locale: all[langName] };
     },
     verifiedFlow,

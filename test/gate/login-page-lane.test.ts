@@ -32,7 +32,7 @@ describe('the sign-in page for someone not signed in', () => {
   // A session cookie that verifies as nothing: the page is the same, but Koa's route answers it.
   const viaKoa = { Cookie: 'otp_gate=not-a-session' };
 
-  it.each([
+  it.each<[string, Record<string, string>]>([
     ['?rd=%2Fapp', {}],
     ['?rd=%2Fdocs%2Fa%3Fx%3D1%26y%3D%27q%27%3C%3E~*!', {}],
     ['?rd=http%3A%2F%2Fx.apps.test%2Fz%3Fk%3D%E2%82%AC', {}],
