@@ -5,7 +5,6 @@
 // request splices those in and writes every header at once. Anything else (a session or
 // trusted-browser cookie to look up, a HEAD, a refusal by the page limit) is left to Koa's route.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseQuery } from 'node:querystring';
 
 import type { GateState } from '../http/gate-state.js';
 import type { RequestContext } from '../http/request-context.js';
@@ -96,7 +95,7 @@ export function createLoginPageLane(deps: LoginPageLaneDeps): LoginPageLane {
     if (jar.session !== undefined || jar.device !== undefined) return false;
     if (deps.counter(req, rc) !== undefined) return false;
 
-    const query = rc.query ? parseQuery(rc.query.slice(1)) : {};
+    const query = queryOf(rc.query);
     const locales = deps.locales();
     const choice = negotiateLocale(
       {
@@ -136,4 +135,15 @@ export function createLoginPageLane(deps: LoginPageLaneDeps): LoginPageLane {
     res.end(body);
     return true;
   };
+}
+
+/** ?rd= and ?lang= as Koa's ctx.query reads them: one value as text, several as a list. */
+function queryOf(search: string): { rd?: string | string[] | undefined; lang?: string | string[] | undefined } {
+  if (!search) return {};
+  const params = new URLSearchParams(search);
+  const one = (name: string) => {
+    const all = params.getAll(name);
+    return all.length <= 1 ? all[0] : all;
+  };
+  return { rd: one('rd'), lang: one('lang') };
 }

@@ -37,6 +37,7 @@ describe('the sign-in page for someone not signed in', () => {
     ['?rd=%2Fdocs%2Fa%3Fx%3D1%26y%3D%27q%27%3C%3E~*!', {}],
     ['?rd=http%3A%2F%2Fx.apps.test%2Fz%3Fk%3D%E2%82%AC', {}],
     ['?lang=it&rd=%2Fx', {}],
+    ['?rd=%2F%C3x%E2%82&lang=it&lang=zh-CN', {}],
     ['', { 'Accept-Language': 'zh-CN,it;q=0.5' }],
     ['?rd=%2F%2Fevil.example', { Cookie: 'otp_gate_lang=it' }],
   ])('is the page the sign-in route answers, for %s', async (query, headers) => {
