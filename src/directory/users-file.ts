@@ -3,7 +3,6 @@
 // a full number or any part of a hash.
 import type { CountryCode } from 'libphonenumber-js';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { LRUCache } from 'lru-cache';
 
 import type { Problem } from '../shared/problem.js';
 import { formatPath, loadYaml } from '../shared/yaml-file.js';
@@ -36,17 +35,8 @@ export function normalisePhone(input: string, defaultCountry: string | undefined
   return parsed?.isValid() ? parsed.number : undefined;
 }
 
-/** Numbers masked lately: a sign-in shows one on its page and in its delivery line, each parse a few µs. */
-const masks = new LRUCache<string, string>({ max: 10_000 });
-
 /** "+39 ••• ••• 4567": country code and last four digits, the rest hidden in national grouping. */
 export function maskPhone(e164: string): string {
-  let masked = masks.get(e164);
-  if (masked === undefined) masks.set(e164, (masked = maskOnce(e164)));
-  return masked;
-}
-
-function maskOnce(e164: string): string {
   const parsed = parsePhoneNumberFromString(e164);
   const text = parsed?.formatInternational() ?? e164;
   const head = parsed ? `+${parsed.countryCallingCode}` : '+';
