@@ -30,10 +30,13 @@ export interface HandlerDeps {
   handoffs: WeakMap<IncomingMessage, Handoff>;
   /** healthz, readyz and forward-auth: answered on any Host, before anything else. */
   ops?: OpsRoutes;
+  /** A gate page answered ahead of Koa (the sign-in page for someone not signed in); false leaves it to Koa. */
+  gatePage?: (req: IncomingMessage, res: ServerResponse, rc: RequestContext, requestId: string) => boolean;
 }
 
 export interface Handlers {
-  request(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** At once for a verified cookie, a bypass or an operational route; a promise when admission reads the store. */
+  request(req: IncomingMessage, res: ServerResponse): MaybePromise<void>;
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
 }
 
@@ -102,12 +105,13 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       forUpstream(deps.upstreamSide(), req, admission);
       return deps.upstreams.web(admission.rc.app!, req, res);
     }
+    if (admission.kind === 'gate-route' && deps.gatePage?.(req, res, admission.rc, admission.requestId)) return;
     res.setHeader(REQUEST_ID_HEADER, admission.requestId);
     toPages(deps, req, res, admission);
   }
 
   return {
-    async request(req, res) {
+    request(req, res) {
       if (deps.ops?.(req, res)) return;
       return andThen(admitted(req, 'proxy'), (admission) => answer(req, res, admission));
     },

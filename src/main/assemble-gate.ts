@@ -50,6 +50,10 @@ import { withSessionTracking } from '../ops/session-tracker.js';
 import { createGateApp } from '../pages/app.js';
 import type { GateCookies } from '../pages/cookies.js';
 import { createGateCookies, FLOW_LIFETIME } from '../pages/cookies.js';
+import type { LoginPageLane } from '../pages/login-page-lane.js';
+import { createLoginPageLane } from '../pages/login-page-lane.js';
+import { createLoginPageCounter } from '../pages/middleware/login-page-limit.js';
+import { gateHeaders } from '../pages/middleware/security-headers.js';
 import type { GateKoaState } from '../pages/respond.js';
 import { createResponder } from '../pages/respond.js';
 import { createWhatsAppSignIns } from '../pages/whatsapp-sign-ins.js';
@@ -120,6 +124,8 @@ export interface AssembledGate {
   readiness: () => Promise<ReadinessReport>;
   ops: OpsRoutes;
   gateApp: Koa<GateKoaState>;
+  /** The sign-in page for someone not signed in, answered ahead of Koa. */
+  loginPage: LoginPageLane;
   /** What admission learned about a request the gate's pages answer (see http/handoff.ts). */
   handoffs: WeakMap<http.IncomingMessage, Handoff>;
   /** Waits for deliveries, closes the audit stream and (when owned) the store. */
@@ -266,6 +272,18 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     pathPrefix: () => state.config.server.pathPrefix,
   });
   const handoffs = new WeakMap<http.IncomingMessage, Handoff>();
+  const loginPages = createLoginPageCounter({ state: current, clock });
+  const loginPage = createLoginPageLane({
+    state: current,
+    templates: () => templates,
+    locales: () => locales,
+    respond,
+    cookies,
+    signer,
+    counter: loginPages,
+    headers: gateHeaders({ logoUrl: config.pages.brand.logoUrl }),
+    webauthn: webauthn !== undefined,
+  });
   const gateApp = createGateApp({
     state: current,
     challenges,
@@ -297,6 +315,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     clock,
     log,
     locales: () => locales,
+    loginPages,
     handoff: (ctx: Context) => handoffs.get(ctx.req) ?? {},
   });
   const authorize = createAuthorizer({
@@ -349,6 +368,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     readiness,
     ops,
     gateApp,
+    loginPage,
     handoffs,
     async close() {
       // Deliveries waiting for a report stop here; a send already under way finishes.

@@ -77,16 +77,24 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
     gateApp: gateCallback,
     handoffs,
     ops: core.ops,
+    gatePage: core.loginPage,
   });
 
   const accessLog = log.isLevelEnabled('debug');
   const server = http.createServer(httpServerOptions(config.server), (req, res) => {
     if (accessLog) logWhenDone(log, req, res);
-    handlers.request(req, res).catch((err: unknown) => {
+    const failed = (err: unknown) => {
       log.error({ err, requestId: req.headers['x-request-id'] }, 'request handler failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('internal error');
-    });
+    };
+    // Most requests are answered at once (the hot path has no promise to wait on).
+    try {
+      const answered = handlers.request(req, res);
+      if (answered instanceof Promise) answered.catch(failed);
+    } catch (err) {
+      failed(err);
+    }
   });
   // Beyond this, new connections are closed at once: slow clients cannot exhaust descriptors.
   server.maxConnections = config.server.maxConnections;

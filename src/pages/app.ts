@@ -24,8 +24,9 @@ import type { GateCookies } from './cookies.js';
 import { GateError, text } from './gate-error.js';
 import { createErrorBoundary } from './middleware/error-boundary.js';
 import { createLocaleSelector } from './middleware/locale.js';
+import type { LoginPageCounter } from './middleware/login-page-limit.js';
 import { createLoginPageLimit } from './middleware/login-page-limit.js';
-import { createSecurityHeaders } from './middleware/security-headers.js';
+import { createSecurityHeaders, gateHeaders } from './middleware/security-headers.js';
 import { createVerdictResponder } from './middleware/verdict-responder.js';
 import type { GateKoaState, Responder } from './respond.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
@@ -76,6 +77,8 @@ export interface GateAppDeps {
   handoff: (ctx: Context) => Handoff;
   /** The page texts per language. */
   locales: () => Locales;
+  /** Views of the sign-in page per address and network (shared with the page answered ahead of Koa). */
+  loginPages: LoginPageCounter;
 }
 
 export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
@@ -121,8 +124,8 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
 
   app.use(createLocaleSelector(deps));
   app.use(createErrorBoundary(deps));
-  app.use(createSecurityHeaders({ logoUrl: deps.state().config.pages.brand.logoUrl }));
-  app.use(createLoginPageLimit({ ...deps, context: (ctx) => deps.handoff(ctx).rc }));
+  app.use(createSecurityHeaders(gateHeaders({ logoUrl: deps.state().config.pages.brand.logoUrl })));
+  app.use(createLoginPageLimit({ ...deps, counter: deps.loginPages, context: (ctx) => deps.handoff(ctx).rc }));
   app.use(
     createVerdictResponder({
       ...deps,

@@ -28,6 +28,22 @@ export interface GateCookies {
   /** The language picked earlier with the page's switch, as sent (unchecked). */
   locale(ctx: Context): string | undefined;
   setLocale(ctx: Context, locale: string): void;
+  /** The same cookies read from a raw Cookie header, for pages answered ahead of Koa. */
+  jar(header: string | undefined): CookieJar;
+  /** The flow id a flow cookie's value carries, when it verifies. */
+  verifiedFlow(value: string | undefined): string | undefined;
+  /** A fresh flow id and the Set-Cookie line that starts it. */
+  newFlow(): { id: string; setCookie: string };
+  /** The Set-Cookie line that remembers a picked language. */
+  localeCookie(locale: string): string;
+}
+
+/** The gate's cookies in one request, as sent (unverified). */
+export interface CookieJar {
+  session: string | undefined;
+  flow: string | undefined;
+  device: string | undefined;
+  locale: string | undefined;
 }
 
 /** How long a login flow lives: enough to identify, wait for a code and type it. */
@@ -46,25 +62,44 @@ export function createGateCookies(config: SessionConfig, signer: Signer, pathPre
     sameSite: 'lax' as const,
     ...(config.domain ? { domain: config.domain } : {}),
   };
-  const read = (ctx: Context, name: string) => {
-    const header = ctx.get('cookie');
-    return header ? parseCookie(header)[name] : undefined;
+  // A request's steps read its cookies several times: the last header parsed is kept.
+  let lastHeader = '';
+  let lastJar: Record<string, string | undefined> = {};
+  const parsed = (header: string | undefined) => {
+    if (!header) return {};
+    if (header !== lastHeader) [lastHeader, lastJar] = [header, parseCookie(header)];
+    return lastJar;
+  };
+  const read = (ctx: Context, name: string) => parsed(ctx.get('cookie'))[name];
+  const line = (name: string, value: string, path: string, maxAgeMs: number) =>
+    stringifySetCookie(name, value, { ...base, path, maxAge: Math.floor(maxAgeMs / 1000) });
+  /** One cookie's Set-Cookie lines: its attributes written (and checked) once, the value per line. */
+  const setter = (name: string, path: string, maxAgeMs: number) => {
+    const attributes = line(name, '', path, maxAgeMs).slice(name.length + 1);
+    return (value: string) => `${name}=${encodeURIComponent(value)}${attributes}`;
   };
   const append = (ctx: Context, name: string, value: string, path: string, maxAgeMs: number) =>
-    ctx.append('Set-Cookie', stringifySetCookie(name, value, { ...base, path, maxAge: Math.floor(maxAgeMs / 1000) }));
+    ctx.append('Set-Cookie', line(name, value, path, maxAgeMs));
+  const sessionLine = setter(config.cookieName, '/', config.lifetime);
+  const flowLine = setter(flowName, pathPrefix, FLOW_LIFETIME);
+  // Path "/": the gate's pages also appear on the apps' paths (502/504, access denied).
+  const localeCookie = setter(langName, '/', LANG_LIFETIME);
+  const verifiedFlow = (value: string | undefined) =>
+    value === undefined ? undefined : signer.unsign(FLOW_PURPOSE, value);
+  const newFlow = () => {
+    const id = randomId();
+    return { id, setCookie: flowLine(signer.sign(FLOW_PURPOSE, id)) };
+  };
 
   return {
     names: [config.cookieName, flowName, langName, deviceName],
     session: (ctx) => read(ctx, config.cookieName),
-    setSession: (ctx, value) => append(ctx, config.cookieName, value, '/', config.lifetime),
+    setSession: (ctx, value) => ctx.append('Set-Cookie', sessionLine(value)),
     clearSession: (ctx) => append(ctx, config.cookieName, '', '/', 0),
-    flowId(ctx) {
-      const value = read(ctx, flowName);
-      return value === undefined ? undefined : signer.unsign(FLOW_PURPOSE, value);
-    },
+    flowId: (ctx) => verifiedFlow(read(ctx, flowName)),
     startFlow(ctx) {
-      const id = randomId();
-      append(ctx, flowName, signer.sign(FLOW_PURPOSE, id), pathPrefix, FLOW_LIFETIME);
+      const { id, setCookie } = newFlow();
+      ctx.append('Set-Cookie', setCookie);
       return id;
     },
     clearFlow: (ctx) => append(ctx, flowName, '', pathPrefix, 0),
@@ -72,7 +107,13 @@ export function createGateCookies(config: SessionConfig, signer: Signer, pathPre
     device: (ctx) => read(ctx, deviceName),
     setDevice: (ctx, value, lifetimeMs) => append(ctx, deviceName, value, pathPrefix, lifetimeMs),
     locale: (ctx) => read(ctx, langName),
-    // Path "/": the gate's pages also appear on the apps' paths (502/504, access denied).
-    setLocale: (ctx, locale) => append(ctx, langName, locale, '/', LANG_LIFETIME),
+    setLocale: (ctx, locale) => ctx.append('Set-Cookie', localeCookie(locale)),
+    jar(header) {
+      const all = parsed(header);
+      return { session: all[config.cookieName], flow: all[flowName], device: all[deviceName], locale: all[langName] };
+    },
+    verifiedFlow,
+    newFlow,
+    localeCookie,
   };
 }

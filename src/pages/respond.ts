@@ -38,6 +38,8 @@ export interface Responder {
   message(ctx: Context, status: number, code: string, page: GatePage): void;
   /** The pages' stylesheet with the brand colour in it (served at STYLESHEET_PATH). */
   stylesheet(): Stylesheet;
+  /** What the layout shows around every page: language, brand, stylesheet, the language switch to `switchHref`. */
+  layout(tr: Translator, name: PageName | 'message', switchHref: string): TemplateValues;
 }
 
 export interface ResponderDeps {
@@ -60,6 +62,19 @@ export function createResponder(deps: ResponderDeps): Responder {
     return sheet;
   };
 
+  const layout = (tr: Translator, name: PageName | 'message', switchHref: string): TemplateValues => {
+    const brand = deps.pages.brand;
+    return {
+      lang: tr.locale,
+      brand: brand.name,
+      logo_url: brand.logoUrl,
+      stylesheet_href: stylesheetHref(deps.pathPrefix(), stylesheet()),
+      icon_href: `${deps.pathPrefix()}${FAVICON_PATH}`,
+      title: name === 'message' ? undefined : tr.t(`${name}.title`),
+      languages: languageSwitch(deps.locales(), tr.locale, switchHref),
+    };
+  };
+
   const render = (
     ctx: Context,
     status: number,
@@ -68,21 +83,8 @@ export function createResponder(deps: ResponderDeps): Responder {
     options: PageOptions = {},
   ) => {
     const tr = texts(ctx);
-    const brand = deps.pages.brand;
-    const page: TemplateValues = {
-      lang: tr.locale,
-      brand: brand.name,
-      logo_url: brand.logoUrl,
-      stylesheet_href: stylesheetHref(deps.pathPrefix(), stylesheet()),
-      icon_href: `${deps.pathPrefix()}${FAVICON_PATH}`,
-      title: name === 'message' ? undefined : tr.t(`${name}.title`),
-      languages: languageSwitch(
-        deps.locales(),
-        tr.locale,
-        options.switchHref ?? (ctx.method === 'GET' ? ctx.originalUrl : `${deps.pathPrefix()}/login`),
-      ),
-      ...values,
-    };
+    const switchHref = options.switchHref ?? (ctx.method === 'GET' ? ctx.originalUrl : `${deps.pathPrefix()}/login`);
+    const page: TemplateValues = { ...layout(tr, name, switchHref), ...values };
     ctx.status = status;
     ctx.type = 'text/html; charset=utf-8';
     ctx.vary('Accept-Language');
@@ -93,6 +95,7 @@ export function createResponder(deps: ResponderDeps): Responder {
   return {
     texts,
     stylesheet,
+    layout,
     page: render,
     message(ctx, status, code, page) {
       const tr = texts(ctx);

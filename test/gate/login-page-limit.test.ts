@@ -42,4 +42,13 @@ describe("the sign-in page's budget per address and per network", () => {
     clock.advance(60_000);
     await open('203.0.113.6').expect(200);
   });
+
+  it("counts an address's refused view once against its network", async () => {
+    clock.advance(60_000);
+    for (let i = 0; i < 3; i++) await open('198.51.100.20').expect(200);
+    await open('198.51.100.20').expect(429);
+    // Network views so far: four. A fifth from a neighbour is still within the network's five.
+    await open('198.51.100.21').expect(200);
+    await open('198.51.100.22').expect(429);
+  });
 });

@@ -2,6 +2,8 @@
 // a client address, and its network, may open it pages.max_login_pages_per_*_per_minute times a
 // minute; past that the answer is a short page saying so (429 with Retry-After). Counted by this
 // process in fixed one-minute windows, with no store round trip: it guards this process's CPU.
+import type { IncomingMessage } from 'node:http';
+
 import type { Context, Middleware } from 'koa';
 import { LRUCache } from 'lru-cache';
 
@@ -19,15 +21,16 @@ const TRACKED = 50_000;
 
 const LOGIN_BUSY: GatePage = { heading: text('errors.login_busy_heading'), text: text('errors.login_busy_text') };
 
-export interface LoginPageLimitDeps {
-  state: () => GateState;
-  clock: Clock;
-  respond: Responder;
-  context: (ctx: Context) => RequestContext | undefined;
-}
+/**
+ * Counts one view of the sign-in page; the seconds to wait when it is past a limit. A request is
+ * counted once, whoever asks first: the page answered ahead of Koa hands a refusal to Koa's page.
+ */
+export type LoginPageCounter = (req: IncomingMessage, rc: RequestContext) => number | undefined;
 
-export function createLoginPageLimit(deps: LoginPageLimitDeps): Middleware<GateKoaState> {
+export function createLoginPageCounter(deps: { state: () => GateState; clock: Clock }): LoginPageCounter {
   const counts = new LRUCache<string, { window: number; count: number }>({ max: TRACKED });
+  /** Refused requests, with their wait: only these are remembered. */
+  const refused = new WeakMap<IncomingMessage, number>();
   /** Counts one more view in this window; true when that is past the limit. */
   const over = (key: string, window: number, limit: number): boolean => {
     const seen = counts.get(key);
@@ -35,21 +38,42 @@ export function createLoginPageLimit(deps: LoginPageLimitDeps): Middleware<GateK
     counts.set(key, { window, count: 1 });
     return false; // every limit is at least 1
   };
-
-  return async function loginPageLimit(ctx, next) {
-    const rc = deps.context(ctx);
+  return (req, rc) => {
+    if (refused.has(req)) return refused.get(req);
     const { config } = deps.state();
-    if (!rc || (ctx.method !== 'GET' && ctx.method !== 'HEAD') || ctx.path !== `${config.server.pathPrefix}/login`)
-      return next();
     const now = deps.clock.now();
     const window = Math.floor(now / WINDOW_MS);
     const limits = config.pages.loginPagesPerMinute;
     // Both are counted, so a network's budget holds however its addresses take turns.
     const byAddress = over(`ip:${rc.facts.ip}`, window, limits.address);
     const byNetwork = over(`net:${networkKey(rc.facts.ip, config.otp.networkBits)}`, window, limits.network);
-    if (!byAddress && !byNetwork) return next();
+    if (!byAddress && !byNetwork) return undefined;
+    const wait = Math.ceil(((window + 1) * WINDOW_MS - now) / 1000);
+    refused.set(req, wait);
+    return wait;
+  };
+}
+
+export interface LoginPageLimitDeps {
+  state: () => GateState;
+  counter: LoginPageCounter;
+  respond: Responder;
+  context: (ctx: Context) => RequestContext | undefined;
+}
+
+export function createLoginPageLimit(deps: LoginPageLimitDeps): Middleware<GateKoaState> {
+  return async function loginPageLimit(ctx, next) {
+    const rc = deps.context(ctx);
+    if (
+      !rc ||
+      (ctx.method !== 'GET' && ctx.method !== 'HEAD') ||
+      ctx.path !== `${deps.state().config.server.pathPrefix}/login`
+    )
+      return next();
+    const wait = deps.counter(ctx.req, rc);
+    if (wait === undefined) return next();
     // Answered here rather than thrown: a refusal should cost less than the page it stands for.
-    ctx.set('Retry-After', String(Math.ceil(((window + 1) * WINDOW_MS - now) / 1000)));
+    ctx.set('Retry-After', String(wait));
     deps.respond.message(ctx, 429, 'too_many_requests', LOGIN_BUSY);
   };
 }

@@ -15,19 +15,27 @@ export function logoImageSource(logoUrl: string | undefined): string {
   }
 }
 
-export function createSecurityHeaders(options: { logoUrl?: string | undefined } = {}): Middleware<GateKoaState> {
+/** The headers as name, value pairs, the same for every page: nothing in them is per request. */
+export function gateHeaders(options: { logoUrl?: string | undefined } = {}): readonly string[] {
   const imgSrc = `'self' data:${logoImageSource(options.logoUrl)}`;
-  // The same for every response: nothing in it is per request.
-  const policy = `default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src ${imgSrc}; frame-ancestors 'none'; base-uri 'none'`;
+  return [
+    // Styles and scripts only as files from the gate itself, never inline.
+    'Content-Security-Policy',
+    `default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src ${imgSrc}; frame-ancestors 'none'; base-uri 'none'`,
+    'X-Frame-Options',
+    'DENY',
+    'X-Content-Type-Options',
+    'nosniff',
+    'Referrer-Policy',
+    'same-origin',
+    'Cache-Control',
+    'no-store',
+  ];
+}
+
+export function createSecurityHeaders(headers: readonly string[]): Middleware<GateKoaState> {
   return async function securityHeaders(ctx, next) {
-    ctx.set({
-      // Styles and scripts only as files from the gate itself, never inline.
-      'Content-Security-Policy': policy,
-      'X-Frame-Options': 'DENY',
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'same-origin',
-      'Cache-Control': 'no-store',
-    });
+    for (let i = 0; i < headers.length; i += 2) ctx.set(headers[i]!, headers[i + 1]!);
     await next();
   };
 }

@@ -17,7 +17,7 @@ import type { RequestContext } from '../../http/request-context.js';
 import type { Translator } from '../../i18n/locales.js';
 import type { LoginRule, TrustedSignIn } from '../../policy/login-rule.js';
 import { asksPassword, honoursTrust, loginRule, possessionOf, trustedSignIn } from '../../policy/login-rule.js';
-import type { Factor } from '../../policy/types.js';
+import type { Factor, RequestFacts } from '../../policy/types.js';
 import { TOTP } from '../../policy/types.js';
 import type { HeldSignIns } from '../../session/held-sign-ins.js';
 import type { Resumes } from '../../session/resumes.js';
@@ -33,6 +33,7 @@ import { codePageDeliveryValues, deliveryView } from '../delivery-view.js';
 import { assertCsrf, assertSameOrigin, csrfToken, readForm } from '../form.js';
 import type { Responder } from '../respond.js';
 import { safeReturnTo } from '../return-to.js';
+import type { TemplateValues } from '../templates.js';
 import { refusalText } from './flow-errors.js';
 import { WEBAUTHN_SCRIPT_PATH } from './status-routes.js';
 
@@ -108,8 +109,11 @@ export const csrfFor = (deps: LoginRouteDeps, flowId: string): string => csrfTok
 
 /** The rule a sign-in for `rd` answers to, from this request's host and address. */
 export function ruleFor(deps: LoginRouteDeps, ctx: Context, rd: string): LoginRule {
-  const { facts } = deps.context(ctx);
-  const state = deps.state();
+  return signInRule(deps.state(), deps.context(ctx).facts, rd);
+}
+
+/** The rule a sign-in for `rd` answers to, from the sign-in request's facts. */
+export function signInRule(state: GateState, facts: RequestFacts, rd: string): LoginRule {
   return loginRule(state.policy, {
     returnTo: rd,
     host: facts.host,
@@ -282,27 +286,14 @@ export async function renderLogin(
     ctx,
     status,
     'login',
-    {
-      action: `${prefix}/login`,
-      device_action: `${prefix}/login/device`,
+    loginPageValues(prefix, rule, deps.webauthn !== undefined, {
       csrf: csrfToken(deps.signer, flowId),
       rd,
       error,
       identifier: identifier ?? (await browserOf(deps, ctx).sessionUser()),
-      password: asksPassword(rule),
-      // A rule that asks for a passkey or security key sends no code: the page says so.
-      keys: possessionOf(rule) !== 'otp',
-      device_name: device?.user.name,
-      // A passwordless rule: a passkey signs in without a name (a button, and autofill in the name field).
-      ...(deps.webauthn && possessionOf(rule) === 'passkey'
-        ? {
-            passkey_action: `${prefix}/webauthn/verify`,
-            passkey_options: `${prefix}/webauthn/options`,
-            webauthn_script: `${prefix}${WEBAUTHN_SCRIPT_PATH}`,
-          }
-        : {}),
-    },
-    { switchHref: `${prefix}/login?rd=${encodeURIComponent(rd)}` },
+      deviceName: device?.user.name,
+    }),
+    { switchHref: loginSwitchHref(prefix, rd) },
   );
 }
 
@@ -312,6 +303,44 @@ export function trustLabel(tr: Translator, trustDeviceMs: number | undefined): s
   const days = Math.max(1, Math.round(trustDeviceMs / 86_400_000));
   return tr.plural('code.trust_browser', days, { days });
 }
+
+/** What the sign-in page shows for `rule`: the page's own values (the layout's are the responder's). */
+export function loginPageValues(
+  prefix: string,
+  rule: LoginRule,
+  webauthn: boolean,
+  shown: {
+    csrf: string;
+    rd: string;
+    error?: string | undefined;
+    identifier?: string | undefined;
+    deviceName?: string | undefined;
+  },
+): TemplateValues {
+  return {
+    action: `${prefix}/login`,
+    device_action: `${prefix}/login/device`,
+    csrf: shown.csrf,
+    rd: shown.rd,
+    error: shown.error,
+    identifier: shown.identifier,
+    password: asksPassword(rule),
+    // A rule that asks for a passkey or security key sends no code: the page says so.
+    keys: possessionOf(rule) !== 'otp',
+    device_name: shown.deviceName,
+    // A passwordless rule: a passkey signs in without a name (a button, and autofill in the name field).
+    ...(webauthn && possessionOf(rule) === 'passkey'
+      ? {
+          passkey_action: `${prefix}/webauthn/verify`,
+          passkey_options: `${prefix}/webauthn/options`,
+          webauthn_script: `${prefix}${WEBAUTHN_SCRIPT_PATH}`,
+        }
+      : {}),
+  };
+}
+
+/** Where the sign-in page's language switch leads: the same page, for the same destination. */
+export const loginSwitchHref = (prefix: string, rd: string): string => `${prefix}/login?rd=${encodeURIComponent(rd)}`;
 
 export interface CodePage {
   flowId: string;
