@@ -8,7 +8,7 @@ import { isSupportedCountry } from 'libphonenumber-js';
 
 import type { Directory } from '../directory/types.js';
 import { loadUsersFile } from '../directory/users-file.js';
-import { TOTP, WEBAUTHN } from '../policy/types.js';
+import { PUSH, TOTP, WEBAUTHN } from '../policy/types.js';
 import { parseDuration } from '../shared/duration.js';
 import type { Problem } from '../shared/problem.js';
 import { ConfigError } from '../shared/problem.js';
@@ -139,6 +139,7 @@ function refsOf(config: GateConfig): Refs {
     channelNames: withFactorChannels(Object.keys(config.channels), {
       totp: config.totp !== undefined,
       webauthn: config.webauthn !== undefined,
+      push: config.push !== undefined,
     }),
     defaultLifetimeMs: config.session.lifetime,
   };
@@ -161,7 +162,11 @@ function salvageRefs(data: unknown, baseDir: string): Refs {
       channels && typeof channels === 'object'
         ? Object.keys(channels).filter((c) => c in channelSchemas)
         : Object.keys(channelSchemas),
-      { totp: valueAt(data, ['totp']) !== undefined, webauthn: valueAt(data, ['webauthn']) !== undefined },
+      {
+        totp: valueAt(data, ['totp']) !== undefined,
+        webauthn: valueAt(data, ['webauthn']) !== undefined,
+        push: valueAt(data, ['push']) !== undefined,
+      },
     ),
     defaultLifetimeMs: lifetime ?? 12 * 3_600_000,
   };
@@ -169,10 +174,19 @@ function salvageRefs(data: unknown, baseDir: string): Refs {
 
 /**
  * With a totp: section, rules and users may name "totp" (the authenticator app) like a channel;
- * with a webauthn: section, "webauthn" (passkeys and security keys).
+ * with a webauthn: section, "webauthn" (passkeys and security keys); with a push: section, "push"
+ * (sign-in approvals on registered browsers).
  */
-function withFactorChannels(channels: string[], configured: { totp: boolean; webauthn: boolean }): string[] {
-  return [...channels, ...(configured.totp ? [TOTP] : []), ...(configured.webauthn ? [WEBAUTHN] : [])];
+function withFactorChannels(
+  channels: string[],
+  configured: { totp: boolean; webauthn: boolean; push: boolean },
+): string[] {
+  return [
+    ...channels,
+    ...(configured.totp ? [TOTP] : []),
+    ...(configured.webauthn ? [WEBAUTHN] : []),
+    ...(configured.push ? [PUSH] : []),
+  ];
 }
 
 function valueAt(data: unknown, at: readonly (string | number)[]): unknown {

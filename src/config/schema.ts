@@ -19,6 +19,7 @@ import {
   spendSchema,
 } from './delivery-rules-schema.js';
 import { emailChannelSchemaFor } from './email-channel-schema.js';
+import { pushSchema } from './push-schema.js';
 import { httpUrlRules, REDIS_URL, urlText } from './url-checks.js';
 import { rpIdOutsiders, sharedDomain } from './webauthn-checks.js';
 
@@ -609,6 +610,7 @@ export const configSchema = z
     pages: pagesSchema.prefault({}),
     totp: totpSchema.optional(),
     webauthn: webauthnSchema.optional(),
+    push: pushSchema.optional(),
 
     account: accountSchema.prefault({}),
     fallback: fallbackSchema.prefault({}),

@@ -303,6 +303,12 @@ export interface WebauthnConfig {
   timeout: number;
 }
 
+/** Web Push (`push:`): the VAPID key pair and contact, and how many browsers a person may register. */
+export interface PushConfig {
+  vapid: { publicKey: string; privateKey: string; subject: string };
+  maxDevices: number;
+}
+
 export interface GateConfig {
   /** Absolute path of the config file, or "<embedded>" for the demo defaults. */
   source: string;
@@ -324,6 +330,8 @@ export interface GateConfig {
   totp: TotpConfig | undefined;
   /** Passkeys and security keys; undefined when the section is absent (no "webauthn" factor or channel). */
   webauthn: WebauthnConfig | undefined;
+  /** Web Push; undefined when the section is absent (no "push" channel). */
+  push: PushConfig | undefined;
   /** The self-service account page: changes there need a sign-in at most `reauthWithin` ms old. */
   account: { reauthWithin: number };
   deliveryFigures: DeliveryFiguresConfig;

@@ -152,3 +152,6 @@ export const TOTP = 'totp';
 
 /** The channel name under which passkeys and security keys appear in rules (and users' preferences). */
 export const WEBAUTHN = 'webauthn';
+
+/** The channel name under which Web Push sign-in approvals appear in rules (docs/setup-push.md). */
+export const PUSH = 'push';
