@@ -121,6 +121,7 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
         privateKey: raw.push.vapid_private_key,
         subject: raw.push.subject,
       },
+      services: raw.push.services.map((s) => s.toLowerCase()),
       maxDevices: raw.push.max_devices,
     },
     account: { reauthWithin: ms(raw.account.reauth_within) },

@@ -28,6 +28,17 @@ function publicKeyOf(privateKey: string): string | undefined {
 /** RFC 8292 §2.1: a contact the push service can reach, mailto: or https:. */
 const SUBJECT = /^(?:mailto:[^\s@]+@[^\s@]+|https:\/\/[^\s/]+(?:\/\S*)?)$/;
 
+/** The push services of the browsers people use (each browser picks its own; none is configurable). */
+export const DEFAULT_PUSH_SERVICES = [
+  'https://fcm.googleapis.com',
+  'https://updates.push.services.mozilla.com',
+  'https://web.push.apple.com',
+  'https://*.notify.windows.com',
+] as const;
+
+/** An origin: http or https, a host whose first label may be "*", an optional port. */
+const SERVICE = /^https?:\/\/(?:\*\.)?[A-Za-z0-9.-]+(?::\d{1,5})?$/;
+
 export const pushSchema = z
   .strictObject({
     vapid_public_key: base64url('a P-256 public key', 65)
@@ -42,6 +53,17 @@ export const pushSchema = z
       .string()
       .regex(SUBJECT, { error: 'expected a contact for push services: "mailto:ops@example.com" or an https:// URL' })
       .describe('Who push services may contact about this gate\'s notifications (RFC 8292 "sub").'),
+    services: z
+      .array(
+        z.string().regex(SERVICE, {
+          error: 'expected a push service origin like "https://fcm.googleapis.com" or "https://*.notify.windows.com"',
+        }),
+      )
+      .min(1)
+      .default([...DEFAULT_PUSH_SERVICES])
+      .describe(
+        'Push services the gate sends to, as origins ("*." for any subdomain): a browser\'s subscription elsewhere is refused, so nobody can make the gate POST to an address of their choosing. The default: Chrome and Edge (FCM), Firefox, Safari, Windows.',
+      ),
     max_devices: z
       .int()
       .min(1)

@@ -306,6 +306,8 @@ export interface WebauthnConfig {
 /** Web Push (`push:`): the VAPID key pair and contact, and how many browsers a person may register. */
 export interface PushConfig {
   vapid: { publicKey: string; privateKey: string; subject: string };
+  /** Origins of the push services subscriptions may point at; "*." matches any subdomain. */
+  services: string[];
   maxDevices: number;
 }
 

@@ -17,11 +17,22 @@ describe('push config', () => {
     expect(compileConfigText(MINIMAL_CONFIG).push).toBeUndefined();
   });
 
-  it('compiles the key pair and subject, with ten devices per person by default', () => {
+  it("compiles the key pair and subject, with the major browsers' push services and ten devices per person by default", () => {
     expect(compileConfigText(MINIMAL_CONFIG + pushSection()).push).toEqual({
       vapid: { publicKey: VAPID_PUBLIC_KEY, privateKey: VAPID_PRIVATE_KEY, subject: 'mailto:ops@example.com' },
+      services: [
+        'https://fcm.googleapis.com',
+        'https://updates.push.services.mozilla.com',
+        'https://web.push.apple.com',
+        'https://*.notify.windows.com',
+      ],
       maxDevices: 10,
     });
+  });
+
+  it('refuses a push service given as a URL with a path', () => {
+    const text = MINIMAL_CONFIG + pushSection('  services: ["https://push.example.com/send"]\n');
+    expect(configProblems(text)[0]).toMatch(/expected a push service origin.*\(push\.services\[0\]\)$/);
   });
 
   it('refuses a public key that is not the private key’s, at its line', () => {
