@@ -1,6 +1,8 @@
 // `otp-gate sessions list|revoke`: an admin's view of who is signed in, against the store the
 // gates share. Revoking here ends the session on every instance at its next request; revoking a
-// user also ends their trusted browsers and personal tokens.
+// user also ends their trusted browsers, personal tokens and browsers registered for push approvals.
+import type { PushSubscriptions } from '../channels/push-subscriptions.js';
+import { createPushSubscriptions } from '../channels/push-subscriptions.js';
 import type { Session, Sessions } from '../session/sessions.js';
 import { createSessions } from '../session/sessions.js';
 import { createSigner } from '../session/signer.js';
@@ -33,6 +35,7 @@ export function runSessions(args: SessionsArgs): Promise<number> {
         devices: createTrustedDevices({ store, signer, clock: systemClock }),
         tokens: createTokens({ store, clock: systemClock, verifiedCacheMs: 0 }),
         credentials: createWebauthnCredentials(store),
+        pushDevices: createPushSubscriptions(store),
       },
       args,
     );
@@ -57,9 +60,13 @@ interface Managed {
   devices: TrustedDevices;
   tokens: Tokens;
   credentials: WebauthnCredentials;
+  pushDevices: PushSubscriptions;
 }
 
-async function act({ sessions, devices, tokens, credentials }: Managed, args: SessionsArgs): Promise<number> {
+async function act(
+  { sessions, devices, tokens, credentials, pushDevices }: Managed,
+  args: SessionsArgs,
+): Promise<number> {
   if (args.action === 'list') {
     const list = await sessions.list(args.user!);
     if (list.length === 0) {
@@ -75,11 +82,13 @@ async function act({ sessions, devices, tokens, credentials }: Managed, args: Se
     const browsers = await devices.revokeUser(args.user);
     // And their personal tokens: a script of theirs would otherwise keep acting as them.
     const personal = await tokens.revokeUser(args.user);
+    // And the browsers that would be asked to approve their sign-ins: a lost phone stops being asked.
+    const pushed = await pushDevices.removeAll(args.user);
     const keys = args.credentials
       ? `, and removed ${await credentials.removeAll(args.user)} passkey(s)/security key(s)`
       : '';
     process.stdout.write(
-      `revoked ${count} session(s), ${browsers} trusted browser(s) and ${personal} personal token(s) of ${args.user}${keys}\n`,
+      `revoked ${count} session(s), ${browsers} trusted browser(s), ${personal} personal token(s) and ${pushed} push device(s) of ${args.user}${keys}\n`,
     );
     return EXIT.ok;
   }
