@@ -46,7 +46,15 @@ export type AuditEventName =
   | 'token_refused'
   /** An access token was made (CLI or account page) or revoked. */
   | 'token_created'
-  | 'token_revoked';
+  | 'token_revoked'
+  /** A sign-in began waiting for approval from the person's phone (scan, WhatsApp reply, push). */
+  | 'approval_started'
+  /** The person approved a waiting sign-in (channel: how). */
+  | 'approval_granted'
+  /** The person denied a waiting sign-in. */
+  | 'approval_denied'
+  /** An approval was refused (`reason`: expired, not-the-person, wrong-number, unknown-phrase, unknown-sender, stale-session). */
+  | 'approval_refused';
 
 export interface AuditEvent {
   event: AuditEventName;

@@ -18,7 +18,9 @@ export type Refusal =
   /** The pumping breaker paused codes to the destination's number prefix. */
   | { reason: 'prefix-paused'; retryAfterMs: number }
   /** The spend budget no longer covers a code by any of the challenge's channels. */
-  | { reason: 'budget-spent'; retryAfterMs: number };
+  | { reason: 'budget-spent'; retryAfterMs: number }
+  /** The person was asked to approve sign-ins too often this minute (approvals.prompts_per_minute). */
+  | { reason: 'approval-limit'; retryAfterMs: number };
 
 /** Start of the fixed one-hour window containing `now`, used to name per-hour counters. */
 export function hourWindow(now: number): { id: number; endsAt: number } {

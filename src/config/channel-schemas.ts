@@ -59,6 +59,13 @@ export function channelSchemasFor(durationSchema: typeof DurationSchema) {
         .string()
         .regex(/^\d+$/, { error: 'expected the numeric phone number ID from WhatsApp Manager' })
         .describe('The sending phone number ID (not the phone number).'),
+      business_number: z
+        .string()
+        .regex(/^\+[1-9]\d{6,14}$/, { error: 'expected the business phone number in E.164, like "+393331234567"' })
+        .optional()
+        .describe(
+          'The phone number of phone_number_id in E.164: people write to it (wa.me links) to sign in with a WhatsApp message; rules may then list "whatsapp_reply".',
+        ),
       access_token: secret('access_token').describe('System-user access token (Bearer).'),
       app_secret: secret('app_secret').describe(
         'App secret: status webhooks are signed with it (X-Hub-Signature-256).',

@@ -21,6 +21,7 @@ export function compileWhatsApp(raw: NonNullable<RawChannels['whatsapp']>, ms: M
     apiBaseUrl: trim(raw.api_base_url),
     apiVersion: raw.api_version,
     phoneNumberId: raw.phone_number_id,
+    businessNumber: raw.business_number,
     accessToken: raw.access_token,
     appSecret: raw.app_secret,
     verifyToken: raw.verify_token,

@@ -125,6 +125,7 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
       maxDevices: raw.push.max_devices,
     },
     account: { reauthWithin: ms(raw.account.reauth_within) },
+    approvals: raw.approvals && { ttl: ms(raw.approvals.ttl), promptsPerMinute: raw.approvals.prompts_per_minute },
     deliveryFigures: { minSamples: raw.delivery_figures.min_samples, halfLife: ms(raw.delivery_figures.half_life) },
     assertions: raw.assertions && compileAssertions(raw.assertions, raw.server.public_url),
     policySources: raw.policies.map(resolve),

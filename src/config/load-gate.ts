@@ -8,7 +8,7 @@ import { isSupportedCountry } from 'libphonenumber-js';
 
 import type { Directory } from '../directory/types.js';
 import { loadUsersFile } from '../directory/users-file.js';
-import { PUSH, TOTP, WEBAUTHN } from '../policy/types.js';
+import { PUSH, SCAN, TOTP, WEBAUTHN, WHATSAPP_REPLY } from '../policy/types.js';
 import { parseDuration } from '../shared/duration.js';
 import type { Problem } from '../shared/problem.js';
 import { ConfigError } from '../shared/problem.js';
@@ -139,6 +139,9 @@ function refsOf(config: GateConfig): Refs {
     channelNames: withFactorChannels(Object.keys(config.channels), {
       totp: config.totp !== undefined,
       webauthn: config.webauthn !== undefined,
+      approvals: config.approvals !== undefined,
+      whatsappReply:
+        config.channels.whatsapp?.type === 'whatsapp' && config.channels.whatsapp.businessNumber !== undefined,
       push: config.push !== undefined,
     }),
     defaultLifetimeMs: config.session.lifetime,
@@ -165,6 +168,8 @@ function salvageRefs(data: unknown, baseDir: string): Refs {
       {
         totp: valueAt(data, ['totp']) !== undefined,
         webauthn: valueAt(data, ['webauthn']) !== undefined,
+        approvals: valueAt(data, ['approvals']) !== undefined,
+        whatsappReply: valueAt(data, ['channels', 'whatsapp', 'business_number']) !== undefined,
         push: valueAt(data, ['push']) !== undefined,
       },
     ),
@@ -174,18 +179,21 @@ function salvageRefs(data: unknown, baseDir: string): Refs {
 
 /**
  * With a totp: section, rules and users may name "totp" (the authenticator app) like a channel;
- * with a webauthn: section, "webauthn" (passkeys and security keys); with a push: section, "push"
- * (sign-in approvals on registered browsers).
+ * with a webauthn: section, "webauthn" (passkeys and security keys); with an approvals: section,
+ * "scan", "whatsapp_reply" when WhatsApp has a business number to write to, and "push" with a
+ * push: section (sign-in approvals on browsers the person registered).
  */
 function withFactorChannels(
   channels: string[],
-  configured: { totp: boolean; webauthn: boolean; push: boolean },
+  configured: { totp: boolean; webauthn: boolean; approvals: boolean; whatsappReply: boolean; push: boolean },
 ): string[] {
   return [
     ...channels,
     ...(configured.totp ? [TOTP] : []),
     ...(configured.webauthn ? [WEBAUTHN] : []),
-    ...(configured.push ? [PUSH] : []),
+    ...(configured.approvals ? [SCAN] : []),
+    ...(configured.approvals && configured.whatsappReply ? [WHATSAPP_REPLY] : []),
+    ...(configured.approvals && configured.push ? [PUSH] : []),
   ];
 }
 

@@ -545,6 +545,27 @@ const accountSchema = z
   })
   .describe('The self-service account page (<path_prefix>/account) of a signed-in person.');
 
+const approvalsSchema = z
+  .strictObject({
+    ttl: durationSchema({ max: { ms: 600_000, text: '10m' } })
+      .default('2m')
+      .describe(
+        'How long a sign-in waits for approval from a phone (scan, WhatsApp reply, push): its QR code, link and number die after this.',
+      ),
+    prompts_per_minute: z
+      .number()
+      .int()
+      .min(1)
+      .max(60)
+      .default(3)
+      .describe(
+        'The most approval attempts one person may be asked for in a minute (against prompt bombing: push fatigue, QR spam); more are refused with a wait.',
+      ),
+  })
+  .describe(
+    'Signing in without typing a code: with this section rules may list "scan" (a signed-in phone approves) and, with channels.whatsapp.business_number, "whatsapp_reply" (the person sends the gate a prefilled WhatsApp message). `approvals: {}` takes the defaults.',
+  );
+
 const fallbackSchema = z
   .strictObject({
     poll_interval: durationSchema({ max: { ms: 60_000, text: '1m' } })
@@ -613,6 +634,7 @@ export const configSchema = z
     push: pushSchema.optional(),
 
     account: accountSchema.prefault({}),
+    approvals: approvalsSchema.optional(),
     fallback: fallbackSchema.prefault({}),
     delivery_figures: deliveryFiguresSchema.prefault({}),
     assertions: assertionsSchema.optional(),
@@ -656,6 +678,15 @@ function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
     ctx,
   );
   checkRpId(value, section('webauthn').rp_id, ctx);
+  if (root?.push !== undefined && root.approvals === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['push'],
+      input: root.push,
+      message:
+        'a push notification opens an approval page: push needs the approvals: section too ("approvals: {}" takes its defaults)',
+    });
+  }
   const workers = section('server').workers;
   if (workers !== undefined && workers !== 1 && section('store').type !== 'redis') {
     ctx.addIssue({

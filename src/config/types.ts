@@ -179,6 +179,8 @@ export interface WhatsAppChannelConfig {
   apiBaseUrl: string;
   apiVersion: string;
   phoneNumberId: string;
+  /** The sending number in E.164, for wa.me links people write to (the whatsapp_reply channel); undefined = none. */
+  businessNumber?: string | undefined;
   accessToken: string;
   appSecret: string;
   verifyToken: string;
@@ -311,6 +313,14 @@ export interface PushConfig {
   maxDevices: number;
 }
 
+/** Signing in by approval from a phone instead of a typed code (scan, whatsapp_reply, push). */
+export interface ApprovalsConfig {
+  /** How long an approval attempt lives, ms. */
+  ttl: number;
+  /** The most attempts started for one person per minute. */
+  promptsPerMinute: number;
+}
+
 export interface GateConfig {
   /** Absolute path of the config file, or "<embedded>" for the demo defaults. */
   source: string;
@@ -336,6 +346,8 @@ export interface GateConfig {
   push: PushConfig | undefined;
   /** The self-service account page: changes there need a sign-in at most `reauthWithin` ms old. */
   account: { reauthWithin: number };
+  /** Approval from a phone; undefined when the section is absent (no "scan" or "whatsapp_reply" channel). */
+  approvals: ApprovalsConfig | undefined;
   deliveryFigures: DeliveryFiguresConfig;
   /** Signing keys for apps' assertions; undefined when the section is absent. */
   assertions: AssertionsConfig | undefined;

@@ -9,6 +9,7 @@ import type { Context } from 'koa';
 
 import type { AuditLog } from '../audit/audit-log.js';
 import { createAuditLog } from '../audit/audit-log.js';
+import { createApprovals } from '../challenge/approvals.js';
 import type { Challenges } from '../challenge/challenges.js';
 import { createChallenges } from '../challenge/challenges.js';
 import { createEnrolledPeople } from '../challenge/enrolled-people.js';
@@ -271,6 +272,10 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     devices,
     people,
     held: createHeldSignIns({ store, lifetimeMs: FLOW_LIFETIME }),
+    approvals: {
+      approvals: createApprovals({ store, signer, clock, config: () => state.config.approvals, audit }),
+      notifiers: new Map(),
+    },
     resumes,
     totp,
     webauthn,

@@ -30,7 +30,7 @@ import { createVerdictResponder } from './middleware/verdict-responder.js';
 import type { GateKoaState, Responder } from './respond.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerCodeRoutes } from './routes/code-routes.js';
-import type { WebauthnParts } from './routes/login-flow.js';
+import type { ApprovalParts, WebauthnParts } from './routes/login-flow.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
 import { registerLogoutRoutes } from './routes/logout-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
@@ -58,6 +58,8 @@ export interface GateAppDeps {
   people: EnrolledPeople;
   /** Sign-ins held while a newly enrolled person gives their name. */
   held: HeldSignIns;
+  /** Sign-ins approved from a phone (scan, whatsapp_reply, push). */
+  approvals: ApprovalParts;
   resumes: Resumes;
   cookies: GateCookies;
   signer: Signer;

@@ -5,7 +5,7 @@
 import { decide } from './decide.js';
 import { normaliseHost, normalisePath } from './normalise-path.js';
 import type { CompiledPolicy, CompiledRule, PossessionFactor } from './types.js';
-import { WEBAUTHN } from './types.js';
+import { APPROVAL_CHANNELS, WEBAUTHN } from './types.js';
 
 export type LoginRule = Pick<CompiledRule, 'name' | 'channels' | 'factors' | 'trustedDevice' | 'enrol'>;
 
@@ -89,4 +89,18 @@ export function takesCodes(rule: LoginRule): boolean {
  */
 export function userVerification(rule: LoginRule): 'required' | 'preferred' {
   return possessionOf(rule) === 'passkey' ? 'required' : 'preferred';
+}
+
+/** The rule's channels by which a phone approves instead of a typed code (scan, whatsapp_reply, push), in its order. */
+export function approvalChannels(rule: LoginRule): string[] {
+  return takesCodes(rule) ? rule.channels.filter((c) => APPROVAL_CHANNELS.includes(c)) : [];
+}
+
+/**
+ * Whether the sign-in waits for approval from a phone before any code is sent: the rule lists an
+ * approval channel first (a code stays one button away where it lists a code channel too).
+ */
+export function approvalFirst(rule: LoginRule): boolean {
+  const first = rule.channels[0];
+  return first !== undefined && approvalChannels(rule).includes(first);
 }

@@ -17,7 +17,10 @@ export interface ProofFacts {
 /** Why a session is not enough: each means "challenge again", with the person's place kept. */
 export type Shortfall = 'lifetime' | 'stale' | 'factors' | 'device';
 
-export function shortfall(rule: CompiledRule, proof: ProofFacts): Shortfall | undefined {
+/** What of a rule judges a session's proof. */
+export type ProofRule = Pick<CompiledRule, 'sessionLifetime' | 'maxSessionAge' | 'factors' | 'trustedDevice'>;
+
+export function shortfall(rule: ProofRule, proof: ProofFacts): Shortfall | undefined {
   if (proof.sessionAgeMs >= rule.sessionLifetime) return 'lifetime';
   if (rule.maxSessionAge !== undefined && proof.provenAgeMs >= rule.maxSessionAge) return 'stale';
   for (let i = 0; i < rule.factors.length; i++) if (!isProven(rule.factors[i]!, proof.factors)) return 'factors';

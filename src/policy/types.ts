@@ -153,5 +153,14 @@ export const TOTP = 'totp';
 /** The channel name under which passkeys and security keys appear in rules (and users' preferences). */
 export const WEBAUTHN = 'webauthn';
 
-/** The channel name under which Web Push sign-in approvals appear in rules (docs/setup-push.md). */
+/** The channel name of an approval from a phone signed in to the gate that scans the sign-in page's QR code. */
+export const SCAN = 'scan';
+
+/** The channel name of signing in by sending the gate a prefilled WhatsApp message (the person writes to us). */
+export const WHATSAPP_REPLY = 'whatsapp_reply';
+
+/** The channel name of a Web Push notification to a device the person registered, opening the approval page. */
 export const PUSH = 'push';
+
+/** Channels by which a phone approves a sign-in instead of a typed code. */
+export const APPROVAL_CHANNELS: readonly string[] = [SCAN, WHATSAPP_REPLY, PUSH];

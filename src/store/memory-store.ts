@@ -46,6 +46,8 @@ const PARTITION_OF: Record<string, StorePartition> = {
   // Browsers registered for push sign-in approvals: only a signed-in person adds one.
   push: 'people',
   'token-fails': 'limits',
+  // Approval prompts per person and minute: a flood of sign-in pages must not reset them.
+  'approval-prompts': 'limits',
 };
 
 export function partitionOf(key: string): StorePartition {

@@ -39,7 +39,7 @@ describe('push config', () => {
     const text = MINIMAL_CONFIG + pushSection().replace(VAPID_PUBLIC_KEY, OTHER_PUBLIC_KEY);
     expect(configProblems(text)).toEqual([
       expect.stringMatching(
-        /^gate\.yaml:10:21: is not the public key of vapid_private_key: .*\(push\.vapid_public_key\)$/,
+        /^gate\.yaml:11:21: is not the public key of vapid_private_key: .*\(push\.vapid_public_key\)$/,
       ),
     ]);
   });
@@ -48,9 +48,14 @@ describe('push config', () => {
     const text = MINIMAL_CONFIG + pushSection().replace(VAPID_PRIVATE_KEY, 'c2hvcnQ');
     expect(configProblems(text)).toEqual([
       expect.stringMatching(
-        /^gate\.yaml:11:22: expected a P-256 private key: 32 bytes in base64url.*generate-vapid-keys.*\(push\.vapid_private_key\)$/,
+        /^gate\.yaml:12:22: expected a P-256 private key: 32 bytes in base64url.*generate-vapid-keys.*\(push\.vapid_private_key\)$/,
       ),
     ]);
+  });
+
+  it('refuses a push: section without approvals:, whose page its notifications open', () => {
+    const text = MINIMAL_CONFIG + pushSection().replace('approvals: {}\n', '');
+    expect(configProblems(text)).toEqual([expect.stringMatching(/push needs the approvals: section too.*\(push\)$/)]);
   });
 
   it('refuses a subject that is neither mailto: nor https:', () => {

@@ -48,5 +48,7 @@ export function refusalText(tr: Translator, refusal: Refusal): string {
       return tr.t('refusal.prefix_paused', { wait });
     case 'budget-spent':
       return tr.t('refusal.budget_spent');
+    case 'approval-limit':
+      return tr.t('refusal.approval_limit', { wait });
   }
 }

@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 
 import type { AuditLog } from '../../audit/audit-log.js';
 import { auditFlowId } from '../../audit/audit-log.js';
+import type { ApprovalNotifier, Approvals } from '../../challenge/approvals.js';
 import type { Challenges, ChallengeView } from '../../challenge/challenges.js';
 import type { EnrolledPeople } from '../../challenge/enrolled-people.js';
 import { enrolledUser } from '../../challenge/enrolled-people.js';
@@ -45,6 +46,8 @@ export interface LoginRouteDeps {
   people: Pick<EnrolledPeople, 'find' | 'rename'>;
   /** Sign-ins held while a newly enrolled person gives their name. */
   held: HeldSignIns;
+  /** Sign-ins approved from a phone (scan, whatsapp_reply, push). */
+  approvals: ApprovalParts;
   /** Form posts kept across a sign-in, to be made again after it. */
   resumes: Resumes;
   cookies: GateCookies;
@@ -63,6 +66,13 @@ export interface WebauthnParts {
   credentials: WebauthnCredentials;
   ceremonies: Ceremonies;
   pending: PendingSignIns;
+}
+
+/** What the approval pages work with. */
+export interface ApprovalParts {
+  approvals: Approvals;
+  /** Channels that alert the person's devices of a new attempt (push), by the channel name rules list. */
+  notifiers: ReadonlyMap<string, ApprovalNotifier>;
 }
 
 /** Authenticator apps show six digits (the gate's otpauth:// URIs say so), whatever otp.length is. */
