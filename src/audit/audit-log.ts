@@ -54,7 +54,15 @@ export type AuditEventName =
   /** The person denied a waiting sign-in. */
   | 'approval_denied'
   /** An approval was refused (`reason`: expired, not-the-person, wrong-number, unknown-phrase, unknown-sender, stale-session). */
-  | 'approval_refused';
+  | 'approval_refused'
+  /** A sign-in request reached a registered browser's push service (`device`: its id; `destination`: the service's origin). */
+  | 'push_sent'
+  /** A push service refused or did not answer; `reason` says how ("gone" when it no longer knows the browser). */
+  | 'push_failed'
+  /** A browser was registered for push approvals on the account page. */
+  | 'push_device_added'
+  /** A registered browser was removed: by its owner, by the cap, or because its push service forgot it. */
+  | 'push_device_removed';
 
 export interface AuditEvent {
   event: AuditEventName;
@@ -78,6 +86,8 @@ export interface AuditEvent {
   token?: string | undefined;
   /** The app (by name) a token event was about. */
   app?: string | undefined;
+  /** A push device's random id, on push events: never its endpoint, which is a capability. */
+  device?: string | undefined;
 }
 
 /**
