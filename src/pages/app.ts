@@ -30,11 +30,13 @@ import { createSecurityHeaders } from './middleware/security-headers.js';
 import { createVerdictResponder } from './middleware/verdict-responder.js';
 import type { GateKoaState, Responder } from './respond.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
+import { registerApproveRoutes } from './routes/approve-routes.js';
 import { registerCodeRoutes } from './routes/code-routes.js';
 import type { ApprovalParts, WebauthnParts } from './routes/login-flow.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
 import { registerLogoutRoutes } from './routes/logout-routes.js';
 import { pushAccountSection, registerPushRoutes } from './routes/push-routes.js';
+import { registerScanRoutes } from './routes/scan-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
 import { registerTokenRoutes, tokensAccountSection } from './routes/token-routes.js';
 import { registerTotpRoutes, totpAccountSection } from './routes/totp-routes.js';
@@ -96,6 +98,8 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
   registerStatusRoutes(router, { ...deps, texts: (ctx) => deps.respond.texts(ctx) });
   registerTotpRoutes(router, { ...deps, context, signedIn });
   registerWebauthnRoutes(router, { ...deps, context });
+  registerScanRoutes(router, { ...deps, context });
+  registerApproveRoutes(router, { ...deps, context });
   registerWebauthnAccountRoutes(router, { ...deps, context, signedIn });
   const sections = [
     totpAccountSection(deps),

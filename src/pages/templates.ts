@@ -25,6 +25,8 @@ export const PAGES = [
   'account',
   'welcome',
   'webauthn',
+  'scan',
+  'approve',
 ] as const;
 export type PageName = (typeof PAGES)[number];
 

@@ -6,7 +6,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 
 import type { LoginRule } from '../../policy/login-rule.js';
-import { asksPassword, offersWebauthn, takesCodes } from '../../policy/login-rule.js';
+import { approvalFirst, asksPassword, offersWebauthn, takesCodes } from '../../policy/login-rule.js';
 import type { Proof } from '../../session/sessions.js';
 import { safeReturnTo } from '../return-to.js';
 import { keepingInput } from '../store-unavailable.js';
@@ -23,6 +23,7 @@ import {
   signIn,
   trustedBrowser,
 } from './login-flow.js';
+import { startApproval } from './scan-routes.js';
 
 export function registerLoginRoutes(router: Router, deps: LoginRouteDeps): void {
   router.get('/login', (ctx) => showLogin(deps, ctx));
@@ -102,6 +103,8 @@ async function identify(
     });
     return seeOther(ctx, `${prefixOf(deps)}/webauthn`);
   }
+  // A rule listing an approval channel first (scan, whatsapp_reply, push) sends no code until asked.
+  if (approvalFirst(rule)) return startApproval(deps, ctx, { flowId, rd, identifier, rule, proven });
   await sendCode(deps, ctx, { flowId, rd, identifier, rule, proven });
 }
 

@@ -31,13 +31,14 @@ export const ENTRY_SCRIPT_PATH = '/assets/code-entry.js';
 export const RESUME_SCRIPT_PATH = '/assets/resume.js';
 /** Runs the passkey and security key ceremonies in the browser (navigator.credentials). */
 export const WEBAUTHN_SCRIPT_PATH = '/assets/webauthn.js';
+/** Polls whether the phone approved a sign-in (the approval waiting page). */
+export const APPROVAL_SCRIPT_PATH = '/assets/approval-status.js';
 
 export function registerStatusRoutes(router: Router, deps: StatusRouteDeps): void {
   const scripts = new Map(
-    [STATUS_SCRIPT_PATH, ENTRY_SCRIPT_PATH, RESUME_SCRIPT_PATH, WEBAUTHN_SCRIPT_PATH].map((path) => [
-      path,
-      readFileSync(join(SHIPPED_TEMPLATES_DIR, path.slice('/assets/'.length)), 'utf8'),
-    ]),
+    [STATUS_SCRIPT_PATH, ENTRY_SCRIPT_PATH, RESUME_SCRIPT_PATH, WEBAUTHN_SCRIPT_PATH, APPROVAL_SCRIPT_PATH].map(
+      (path) => [path, readFileSync(join(SHIPPED_TEMPLATES_DIR, path.slice('/assets/'.length)), 'utf8')],
+    ),
   );
 
   router.get('/code/status', async (ctx) => {
