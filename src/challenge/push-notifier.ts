@@ -32,6 +32,7 @@ const TAG = 'otp-gate-sign-in';
 
 export function createPushNotifier(deps: PushNotifierDeps): ApprovalNotifier {
   return {
+    reaches: async (user) => deps.config() !== undefined && (await deps.devices.list(user)).length > 0,
     async notify(notice) {
       const config = deps.config();
       if (!config) return;

@@ -16,8 +16,8 @@ export interface PushGate {
   upstream: TestUpstream;
 }
 
-/** `extraConfig` is appended after the push: and approvals: sections. */
-export function usePushGate(options: Omit<TestGateOptions, 'upstream'> = {}): PushGate {
+/** `extraConfig` is appended after the push: and approvals: sections; `approvals` is the latter's flow-style value. */
+export function usePushGate(options: Omit<TestGateOptions, 'upstream'> & { approvals?: string } = {}): PushGate {
   const env = {} as PushGate;
   beforeAll(async () => {
     env.service = await startPushService();
@@ -25,7 +25,7 @@ export function usePushGate(options: Omit<TestGateOptions, 'upstream'> = {}): Pu
     env.gate = await startTestGate({
       ...options,
       upstream: env.upstream.url,
-      extraConfig: `${pushSection(`  services: ["${env.service.url}"]\n`)}${options.extraConfig ?? ''}`,
+      extraConfig: `${pushSection(`  services: ["${env.service.url}"]\n`, options.approvals)}${options.extraConfig ?? ''}`,
     });
   });
   afterAll(async () => {
