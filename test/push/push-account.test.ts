@@ -1,8 +1,9 @@
 // Registering a browser for sign-in approvals on the account page, over HTTP: the section offers
 // the gate's VAPID public key and service worker, a posted subscription on a configured push
 // service is listed and removable, one elsewhere is refused, and a sign-in that is not recent is
-// sent to sign in again. Headless Chromium's PushManager subscribes only through Google's push
-// service (FCM), never a local one, so the page's script is not driven here: its requests are.
+// sent to sign in again. Headless Chromium refuses PushManager.subscribe ("AbortError:
+// Registration failed - permission denied", notifications granted or not), and would subscribe
+// only through Google's push service anyway, so the page's script is not driven here: its requests are.
 import { describe, expect, it } from 'vitest';
 
 import type { Agent } from '../helpers/browser.js';

@@ -6,6 +6,7 @@
 // gets a code at once (the rule's next channel); the notification tells no number or code.
 import { describe, expect, it } from 'vitest';
 
+import { createManualClock } from '../../src/shared/clock.js';
 import type { Agent } from '../helpers/browser.js';
 import { browser, hiddenField, signIn } from '../helpers/browser.js';
 import { DEFAULT_USERS } from '../helpers/gate.js';
@@ -132,5 +133,43 @@ describe('sign-in approval by push', () => {
     const { location } = await desktopSigningIn('carol');
     expect(location).toBe('/_gate/code');
     await env.gate.inbox.code('carol', before + 1);
+  });
+});
+
+describe('push fatigue', () => {
+  // The limit counts per clock minute: the gate's clock stays inside one.
+  const clock = createManualClock(Math.floor(Date.now() / 60_000) * 60_000 + 1_000);
+  const env = usePushGate({ policy: POLICY, clock });
+
+  it('sends at most approvals.prompts_per_minute requests a minute (3 by default), then refuses the sign-in', async () => {
+    const phone = browser(env.gate);
+    expect((await signIn(env.gate, phone, 'alice', '/_gate/account')).status).toBe(303);
+    const page = await phone.get('/_gate/account').expect(200);
+    const subscription = env.service.subscribe();
+    await phone
+      .post('/_gate/push/add')
+      .type('form')
+      .send({
+        csrf: hiddenField(page.text.slice(page.text.indexOf('id="account-push"')), 'csrf'),
+        subscription: JSON.stringify(subscription.json),
+      })
+      .expect(303);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const desktop = browser(env.gate);
+      const login = await desktop.get('/_gate/login').expect(200);
+      const posted = await desktop
+        .post('/_gate/login')
+        .type('form')
+        .send({ identifier: 'alice', rd: hiddenField(login.text, 'rd'), csrf: hiddenField(login.text, 'csrf') });
+      statuses.push(posted.status);
+    }
+    expect(statuses).toEqual([303, 303, 303, 429]);
+    await waitFor(
+      'three requests',
+      () => env.service.received.filter((m) => m.token === subscription.token).length === 3,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(env.service.received.filter((m) => m.token === subscription.token)).toHaveLength(3);
   });
 });
