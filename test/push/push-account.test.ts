@@ -41,6 +41,18 @@ describe('push devices on the account page', () => {
     expect(page.text).toContain('data-push-worker="/_gate/push-sw.js"');
   });
 
+  it('suggests this browser in a few words as the device’s name', async () => {
+    const agent = await signedIn();
+    const page = await agent
+      .get(PAGE)
+      .set(
+        'User-Agent',
+        'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36',
+      )
+      .expect(200);
+    expect(page.text).toContain('id="push-name" name="name" maxlength="60" value="Chrome (Android)"');
+  });
+
   it('serves the service worker as a script from under the path prefix', async () => {
     const res = await browser(env.gate).get('/_gate/push-sw.js').expect(200);
     expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');

@@ -106,6 +106,10 @@ describe('sign-in approval by push', () => {
     expect((await desktop.get('/desk')).status).toBe(200);
     expect(audited('approval_granted').at(-1)).toMatchObject({ user: 'alice', channel: 'push' });
     expect(audited('push_sent').at(-1)).toMatchObject({ user: 'alice', outcome: 'ok', destination: env.service.url });
+    const account = await phone.get('/_gate/account').expect(200);
+    expect(account.text).toMatch(
+      /<strong>Phone<\/strong><br><span class="hint">Added [^<]+ UTC · last asked [^<]+ UTC</,
+    );
   });
 
   it('tells the app and the browser in the person’s language, and never the number', async () => {

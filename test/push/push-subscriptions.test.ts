@@ -1,16 +1,14 @@
 // A person's registered browsers on the Store: listed oldest first, the same browser registered
 // again replaces its entry, capped with the oldest dropped, removable one by one or all at once;
 // on Redis, one instance's registration is another's. And which subscriptions a browser may post.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { NewSubscription } from '../../src/channels/push-subscriptions.js';
 import { createPushSubscriptions, parseSubscription } from '../../src/channels/push-subscriptions.js';
-import { createStore } from '../../src/store/create-store.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
-import type { Store } from '../../src/store/store.js';
 import { REDIS_INSTALL, REDIS_SERVER, useRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
-import { redisStoreConfig } from '../store/redis-config.js';
+import { useTwoRedisStores } from '../store/redis-config.js';
 
 const P256DH = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)]).toString('base64url');
 const AUTH = Buffer.alloc(16, 9).toString('base64url');
@@ -97,14 +95,7 @@ describe('a subscription a browser posts', () => {
 
 describeWithBinary('push subscriptions on the redis store', REDIS_SERVER, REDIS_INSTALL, (binary) => {
   const redis = useRedis(binary);
-  const stores: Store[] = [];
-  beforeAll(async () => {
-    for (let i = 0; i < 2; i += 1) stores.push(createStore(redisStoreConfig(redis.url)));
-    for (const store of stores) await store.check();
-  });
-  afterAll(async () => {
-    for (const store of stores) await store.close();
-  });
+  const stores = useTwoRedisStores(redis);
 
   it('shows a browser registered on one instance to another, and removes it for both', async () => {
     const [a, b] = stores.map(createPushSubscriptions);

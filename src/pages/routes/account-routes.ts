@@ -5,6 +5,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 
+import type { Translator } from '../../i18n/locales.js';
 import type { Session } from '../../session/sessions.js';
 import { csrfToken } from '../form.js';
 import type { SignedIn } from '../signed-in.js';
@@ -52,4 +53,21 @@ export function accountPage(deps: Omit<AccountRouteDeps, 'sessions' | 'cookies' 
     }
     deps.respond.page(ctx, status, 'account', values);
   };
+}
+
+/**
+ * "Added 5 Dec 2026, 10:00 UTC · last used …" for a row of the account page (a key, a device):
+ * `keys.used` with {added} and {used}, or `keys.never` with {added} alone.
+ */
+export function addedAndUsed(
+  tr: Translator,
+  keys: { used: string; never: string },
+  createdAt: number,
+  lastUsedAt: number | undefined,
+): string {
+  const when = new Intl.DateTimeFormat(tr.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+  const added = `${when.format(createdAt)} UTC`;
+  return lastUsedAt === undefined
+    ? tr.t(keys.never, { added })
+    : tr.t(keys.used, { added, used: `${when.format(lastUsedAt)} UTC` });
 }

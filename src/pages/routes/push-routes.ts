@@ -16,9 +16,11 @@ import { SHIPPED_TEMPLATES_DIR } from '../../config/compile-config.js';
 import { PUSH } from '../../policy/types.js';
 import type { Session } from '../../session/sessions.js';
 import type { Clock } from '../../shared/clock.js';
+import { browserSummary } from '../browser-summary.js';
 import { csrfToken } from '../form.js';
 import type { TemplateValues } from '../templates.js';
 import type { AccountRouteDeps, AccountSection } from './account-routes.js';
+import { addedAndUsed } from './account-routes.js';
 
 export interface PushRouteDeps extends Omit<AccountRouteDeps, 'sections'> {
   /** Registered browsers, when the config has a push: section. */
@@ -43,14 +45,11 @@ export function pushAccountSection(deps: PushRouteDeps): AccountSection {
       if (!deps.pushDevices || !push) return undefined;
       const prefix = deps.state().config.server.pathPrefix;
       const tr = deps.respond.texts(ctx);
-      const when = new Intl.DateTimeFormat(tr.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+      const keys = { used: 'push.used', never: 'push.never_used' };
       const devices: TemplateValues[] = (await deps.pushDevices.list(session.user)).map((d) => ({
         id: d.id,
         name: d.name,
-        used: tr.t(d.lastUsedAt === undefined ? 'push.never_used' : 'push.used', {
-          added: `${when.format(d.createdAt)} UTC`,
-          used: d.lastUsedAt === undefined ? '' : `${when.format(d.lastUsedAt)} UTC`,
-        }),
+        used: addedAndUsed(tr, keys, d.createdAt, d.lastUsedAt),
         remove_label: tr.t('push.remove_label', { name: d.name }),
       }));
       return {
@@ -58,6 +57,8 @@ export function pushAccountSection(deps: PushRouteDeps): AccountSection {
         csrf: csrfToken(deps.signer, deps.signedIn.binding(PURPOSE, session)),
         add_action: `${prefix}/push/add`,
         remove_action: `${prefix}/push/remove`,
+        // This browser in a few words ("Chrome on Android"), for the person to keep or change.
+        default_name: browserSummary(ctx.get('user-agent')) ?? '',
         public_key: push.vapid.publicKey,
         worker: `${prefix}${PUSH_WORKER_PATH}`,
         script: `${prefix}${PUSH_SCRIPT_PATH}`,

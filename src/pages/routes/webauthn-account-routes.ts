@@ -11,6 +11,7 @@ import { pageOrigin } from '../../webauthn/ceremonies.js';
 import { csrfToken } from '../form.js';
 import type { TemplateValues } from '../templates.js';
 import type { AccountRouteDeps, AccountSection } from './account-routes.js';
+import { addedAndUsed } from './account-routes.js';
 import type { WebauthnParts } from './login-flow.js';
 import { WEBAUTHN_SCRIPT_PATH } from './status-routes.js';
 
@@ -33,14 +34,11 @@ export function webauthnAccountSection(deps: WebauthnAccountDeps): AccountSectio
       if (!deps.webauthn) return undefined;
       const prefix = deps.state().config.server.pathPrefix;
       const tr = deps.respond.texts(ctx);
-      const when = new Intl.DateTimeFormat(tr.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+      const keys = { used: 'account.webauthn_used', never: 'account.webauthn_never_used' };
       const credentials: TemplateValues[] = (await deps.webauthn.credentials.list(session.user)).map((c) => ({
         id: c.id,
         name: c.name,
-        used: tr.t(c.lastUsedAt === undefined ? 'account.webauthn_never_used' : 'account.webauthn_used', {
-          added: `${when.format(c.createdAt)} UTC`,
-          used: c.lastUsedAt === undefined ? '' : `${when.format(c.lastUsedAt)} UTC`,
-        }),
+        used: addedAndUsed(tr, keys, c.createdAt, c.lastUsedAt),
         remove_label: tr.t('account.webauthn_remove_label', { name: c.name }),
       }));
       return {
