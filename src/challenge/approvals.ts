@@ -47,6 +47,8 @@ export interface ApprovalRequest {
   app: string;
   /** Also make a one-time phrase the person may send the gate (whatsapp_reply). */
   phrase: boolean;
+  /** The desktop page's language, for what the gate says to the person elsewhere (a WhatsApp answer). */
+  locale: string | undefined;
 }
 
 export interface Approval extends ApprovalRequest {

@@ -15,6 +15,7 @@ import type { Challenges } from '../challenge/challenges.js';
 import { createChallenges } from '../challenge/challenges.js';
 import { createEnrolledPeople } from '../challenge/enrolled-people.js';
 import { createPushNotifier } from '../challenge/push-notifier.js';
+import { createWhatsAppConversations } from '../challenge/whatsapp-conversations.js';
 import type { Channel } from '../channels/channel.js';
 import type { ChannelHealth } from '../channels/channel-health.js';
 import { createChannelHealth, rulesWithoutChannel } from '../channels/channel-health.js';
@@ -54,6 +55,7 @@ import type { GateCookies } from '../pages/cookies.js';
 import { createGateCookies, FLOW_LIFETIME } from '../pages/cookies.js';
 import type { GateKoaState } from '../pages/respond.js';
 import { createResponder } from '../pages/respond.js';
+import { createWhatsAppSignIns } from '../pages/whatsapp-sign-ins.js';
 import { PUSH, TOTP } from '../policy/types.js';
 import { createHeldSignIns } from '../session/held-sign-ins.js';
 import { createResumes } from '../session/resumes.js';
@@ -258,6 +260,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     pending: createPendingSignIns({ store, lifetimeMs: FLOW_LIFETIME }),
   };
   const devices = createTrustedDevices({ store, signer, clock });
+  const approvals = createApprovals({ store, signer, clock, config: () => state.config.approvals, audit });
   const pushDevices = config.push && createPushSubscriptions(store);
   // Channels that alert the person's own devices of a sign-in waiting for approval.
   const notifiers = new Map<string, ApprovalNotifier>();
@@ -290,10 +293,18 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     devices,
     people,
     held: createHeldSignIns({ store, lifetimeMs: FLOW_LIFETIME }),
-    approvals: {
-      approvals: createApprovals({ store, signer, clock, config: () => state.config.approvals, audit }),
-      notifiers,
-    },
+    approvals: { approvals, notifiers },
+    whatsappSignIns: createWhatsAppSignIns({
+      state: current,
+      approvals,
+      conversations: createWhatsAppConversations({ store, signer }),
+      people,
+      sessions,
+      devices,
+      audit,
+      locales: () => locales,
+      log,
+    }),
     resumes,
     totp,
     webauthn,

@@ -45,6 +45,7 @@ import { registerWebauthnRoutes } from './routes/webauthn-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import { registerWelcomeRoutes } from './routes/welcome-routes.js';
 import { createSignedIn } from './signed-in.js';
+import type { WhatsAppSignIns } from './whatsapp-sign-ins.js';
 
 export interface GateAppDeps {
   state: () => GateState;
@@ -66,6 +67,8 @@ export interface GateAppDeps {
   held: HeldSignIns;
   /** Sign-ins approved from a phone (scan, whatsapp_reply, push). */
   approvals: ApprovalParts;
+  /** Sign-ins by a message to the business number (whatsapp_reply). */
+  whatsappSignIns: WhatsAppSignIns;
   resumes: Resumes;
   cookies: GateCookies;
   signer: Signer;

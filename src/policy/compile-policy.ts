@@ -18,7 +18,7 @@ import type {
   RequestFacts,
   RuleOrigin,
 } from './types.js';
-import { TOTP, WEBAUTHN } from './types.js';
+import { APPROVAL_CHANNELS, TOTP, WEBAUTHN } from './types.js';
 
 export interface RuleSource {
   raw: RawRule;
@@ -252,7 +252,8 @@ function compileChannels(listed: string[] | undefined, ctx: CompileContext, repo
   if (listed === undefined) {
     if (ctx.channels.length === 0)
       report('action', 'no channel is configured, so this challenge could never send a code');
-    return ctx.channels;
+    // Approval from a phone changes the sign-in's steps: only a rule that lists it gets it.
+    return ctx.channels.filter((c) => !APPROVAL_CHANNELS.includes(c));
   }
   const out: string[] = [];
   listed.forEach((name, i) => {
@@ -264,6 +265,16 @@ function compileChannels(listed: string[] | undefined, ctx: CompileContext, repo
   });
   if (listed.length === 0)
     report('channels', 'channels: [] could never send a code; leave channels out to use every configured channel');
+  // The sign-in waits for a phone's approval only when such a channel comes first.
+  const late = out.findIndex(
+    (c, i) => i > 0 && APPROVAL_CHANNELS.includes(c) && !APPROVAL_CHANNELS.includes(out[i - 1]!),
+  );
+  if (late > 0)
+    report(
+      `channels[${late}]`,
+      `"${out[late]}" comes after a channel that sends a code, so it is never offered: list the approval channels (scan, whatsapp_reply, push) first`,
+      'warning',
+    );
   return out;
 }
 

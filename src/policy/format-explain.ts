@@ -3,10 +3,12 @@
 import { formatDuration } from '../shared/duration.js';
 import { admits } from './decide.js';
 import { enrolText } from './enrol.js';
+import { approvalChannels, approvalFirst } from './login-rule.js';
 import type { TokenVisit } from './outcome.js';
 import { describedProof, shortfall, SHORTFALL_TEXT } from './proof.js';
 import { describeBearer, TOKEN_SHORTFALL_TEXT, tokenShortfall } from './token-admission.js';
 import type { CompiledRule, Decision, Factor, RequestFacts, Subject, TraceStep } from './types.js';
+import { PUSH, SCAN, WHATSAPP_REPLY } from './types.js';
 
 export interface ExplainSubject extends Subject {
   /** Age of the person's session, ms, to say whether it is still within the rule's lifetime. */
@@ -68,10 +70,26 @@ export function needsText(rule: CompiledRule): string {
     `channels ${rule.channels.join(', ') || '(none)'}`,
     `session lifetime ${formatDuration(rule.sessionLifetime)}`,
   ];
+  const approvals = approvalChannels(rule);
+  if (approvals.length > 0) parts.splice(2, 0, approvalText(rule, approvals));
   if (rule.maxSessionAge !== undefined) parts.push(`step-up after ${formatDuration(rule.maxSessionAge)}`);
   if (rule.trustedDevice !== undefined)
     parts.push(`trusted browsers honoured for ${formatDuration(rule.trustedDevice)}`);
   return parts.join('; ');
+}
+
+/** How a phone approves instead of a typed code, and whether that comes before any code is sent. */
+const APPROVAL_WAYS: Record<string, string> = {
+  [SCAN]: 'scan (a signed-in phone approves)',
+  [WHATSAPP_REPLY]: 'whatsapp_reply (the person writes to the business number)',
+  [PUSH]: 'push (a notification to a registered phone)',
+};
+
+function approvalText(rule: CompiledRule, approvals: readonly string[]): string {
+  const ways = approvals.map((c) => APPROVAL_WAYS[c] ?? c).join(', ');
+  return approvalFirst(rule)
+    ? `approval from a phone first, no code sent unless asked: ${ways}`
+    : `approval from a phone never offered, as a code channel is listed first: ${ways}`;
 }
 
 /** Who a challenge rule lets through: "admits groups [admins]", "admits any known user". */

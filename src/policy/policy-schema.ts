@@ -44,7 +44,7 @@ export const ruleSchema = z.strictObject({
   ),
   groups: list('challenge only: groups whose members may pass.'),
   channels: list(
-    'challenge only: channels to send the code over, in order of preference. Absent = every configured channel.',
+    'challenge only: channels to send the code over, in order of preference; "scan", "whatsapp_reply" and "push" listed first let a phone approve the sign-in before any code is sent. Absent = every configured channel that sends a code.',
   ),
   session_lifetime: optionalDuration(
     'challenge only: how long a sign-in under this rule lasts, e.g. "1h". Absent = session.lifetime.',

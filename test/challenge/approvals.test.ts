@@ -38,6 +38,7 @@ const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
   ip: '203.0.113.7',
   app: 'wiki',
   phrase: false,
+  locale: undefined,
   ...over,
 });
 

@@ -223,6 +223,13 @@ describe('compilePolicy', () => {
     expect(found.map((p) => p.severity)).toEqual(['warning']);
     expect(compiled.rules[0]!.channels).toEqual(['sms']);
   });
+
+  it('an approval channel listed after a code channel is reported, as it is never offered', () => {
+    const ctx = { ...CTX, channels: [...CTX.channels, 'scan'] };
+    const found = compilePolicy(sources([challenge({ channels: ['sms', 'scan'] })]), ctx).problems;
+    expect(found.map((p) => [p.severity, p.path])).toEqual([['warning', 'rules[0].channels[1]']]);
+    expect(compilePolicy(sources([challenge({ channels: ['scan', 'sms'] })]), ctx).problems).toEqual([]);
+  });
 });
 
 describe('path case', () => {

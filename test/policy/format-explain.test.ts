@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { explain } from '../../src/policy/decide.js';
 import { formatExplain } from '../../src/policy/format-explain.js';
 import type { RequestFacts } from '../../src/policy/types.js';
-import { bypass, challenge, deny, facts, policy } from './builders.js';
+import { bypass, challenge, CTX, deny, facts, policy } from './builders.js';
 
 const compiled = policy([
   bypass({ name: 'health', paths: ['/health'] }),
@@ -102,6 +102,26 @@ describe('formatExplain', () => {
     const all = facts();
     expect(formatExplain(explain({ rules: [] }, all), all)).toContain(
       '(the policy has no rules)\n=> deny: no rule matched (default deny)',
+    );
+  });
+});
+
+describe('formatExplain with approval channels', () => {
+  const withApprovals = { ...CTX, channels: [...CTX.channels, 'scan', 'whatsapp_reply'] };
+  const explained = (channels: string[]) => {
+    const rules = policy([challenge({ name: 'desk', channels })], withApprovals);
+    return formatExplain(explain(rules, facts()), facts());
+  };
+
+  it('says a rule listing scan first waits for a phone before sending any code', () => {
+    expect(explained(['scan', 'whatsapp_reply', 'sms'])).toContain(
+      '=> challenge by "desk": factors otp; channels scan, whatsapp_reply, sms; approval from a phone first, no code sent unless asked: scan (a signed-in phone approves), whatsapp_reply (the person writes to the business number); session lifetime 12h',
+    );
+  });
+
+  it('says an approval channel listed after a code channel is never offered', () => {
+    expect(explained(['sms', 'scan'])).toContain(
+      'approval from a phone never offered, as a code channel is listed first',
     );
   });
 });

@@ -62,6 +62,7 @@ export async function startApproval(deps: LoginRouteDeps, ctx: Context, start: C
     ip: rc.facts.ip,
     app: state.findApp(normaliseHost(target.host) ?? rc.facts.host, target.pathname)?.name ?? target.host,
     phrase: approvalChannels(rule).includes(WHATSAPP_REPLY),
+    locale: deps.respond.texts(ctx).locale,
   });
   if (!result.ok) {
     const tr = deps.respond.texts(ctx);

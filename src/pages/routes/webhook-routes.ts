@@ -1,5 +1,6 @@
 // Provider status reports, reachable without a session (and on the public_url host): WhatsApp's
-// subscription handshake and signed notifications, Twilio's signed status callbacks. Unsigned or
+// subscription handshake and signed notifications (statuses, and messages people write to sign in),
+// Twilio's signed status callbacks. Unsigned or
 // badly signed calls get 401/403 and an audit line; duplicates and reports about messages the
 // gate no longer tracks are answered 200 and change nothing, so providers stop retrying.
 import { timingSafeEqual } from 'node:crypto';
@@ -11,16 +12,20 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { Deliveries } from '../../channels/delivery.js';
 import { fromTwilioStatus, fromWhatsAppStatus } from '../../channels/delivery-state.js';
 import { isValidMetaSignature, isValidTwilioSignature } from '../../channels/webhook-signatures.js';
+import { inboundTexts } from '../../channels/whatsapp-inbound.js';
 import { TWILIO_WEBHOOK_PATH, WHATSAPP_WEBHOOK_PATH } from '../../config/compile-channels.js';
 import type { GateState } from '../../http/gate-state.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { Logger } from '../../shared/log.js';
 import { GateError, text } from '../gate-error.js';
 import { readRawBody } from '../raw-body.js';
+import type { WhatsAppSignIns } from '../whatsapp-sign-ins.js';
 
 export interface WebhookRouteDeps {
   state: () => GateState;
   deliveries: Deliveries;
+  /** Sign-ins by a message to the business number (whatsapp_reply). */
+  whatsappSignIns: WhatsAppSignIns;
   audit: AuditLog;
   log: Logger;
   context: (ctx: Context) => RequestContext;
@@ -100,6 +105,11 @@ export function registerWebhookRoutes(router: Router, deps: WebhookRouteDeps): v
     if (!isValidMetaSignature(config.appSecret, raw, signature))
       return reject(ctx, 403, 'whatsapp', 'bad X-Hub-Signature-256');
     for (const s of whatsAppStatuses(raw)) await apply(ctx, 'whatsapp', s.id, fromWhatsAppStatus(s.status), s.status);
+    // Messages people wrote count only where signing in by WhatsApp message is on, and only to this number.
+    if (deps.state().config.approvals && config.businessNumber !== undefined)
+      for (const message of inboundTexts(raw))
+        if (message.phoneNumberId === config.phoneNumberId)
+          await deps.whatsappSignIns(message, deps.context(ctx).facts.ip, config);
     ctx.status = 200;
     ctx.type = 'text/plain';
     ctx.body = 'ok';
