@@ -36,17 +36,30 @@ export function createPushNotifier(deps: PushNotifierDeps): ApprovalNotifier {
     async notify(notice) {
       const config = deps.config();
       if (!config) return;
-      const devices = await deps.devices.list(notice.user);
+      const devices = await deps.devices.list(notice.user).catch((err: unknown) => {
+        deps.log.warn({ err }, 'push: the registered browsers could not be read; no request sent');
+        return [];
+      });
       if (devices.length === 0) return;
       const tr = deps.texts(notice.locale);
       const payload: PushPayload = {
         title: tr.t('push.notification_title', { app: notice.app }),
-        body: tr.t('push.notification_body', { app: notice.app, browser: notice.browser }),
+        // A browser that does not say what it is gets the sentence without it.
+        body: tr.t(notice.browser ? 'push.notification_body' : 'push.notification_body_unknown', {
+          browser: notice.browser,
+        }),
         url: notice.url,
         tag: TAG,
       };
       const ttlSeconds = Math.max(0, (notice.expiresAt - deps.clock.now()) / 1000);
-      await Promise.all(devices.map((device) => deliver(deps, config, notice, device, payload, ttlSeconds)));
+      await Promise.all(
+        devices.map((device) =>
+          deliver(deps, config, notice, device, payload, ttlSeconds).catch((err: unknown) =>
+            // The store or a malformed stored key: logged here, since the caller does not wait.
+            deps.log.warn({ err, device: device.id }, 'push: a sign-in request could not be sent'),
+          ),
+        ),
+      );
     },
   };
 }

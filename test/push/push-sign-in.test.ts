@@ -50,11 +50,10 @@ describe('sign-in approval by push', () => {
   }
 
   /** A desktop that typed `user`: where the gate sent it, and the waiting page's number and form token. */
-  async function desktopSigningIn(user: string) {
-    const desktop = browser(env.gate).set(
-      'User-Agent',
-      'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
-    );
+  async function desktopSigningIn(user: string, language = 'en') {
+    const desktop = browser(env.gate)
+      .set('Accept-Language', language)
+      .set('User-Agent', 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0');
     const login = await desktop.get('/_gate/login?rd=%2Fdesk').expect(200);
     const posted = await desktop
       .post('/_gate/login')
@@ -114,11 +113,11 @@ describe('sign-in approval by push', () => {
 
   it('tells the app and the browser in the person’s language, and never the number', async () => {
     const { subscription } = await phoneRegistered('alice');
-    const { desktop } = await desktopSigningIn('alice');
+    const { desktop } = await desktopSigningIn('alice', 'it');
     const { number } = await waiting(desktop);
     const payload = payloadOf(subscription, await arrivedFor(subscription));
-    expect(payload.title).toBe('Sign-in request for 127.0.0.1');
-    expect(payload.body).toContain('Firefox');
+    expect(payload.title).toBe('Richiesta di accesso a 127.0.0.1');
+    expect(payload.body).toMatch(/^Da Firefox \(Linux\)\. /);
     expect(`${payload.title} ${payload.body}`).not.toContain(number);
   });
 
