@@ -71,3 +71,20 @@ export function addedAndUsed(
     ? tr.t(keys.never, { added })
     : tr.t(keys.used, { added, used: `${when.format(lastUsedAt)} UTC` });
 }
+
+/**
+ * What a section's change routes share: the account page's path, whether a sign-in is recent
+ * enough to change something there (account.reauth_within, read at each request), and the 303
+ * back to the page after a change.
+ */
+export function accountChanges(deps: Pick<AccountRouteDeps, 'state' | 'signedIn'>) {
+  const page = () => `${deps.state().config.server.pathPrefix}/account`;
+  return {
+    page,
+    isRecent: (session: Session) => deps.signedIn.isRecent(session, deps.state().config.account.reauthWithin),
+    back(ctx: Context): void {
+      ctx.redirect(page());
+      ctx.status = 303;
+    },
+  };
+}

@@ -14,13 +14,12 @@ import type { PushSubscriptions } from '../../channels/push-subscriptions.js';
 import { parseSubscription } from '../../channels/push-subscriptions.js';
 import { SHIPPED_TEMPLATES_DIR } from '../../config/compile-config.js';
 import { PUSH } from '../../policy/types.js';
-import type { Session } from '../../session/sessions.js';
 import type { Clock } from '../../shared/clock.js';
 import { browserSummary } from '../browser-summary.js';
 import { csrfToken } from '../form.js';
 import type { TemplateValues } from '../templates.js';
 import type { AccountRouteDeps, AccountSection } from './account-routes.js';
-import { addedAndUsed } from './account-routes.js';
+import { accountChanges, addedAndUsed } from './account-routes.js';
 
 export interface PushRouteDeps extends Omit<AccountRouteDeps, 'sections'> {
   /** Registered browsers, when the config has a push: section. */
@@ -71,14 +70,9 @@ export function registerPushRoutes(router: Router, deps: PushRouteDeps): void {
   const devices = deps.pushDevices;
   if (!devices) return;
   const prefix = () => deps.state().config.server.pathPrefix;
-  const accountPage = () => `${prefix()}/account`;
-  const isRecent = (session: Session) => deps.signedIn.isRecent(session, deps.state().config.account.reauthWithin);
+  const { page: accountPage, isRecent, back } = accountChanges(deps);
   const record = (ctx: Context, event: 'push_device_added' | 'push_device_removed', user: string, fields: Audited) =>
     deps.audit.record({ event, user, ip: deps.context(ctx).facts.ip, channel: PUSH, ...fields });
-  const back = (ctx: Context) => {
-    ctx.redirect(accountPage());
-    ctx.status = 303;
-  };
 
   for (const [path, file] of [
     [PUSH_SCRIPT_PATH, 'push-register.js'],
