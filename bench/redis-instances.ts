@@ -3,19 +3,18 @@
 //   node --import tsx bench/redis-instances.ts [--seconds 10] [--connections 32]
 // Load comes from Debian's `wrk` when installed, else a keep-alive Node loop. Every request carries
 // a valid session cookie, so each one costs the gate a Redis round trip (the hot path).
-import type { ChildProcess } from 'node:child_process';
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 
+import { gateFolder } from '../test/helpers/gate.js';
+import type { RedisGateProcess } from '../test/helpers/redis-gate-process.js';
+import { startRedisGateProcess, writeRedisGateConfig } from '../test/helpers/redis-gate-process.js';
 import type { TestRedis } from '../test/helpers/redis-server.js';
 import { freePort, startRedis } from '../test/helpers/redis-server.js';
 
-const ROOT = join(import.meta.dirname, '..');
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -28,72 +27,16 @@ const CONNECTIONS = Number(values.connections);
 
 interface Gate {
   url: string;
-  child: ChildProcess;
-  output: () => string;
+  gate: RedisGateProcess;
 }
 
-async function startGate(
-  dir: string,
-  name: string,
-  port: number,
-  workers: number,
-  redisUrl: string,
-  upstream: string,
-): Promise<Gate> {
-  const config = join(dir, `${name}.yaml`);
-  writeFileSync(
-    config,
-    [
-      'server:',
-      `  listen: "127.0.0.1:${port}"`,
-      '  insecure_http: true',
-      `  workers: ${workers}`,
-      'apps:',
-      '  - host: 127.0.0.1',
-      `    upstream: "${upstream}"`,
-      'session:',
-      `  secrets: ["${SECRET}"]`,
-      'store:',
-      '  type: redis',
-      `  url: "${redisUrl}"`,
-      'directory:',
-      '  file: users.yaml',
-      'policies: [policies/]',
-      'otp:',
-      '  max_sends_per_hour: 1000',
-      '  max_sends_per_address_per_hour: 1000',
-      'channels:',
-      '  console: {}',
-      'audit:',
-      '  file: "off"',
-      'log:',
-      '  level: warn',
-      'metrics:',
-      '  listen: "off"',
-      '',
-    ].join('\n'),
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve', '--config', config], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 30_000;
-  while ((out.match(/otp-gate serving /g) ?? []).length < workers) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`gate ${name} did not start:\n${out}`);
-    await sleep(50);
-  }
-  return { url: `http://127.0.0.1:${port}`, child, output: () => out };
+async function startGate(dir: string, name: string, port: number, workers: number, redisUrl: string, upstream: string) {
+  const config = writeRedisGateConfig(dir, `${name}.yaml`, { port, workers, redisUrl, upstream });
+  const gate = await startRedisGateProcess(config, { serving: workers, env: { SESSION_SECRET: SECRET } });
+  return { url: `http://127.0.0.1:${port}`, gate };
 }
 
-async function stopGate(gate: Gate): Promise<void> {
-  if (gate.child.exitCode !== null) return;
-  const exited = new Promise((r) => gate.child.once('exit', r));
-  gate.child.kill('SIGTERM');
-  await exited;
-}
+const stopGate = (g: Gate) => g.gate.stop();
 
 /** Minimal HTTP client keeping cookies, for the one sign-in the benchmark needs. */
 async function call(
@@ -125,8 +68,7 @@ const field = (html: string, name: string) =>
 
 async function signIn(gate: Gate): Promise<string> {
   const cookies = new Map<string, string>();
-  const codes = () => [...gate.output().matchAll(/code for alice \(.*\) on .*: (\d+)/g)].map((m) => m[1]!);
-  const before = codes().length;
+  const before = [...gate.gate.output().matchAll(/code for alice /g)].length;
   const login = await call(`${gate.url}/_gate/login?rd=%2F`, 'GET', cookies);
   await call(`${gate.url}/_gate/login`, 'POST', cookies, {
     identifier: 'alice',
@@ -134,14 +76,10 @@ async function signIn(gate: Gate): Promise<string> {
     csrf: field(login.text, 'csrf'),
   });
   const page = await call(`${gate.url}/_gate/code`, 'GET', cookies);
-  let code: string | undefined;
-  for (let i = 0; i < 100 && !code; i++) {
-    code = codes()[before];
-    if (!code) await sleep(50);
-  }
+  const code = await gate.gate.code('alice', before + 1);
   const verified = await call(`${gate.url}/_gate/verify`, 'POST', cookies, {
     csrf: field(page.text, 'csrf'),
-    code: code!,
+    code,
   });
   if (verified.status !== 303) throw new Error(`sign-in failed: ${verified.status}`);
   return `otp_gate=${cookies.get('otp_gate')!}`;
@@ -231,10 +169,7 @@ async function main(): Promise<void> {
   const upstream = http.createServer((_req, res) => res.end('ok'));
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-  const dir = mkdtempSync(join(tmpdir(), 'otp-gate-bench-'));
-  mkdirSync(join(dir, 'policies'));
-  writeFileSync(join(dir, 'users.yaml'), 'users:\n  alice:\n    name: Alice\n    phone: "+39 333 000 0001"\n');
-  writeFileSync(join(dir, 'policies', 'main.yaml'), 'rules:\n  - name: everyone\n    action: challenge\n');
+  const dir = gateFolder({ 'policies/main.yaml': 'rules:\n  - name: everyone\n    action: challenge\n' });
   const { stdout: version } = await run('/usr/bin/redis-server', ['--version']);
   console.log(
     `node ${process.version}, ${version.trim().split(' ').slice(0, 3).join(' ')}, ${SECONDS}s per run, ${CONNECTIONS} connections, load: ${existsSync('/usr/bin/wrk') ? 'wrk' : 'node loop'}`,

@@ -53,8 +53,14 @@ export type AuditEventName =
   | 'approval_granted'
   /** The person denied a waiting sign-in. */
   | 'approval_denied'
-  /** An approval was refused (`reason`: expired, not-the-person, wrong-number, unknown-phrase, unknown-sender, stale-session). */
+  /** An approval was refused (`reason`: expired, not-the-person, wrong-number, unknown-phrase, unknown-sender). */
   | 'approval_refused'
+  /** An admin ended sessions (`sessions revoke`): a person's, with their trusted browsers, personal tokens and push devices, or one. */
+  | 'sessions_revoked'
+  /** An enrolled person was forgotten: by an admin (`users remove`) or at their own asking (account page, `by: self`). */
+  | 'person_removed'
+  /** An admin lifted the pumping breaker's pause on a number prefix (`delivery resume`). */
+  | 'prefix_resumed'
   /** A sign-in request reached a registered browser's push service (`device`: its id; `destination`: the service's origin). */
   | 'push_sent'
   /** A push service refused or did not answer; `reason` says how ("gone" when it no longer knows the browser). */
@@ -68,7 +74,13 @@ export interface AuditEvent {
   event: AuditEventName;
   /** Username when known; for unknown identities, undefined (the identity itself is not logged). */
   user?: string | undefined;
+  /** The client's address; `local` for an admin command run on a host (see `by`). */
   ip: string;
+  /**
+   * Who acted where it is not the signed-in person: "cli:" and the OS user who ran an admin
+   * command; "self" where a person removed themselves.
+   */
+  by?: string | undefined;
   rule?: string | undefined;
   outcome: 'ok' | 'fail' | 'refused';
   channel?: string | undefined;

@@ -39,7 +39,7 @@ export interface ApprovalRequest {
   proven: Factor[];
   /** The rule's trusted_device, ms: the desktop may ask to be trusted, as after a code. */
   trustDeviceMs: number | undefined;
-  /** The requesting browser, in a few words ("Firefox on Linux"). */
+  /** The requesting browser, in a few words ("Firefox (Linux)"); empty when not recognised. */
   browser: string;
   /** The requesting browser's address. */
   ip: string;

@@ -244,12 +244,17 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
           .catch((err: unknown) => deps.log.warn({ err, channel: name }, 'pumping breaker: counting a send failed'));
       return { kind: 'sent', messageId, deadlineMs: await learnedDeadline(channel, user.phone) };
     } catch (error) {
-      // Refused by the provider: the message costs nothing.
-      await deps.spend
-        ?.refund(name, country)
-        .catch((err: unknown) => deps.log.warn({ err, channel: name }, 'spend: taking back a refused message failed'));
-      deps.health?.failed(name, error);
       const failure = error instanceof ChannelError ? error.kind : 'rejected';
+      // Refused by the provider, or never reached it: the message costs nothing. Without an answer
+      // in time it may have gone out and be billed, so it stays counted (a slow provider must not
+      // let sends past the budget).
+      if (failure !== 'timeout')
+        await deps.spend
+          ?.refund(name, country)
+          .catch((err: unknown) =>
+            deps.log.warn({ err, channel: name }, 'spend: taking back a refused message failed'),
+          );
+      deps.health?.failed(name, error);
       deps.metrics?.providerLatency(name, seconds(), failure === 'timeout' ? 'timeout' : 'fail');
       return { kind: 'send-failed', failure, error };
     }

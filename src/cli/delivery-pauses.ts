@@ -51,19 +51,26 @@ export function deliveryPausesArgs(
 }
 
 export async function runDeliveryPauses(args: DeliveryPausesArgs): Promise<number> {
-  return withSharedStore(`delivery ${args.action}`, args.config, 'nothing was changed', async (store, { config }) => {
-    const breaker = createPumpingBreaker({ store, clock: systemClock, config: () => config.pumpingBreaker });
-    if (args.action === 'paused') {
-      process.stdout.write(formatPaused(await breaker.paused()));
+  return withSharedStore(
+    `delivery ${args.action}`,
+    args.config,
+    'nothing was changed',
+    async (store, { config }, audit) => {
+      const breaker = createPumpingBreaker({ store, clock: systemClock, config: () => config.pumpingBreaker });
+      if (args.action === 'paused') {
+        process.stdout.write(formatPaused(await breaker.paused()));
+        return EXIT.ok;
+      }
+      if (!(await breaker.resume(args.prefix!))) {
+        process.stderr.write(`delivery resume: ${args.prefix!} is not paused\n`);
+        return EXIT.failed;
+      }
+      // As prefix_paused names it: the prefix, which is no one's number.
+      audit({ event: 'prefix_resumed', outcome: 'ok', destination: `${args.prefix!}…` });
+      process.stdout.write(`resumed ${args.prefix!}: codes go to it again\n`);
       return EXIT.ok;
-    }
-    if (!(await breaker.resume(args.prefix!))) {
-      process.stderr.write(`delivery resume: ${args.prefix!} is not paused\n`);
-      return EXIT.failed;
-    }
-    process.stdout.write(`resumed ${args.prefix!}: codes go to it again\n`);
-    return EXIT.ok;
-  });
+    },
+  );
 }
 
 export function formatPaused(paused: readonly PausedPrefix[]): string {

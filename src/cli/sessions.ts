@@ -14,6 +14,7 @@ import { systemClock } from '../shared/clock.js';
 import type { WebauthnCredentials } from '../webauthn/credentials.js';
 import { createWebauthnCredentials } from '../webauthn/credentials.js';
 import { EXIT, formatTable, UsageError } from './output.js';
+import type { AdminAudit } from './shared-store.js';
 import { withSharedStore } from './shared-store.js';
 
 export interface SessionsArgs {
@@ -26,7 +27,7 @@ export interface SessionsArgs {
 }
 
 export function runSessions(args: SessionsArgs): Promise<number> {
-  return withSharedStore('sessions', args.config, 'no session was touched', async (store, { config }) => {
+  return withSharedStore('sessions', args.config, 'no session was touched', async (store, { config }, audit) => {
     const signer = createSigner(config.session.secrets);
     const sessions = createSessions({ store, signer, clock: systemClock, config: config.session });
     return act(
@@ -36,6 +37,7 @@ export function runSessions(args: SessionsArgs): Promise<number> {
         tokens: createTokens({ store, clock: systemClock, verifiedCacheMs: 0 }),
         credentials: createWebauthnCredentials(store),
         pushDevices: createPushSubscriptions(store),
+        audit,
       },
       args,
     );
@@ -60,11 +62,12 @@ interface Managed {
   devices: TrustedDevices;
   tokens: Tokens;
   credentials: WebauthnCredentials;
+  audit: AdminAudit;
   pushDevices: PushSubscriptions;
 }
 
 async function act(
-  { sessions, devices, tokens, credentials, pushDevices }: Managed,
+  { sessions, devices, tokens, credentials, audit, pushDevices }: Managed,
   args: SessionsArgs,
 ): Promise<number> {
   if (args.action === 'list') {
@@ -84,12 +87,15 @@ async function act(
     const personal = await tokens.revokeUser(args.user);
     // And the browsers that would be asked to approve their sign-ins: a lost phone stops being asked.
     const pushed = await pushDevices.removeAll(args.user);
-    const keys = args.credentials
-      ? `, and removed ${await credentials.removeAll(args.user)} passkey(s)/security key(s)`
-      : '';
-    process.stdout.write(
-      `revoked ${count} session(s), ${browsers} trusted browser(s), ${personal} personal token(s) and ${pushed} push device(s) of ${args.user}${keys}\n`,
-    );
+    const ended = `${count} session(s), ${browsers} trusted browser(s), ${personal} personal token(s) and ${pushed} push device(s)`;
+    audit({ event: 'sessions_revoked', user: args.user, outcome: 'ok', reason: ended });
+    let keys = '';
+    if (args.credentials) {
+      const removed = await credentials.removeAll(args.user);
+      audit({ event: 'webauthn_removed', user: args.user, outcome: 'ok', reason: `${removed} removed by an admin` });
+      keys = `, and removed ${removed} passkey(s)/security key(s)`;
+    }
+    process.stdout.write(`revoked ${ended} of ${args.user}${keys}\n`);
     return EXIT.ok;
   }
   const session = await sessions.find(args.id!);
@@ -98,6 +104,7 @@ async function act(
     return EXIT.failed;
   }
   await sessions.revoke(session.id);
+  audit({ event: 'sessions_revoked', user: session.user, outcome: 'ok', reason: 'one session, by its id' });
   process.stdout.write(`revoked session ${session.id} of ${session.user}\n`);
   return EXIT.ok;
 }

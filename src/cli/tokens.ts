@@ -7,6 +7,7 @@ import { createTokens, TokenNameTaken } from '../session/tokens.js';
 import { systemClock } from '../shared/clock.js';
 import { formatDuration, parseDuration } from '../shared/duration.js';
 import { EXIT, formatTable, UsageError } from './output.js';
+import type { AdminAudit } from './shared-store.js';
 import { withSharedStore } from './shared-store.js';
 
 export const DEFAULT_TOKEN_LIFETIME = '90d';
@@ -45,20 +46,29 @@ const list = (text: string | undefined) =>
     .filter(Boolean);
 
 export function runTokens(args: TokensArgs): Promise<number> {
-  return withSharedStore('tokens', args.config, 'no token was touched', (store, gate) => {
+  return withSharedStore('tokens', args.config, 'no token was touched', (store, gate, audit) => {
     const tokens = createTokens({ store, clock: systemClock, verifiedCacheMs: 0 });
     switch (args.action) {
       case 'create':
-        return create(tokens, gate, args);
+        return create(tokens, gate, args, audit);
       case 'list':
         return show(tokens, args.user);
       case 'revoke':
-        return revoke(tokens, args.which, args.user);
+        return revoke(tokens, args.which, args.user, audit);
     }
   });
 }
 
-async function create(tokens: Tokens, gate: LoadedGate, args: Extract<TokensArgs, { action: 'create' }>) {
+/** A token event as the account page records it, by id and name, never its secret. */
+const tokenEvent = (event: 'token_created' | 'token_revoked', t: AccessToken) =>
+  ({ event, user: t.user, outcome: 'ok', tokenId: t.id, token: t.name }) as const;
+
+async function create(
+  tokens: Tokens,
+  gate: LoadedGate,
+  args: Extract<TokensArgs, { action: 'create' }>,
+  audit: AdminAudit,
+) {
   const known = gate.config.apps.map((a) => a.name);
   const unknown = args.apps.filter((a) => !known.includes(a));
   if (args.apps.length === 0 || unknown.length > 0) {
@@ -80,6 +90,7 @@ async function create(tokens: Tokens, gate: LoadedGate, args: Extract<TokensArgs
       groups: args.groups,
       lifetimeMs: args.lifetimeMs,
     });
+    audit(tokenEvent('token_created', token));
     process.stdout.write(`${text}\n`);
     process.stderr.write(
       `created service token "${token.name}" (id ${token.id}) for ${token.apps.join(', ')}` +
@@ -104,7 +115,7 @@ async function show(tokens: Tokens, user: string | undefined) {
   return EXIT.ok;
 }
 
-async function revoke(tokens: Tokens, which: string, user: string | undefined) {
+async function revoke(tokens: Tokens, which: string, user: string | undefined, audit: AdminAudit) {
   const token = (await tokens.list(user)).find((t) => t.name === which || t.id === which);
   if (!token) {
     const whose = user === undefined ? 'service token' : `personal token of ${user}`;
@@ -112,6 +123,7 @@ async function revoke(tokens: Tokens, which: string, user: string | undefined) {
     return EXIT.failed;
   }
   await tokens.revoke(token.id);
+  audit(tokenEvent('token_revoked', token));
   process.stdout.write(`revoked ${token.kind} token "${token.name}" (id ${token.id})\n`);
   return EXIT.ok;
 }

@@ -16,6 +16,7 @@ import { createTrustedDevices } from '../session/trusted-devices.js';
 import { systemClock } from '../shared/clock.js';
 import type { Store } from '../store/store.js';
 import { EXIT, formatTable, UsageError } from './output.js';
+import type { AdminAudit } from './shared-store.js';
 import { withSharedStore } from './shared-store.js';
 
 export type UsersArgs =
@@ -41,7 +42,7 @@ export function usersArgs(
 }
 
 export function runUsers(args: UsersArgs): Promise<number> {
-  return withSharedStore('users', args.config, 'nobody was touched', async (store, gate) => {
+  return withSharedStore('users', args.config, 'nobody was touched', async (store, gate, audit) => {
     const people = createEnrolledPeople({ store, clock: systemClock });
     if (args.action === 'list') {
       const list = await people.list();
@@ -62,7 +63,7 @@ export function runUsers(args: UsersArgs): Promise<number> {
       process.stderr.write(`users: nobody is enrolled with the number ${shown(args.number)}\n`);
       return EXIT.failed;
     }
-    return args.action === 'remove' ? remove(store, gate, person) : promote(gate.directory, person, args.id);
+    return args.action === 'remove' ? remove(store, gate, person, audit) : promote(gate.directory, person, args.id);
   });
 }
 
@@ -72,12 +73,14 @@ function shown(typed: string): string {
 }
 
 /** Forgets the person and ends what they signed in with, unless the number is a users-file user's now. */
-async function remove(store: Store, gate: LoadedGate, person: EnrolledPerson): Promise<number> {
+async function remove(store: Store, gate: LoadedGate, person: EnrolledPerson, audit: AdminAudit): Promise<number> {
   const { config } = gate;
   await createEnrolledPeople({ store, clock: systemClock }).remove(person.number);
   const masked = maskPhone(person.number);
   const owner = gate.directory.find(person.number);
+  const removed = (reason: string) => audit({ event: 'person_removed', user: person.number, outcome: 'ok', reason });
   if (owner) {
+    removed(`the number is "${owner.username}" in the users file now; their sessions stay`);
     // Their sessions are the users-file user's from now on: ending them would sign that user out.
     process.stdout.write(
       `forgot the enrolment of ${masked}; the number is "${owner.username}" in the users file now\n`,
@@ -90,6 +93,7 @@ async function remove(store: Store, gate: LoadedGate, person: EnrolledPerson): P
   );
   // A trusted browser would otherwise sign the person straight back in.
   const browsers = await createTrustedDevices({ store, signer, clock: systemClock }).revokeUser(person.number);
+  removed(`ended ${sessions} session(s) and ${browsers} trusted browser(s)`);
   process.stdout.write(`removed ${masked}: ended ${sessions} session(s) and ${browsers} trusted browser(s)\n`);
   return EXIT.ok;
 }

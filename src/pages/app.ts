@@ -32,6 +32,7 @@ import type { GateKoaState, Responder } from './respond.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerApproveRoutes } from './routes/approve-routes.js';
 import { registerCodeRoutes } from './routes/code-routes.js';
+import { enrolmentAccountSection, registerEnrolmentRoutes } from './routes/enrolment-account-routes.js';
 import type { ApprovalParts, WebauthnParts } from './routes/login-flow.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
 import { registerLogoutRoutes } from './routes/logout-routes.js';
@@ -109,10 +110,12 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
     webauthnAccountSection({ ...deps, context, signedIn }),
     pushAccountSection({ ...deps, context, signedIn }),
     tokensAccountSection(deps),
+    enrolmentAccountSection(deps),
   ];
   registerPushRoutes(router, { ...deps, context, signedIn });
   registerAccountRoutes(router, { ...deps, context, signedIn, sections });
   registerTokenRoutes(router, { ...deps, context, signedIn, sections });
+  registerEnrolmentRoutes(router, { ...deps, context, signedIn, sections });
   registerWebhookRoutes(router, { ...deps, context });
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };

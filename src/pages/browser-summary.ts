@@ -1,4 +1,4 @@
-// A browser in a few words ("Firefox on Linux") for the approval page, from its User-Agent: enough
+// A browser in a few words ("Firefox (Linux)") for the approval page, from its User-Agent: enough
 // for the person to recognise their own computer, never the whole header (it is the asker's text).
 const BROWSERS: ReadonlyArray<readonly [RegExp, string]> = [
   [/\bEdg(?:e|A|iOS)?\//, 'Edge'],
@@ -19,7 +19,7 @@ const SYSTEMS: ReadonlyArray<readonly [RegExp, string]> = [
   [/\bLinux\b/, 'Linux'],
 ];
 
-/** "Chrome on Android"; "Firefox"; "an unknown browser" (undefined) when nothing is recognised. */
+/** "Chrome (Android)", "Firefox", or undefined when nothing is recognised (the page then says "unknown"). */
 export function browserSummary(userAgent: string | undefined): string | undefined {
   const ua = (userAgent ?? '').slice(0, 512);
   const browser = BROWSERS.find(([re]) => re.test(ua))?.[1];

@@ -9,24 +9,10 @@ import {
   judgeAttempt,
   numberPrefix,
 } from '../../src/challenge/limits.js';
-import type { OtpConfig } from '../../src/config/types.js';
+import { compileConfigText, MINIMAL_FROM_ENV, SECRET_ENV } from '../helpers/config-text.js';
 
-const config: OtpConfig = {
-  length: 6,
-  ttl: 300_000,
-  maxAttempts: 5,
-  resendAfter: 30_000,
-  maxSendsPerHour: 5,
-  maxSendsPerAddressPerHour: 20,
-  maxSendsPerNetworkPerHour: 60,
-  networkBits: { ipv4: 24, ipv6: 64 },
-  lockoutAfter: 10,
-  lockoutDuration: 900_000,
-  maxSendsPerDestinationPerHour: 5,
-  maxSendsPerPrefixPerHour: 50,
-  prefixDigits: 6,
-  maxSendsPerHourTotal: 1000,
-};
+// The defaults a minimal config compiles to (config-schema.test.ts pins them).
+const config = compileConfigText(MINIMAL_FROM_ENV, SECRET_ENV).otp;
 
 describe('destination limits', () => {
   it('cap codes per destination number per hour until the window ends', () => {

@@ -60,6 +60,12 @@ function sendingOnSms() {
   return { ...s, run: nextStep(s.run, FAILED, s.world()).run };
 }
 
+/** The audit effect of giving up on message wamid.1 on WhatsApp, for `reason`. */
+const whatsAppFallback = (reason: string) => ({
+  kind: 'audit',
+  entry: { event: 'code_fallback', outcome: 'fail', channel: 'whatsapp', messageId: 'wamid.1', reason },
+});
+
 const kinds = (effects: Array<{ kind: string }>) => effects.map((e) => e.kind);
 const audits = (effects: ReturnType<typeof nextStep>['effects']) =>
   effects.flatMap((e) => (e.kind === 'audit' ? [e.entry.event] : []));
@@ -221,16 +227,7 @@ describe('waiting for a report', () => {
     const { run, world } = waitingOnWhatsApp();
     const step = nextStep(run, { kind: 'reported', status: 'undelivered' }, world());
     expect(step.next).toMatchObject({ kind: 'send', channel: 'sms' });
-    expect(step.effects).toContainEqual({
-      kind: 'audit',
-      entry: {
-        event: 'code_fallback',
-        outcome: 'fail',
-        channel: 'whatsapp',
-        messageId: 'wamid.1',
-        reason: 'provider reported the message undelivered',
-      },
-    });
+    expect(step.effects).toContainEqual(whatsAppFallback('provider reported the message undelivered'));
     expect(step.effects).toContainEqual({
       kind: 'fallback-metric',
       from: 'whatsapp',
@@ -244,16 +241,7 @@ describe('waiting for a report', () => {
     clock.advance(WHATSAPP_DEADLINE);
     const step = nextStep(run, { kind: 'deadline' }, world());
     expect(step.next).toEqual({ kind: 'send', channel: 'sms', ttlMs: TTL - WHATSAPP_DEADLINE });
-    expect(step.effects).toContainEqual({
-      kind: 'audit',
-      entry: {
-        event: 'code_fallback',
-        outcome: 'fail',
-        channel: 'whatsapp',
-        messageId: 'wamid.1',
-        reason: `no delivery report within ${WHATSAPP_DEADLINE} ms`,
-      },
-    });
+    expect(step.effects).toContainEqual(whatsAppFallback(`no delivery report within ${WHATSAPP_DEADLINE} ms`));
     expect(step.effects).toContainEqual({ kind: 'fallback-metric', from: 'whatsapp', to: 'sms', reason: 'no_report' });
   });
 

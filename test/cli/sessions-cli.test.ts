@@ -1,5 +1,7 @@
 // `otp-gate sessions list|revoke` against the configured Redis, and `check` on `workers`.
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -114,6 +116,29 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
     expect(await sessions.resolve(b.cookie)).toBeUndefined();
     const listed = await cli(['sessions', 'list', '--config', config, '--user', 'alice']);
     expect(listed.stdout).toBe('no sessions for alice\n');
+  });
+
+  it('records a revocation in the audit trail, naming who ran it', async () => {
+    const trail = join(dirname(config), 'audit.jsonl');
+    const audited = workspaceConfig(`${redisStoreSection(redis.url)}audit:\n  file: "${trail}"\n`);
+    await sessions.create('erin');
+    const res = await cli(['sessions', 'revoke', '--config', audited, '--user', 'erin']);
+    expect(res.code).toBe(0);
+    const lines = readFileSync(trail, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        audit: true,
+        event: 'sessions_revoked',
+        user: 'erin',
+        outcome: 'ok',
+        ip: 'local',
+        by: `cli:${userInfo().username}`,
+        reason: expect.stringMatching(/^1 session\(s\), 0 trusted browser\(s\) and 0 personal token\(s\)$/),
+      }),
+    ]);
   });
 
   it("revoking a user forgets the browsers they trusted, leaving other users' trust", async () => {

@@ -9,12 +9,11 @@ import {
   compileConfigText,
   CONFIG_SECRET,
   configProblems,
-  configText,
-  SECRET_FROM_ENV,
+  MINIMAL_FROM_ENV as MINIMAL,
+  SECRET_ENV,
 } from '../helpers/config-text.js';
 
-const ENV = { SESSION_SECRET: CONFIG_SECRET };
-const MINIMAL = configText({ secret: SECRET_FROM_ENV });
+const ENV = SECRET_ENV;
 
 const lines = (text: string, env: NodeJS.ProcessEnv = ENV) => configProblems(text, env);
 const compile = (text: string, env: NodeJS.ProcessEnv = ENV) => compileConfigText(text, env);

@@ -1,16 +1,9 @@
 // The routing, spend and pumping_breaker sections: compiled shapes, and mistakes named at their line.
 import { describe, expect, it } from 'vitest';
 
-import {
-  compileConfigText,
-  CONFIG_SECRET,
-  configProblems,
-  configText,
-  SECRET_FROM_ENV,
-} from '../helpers/config-text.js';
+import { compileConfigText, configProblems, MINIMAL_FROM_ENV as MINIMAL, SECRET_ENV } from '../helpers/config-text.js';
 
-const ENV = { SESSION_SECRET: CONFIG_SECRET };
-const MINIMAL = configText({ secret: SECRET_FROM_ENV });
+const ENV = SECRET_ENV;
 
 describe('delivery rules config', () => {
   it('compiles routes, money in millionths and breaker durations', () => {

@@ -7,17 +7,15 @@ import {
   compileConfigText,
   CONFIG_SECRET,
   configProblems,
-  configText,
-  SECRET_FROM_ENV,
+  MINIMAL_FROM_ENV as MINIMAL,
+  SECRET_ENV,
 } from '../helpers/config-text.js';
 
 const ENV = {
-  SESSION_SECRET: CONFIG_SECRET,
+  ...SECRET_ENV,
   REDIS_PASSWORD: 'pw-from-env-0123',
   SENTINEL_PASSWORD: 'sentinel-pw-4567',
 };
-// Eight lines, so what a test appends starts on line 9.
-const MINIMAL = configText({ secret: SECRET_FROM_ENV });
 
 const problems = (text: string) => configProblems(MINIMAL + text, ENV);
 const compile = (text: string) => compileConfigText(MINIMAL + text, ENV);

@@ -15,7 +15,7 @@ import { startTestGate } from '../helpers/gate.js';
 import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
 import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
-import { LANGUAGES, LAUNCH_ARGS, OTP, phoneContext, texts, typeCode, USERS } from './browser-pages.js';
+import { axeCheck, LANGUAGES, LAUNCH_ARGS, OTP, phoneContext, texts, typeCode, USERS } from './browser-pages.js';
 
 // jsqr's module.exports is the decoder itself; its types describe it as an ES default export.
 const jsQR = jsqr as unknown as typeof jsqr.default;
@@ -61,8 +61,8 @@ describeWithBinary('scanning with a signed-in phone', CHROMIUM, "Debian's chromi
     await upstream?.close();
   });
 
-  async function context(javaScriptEnabled = true): Promise<BrowserContext> {
-    const made = await browser.newContext({ locale: en.browserLocale, javaScriptEnabled });
+  async function context(javaScriptEnabled = true, bypassCSP = false): Promise<BrowserContext> {
+    const made = await browser.newContext({ locale: en.browserLocale, javaScriptEnabled, bypassCSP });
     contexts.push(made);
     return made;
   }
@@ -83,8 +83,8 @@ describeWithBinary('scanning with a signed-in phone', CHROMIUM, "Debian's chromi
   }
 
   /** A desktop that asked for /desk/page as alice and waits on the QR page. */
-  async function waitingDesktop(javaScriptEnabled = true): Promise<Page> {
-    const page = await (await context(javaScriptEnabled)).newPage();
+  async function waitingDesktop(javaScriptEnabled = true, bypassCSP = false): Promise<Page> {
+    const page = await (await context(javaScriptEnabled, bypassCSP)).newPage();
     await page.goto(`${gate.url}/desk/page`);
     await page.getByLabel(tr.t('login.identifier_label')).fill('alice');
     await page.getByRole('button', { name: tr.t('login.submit') }).click();
@@ -165,6 +165,18 @@ describeWithBinary('scanning with a signed-in phone', CHROMIUM, "Debian's chromi
       desktop.getByRole('button', { name: tr.t('scan.approved_button') }).click(),
     ]);
     expect(desktop.url()).toBe(`${gate.url}/desk/page`);
+  });
+
+  it('has no accessibility violations on the QR page and the approval page (axe-core)', async () => {
+    const desktop = await waitingDesktop(true, true);
+    const findings = await axeCheck(desktop, 'scan');
+    const phone = await signedInPhone();
+    await phone.goto(await scanQr(desktop));
+    // The phone's context keeps its CSP; axe is injected into a copy of the page's HTML.
+    const approvePage = await (await context(true, true)).newPage();
+    await approvePage.setContent(await phone.content());
+    findings.push(...(await axeCheck(approvePage, 'approve')));
+    expect(findings).toEqual([]);
   });
 
   it('expires: the desktop says so and the phone can no longer approve', async () => {

@@ -144,6 +144,56 @@ it('a browser an enrolled person trusted signs them in again with no code, as "C
   expect(wa.sent.length).toBe(sentBefore);
 });
 
+describe('an enrolled person on their account page', () => {
+  /** Enrols `digits` trusting the browser, named Nina; the agent holds the session. */
+  async function enrolled(digits: string) {
+    const agent = browser(gate);
+    const { csrf } = await identify(agent, `+${digits}`, '/guest/a');
+    const verified = await submitCode(agent, csrf, await codeTo(digits), { trust: '1' });
+    const welcomed = await agent
+      .post('/_gate/welcome')
+      .type('form')
+      .send({ csrf: hiddenField(verified.text, 'csrf'), name: 'Nina' });
+    return { agent, cookie: sessionCookie(welcomed) };
+  }
+
+  it('sees the number they sign in with and since when', async () => {
+    const { agent } = await enrolled('393336660001');
+    const page = await agent.get('/_gate/account').expect(200);
+    expect(page.text).toContain('Your phone number');
+    expect(page.text).toMatch(/You sign in with \+393336660001, since \d{4}-\d{2}-\d{2}\./);
+    expect(page.text).toContain('Forget me');
+  });
+
+  it('is forgotten at their asking: signed out everywhere, trusted browser gone, audited by "self"', async () => {
+    const { agent, cookie } = await enrolled('393336660002');
+    const page = await agent.get('/_gate/account').expect(200);
+    const forgotten = await agent
+      .post('/_gate/account/forget')
+      .type('form')
+      .send({ csrf: hiddenField(page.text.slice(page.text.indexOf('/account/forget')), 'csrf') })
+      .expect(200);
+    expect(forgotten.text).toContain('You are forgotten');
+    await request(gate.url).get('/guest/a').set('Cookie', cookie).set('Accept', 'application/json').expect(401);
+    // The browser it trusted no longer offers "Continue as": the number is a stranger again.
+    expect((await agent.get('/_gate/login?rd=%2Fguest%2Fa').expect(200)).text).not.toContain('Continue as');
+    const line = gate.audit.find((l) => l.includes('"person_removed"'))!;
+    expect(JSON.parse(line)).toMatchObject({ user: '+39 ••• ••• 0002', by: 'self', outcome: 'ok' });
+    expect(line).not.toContain('3336660002');
+  });
+
+  it('is a section a users-file person does not get', async () => {
+    const agent = browser(gate);
+    const alice = '393330000001';
+    const before = wa.sent.filter((m) => m.to === alice).length;
+    const { csrf } = await identify(agent, 'alice', '/staff/x');
+    expect((await submitCode(agent, csrf, await codeTo(alice, before))).status).toBe(303);
+    const page = await agent.get('/_gate/account').expect(200);
+    expect(page.text).toContain('Your account');
+    expect(page.text).not.toContain('/account/forget');
+  });
+});
+
 describe('a number the rule does not let enrol', () => {
   it('sees the code page an unknown name sees, and no code is sent', async () => {
     const sentBefore = wa.sent.length;

@@ -100,6 +100,9 @@ describeWithBinary('otp-gate users', REDIS_SERVER, REDIS_INSTALL, (binary) => {
       const res = await cli('users', 'remove', '+39 333 123 4567');
       expect(res.code).toBe(0);
       expect(res.stdout).toBe('removed +39 ••• ••• 4567: ended 1 session(s) and 0 trusted browser(s)\n');
+      // Audited (on stderr, as audit.file is "-") by the masked number only.
+      expect(res.stderr).toMatch(/"event":"person_removed","user":"\+39 ••• ••• 4567"/);
+      expect(res.stderr).not.toMatch(/3331234567|333 123 4567/);
       expect([await status(a, giulia), await status(b, giulia)]).toEqual([401, 401]);
     });
 

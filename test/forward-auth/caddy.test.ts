@@ -8,6 +8,7 @@ import { browser, sessionCookie, signIn } from '../helpers/browser.js';
 import { itRefusesClientClaims } from '../helpers/client-header-table.js';
 import type { FrontProxy } from '../helpers/front-proxy.js';
 import { startCaddy } from '../helpers/front-proxy.js';
+import { itFrontsTheGate } from '../helpers/front-proxy-contract.js';
 import { useGate } from '../helpers/gate.js';
 import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
 
@@ -28,27 +29,7 @@ describeWithBinary('Caddy forward_auth in front of the gate', CADDY, 'the Debian
     await caddy?.stop();
   });
 
-  it('redirects a browser without a session to the login page, with where it was going', async () => {
-    const res = await request(caddy.url).get('/docs/page?x=1').set('Accept', 'text/html').expect(302);
-    expect(res.headers.location).toBe('/_gate/login?rd=%2Fdocs%2Fpage%3Fx%3D1');
-    await request(caddy.url).get(res.headers.location!).set('Accept', 'text/html').expect(200);
-  });
-
-  it('answers 401 to an API client without a session', async () => {
-    await request(caddy.url).get('/docs/').set('Accept', 'application/json').expect(401);
-  });
-
-  it("passes a signed-in user with the gate's identity headers, not the client's", async () => {
-    const res = await request(caddy.url)
-      .get('/docs/')
-      .set('Cookie', cookie)
-      .set('Remote-User', 'mallory')
-      .set('Accept', 'application/json')
-      .expect(200);
-    expect(res.body.headers['remote-user']).toBe('alice');
-    expect(res.body.headers['remote-name']).toBe('Alice Example');
-    expect(res.body.headers['remote-groups']).toBe('admins,staff');
-  });
+  itFrontsTheGate(() => ({ url: caddy.url, cookie }));
 
   it('passes a bypass path without identity, dropping a client-sent Remote-User', async () => {
     const res = await request(caddy.url).get('/public/x').set('Remote-User', 'mallory').expect(200);

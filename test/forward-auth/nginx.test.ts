@@ -8,6 +8,7 @@ import { browser, sessionCookie, signIn } from '../helpers/browser.js';
 import { itRefusesClientClaims } from '../helpers/client-header-table.js';
 import type { FrontProxy } from '../helpers/front-proxy.js';
 import { startNginx } from '../helpers/front-proxy.js';
+import { itFrontsTheGate } from '../helpers/front-proxy-contract.js';
 import { useGate } from '../helpers/gate.js';
 import { counter } from '../helpers/metrics.js';
 import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
@@ -34,28 +35,11 @@ describeWithBinary('nginx auth_request in front of the gate', NGINX, 'the Debian
       await nginx?.stop();
     });
 
-    it('sends a browser without a session to the login page, with where it was going', async () => {
-      const res = await request(nginx.url).get('/docs/page?x=1').set('Accept', 'text/html').expect(302);
-      expect(res.headers.location).toMatch(/\/_gate\/login\?rd=%2Fdocs%2Fpage%3Fx%3D1$/);
-      const login = await request(nginx.url)
-        .get(new URL(res.headers.location!, nginx.url).pathname + new URL(res.headers.location!, nginx.url).search)
-        .expect(200);
-      expect(login.text).toContain('csrf');
-    });
+    itFrontsTheGate(() => ({ url: nginx.url, cookie }));
 
-    it('answers 401 to an API client without a session', async () => {
-      await request(nginx.url).get('/docs/').set('Accept', 'application/json').expect(401);
-    });
-
-    it("passes a signed-in user to the app with the gate's identity headers, not the client's", async () => {
-      const res = await request(nginx.url)
-        .get('/docs/')
-        .set('Cookie', cookie)
-        .set('Remote-User', 'mallory')
-        .set('Accept', 'application/json')
-        .expect(200);
-      expect(res.body.headers['remote-user']).toBe('alice');
-      expect(res.body.headers['remote-groups']).toBe('admins,staff');
+    it('gives the app the request id the gate logged', async () => {
+      const res = await request(nginx.url).get('/docs/').set('Cookie', cookie).set('Accept', 'application/json');
+      expect(res.status).toBe(200);
       expect(res.body.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
     });
 

@@ -246,20 +246,17 @@ describe('Twilio status callbacks', () => {
     expect(sms.params.StatusCallback).toBe(`${PUBLIC}${path}`);
     expect(Number(sms.params.ValidityPeriod)).toBeLessThanOrEqual(300);
     const params = { MessageSid: sms.id, MessageStatus: 'delivered', AccountSid: TW.sid, To: sms.to, ErrorCode: '' };
-    await request(gate.url)
-      .post(path)
-      .set('Host', 'gate.test')
-      .type('form')
-      .set('X-Twilio-Signature', signTwilio(`${PUBLIC}${path}`, params))
-      .send(params)
-      .expect(204);
-    await request(gate.url)
-      .post(path)
-      .set('Host', 'gate.test')
-      .type('form')
-      .set('X-Twilio-Signature', signTwilio(`${PUBLIC}${path}`, params))
-      .send(params)
-      .expect(204);
+    const report = () =>
+      request(gate.url)
+        .post(path)
+        .set('Host', 'gate.test')
+        .type('form')
+        .set('X-Twilio-Signature', signTwilio(`${PUBLIC}${path}`, params))
+        .send(params)
+        .expect(204);
+    // Twilio sends a callback again when it saw no answer in time: the same report twice is one.
+    await report();
+    await report();
     expect(await status(agent)).toMatchObject({ channel: 'sms', state: 'delivered', switched_from: 'whatsapp' });
     wa.mode = { kind: 'ok' };
   });

@@ -119,6 +119,42 @@ describe('a spent budget', () => {
   });
 });
 
+describe('spend when a provider fails', () => {
+  let wa: FakeWhatsApp;
+  let tw: FakeTwilio;
+  let gate: TestGate;
+  const spentToday = async () => (await request(gate.url).get('/_gate/readyz').expect(200)).body.spend.day as string;
+  beforeAll(async () => {
+    [wa, tw] = await Promise.all([startFakeWhatsApp(), startFakeTwilio()]);
+    gate = await startTestGate({
+      upstream: upstream.url,
+      users: USERS,
+      policy: POLICY,
+      channels: `${wa.config().replace('timeout: 2s', 'timeout: 1s')}${tw.config()}`,
+      extraConfig:
+        'spend:\n  currency: EUR\n  prices:\n    whatsapp: { default: 0.05 }\n    sms: { default: 0.01 }\n  daily_budget: 10\n',
+    });
+  });
+  afterAll(async () => {
+    await gate?.close();
+    await Promise.all([wa?.close(), tw?.close()]);
+  });
+
+  it('takes back a message the provider refused, but keeps one it did not answer in time', async () => {
+    wa.mode = { kind: 'error', code: 131026 };
+    expect((await identify(browser(gate), 'u4')).status).toBe(303);
+    await waitFor('SMS to u4', () => tw.sent.find((m) => m.to === '+393330000004'));
+    // Refused: only the SMS is counted.
+    await waitFor('the refused message taken back', async () => (await spentToday()).startsWith('0.01 of'));
+    wa.mode = { kind: 'hang' };
+    expect((await identify(browser(gate), 'u5')).status).toBe(303);
+    await waitFor('SMS to u5', () => tw.sent.find((m) => m.to === '+393330000005'), 5_000);
+    // Unanswered: the message may have gone out and be billed, so it stays counted with the SMS.
+    expect(await spentToday()).toMatch(/^0\.07 of 10 EUR/);
+    wa.mode = { kind: 'ok' };
+  });
+});
+
 describe('the pumping breaker (memory store)', () => {
   const env = useConsoleGate(() => BREAKER);
 
@@ -162,7 +198,7 @@ describeWithBinary('the pumping breaker on redis, resumed by the CLI', REDIS_SER
   const env = useConsoleGate(() => redisStoreSection(redis.url) + BREAKER);
   const config = () => join(env.gate.dir, 'config.yaml');
 
-  it('lists the paused prefix and resumes it, after which codes go again', async () => {
+  it('lists the paused prefix and resumes it (audited), after which codes go again', async () => {
     await askCodes(env.gate, 0, 1, 2);
     await waitFor('the pause', () => env.gate.audit.find((l) => l.includes('"prefix_paused"')));
     expect((await identify(browser(env.gate), 'u3')).html).toContain(PAUSED_TEXT);
@@ -174,6 +210,7 @@ describeWithBinary('the pumping breaker on redis, resumed by the CLI', REDIS_SER
     const resumed = await cli(['delivery', 'resume', '--config', config(), '+393330'], REPO);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('resumed +393330');
+    expect(resumed.stderr).toMatch(/"event":"prefix_resumed".*"destination":"\+393330…"/);
     expect((await identify(browser(env.gate), 'u3')).status).toBe(303);
     await env.gate.inbox.code('u3');
   }, 120_000);

@@ -9,7 +9,7 @@ import { createManualClock } from '../../src/shared/clock.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
 import type { Agent } from '../helpers/browser.js';
-import { browser, hiddenField, identify, signIn, submitCode } from '../helpers/browser.js';
+import { browser, hiddenField, identify, signIn, signOut, submitCode } from '../helpers/browser.js';
 import { adminRule, PASSWORD, PASSWORD_HASH } from '../helpers/factors.js';
 import { TEST_SECRET, useGate } from '../helpers/gate.js';
 
@@ -229,10 +229,7 @@ describe('trusted browsers', () => {
 
   it('lets a trusted browser continue without a code where the rule honours it', async () => {
     const { agent } = await trustedAgent();
-    await agent
-      .post('/_gate/logout')
-      .type('form')
-      .send({ csrf: hiddenField((await agent.get('/_gate/logout')).text, 'csrf') });
+    await signOut(agent);
     const before = env.gate.inbox.codesFor('alice').length;
     const login = await agent.get('/_gate/login?rd=%2Fwiki%2Fpage').expect(200);
     expect(login.text).toContain('Continue as Alice Example');
@@ -248,10 +245,7 @@ describe('trusted browsers', () => {
 
   it('is not honoured by a rule that does not allow it, on the page or in the session', async () => {
     const { agent } = await trustedAgent();
-    await agent
-      .post('/_gate/logout')
-      .type('form')
-      .send({ csrf: hiddenField((await agent.get('/_gate/logout')).text, 'csrf') });
+    await signOut(agent);
     const elsewhere = await agent.get('/_gate/login?rd=%2Fdocs').expect(200);
     expect(elsewhere.text).not.toContain('Continue as');
     await agent
@@ -315,10 +309,7 @@ describe('trusted browsers', () => {
     await signInWithPassword(agent, 'bob', '/vault/x', PASSWORD, { trust: '1' });
     // Signed out, the browser is known by its trust alone: skipping the code and the shared-cap
     // exemption both ask about it.
-    await agent
-      .post('/_gate/logout')
-      .type('form')
-      .send({ csrf: hiddenField((await agent.get('/_gate/logout')).text, 'csrf') });
+    await signOut(agent);
     const login = await agent.get('/_gate/login?rd=%2Fvault%2Fy').expect(200);
     const before = deviceReads();
     const res = await agent

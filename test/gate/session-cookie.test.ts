@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { createSigner } from '../../src/session/signer.js';
 import { createManualClock } from '../../src/shared/clock.js';
-import { browser, hiddenField, sessionCookieValue, signIn } from '../helpers/browser.js';
+import { browser, sessionCookieValue, signIn, signOut } from '../helpers/browser.js';
 import { startTestGate, TEST_SECRET, useGate } from '../helpers/gate.js';
 
 const clock = createManualClock(Date.now());
@@ -60,12 +60,7 @@ describe('the session cookie', () => {
   it('is revoked server-side by logout, so a copy of it stops working too', async () => {
     const agent = browser(env.gate);
     const cookie = sessionCookieValue(await signIn(env.gate, agent, 'alice'));
-    const page = await agent.get('/_gate/logout').expect(200);
-    await agent
-      .post('/_gate/logout')
-      .type('form')
-      .send({ csrf: hiddenField(page.text, 'csrf') })
-      .expect(200);
+    await signOut(agent);
     await api(cookie).expect(401);
   });
 

@@ -23,6 +23,16 @@ export function hiddenField(html: string, name: string): string {
     .replace(/&gt;/g, '>');
 }
 
+/** Signs out through the logout page's form, as a person does; the signed-out page. */
+export async function signOut(agent: Agent): Promise<Response> {
+  const page = await agent.get('/_gate/logout').expect(200);
+  return agent
+    .post('/_gate/logout')
+    .type('form')
+    .send({ csrf: hiddenField(page.text, 'csrf') })
+    .expect(200);
+}
+
 /** What else a person types: a password where the rule asks for one, "trust this browser". */
 export type Extra = Record<string, string>;
 

@@ -45,6 +45,10 @@ export function configText(options: ConfigTextOptions = {}): string {
 
 export const MINIMAL_CONFIG = configText();
 
+/** The minimal config reading its secret from the environment, as a real one should, and that environment. */
+export const MINIMAL_FROM_ENV = configText({ secret: SECRET_FROM_ENV });
+export const SECRET_ENV: NodeJS.ProcessEnv = { SESSION_SECRET: CONFIG_SECRET };
+
 /** The problems in config text read as gate.yaml, each as `otp-gate check` prints it. */
 export const configProblems = (text: string, env: NodeJS.ProcessEnv = {}): string[] =>
   loadYaml('gate.yaml', text, configSchema, env, { secretOptions: SECRET_OPTIONS }).problems.map(formatProblem);

@@ -177,24 +177,18 @@ export function whatsAppChannelConfig(url: string, extra = ''): string {
 ${extra}`;
 }
 
-export function whatsAppStatusBody(id: string, status: string, recipient = '393330000001'): string {
+/** A `messages` field notification as Meta posts it: one entry, one change, this value. */
+function messagesNotification(value: Record<string, unknown>): string {
   return JSON.stringify({
     object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: 'WABA',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { phone_number_id: WA.phoneNumberId },
-              statuses: [{ id, status, timestamp: '1700000000', recipient_id: recipient }],
-            },
-          },
-        ],
-      },
-    ],
+    entry: [{ id: 'WABA', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', ...value } }] }],
+  });
+}
+
+export function whatsAppStatusBody(id: string, status: string, recipient = '393330000001'): string {
+  return messagesNotification({
+    metadata: { phone_number_id: WA.phoneNumberId },
+    statuses: [{ id, status, timestamp: '1700000000', recipient_id: recipient }],
   });
 }
 
@@ -203,26 +197,10 @@ export function whatsAppStatusBody(id: string, status: string, recipient = '3933
  * documents: metadata of the business number, the sender's contact, and the message.
  */
 export function whatsAppInboundBody(from: string, text: string, id: string): string {
-  return JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: 'WABA',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550001234', phone_number_id: WA.phoneNumberId },
-              contacts: [{ profile: { name: 'Test Person' }, wa_id: from }],
-              messages: [
-                { from, id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text } },
-              ],
-            },
-          },
-        ],
-      },
-    ],
+  return messagesNotification({
+    metadata: { display_phone_number: '15550001234', phone_number_id: WA.phoneNumberId },
+    contacts: [{ profile: { name: 'Test Person' }, wa_id: from }],
+    messages: [{ from, id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text } }],
   });
 }
 

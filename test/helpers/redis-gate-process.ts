@@ -3,7 +3,10 @@
 // codes the console channel printed. (Named apart from serve-process.ts, which issue 5's tests use.)
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+import { configText, SECRET_FROM_ENV } from './config-text.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -74,4 +77,44 @@ export async function startRedisGateProcess(
       return code;
     },
   };
+}
+
+export interface RedisGateConfig {
+  port: number;
+  /** `server.workers`: the primary's workers that share the port. */
+  workers: number;
+  redisUrl: string;
+  upstream: string;
+}
+
+/**
+ * Writes `name` in `dir` (a gateFolder): a gate on the Redis store, console codes, generous send
+ * limits, no audit file, warnings only, and the secret from SESSION_SECRET.
+ */
+export function writeRedisGateConfig(dir: string, name: string, c: RedisGateConfig): string {
+  const file = join(dir, name);
+  const server = `  listen: "127.0.0.1:${c.port}"\n  insecure_http: true\n  workers: ${c.workers}`;
+  writeFileSync(
+    file,
+    configText({ server, host: '127.0.0.1', upstream: c.upstream, secret: SECRET_FROM_ENV }) +
+      [
+        'store:',
+        '  type: redis',
+        `  url: "${c.redisUrl}"`,
+        'otp:',
+        '  max_sends_per_hour: 1000',
+        '  max_sends_per_address_per_hour: 1000',
+        'channels:',
+        '  console: {}',
+        'audit:',
+        '  file: "off"',
+        'log:',
+        '  level: warn',
+        // Several gates on one machine: the metrics listener would want the same port.
+        'metrics:',
+        '  listen: "off"',
+        '',
+      ].join('\n'),
+  );
+  return file;
 }

@@ -1,18 +1,17 @@
 // Real gate processes on one Redis: `serve` with `server.workers: 2` (a primary and two workers
 // on one port) beside a second, single-process gate. They behave as one gate.
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { configText, SECRET_FROM_ENV } from '../helpers/config-text.js';
 import { askForCode, CookieJar } from '../helpers/cookie-jar.js';
 import { gateFolder, TEST_SECRET } from '../helpers/gate.js';
 import type { RedisGateProcess } from '../helpers/redis-gate-process.js';
-import { startRedisGateProcess } from '../helpers/redis-gate-process.js';
+import { startRedisGateProcess, writeRedisGateConfig } from '../helpers/redis-gate-process.js';
 import { freePort, REDIS_INSTALL, REDIS_SERVER, useRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
 import type { TestUpstream } from '../helpers/upstream.js';
@@ -20,41 +19,6 @@ import { startUpstream } from '../helpers/upstream.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
-
-function writeConfig(
-  dir: string,
-  name: string,
-  port: number,
-  workers: number,
-  redisUrl: string,
-  upstream: string,
-): string {
-  const file = join(dir, name);
-  const server = `  listen: "127.0.0.1:${port}"\n  insecure_http: true\n  workers: ${workers}`;
-  writeFileSync(
-    file,
-    configText({ server, host: '127.0.0.1', upstream, secret: SECRET_FROM_ENV }) +
-      [
-        'store:',
-        '  type: redis',
-        `  url: "${redisUrl}"`,
-        'otp:',
-        '  max_sends_per_hour: 1000',
-        '  max_sends_per_address_per_hour: 1000',
-        'channels:',
-        '  console: {}',
-        'audit:',
-        '  file: "off"',
-        'log:',
-        '  level: warn',
-        // Several gates on one machine: the metrics listener (issue 5) would want the same port.
-        'metrics:',
-        '  listen: "off"',
-        '',
-      ].join('\n'),
-  );
-  return file;
-}
 
 describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (binary) => {
   const redis = useRedis(binary);
@@ -70,14 +34,20 @@ describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (
     const [p1, p2] = [await freePort(), await freePort()];
     clusteredUrl = `http://127.0.0.1:${p1}`;
     singleUrl = `http://127.0.0.1:${p2}`;
-    clusteredConfig = writeConfig(dir, 'clustered.yaml', p1, 2, redis.url, upstream.url);
+    clusteredConfig = writeRedisGateConfig(dir, 'clustered.yaml', {
+      port: p1,
+      workers: 2,
+      redisUrl: redis.url,
+      upstream: upstream.url,
+    });
     const env = { SESSION_SECRET: TEST_SECRET };
     // Settled one by one, so that one failing to start does not leave the other running.
     const started = await Promise.allSettled([
       startRedisGateProcess(clusteredConfig, { serving: 2, env }).then((p) => (clustered = p)),
-      startRedisGateProcess(writeConfig(dir, 'single.yaml', p2, 1, redis.url, upstream.url), { serving: 1, env }).then(
-        (p) => (single = p),
-      ),
+      startRedisGateProcess(
+        writeRedisGateConfig(dir, 'single.yaml', { port: p2, workers: 1, redisUrl: redis.url, upstream: upstream.url }),
+        { serving: 1, env },
+      ).then((p) => (single = p)),
     ]);
     for (const result of started) if (result.status === 'rejected') throw result.reason;
   }, 60_000);
@@ -162,14 +132,12 @@ describeWithBinary('gate processes on one Redis', REDIS_SERVER, REDIS_INSTALL, (
 
 describe('a gate whose Redis is unreachable at start', () => {
   it('refuses to start, says why, and exits instead of waiting for ever', async () => {
-    const config = writeConfig(
-      gateFolder(),
-      'gate.yaml',
-      await freePort(),
-      1,
-      'redis://127.0.0.1:9',
-      'http://127.0.0.1:9',
-    );
+    const config = writeRedisGateConfig(gateFolder(), 'gate.yaml', {
+      port: await freePort(),
+      workers: 1,
+      redisUrl: 'redis://127.0.0.1:9',
+      upstream: 'http://127.0.0.1:9',
+    });
     const started = Date.now();
     const result = await run(
       process.execPath,

@@ -31,6 +31,19 @@ describeWithBinary('tokens on a shared redis', REDIS_SERVER, REDIS_INSTALL, (bin
     expect(listed.stdout).not.toContain(text.slice(-43));
   });
 
+  it('records a token made and revoked with the CLI in the audit trail, never its secret', async () => {
+    const made = await tokens('create', '--name', 'audited', '--apps', APP);
+    const revoked = await tokens('revoke', 'audited');
+    expect([made.code, revoked.code]).toEqual([0, 0]);
+    const secret = made.stdout.trim().slice(-43);
+    // This config's audit.file is "-": a command's stdout carries its answer, so its audit line goes to stderr.
+    const event = (stderr: string) => JSON.parse(stderr.split('\n').find((l) => l.startsWith('{'))!) as unknown;
+    const id = /^otpg_([0-9a-f]{16})_/.exec(made.stdout)![1];
+    expect(event(made.stderr)).toMatchObject({ event: 'token_created', tokenId: id, token: 'audited', ip: 'local' });
+    expect(event(revoked.stderr)).toMatchObject({ event: 'token_revoked', tokenId: id, token: 'audited' });
+    expect(made.stderr + revoked.stderr + revoked.stdout).not.toContain(secret);
+  });
+
   it('refuses an app name the config does not have, naming the ones it has', async () => {
     const made = await tokens('create', '--name', 'lost', '--apps', 'wiki');
     expect(made.code).toBe(2);

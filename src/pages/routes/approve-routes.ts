@@ -22,7 +22,10 @@ export function registerApproveRoutes(router: Router, deps: LoginRouteDeps): voi
   router.post('/approve/:id', (ctx) => postApprove(deps, ctx));
 }
 
-/** Who this phone is signed in as, and what that proves; `bind` ties the page's form to it (CSRF). */
+/**
+ * Who this phone is signed in as, and what that proves; `bind` ties the page's form to it (CSRF):
+ * a digest, so no session id shows in the page.
+ */
 interface PhoneSignIn {
   user: string;
   bind: string;
@@ -43,7 +46,7 @@ async function phoneSignIns(deps: LoginRouteDeps, ctx: Context): Promise<PhoneSi
     const { proof } = session;
     found.push({
       user: session.user,
-      bind: `approve-session:${session.id}`,
+      bind: bindTo(deps, `session:${session.id}`),
       proof: {
         sessionAgeMs: now - session.createdAt,
         provenAgeMs: now - proof.at,
@@ -56,11 +59,13 @@ async function phoneSignIns(deps: LoginRouteDeps, ctx: Context): Promise<PhoneSi
   if (device)
     found.push({
       user: device.user,
-      bind: `approve-device:${device.id}`,
+      bind: bindTo(deps, `device:${device.id}`),
       proof: { sessionAgeMs: 0, provenAgeMs: 0, factors: ['otp'], deviceAgeMs: now - device.trustedAt },
     });
   return found;
 }
+
+const bindTo = (deps: LoginRouteDeps, what: string) => deps.signer.digest('approve-form', what).toString('base64url');
 
 type Standing =
   { kind: 'ok'; signIn: PhoneSignIn } | { kind: 'sign-in' } | { kind: 'not-enough' } | { kind: 'not-yours' };

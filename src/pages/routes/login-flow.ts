@@ -14,6 +14,7 @@ import { isEnrolledId } from '../../directory/enrolled-id.js';
 import type { User } from '../../directory/types.js';
 import type { GateState } from '../../http/gate-state.js';
 import type { RequestContext } from '../../http/request-context.js';
+import type { Translator } from '../../i18n/locales.js';
 import type { LoginRule, TrustedSignIn } from '../../policy/login-rule.js';
 import { asksPassword, honoursTrust, loginRule, possessionOf, trustedSignIn } from '../../policy/login-rule.js';
 import type { Factor } from '../../policy/types.js';
@@ -305,6 +306,13 @@ export async function renderLogin(
   );
 }
 
+/** "Trust this browser for 30 days", where the rule's trusted_device lets the person ask. */
+export function trustLabel(tr: Translator, trustDeviceMs: number | undefined): string | undefined {
+  if (trustDeviceMs === undefined) return undefined;
+  const days = Math.max(1, Math.round(trustDeviceMs / 86_400_000));
+  return tr.plural('code.trust_browser', days, { days });
+}
+
 export interface CodePage {
   flowId: string;
   view: ChallengeView;
@@ -335,16 +343,13 @@ export async function renderCode(
   const wait = app ? 0 : Math.ceil(cooldown / 1000);
   const limited = refused !== undefined && refused.reason !== 'cooldown';
   const delivery = await deliveryView(deps.deliveries, flowId, view, deps.clock.now(), tr);
-  const trustDays =
-    view.trustDeviceMs === undefined ? undefined : Math.max(1, Math.round(view.trustDeviceMs / 86_400_000));
   deps.respond.page(
     ctx,
     status,
     'code',
     {
       app,
-      trust_label:
-        trustDays === undefined ? undefined : tr.plural('code.trust_browser', trustDays, { days: trustDays }),
+      trust_label: trustLabel(tr, view.trustDeviceMs),
       destination: view.destination,
       ...codePageDeliveryValues(delivery, prefix, tr),
       length: app ? TOTP_DIGITS : otp.length,

@@ -30,6 +30,7 @@ import {
   sendCode,
   signIn,
   signInAgain,
+  trustLabel,
   userNamed,
 } from './login-flow.js';
 import { APPROVAL_SCRIPT_PATH } from './status-routes.js';
@@ -125,8 +126,6 @@ async function renderScan(deps: LoginRouteDeps, ctx: Context, approval: Approval
   const pending = approval.status === 'pending';
   const approveUrl = channels.includes(SCAN) ? approvalUrl(deps, ctx, approval.id) : undefined;
   const waLink = whatsappLink(deps, approval, tr.t('scan.whatsapp_text', { phrase: approval.phraseText ?? '' }));
-  const trustDays =
-    approval.trustDeviceMs === undefined ? undefined : Math.max(1, Math.round(approval.trustDeviceMs / 86_400_000));
   deps.respond.page(
     ctx,
     status,
@@ -153,8 +152,7 @@ async function renderScan(deps: LoginRouteDeps, ctx: Context, approval: Approval
       code_action: pending && codeChannels(rule).length > 0 ? `${prefix}/scan/code` : undefined,
       status_url: `${prefix}/scan/status`,
       restart_href: `${prefix}/login?rd=${encodeURIComponent(approval.returnTo)}`,
-      trust_label:
-        trustDays === undefined ? undefined : tr.plural('code.trust_browser', trustDays, { days: trustDays }),
+      trust_label: trustLabel(tr, approval.trustDeviceMs),
       rd: approval.returnTo,
       script: `${prefix}${APPROVAL_SCRIPT_PATH}`,
     },
