@@ -136,7 +136,9 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
         outcome: 'ok',
         ip: 'local',
         by: `cli:${userInfo().username}`,
-        reason: expect.stringMatching(/^1 session\(s\), 0 trusted browser\(s\) and 0 personal token\(s\)$/),
+        reason: expect.stringMatching(
+          /^1 session\(s\), 0 trusted browser\(s\), 0 personal token\(s\) and 0 push device\(s\)$/,
+        ),
       }),
     ]);
   });
@@ -158,12 +160,12 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
       p256dh: Buffer.concat([Buffer.from([4]), Buffer.alloc(64, n)]).toString('base64url'),
       auth: Buffer.alloc(16, n).toString('base64url'),
     });
-    await pushDevices.add('erin', browser(1), 'Phone', 0, 10);
-    await pushDevices.add('erin', browser(2), 'Tablet', 0, 10);
+    await pushDevices.add('frank', browser(1), 'Phone', 0, 10);
+    await pushDevices.add('frank', browser(2), 'Tablet', 0, 10);
     await pushDevices.add('bob', browser(3), 'Phone', 0, 10);
-    const res = await cli(['sessions', 'revoke', '--config', config, '--user', 'erin']);
-    expect(res.stdout).toContain(' and 2 push device(s) of erin');
-    expect(await pushDevices.list('erin')).toEqual([]);
+    const res = await cli(['sessions', 'revoke', '--config', config, '--user', 'frank']);
+    expect(res.stdout).toContain(' and 2 push device(s) of frank');
+    expect(await pushDevices.list('frank')).toEqual([]);
     expect(await pushDevices.list('bob')).toHaveLength(1);
   });
 
