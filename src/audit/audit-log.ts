@@ -55,12 +55,20 @@ export type AuditEventName =
   | 'approval_denied'
   /** An approval was refused (`reason`: expired, not-the-person, wrong-number, unknown-phrase, unknown-sender). */
   | 'approval_refused'
-  /** An admin ended sessions (`sessions revoke`): a person's, with their trusted browsers and personal tokens, or one. */
+  /** An admin ended sessions (`sessions revoke`): a person's, with their trusted browsers, personal tokens and push devices, or one. */
   | 'sessions_revoked'
   /** An enrolled person was forgotten: by an admin (`users remove`) or at their own asking (account page, `by: self`). */
   | 'person_removed'
   /** An admin lifted the pumping breaker's pause on a number prefix (`delivery resume`). */
-  | 'prefix_resumed';
+  | 'prefix_resumed'
+  /** A sign-in request reached a registered browser's push service (`device`: its id; `destination`: the service's origin). */
+  | 'push_sent'
+  /** A push service refused or did not answer; `reason` says how ("gone" when it no longer knows the browser). */
+  | 'push_failed'
+  /** A browser was registered for push approvals on the account page. */
+  | 'push_device_added'
+  /** A registered browser was removed: by its owner, by the cap, or because its push service forgot it. */
+  | 'push_device_removed';
 
 export interface AuditEvent {
   event: AuditEventName;
@@ -90,6 +98,8 @@ export interface AuditEvent {
   token?: string | undefined;
   /** The app (by name) a token event was about. */
   app?: string | undefined;
+  /** A push device's random id, on push events: never its endpoint, which is a capability. */
+  device?: string | undefined;
 }
 
 /**

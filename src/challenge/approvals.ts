@@ -132,6 +132,11 @@ export interface ApprovalNotice {
 export interface ApprovalNotifier {
   /** Sends the alert; failures are the notifier's to log (the desktop page still shows its QR code). */
   notify(notice: ApprovalNotice): Promise<void>;
+  /**
+   * Whether it can alert this person at all (push: they registered a browser). A rule whose
+   * approval channels reach nobody sends a code instead (pages/routes/approval-reach.ts).
+   */
+  reaches(user: string): Promise<boolean>;
 }
 
 /** The phone's approval page for attempt `id`, under the gate's path prefix. */

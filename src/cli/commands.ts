@@ -134,7 +134,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         summary: "end a user's sessions, or one session",
         usage: ['otp-gate sessions revoke --config FILE (--user NAME [--credentials] | --id=ID)'],
         about:
-          'Give exactly one of --user and --id. Ending every session of a user also forgets every browser they trusted and revokes their personal tokens; with --credentials, also their passkeys and security keys (a lost or stolen key).',
+          'Give exactly one of --user and --id. Ending every session of a user also forgets every browser they trusted, revokes their personal tokens and removes the browsers they registered for push approvals; with --credentials, also their passkeys and security keys (a lost or stolen key).',
         options: [
           CONFIG,
           { name: 'user', value: 'NAME', help: 'end every session of this user' },

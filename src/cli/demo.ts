@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
+import webpush from 'web-push';
+
 import { loadGate } from '../config/load-gate.js';
 import { startGate } from '../main/server.js';
 import { ListenError } from '../shared/listen.js';
@@ -15,12 +17,16 @@ export const DEMO_CONFIG = fileURLToPath(new URL('../../demo/config.yaml', impor
 export function runDemo(port: number): Promise<number> {
   return reportingConfigErrors(async () => {
     const upstream = await startDemoUpstream();
+    // A fresh VAPID pair per run too: browsers registered in one run (in the memory store) end with it.
+    const vapid = webpush.generateVAPIDKeys();
     const env = {
       ...process.env,
       DEMO_LISTEN: `127.0.0.1:${port}`,
       DEMO_UPSTREAM: upstream.url,
       // A fresh secret per run: demo sessions end when the demo stops.
       DEMO_SESSION_SECRET: randomBytes(32).toString('base64url'),
+      DEMO_VAPID_PUBLIC_KEY: vapid.publicKey,
+      DEMO_VAPID_PRIVATE_KEY: vapid.privateKey,
     };
     const gate = await exitingIfStartFails(
       loadGate(DEMO_CONFIG, env)
@@ -43,6 +49,8 @@ export function runDemo(port: number): Promise<number> {
         `  Sign in by scanning: open ${url}desk/ in a private window (the "computer"), as alice.`,
         '  Open the link under its QR code in a normal tab signed in as alice (the "phone"), type the',
         '  number the private window shows and approve: the private window is signed in.',
+        `  Or by push: in the normal tab, on ${url}_gate/account, register it for sign-in approvals`,
+        '  (Chrome, Edge or Firefox, online); /desk/ then also sends that browser a notification.',
         ...(gate.metricsUrl ? [`  Metrics: ${gate.metricsUrl}`] : []),
         '  Press Ctrl+C to stop.',
         '',

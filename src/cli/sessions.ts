@@ -1,6 +1,8 @@
 // `otp-gate sessions list|revoke`: an admin's view of who is signed in, against the store the
 // gates share. Revoking here ends the session on every instance at its next request; revoking a
-// user also ends their trusted browsers and personal tokens.
+// user also ends their trusted browsers, personal tokens and browsers registered for push approvals.
+import type { PushSubscriptions } from '../channels/push-subscriptions.js';
+import { createPushSubscriptions } from '../channels/push-subscriptions.js';
 import type { Session, Sessions } from '../session/sessions.js';
 import { createSessions } from '../session/sessions.js';
 import { createSigner } from '../session/signer.js';
@@ -34,6 +36,7 @@ export function runSessions(args: SessionsArgs): Promise<number> {
         devices: createTrustedDevices({ store, signer, clock: systemClock }),
         tokens: createTokens({ store, clock: systemClock, verifiedCacheMs: 0 }),
         credentials: createWebauthnCredentials(store),
+        pushDevices: createPushSubscriptions(store),
         audit,
       },
       args,
@@ -60,9 +63,13 @@ interface Managed {
   tokens: Tokens;
   credentials: WebauthnCredentials;
   audit: AdminAudit;
+  pushDevices: PushSubscriptions;
 }
 
-async function act({ sessions, devices, tokens, credentials, audit }: Managed, args: SessionsArgs): Promise<number> {
+async function act(
+  { sessions, devices, tokens, credentials, audit, pushDevices }: Managed,
+  args: SessionsArgs,
+): Promise<number> {
   if (args.action === 'list') {
     const list = await sessions.list(args.user!);
     if (list.length === 0) {
@@ -78,7 +85,9 @@ async function act({ sessions, devices, tokens, credentials, audit }: Managed, a
     const browsers = await devices.revokeUser(args.user);
     // And their personal tokens: a script of theirs would otherwise keep acting as them.
     const personal = await tokens.revokeUser(args.user);
-    const ended = `${count} session(s), ${browsers} trusted browser(s) and ${personal} personal token(s)`;
+    // And the browsers that would be asked to approve their sign-ins: a lost phone stops being asked.
+    const pushed = await pushDevices.removeAll(args.user);
+    const ended = `${count} session(s), ${browsers} trusted browser(s), ${personal} personal token(s) and ${pushed} push device(s)`;
     audit({ event: 'sessions_revoked', user: args.user, outcome: 'ok', reason: ended });
     let keys = '';
     if (args.credentials) {

@@ -115,6 +115,15 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
       attestation: raw.webauthn.attestation,
       timeout: ms(raw.webauthn.timeout),
     },
+    push: raw.push && {
+      vapid: {
+        publicKey: raw.push.vapid_public_key,
+        privateKey: raw.push.vapid_private_key,
+        subject: raw.push.subject,
+      },
+      services: raw.push.services.map((s) => s.toLowerCase()),
+      maxDevices: raw.push.max_devices,
+    },
     account: { reauthWithin: ms(raw.account.reauth_within) },
     approvals: raw.approvals && { ttl: ms(raw.approvals.ttl), promptsPerMinute: raw.approvals.prompts_per_minute },
     deliveryFigures: { minSamples: raw.delivery_figures.min_samples, halfLife: ms(raw.delivery_figures.half_life) },

@@ -11,6 +11,7 @@ import type { ChannelConfig, GateConfig, StoreConfig } from './types.js';
 export const SECRET_OPTIONS: readonly SecretOptionPath[] = [
   ['session', 'secrets'],
   ['totp', 'keys'],
+  ['push', 'vapid_private_key'],
   ['store', 'url'],
   ['store', 'password'],
   ['store', 'sentinel', 'password'],
@@ -33,6 +34,7 @@ export function configSecrets(config: GateConfig): string[] {
   const all = [
     ...config.session.secrets,
     ...(config.totp?.keys ?? []),
+    ...(config.push ? [config.push.vapid.privateKey] : []),
     ...(config.assertions?.keys.map((k) => k.privateKey) ?? []),
     ...storeSecrets(config.store),
     ...Object.values(config.channels).flatMap(channelSecrets),

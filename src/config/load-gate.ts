@@ -8,7 +8,7 @@ import { isSupportedCountry } from 'libphonenumber-js';
 
 import type { Directory } from '../directory/types.js';
 import { loadUsersFile } from '../directory/users-file.js';
-import { SCAN, TOTP, WEBAUTHN, WHATSAPP_REPLY } from '../policy/types.js';
+import { PUSH, SCAN, TOTP, WEBAUTHN, WHATSAPP_REPLY } from '../policy/types.js';
 import { parseDuration } from '../shared/duration.js';
 import type { Problem } from '../shared/problem.js';
 import { ConfigError } from '../shared/problem.js';
@@ -142,6 +142,7 @@ function refsOf(config: GateConfig): Refs {
       approvals: config.approvals !== undefined,
       whatsappReply:
         config.channels.whatsapp?.type === 'whatsapp' && config.channels.whatsapp.businessNumber !== undefined,
+      push: config.push !== undefined,
     }),
     defaultLifetimeMs: config.session.lifetime,
   };
@@ -169,6 +170,7 @@ function salvageRefs(data: unknown, baseDir: string): Refs {
         webauthn: valueAt(data, ['webauthn']) !== undefined,
         approvals: valueAt(data, ['approvals']) !== undefined,
         whatsappReply: valueAt(data, ['channels', 'whatsapp', 'business_number']) !== undefined,
+        push: valueAt(data, ['push']) !== undefined,
       },
     ),
     defaultLifetimeMs: lifetime ?? 12 * 3_600_000,
@@ -178,11 +180,12 @@ function salvageRefs(data: unknown, baseDir: string): Refs {
 /**
  * With a totp: section, rules and users may name "totp" (the authenticator app) like a channel;
  * with a webauthn: section, "webauthn" (passkeys and security keys); with an approvals: section,
- * "scan", and "whatsapp_reply" when WhatsApp has a business number to write to.
+ * "scan", "whatsapp_reply" when WhatsApp has a business number to write to, and "push" with a
+ * push: section (sign-in approvals on browsers the person registered).
  */
 function withFactorChannels(
   channels: string[],
-  configured: { totp: boolean; webauthn: boolean; approvals: boolean; whatsappReply: boolean },
+  configured: { totp: boolean; webauthn: boolean; approvals: boolean; whatsappReply: boolean; push: boolean },
 ): string[] {
   return [
     ...channels,
@@ -190,6 +193,7 @@ function withFactorChannels(
     ...(configured.webauthn ? [WEBAUTHN] : []),
     ...(configured.approvals ? [SCAN] : []),
     ...(configured.approvals && configured.whatsappReply ? [WHATSAPP_REPLY] : []),
+    ...(configured.approvals && configured.push ? [PUSH] : []),
   ];
 }
 

@@ -31,6 +31,7 @@ export const RESTART_ONLY: readonly RestartOnly[] = [
   { name: 'templates.dir', section: 'templatesDir' },
   { name: 'pages', section: 'pages' },
   { name: 'totp', section: 'totp' },
+  { name: 'push', section: 'push' },
   { name: 'log.level', section: 'log', fields: ['level'] },
   { name: 'fallback', section: 'fallback' },
   { name: 'delivery_figures', section: 'deliveryFigures' },

@@ -19,6 +19,7 @@ import {
   spendSchema,
 } from './delivery-rules-schema.js';
 import { emailChannelSchemaFor } from './email-channel-schema.js';
+import { pushSchema } from './push-schema.js';
 import { httpUrlRules, REDIS_URL, urlText } from './url-checks.js';
 import { rpIdOutsiders, sharedDomain } from './webauthn-checks.js';
 
@@ -630,6 +631,7 @@ export const configSchema = z
     pages: pagesSchema.prefault({}),
     totp: totpSchema.optional(),
     webauthn: webauthnSchema.optional(),
+    push: pushSchema.optional(),
 
     account: accountSchema.prefault({}),
     approvals: approvalsSchema.optional(),
@@ -676,6 +678,15 @@ function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
     ctx,
   );
   checkRpId(value, section('webauthn').rp_id, ctx);
+  if (root?.push !== undefined && root.approvals === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['push'],
+      input: root.push,
+      message:
+        'a push notification opens an approval page: push needs the approvals: section too ("approvals: {}" takes its defaults)',
+    });
+  }
   const workers = section('server').workers;
   if (workers !== undefined && workers !== 1 && section('store').type !== 'redis') {
     ctx.addIssue({

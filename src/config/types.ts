@@ -305,6 +305,14 @@ export interface WebauthnConfig {
   timeout: number;
 }
 
+/** Web Push (`push:`): the VAPID key pair and contact, and how many browsers a person may register. */
+export interface PushConfig {
+  vapid: { publicKey: string; privateKey: string; subject: string };
+  /** Origins of the push services subscriptions may point at; "*." matches any subdomain. */
+  services: string[];
+  maxDevices: number;
+}
+
 /** Signing in by approval from a phone instead of a typed code (scan, whatsapp_reply, push). */
 export interface ApprovalsConfig {
   /** How long an approval attempt lives, ms. */
@@ -334,6 +342,8 @@ export interface GateConfig {
   totp: TotpConfig | undefined;
   /** Passkeys and security keys; undefined when the section is absent (no "webauthn" factor or channel). */
   webauthn: WebauthnConfig | undefined;
+  /** Web Push; undefined when the section is absent (no "push" channel). */
+  push: PushConfig | undefined;
   /** The self-service account page: changes there need a sign-in at most `reauthWithin` ms old. */
   account: { reauthWithin: number };
   /** Approval from a phone; undefined when the section is absent (no "scan" or "whatsapp_reply" channel). */

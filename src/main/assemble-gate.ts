@@ -9,10 +9,12 @@ import type { Context } from 'koa';
 
 import type { AuditLog } from '../audit/audit-log.js';
 import { createAuditLog } from '../audit/audit-log.js';
+import type { ApprovalNotifier } from '../challenge/approvals.js';
 import { createApprovals } from '../challenge/approvals.js';
 import type { Challenges } from '../challenge/challenges.js';
 import { createChallenges } from '../challenge/challenges.js';
 import { createEnrolledPeople } from '../challenge/enrolled-people.js';
+import { createPushNotifier } from '../challenge/push-notifier.js';
 import { createWhatsAppConversations } from '../challenge/whatsapp-conversations.js';
 import type { Channel } from '../channels/channel.js';
 import type { ChannelHealth } from '../channels/channel-health.js';
@@ -25,6 +27,7 @@ import { createDeliveryLearning } from '../channels/delivery-learning.js';
 import { createDurableDeadlines } from '../channels/durable-deadlines.js';
 import { DEADLINES_KEY } from '../channels/pending-fallback.js';
 import { createPumpingBreaker } from '../channels/pumping-breaker.js';
+import { createPushSubscriptions } from '../channels/push-subscriptions.js';
 import { createSpendLedger } from '../channels/spend-ledger.js';
 import { configSecrets } from '../config/config-secrets.js';
 import { keepStartupSettings } from '../config/restart-only.js';
@@ -57,7 +60,7 @@ import { gateHeaders } from '../pages/middleware/security-headers.js';
 import type { GateKoaState } from '../pages/respond.js';
 import { createResponder } from '../pages/respond.js';
 import { createWhatsAppSignIns } from '../pages/whatsapp-sign-ins.js';
-import { TOTP } from '../policy/types.js';
+import { PUSH, TOTP } from '../policy/types.js';
 import { createHeldSignIns } from '../session/held-sign-ins.js';
 import { createResumes } from '../session/resumes.js';
 import type { Sessions } from '../session/sessions.js';
@@ -264,6 +267,21 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
   };
   const devices = createTrustedDevices({ store, signer, clock });
   const approvals = createApprovals({ store, signer, clock, config: () => state.config.approvals, audit });
+  const pushDevices = config.push && createPushSubscriptions(store);
+  // Channels that alert the person's own devices of a sign-in waiting for approval.
+  const notifiers = new Map<string, ApprovalNotifier>();
+  if (pushDevices)
+    notifiers.set(
+      PUSH,
+      createPushNotifier({
+        devices: pushDevices,
+        config: () => state.config.push,
+        audit,
+        clock,
+        log,
+        texts: (locale) => locales.get(locale ?? locales.defaultLocale),
+      }),
+    );
   const resumes = createResumes({ store, lifetimeMs: FLOW_LIFETIME });
   const respond = createResponder({
     templates: () => templates,
@@ -293,7 +311,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     devices,
     people,
     held: createHeldSignIns({ store, lifetimeMs: FLOW_LIFETIME }),
-    approvals: { approvals, notifiers: new Map() },
+    approvals: { approvals, notifiers },
     whatsappSignIns: createWhatsAppSignIns({
       state: current,
       approvals,
@@ -308,6 +326,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     resumes,
     totp,
     webauthn,
+    pushDevices,
     cookies,
     signer,
     respond,

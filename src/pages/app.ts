@@ -8,6 +8,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Challenges } from '../challenge/challenges.js';
 import type { EnrolledPeople } from '../challenge/enrolled-people.js';
 import type { Deliveries } from '../channels/delivery.js';
+import type { PushSubscriptions } from '../channels/push-subscriptions.js';
 import type { GateState } from '../http/gate-state.js';
 import type { Handoff } from '../http/handoff.js';
 import type { Locales } from '../i18n/locales.js';
@@ -36,6 +37,7 @@ import { enrolmentAccountSection, registerEnrolmentRoutes } from './routes/enrol
 import type { ApprovalParts, WebauthnParts } from './routes/login-flow.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
 import { registerLogoutRoutes } from './routes/logout-routes.js';
+import { pushAccountSection, registerPushRoutes } from './routes/push-routes.js';
 import { registerScanRoutes } from './routes/scan-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
 import { registerTokenRoutes, tokensAccountSection } from './routes/token-routes.js';
@@ -58,6 +60,8 @@ export interface GateAppDeps {
   totp?: TotpEnrolments | undefined;
   /** Passkeys and security keys, when the config has a `webauthn:` section. */
   webauthn?: WebauthnParts | undefined;
+  /** Browsers registered for push approvals, when the config has a `push:` section. */
+  pushDevices?: PushSubscriptions | undefined;
   devices: TrustedDevices;
   /** People enrolled by phone (open enrolment). */
   people: EnrolledPeople;
@@ -111,9 +115,11 @@ export function createGateApp(deps: GateAppDeps): Koa<GateKoaState> {
   const sections = [
     totpAccountSection(deps),
     webauthnAccountSection({ ...deps, context, signedIn }),
+    pushAccountSection({ ...deps, context, signedIn }),
     tokensAccountSection(deps),
     enrolmentAccountSection(deps),
   ];
+  registerPushRoutes(router, { ...deps, context, signedIn });
   registerAccountRoutes(router, { ...deps, context, signedIn, sections });
   registerTokenRoutes(router, { ...deps, context, signedIn, sections });
   registerEnrolmentRoutes(router, { ...deps, context, signedIn, sections });

@@ -43,6 +43,8 @@ const PARTITION_OF: Record<string, StorePartition> = {
   people: 'people',
   token: 'people',
   'tokens-of': 'people',
+  // Browsers registered for push sign-in approvals: only a signed-in person adds one.
+  push: 'people',
   'token-fails': 'limits',
   // Approval prompts per person and minute: a flood of sign-in pages must not reset them.
   'approval-prompts': 'limits',

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createPushSubscriptions } from '../../src/channels/push-subscriptions.js';
 import { loadGate } from '../../src/config/load-gate.js';
 import type { Sessions } from '../../src/session/sessions.js';
 import { createSessions } from '../../src/session/sessions.js';
@@ -109,7 +110,7 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
     const res = await cli(['sessions', 'revoke', '--config', config, '--user', 'alice']);
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(
-      /revoked [1-9]\d* session\(s\), 0 trusted browser\(s\) and 0 personal token\(s\) of alice/,
+      /revoked [1-9]\d* session\(s\), 0 trusted browser\(s\), 0 personal token\(s\) and 0 push device\(s\) of alice/,
     );
     expect(await sessions.resolve(a.cookie)).toBeUndefined();
     expect(await sessions.resolve(b.cookie)).toBeUndefined();
@@ -135,7 +136,9 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
         outcome: 'ok',
         ip: 'local',
         by: `cli:${userInfo().username}`,
-        reason: expect.stringMatching(/^1 session\(s\), 0 trusted browser\(s\) and 0 personal token\(s\)$/),
+        reason: expect.stringMatching(
+          /^1 session\(s\), 0 trusted browser\(s\), 0 personal token\(s\) and 0 push device\(s\)$/,
+        ),
       }),
     ]);
   });
@@ -145,9 +148,25 @@ describeWithBinary('otp-gate sessions', REDIS_SERVER, REDIS_INSTALL, (binary) =>
     const carol = await devices.trust('carol', 86_400_000);
     const bob = await devices.trust('bob', 86_400_000);
     const res = await cli(['sessions', 'revoke', '--config', config, '--user', 'carol']);
-    expect(res.stdout).toContain(', 1 trusted browser(s) and 0 personal token(s) of carol');
+    expect(res.stdout).toContain(', 1 trusted browser(s), 0 personal token(s) and 0 push device(s) of carol');
     expect(await devices.resolve(carol)).toBeUndefined();
     expect(await devices.resolve(bob)).toMatchObject({ user: 'bob' });
+  });
+
+  it("revoking a user removes the browsers they registered for push approvals, leaving others'", async () => {
+    const pushDevices = createPushSubscriptions(store);
+    const browser = (n: number) => ({
+      endpoint: `https://fcm.googleapis.com/fcm/send/${n}`,
+      p256dh: Buffer.concat([Buffer.from([4]), Buffer.alloc(64, n)]).toString('base64url'),
+      auth: Buffer.alloc(16, n).toString('base64url'),
+    });
+    await pushDevices.add('frank', browser(1), 'Phone', 0, 10);
+    await pushDevices.add('frank', browser(2), 'Tablet', 0, 10);
+    await pushDevices.add('bob', browser(3), 'Phone', 0, 10);
+    const res = await cli(['sessions', 'revoke', '--config', config, '--user', 'frank']);
+    expect(res.stdout).toContain(' and 2 push device(s) of frank');
+    expect(await pushDevices.list('frank')).toEqual([]);
+    expect(await pushDevices.list('bob')).toHaveLength(1);
   });
 
   it("with --credentials also removes the user's passkeys and security keys, leaving others'", async () => {

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EMBEDDED, loadGate, loadGateFromText } from '../../src/config/load-gate.js';
 import { ConfigError, formatProblem } from '../../src/shared/problem.js';
 import { CONFIG_SECRET, configText, SECRET_FROM_ENV } from '../helpers/config-text.js';
+import { VAPID_PRIVATE_KEY, VAPID_PUBLIC_KEY } from '../helpers/vapid-keys.js';
 
 const ENV = { SESSION_SECRET: CONFIG_SECRET };
 
@@ -157,6 +158,8 @@ describe('loadGate', () => {
       DEMO_LISTEN: '127.0.0.1:0',
       DEMO_UPSTREAM: 'http://127.0.0.1:9',
       DEMO_SESSION_SECRET: CONFIG_SECRET,
+      DEMO_VAPID_PUBLIC_KEY: VAPID_PUBLIC_KEY,
+      DEMO_VAPID_PRIVATE_KEY: VAPID_PRIVATE_KEY,
     });
     expect(gate.config.server.port).toBe(0);
     expect(gate.config.session.secure).toBe(false);

@@ -78,7 +78,7 @@ describeWithBinary('tokens on a shared redis', REDIS_SERVER, REDIS_INSTALL, (bin
     });
     expect(await bearer(env.b.url, text)).toBe(200);
     const res = await cli(['sessions', 'revoke', '--config', config(), '--user', 'alice'], REPO);
-    expect(res.stdout).toContain('1 personal token(s) of alice');
+    expect(res.stdout).toContain('1 personal token(s) and 0 push device(s) of alice');
     await waitFor('gate b to refuse the token', async () => (await bearer(env.b.url, text)) === 401);
   });
 });

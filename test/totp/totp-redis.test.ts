@@ -1,29 +1,20 @@
 // One code, two instances at once, one Redis: exactly one login gets it.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import { createManualClock } from '../../src/shared/clock.js';
-import { createStore } from '../../src/store/create-store.js';
-import type { Store } from '../../src/store/store.js';
 import { createSecretBox } from '../../src/totp/secret-box.js';
 import { TOTP_PERIOD_MS } from '../../src/totp/totp.js';
 import { createTotpEnrolments } from '../../src/totp/totp-enrolments.js';
 import { REDIS_INSTALL, REDIS_SERVER, useRedis } from '../helpers/redis-server.js';
 import { describeWithBinary } from '../helpers/system-binary.js';
 import { codeFor } from '../helpers/totp-codes.js';
-import { redisStoreConfig } from '../store/redis-config.js';
+import { useTwoRedisStores } from '../store/redis-config.js';
 
 const KEY = 'totp-test-key-0123456789-0123456789';
 
 describeWithBinary('totp on the redis store', REDIS_SERVER, REDIS_INSTALL, (binary) => {
   const redis = useRedis(binary);
-  const stores: Store[] = [];
-  beforeAll(async () => {
-    for (let i = 0; i < 2; i += 1) stores.push(createStore(redisStoreConfig(redis.url)));
-    for (const store of stores) await store.check();
-  });
-  afterAll(async () => {
-    for (const store of stores) await store.close();
-  });
+  const stores = useTwoRedisStores(redis);
 
   it('accepts one code exactly once when two instances verify it at the same time', async () => {
     const clock = createManualClock(Date.now());

@@ -5,6 +5,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 
+import type { Translator } from '../../i18n/locales.js';
 import type { Session } from '../../session/sessions.js';
 import { csrfToken } from '../form.js';
 import type { SignedIn } from '../signed-in.js';
@@ -51,5 +52,39 @@ export function accountPage(deps: Omit<AccountRouteDeps, 'sessions' | 'cookies' 
       if (own) values[section.name] = [own];
     }
     deps.respond.page(ctx, status, 'account', values);
+  };
+}
+
+/**
+ * "Added 5 Dec 2026, 10:00 UTC · last used …" for a row of the account page (a key, a device):
+ * `keys.used` with {added} and {used}, or `keys.never` with {added} alone.
+ */
+export function addedAndUsed(
+  tr: Translator,
+  keys: { used: string; never: string },
+  createdAt: number,
+  lastUsedAt: number | undefined,
+): string {
+  const when = new Intl.DateTimeFormat(tr.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+  const added = `${when.format(createdAt)} UTC`;
+  return lastUsedAt === undefined
+    ? tr.t(keys.never, { added })
+    : tr.t(keys.used, { added, used: `${when.format(lastUsedAt)} UTC` });
+}
+
+/**
+ * What a section's change routes share: the account page's path, whether a sign-in is recent
+ * enough to change something there (account.reauth_within, read at each request), and the 303
+ * back to the page after a change.
+ */
+export function accountChanges(deps: Pick<AccountRouteDeps, 'state' | 'signedIn'>) {
+  const page = () => `${deps.state().config.server.pathPrefix}/account`;
+  return {
+    page,
+    isRecent: (session: Session) => deps.signedIn.isRecent(session, deps.state().config.account.reauthWithin),
+    back(ctx: Context): void {
+      ctx.redirect(page());
+      ctx.status = 303;
+    },
   };
 }

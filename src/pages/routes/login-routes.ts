@@ -10,6 +10,7 @@ import { approvalFirst, asksPassword, offersWebauthn, takesCodes } from '../../p
 import type { Proof } from '../../session/sessions.js';
 import { safeReturnTo } from '../return-to.js';
 import { keepingInput } from '../store-unavailable.js';
+import { approvalReaches } from './approval-reach.js';
 import { lockedOut } from './flow-errors.js';
 import type { LoginRouteDeps } from './login-flow.js';
 import {
@@ -104,7 +105,8 @@ async function identify(
     return seeOther(ctx, `${prefixOf(deps)}/webauthn`);
   }
   // A rule listing an approval channel first (scan, whatsapp_reply, push) sends no code until asked.
-  if (approvalFirst(rule)) return startApproval(deps, ctx, { flowId, rd, identifier, rule, proven });
+  if (approvalFirst(rule) && (await approvalReaches(deps, rule, identifier)))
+    return startApproval(deps, ctx, { flowId, rd, identifier, rule, proven });
   await sendCode(deps, ctx, { flowId, rd, identifier, rule, proven });
 }
 

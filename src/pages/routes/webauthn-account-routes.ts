@@ -5,12 +5,12 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 
-import type { Session } from '../../session/sessions.js';
 import type { Clock } from '../../shared/clock.js';
 import { pageOrigin } from '../../webauthn/ceremonies.js';
 import { csrfToken } from '../form.js';
 import type { TemplateValues } from '../templates.js';
 import type { AccountRouteDeps, AccountSection } from './account-routes.js';
+import { accountChanges, addedAndUsed } from './account-routes.js';
 import type { WebauthnParts } from './login-flow.js';
 import { WEBAUTHN_SCRIPT_PATH } from './status-routes.js';
 
@@ -33,14 +33,11 @@ export function webauthnAccountSection(deps: WebauthnAccountDeps): AccountSectio
       if (!deps.webauthn) return undefined;
       const prefix = deps.state().config.server.pathPrefix;
       const tr = deps.respond.texts(ctx);
-      const when = new Intl.DateTimeFormat(tr.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+      const keys = { used: 'account.webauthn_used', never: 'account.webauthn_never_used' };
       const credentials: TemplateValues[] = (await deps.webauthn.credentials.list(session.user)).map((c) => ({
         id: c.id,
         name: c.name,
-        used: tr.t(c.lastUsedAt === undefined ? 'account.webauthn_never_used' : 'account.webauthn_used', {
-          added: `${when.format(c.createdAt)} UTC`,
-          used: c.lastUsedAt === undefined ? '' : `${when.format(c.lastUsedAt)} UTC`,
-        }),
+        used: addedAndUsed(tr, keys, c.createdAt, c.lastUsedAt),
         remove_label: tr.t('account.webauthn_remove_label', { name: c.name }),
       }));
       return {
@@ -59,8 +56,7 @@ export function registerWebauthnAccountRoutes(router: Router, deps: WebauthnAcco
   const parts = deps.webauthn;
   if (!parts) return;
   const prefix = () => deps.state().config.server.pathPrefix;
-  const accountPage = () => `${prefix()}/account`;
-  const isRecent = (session: Session) => deps.signedIn.isRecent(session, deps.state().config.account.reauthWithin);
+  const { page: accountPage, isRecent, back } = accountChanges(deps);
   const origin = (ctx: Context) =>
     pageOrigin(deps.context(ctx).proto, ctx.get('host'), deps.state().config.webauthn?.rpId ?? '');
   const record = (
@@ -78,10 +74,6 @@ export function registerWebauthnAccountRoutes(router: Router, deps: WebauthnAcco
       channel: 'webauthn',
       reason,
     });
-  const back = (ctx: Context) => {
-    ctx.redirect(accountPage());
-    ctx.status = 303;
-  };
 
   router.post('/webauthn/add/options', async (ctx) => {
     const { session } = await deps.signedIn.form(ctx, `${prefix()}/webauthn/add/options`, PURPOSE);
