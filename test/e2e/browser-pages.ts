@@ -153,3 +153,13 @@ export function writeAxeReport(findings: readonly AxeFinding[], pages: readonly 
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(join(ARTIFACTS, 'axe-results.json'), `${JSON.stringify({ pages, violations: findings }, null, 2)}\n`);
 }
+
+/**
+ * A page's HTML made to show, in a page of its own with JavaScript (axe needs it), as it shows
+ * without: scripts out, <noscript> in, and its stylesheet and links still from `base`.
+ */
+export const asShownWithoutJavaScript = (html: string, base: string) =>
+  html
+    .replace('<head>', `<head><base href="${base}/">`)
+    .replace(/<script\b[^>]*><\/script>/g, '')
+    .replace(/<(\/?)noscript>/g, '<$1div>');

@@ -16,7 +16,17 @@ import { SCAN_POLICY } from '../helpers/scan-policy.js';
 import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
 import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
-import { axeCheck, LANGUAGES, LAUNCH_ARGS, OTP, phoneContext, texts, typeCode, USERS } from './browser-pages.js';
+import {
+  asShownWithoutJavaScript,
+  axeCheck,
+  LANGUAGES,
+  LAUNCH_ARGS,
+  OTP,
+  phoneContext,
+  texts,
+  typeCode,
+  USERS,
+} from './browser-pages.js';
 
 // jsqr's module.exports is the decoder itself; its types describe it as an ES default export.
 const jsQR = jsqr as unknown as typeof jsqr.default;
@@ -164,7 +174,7 @@ describeWithBinary('scanning with a signed-in phone', CHROMIUM, "Debian's chromi
     await phone.goto(await scanQr(desktop));
     // The phone's context keeps its CSP; axe is injected into a copy of the page's HTML.
     const approvePage = await (await context(true, true)).newPage();
-    await approvePage.setContent(await phone.content());
+    await approvePage.setContent(asShownWithoutJavaScript(await phone.content(), gate.url));
     findings.push(...(await axeCheck(approvePage, 'approve')));
     expect(findings).toEqual([]);
   });

@@ -18,6 +18,7 @@ import type { TestUpstream } from '../helpers/upstream.js';
 import { startUpstream } from '../helpers/upstream.js';
 import type { AxeFinding, Language } from './browser-pages.js';
 import {
+  asShownWithoutJavaScript,
   AXE_STYLE_RULES,
   axeCheck,
   DESKTOP,
@@ -60,13 +61,6 @@ const USERS = `users:\n${LANGUAGES.flatMap((language, l) =>
 /** Two wrong tries kill a code; three sends an hour per person; codes live two minutes. */
 const OTP =
   'ttl: 2m\nresend_after: 30s\nmax_attempts: 2\nlockout_after: 50\nmax_sends_per_hour: 3\nmax_sends_per_address_per_hour: 1000\nmax_sends_per_destination_per_hour: 1000\nmax_sends_per_prefix_per_hour: 1000';
-
-/** A page's HTML made to show in a page with JavaScript as it shows without: scripts out, <noscript> in. */
-const asShownWithoutJavaScript = (html: string, base: string) =>
-  html
-    .replace('<head>', `<head><base href="${base}/">`)
-    .replace(/<script\b[^>]*><\/script>/g, '')
-    .replace(/<(\/?)noscript>/g, '<$1div>');
 
 describeWithBinary('every sign-in state, seen', CHROMIUM, "Debian's chromium package", (executablePath) => {
   // Hourly caps count in clock hours: start at the top of one, and the walks stay inside it.
