@@ -43,7 +43,10 @@ const PARTITION_OF: Record<string, StorePartition> = {
   people: 'people',
   token: 'people',
   'tokens-of': 'people',
-  // Browsers registered for push sign-in approvals: only a signed-in person adds one.
+  // Passkeys and security keys, and browsers registered for push sign-in approvals: only a
+  // signed-in person adds one.
+  webauthn: 'people',
+  'webauthn-owner': 'people',
   push: 'people',
   'token-fails': 'limits',
   // Approval prompts per person and minute: a flood of sign-in pages must not reset them.

@@ -56,6 +56,14 @@ describe('the memory store', () => {
     expect(await store.get('challenge:flow-0')).toBeUndefined();
   });
 
+  it('keeps what people registered (passkeys, push browsers, tokens, enrolments) when a flood of sign-in flows fills its room', async () => {
+    const { store } = make(10);
+    const registered = ['webauthn:alice', 'webauthn-owner:cred-1', 'push:alice', 'token:t1', 'person:+393330000001'];
+    for (const key of registered) await store.set(key, 'kept', 60_000);
+    for (let i = 0; i < 100; i++) await store.set(`challenge:flow-${i}`, 'x', 60_000);
+    expect(await Promise.all(registered.map((k) => store.get(k)))).toEqual(registered.map(() => 'kept'));
+  });
+
   it('keeps lockouts when a flood of send counters fills the room of counters', async () => {
     const { store } = make(10);
     await store.set('lock:alice', '1', 60_000);
