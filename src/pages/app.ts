@@ -4,24 +4,13 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import Koa from 'koa';
 
-import type { AuditLog } from '../audit/audit-log.js';
-import type { Challenges } from '../challenge/challenges.js';
 import type { EnrolledPeople } from '../challenge/enrolled-people.js';
-import type { Deliveries } from '../channels/delivery.js';
 import type { PushSubscriptions } from '../channels/push-subscriptions.js';
-import type { GateState } from '../http/gate-state.js';
 import type { Handoff } from '../http/handoff.js';
 import type { Locales } from '../i18n/locales.js';
-import type { HeldSignIns } from '../session/held-sign-ins.js';
-import type { Resumes } from '../session/resumes.js';
-import type { Sessions } from '../session/sessions.js';
-import type { Signer } from '../session/signer.js';
 import type { Tokens } from '../session/tokens.js';
-import type { TrustedDevices } from '../session/trusted-devices.js';
-import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
 import type { TotpEnrolments } from '../totp/totp-enrolments.js';
-import type { GateCookies } from './cookies.js';
 import { GateError, text } from './gate-error.js';
 import { createErrorBoundary } from './middleware/error-boundary.js';
 import { createLocaleSelector } from './middleware/locale.js';
@@ -29,12 +18,12 @@ import type { LoginPageCounter } from './middleware/login-page-limit.js';
 import { createLoginPageLimit } from './middleware/login-page-limit.js';
 import { createSecurityHeaders, gateHeaders } from './middleware/security-headers.js';
 import { createVerdictResponder } from './middleware/verdict-responder.js';
-import type { GateKoaState, Responder } from './respond.js';
+import type { GateKoaState } from './respond.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerApproveRoutes } from './routes/approve-routes.js';
 import { registerCodeRoutes } from './routes/code-routes.js';
 import { enrolmentAccountSection, registerEnrolmentRoutes } from './routes/enrolment-account-routes.js';
-import type { ApprovalParts, WebauthnParts } from './routes/login-flow.js';
+import type { LoginRouteDeps } from './routes/login-flow.js';
 import { registerLoginRoutes } from './routes/login-routes.js';
 import { registerLogoutRoutes } from './routes/logout-routes.js';
 import { pushAccountSection, registerPushRoutes } from './routes/push-routes.js';
@@ -49,34 +38,18 @@ import { registerWelcomeRoutes } from './routes/welcome-routes.js';
 import { createSignedIn } from './signed-in.js';
 import type { WhatsAppSignIns } from './whatsapp-sign-ins.js';
 
-export interface GateAppDeps {
-  state: () => GateState;
-  challenges: Challenges;
-  deliveries: Deliveries;
-  sessions: Sessions;
+/** What the gate's pages work with: the sign-in flow's parts (without the request context, made here) and the rest. */
+export interface GateAppDeps extends Omit<LoginRouteDeps, 'context' | 'people'> {
   /** People's personal access tokens (the account page's Tokens section). */
   tokens: Tokens;
   /** Authenticator apps, when the config has a `totp:` section. */
   totp?: TotpEnrolments | undefined;
-  /** Passkeys and security keys, when the config has a `webauthn:` section. */
-  webauthn?: WebauthnParts | undefined;
   /** Browsers registered for push approvals, when the config has a `push:` section. */
   pushDevices?: PushSubscriptions | undefined;
-  devices: TrustedDevices;
-  /** People enrolled by phone (open enrolment). */
+  /** People enrolled by phone (open enrolment); the account page may also forget them. */
   people: EnrolledPeople;
-  /** Sign-ins held while a newly enrolled person gives their name. */
-  held: HeldSignIns;
-  /** Sign-ins approved from a phone (scan, whatsapp_reply, push). */
-  approvals: ApprovalParts;
   /** Sign-ins by a message to the business number (whatsapp_reply). */
   whatsappSignIns: WhatsAppSignIns;
-  resumes: Resumes;
-  cookies: GateCookies;
-  signer: Signer;
-  respond: Responder;
-  audit: AuditLog;
-  clock: Clock;
   log: Logger;
   handoff: (ctx: Context) => Handoff;
   /** The page texts per language. */
