@@ -118,7 +118,8 @@ describe('sign-in approval by push', () => {
     const payload = payloadOf(subscription, await arrivedFor(subscription));
     expect(payload.title).toBe('Richiesta di accesso a 127.0.0.1');
     expect(payload.body).toMatch(/^Da Firefox \(Linux\)\. /);
-    expect(`${payload.title} ${payload.body}`).not.toContain(number);
+    // As a number of its own: the app's address (127.0.0.1) holds most two-digit runs.
+    expect(`${payload.title} ${payload.body}`).not.toMatch(new RegExp(`(?<!\\d|\\d\\.)${number}(?!\\d|\\.\\d)`));
   });
 
   it('forgets a browser its push service answers 410 for', async () => {
