@@ -85,15 +85,27 @@ export function createDeliveryLearning(deps: DeliveryLearningDeps): DeliveryLear
   const { store, clock } = deps;
   const reader = createFiguresReader(deps);
 
+  /**
+   * The scopes this instance has listed today: a scope listed once stays listed until the day's
+   * window ends (its TTL is that fixed instant), so each is added once a day, not on every count.
+   */
+  let listed = { day: -1, scopes: new Set<string>() };
+
   /** Adds one to `fields` of every scope of `to` today, and lists the scopes for the stats command. */
   async function count(channel: string, to: Destination, fields: ReadonlyArray<CountField | number>) {
     const now = clock.now();
     const day = figuresDay(now);
     const ttl = counterTtl(day, now);
     const scopes = scopesOf(to);
+    if (listed.day !== day) listed = { day, scopes: new Set() };
+    const today = listed.scopes;
+    const unlisted = scopes.map((scope) => `${channel} ${scope}`).filter((member) => !today.has(member));
     await Promise.all([
       ...scopes.flatMap((scope) => fields.map((f) => store.increment(counterKey(day, channel, scope, f), ttl))),
-      ...scopes.map((scope) => store.setAdd(scopesKey(day), `${channel} ${scope}`, ttl)),
+      ...unlisted.map(async (member) => {
+        await store.setAdd(scopesKey(day), member, ttl);
+        today.add(member);
+      }),
     ]);
     // This instance sees its own counts at once; the others within their cache time.
     for (const scope of scopes) reader.forget(channel, scope);

@@ -26,7 +26,14 @@ import type { DeliveryLearning } from './delivery-learning.js';
 import type { DeliveryEffect, DeliveryEvent, DeliveryStep, DeliveryWait, DeliveryWorld } from './delivery-machine.js';
 import { deadlineReached, isSuperseded, nextStep, startDecoy, startDelivery } from './delivery-machine.js';
 import type { DeliveryRecord, ReportedStatus, ReportOutcome } from './delivery-state.js';
-import { applyReport, decodeDelivery, deliveryKey, encodeDelivery, messageKey } from './delivery-state.js';
+import {
+  applyReport,
+  decodeDelivery,
+  deliveryKey,
+  deliveryOver,
+  encodeDelivery,
+  messageKey,
+} from './delivery-state.js';
 import type { DurableDeadlines } from './durable-deadlines.js';
 import type { PumpingBreaker } from './pumping-breaker.js';
 import type { SpendLedger } from './spend-ledger.js';
@@ -415,7 +422,8 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
     async forget(flowId, verifiedCode) {
       const stored = durable && (await load(flowId));
       await store.delete(deliveryKey(flowId));
-      if (stored) await durable?.forget(flowId, stored.codeNumber);
+      // A delivery that is over has no deadline left (whoever saved it so forgot it).
+      if (stored && !deliveryOver(stored)) await durable?.forget(flowId, stored.codeNumber);
       wakers.get(flowId)?.();
       if (verifiedCode !== undefined) await deps.learning?.verified(flowId, verifiedCode);
     },
