@@ -118,6 +118,11 @@ interface Claim {
   saved: boolean;
   /** Whether the code is in the Store's schedule (with its pending fallback): the run removes it when over. */
   scheduled: boolean;
+  /**
+   * The record as the run read it when no Store work has happened since (the first step comes
+   * straight from it): the next save checks this one instead of reading it again.
+   */
+  justRead?: { stored: DeliveryRecord | undefined } | undefined;
 }
 
 export function createDeliveries(deps: DeliveryDeps): Deliveries {
@@ -145,7 +150,7 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       job.user === undefined
         ? startDecoy(code, previous, deps.decoyDelayMs?.() ?? randomInt(500, 2000), world())
         : startDelivery(code, previous, world());
-    await drive({ job, saved: false, scheduled: false }, step);
+    await drive({ job, saved: false, scheduled: false, justRead: { stored: previous } }, step);
   }
 
   /** Performs each step's effects and waits on what it names, until the machine says the run is over. */
@@ -153,6 +158,7 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
     let step = first;
     for (;;) {
       for (const effect of step.effects) if (!(await perform(claim, step.run.record, effect))) return;
+      claim.justRead = undefined;
       const { next } = step;
       if (next === undefined) return await unschedule(claim);
       // Decoys only ever wait: startDecoy sends nothing.
@@ -167,11 +173,14 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
   async function perform(claim: Claim, record: DeliveryRecord, effect: DeliveryEffect): Promise<boolean> {
     const { job } = claim;
     switch (effect.kind) {
-      case 'save':
-        if (superseded(claim, await load(job.flowId))) return false;
+      case 'save': {
+        const stored = claim.justRead ? claim.justRead.stored : await load(job.flowId);
+        claim.justRead = undefined;
+        if (superseded(claim, stored)) return false;
         await store.set(deliveryKey(job.flowId), encodeDelivery(record), liveFor(job));
         claim.saved = true;
         return true;
+      }
       case 'index-message':
         await store.set(messageKey(effect.channel, effect.messageId), `${job.flowId}:${job.n}`, liveFor(job));
         await deps.learning?.sent({
