@@ -84,6 +84,7 @@ function parseNote<T>(raw: string | undefined): T | undefined {
 export function createDeliveryLearning(deps: DeliveryLearningDeps): DeliveryLearning {
   const { store, clock } = deps;
   const reader = createFiguresReader(deps);
+  const counters = createCounterBatches(store);
 
   /**
    * The scopes this instance has listed today: a scope listed once stays listed until the day's
@@ -101,7 +102,7 @@ export function createDeliveryLearning(deps: DeliveryLearningDeps): DeliveryLear
     const today = listed.scopes;
     const unlisted = scopes.map((scope) => `${channel} ${scope}`).filter((member) => !today.has(member));
     await Promise.all([
-      ...scopes.flatMap((scope) => fields.map((f) => store.increment(counterKey(day, channel, scope, f), ttl))),
+      ...scopes.flatMap((scope) => fields.map((f) => counters.add(counterKey(day, channel, scope, f), ttl))),
       ...unlisted.map(async (member) => {
         await store.setAdd(scopesKey(day), member, ttl);
         today.add(member);
@@ -168,6 +169,33 @@ export function createDeliveryLearning(deps: DeliveryLearningDeps): DeliveryLear
         await count(note.ch, { country: note.c, prefix: note.p }, ['verified']);
         deps.metrics?.codeVerified(note.ch, note.c ?? 'unknown');
       });
+    },
+  };
+}
+
+/**
+ * Adds to counters in batches: every add made in one turn of the event loop joins one batch, and
+ * the batch adds each counter's sum with one `incrementBy`, so the sends that finish together
+ * under load cost one Store command per counter, not one per send and counter. Each add resolves
+ * once its batch is in the Store (or fails with it).
+ */
+function createCounterBatches(store: Store): { add(key: string, ttlMs: number): Promise<void> } {
+  let open: { sums: Map<string, { amount: number; ttlMs: number }>; written: Promise<void> } | undefined;
+  return {
+    add(key, ttlMs) {
+      if (!open) {
+        const sums = new Map<string, { amount: number; ttlMs: number }>();
+        const written = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+          // Later adds start the next batch.
+          open = undefined;
+          await Promise.all([...sums].map(([k, sum]) => store.incrementBy(k, sum.amount, sum.ttlMs)));
+        });
+        open = { sums, written };
+      }
+      const sum = open.sums.get(key);
+      if (sum) sum.amount++;
+      else open.sums.set(key, { amount: 1, ttlMs });
+      return open.written;
     },
   };
 }
