@@ -8,6 +8,7 @@
 // sign-in: a Store error here is logged and dropped.
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
+import { memoized } from '../shared/memo.js';
 import type { Store } from '../store/store.js';
 import type { CountField, Destination, FiguresReader, FiguresSettings } from './delivery-figures.js';
 import {
@@ -85,6 +86,8 @@ export function createDeliveryLearning(deps: DeliveryLearningDeps): DeliveryLear
   const { store, clock } = deps;
   const reader = createFiguresReader(deps);
   const counters = createCounterBatches(store);
+  /** Where a sent code went: counted after the response (memoized(): not on the sign-in's own path). */
+  const destinationOfPhone = memoized(destinationOf);
 
   /**
    * The scopes this instance has listed today: a scope listed once stays listed until the day's
@@ -126,7 +129,7 @@ export function createDeliveryLearning(deps: DeliveryLearningDeps): DeliveryLear
 
     sent(code) {
       return quietly('counting a send', { channel: code.channel }, async () => {
-        const to = destinationOf(code.phone);
+        const to = code.phone === undefined ? {} : destinationOfPhone(code.phone);
         const note: MessageNote = { t: clock.now(), c: to.country, p: to.prefix };
         const flow: FlowNote = { ...note, ch: code.channel, n: code.codeNumber };
         const ttl = Math.max(1, code.ttlMs);

@@ -14,6 +14,7 @@ import type { User } from '../directory/types.js';
 import { maskPhone } from '../directory/users-file.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
+import { memoized } from '../shared/memo.js';
 import type { Store } from '../store/store.js';
 import type { ChannelRecorder } from './channel.js';
 import type { Channel } from './channel.js';
@@ -133,6 +134,8 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
   const wakers = new Map<string, () => void>();
   let closed = false;
 
+  /** Masked for the message, after the response (memoized(): not on the sign-in's own path). */
+  const maskedPhone = memoized(maskPhone);
   const load = async (flowId: string) => decodeDelivery(await store.get(deliveryKey(flowId)));
   const world = (): DeliveryWorld => ({ now: clock.now(), channels: deps.channels, closed });
   const liveFor = (job: DeliveryJob) => Math.max(1, job.expiresAt - clock.now());
@@ -235,7 +238,7 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       const { messageId } = await channel.send({
         username: user.username,
         phone: user.phone,
-        maskedPhone: user.phone && maskPhone(user.phone),
+        maskedPhone: user.phone && maskedPhone(user.phone),
         email: user.email,
         code: job.code,
         ttlMs,
