@@ -8,6 +8,7 @@
 // sign-in: a Store error here is logged and dropped.
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
+import { memoized } from '../shared/memo.js';
 import type { Store } from '../store/store.js';
 import type { CountField, Destination, FiguresReader, FiguresSettings } from './delivery-figures.js';
 import {
@@ -84,6 +85,15 @@ function parseNote<T>(raw: string | undefined): T | undefined {
 export function createDeliveryLearning(deps: DeliveryLearningDeps): DeliveryLearning {
   const { store, clock } = deps;
   const reader = createFiguresReader(deps);
+  const counters = createCounterBatches(store);
+  /** Where a sent code went: counted after the response (memoized(): not on the sign-in's own path). */
+  const destinationOfPhone = memoized(destinationOf);
+
+  /**
+   * The scopes this instance has listed today: a scope listed once stays listed until the day's
+   * window ends (its TTL is that fixed instant), so each is added once a day, not on every count.
+   */
+  let listed = { day: -1, scopes: new Set<string>() };
 
   /** Adds one to `fields` of every scope of `to` today, and lists the scopes for the stats command. */
   async function count(channel: string, to: Destination, fields: ReadonlyArray<CountField | number>) {
@@ -91,9 +101,15 @@ export function createDeliveryLearning(deps: DeliveryLearningDeps): DeliveryLear
     const day = figuresDay(now);
     const ttl = counterTtl(day, now);
     const scopes = scopesOf(to);
+    if (listed.day !== day) listed = { day, scopes: new Set() };
+    const today = listed.scopes;
+    const unlisted = scopes.map((scope) => `${channel} ${scope}`).filter((member) => !today.has(member));
     await Promise.all([
-      ...scopes.flatMap((scope) => fields.map((f) => store.increment(counterKey(day, channel, scope, f), ttl))),
-      ...scopes.map((scope) => store.setAdd(scopesKey(day), `${channel} ${scope}`, ttl)),
+      ...scopes.flatMap((scope) => fields.map((f) => counters.add(counterKey(day, channel, scope, f), ttl))),
+      ...unlisted.map(async (member) => {
+        await store.setAdd(scopesKey(day), member, ttl);
+        today.add(member);
+      }),
     ]);
     // This instance sees its own counts at once; the others within their cache time.
     for (const scope of scopes) reader.forget(channel, scope);
@@ -113,7 +129,7 @@ export function createDeliveryLearning(deps: DeliveryLearningDeps): DeliveryLear
 
     sent(code) {
       return quietly('counting a send', { channel: code.channel }, async () => {
-        const to = destinationOf(code.phone);
+        const to = code.phone === undefined ? {} : destinationOfPhone(code.phone);
         const note: MessageNote = { t: clock.now(), c: to.country, p: to.prefix };
         const flow: FlowNote = { ...note, ch: code.channel, n: code.codeNumber };
         const ttl = Math.max(1, code.ttlMs);
@@ -156,6 +172,33 @@ export function createDeliveryLearning(deps: DeliveryLearningDeps): DeliveryLear
         await count(note.ch, { country: note.c, prefix: note.p }, ['verified']);
         deps.metrics?.codeVerified(note.ch, note.c ?? 'unknown');
       });
+    },
+  };
+}
+
+/**
+ * Adds to counters in batches: every add made in one turn of the event loop joins one batch, and
+ * the batch adds each counter's sum with one `incrementBy`, so the sends that finish together
+ * under load cost one Store command per counter, not one per send and counter. Each add resolves
+ * once its batch is in the Store (or fails with it).
+ */
+function createCounterBatches(store: Store): { add(key: string, ttlMs: number): Promise<void> } {
+  let open: { sums: Map<string, { amount: number; ttlMs: number }>; written: Promise<void> } | undefined;
+  return {
+    add(key, ttlMs) {
+      if (!open) {
+        const sums = new Map<string, { amount: number; ttlMs: number }>();
+        const written = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+          // Later adds start the next batch.
+          open = undefined;
+          await Promise.all([...sums].map(([k, sum]) => store.incrementBy(k, sum.amount, sum.ttlMs)));
+        });
+        open = { sums, written };
+      }
+      const sum = open.sums.get(key);
+      if (sum) sum.amount++;
+      else open.sums.set(key, { amount: 1, ttlMs });
+      return open.written;
     },
   };
 }

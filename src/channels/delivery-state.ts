@@ -37,6 +37,13 @@ export interface DeliveryRecord {
   failureReported?: boolean | undefined;
 }
 
+/**
+ * Whether nothing is left to wait for: delivered, or accepted by a channel that reports nothing
+ * (a send without a message id is final, delivery-machine.ts). No fallback deadline stands then.
+ */
+export const deliveryOver = (record: DeliveryRecord): boolean =>
+  record.phase === 'delivered' || (record.phase === 'sent' && record.messageId === undefined);
+
 /** Provider statuses reduced to what the fallback acts on. */
 export type ReportedStatus = 'accepted' | 'delivered' | 'failed';
 

@@ -14,6 +14,7 @@ import type { User } from '../directory/types.js';
 import { maskPhone } from '../directory/users-file.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
+import { memoized } from '../shared/memo.js';
 import type { Store } from '../store/store.js';
 import type { ChannelRecorder } from './channel.js';
 import type { Channel } from './channel.js';
@@ -26,7 +27,14 @@ import type { DeliveryLearning } from './delivery-learning.js';
 import type { DeliveryEffect, DeliveryEvent, DeliveryStep, DeliveryWait, DeliveryWorld } from './delivery-machine.js';
 import { deadlineReached, isSuperseded, nextStep, startDecoy, startDelivery } from './delivery-machine.js';
 import type { DeliveryRecord, ReportedStatus, ReportOutcome } from './delivery-state.js';
-import { applyReport, decodeDelivery, deliveryKey, encodeDelivery, messageKey } from './delivery-state.js';
+import {
+  applyReport,
+  decodeDelivery,
+  deliveryKey,
+  deliveryOver,
+  encodeDelivery,
+  messageKey,
+} from './delivery-state.js';
 import type { DurableDeadlines } from './durable-deadlines.js';
 import type { PumpingBreaker } from './pumping-breaker.js';
 import type { SpendLedger } from './spend-ledger.js';
@@ -111,6 +119,11 @@ interface Claim {
   saved: boolean;
   /** Whether the code is in the Store's schedule (with its pending fallback): the run removes it when over. */
   scheduled: boolean;
+  /**
+   * The record as the run read it when no Store work has happened since (the first step comes
+   * straight from it): the next save checks this one instead of reading it again.
+   */
+  justRead?: { stored: DeliveryRecord | undefined } | undefined;
 }
 
 export function createDeliveries(deps: DeliveryDeps): Deliveries {
@@ -121,6 +134,8 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
   const wakers = new Map<string, () => void>();
   let closed = false;
 
+  /** Masked for the message, after the response (memoized(): not on the sign-in's own path). */
+  const maskedPhone = memoized(maskPhone);
   const load = async (flowId: string) => decodeDelivery(await store.get(deliveryKey(flowId)));
   const world = (): DeliveryWorld => ({ now: clock.now(), channels: deps.channels, closed });
   const liveFor = (job: DeliveryJob) => Math.max(1, job.expiresAt - clock.now());
@@ -138,7 +153,7 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       job.user === undefined
         ? startDecoy(code, previous, deps.decoyDelayMs?.() ?? randomInt(500, 2000), world())
         : startDelivery(code, previous, world());
-    await drive({ job, saved: false, scheduled: false }, step);
+    await drive({ job, saved: false, scheduled: false, justRead: { stored: previous } }, step);
   }
 
   /** Performs each step's effects and waits on what it names, until the machine says the run is over. */
@@ -146,6 +161,7 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
     let step = first;
     for (;;) {
       for (const effect of step.effects) if (!(await perform(claim, step.run.record, effect))) return;
+      claim.justRead = undefined;
       const { next } = step;
       if (next === undefined) return await unschedule(claim);
       // Decoys only ever wait: startDecoy sends nothing.
@@ -160,11 +176,14 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
   async function perform(claim: Claim, record: DeliveryRecord, effect: DeliveryEffect): Promise<boolean> {
     const { job } = claim;
     switch (effect.kind) {
-      case 'save':
-        if (superseded(claim, await load(job.flowId))) return false;
+      case 'save': {
+        const stored = claim.justRead ? claim.justRead.stored : await load(job.flowId);
+        claim.justRead = undefined;
+        if (superseded(claim, stored)) return false;
         await store.set(deliveryKey(job.flowId), encodeDelivery(record), liveFor(job));
         claim.saved = true;
         return true;
+      }
       case 'index-message':
         await store.set(messageKey(effect.channel, effect.messageId), `${job.flowId}:${job.n}`, liveFor(job));
         await deps.learning?.sent({
@@ -219,7 +238,7 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       const { messageId } = await channel.send({
         username: user.username,
         phone: user.phone,
-        maskedPhone: user.phone && maskPhone(user.phone),
+        maskedPhone: user.phone && maskedPhone(user.phone),
         email: user.email,
         code: job.code,
         ttlMs,
@@ -415,7 +434,8 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
     async forget(flowId, verifiedCode) {
       const stored = durable && (await load(flowId));
       await store.delete(deliveryKey(flowId));
-      if (stored) await durable?.forget(flowId, stored.codeNumber);
+      // A delivery that is over has no deadline left (whoever saved it so forgot it).
+      if (stored && !deliveryOver(stored)) await durable?.forget(flowId, stored.codeNumber);
       wakers.get(flowId)?.();
       if (verifiedCode !== undefined) await deps.learning?.verified(flowId, verifiedCode);
     },

@@ -84,6 +84,9 @@ export function createGateCookies(config: SessionConfig, signer: Signer, pathPre
   const flowLine = setter(flowName, pathPrefix, FLOW_LIFETIME);
   // Path "/": the gate's pages also appear on the apps' paths (502/504, access denied).
   const localeCookie = setter(langName, '/', LANG_LIFETIME);
+  // The lines that clear a cookie never change: written once.
+  const clearSessionLine = line(config.cookieName, '', '/', 0);
+  const clearFlowLine = line(flowName, '', pathPrefix, 0);
   const verifiedFlow = (value: string | undefined) =>
     value === undefined ? undefined : signer.unsign(FLOW_PURPOSE, value);
   const newFlow = () => {
@@ -95,14 +98,14 @@ export function createGateCookies(config: SessionConfig, signer: Signer, pathPre
     names: [config.cookieName, flowName, langName, deviceName],
     session: (ctx) => read(ctx, config.cookieName),
     setSession: (ctx, value) => ctx.append('Set-Cookie', sessionLine(value)),
-    clearSession: (ctx) => append(ctx, config.cookieName, '', '/', 0),
+    clearSession: (ctx) => ctx.append('Set-Cookie', clearSessionLine),
     flowId: (ctx) => verifiedFlow(read(ctx, flowName)),
     startFlow(ctx) {
       const { id, setCookie } = newFlow();
       ctx.append('Set-Cookie', setCookie);
       return id;
     },
-    clearFlow: (ctx) => append(ctx, flowName, '', pathPrefix, 0),
+    clearFlow: (ctx) => ctx.append('Set-Cookie', clearFlowLine),
     // Only the sign-in pages read it, so it never travels to the apps.
     device: (ctx) => read(ctx, deviceName),
     setDevice: (ctx, value, lifetimeMs) => append(ctx, deviceName, value, pathPrefix, lifetimeMs),

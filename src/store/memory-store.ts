@@ -119,9 +119,14 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
   /** Adds to a counter, keeping the window its first add set. */
   function add(key: string, amount: number, ttlMs: number): Promise<number> {
     const entry = live(key);
-    const total = (entry === undefined || typeof entry.value !== 'string' ? 0 : Number(entry.value)) + amount;
-    cache.set(key, { value: String(total), expiresAt: entry?.expiresAt ?? clock.now() + ttlMs });
-    return Promise.resolve(total);
+    if (entry !== undefined && typeof entry.value === 'string') {
+      // Counted in place: reading it already made it the most recently used.
+      const total = Number(entry.value) + amount;
+      entry.value = String(total);
+      return Promise.resolve(total);
+    }
+    cache.set(key, { value: String(amount), expiresAt: entry?.expiresAt ?? clock.now() + ttlMs });
+    return Promise.resolve(amount);
   }
 
   return {
