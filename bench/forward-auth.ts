@@ -2,7 +2,7 @@
 // (docs/forward-auth/nginx.conf, nginx-cached.conf), against the same nginx site with
 // auth_request off; the gate asked over TCP keep-alive (as shipped) and over a Unix socket; and
 // /_gate/auth/nginx asked directly against a minimal Node responder given the same request.
-// Part of `npm run bench`; alone: npx tsx bench/forward-auth.ts [--seconds 10] [--rounds 3] [--connections 50]
+// Part of `npm run bench`; alone, after `npm run build`: npx tsx bench/forward-auth.ts [--seconds 10] [--rounds 3] [--connections 50]
 // Needs Debian's nginx. CPU µs/req counts nginx (master and worker) and the gate together.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

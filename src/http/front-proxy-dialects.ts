@@ -49,7 +49,11 @@ const TOKEN_METHOD = /^[A-Za-z]{1,16}$/;
 /** The one value of a header; null when repeated (a client's copy beside the proxy's). */
 function single(req: IncomingMessage, name: string): string | undefined | null {
   let count = 0;
-  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === name) count++;
+  // The length first: lower-casing every header name for every header asked for allocates each time.
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const raw = req.rawHeaders[i]!;
+    if (raw.length === name.length && raw.toLowerCase() === name) count++;
+  }
   if (count > 1) return null;
   const v = req.headers[name];
   return typeof v === 'string' ? v : undefined;

@@ -1,6 +1,8 @@
 // The nginx auth_request snippets in docs/forward-auth/, run by a real nginx in front of the gate
 // and an upstream: sign-in through nginx, identity headers, 401/302/403, the decision cache, and
 // the table of headers a client adds to change the decision or the identity (issue 16).
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -98,6 +100,23 @@ describeWithBinary('nginx auth_request in front of the gate', NGINX, 'the Debian
       // Nothing new, or the one the previous test's connection was replaced by.
       expect(opened).toBeLessThanOrEqual(1);
     });
+
+    it.runIf(cached)(
+      'stops serving a cached allow within 6 s of its session being revoked, after the answer was renewed once',
+      async () => {
+        const agent = browser({ ...env.gate, url: nginx.url });
+        const bob = sessionCookie(await signIn({ ...env.gate, url: nginx.url }, agent, 'bob', '/docs/'));
+        const ask = () => request(nginx.url).get('/docs/renewed').set('Cookie', bob).set('Accept', 'application/json');
+        for (let i = 0; i < 2; i++) await ask().expect(200);
+        // The first answer's 5 s (up to 6: whole seconds) pass; the next allow replaces the cached file.
+        await sleep(6_200);
+        for (let i = 0; i < 2; i++) await ask().expect(200);
+        await env.gate.gate.sessions.revokeUser('bob');
+        await sleep(6_200);
+        await ask().expect(401);
+      },
+      20_000,
+    );
 
     it('never serves a cached allow to another session or a request without one', async () => {
       // Twice: the cached snippet keeps a URL's answer from its second time on.

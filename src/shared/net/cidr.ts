@@ -10,7 +10,16 @@ export type AddressMatcher = (ip: string) => boolean;
 export function createAddressMatcher(entries: readonly string[]): AddressMatcher {
   const { networks, errors } = parseNetworks(entries);
   if (errors.length > 0) throw new Error(errors[0]!.reason);
-  return (ip) => inNetworks(networks, ip);
+  // Forward-auth asks about the same front proxy twice a request (its own check, then admission's).
+  let lastIp: string | undefined;
+  let lastAnswer = false;
+  return (ip) => {
+    if (ip !== lastIp) {
+      lastAnswer = inNetworks(networks, ip);
+      lastIp = ip;
+    }
+    return lastAnswer;
+  };
 }
 
 /**
