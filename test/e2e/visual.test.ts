@@ -115,6 +115,14 @@ describeWithBinary('how the pages look', CHROMIUM, "Debian's chromium package", 
 
   it('shows the code page, and the code dead after the last wrong try, as they did', async () => {
     const code = await reachCodePage(page, gate, en, 'alice');
+    // The send may finish just after the page is drawn, and the held clock stops the status line's
+    // polling: once the gate says it was sent, the page drawn again shows where it settles.
+    const state = () => page.evaluate(() => fetch('/_gate/code/status').then(async (r) => (await r.json()).state));
+    await expect.poll(state, { timeout: 10_000 }).toBe('sent');
+    await page.reload();
+    expect(await page.textContent('#delivery-status')).toBe(
+      tr.t('delivery.sent', { via: tr.t('delivery.channel_console') }),
+    );
     await matches('code', [
       { viewport: 'phone', theme: 'light' },
       { viewport: 'phone', theme: 'dark' },
