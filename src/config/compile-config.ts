@@ -8,7 +8,7 @@ import { appName } from './app-name.js';
 import { compileEmail, compileSms, compileWhatsApp } from './compile-channels.js';
 import { compilePumpingBreaker, compileRouting, compileSpend } from './compile-delivery-rules.js';
 import type { RawAppConfig, RawConfig } from './schema.js';
-import { channelSchemas, splitListen } from './schema.js';
+import { channelSchemas, splitListen, unixListen } from './schema.js';
 import type {
   AppConfig,
   AssertionsConfig,
@@ -31,7 +31,8 @@ export interface CompileWhere {
 
 export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
   const resolve = (p: string): string => path.resolve(where.baseDir, p);
-  const listen = splitListen(raw.server.listen);
+  const socket = unixListen(raw.server.listen);
+  const listen = socket === undefined ? splitListen(raw.server.listen) : { host: '', port: 0 };
   if (!listen)
     throw new Error(`config: listen ${JSON.stringify(raw.server.listen)} passed validation but cannot be split`);
   const insecureHttp = raw.server.insecure_http;
@@ -40,6 +41,8 @@ export function compileConfig(raw: RawConfig, where: CompileWhere): GateConfig {
     server: {
       host: listen.host,
       port: listen.port,
+      socket,
+      socketMode: parseInt(raw.server.socket_mode, 8),
       publicUrl: raw.server.public_url?.replace(/\/+$/, ''),
       pathPrefix: trimSlash(raw.server.path_prefix),
       trustedProxies: raw.server.trusted_proxies,

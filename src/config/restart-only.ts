@@ -12,7 +12,8 @@ type RestartOnly = {
 }[Section];
 
 export const RESTART_ONLY: readonly RestartOnly[] = [
-  { name: 'server.listen', section: 'server', fields: ['host', 'port'] },
+  { name: 'server.listen', section: 'server', fields: ['host', 'port', 'socket'] },
+  { name: 'server.socket_mode', section: 'server', fields: ['socketMode'] },
   { name: 'server.path_prefix', section: 'server', fields: ['pathPrefix'] },
   // Read only for session.secure's default, which the session keeps anyway: named so the warning says what was edited.
   { name: 'server.insecure_http', section: 'server', fields: ['insecureHttp'] },

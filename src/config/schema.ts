@@ -7,6 +7,7 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 
 import { DURATION_PATTERN, parseDuration } from '../shared/duration.js';
+import { UNIX_PEER } from '../shared/net/cidr.js';
 import { parseNetworks } from '../shared/net/ip-networks.js';
 import { appName } from './app-name.js';
 import { assertionSchemasFor, checkAssertionSetup } from './assertion-schemas.js';
@@ -60,6 +61,11 @@ function isAddressOrCidr(text: string): boolean {
   return parseNetworks([text]).errors.length === 0;
 }
 
+/** "unix:/run/otp-gate/gate.sock" (nginx's spelling): the socket's absolute path, else undefined. */
+export function unixListen(text: string): string | undefined {
+  return /^unix:\/[^\0]*[^/\0]$/.test(text) ? text.slice('unix:'.length) : undefined;
+}
+
 /** "0.0.0.0:8080", "127.0.0.1:0", "[::]:8080", "localhost:8080". */
 export function splitListen(text: string): { host: string; port: number } | undefined {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):([0-9]{1,5})$/.exec(text);
@@ -98,9 +104,17 @@ export const DEFAULT_STRIP_HEADERS = [
 
 const serverSchema = z.strictObject({
   listen: text('"host:port", like "0.0.0.0:8080"')
-    .refine((v) => splitListen(v) !== undefined, { error: 'expected "host:port", like "0.0.0.0:8080" or "[::]:8080"' })
+    .refine((v) => splitListen(v) !== undefined || unixListen(v) !== undefined, {
+      error: 'expected "host:port", like "0.0.0.0:8080" or "[::]:8080", or "unix:" and an absolute path',
+    })
     .default('0.0.0.0:8080')
-    .describe('Address and port to listen on.'),
+    .describe(
+      'Address and port to listen on, or "unix:/path/to/gate.sock" for a Unix socket (a front proxy on this host).',
+    ),
+  socket_mode: text('octal permission bits, like "660"')
+    .regex(/^[0-7]{3}$/, { error: 'expected octal permission bits, like "660"' })
+    .default('660')
+    .describe("The Unix socket's permission bits: who on this host may connect (the front proxy's user or group)."),
   public_url: urlText(httpUrlRules('https://gate.example.com'))
     .optional()
     .describe('How browsers and providers reach the gate.'),
@@ -109,9 +123,13 @@ const serverSchema = z.strictObject({
     .default('/_gate')
     .describe("Path prefix reserved for the gate's own pages."),
   trusted_proxies: z
-    .array(z.string().refine(isAddressOrCidr, { error: 'expected an IP address or CIDR, like "10.0.0.0/8"' }))
+    .array(
+      z.string().refine((v) => v === UNIX_PEER || isAddressOrCidr(v), {
+        error: 'expected an IP address or CIDR, like "10.0.0.0/8", or "unix"',
+      }),
+    )
     .default([])
-    .describe('Peers whose X-Forwarded-* headers are believed.'),
+    .describe('Peers whose X-Forwarded-* headers are believed; "unix" for the front proxy on the Unix socket.'),
   insecure_http: z.boolean().default(false).describe('Plain HTTP for development: cookies lose the Secure flag.'),
   max_form_bytes: z
     .number()
@@ -688,6 +706,7 @@ function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
     });
   }
   const workers = section('server').workers;
+  checkUnixListen(section('server'), ctx);
   if (workers !== undefined && workers !== 1 && section('store').type !== 'redis') {
     ctx.addIssue({
       code: 'custom',
@@ -696,6 +715,32 @@ function crossChecks(value: unknown, ctx: z.RefinementCtx): void {
       message: `workers: ${String(workers)} needs store type "redis": with the memory store each worker would have its own sessions and codes`,
     });
   }
+}
+
+/**
+ * A Unix socket's peers have no address: all of them are the front proxy that may open the file,
+ * so its X-Forwarded-For must be believed ("unix" in trusted_proxies), or every client would count
+ * as one address against the limits. One process listens on it (cluster workers would each
+ * replace the others' socket file).
+ */
+function checkUnixListen(server: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  if (typeof server.listen !== 'string' || unixListen(server.listen) === undefined) return;
+  const trusted = server.trusted_proxies;
+  if (!Array.isArray(trusted) || !trusted.includes(UNIX_PEER))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['server', 'trusted_proxies'],
+      input: trusted,
+      message:
+        'listen is a Unix socket: add "unix" to trusted_proxies, so the front proxy\'s X-Forwarded-For names each client',
+    });
+  if (server.workers !== undefined && server.workers !== 1)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['server', 'workers'],
+      input: server.workers,
+      message: 'one process listens on a Unix socket: use workers: 1, or several gates on several sockets',
+    });
 }
 
 /** The RP ID covers every app host and public_url's host, or passkeys could not be used there. */

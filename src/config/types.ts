@@ -20,6 +20,10 @@ export interface ServerConfig {
   insecureHttp: boolean;
   /** Largest request body accepted on the gate's own form routes, in bytes. */
   maxFormBytes: number;
+  /** The path of a Unix socket to listen on instead of host:port ("unix:" in server.listen). */
+  socket: string | undefined;
+  /** The socket file's permission bits. */
+  socketMode: number;
   /** Processes serving on the one port (node:cluster); 1 = no cluster. "auto" is resolved at start. */
   workers: number | 'auto';
   /** On SIGTERM/SIGINT, how long in-flight requests and WebSockets may take, ms. */

@@ -5,7 +5,7 @@
 import type { DecisionVia, GateMetrics } from '../ops/metrics.js';
 import type { MaybePromise } from '../shared/maybe-promise.js';
 import { andThen } from '../shared/maybe-promise.js';
-import { canonicalAddress } from '../shared/net/cidr.js';
+import { canonicalPeer } from '../shared/net/unix-peer.js';
 import type { Authorize, Verdict } from './authorize.js';
 import { tokenInQuery } from './credentials.js';
 import type { GateState } from './gate-state.js';
@@ -59,7 +59,7 @@ export function createAdmission(deps: AdmissionDeps): Admit {
       pathPrefix: state.config.server.pathPrefix,
     });
     if (!resolved.ok) {
-      const peerTrusted = state.isTrusted(canonicalAddress(target.peer ?? '') ?? '0.0.0.0');
+      const peerTrusted = state.isTrusted(canonicalPeer(target.peer));
       deps.metrics?.decision('bad_request', via);
       return { kind: 'bad-request', reason: resolved.reason, requestId: chooseRequestId(claimed, peerTrusted) };
     }

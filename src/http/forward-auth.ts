@@ -9,7 +9,7 @@ import type { GateMetrics } from '../ops/metrics.js';
 import { encodePath } from '../policy/normalise-path.js';
 import type { MaybePromise } from '../shared/maybe-promise.js';
 import { andThen } from '../shared/maybe-promise.js';
-import { canonicalAddress } from '../shared/net/cidr.js';
+import { canonicalPeer, socketPeer } from '../shared/net/unix-peer.js';
 import type { Admission, Admit, ForwardVerdict } from './admission.js';
 import type { UpstreamAssertion } from './assertions.js';
 import { authenticateHeaders } from './authenticate-header.js';
@@ -163,7 +163,7 @@ export function createForwardAuth(deps: ForwardAuthDeps): ForwardAuth {
 
   return function forwardAuth(req, dialect, tail) {
     const state = deps.state();
-    const peer = canonicalAddress(req.socket.remoteAddress ?? '') ?? '0.0.0.0';
+    const peer = canonicalPeer(socketPeer(req.socket));
     const trusted = state.isTrusted(peer);
     if (!dialect)
       return refuse(

@@ -9,7 +9,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { ReadinessReport } from '../ops/readiness.js';
 import type { Logger } from '../shared/log.js';
 import { andThen } from '../shared/maybe-promise.js';
-import { canonicalAddress } from '../shared/net/cidr.js';
+import { canonicalPeer, socketPeer } from '../shared/net/unix-peer.js';
 import type { ForwardAuth, ForwardAuthAnswer } from './forward-auth.js';
 import type { Dialect } from './front-proxy-dialects.js';
 import { DIALECTS } from './front-proxy-dialects.js';
@@ -130,7 +130,7 @@ export function createOpsRoutes(deps: OpsRouteDeps): OpsRoutes {
     }
     if (!answer.verdict || answer.verdict.kind === 'unavailable')
       deps.log.warn(
-        { requestId, peer: canonicalAddress(req.socket.remoteAddress ?? ''), reason: answer.message },
+        { requestId, peer: canonicalPeer(socketPeer(req.socket)), reason: answer.message },
         'forward-auth refused',
       );
     const headers = [

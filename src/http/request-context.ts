@@ -8,7 +8,7 @@ import type { AppConfig } from '../config/types.js';
 import { normaliseHost, normalisePath } from '../policy/normalise-path.js';
 import type { RequestFacts } from '../policy/types.js';
 import type { AddressMatcher } from '../shared/net/cidr.js';
-import { canonicalAddress } from '../shared/net/cidr.js';
+import { canonicalPeer, socketPeer } from '../shared/net/unix-peer.js';
 import type { AppMatcher } from './app-matcher.js';
 import { isUnderPrefix } from './app-matcher.js';
 import { clientBehind } from './forward/client-address.js';
@@ -39,7 +39,7 @@ export function targetOf(req: IncomingMessage): RequestTarget {
     host: singleHost(req),
     url: req.url ?? '',
     method: req.method ?? 'GET',
-    peer: req.socket.remoteAddress,
+    peer: socketPeer(req.socket),
     forwardedFor: req.headers['x-forwarded-for'],
     encrypted: (req.socket as TLSSocket).encrypted === true,
     forwardedProto: req.headers['x-forwarded-proto'],
@@ -68,7 +68,7 @@ export function resolveTarget(target: RequestTarget, deps: ResolveDeps): Resolut
   const normalised = normalisePath(url);
   if (!normalised.ok) return { ok: false, status: 400, reason: normalised.reason };
 
-  const peerIp = canonicalAddress(target.peer ?? '') ?? '0.0.0.0';
+  const peerIp = canonicalPeer(target.peer);
   const peerTrusted = deps.isTrusted(peerIp);
   const path = normalised.path;
   const claimed = peerTrusted ? target.forwardedProto : undefined;

@@ -17,8 +17,9 @@ import type { MetricsServer } from '../ops/metrics-server.js';
 import { startMetricsServer } from '../ops/metrics-server.js';
 import type { Sessions } from '../session/sessions.js';
 import type { Tokens } from '../session/tokens.js';
-import { listen } from '../shared/listen.js';
+import { listen, listenOnSocket } from '../shared/listen.js';
 import type { Logger } from '../shared/log.js';
+import { markUnixConnection } from '../shared/net/unix-peer.js';
 import type { Store } from '../store/store.js';
 import type { GateOptions } from './assemble-gate.js';
 import { assembleGate } from './assemble-gate.js';
@@ -27,7 +28,7 @@ export type { GateOptions } from './assemble-gate.js';
 
 export interface RunningGate {
   server: http.Server;
-  /** "http://127.0.0.1:PORT" */
+  /** "http://127.0.0.1:PORT", or "unix:/path" on a Unix socket. */
   url: string;
   /** "http://127.0.0.1:PORT/metrics", or undefined when metrics.listen is "off". */
   metricsUrl: string | undefined;
@@ -115,7 +116,12 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
 
   let metricsServer: MetricsServer | undefined;
   try {
-    await listen(server, config.server, 'set server.listen to a free address');
+    const { socket, socketMode } = config.server;
+    if (socket) {
+      server.on('connection', markUnixConnection);
+      const hint = 'set server.listen to a path in a folder the gate may write';
+      await listenOnSocket(server, { path: socket, mode: socketMode }, hint);
+    } else await listen(server, config.server, 'set server.listen to a free address');
     if (config.metrics.listen) metricsServer = await startMetricsServer(core.metrics.registry, config.metrics.listen);
   } catch (err) {
     // Close what was opened (store connections, timers, agents), so the process can exit.
@@ -124,9 +130,8 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
     await core.close();
     throw err;
   }
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  log.info({ address: address.address, port: address.port, metrics: metricsServer?.url }, 'otp-gate listening');
+  const url = listeningUrl(server);
+  log.info({ url, metrics: metricsServer?.url }, 'otp-gate listening');
 
   let closing: Promise<void> | undefined;
   const finish = async () => {
@@ -136,7 +141,7 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
   };
   return {
     server,
-    url: `http://${host}:${address.port}`,
+    url,
     metricsUrl: metricsServer?.url,
     store: core.store,
     sessions: core.sessions,
@@ -195,4 +200,12 @@ function logWhenDone(log: Logger, req: http.IncomingMessage, res: http.ServerRes
       'request',
     );
   });
+}
+
+/** "http://127.0.0.1:8080", or "unix:/run/otp-gate/gate.sock" (as nginx's upstream names it). */
+function listeningUrl(server: http.Server): string {
+  const address = server.address();
+  if (typeof address === 'string') return `unix:${address}`;
+  const { address: ip, family, port } = address as AddressInfo;
+  return `http://${family === 'IPv6' ? `[${ip}]` : ip}:${port}`;
 }

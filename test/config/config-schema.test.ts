@@ -24,6 +24,8 @@ describe('config schema', () => {
     expect(config.server).toEqual({
       host: '0.0.0.0',
       port: 8080,
+      socket: undefined,
+      socketMode: 0o660,
       publicUrl: undefined,
       pathPrefix: '/_gate',
       trustedProxies: [],
@@ -221,9 +223,9 @@ describe('config schema', () => {
       '',
     ].join('\n');
     expect(lines(text)).toEqual([
-      'gate.yaml:2:11: expected "host:port", like "0.0.0.0:8080" or "[::]:8080", got "8080" (server.listen)',
+      'gate.yaml:2:11: expected "host:port", like "0.0.0.0:8080" or "[::]:8080", or "unix:" and an absolute path, got "8080" (server.listen)',
       'gate.yaml:3:16: expected a path starting with "/", like "/_gate", got "gate" (server.path_prefix)',
-      'gate.yaml:4:21: expected an IP address or CIDR, like "10.0.0.0/8", got "10.0.0.0/33" (server.trusted_proxies[0])',
+      'gate.yaml:4:21: expected an IP address or CIDR, like "10.0.0.0/8", or "unix", got "10.0.0.0/33" (server.trusted_proxies[0])',
       'gate.yaml:6:11: expected a host name like "wiki.example.com" or "*.example.com" (no scheme, no port), got "https://wiki.example.com" (apps[0].host)',
       'gate.yaml:7:15: expected an http:// or https:// URL, like "http://10.0.0.5:8080", got "ftp://10.0.0.5" (apps[0].upstream)',
       'gate.yaml:8:14: expected a duration like "5m", "1h30m" or "7d", got "5 minutes" (apps[0].timeout)',

@@ -34,7 +34,8 @@ export async function freePort(): Promise<number> {
 }
 
 /** "http://127.0.0.1:1234" -> "127.0.0.1:1234" */
-const hostPort = (url: string) => new URL(url).host;
+/** "127.0.0.1:8080", or a gate's "unix:/path" as it is: nginx's upstream `server` takes both. */
+const hostPort = (url: string) => (url.startsWith('unix:') ? url : new URL(url).host);
 
 function swap(snippet: string, gate: string, app: string): string {
   if (!snippet.includes(GATE_EXAMPLE) || !snippet.includes(APP_EXAMPLE))

@@ -3,13 +3,14 @@
 // left is never believed.
 import type { AddressMatcher } from '../../shared/net/cidr.js';
 import { canonicalAddress } from '../../shared/net/cidr.js';
+import { canonicalPeer } from '../../shared/net/unix-peer.js';
 
 export function clientAddress(
   peer: string | undefined,
   forwardedFor: string | string[] | undefined,
   isTrusted: AddressMatcher,
 ): string {
-  const socketIp = canonicalAddress(peer ?? '') ?? '0.0.0.0';
+  const socketIp = canonicalPeer(peer);
   return clientBehind(socketIp, isTrusted(socketIp), forwardedFor, isTrusted);
 }
 

@@ -6,16 +6,21 @@ import { inNetworks, parseIPv4, parseNetworks } from './ip-networks.js';
 
 export type AddressMatcher = (ip: string) => boolean;
 
+/** The trusted_proxies entry, and peer, of connections to a Unix socket (unix-peer.ts says why). */
+export const UNIX_PEER = 'unix';
+
 /** Parses a list of CIDRs or single addresses; throws naming the first entry that is neither. */
 export function createAddressMatcher(entries: readonly string[]): AddressMatcher {
-  const { networks, errors } = parseNetworks(entries);
+  // "unix": the peer of a connection to the gate's Unix socket (unix-peer.ts).
+  const trustsUnix = entries.includes(UNIX_PEER);
+  const { networks, errors } = parseNetworks(entries.filter((e) => e !== UNIX_PEER));
   if (errors.length > 0) throw new Error(errors[0]!.reason);
   // Forward-auth asks about the same front proxy twice a request (its own check, then admission's).
   let lastIp: string | undefined;
   let lastAnswer = false;
   return (ip) => {
     if (ip !== lastIp) {
-      lastAnswer = inNetworks(networks, ip);
+      lastAnswer = ip === UNIX_PEER ? trustsUnix : inNetworks(networks, ip);
       lastIp = ip;
     }
     return lastAnswer;
