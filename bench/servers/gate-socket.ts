@@ -1,6 +1,6 @@
 // The gate, plus a Unix socket whose connections its one HTTP server also takes: lets the
-// forward-auth bench ask the same gate process over TCP and over a socket. The gate itself listens
-// on host:port only; this is how the bench measures what a socket would win.
+// forward-auth bench ask the same gate process over TCP and over a socket, so the two rows
+// compare one process. A deployed gate listens on one or the other (server.listen: "unix:…").
 // Usage: gate-socket.ts CONFIG SOCKET_PATH. Prints "on http://HOST:PORT" once both listen.
 import net from 'node:net';
 
