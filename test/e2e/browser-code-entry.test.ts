@@ -1,45 +1,36 @@
 // The six code slots in a real browser (issue 18): drawn over the one real input, they follow
 // typing, backspace and paste, and the input underneath keeps its label and value; without
 // JavaScript the plain input does the job.
-import type { Browser, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
 
-import type { TestGate } from '../helpers/gate.js';
-import { startTestGate } from '../helpers/gate.js';
 import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
-import type { TestUpstream } from '../helpers/upstream.js';
-import { startUpstream } from '../helpers/upstream.js';
-import { LANGUAGES, LAUNCH_ARGS, OTP, phoneContext, reachCodePage, texts, typeCode, USERS } from './browser-pages.js';
+import {
+  LANGUAGES,
+  OTP,
+  phoneContext,
+  reachCodePage,
+  texts,
+  typeCode,
+  useBrowserGate,
+  USERS,
+} from './browser-pages.js';
 
 const CHROMIUM = findBinary([process.env.CHROMIUM_PATH ?? '', '/usr/bin/chromium', '/usr/bin/chromium-browser']);
 const en = LANGUAGES[0];
 const tr = texts('en');
 
 describeWithBinary('the code slots', CHROMIUM, "Debian's chromium package", (executablePath) => {
-  let upstream: TestUpstream;
-  let gate: TestGate;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    upstream = await startUpstream();
-    gate = await startTestGate({ upstream: upstream.url, users: USERS, otp: OTP });
-    browser = await chromium.launch({ executablePath, args: LAUNCH_ARGS });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await gate?.close();
-    await upstream?.close();
-  });
+  const world = useBrowserGate(executablePath, { users: USERS, otp: OTP });
 
   const slots = (page: Page) => page.locator('.slots .slot').allTextContents();
   const active = (page: Page) =>
     page.locator('.slots .slot.active').evaluate((s) => [...s.parentNode!.children].indexOf(s));
 
   it('show each typed digit in its slot and the next slot as active, and go back one on backspace', async () => {
-    const context = await phoneContext(browser, en);
+    const context = await phoneContext(world.browser, en);
     const page = await context.newPage();
-    await reachCodePage(page, gate, en, 'alice');
+    await reachCodePage(page, world.gate, en, 'alice');
     const input = page.getByRole('textbox', { name: tr.t('code.label') });
     // The real input has the focus (autofocus survives being moved under the slots).
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('code');
@@ -58,9 +49,9 @@ describeWithBinary('the code slots', CHROMIUM, "Debian's chromium package", (exe
   });
 
   it('take a pasted code with its spaces and submit it, signing in', async () => {
-    const context = await phoneContext(browser, en, { permissions: ['clipboard-read', 'clipboard-write'] });
+    const context = await phoneContext(world.browser, en, { permissions: ['clipboard-read', 'clipboard-write'] });
     const page = await context.newPage();
-    const code = await reachCodePage(page, gate, en, 'bob');
+    const code = await reachCodePage(page, world.gate, en, 'bob');
     await page.evaluate((text) => navigator.clipboard.writeText(text), `${code.slice(0, 3)} ${code.slice(3)}`);
     await page.getByRole('textbox', { name: tr.t('code.label') }).focus();
     await Promise.all([page.waitForURL(/\/reports\/q3\?year=2026$/), page.keyboard.press('ControlOrMeta+V')]);
@@ -69,9 +60,9 @@ describeWithBinary('the code slots', CHROMIUM, "Debian's chromium package", (exe
   });
 
   it('are not drawn without JavaScript: the plain input takes the code and Verify signs in', async () => {
-    const context = await phoneContext(browser, en, { javaScriptEnabled: false });
+    const context = await phoneContext(world.browser, en, { javaScriptEnabled: false });
     const page = await context.newPage();
-    const code = await reachCodePage(page, gate, en, 'nina');
+    const code = await reachCodePage(page, world.gate, en, 'nina');
     expect(await page.locator('.slots').count()).toBe(0);
     const box = await page.getByRole('textbox', { name: tr.t('code.label') }).boundingBox();
     // A field a code fits in, not a sliver: the whole column wide, a line of large digits high.

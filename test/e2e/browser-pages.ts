@@ -5,12 +5,16 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 import { SHIPPED_TEMPLATES_DIR } from '../../src/config/compile-config.js';
 import type { Translator } from '../../src/i18n/locales.js';
 import { loadLocales } from '../../src/i18n/locales.js';
-import type { TestGate } from '../helpers/gate.js';
+import type { TestGate, TestGateOptions } from '../helpers/gate.js';
+import { startTestGate } from '../helpers/gate.js';
+import type { TestUpstream } from '../helpers/upstream.js';
+import { startUpstream } from '../helpers/upstream.js';
 
 export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 export const SCREENSHOTS = join(ARTIFACTS, 'screenshots');
@@ -57,6 +61,33 @@ export const LAUNCH_ARGS = [
 ];
 
 export const texts = (tag: string): Translator => LOCALES.get(tag);
+
+/** What a browser suite drives: the app, the gate in front of it, and one Chromium. */
+export interface BrowserWorld {
+  upstream: TestUpstream;
+  gate: TestGate;
+  browser: Browser;
+}
+
+/** Starts a BrowserWorld before the suite's tests and closes it after them (as useGate does for a gate). */
+export function useBrowserGate(
+  executablePath: string,
+  gateOptions: Omit<TestGateOptions, 'upstream'>,
+  launchArgs: readonly string[] = LAUNCH_ARGS,
+): BrowserWorld {
+  const world = {} as BrowserWorld;
+  beforeAll(async () => {
+    world.upstream = await startUpstream();
+    world.gate = await startTestGate({ ...gateOptions, upstream: world.upstream.url });
+    world.browser = await chromium.launch({ executablePath, args: [...launchArgs] });
+  });
+  afterAll(async () => {
+    await world.browser?.close();
+    await world.gate?.close();
+    await world.upstream?.close();
+  });
+  return world;
+}
 
 export async function phoneContext(
   browser: Browser,

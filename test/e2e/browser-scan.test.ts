@@ -5,26 +5,21 @@
 // relayed from another desktop (approved with the number the person sees on their own screen)
 // sign nobody in.
 import jsqr from 'jsqr';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, expect, it } from 'vitest';
 
 import { createManualClock } from '../../src/shared/clock.js';
-import type { TestGate } from '../helpers/gate.js';
-import { startTestGate } from '../helpers/gate.js';
 import { SCAN_POLICY } from '../helpers/scan-policy.js';
 import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
-import type { TestUpstream } from '../helpers/upstream.js';
-import { startUpstream } from '../helpers/upstream.js';
 import {
   asShownWithoutJavaScript,
   axeCheck,
   LANGUAGES,
-  LAUNCH_ARGS,
   OTP,
   phoneContext,
   texts,
   typeCode,
+  useBrowserGate,
   USERS,
 } from './browser-pages.js';
 
@@ -37,47 +32,35 @@ const tr = texts('en');
 
 describeWithBinary('scanning with a signed-in phone', CHROMIUM, "Debian's chromium package", (executablePath) => {
   const clock = createManualClock(Date.now());
-  let upstream: TestUpstream;
-  let gate: TestGate;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    upstream = await startUpstream();
-    gate = await startTestGate({
-      upstream: upstream.url,
-      users: USERS,
-      otp: OTP,
-      clock,
-      policy: SCAN_POLICY,
-      extraConfig: 'approvals:\n  ttl: 2m\n  prompts_per_minute: 50\n',
-    });
-    browser = await chromium.launch({ executablePath, args: LAUNCH_ARGS });
+  const world = useBrowserGate(executablePath, {
+    users: USERS,
+    otp: OTP,
+    clock,
+    policy: SCAN_POLICY,
+    extraConfig: 'approvals:\n  ttl: 2m\n  prompts_per_minute: 50\n',
   });
+  const contexts: BrowserContext[] = [];
   afterAll(async () => {
     for (const context of contexts) await context.close();
-    await browser?.close();
-    await gate?.close();
-    await upstream?.close();
   });
 
   async function context(javaScriptEnabled = true, bypassCSP = false): Promise<BrowserContext> {
-    const made = await browser.newContext({ locale: en.browserLocale, javaScriptEnabled, bypassCSP });
+    const made = await world.browser.newContext({ locale: en.browserLocale, javaScriptEnabled, bypassCSP });
     contexts.push(made);
     return made;
   }
 
   /** A phone signed in to the gate with a code. */
   async function signedInPhone(): Promise<Page> {
-    const phone = await phoneContext(browser, en);
+    const phone = await phoneContext(world.browser, en);
     contexts.push(phone);
     const page = await phone.newPage();
-    const sent = gate.inbox.codesFor('alice').length;
-    await page.goto(`${gate.url}/home`);
+    const sent = world.gate.inbox.codesFor('alice').length;
+    await page.goto(`${world.gate.url}/home`);
     await page.getByLabel(tr.t('login.identifier_label')).fill('alice');
     await page.getByRole('button', { name: tr.t('login.submit') }).click();
     await page.waitForURL(/\/_gate\/code$/);
-    await typeCode(page, en, await gate.inbox.code('alice', sent + 1));
+    await typeCode(page, en, await world.gate.inbox.code('alice', sent + 1));
     expect(new URL(page.url()).pathname).toBe('/home');
     return page;
   }
@@ -85,7 +68,7 @@ describeWithBinary('scanning with a signed-in phone', CHROMIUM, "Debian's chromi
   /** A desktop that asked for /desk/page as alice and waits on the QR page. */
   async function waitingDesktop(javaScriptEnabled = true, bypassCSP = false): Promise<Page> {
     const page = await (await context(javaScriptEnabled, bypassCSP)).newPage();
-    await page.goto(`${gate.url}/desk/page`);
+    await page.goto(`${world.gate.url}/desk/page`);
     await page.getByLabel(tr.t('login.identifier_label')).fill('alice');
     await page.getByRole('button', { name: tr.t('login.submit') }).click();
     await page.waitForURL(/\/_gate\/scan$/);
@@ -125,10 +108,10 @@ describeWithBinary('scanning with a signed-in phone', CHROMIUM, "Debian's chromi
     const phone = await signedInPhone();
     const desktop = await waitingDesktop();
     const url = await scanQr(desktop);
-    expect(url).toMatch(new RegExp(`^${gate.url}/_gate/approve/[A-Za-z0-9_-]+$`));
+    expect(url).toMatch(new RegExp(`^${world.gate.url}/_gate/approve/[A-Za-z0-9_-]+$`));
     await answerOnPhone(phone, url, await numberOn(desktop), tr.t('approve.approve'));
     expect(await phone.textContent('main')).toContain(tr.t('approve.approved'));
-    await desktop.waitForURL(`${gate.url}/desk/page`, { timeout: 15_000 });
+    await desktop.waitForURL(`${world.gate.url}/desk/page`, { timeout: 15_000 });
   });
 
   it('tells the desktop the sign-in was denied when the phone denies', async () => {
@@ -152,7 +135,7 @@ describeWithBinary('scanning with a signed-in phone', CHROMIUM, "Debian's chromi
     await expect
       .poll(() => attacker.locator('#scan-error').textContent(), { timeout: 15_000 })
       .toBe(tr.t('scan.denied'));
-    expect((await attacker.goto(`${gate.url}/desk/page`))?.url()).toContain('/_gate/login');
+    expect((await attacker.goto(`${world.gate.url}/desk/page`))?.url()).toContain('/_gate/login');
   });
 
   it('signs a desktop without JavaScript in by its "I approved it" button', async () => {
@@ -164,7 +147,7 @@ describeWithBinary('scanning with a signed-in phone', CHROMIUM, "Debian's chromi
       desktop.waitForEvent('load'),
       desktop.getByRole('button', { name: tr.t('scan.approved_button') }).click(),
     ]);
-    expect(desktop.url()).toBe(`${gate.url}/desk/page`);
+    expect(desktop.url()).toBe(`${world.gate.url}/desk/page`);
   });
 
   it('has no accessibility violations on the QR page and the approval page (axe-core)', async () => {
@@ -174,7 +157,7 @@ describeWithBinary('scanning with a signed-in phone', CHROMIUM, "Debian's chromi
     await phone.goto(await scanQr(desktop));
     // The phone's context keeps its CSP; axe is injected into a copy of the page's HTML.
     const approvePage = await (await context(true, true)).newPage();
-    await approvePage.setContent(asShownWithoutJavaScript(await phone.content(), gate.url));
+    await approvePage.setContent(asShownWithoutJavaScript(await phone.content(), world.gate.url));
     findings.push(...(await axeCheck(approvePage, 'approve')));
     expect(findings).toEqual([]);
   });

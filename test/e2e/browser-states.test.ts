@@ -6,16 +6,10 @@
 // times, and axe runs all its rules on the first look and its size and colour rules on the others.
 import { join } from 'node:path';
 
-import type { Browser } from 'playwright-core';
-import { chromium } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 
 import { createManualClock } from '../../src/shared/clock.js';
-import type { TestGate } from '../helpers/gate.js';
-import { startTestGate } from '../helpers/gate.js';
 import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
-import type { TestUpstream } from '../helpers/upstream.js';
-import { startUpstream } from '../helpers/upstream.js';
 import type { AxeFinding, Language } from './browser-pages.js';
 import {
   asShownWithoutJavaScript,
@@ -23,12 +17,12 @@ import {
   axeCheck,
   DESKTOP,
   LANGUAGES,
-  LAUNCH_ARGS,
   PHONE,
   reachCodePage,
   SCREENSHOTS,
   texts,
   typeCode,
+  useBrowserGate,
   writeAxeReport,
   wrongCode,
 } from './browser-pages.js';
@@ -66,29 +60,15 @@ describeWithBinary('every sign-in state, seen', CHROMIUM, "Debian's chromium pac
   // Hourly caps count in clock hours: start at the top of one, and the walks stay inside it.
   const HOUR = 3_600_000;
   const clock = createManualClock(Math.ceil(Date.now() / HOUR) * HOUR + 1_000);
-  let upstream: TestUpstream;
-  let gate: TestGate;
-  let browser: Browser;
+  const world = useBrowserGate(executablePath, {
+    users: USERS,
+    otp: OTP,
+    clock,
+    extraConfig: 'totp:\n  keys: ["totp-test-key-0123456789-0123456789"]',
+  });
   const findings: AxeFinding[] = [];
   const checked: string[] = [];
-
-  beforeAll(async () => {
-    upstream = await startUpstream();
-    gate = await startTestGate({
-      upstream: upstream.url,
-      users: USERS,
-      otp: OTP,
-      clock,
-      extraConfig: 'totp:\n  keys: ["totp-test-key-0123456789-0123456789"]',
-    });
-    browser = await chromium.launch({ executablePath, args: LAUNCH_ARGS });
-  });
-  afterAll(async () => {
-    writeAxeReport(findings, checked);
-    await browser?.close();
-    await gate?.close();
-    await upstream?.close();
-  });
+  afterAll(() => writeAxeReport(findings, checked));
 
   for (const language of LANGUAGES) {
     for (const js of JAVASCRIPT) {
@@ -97,7 +77,7 @@ describeWithBinary('every sign-in state, seen', CHROMIUM, "Debian's chromium pac
 
       it(`walks every state in ${language.tag}, JavaScript ${js ? 'on' : 'off'}, with nothing for axe to find`, async () => {
         // bypassCSP only so axe-core can be injected; the pages are the same.
-        const context = await browser.newContext({
+        const context = await world.browser.newContext({
           viewport: PHONE,
           locale: language.browserLocale,
           javaScriptEnabled: js,
@@ -106,11 +86,11 @@ describeWithBinary('every sign-in state, seen', CHROMIUM, "Debian's chromium pac
         const page = await context.newPage();
         // axe-core needs JavaScript: without it, it checks a copy of the page's HTML as the
         // browser showed it (no script ran, <noscript> shown) in a page of its own.
-        const copy = js ? page : await (await browser.newContext({ bypassCSP: true })).newPage();
+        const copy = js ? page : await (await world.browser.newContext({ bypassCSP: true })).newPage();
         const mine: AxeFinding[] = [];
         const capture = async (state: string, heading: string) => {
           await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(heading);
-          if (!js) await copy.setContent(asShownWithoutJavaScript(await page.content(), gate.url));
+          if (!js) await copy.setContent(asShownWithoutJavaScript(await page.content(), world.gate.url));
           for (const theme of THEMES) {
             for (const shown of new Set([page, copy])) await shown.emulateMedia({ colorScheme: theme });
             for (const viewport of VIEWPORTS) {
@@ -131,14 +111,14 @@ describeWithBinary('every sign-in state, seen', CHROMIUM, "Debian's chromium pac
           await capture(state, heading);
         };
         const goto = async (path: string) => {
-          await page.goto(`${gate.url}${path}`);
+          await page.goto(`${world.gate.url}${path}`);
         };
 
         await goto('/reports/q3');
         await capture('login', tr.t('login.heading'));
 
         // a: the code page (resend locked while it counts down), a wrong code, the code dead.
-        const code = await reachCodePage(page, gate, language, user('a'));
+        const code = await reachCodePage(page, world.gate, language, user('a'));
         await capture('code', tr.t('code.heading'));
         await typeCode(page, language, wrongCode(code), js);
         await capture('code-wrong', tr.t('code.heading'));
@@ -149,7 +129,7 @@ describeWithBinary('every sign-in state, seen', CHROMIUM, "Debian's chromium pac
         // b: resends up to the hourly cap; then signing in again is refused.
         // Each person signs in as from a browser of their own: a flow left behind holds its cooldown.
         await context.clearCookies();
-        await reachCodePage(page, gate, language, user('b'));
+        await reachCodePage(page, world.gate, language, user('b'));
         const resend = page.locator('#resend');
         for (let sent = 1; sent <= 3; sent++) {
           clock.advance(31_000);
@@ -169,7 +149,7 @@ describeWithBinary('every sign-in state, seen', CHROMIUM, "Debian's chromium pac
         if (js) {
           // c: a code typed after it expired; a form sent after its session cookie was gone.
           await context.clearCookies();
-          const late = await reachCodePage(page, gate, language, user('c'));
+          const late = await reachCodePage(page, world.gate, language, user('c'));
           clock.advance(3 * 60_000);
           await typeCode(page, language, late, js);
           await captureScriptless('code-expired', tr.t('errors.code_expired_heading'));
@@ -184,7 +164,7 @@ describeWithBinary('every sign-in state, seen', CHROMIUM, "Debian's chromium pac
 
           // d: signed in: a page the account may not open, the account, TOTP set-up, signing out.
           await context.clearCookies();
-          const right = await reachCodePage(page, gate, language, user('d'));
+          const right = await reachCodePage(page, world.gate, language, user('d'));
           await typeCode(page, language, right, js);
           await page.waitForURL(/\/reports\/q3\?year=2026$/);
           await goto('/admin/panel');

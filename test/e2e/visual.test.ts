@@ -9,17 +9,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import pixelmatch from 'pixelmatch';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 
 import { createManualClock } from '../../src/shared/clock.js';
-import type { TestGate } from '../helpers/gate.js';
-import { startTestGate } from '../helpers/gate.js';
 import { describeWithBinary, findBinary } from '../helpers/system-binary.js';
-import type { TestUpstream } from '../helpers/upstream.js';
-import { startUpstream } from '../helpers/upstream.js';
 import {
   ARTIFACTS,
   DESKTOP,
@@ -29,6 +24,7 @@ import {
   reachCodePage,
   texts,
   typeCode,
+  useBrowserGate,
   USERS,
   wrongCode,
 } from './browser-pages.js';
@@ -51,26 +47,19 @@ type Look = { viewport: 'phone' | 'desktop'; theme: 'light' | 'dark' };
 
 describeWithBinary('how the pages look', CHROMIUM, "Debian's chromium package", (executablePath) => {
   const clock = createManualClock(START);
-  let upstream: TestUpstream;
-  let gate: TestGate;
-  let browser: Browser;
+  const world = useBrowserGate(executablePath, { users: USERS, otp: OTP, clock }, [
+    ...LAUNCH_ARGS,
+    '--font-render-hinting=none',
+  ]);
   let context: BrowserContext;
   let page: Page;
 
   beforeAll(async () => {
-    upstream = await startUpstream();
-    gate = await startTestGate({ upstream: upstream.url, users: USERS, otp: OTP, clock });
-    browser = await chromium.launch({ executablePath, args: [...LAUNCH_ARGS, '--font-render-hinting=none'] });
-    context = await browser.newContext({ viewport: PHONE, locale: en.browserLocale, reducedMotion: 'reduce' });
+    context = await world.browser.newContext({ viewport: PHONE, locale: en.browserLocale, reducedMotion: 'reduce' });
     // The page's countdown runs on the browser's clock: held at the second the code was sent.
     await context.clock.install({ time: START });
     await context.clock.pauseAt(START + 1_000);
     page = await context.newPage();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await gate?.close();
-    await upstream?.close();
   });
 
   const matches = async (name: string, looks: readonly Look[]) => {
@@ -106,7 +95,7 @@ describeWithBinary('how the pages look', CHROMIUM, "Debian's chromium package", 
   };
 
   it('shows the sign-in page as it did', async () => {
-    await page.goto(`${gate.url}/reports/q3`);
+    await page.goto(`${world.gate.url}/reports/q3`);
     await matches('login', [
       { viewport: 'phone', theme: 'light' },
       { viewport: 'desktop', theme: 'dark' },
@@ -114,7 +103,7 @@ describeWithBinary('how the pages look', CHROMIUM, "Debian's chromium package", 
   });
 
   it('shows the code page, and the code dead after the last wrong try, as they did', async () => {
-    const code = await reachCodePage(page, gate, en, 'alice');
+    const code = await reachCodePage(page, world.gate, en, 'alice');
     // The send may finish just after the page is drawn, and the held clock stops the status line's
     // polling: once the gate says it was sent, the page drawn again shows where it settles.
     const state = () => page.evaluate(() => fetch('/_gate/code/status').then(async (r) => (await r.json()).state));
@@ -136,7 +125,7 @@ describeWithBinary('how the pages look', CHROMIUM, "Debian's chromium package", 
 
   it('shows an error page as it did', async () => {
     await context.clearCookies();
-    const code = await reachCodePage(page, gate, en, 'erin');
+    const code = await reachCodePage(page, world.gate, en, 'erin');
     clock.advance(6 * 60_000);
     await typeCode(page, en, code);
     await expect.poll(() => page.textContent('h1')).toBe(tr.t('errors.code_expired_heading'));
