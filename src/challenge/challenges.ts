@@ -326,9 +326,13 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
     if (cooldown) return cooldown;
     const window = hourWindow(now);
     const ttl = window.endsAt - now;
-    const count = (key: string) => store.increment(`sends:${key}:${window.id}`, ttl);
+    const key = (name: string) => `sends:${name}:${window.id}`;
+    const count = (name: string) => store.increment(key(name), ttl);
     const [identity, address, network] = await guardStore('counting sends', () =>
-      Promise.all([count(`id:${k}`), count(`ip:${ip}`), count(`net:${networkKey(ip, config.networkBits)}`)]),
+      store.incrementAll(
+        [key(`id:${k}`), key(`ip:${ip}`), key(`net:${networkKey(ip, config.networkBits)}`)] as const,
+        ttl,
+      ),
     );
     const own = checkHourlyCaps(now, { identity, address, network }, config);
     if (own) return own;
@@ -336,12 +340,11 @@ export function createChallenges(deps: ChallengeDeps): Challenges {
       const destination = await guardStore('counting sends', () => count(`decoy-to:${to.digest}`));
       return checkDestinationCaps(now, { destination, prefix: undefined, total: 0 }, config);
     }
-    const [destination, prefix, total] = await guardStore('counting sends', () =>
-      Promise.all([
-        count(`to:${to.digest}`),
-        to.prefix === undefined ? Promise.resolve(undefined) : count(`prefix:${to.prefix}`),
-        count('all'),
-      ]),
+    // The prefix is counted only where the number has one.
+    const [destination, total, prefix] = await guardStore<[number, number, number?]>('counting sends', () =>
+      to.prefix === undefined
+        ? store.incrementAll([key(`to:${to.digest}`), key('all')] as const, ttl)
+        : store.incrementAll([key(`to:${to.digest}`), key('all'), key(`prefix:${to.prefix}`)] as const, ttl),
     );
     const shared = checkDestinationCaps(now, { destination, prefix, total }, config);
     return shared && input.sharedExempt && isSharedCap(shared) ? undefined : shared;

@@ -9,7 +9,7 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
-import type { ScheduleClaim, Store } from './store.js';
+import type { Counts, ScheduleClaim, Store } from './store.js';
 
 interface Entry {
   /** A plain value, or the members of a set. */
@@ -144,6 +144,8 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       return existed;
     },
     increment: (key, ttlMs) => add(key, 1, ttlMs),
+    incrementAll: async (keys, ttlMs) =>
+      (await Promise.all(keys.map((key) => add(key, 1, ttlMs)))) as Counts<typeof keys>,
     incrementBy: async (key, amount, ttlMs) => add(key, Math.trunc(amount), ttlMs),
     async replace(key, value, ttlMs) {
       if (live(key) === undefined) return false;

@@ -1,9 +1,11 @@
 // The Store on Redis, shared by every gate instance and worker. Each method is one command or
 // one Lua script on one key, so it is atomic on a single server, behind Sentinel and in a
 // cluster alike; the gate never holds a lock or a local copy that another instance could stale.
+import { Cluster } from 'ioredis';
+
 import type { Logger } from '../shared/log.js';
 import type { RedisClient } from './redis-client.js';
-import type { Store } from './store.js';
+import type { Counts, Store } from './store.js';
 import { guardStore, StoreError } from './store.js';
 
 /** INCR, and give the counter its TTL only when it has none: a fixed window from the first hit. */
@@ -11,6 +13,15 @@ export const INCREMENT_LUA = `
 local n = redis.call('INCR', KEYS[1])
 if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`;
+
+/** INCREMENT_LUA for each key: the counts, in order. */
+export const INCREMENT_ALL_LUA = `
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  if redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, ARGV[1]) end
+end
+return counts`;
 
 /** INCRBY, with the TTL given as INCREMENT_LUA gives it. */
 export const INCREMENT_BY_LUA = `
@@ -68,6 +79,15 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       }),
     delete: (key) => run('DEL', async () => (await client.del(k(key))) === 1),
     increment: (key, ttlMs) => run('INCR', async () => Number(await client.eval(INCREMENT_LUA, 1, k(key), px(ttlMs)))),
+    // A cluster keeps unrelated keys on different slots, and one script may touch only one slot.
+    incrementAll: (keys, ttlMs) =>
+      run('INCR', async () => {
+        const counts =
+          client instanceof Cluster
+            ? await Promise.all(keys.map((key) => client.eval(INCREMENT_LUA, 1, k(key), px(ttlMs))))
+            : ((await client.eval(INCREMENT_ALL_LUA, keys.length, ...keys.map(k), px(ttlMs))) as unknown[]);
+        return counts.map(Number) as Counts<typeof keys>;
+      }),
     incrementBy: (key, amount, ttlMs) =>
       run('INCRBY', async () => Number(await client.eval(INCREMENT_BY_LUA, 1, k(key), px(ttlMs), Math.trunc(amount)))),
     replace: (key, value, ttlMs) =>

@@ -2,6 +2,9 @@
 // on top of it (session/, challenge/), never inside a backend; the Redis backend only has to
 // make each method atomic.
 
+/** One count for each key of a list of keys (a tuple's stay a tuple). */
+export type Counts<K extends readonly string[]> = { -readonly [I in keyof K]: number };
+
 export interface Store {
   /** The value, or undefined when absent or expired. */
   get(key: string): Promise<string | undefined>;
@@ -14,6 +17,11 @@ export interface Store {
    * and not extended by later increments (fixed windows).
    */
   increment(key: string, ttlMs: number): Promise<number>;
+  /**
+   * increment() for several counters of one window at once: their new counts, in order. Each
+   * count is exact as increment's; on one Redis server they travel as one command.
+   */
+  incrementAll<K extends readonly string[]>(keys: K, ttlMs: number): Promise<Counts<K>>;
   /**
    * Atomically adds a whole `amount` (negative to take back) and returns the new total; the TTL
    * as for increment (set when the counter is created). For sums, such as money spent.

@@ -56,6 +56,28 @@ export function storeContract(name: string, make: () => StoreUnderTest): void {
       expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     });
 
+    it('counts several counters at once, each exactly as increment does, the counts in the order of the keys', async () => {
+      const { store } = make();
+      const [a, b, c] = [fresh('all-a'), fresh('all-b'), fresh('all-c')];
+      await store.increment(b, 10_000);
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => store.incrementAll([a, b, c] as const, 10_000)),
+      );
+      const sorted = (i: 0 | 1 | 2) => results.map((counts) => counts[i]).sort((x, y) => x - y);
+      const upTo20 = Array.from({ length: 20 }, (_, i) => i + 1);
+      expect([sorted(0), sorted(1), sorted(2)]).toEqual([upTo20, upTo20.map((n) => n + 1), upTo20]);
+    });
+
+    it('gives counters counted together the window of their first count', async () => {
+      const { store, elapse } = make();
+      const [a, b] = [fresh('all-window-a'), fresh('all-window-b')];
+      expect(await store.incrementAll([a, b] as const, TTL)).toEqual([1, 1]);
+      await elapse(TTL / 2);
+      expect(await store.incrementAll([a, b] as const, TTL)).toEqual([2, 2]);
+      await elapse(TTL / 2 + 100);
+      expect(await store.incrementAll([a, b] as const, TTL)).toEqual([1, 1]);
+    });
+
     it('adds concurrent amounts, negative ones too, without losing any', async () => {
       const { store } = make();
       const key = fresh('incrby');
