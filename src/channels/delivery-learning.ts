@@ -167,8 +167,9 @@ export function createDeliveryLearning(deps: DeliveryLearningDeps): DeliveryLear
     verified(flowId, codeNumber) {
       return quietly('counting a verified code', {}, async () => {
         const key = flowNoteKey(flowId);
-        const note = parseNote<FlowNote>(await store.get(key));
-        if (note === undefined || note.n !== codeNumber || !(await store.delete(key))) return;
+        // Taken: of two instances verifying at once, one counts it.
+        const note = parseNote<FlowNote>(await store.take(key));
+        if (note === undefined || note.n !== codeNumber) return;
         await count(note.ch, { country: note.c, prefix: note.p }, ['verified']);
         deps.metrics?.codeVerified(note.ch, note.c ?? 'unknown');
       });

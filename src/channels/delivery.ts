@@ -432,10 +432,9 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
     state: load,
 
     async forget(flowId, verifiedCode) {
-      const stored = durable && (await load(flowId));
-      await store.delete(deliveryKey(flowId));
+      const stored = decodeDelivery(await store.take(deliveryKey(flowId)));
       // A delivery that is over has no deadline left (whoever saved it so forgot it).
-      if (stored && !deliveryOver(stored)) await durable?.forget(flowId, stored.codeNumber);
+      if (durable && stored && !deliveryOver(stored)) await durable.forget(flowId, stored.codeNumber);
       wakers.get(flowId)?.();
       if (verifiedCode !== undefined) await deps.learning?.verified(flowId, verifiedCode);
     },

@@ -143,6 +143,11 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       cache.delete(key);
       return existed;
     },
+    async take(key) {
+      const value = live(key)?.value;
+      cache.delete(key);
+      return typeof value === 'string' ? value : undefined;
+    },
     increment: (key, ttlMs) => add(key, 1, ttlMs),
     incrementAll: async (keys, ttlMs) =>
       (await Promise.all(keys.map((key) => add(key, 1, ttlMs)))) as Counts<typeof keys>,

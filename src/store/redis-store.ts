@@ -14,6 +14,12 @@ local n = redis.call('INCR', KEYS[1])
 if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
+/** GET and DEL in one (GETDEL, which this script stands for, needs Redis 6.2). */
+export const TAKE_LUA = `
+local v = redis.call('GET', KEYS[1])
+if v then redis.call('DEL', KEYS[1]) end
+return v`;
+
 /** INCREMENT_LUA for each key: the counts, in order. */
 export const INCREMENT_ALL_LUA = `
 local counts = {}
@@ -78,6 +84,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
         await client.set(k(key), value, 'PX', px(ttlMs));
       }),
     delete: (key) => run('DEL', async () => (await client.del(k(key))) === 1),
+    take: (key) => run('GETDEL', async () => ((await client.eval(TAKE_LUA, 1, k(key))) as string | null) ?? undefined),
     increment: (key, ttlMs) => run('INCR', async () => Number(await client.eval(INCREMENT_LUA, 1, k(key), px(ttlMs)))),
     // A cluster keeps unrelated keys on different slots, and one script may touch only one slot.
     incrementAll: (keys, ttlMs) =>

@@ -12,6 +12,8 @@ export interface Store {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Removes a key; true only for the caller that actually removed it (single-use consumption). */
   delete(key: string): Promise<boolean>;
+  /** Removes a key and gives what it held: to exactly one of many concurrent callers (get and delete in one). */
+  take(key: string): Promise<string | undefined>;
   /**
    * Atomically adds one and returns the new count. The TTL is set when the counter is created
    * and not extended by later increments (fixed windows).

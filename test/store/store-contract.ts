@@ -49,6 +49,16 @@ export function storeContract(name: string, make: () => StoreUnderTest): void {
       expect(await store.delete(key)).toBe(false);
     });
 
+    it('gives a taken value to exactly one of many concurrent callers, and leaves nothing', async () => {
+      const { store } = make();
+      const key = fresh('take');
+      await store.set(key, 'note', 10_000);
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.take(key)));
+      expect(results.filter((r) => r !== undefined)).toEqual(['note']);
+      expect(await store.get(key)).toBeUndefined();
+      expect(await store.take(fresh('never-set'))).toBeUndefined();
+    });
+
     it('counts concurrent increments without losing any', async () => {
       const { store } = make();
       const key = fresh('incr');
