@@ -1,6 +1,7 @@
 // The Store on Redis, shared by every gate instance and worker. Each method is one command or
 // one Lua script on one key, so it is atomic on a single server, behind Sentinel and in a
-// cluster alike; the gate never holds a lock or a local copy that another instance could stale.
+// cluster alike (incrementAll's one script for several keys runs only where there is one server);
+// the gate never holds a lock or a local copy that another instance could stale.
 import { Cluster } from 'ioredis';
 
 import type { Logger } from '../shared/log.js';
