@@ -10,6 +10,7 @@ const REASONS: Record<string, string> = {
   EACCES: 'permission denied (EACCES); ports below 1024, and folders the gate may not write, need privileges.',
   EADDRNOTAVAIL: 'this machine has no such address (EADDRNOTAVAIL).',
   ENOTFOUND: 'the host name does not resolve (ENOTFOUND).',
+  ENOENT: "the socket's folder does not exist (ENOENT).",
 };
 
 export class ListenError extends Error {
@@ -34,12 +35,18 @@ export function listen(server: Server, listenOn: { host: string; port: number },
   const address = listenOn.host.includes(':')
     ? `[${listenOn.host}]:${listenOn.port}`
     : `${listenOn.host}:${listenOn.port}`;
+  return opened(server, address, hint, (done) => server.listen(listenOn.port, listenOn.host, done));
+}
+
+/** Runs `start` (a server.listen call); its error becomes a ListenError naming `address`, in words. */
+function opened(server: Server, address: string, hint: string, start: (done: () => void) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
-      reject(new ListenError(address, REASONS[err.code ?? ''] ?? `${err.code ?? err.message}.`, hint, { cause: err }));
+      const reason = REASONS[err.code ?? ''] ?? `${err.code ?? err.message}.`;
+      reject(new ListenError(address, reason, hint, { cause: err }));
     };
     server.once('error', onError);
-    server.listen(listenOn.port, listenOn.host, () => {
+    start(() => {
       server.removeListener('error', onError);
       resolve();
     });
@@ -63,21 +70,9 @@ export async function listenOnSocket(
     if (await answers(socket.path)) throw fail('another process listens there; is another gate running?');
     await unlink(socket.path);
   }
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) =>
-      reject(fail(REASONS[err.code ?? ''] ?? SOCKET_REASONS[err.code ?? ''] ?? `${err.code ?? err.message}.`, err));
-    server.once('error', onError);
-    server.listen(socket.path, () => {
-      server.removeListener('error', onError);
-      resolve();
-    });
-  });
+  await opened(server, address, hint, (done) => server.listen(socket.path, done));
   await chmod(socket.path, socket.mode);
 }
-
-const SOCKET_REASONS: Record<string, string> = {
-  ENOENT: 'its folder does not exist (ENOENT).',
-};
 
 /** Whether something accepts connections on the socket file. */
 function answers(path: string): Promise<boolean> {
