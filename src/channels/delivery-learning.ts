@@ -1,11 +1,12 @@
 // Learns from every delivery: counts each code a provider accepted, each `delivered` report with
 // its time since the send, each `failed` report and each code typed in, into the counters that
-// delivery-figures.ts reads. A send leaves two short-lived notes in the Store — by message id (so
-// a report taken by any instance finds when and where it went, even after the flow moved on to
-// another channel: a late delivery still counts, and the latency is not cut off at the deadline)
-// and by flow (so a verified code credits the channel that carried it). Deleting a note is what
-// counts it, so a report repeated or taken by two instances counts once. Learning never fails a
-// sign-in: a Store error here is logged and dropped.
+// delivery-figures.ts reads. A send leaves a short-lived note in the Store by message id (so a
+// report taken by any instance finds when and where it went, even after the flow moved on to
+// another channel: a late delivery still counts, and the latency is not cut off at the deadline),
+// and hands back a note for the flow, which the delivery record keeps (so a verified code credits
+// the channel that carried it). Taking a note is what counts it, so a report repeated or taken by
+// two instances counts once, and so does a code (its delivery record is taken once). Learning
+// never fails a sign-in: a Store error here is logged and dropped.
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
 import { memoized } from '../shared/memo.js';
@@ -35,19 +36,23 @@ export interface SentCode {
   messageId: string | undefined;
   deliveredInMs?: number | undefined;
   phone: string | undefined;
-  flowId: string;
   codeNumber: number;
   /** How long the notes are kept: the code's remaining life. */
   ttlMs: number;
 }
 
 export interface DeliveryLearning extends FiguresReader {
-  /** A provider accepted a code on a channel that reports delivery. */
-  sent(code: SentCode): Promise<void>;
+  /**
+   * A provider accepted a code. Gives the flow's note for verified() to read: the delivery record
+   * keeps it (the latest send's replaces an earlier one's).
+   */
+  sent(code: SentCode): Promise<string>;
   /** A provider's report (any instance may take it). */
   reported(channel: string, messageId: string, status: ReportedStatus): Promise<void>;
-  /** Code `codeNumber` of the flow was typed in correctly. */
-  verified(flowId: string, codeNumber: number): Promise<void>;
+  /** Code `codeNumber` of a flow was typed in correctly; `flowNote` is what sent() gave for it. */
+  verified(flowNote: string | undefined, codeNumber: number): void;
+  /** Resolves once every count made so far is in the Store (counts are written in batches, apart from the calls). */
+  idle(): Promise<void>;
 }
 
 export interface DeliveryLearningDeps {
@@ -60,7 +65,6 @@ export interface DeliveryLearningDeps {
 }
 
 const messageNoteKey = (channel: string, messageId: string) => `dfig-msg:${channel}:${messageId}`;
-const flowNoteKey = (flowId: string) => `dfig-flow:${flowId}`;
 
 interface MessageNote {
   /** When the provider accepted it, ms since the epoch. */
@@ -86,6 +90,8 @@ export function createDeliveryLearning(deps: DeliveryLearningDeps): DeliveryLear
   const { store, clock } = deps;
   const reader = createFiguresReader(deps);
   const counters = createCounterBatches(store);
+  /** Counts on their way to the Store: nobody waits for them but idle(). */
+  const counting = new Set<Promise<void>>();
   /** Where a sent code went: counted after the response (memoized(): not on the sign-in's own path). */
   const destinationOfPhone = memoized(destinationOf);
 
@@ -95,8 +101,17 @@ export function createDeliveryLearning(deps: DeliveryLearningDeps): DeliveryLear
    */
   let listed = { day: -1, scopes: new Set<string>() };
 
-  /** Adds one to `fields` of every scope of `to` today, and lists the scopes for the stats command. */
-  async function count(channel: string, to: Destination, fields: ReadonlyArray<CountField | number>) {
+  /**
+   * Adds one to `fields` of every scope of `to` today, and lists the scopes for the stats command.
+   * Nobody waits for it (a sign-in must not wait for a batch): a failure is logged as `doing`.
+   */
+  function count(doing: string, channel: string, to: Destination, fields: ReadonlyArray<CountField | number>): void {
+    const task = quietly(doing, { channel }, () => counted(channel, to, fields));
+    counting.add(task);
+    void task.finally(() => counting.delete(task));
+  }
+
+  async function counted(channel: string, to: Destination, fields: ReadonlyArray<CountField | number>) {
     const now = clock.now();
     const day = figuresDay(now);
     const ttl = counterTtl(day, now);
@@ -127,61 +142,68 @@ export function createDeliveryLearning(deps: DeliveryLearningDeps): DeliveryLear
   return {
     figures: reader.figures,
 
-    sent(code) {
-      return quietly('counting a send', { channel: code.channel }, async () => {
-        const to = code.phone === undefined ? {} : destinationOfPhone(code.phone);
-        const note: MessageNote = { t: clock.now(), c: to.country, p: to.prefix };
-        const flow: FlowNote = { ...note, ch: code.channel, n: code.codeNumber };
-        const ttl = Math.max(1, code.ttlMs);
-        const delivered = code.deliveredInMs;
-        await Promise.all([
-          code.messageId === undefined
-            ? undefined
-            : store.set(messageNoteKey(code.channel, code.messageId), JSON.stringify(note), ttl),
-          store.set(flowNoteKey(code.flowId), JSON.stringify(flow), ttl),
-          count(code.channel, to, delivered === undefined ? ['sent'] : ['sent', 'delivered', latencyBucket(delivered)]),
-        ]);
-        if (delivered !== undefined)
-          deps.metrics?.deliveryReported(code.channel, to.country ?? 'unknown', 'delivered', delivered / 1000);
-      });
+    async sent(code) {
+      const to = code.phone === undefined ? {} : destinationOfPhone(code.phone);
+      const note: MessageNote = { t: clock.now(), c: to.country, p: to.prefix };
+      const delivered = code.deliveredInMs;
+      count(
+        'counting a send',
+        code.channel,
+        to,
+        delivered === undefined ? ['sent'] : ['sent', 'delivered', latencyBucket(delivered)],
+      );
+      const { messageId } = code;
+      if (messageId !== undefined)
+        await quietly('counting a send', { channel: code.channel }, () =>
+          store.set(messageNoteKey(code.channel, messageId), JSON.stringify(note), Math.max(1, code.ttlMs)),
+        );
+      if (delivered !== undefined)
+        deps.metrics?.deliveryReported(code.channel, to.country ?? 'unknown', 'delivered', delivered / 1000);
+      const flow: FlowNote = { ...note, ch: code.channel, n: code.codeNumber };
+      return JSON.stringify(flow);
     },
 
     reported(channel, messageId, status) {
       if (status === 'accepted') return Promise.resolve();
       return quietly('counting a report', { channel }, async () => {
-        const key = messageNoteKey(channel, messageId);
-        const note = parseNote<MessageNote>(await store.get(key));
-        if (note === undefined || !(await store.delete(key))) return;
+        const note = parseNote<MessageNote>(await store.take(messageNoteKey(channel, messageId)));
+        if (note === undefined) return;
         const to = { country: note.c, prefix: note.p };
         if (status === 'failed') {
-          await count(channel, to, ['failed']);
+          count('counting a report', channel, to, ['failed']);
           deps.metrics?.deliveryReported(channel, note.c ?? 'unknown', 'failed');
           return;
         }
         const tookMs = Math.max(0, clock.now() - note.t);
-        await count(channel, to, ['delivered', latencyBucket(tookMs)]);
+        count('counting a report', channel, to, ['delivered', latencyBucket(tookMs)]);
         deps.metrics?.deliveryReported(channel, note.c ?? 'unknown', 'delivered', tookMs / 1000);
       });
     },
 
-    verified(flowId, codeNumber) {
-      return quietly('counting a verified code', {}, async () => {
-        const key = flowNoteKey(flowId);
-        // Taken: of two instances verifying at once, one counts it.
-        const note = parseNote<FlowNote>(await store.take(key));
-        if (note === undefined || note.n !== codeNumber) return;
-        await count(note.ch, { country: note.c, prefix: note.p }, ['verified']);
-        deps.metrics?.codeVerified(note.ch, note.c ?? 'unknown');
-      });
+    verified(flowNote, codeNumber) {
+      const note = parseNote<FlowNote>(flowNote);
+      if (note === undefined || note.n !== codeNumber) return;
+      count('counting a verified code', note.ch, { country: note.c, prefix: note.p }, ['verified']);
+      deps.metrics?.codeVerified(note.ch, note.c ?? 'unknown');
+    },
+
+    async idle() {
+      while (counting.size > 0) await Promise.all([...counting]);
     },
   };
 }
 
 /**
- * Adds to counters in batches: every add made in one turn of the event loop joins one batch, and
- * the batch adds each counter's sum with one `incrementBy`, so the sends that finish together
- * under load cost one Store command per counter, not one per send and counter. Each add resolves
- * once its batch is in the Store (or fails with it).
+ * How long counts gather before they are written. Under load every counter then costs one Store
+ * command per window, not one per sign-in; the figures are read through a cache of seconds, so a
+ * count landing this much later changes nothing anyone sees.
+ */
+const BATCH_WINDOW_MS = 50;
+
+/**
+ * Adds to counters in batches: every add made within one window joins one batch, and the batch
+ * adds each counter's sum with one `incrementBy`. Each add resolves once its batch is in the
+ * Store (or fails with it).
  */
 function createCounterBatches(store: Store): { add(key: string, ttlMs: number): Promise<void> } {
   let open: { sums: Map<string, { amount: number; ttlMs: number }>; written: Promise<void> } | undefined;
@@ -189,7 +211,7 @@ function createCounterBatches(store: Store): { add(key: string, ttlMs: number): 
     add(key, ttlMs) {
       if (!open) {
         const sums = new Map<string, { amount: number; ttlMs: number }>();
-        const written = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+        const written = new Promise<void>((resolve) => setTimeout(resolve, BATCH_WINDOW_MS)).then(async () => {
           // Later adds start the next batch.
           open = undefined;
           await Promise.all([...sums].map(([k, sum]) => store.incrementBy(k, sum.amount, sum.ttlMs)));

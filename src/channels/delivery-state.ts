@@ -35,6 +35,8 @@ export interface DeliveryRecord {
   username?: string | undefined;
   /** A provider said this code failed (a report, or a refused send): the person need not wait to ask again. */
   failureReported?: boolean | undefined;
+  /** The delivery figures' note on the latest accepted send (delivery-learning.ts): a verified code credits it. */
+  figuresNote?: string | undefined;
 }
 
 /**
@@ -64,6 +66,7 @@ interface StoredDelivery {
   e: number;
   u?: string | undefined;
   fr?: 1 | undefined;
+  fig?: string | undefined;
 }
 
 export function encodeDelivery(r: DeliveryRecord): string {
@@ -79,6 +82,7 @@ export function encodeDelivery(r: DeliveryRecord): string {
     e: r.expiresAt,
     u: r.username,
     fr: r.failureReported ? 1 : undefined,
+    fig: r.figuresNote,
   };
   return JSON.stringify(stored);
 }
@@ -104,6 +108,7 @@ export function decodeDelivery(raw: string | undefined): DeliveryRecord | undefi
     expiresAt: s.e,
     username: s.u,
     failureReported: s.fr === 1 ? true : undefined,
+    figuresNote: typeof s.fig === 'string' ? s.fig : undefined,
   };
 }
 

@@ -124,6 +124,13 @@ interface Claim {
    * straight from it): the next save checks this one instead of reading it again.
    */
   justRead?: { stored: DeliveryRecord | undefined } | undefined;
+  /**
+   * The record as this run last saved it: while the Store still holds exactly that, nobody
+   * superseded the run, and the next save replaces it in one step without reading it first.
+   */
+  written?: string | undefined;
+  /** The figures' note on the run's latest accepted send, for the record's next save. */
+  figuresNote?: string | undefined;
 }
 
 export function createDeliveries(deps: DeliveryDeps): Deliveries {
@@ -165,8 +172,7 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       const { next } = step;
       if (next === undefined) return await unschedule(claim);
       // Decoys only ever wait: startDecoy sends nothing.
-      const event =
-        next.kind === 'send' ? await send(claim.job, claim.job.user!, next) : await waitForReport(claim, next);
+      const event = next.kind === 'send' ? await send(claim, claim.job.user!, next) : await waitForReport(claim, next);
       if (event === undefined) return;
       step = nextStep(step.run, event, world());
     }
@@ -177,20 +183,29 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
     const { job } = claim;
     switch (effect.kind) {
       case 'save': {
-        const stored = claim.justRead ? claim.justRead.stored : await load(job.flowId);
-        claim.justRead = undefined;
-        if (superseded(claim, stored)) return false;
-        await store.set(deliveryKey(job.flowId), encodeDelivery(record), liveFor(job));
+        const encoded = encodeDelivery(
+          claim.figuresNote === undefined ? record : { ...record, figuresNote: claim.figuresNote },
+        );
+        const key = deliveryKey(job.flowId);
+        const unchanged =
+          claim.written !== undefined && (await store.replace(key, encoded, liveFor(job), claim.written));
+        if (!unchanged) {
+          // A report, a newer code or the sign-in came in between (or this is the run's first save): judge what is there.
+          const stored = claim.justRead ? claim.justRead.stored : await load(job.flowId);
+          claim.justRead = undefined;
+          if (superseded(claim, stored)) return false;
+          await store.set(key, encoded, liveFor(job));
+        }
         claim.saved = true;
+        claim.written = encoded;
         return true;
       }
       case 'index-message':
         await store.set(messageKey(effect.channel, effect.messageId), `${job.flowId}:${job.n}`, liveFor(job));
-        await deps.learning?.sent({
+        claim.figuresNote = await deps.learning?.sent({
           channel: effect.channel,
           messageId: effect.messageId,
           phone: job.user?.phone,
-          flowId: job.flowId,
           codeNumber: job.n,
           ttlMs: liveFor(job),
         });
@@ -219,10 +234,11 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
 
   /** Hands the code to a channel, telling metrics and channel health how it went. */
   async function send(
-    job: DeliveryJob,
+    claim: Claim,
     user: User,
     { channel: name, ttlMs }: { channel: string; ttlMs: number },
   ): Promise<DeliveryEvent> {
+    const { job } = claim;
     // The machine sends only on channels it found in deps.channels.
     const channel = deps.channels.get(name)!;
     const { country, prefix } = job.where ?? {};
@@ -248,12 +264,11 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       deps.metrics?.providerLatency(name, seconds(), 'ok');
       deps.health?.succeeded(name);
       if (channel.deliveredOnSend)
-        await deps.learning?.sent({
+        claim.figuresNote = await deps.learning?.sent({
           channel: name,
           messageId: undefined,
           deliveredInMs: seconds() * 1000,
           phone: user.phone,
-          flowId: job.flowId,
           codeNumber: job.n,
           ttlMs: liveFor(job),
         });
@@ -436,13 +451,14 @@ export function createDeliveries(deps: DeliveryDeps): Deliveries {
       // A delivery that is over has no deadline left (whoever saved it so forgot it).
       if (durable && stored && !deliveryOver(stored)) await durable.forget(flowId, stored.codeNumber);
       wakers.get(flowId)?.();
-      if (verifiedCode !== undefined) await deps.learning?.verified(flowId, verifiedCode);
+      if (verifiedCode !== undefined) deps.learning?.verified(stored?.figuresNote, verifiedCode);
     },
 
     figures: async (channel, to) => deps.learning?.figures(channel, to),
 
     async idle() {
       while (pending.size > 0) await Promise.all([...pending]);
+      await deps.learning?.idle();
     },
 
     close() {

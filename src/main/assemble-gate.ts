@@ -23,6 +23,7 @@ import { createDeadlineSchedule } from '../channels/deadline-schedule.js';
 import type { Deliveries } from '../channels/delivery.js';
 import { createDeliveries } from '../channels/delivery.js';
 import type { Figures } from '../channels/delivery-figures.js';
+import type { DeliveryLearning } from '../channels/delivery-learning.js';
 import { createDeliveryLearning } from '../channels/delivery-learning.js';
 import { createDurableDeadlines } from '../channels/durable-deadlines.js';
 import { DEADLINES_KEY } from '../channels/pending-fallback.js';
@@ -118,6 +119,8 @@ export interface AssembledGate {
   health: ChannelHealth;
   /** The fallback chain's state and provider status reports (webhooks). */
   deliveries: Deliveries;
+  /** What deliveries taught: the figures behind `auto` deadlines, the page's ETA and `delivery stats`. */
+  learning: DeliveryLearning;
   audit: AuditLog;
   metrics: GateMetrics;
   cookies: GateCookies;
@@ -379,6 +382,7 @@ export async function assembleGate(loaded: LoadedGate, options: GateOptions = {}
     channels,
     health,
     deliveries,
+    learning,
     audit,
     metrics,
     cookies,

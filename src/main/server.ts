@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 
 import type { Challenges } from '../challenge/challenges.js';
 import type { ChannelHealth } from '../channels/channel-health.js';
+import type { DeliveryLearning } from '../channels/delivery-learning.js';
 import type { GateConfig, LoadedGate } from '../config/types.js';
 import { httpServerOptions } from '../http/connection-limits.js';
 import { createUpstreams } from '../http/forward/upstreams.js';
@@ -36,6 +37,8 @@ export interface RunningGate {
   sessions: Sessions;
   tokens: Tokens;
   challenges: Challenges;
+  /** The delivery figures' counts (idle() once they are all written). */
+  learning: DeliveryLearning;
   /** Which channels can send now. */
   health: ChannelHealth;
   metrics: GateMetrics;
@@ -147,6 +150,7 @@ export async function startGate(loaded: LoadedGate, options: GateOptions = {}): 
     sessions: core.sessions,
     tokens: core.tokens,
     challenges: core.challenges,
+    learning: core.learning,
     health: core.health,
     metrics: core.metrics,
     log,

@@ -152,8 +152,9 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     incrementAll: async (keys, ttlMs) =>
       (await Promise.all(keys.map((key) => add(key, 1, ttlMs)))) as Counts<typeof keys>,
     incrementBy: async (key, amount, ttlMs) => add(key, Math.trunc(amount), ttlMs),
-    async replace(key, value, ttlMs) {
-      if (live(key) === undefined) return false;
+    async replace(key, value, ttlMs, expected) {
+      const entry = live(key);
+      if (entry === undefined || (expected !== undefined && entry.value !== expected)) return false;
       cache.set(key, { value, expiresAt: clock.now() + ttlMs });
       return true;
     },

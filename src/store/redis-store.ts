@@ -36,6 +36,12 @@ local n = redis.call('INCRBY', KEYS[1], ARGV[2])
 if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
+/** SET only while the key holds exactly ARGV[1] (compare and set): 1 when set. */
+export const REPLACE_IF_LUA = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`;
+
 /** SADD, and keep the set at least ARGV[2] ms longer (never shorten what a longer member needs). */
 export const SET_ADD_LUA = `
 redis.call('SADD', KEYS[1], ARGV[1])
@@ -98,8 +104,13 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       }),
     incrementBy: (key, amount, ttlMs) =>
       run('INCRBY', async () => Number(await client.eval(INCREMENT_BY_LUA, 1, k(key), px(ttlMs), Math.trunc(amount)))),
-    replace: (key, value, ttlMs) =>
-      run('SET XX', async () => (await client.set(k(key), value, 'PX', px(ttlMs), 'XX')) === 'OK'),
+    replace: (key, value, ttlMs, expected) =>
+      expected === undefined
+        ? run('SET XX', async () => (await client.set(k(key), value, 'PX', px(ttlMs), 'XX')) === 'OK')
+        : run(
+            'SET (if unchanged)',
+            async () => (await client.eval(REPLACE_IF_LUA, 1, k(key), expected, value, px(ttlMs))) === 1,
+          ),
     setAdd: (key, member, ttlMs) =>
       run('SADD', async () => {
         await client.eval(SET_ADD_LUA, 1, k(key), member, px(ttlMs));

@@ -31,9 +31,11 @@ export interface Store {
   incrementBy(key: string, amount: number, ttlMs: number): Promise<number>;
   /**
    * Sets a value only where the key still exists (keeping a record alive without bringing back
-   * one that was deleted meanwhile, e.g. a session revoked on another instance). True when set.
+   * one that was deleted meanwhile, e.g. a session revoked on another instance) and, given
+   * `expected`, still holds exactly that (a record nobody changed since its writer last saw it).
+   * True when set.
    */
-  replace(key: string, value: string, ttlMs: number): Promise<boolean>;
+  replace(key: string, value: string, ttlMs: number, expected?: string): Promise<boolean>;
   /** Adds a member to a set; the set lives at least ttlMs from now (never shortened). */
   setAdd(key: string, member: string, ttlMs: number): Promise<void>;
   /** The members of a set; empty when absent or expired. */

@@ -120,6 +120,27 @@ export function storeContract(name: string, make: () => StoreUnderTest): void {
       expect(await store.get(key)).toBeUndefined();
     });
 
+    it('replaces a value given the one expected only while the key still holds exactly that', async () => {
+      const { store } = make();
+      const key = fresh('replace-if');
+      expect(await store.replace(key, 'new', 10_000, 'old')).toBe(false);
+      expect(await store.get(key)).toBeUndefined();
+      await store.set(key, 'old', 10_000);
+      expect(await store.replace(key, 'new', 10_000, 'other')).toBe(false);
+      expect(await store.get(key)).toBe('old');
+      expect(await store.replace(key, 'new', 10_000, 'old')).toBe(true);
+      expect(await store.get(key)).toBe('new');
+    });
+
+    it('lets one of several concurrent replaces expecting the same value win', async () => {
+      const { store } = make();
+      const key = fresh('replace-race');
+      await store.set(key, 'v0', 10_000);
+      const won = await Promise.all(['a', 'b', 'c', 'd'].map((v) => store.replace(key, v, 10_000, 'v0')));
+      expect(won.filter(Boolean)).toHaveLength(1);
+      expect(await store.get(key)).toBe(['a', 'b', 'c', 'd'][won.indexOf(true)]);
+    });
+
     it('gives a replaced value its new TTL', async () => {
       const { store, elapse } = make();
       const key = fresh('replace-ttl');
