@@ -153,12 +153,12 @@ export function createDeliveryLearning(deps: DeliveryLearningDeps): DeliveryLear
         delivered === undefined ? ['sent'] : ['sent', 'delivered', latencyBucket(delivered)],
       );
       const { messageId } = code;
-      if (messageId !== undefined)
-        await quietly('counting a send', { channel: code.channel }, () =>
-          store.set(messageNoteKey(code.channel, messageId), JSON.stringify(note), Math.max(1, code.ttlMs)),
-        );
-      if (delivered !== undefined)
-        deps.metrics?.deliveryReported(code.channel, to.country ?? 'unknown', 'delivered', delivered / 1000);
+      await quietly('counting a send', { channel: code.channel }, async () => {
+        if (messageId !== undefined)
+          await store.set(messageNoteKey(code.channel, messageId), JSON.stringify(note), Math.max(1, code.ttlMs));
+        if (delivered !== undefined)
+          deps.metrics?.deliveryReported(code.channel, to.country ?? 'unknown', 'delivered', delivered / 1000);
+      });
       const flow: FlowNote = { ...note, ch: code.channel, n: code.codeNumber };
       return JSON.stringify(flow);
     },
