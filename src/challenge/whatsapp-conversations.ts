@@ -34,11 +34,7 @@ export function createWhatsAppConversations(deps: { store: Store; signer: Signer
       await guardStore('noting a WhatsApp sign-in', () => store.set(approvedKey(user), flowId, SERVICE_WINDOW_MS));
     },
     async takeApproved(user) {
-      return guardStore('ending a WhatsApp sign-in', async () => {
-        const flowId = await store.get(approvedKey(user));
-        if (flowId === undefined || !(await store.delete(approvedKey(user)))) return undefined;
-        return flowId;
-      });
+      return guardStore('ending a WhatsApp sign-in', () => store.take(approvedKey(user)));
     },
   };
 }

@@ -32,12 +32,9 @@ export function createHeldSignIns(deps: { store: Store; lifetimeMs: number }): H
       );
     },
     async take(flowId) {
-      return guardStore('taking a held sign-in', async () => {
-        const raw = await store.get(key(flowId));
-        // Only the request that removes it signs in, however many raced here.
-        if (raw === undefined || !(await store.delete(key(flowId)))) return undefined;
-        return JSON.parse(raw) as HeldSignIn;
-      });
+      // Only one of the requests that raced here gets it, and signs in.
+      const raw = await guardStore('taking a held sign-in', () => store.take(key(flowId)));
+      return raw === undefined ? undefined : (JSON.parse(raw) as HeldSignIn);
     },
     async has(flowId) {
       return (await guardStore('loading a held sign-in', () => store.get(key(flowId)))) !== undefined;

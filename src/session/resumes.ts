@@ -27,11 +27,7 @@ export function createResumes(deps: { store: Store; lifetimeMs: number }): Resum
     },
 
     async take(flowId, target) {
-      const raw = await guardStore('resuming a form post', async () => {
-        const value = await deps.store.get(key(flowId));
-        if (value !== undefined) await deps.store.delete(key(flowId));
-        return value;
-      });
+      const raw = await guardStore('resuming a form post', () => deps.store.take(key(flowId)));
       if (raw === undefined) return undefined;
       const kept = fromStored(raw);
       if (kept.target !== target) return undefined;

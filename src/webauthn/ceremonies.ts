@@ -92,12 +92,7 @@ export function createCeremonies(deps: { store: Store; config: () => WebauthnCon
       store.set(challengeKey(bind), challenge, deps.config().timeout + 60_000),
     );
   /** The challenge, once: a second answer to the same one finds nothing. */
-  async function take(bind: string): Promise<string | undefined> {
-    const challenge = await guardStore('loading a passkey challenge', () => store.get(challengeKey(bind)));
-    if (challenge === undefined) return undefined;
-    const first = await guardStore('using up a passkey challenge', () => store.delete(challengeKey(bind)));
-    return first ? challenge : undefined;
-  }
+  const take = (bind: string) => guardStore('using up a passkey challenge', () => store.take(challengeKey(bind)));
 
   return {
     async registrationOptions({ bind, user, displayName, userHandle, existing }) {
